@@ -1,0 +1,344 @@
+"""The H-series interface catalog: one data file (``catalog.json``) and a small loader.
+
+The catalog is the single copy of what we know of the splicer's interfaces and
+status codes (``shared/NOVASTAR-H.md``): the client takes its error hints from
+it, the magic its completions and pre-send checks, the form its generated
+fields, and the simulated splicer its request validation.
+
+Field types are JSON types: ``integer``, ``number``, ``string``, ``boolean``,
+``object`` (with nested ``fields``) and ``array`` (with an ``items`` field spec).
+The vendor writes most switches as integers 0/1; those are ``integer`` fields
+with an ``enum`` and ``enumLabels``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any, Iterator
+
+__all__ = [
+    "Field",
+    "Interface",
+    "StatusCode",
+    "Catalog",
+    "load_catalog",
+    "normalize_path",
+]
+
+_JSON_TYPES = {"integer", "number", "string", "boolean", "object", "array", "any"}
+
+
+def normalize_path(interface: str) -> str:
+    """``"/screen/readList"``, ``"screen/readList "`` → ``"screen/readList"``."""
+    if not isinstance(interface, str):
+        raise TypeError(f"an interface path is text, not {type(interface).__name__}")
+    return interface.strip().strip("/")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One request field: name, JSON type, whether required, limits and help."""
+
+    name: str
+    type: str
+    required: bool = False
+    description: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    enum: tuple = ()
+    enum_labels: dict = field(default_factory=dict, compare=False, hash=False)
+    default: Any = None
+    max_length: int | None = None
+    fields: tuple["Field", ...] = ()
+    items: "Field | None" = None
+
+    @classmethod
+    def from_dict(cls, data: dict, name: str | None = None) -> "Field":
+        ftype = data.get("type", "any")
+        if ftype not in _JSON_TYPES:
+            raise ValueError(f"catalog field {name or data.get('name')!r}: unknown type {ftype!r}")
+        items = data.get("items")
+        return cls(
+            name=name if name is not None else data["name"],
+            type=ftype,
+            required=bool(data.get("required", False)),
+            description=data.get("description", ""),
+            minimum=data.get("minimum"),
+            maximum=data.get("maximum"),
+            enum=tuple(data.get("enum", ())),
+            enum_labels={str(k): v for k, v in data.get("enumLabels", {}).items()},
+            default=data.get("default"),
+            max_length=data.get("maxLength"),
+            fields=tuple(cls.from_dict(f) for f in data.get("fields", ())),
+            items=cls.from_dict(items, name="[]") if items else None,
+        )
+
+    def check(self, value: Any, where: str) -> list[str]:
+        """Problems with ``value`` for this field (empty when it is fine)."""
+        problems: list[str] = []
+        if not _type_ok(self.type, value):
+            return [f"{where} must be {_article(self.type)}, not {_json_type(value)} {_short(value)}"]
+        if self.enum and value not in self.enum:
+            allowed = ", ".join(_label(v, self.enum_labels) for v in self.enum)
+            problems.append(f"{where} must be one of {allowed}, not {_short(value)}")
+        if self.minimum is not None and isinstance(value, (int, float)) and value < self.minimum:
+            problems.append(f"{where} must be at least {_num(self.minimum)}, not {_short(value)}")
+        if self.maximum is not None and isinstance(value, (int, float)) and value > self.maximum:
+            problems.append(f"{where} must be at most {_num(self.maximum)}, not {_short(value)}")
+        if self.max_length is not None and isinstance(value, str) and len(value) > self.max_length:
+            problems.append(f"{where} must be at most {self.max_length} characters long")
+        if self.type == "object" and self.fields:
+            problems.extend(_check_fields(self.fields, value, where + "."))
+        if self.type == "array" and self.items is not None:
+            for i, item in enumerate(value):
+                problems.extend(self.items.check(item, f"{where}[{i}]"))
+        return problems
+
+
+@dataclass(frozen=True)
+class Interface:
+    """One ``module/action`` of the OpenAPI."""
+
+    path: str
+    summary: str
+    description: str = ""
+    kind: str = "read"
+    fields: tuple[Field, ...] = ()
+    records: str | None = None
+    example: Any = None
+
+    @property
+    def module(self) -> str:
+        return self.path.split("/", 1)[0]
+
+    @property
+    def action(self) -> str:
+        return self.path.split("/", 1)[1]
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.required)
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def validate(self, body: Any) -> list[str]:
+        """One sentence per problem with ``body`` (missing required fields,
+        wrong types, out-of-range values); empty when the body looks right.
+        Unknown extra fields are allowed: firmware versions add fields."""
+        if body is None:
+            body = {}
+        if not isinstance(body, dict):
+            if not self.fields:
+                return []
+            return [f"the body must be a JSON object, not {_json_type(body)}"]
+        return _check_fields(self.fields, body, "")
+
+    def example_body(self) -> dict:
+        """A body that passes :meth:`validate`: the catalog's example, else defaults."""
+        if isinstance(self.example, dict):
+            return json.loads(json.dumps(self.example))
+        return {f.name: _default(f) for f in self.fields if f.required}
+
+
+@dataclass(frozen=True)
+class StatusCode:
+    """A vendor status code with its meaning and what the user can do about it."""
+
+    code: int
+    meaning: str
+    hint: str = ""
+
+
+class Catalog:
+    """The loaded catalog: look up interfaces, list them by module, describe status codes."""
+
+    def __init__(self, data: dict) -> None:
+        self._modules: dict[str, str] = {
+            name: (spec.get("title", name) if isinstance(spec, dict) else str(spec))
+            for name, spec in data.get("modules", {}).items()
+        }
+        self._interfaces: dict[str, Interface] = {}
+        for path, spec in data["interfaces"].items():
+            norm = normalize_path(path)
+            if norm.count("/") != 1:
+                raise ValueError(f"catalog interface {path!r} is not module/action")
+            self._interfaces[norm] = Interface(
+                path=norm,
+                summary=spec.get("summary", ""),
+                description=spec.get("description", ""),
+                kind=spec.get("kind", "read"),
+                fields=tuple(Field.from_dict(f) for f in spec.get("fields", ())),
+                records=spec.get("records"),
+                example=spec.get("example"),
+            )
+        self._statuses: dict[int, StatusCode] = {
+            int(code): StatusCode(int(code), spec["meaning"], spec.get("hint", ""))
+            for code, spec in data.get("statuses", {}).items()
+        }
+
+    # -- interfaces
+    def __contains__(self, interface: object) -> bool:
+        return isinstance(interface, str) and normalize_path(interface) in self._interfaces
+
+    def __iter__(self) -> Iterator[Interface]:
+        return iter(self._interfaces.values())
+
+    def __len__(self) -> int:
+        return len(self._interfaces)
+
+    def get(self, interface: str) -> Interface:
+        """The interface at ``interface`` (``screen/readList`` or ``/screen/readList``).
+
+        Raises ``KeyError`` whose message offers the closest known paths.
+        """
+        norm = normalize_path(interface)
+        try:
+            return self._interfaces[norm]
+        except KeyError:
+            close = self.suggest(norm)
+            tail = f"; did you mean {' or '.join(close)}?" if close else ""
+            raise KeyError(f"unknown interface {norm!r}{tail}") from None
+
+    def paths(self, module: str | None = None) -> list[str]:
+        """All interface paths (of one module when given), in catalog order."""
+        return [i.path for i in self.interfaces(module)]
+
+    def interfaces(self, module: str | None = None) -> list[Interface]:
+        """All interfaces, or those of ``module`` (``"screen"``), in catalog order."""
+        if module is None:
+            return list(self._interfaces.values())
+        return [i for i in self._interfaces.values() if i.module == module]
+
+    def modules(self) -> dict[str, str]:
+        """``{module: title}``, e.g. ``{"screen": "Screens", ...}`` in catalog order."""
+        seen = dict(self._modules)
+        for i in self._interfaces.values():
+            seen.setdefault(i.module, i.module)
+        return seen
+
+    def suggest(self, interface: str, n: int = 3) -> list[str]:
+        """Known paths closest to a mistyped one (case-insensitive)."""
+        norm = normalize_path(interface)
+        lower = {p.lower(): p for p in self._interfaces}
+        if norm.lower() in lower:
+            return [lower[norm.lower()]]
+        hits = difflib.get_close_matches(norm.lower(), list(lower), n=n, cutoff=0.6)
+        if not hits and "/" in norm:  # right action, wrong module, or the other way round
+            mod, _, act = norm.lower().partition("/")
+            hits = [p for p in lower if p.endswith("/" + act) or p.startswith(mod + "/")]
+            hits = difflib.get_close_matches(norm.lower(), hits, n=n, cutoff=0.4)
+        return [lower[h] for h in hits]
+
+    def complete(self, prefix: str) -> list[str]:
+        """Paths starting with ``prefix`` (leading ``/`` kept if typed), case-insensitive."""
+        slash = prefix.startswith("/")
+        norm = prefix.lstrip("/").lower()
+        return [("/" if slash else "") + p for p in self._interfaces if p.lower().startswith(norm)]
+
+    def validate(self, interface: str, body: Any) -> list[str]:
+        """Problems with ``body`` for ``interface`` (see :meth:`Interface.validate`)."""
+        return self.get(interface).validate(body)
+
+    # -- status codes
+    def status(self, code: int) -> StatusCode | None:
+        """The catalog's entry for a vendor status code, or ``None``."""
+        try:
+            return self._statuses.get(int(code))
+        except (TypeError, ValueError):
+            return None
+
+    def statuses(self) -> list[StatusCode]:
+        return list(self._statuses.values())
+
+
+@functools.lru_cache(maxsize=1)
+def load_catalog() -> Catalog:
+    """The catalog bundled with the package (read once, immutable)."""
+    text = resources.files(__package__).joinpath("catalog.json").read_text(encoding="utf-8")
+    return Catalog(json.loads(text))
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check_fields(fields: tuple[Field, ...], body: dict, prefix: str) -> list[str]:
+    problems = []
+    for f in fields:
+        where = prefix + f.name
+        if f.name not in body:
+            if f.required:
+                problems.append(f"{where} is required")
+            continue
+        problems.extend(f.check(body[f.name], where))
+    return problems
+
+
+def _type_ok(ftype: str, value: Any) -> bool:
+    if ftype == "any":
+        return True
+    if ftype == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if ftype == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if ftype == "string":
+        return isinstance(value, str)
+    if ftype == "boolean":
+        return isinstance(value, bool)
+    if ftype == "object":
+        return isinstance(value, dict)
+    if ftype == "array":
+        return isinstance(value, list)
+    return False
+
+
+def _default(f: Field) -> Any:
+    if f.default is not None:
+        return f.default
+    if f.enum:
+        return f.enum[0]
+    if f.type in ("integer", "number"):
+        return f.minimum if f.minimum is not None else 0
+    if f.type == "object":
+        return {g.name: _default(g) for g in f.fields if g.required}
+    return {"string": "", "boolean": False, "array": []}.get(f.type)
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    return {dict: "object", list: "array", str: "string", int: "integer",
+            float: "number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _article(ftype: str) -> str:
+    return ("an " if ftype[0] in "aeiou" else "a ") + ftype
+
+
+def _short(value: Any, limit: int = 30) -> str:
+    text = json.dumps(value, ensure_ascii=False) if _jsonable(value) else repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _jsonable(value: Any) -> bool:
+    try:
+        json.dumps(value)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _label(value: Any, labels: dict) -> str:
+    label = labels.get(str(value))
+    return f"{_short(value)} ({label})" if label else _short(value)

@@ -1,0 +1,493 @@
+"""The envelope rules of the NovaStar H-series OpenAPI as pure functions.
+
+No network, no clock reads, no IPython: time is a parameter, so every test
+vector is a plain function call. Both roles use this module: the client seals
+requests and opens replies; the simulated splicer opens requests and seals
+replies. The rules are those of ``shared/PROTOCOL.md``:
+
+* plaintext = compact UTF-8 JSON (``separators=(",", ":")``, ``ensure_ascii=False``);
+* encryption on: ``body = Base64(DES-ECB-PKCS#5(plaintext, key=secretKey[:8]))`` and
+  ``sign = Base64(md5hex(body + timeStamp + pId + secretKey))`` (whole secretKey);
+* encryption off: ``body`` is the JSON value and ``sign = Base64(md5hex(timeStamp + pId))``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from Crypto.Cipher import DES
+
+from .errors import ConfigError, DecodeError, DecryptionError
+
+__all__ = [
+    "MIN_SECRET_KEY_BYTES",
+    "SECRET_MASK",
+    "SIGN_VERIFIED",
+    "SIGN_ABSENT",
+    "SIGN_MISMATCH",
+    "OpenedRequest",
+    "OpenedReply",
+    "dumps",
+    "des_key",
+    "encrypt_body",
+    "decrypt_body",
+    "sign_plain",
+    "sign_encrypted",
+    "sign_input",
+    "seal_request",
+    "open_request",
+    "seal_reply",
+    "open_reply",
+    "parse_status",
+    "looks_encrypted",
+]
+
+#: DES needs 8 key bytes; a Java server's DESKeySpec takes the first 8 of a longer key.
+MIN_SECRET_KEY_BYTES = 8
+#: What stands for the secretKey wherever a string to sign is shown.
+SECRET_MASK = "<secretKey>"
+
+SIGN_VERIFIED = "verified"
+SIGN_ABSENT = "absent"
+SIGN_MISMATCH = "mismatch"
+
+_BLOCK = 8
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def dumps(value: Any) -> str:
+    """Serialise a JSON value the one way we sign it: compact, UTF-8, no escaping."""
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"The request body cannot be written as JSON: {exc}.") from exc
+
+
+def _utf8(text: str, what: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ConfigError(f"The {what} is not valid Unicode text ({exc.reason}).") from exc
+
+
+# --------------------------------------------------------------------------- crypto
+
+
+def _key_bytes(secret_key: str | bytes) -> bytes:
+    if isinstance(secret_key, bytes):
+        return secret_key
+    if not isinstance(secret_key, str):
+        raise ConfigError(
+            f"The secretKey must be text, not {type(secret_key).__name__}."
+        )
+    return _utf8(secret_key, "secretKey")
+
+
+def des_key(secret_key: str | bytes) -> bytes:
+    """The DES key: the first 8 bytes of the secretKey's UTF-8 encoding.
+
+    Refuses a shorter secretKey with a message that says why (never the key).
+    """
+    raw = _key_bytes(secret_key)
+    if len(raw) < MIN_SECRET_KEY_BYTES:
+        raise ConfigError(
+            f"The secretKey is {len(raw)} byte{'s' if len(raw) != 1 else ''} long, but "
+            f"encryption needs at least {MIN_SECRET_KEY_BYTES} (DES uses its first 8 bytes). "
+            "Copy the whole secretKey from the splicer's Settings > OpenAPI Management, "
+            "or turn encryption off if the splicer has it off for this pId."
+        )
+    return raw[:MIN_SECRET_KEY_BYTES]
+
+
+def _pad(data: bytes) -> bytes:
+    n = _BLOCK - len(data) % _BLOCK
+    return data + bytes((n,)) * n
+
+
+def encrypt_body(value: Any, secret_key: str | bytes) -> str:
+    """Base64(DES-ECB-PKCS#5(compact JSON of ``value``)) as an ASCII string."""
+    plaintext = _utf8(dumps(value), "request body")
+    cipher = DES.new(des_key(secret_key), DES.MODE_ECB)
+    return base64.b64encode(cipher.encrypt(_pad(plaintext))).decode("ascii")
+
+
+def decrypt_body(body: str, secret_key: str | bytes) -> Any:
+    """Decrypt and parse an encrypted body; ``""`` means no data (``None``).
+
+    Raises :class:`DecryptionError` naming the likely cause.
+    """
+    if body == "":
+        return None
+    if not isinstance(body, str):
+        raise DecryptionError(
+            f"The body is a JSON {_json_type(body)}, not an encrypted string: encryption "
+            "appears to be off on the other side for this pId.",
+            likely="encryption off on the other side",
+        )
+    key = des_key(secret_key)
+    try:
+        raw = base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        plain = _try_json(body)
+        if plain is not _MISSING:
+            raise DecryptionError(
+                "The body is plain JSON text, not Base64 ciphertext: encryption appears to "
+                "be off on the other side for this pId.",
+                likely="encryption off on the other side",
+            ) from exc
+        raise DecryptionError(
+            f"The encrypted body is not valid Base64 ({exc}); it was probably truncated "
+            "or altered on the way.",
+            likely="truncated or altered body",
+        ) from exc
+    if not raw or len(raw) % _BLOCK:
+        raise DecryptionError(
+            f"The encrypted body decodes to {len(raw)} bytes, not a whole number of "
+            "8-byte DES blocks; it was probably truncated on the way.",
+            likely="truncated body",
+        )
+    plaintext = DES.new(key, DES.MODE_ECB).decrypt(raw)
+    n = plaintext[-1]
+    if not 1 <= n <= _BLOCK or plaintext[-n:] != bytes((n,)) * n:
+        raise DecryptionError(
+            "The body decrypts to garbage (bad padding): the secretKey's first 8 bytes are "
+            "probably wrong for this pId.",
+            likely="wrong secretKey",
+        )
+    try:
+        text = plaintext[:-n].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DecryptionError(
+            "The body decrypts to bytes that are not UTF-8 text: the secretKey is "
+            "probably wrong for this pId.",
+            likely="wrong secretKey",
+        ) from exc
+    if text == "":
+        return None
+    try:
+        return json.loads(text)
+    except RecursionError as exc:
+        raise DecryptionError(
+            "The body decrypts to JSON nested too deeply to parse.", likely="hostile body"
+        ) from exc
+    except ValueError as exc:
+        raise DecryptionError(
+            f"The body decrypts to text that is not JSON ({exc.msg} at char {exc.pos}): the "
+            "secretKey is probably wrong, or the other side encrypts something else.",
+            likely="wrong secretKey",
+        ) from exc
+
+
+# --------------------------------------------------------------------------- signs
+
+
+def _b64_md5hex(*parts: str) -> str:
+    h = hashlib.md5()
+    for part in parts:
+        h.update(_utf8(part, "text to sign"))
+    return base64.b64encode(h.hexdigest().encode("ascii")).decode("ascii")
+
+
+def sign_plain(timestamp: str | int, pid: str) -> str:
+    """Encryption off: ``Base64(md5hex(timeStamp + pId))``."""
+    return _b64_md5hex(_timestamp(timestamp), pid)
+
+
+def sign_encrypted(body: str, timestamp: str | int, pid: str, secret_key: str | bytes) -> str:
+    """Encryption on: ``Base64(md5hex(body + timeStamp + pId + secretKey))``.
+
+    ``body`` is the Base64 ciphertext string; the *whole* secretKey is signed.
+    """
+    key = secret_key.decode("utf-8") if isinstance(secret_key, bytes) else secret_key
+    return _b64_md5hex(body, _timestamp(timestamp), pid, key)
+
+
+def sign_input(body: Any, timestamp: str | int, pid: str, *, encrypt: bool,
+               mask: str = SECRET_MASK) -> str:
+    """The string that is md5-signed, with the secretKey replaced by ``mask``.
+
+    For showing in a dry run; safe to print.
+    """
+    ts = _timestamp(timestamp)
+    if encrypt:
+        return f"{body}{ts}{pid}{mask}"
+    return f"{ts}{pid}"
+
+
+def _timestamp(timestamp: str | int) -> str:
+    if isinstance(timestamp, bool) or not isinstance(timestamp, (int, str)):
+        raise ConfigError(
+            f"timeStamp must be milliseconds since the epoch (int or digits), "
+            f"not {type(timestamp).__name__}."
+        )
+    ts = str(timestamp)
+    if not ts.isascii() or not ts.isdigit():
+        raise ConfigError(f"timeStamp must be a string of digits, not {ts[:40]!r}.")
+    return ts
+
+
+# --------------------------------------------------------------------------- request
+
+
+@dataclass(frozen=True)
+class OpenedRequest:
+    """A request as the splicer sees it after opening (server role)."""
+
+    body: Any
+    pid: str
+    timestamp: str
+    sign: str
+    sign_ok: bool
+    encrypted: bool
+
+
+def seal_request(body: Any, *, pid: str, secret_key: str | bytes | None,
+                 timestamp: int | str, encrypt: bool) -> dict:
+    """Build the envelope ``{body, sign, pId, timeStamp}`` a splicer accepts.
+
+    ``body`` is the business-parameter JSON value (``None`` becomes ``{}``).
+    With ``encrypt`` false the secretKey is not used at all (PROTOCOL.md: the
+    plain sign covers only timeStamp and pId).
+    """
+    if body is None:
+        body = {}
+    pid = _pid(pid)
+    ts = _timestamp(timestamp)
+    if encrypt:
+        if secret_key is None:
+            raise ConfigError("Encryption is on but no secretKey was given.")
+        sealed = encrypt_body(body, secret_key)
+        sign = sign_encrypted(sealed, ts, pid, secret_key)
+    else:
+        dumps(body)  # refuse what cannot be sent, before sending
+        sealed = body
+        sign = sign_plain(ts, pid)
+    return {"body": sealed, "sign": sign, "pId": pid, "timeStamp": ts}
+
+
+def _pid(pid: Any) -> str:
+    if isinstance(pid, bool) or not isinstance(pid, (str, int)):
+        raise ConfigError(f"pId must be text, not {type(pid).__name__}.")
+    pid = str(pid)
+    if not pid:
+        raise ConfigError("pId is empty: copy it from the splicer's Settings > OpenAPI Management.")
+    return pid
+
+
+def _field(envelope: dict, name: str) -> Any:
+    if name not in envelope:
+        raise DecodeError(f"The envelope has no {name!r} field.")
+    return envelope[name]
+
+
+def open_request(envelope: Any, *, secret_key: str | bytes | None, encrypt: bool) -> OpenedRequest:
+    """Open a request envelope (server role): check its shape, decrypt, check the sign.
+
+    Raises :class:`DecodeError` for a malformed envelope and
+    :class:`DecryptionError` when the body cannot be decrypted or is in the
+    other mode; a wrong sign is reported as ``sign_ok=False``.
+    """
+    if not isinstance(envelope, dict):
+        raise DecodeError(f"The request is a JSON {_json_type(envelope)}, not an envelope object.")
+    body = _field(envelope, "body")
+    sign = _field(envelope, "sign")
+    pid = _field(envelope, "pId")
+    ts = _field(envelope, "timeStamp")
+    if not isinstance(sign, str):
+        raise DecodeError("The envelope's 'sign' is not a string.")
+    if not isinstance(pid, str):
+        raise DecodeError("The envelope's 'pId' is not a string.")
+    try:
+        ts = _timestamp(ts)
+    except ConfigError as exc:
+        raise DecodeError(f"The envelope's 'timeStamp' is unusable: {exc}") from exc
+    if encrypt:
+        value = decrypt_body(body, secret_key)  # a plain object body raises here
+        expected = sign_encrypted(body, ts, pid, secret_key)
+    else:
+        if isinstance(body, str) and body and looks_encrypted(body):
+            raise DecryptionError(
+                "The body is Base64 ciphertext but encryption is off here for this pId.",
+                likely="encryption on at the other side only",
+            )
+        value = body
+        expected = sign_plain(ts, pid)
+    return OpenedRequest(body=value, pid=pid, timestamp=ts, sign=sign,
+                         sign_ok=sign == expected, encrypted=encrypt)
+
+
+# --------------------------------------------------------------------------- reply
+
+
+@dataclass(frozen=True)
+class OpenedReply:
+    """A reply as the client sees it after opening.
+
+    ``body`` is the decoded value (``None`` for no data); ``raw_body`` the body
+    field as it arrived; ``sign_verdict`` one of verified / absent / mismatch.
+    """
+
+    status: int
+    msg: str
+    body: Any
+    raw_body: Any
+    sign_verdict: str
+    encrypted: bool
+
+
+def seal_reply(status: int, msg: str, body: Any, *, pid: str, timestamp: int | str,
+               secret_key: str | bytes | None, encrypt: bool, sign: bool = True,
+               status_key: str = "status") -> dict:
+    """Build a reply envelope (server role).
+
+    ``body`` ``None`` or ``""`` is sent as ``""`` (no data). ``sign=False`` sends an
+    empty sign, as real splicers do; ``status_key="status "`` mimics the firmware
+    that spells the key with a trailing space.
+    """
+    ts = _timestamp(timestamp)
+    if body is None or body == "":
+        sealed: Any = ""
+    elif encrypt:
+        sealed = encrypt_body(body, secret_key)
+    else:
+        sealed = body
+    if not sign:
+        signature = ""
+    elif encrypt:
+        signature = sign_encrypted(sealed if isinstance(sealed, str) else "", ts, pid, secret_key)
+    else:
+        signature = sign_plain(ts, pid)
+    return {status_key: status, "msg": msg, "sign": signature, "body": sealed}
+
+
+def parse_status(value: Any) -> int:
+    """The vendor status as an int: accepts ``0``, ``"0"``, ``0.0``; else DecodeError."""
+    if isinstance(value, bool):
+        raise DecodeError(f"The reply's status is a boolean ({value!r}), not a number.")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lstrip("-").isdigit() and text.isascii():
+            return int(text)
+    raise DecodeError(f"The reply's status {_short_repr(value)} is not a number.")
+
+
+def open_reply(envelope: Any, *, pid: str, timestamp: int | str,
+               secret_key: str | bytes | None, encrypt: bool) -> OpenedReply:
+    """Open a reply envelope (client role).
+
+    ``pid``/``timestamp`` are the request's; a reply's own ``pId``/``timeStamp``
+    win where present (PROTOCOL.md). The vendor's quirks are accepted: a
+    ``"status "`` key, a string status, an empty-string body meaning no data,
+    and (encryption off) a string body holding JSON text.
+    """
+    if not isinstance(envelope, dict):
+        raise DecodeError(f"The reply is a JSON {_json_type(envelope)}, not an envelope object.")
+    if "status" in envelope:
+        raw_status = envelope["status"]
+    elif "status " in envelope:  # some firmware spells it with a trailing space
+        raw_status = envelope["status "]
+    else:
+        raise DecodeError("The reply has no 'status' field: it is not an OpenAPI envelope.")
+    status = parse_status(raw_status)
+    msg = envelope.get("msg", "")
+    msg = "" if msg is None else msg if isinstance(msg, str) else dumps_safe(msg)
+    raw_body = envelope.get("body", "")
+    if raw_body is None or raw_body == "":
+        body = None
+    elif encrypt:
+        body = decrypt_body(raw_body, secret_key)
+    elif isinstance(raw_body, str):
+        parsed = _try_json(raw_body)
+        if isinstance(parsed, (dict, list)):
+            body = parsed
+        elif looks_encrypted(raw_body):
+            raise DecryptionError(
+                "The reply body is Base64 ciphertext but encryption is off in this client: "
+                "the splicer has encryption on for this pId. Connect with encrypt=True.",
+                likely="encryption on at the splicer only",
+            )
+        else:
+            body = raw_body
+    else:
+        body = raw_body
+    verdict = _reply_verdict(envelope, raw_body, pid=pid, timestamp=timestamp,
+                             secret_key=secret_key, encrypt=encrypt)
+    return OpenedReply(status=status, msg=msg, body=body, raw_body=raw_body,
+                       sign_verdict=verdict, encrypted=encrypt)
+
+
+def _reply_verdict(envelope: dict, raw_body: Any, *, pid: str, timestamp: int | str,
+                   secret_key: str | bytes | None, encrypt: bool) -> str:
+    sign = envelope.get("sign")
+    if sign is None or sign == "":
+        return SIGN_ABSENT
+    if not isinstance(sign, str):
+        return SIGN_MISMATCH
+    r_pid = envelope.get("pId", pid)
+    r_ts = envelope.get("timeStamp", timestamp)
+    try:
+        r_pid = _pid(r_pid)
+        if encrypt:
+            body = raw_body if isinstance(raw_body, str) else ""
+            expected = sign_encrypted(body, r_ts, r_pid, secret_key)
+        else:
+            expected = sign_plain(r_ts, r_pid)
+    except ConfigError:
+        return SIGN_MISMATCH
+    return SIGN_VERIFIED if sign == expected else SIGN_MISMATCH
+
+
+# --------------------------------------------------------------------------- helpers
+
+_MISSING = object()
+_B64 = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+
+
+def looks_encrypted(text: str) -> bool:
+    """True when ``text`` is Base64 of a whole number of DES blocks (and not JSON)."""
+    if len(text) < 12 or len(text) % 4 or not text.isascii():
+        return False
+    if not _B64.issuperset(text.encode("ascii")):
+        return False
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return len(raw) % _BLOCK == 0 and _try_json(text) is _MISSING
+
+
+def _try_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return _MISSING
+
+
+def _json_type(value: Any) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean",
+            int: "number", float: "number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _short_repr(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def dumps_safe(value: Any) -> str:
+    """Best-effort text of any JSON value (for messages that arrive as non-strings)."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)
