@@ -8,7 +8,8 @@ fields, and the simulated splicer its request validation.
 Field types are JSON types: ``integer``, ``number``, ``string``, ``boolean``,
 ``object`` (with nested ``fields``) and ``array`` (with an ``items`` field spec).
 The vendor writes most switches as integers 0/1; those are ``integer`` fields
-with an ``enum`` and ``enumLabels``.
+with an ``enum`` and ``enumLabels``. Numeric codes that appear in replies
+(``interfaceType``, ``cardType``, ``sourceType``) have label tables under ``codes``.
 """
 
 from __future__ import annotations
@@ -179,6 +180,11 @@ class Catalog:
                 records=spec.get("records"),
                 example=spec.get("example"),
             )
+        # Code tables of reply values (interfaceType, cardType, ...): {name: {code: label}}.
+        self._codes: dict[str, dict[int, str]] = {
+            name: {int(code): label for code, label in table.items()}
+            for name, table in data.get("codes", {}).items()
+        }
         self._statuses: dict[int, StatusCode] = {
             int(code): StatusCode(int(code), spec["meaning"], spec.get("hint", ""))
             for code, spec in data.get("statuses", {}).items()
@@ -256,7 +262,23 @@ class Catalog:
             return None
 
     def statuses(self) -> list[StatusCode]:
+        """Every status code the catalog describes, in catalog order."""
         return list(self._statuses.values())
+
+    # -- code tables
+    def codes(self, name: str) -> dict[int, str]:
+        """The labels of a numeric code found in replies, e.g. ``codes("interfaceType")``
+        → ``{10: "HDMI 2.0", ...}``. Raises ``KeyError`` naming the known tables."""
+        try:
+            return dict(self._codes[name])
+        except KeyError:
+            raise KeyError(
+                f"no code table {name!r}; known: {', '.join(self._codes) or 'none'}"
+            ) from None
+
+    def code_tables(self) -> list[str]:
+        """Names of the code tables (``interfaceType``, ``cardType``, ``sourceType``...)."""
+        return list(self._codes)
 
 
 @functools.lru_cache(maxsize=1)
