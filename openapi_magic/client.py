@@ -1,0 +1,584 @@
+"""The Python client: seal → POST → open, returning a :class:`Result`.
+
+One ``requests.Session`` per client, a timeout on every call (connect and the
+whole reply), a cap on the reply size, and errors that carry what arrived.
+The secretKey lives in a :class:`Secret` whose repr is masked, and no message,
+repr or log line built here contains it.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import os
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+import requests
+import urllib3
+
+from . import protocol
+from .catalog import load_catalog, normalize_path
+from .errors import (
+    ConfigError,
+    ConnectError,
+    DecodeError,
+    HTTPStatusError,
+    OpenAPIError,
+    ProtocolError,
+    ReplyTooLarge,
+    RequestTimeout,
+    RequestValidationError,
+    TransportError,
+)
+from .result import DEFAULT_DISPLAY_LIMIT, Result
+
+__all__ = ["Client", "Prepared", "Secret", "DEFAULT_TIMEOUT", "DEFAULT_MAX_REPLY_BYTES",
+           "join_url", "parse_bool"]
+
+log = logging.getLogger("openapi_magic")
+
+#: Seconds to connect, and for the whole reply to arrive.
+DEFAULT_TIMEOUT = 10.0
+#: Replies larger than this are refused (a clear error, not a full memory).
+DEFAULT_MAX_REPLY_BYTES = 64 * 1024 * 1024
+_CHUNK = 256 * 1024
+_SNIPPET = 200
+
+ENV_ROOT = "OPENAPI_ROOT"
+ENV_PID = "OPENAPI_PID"
+ENV_SECRET_KEY = "OPENAPI_SECRET_KEY"
+ENV_ENCRYPT = "OPENAPI_ENCRYPT"
+ENV_TIMEOUT = "OPENAPI_TIMEOUT"
+
+
+class Secret:
+    """A secret string whose repr and str are masked; ``reveal()`` gives it back."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: "str | Secret") -> None:
+        if isinstance(value, Secret):
+            value = value.reveal()
+        if not isinstance(value, str):
+            raise ConfigError(f"The secretKey must be text, not {type(value).__name__}.")
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __len__(self) -> int:
+        return len(self._value.encode("utf-8"))
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+    def __getstate__(self):
+        return self._value
+
+    def __setstate__(self, state):
+        self._value = state
+
+
+def parse_bool(text: str | bool | None, name: str = "value") -> bool:
+    """``1/true/yes/on`` → True, ``0/false/no/off/""`` → False, else ConfigError."""
+    if isinstance(text, bool):
+        return text
+    if text is None:
+        return False
+    word = str(text).strip().lower()
+    if word in ("1", "true", "yes", "on", "y"):
+        return True
+    if word in ("0", "false", "no", "off", "n", ""):
+        return False
+    raise ConfigError(f"{name} must be true or false (1/0, yes/no, on/off), not {text!r}.")
+
+
+def join_url(root: str, interface: str) -> str:
+    """``root`` + ``/module/action`` without doubling or losing a ``/``."""
+    return root.rstrip("/") + "/" + normalize_path(interface)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A sealed call, ready to send (or to show in a dry run: nothing in it is secret)."""
+
+    interface: str
+    url: str
+    body: Any
+    envelope: dict
+    data: bytes
+    encrypted: bool
+    sign_input: str
+
+    @property
+    def timestamp(self) -> str:
+        return self.envelope["timeStamp"]
+
+
+class Client:
+    """A connection to one splicer's OpenAPI.
+
+    ``root`` is the URL prefix the administrator gives out, e.g.
+    ``http://10.0.0.5:8000/open/api``; ``pid`` and ``secret_key`` come from the
+    splicer's Settings > OpenAPI Management; ``encrypt`` must match the
+    splicer's setting for that pId. ``timeout`` bounds connecting and the whole
+    reply; ``strict_sign`` turns a reply sign mismatch into a
+    :class:`SignatureError`; ``verify`` is TLS verification for https roots.
+    """
+
+    def __init__(
+        self,
+        root: str,
+        pid: str,
+        secret_key: "str | Secret | None" = None,
+        *,
+        encrypt: bool = False,
+        timeout: float = DEFAULT_TIMEOUT,
+        verify: bool | str = True,
+        strict_sign: bool = False,
+        max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES,
+        display_limit: int | None = DEFAULT_DISPLAY_LIMIT,
+        session: requests.Session | None = None,
+        clock: Callable[[], float] | None = None,
+        name: str | None = None,
+    ) -> None:
+        if not isinstance(root, str) or not root.strip():
+            raise ConfigError("The root URL is empty: give the splicer's OpenAPI root, e.g. "
+                              "http://10.0.0.5:8000/open/api.")
+        root = root.strip()
+        if not root.lower().startswith(("http://", "https://")):
+            raise ConfigError(f"The root URL {root!r} must start with http:// or https://.")
+        self.root = root.rstrip("/")
+        self.pid = protocol._pid(pid)
+        self._secret = Secret(secret_key) if secret_key is not None else None
+        self.encrypt = parse_bool(encrypt, "encrypt")
+        if self.encrypt:
+            self._des_check()
+        if timeout is None or not timeout > 0:
+            raise ConfigError(f"timeout must be a positive number of seconds, not {timeout!r}.")
+        self.timeout = float(timeout)
+        self.verify = verify
+        self.strict_sign = bool(strict_sign)
+        self.max_reply_bytes = int(max_reply_bytes)
+        self.display_limit = display_limit
+        self.name = name
+        self._clock = clock or time.time
+        self._session = session or requests.Session()
+        self._session.headers.update({
+            "Content-Type": "application/json; charset=utf-8",
+            "Accept": "application/json",
+            "User-Agent": f"openapi_magic/{_version()}",
+        })
+        if verify is False and self.root.lower().startswith("https://"):
+            warnings.warn(
+                f"TLS verification is off for {self.root}: the connection can be intercepted.",
+                stacklevel=2,
+            )
+            # One warning here instead of one per request from urllib3.
+            warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
+
+    # ------------------------------------------------------------------ building
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Client":
+        """A client from ``OPENAPI_ROOT``, ``OPENAPI_PID``, ``OPENAPI_SECRET_KEY``,
+        ``OPENAPI_ENCRYPT`` (and ``OPENAPI_TIMEOUT``); keyword overrides win."""
+        env = os.environ if env is None else env
+        kw: dict[str, Any] = {}
+        missing = [n for n, k in ((ENV_ROOT, "root"), (ENV_PID, "pid"))
+                   if k not in overrides and not env.get(n)]
+        if missing:
+            raise ConfigError(
+                f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: set "
+                f"{ENV_ROOT}, {ENV_PID}, {ENV_SECRET_KEY} and {ENV_ENCRYPT} in the environment "
+                "(or pass them to Client)."
+            )
+        if env.get(ENV_ROOT):
+            kw["root"] = env[ENV_ROOT]
+        if env.get(ENV_PID):
+            kw["pid"] = env[ENV_PID]
+        if env.get(ENV_SECRET_KEY):
+            kw["secret_key"] = env[ENV_SECRET_KEY]
+        if env.get(ENV_ENCRYPT) is not None:
+            kw["encrypt"] = parse_bool(env[ENV_ENCRYPT], ENV_ENCRYPT)
+        if env.get(ENV_TIMEOUT):
+            try:
+                kw["timeout"] = float(env[ENV_TIMEOUT])
+            except ValueError:
+                raise ConfigError(f"{ENV_TIMEOUT} must be a number of seconds, "
+                                  f"not {env[ENV_TIMEOUT]!r}.") from None
+        kw.update(overrides)
+        return cls(**kw)
+
+    @classmethod
+    def from_splicer(cls, splicer: Any, **overrides: Any) -> "Client":
+        """A client for a running simulated splicer (anything with ``root``,
+        ``pid``, ``secret_key`` and ``encrypt``)."""
+        kw = {"root": splicer.root, "pid": splicer.pid, "secret_key": splicer.secret_key,
+              "encrypt": splicer.encrypt}
+        kw.update(overrides)
+        return cls(**kw)
+
+    def _des_check(self) -> None:
+        if self._secret is None:
+            raise ConfigError(
+                "Encryption is on but no secretKey was given: set OPENAPI_SECRET_KEY or pass "
+                "secret_key (from the splicer's Settings > OpenAPI Management)."
+            )
+        protocol.des_key(self._secret.reveal())
+
+    @property
+    def has_secret(self) -> bool:
+        return self._secret is not None
+
+    def __repr__(self) -> str:
+        name = f"name={self.name!r}, " if self.name else ""
+        return (f"Client({name}root={self.root!r}, pid={self.pid!r}, "
+                f"encrypt={self.encrypt}, timeout={self.timeout:g})")
+
+    def close(self) -> None:
+        """Close the HTTP session."""
+        self._session.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_session"] = None  # a Session does not travel; a fresh one is made on arrival
+        if state.get("_clock") is time.time:
+            state["_clock"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._clock = self._clock or time.time
+        self._session = requests.Session()
+        self._session.headers.update({"Content-Type": "application/json; charset=utf-8",
+                                      "Accept": "application/json",
+                                      "User-Agent": f"openapi_magic/{_version()}"})
+
+    # ------------------------------------------------------------------ calls
+
+    def prepare(self, interface: str, body: Any = None, *, encrypt: bool | None = None,
+                timestamp: int | str | None = None, check: bool = False) -> Prepared:
+        """Seal a call without sending it (what a dry run shows).
+
+        ``check`` validates the body against the catalog first and raises
+        :class:`RequestValidationError` listing every problem.
+        """
+        path = normalize_path(interface)
+        if not path:
+            raise ConfigError("No interface given: name one such as screen/readList.")
+        enc = self.encrypt if encrypt is None else parse_bool(encrypt, "encrypt")
+        if body is None:
+            body = {}
+        if check:
+            self._check(path, body)
+        if enc:
+            self._des_check()
+        ts = int(self._clock() * 1000) if timestamp is None else timestamp
+        secret = self._secret.reveal() if self._secret is not None else None
+        envelope = protocol.seal_request(body, pid=self.pid, secret_key=secret,
+                                         timestamp=ts, encrypt=enc)
+        data = protocol.dumps(envelope).encode("utf-8")
+        return Prepared(
+            interface=path, url=join_url(self.root, path), body=body, envelope=envelope,
+            data=data, encrypted=enc,
+            sign_input=protocol.sign_input(envelope["body"], envelope["timeStamp"], self.pid,
+                                           encrypt=enc),
+        )
+
+    @staticmethod
+    def _check(path: str, body: Any) -> None:
+        catalog = load_catalog()
+        if path not in catalog:
+            return  # firmware may know more than the catalog; the splicer will say 94
+        problems = catalog.validate(path, body)
+        if problems:
+            raise RequestValidationError(
+                f"{path}: " + "; ".join(problems) + ".", problems=problems, interface=path,
+                hint="Fix the body, or send anyway (the splicer will check it too).",
+            )
+
+    def call(self, interface: str, body: Any = None, *, encrypt: bool | None = None,
+             timeout: float | None = None, check: bool = False,
+             records: str | None = None) -> Result:
+        """Seal, send and open one call; return its :class:`Result`.
+
+        A reply that arrived and decoded is returned even when the vendor's
+        status is a failure (``result.ok`` false; ``result.raise_for_status()``
+        raises). Transport failures, undecodable replies and bad settings raise.
+        """
+        prepared = self.prepare(interface, body, encrypt=encrypt, check=check)
+        return self.send(prepared, timeout=timeout, records=records)
+
+    def send(self, prepared: Prepared, *, timeout: float | None = None,
+             records: str | None = None) -> Result:
+        """Send a :class:`Prepared` call and open the reply."""
+        limit = self.timeout if timeout is None else float(timeout)
+        if not limit > 0:
+            raise ConfigError(f"timeout must be a positive number of seconds, not {timeout!r}.")
+        url = prepared.url
+        context = {"url": url, "request_envelope": prepared.envelope}
+        sent_at = self._clock()
+        start = time.perf_counter()
+        try:
+            resp = self._session.post(url, data=prepared.data, timeout=(limit, limit),
+                                      stream=True, verify=self.verify, allow_redirects=False)
+        except requests.exceptions.RequestException as exc:
+            raise _transport_error(exc, url, limit, context) from exc
+        try:
+            raw = self._read(resp, start, limit, context)
+        finally:
+            resp.close()
+        elapsed = time.perf_counter() - start
+        text = raw.decode("utf-8", errors="replace")
+        context.update(http_status=resp.status_code, raw_text=text)
+        headers = dict(resp.headers)
+        if not 200 <= resp.status_code < 300:
+            raise _http_error(resp, text, url, context)
+        envelope = _parse_json(text, raw, resp, url, context)
+        context["response_envelope"] = envelope
+        secret = self._secret.reveal() if self._secret is not None else None
+        try:
+            opened = protocol.open_reply(envelope, pid=self.pid,
+                                         timestamp=prepared.envelope["timeStamp"],
+                                         secret_key=secret, encrypt=prepared.encrypted)
+        except ProtocolError as exc:
+            _attach(exc, context, prefix=f"The reply to {prepared.interface} from {url}: ")
+            _add_status(exc, envelope)
+            raise
+        except ConfigError as exc:  # e.g. a short secretKey met while decrypting
+            raise ProtocolError(str(exc), **context) from exc
+        meaning, hint = _status_help(opened.status)
+        if opened.status == 11:
+            hint = _skew_hint(hint, headers, sent_at)
+        result = Result(
+            interface=prepared.interface, url=url, status=opened.status, msg=opened.msg,
+            body=opened.body, request_envelope=prepared.envelope, response_envelope=envelope,
+            raw_text=text, http_status=resp.status_code, elapsed=elapsed,
+            encrypted=prepared.encrypted, sign_verdict=opened.sign_verdict,
+            request_body=prepared.body, headers=headers, meaning=meaning, hint=hint,
+            records=records, display_limit=self.display_limit,
+        )
+        log.debug("POST %s -> status %s in %.1f ms (%s, sign %s)", url, result.status,
+                  elapsed * 1000, "encrypted" if result.encrypted else "plain",
+                  result.sign_verdict)
+        if self.strict_sign:
+            result.check_sign()
+        return result
+
+    def _read(self, resp: requests.Response, start: float, limit: float,
+              context: dict) -> bytes:
+        url = context["url"]
+        length = resp.headers.get("Content-Length")
+        if length and length.isdigit() and int(length) > self.max_reply_bytes:
+            raise ReplyTooLarge(
+                f"The reply from {url} announces {int(length):,} bytes, more than the "
+                f"{self.max_reply_bytes:,}-byte cap (max_reply_bytes).",
+                http_status=resp.status_code, **context)
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            while True:
+                if time.perf_counter() - start > limit:
+                    raise RequestTimeout(
+                        f"The reply from {url} did not finish within {limit:g} s "
+                        f"({size:,} bytes arrived).", http_status=resp.status_code,
+                        raw_text=b"".join(chunks).decode("utf-8", "replace"), **context)
+                chunk = resp.raw.read1(_CHUNK, decode_content=True)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > self.max_reply_bytes:
+                    raise ReplyTooLarge(
+                        f"The reply from {url} is larger than the {self.max_reply_bytes:,}-byte "
+                        "cap (max_reply_bytes); raise the cap if this is expected.",
+                        http_status=resp.status_code,
+                        raw_text=b"".join(chunks)[:_SNIPPET * 10].decode("utf-8", "replace"),
+                        **context)
+        except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
+            raise RequestTimeout(
+                f"The reply from {url} stalled for more than {limit:g} s ({size:,} bytes "
+                "arrived).", http_status=resp.status_code,
+                raw_text=b"".join(chunks).decode("utf-8", "replace"), **context) from exc
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise TransportError(
+                f"The connection to {url} broke while the reply was arriving ({size:,} bytes "
+                f"arrived): {_reason(exc)}.", http_status=resp.status_code,
+                raw_text=b"".join(chunks).decode("utf-8", "replace"), **context) from exc
+        return b"".join(chunks)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("openapi_magic")
+    except Exception:  # noqa: BLE001 - not installed (running from a checkout)
+        return "dev"
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost plain-language reason of a requests/urllib3 exception."""
+    seen = set()
+    cur: BaseException | None = exc
+    text = str(exc)
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        inner = getattr(cur, "reason", None) or cur.__cause__ or cur.__context__
+        if isinstance(inner, BaseException):
+            cur = inner
+            text = str(cur) or text
+        else:
+            break
+    for marker in ("Connection refused", "Name or service not known", "No route to host",
+                   "Connection reset by peer", "timed out", "Remote end closed connection",
+                   "IncompleteRead", "certificate verify failed", "Network is unreachable",
+                   "Temporary failure in name resolution"):
+        if marker.lower() in str(exc).lower() or marker.lower() in text.lower():
+            return marker.lower() if marker != "IncompleteRead" else "the reply was cut short"
+    return text[:_SNIPPET]
+
+
+def _transport_error(exc: requests.exceptions.RequestException, url: str, limit: float,
+                     context: dict) -> TransportError:
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return ConnectError(f"Could not connect to {url} within {limit:g} s: is the splicer on "
+                            "and reachable at that address?", **context)
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return RequestTimeout(f"No reply from {url} within {limit:g} s (the request was sent; a "
+                              "write may have happened).", **context)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return ConnectError(f"TLS failed for {url}: {_reason(exc)}.", **context)
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        reason = _reason(exc)
+        inner = exc.args[0] if exc.args else None
+        pre_send = isinstance(getattr(inner, "reason", None),
+                              (urllib3.exceptions.NewConnectionError,
+                               urllib3.exceptions.ConnectTimeoutError))
+        if pre_send or reason in ("connection refused", "name or service not known",
+                                  "no route to host", "network is unreachable",
+                                  "temporary failure in name resolution"):
+            return ConnectError(f"Could not connect to {url}: {reason}. Is the splicer on and "
+                                "the root URL right?", **context)
+        return TransportError(f"The connection to {url} broke before a reply arrived: "
+                              f"{reason}.", **context)
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                        requests.exceptions.InvalidSchema)):
+        return ConnectError(f"The URL {url} is not usable: {_reason(exc)}.", **context)
+    return TransportError(f"The request to {url} failed: {_reason(exc)}.", **context)
+
+
+def _snippet(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= _SNIPPET else flat[:_SNIPPET - 1] + "…"
+
+
+def _http_error(resp: requests.Response, text: str, url: str, context: dict) -> HTTPStatusError:
+    code = resp.status_code
+    if 300 <= code < 400:
+        where = resp.headers.get("Location", "?")
+        return HTTPStatusError(
+            f"{url} answered HTTP {code}, a redirect to {where}; openapi_magic does not follow "
+            "redirects: check the root URL (http or https, host, port, path).", **context)
+    envelope = None
+    try:
+        envelope = json.loads(text)
+    except ValueError:
+        pass
+    detail = ""
+    if isinstance(envelope, dict) and ("status" in envelope or "status " in envelope):
+        context["response_envelope"] = envelope
+        status = envelope.get("status", envelope.get("status "))
+        detail = f" with status {status}: {envelope.get('msg', '')}"
+    elif text.strip():
+        detail = f": {_snippet(text)}"
+    else:
+        detail = " with an empty body"
+    return HTTPStatusError(f"{url} answered HTTP {code} {resp.reason or ''}".rstrip()
+                           + f"{detail}", **context)
+
+
+def _parse_json(text: str, raw: bytes, resp: requests.Response, url: str, context: dict) -> Any:
+    if not text.strip():
+        raise DecodeError(f"{url} answered HTTP {resp.status_code} with an empty body, not an "
+                          "OpenAPI envelope.", **context)
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        kind = resp.headers.get("Content-Type", "no Content-Type")
+        raise DecodeError(f"The reply from {url} is not JSON (HTTP {resp.status_code}, {kind}): "
+                          f"{_snippet(text)}", **context) from exc
+
+
+def _attach(exc: OpenAPIError, context: dict, prefix: str = "") -> None:
+    for key, value in context.items():
+        if getattr(exc, key, None) is None:
+            setattr(exc, key, value)
+    if prefix and not exc.message.startswith(prefix):
+        exc.message = prefix + exc.message[0].lower() + exc.message[1:]
+        exc.args = (exc.message,)
+
+
+def _add_status(exc: OpenAPIError, envelope: Any) -> None:
+    """When an undecodable reply still names a failure status, say so (and hint)."""
+    if not isinstance(envelope, dict):
+        return
+    raw = envelope.get("status", envelope.get("status "))
+    try:
+        status = protocol.parse_status(raw)
+    except ProtocolError:
+        return
+    if status:
+        meaning, hint = _status_help(status)
+        exc.message += f" The splicer's status was {status}" + (f" ({meaning})." if meaning
+                                                                  else ".")
+        exc.args = (exc.message,)
+        if hint and not exc.hint:
+            exc.hint = hint
+
+
+def _status_help(status: int) -> tuple[str | None, str | None]:
+    if status == 0:
+        return None, None
+    entry = load_catalog().status(status)
+    if entry is None:
+        return None, "This status is not in the catalog; the splicer's msg is all we know."
+    return entry.meaning, entry.hint or None
+
+
+def _skew_hint(hint: str | None, headers: Mapping[str, str], sent_at: float) -> str | None:
+    date = headers.get("Date")
+    if not date:
+        return hint
+    try:
+        server = email.utils.parsedate_to_datetime(date).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return hint
+    skew = sent_at - server
+    direction = "ahead of" if skew > 0 else "behind"
+    return (f"This computer's clock is about {abs(skew):.0f} s {direction} the splicer's "
+            f"(from its Date header). " + (hint or ""))

@@ -1,0 +1,394 @@
+"""The Result of one call, and how it shows itself.
+
+A :class:`Result` keeps everything that was sent and everything that arrived,
+decodes the body into a pandas DataFrame on demand, and renders itself for
+notebooks (``_repr_mimebundle_``: HTML and plain text) without importing
+IPython. The HTML shows one header line (outcome, vendor status and msg,
+interface, time, encryption, sign verdict), the decrypted body as a table
+beside the raw envelopes. Everything that came from the splicer is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .errors import SignatureError, StatusError
+
+__all__ = ["Result", "find_records", "records_frame", "DEFAULT_DISPLAY_LIMIT"]
+
+#: Rows shown in a notebook unless told otherwise (jupysql's default too).
+DEFAULT_DISPLAY_LIMIT = 10
+#: Characters of a raw envelope shown before it is cut (the full text stays in the Result).
+RAW_DISPLAY_CHARS = 20_000
+
+_NO_DATA = "no data"
+
+
+@dataclass(eq=False)
+class Result:
+    """One call's outcome: what was sent, what arrived, and the decoded body.
+
+    ``ok`` is true when the vendor's ``status`` is 0. ``body`` is the decoded
+    (decrypted, parsed) body, ``None`` when the splicer sent no data.
+    ``request_envelope`` is exactly what was sent, ``response_envelope`` exactly
+    what was received (parsed JSON) and ``raw_text`` the reply text.
+    ``sign_verdict`` is ``"verified"``, ``"absent"`` (normal for real splicers) or
+    ``"mismatch"``. ``df`` is the body's records as a DataFrame.
+    """
+
+    interface: str
+    url: str
+    status: int
+    msg: str
+    body: Any
+    request_envelope: dict
+    response_envelope: Any
+    raw_text: str
+    http_status: int
+    elapsed: float
+    encrypted: bool
+    sign_verdict: str
+    request_body: Any = None
+    headers: dict = field(default_factory=dict, repr=False)
+    meaning: str | None = None
+    hint: str | None = None
+    #: Key (dotted for nested) of the records to tabulate; ``None`` = detect.
+    records: str | None = None
+    #: Rows shown by the notebook display (the DataFrame always has them all).
+    display_limit: int | None = DEFAULT_DISPLAY_LIMIT
+    _frame: pd.DataFrame | None = field(default=None, init=False, repr=False)
+    _frame_key: Any = field(default=None, init=False, repr=False)
+
+    # ------------------------------------------------------------------ data
+
+    @property
+    def ok(self) -> bool:
+        """True when the vendor's status is 0."""
+        return self.status == 0
+
+    @property
+    def df(self) -> pd.DataFrame:
+        """The body's records as a DataFrame (see :meth:`to_dataframe`), cached."""
+        return self.to_dataframe()
+
+    def to_dataframe(self, records: str | None = None) -> pd.DataFrame:
+        """The records in the body as a DataFrame.
+
+        A list of records gives a row each; an object holding a list of records
+        (``screens``, ``inputs``, ``screenLayers``...) gives those rows; a flat
+        object gives one row; nested objects become dotted column names
+        (``general.name``). ``records`` picks the list by key (dotted for
+        nested, e.g. ``"device.slotList"``) when detection is not what you want.
+        """
+        key = records if records is not None else self.records
+        if self._frame is not None and self._frame_key == key:
+            return self._frame
+        rows, _ = find_records(self.body, key)
+        frame = records_frame(rows)
+        self._frame, self._frame_key = frame, key
+        return frame
+
+    def raise_for_status(self) -> "Result":
+        """Raise :class:`StatusError` when the vendor's status is not 0; else return self."""
+        if not self.ok:
+            raise StatusError(
+                self._failure_sentence(), status=self.status, msg=self.msg, meaning=self.meaning,
+                hint=self.hint, url=self.url, http_status=self.http_status,
+                raw_text=self.raw_text, request_envelope=self.request_envelope,
+                response_envelope=self.response_envelope, result=self,
+            )
+        return self
+
+    def check_sign(self) -> "Result":
+        """Raise :class:`SignatureError` when the reply's sign does not match."""
+        if self.sign_verdict == "mismatch":
+            raise SignatureError(
+                f"The reply to {self.interface} carries a sign that does not match: the reply "
+                "may have been altered, or the splicer signs with another secretKey.",
+                url=self.url, http_status=self.http_status, raw_text=self.raw_text,
+                request_envelope=self.request_envelope,
+                response_envelope=self.response_envelope, result=self,
+                hint="The data is kept in error.result; compare the secretKey and encryption "
+                "setting with the splicer's Settings > OpenAPI Management.",
+            )
+        return self
+
+    def _failure_sentence(self) -> str:
+        meaning = f" ({self.meaning})" if self.meaning and self.meaning != self.msg else ""
+        msg = f": {self.msg}" if self.msg else ""
+        return f"{self.interface} failed with status {self.status}{meaning}{msg}."
+
+    # ------------------------------------------------------------------ text
+
+    def summary(self) -> str:
+        """The one header line, as plain text."""
+        mark = "✔" if self.ok else "✘"
+        msg = f" {self.msg!r}" if self.msg else ""
+        meaning = f" ({self.meaning})" if not self.ok and self.meaning else ""
+        mode = "encrypted" if self.encrypted else "plain"
+        sign = "SIGN MISMATCH" if self.sign_verdict == "mismatch" else f"sign {self.sign_verdict}"
+        return (f"{mark} {self.interface}  status {self.status}{meaning}{msg}  "
+                f"{self.elapsed * 1000:.1f} ms  {mode}  {sign}")
+
+    def __repr__(self) -> str:
+        rows = ""
+        if self.body is not None:
+            try:
+                rows = f" rows={len(self.df)}"
+            except Exception:  # noqa: BLE001 - a repr must never raise
+                rows = ""
+        return (f"<Result {self.interface} {'ok' if self.ok else 'failed'} status={self.status}"
+                f"{rows} {self.elapsed * 1000:.1f} ms sign={self.sign_verdict}>")
+
+    def to_text(self) -> str:
+        """Header line, hint and the table (or key/value view) as plain text."""
+        lines = [self.summary()]
+        if not self.ok and self.hint:
+            lines.append(f"Hint: {self.hint}")
+        view = _view(self)
+        if view.kind == "empty":
+            lines.append(f"({_NO_DATA})")
+        else:
+            with pd.option_context("display.max_colwidth", 60, "display.width", 120):
+                lines.append(view.frame.to_string(index=view.kind == "table"))
+            if view.kind == "table" and view.shown < view.total:
+                lines.append(f"(showing {view.shown} of {view.total} rows; all in result.df)")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    # ------------------------------------------------------------------ html
+
+    def _repr_html_(self) -> str:
+        return render_html(self)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {"text/plain": self.to_text(), "text/html": render_html(self)}
+
+
+# ---------------------------------------------------------------------- records
+
+
+def find_records(body: Any, key: str | None = None) -> tuple[Any, str | None]:
+    """Pick the rows to tabulate from a body; returns ``(rows, key)``.
+
+    ``rows`` is a list (of records or values), a dict (one row) or ``None``.
+    """
+    if body is None or body == "":
+        return None, None
+    if key:
+        node = body
+        for part in key.split("."):
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
+                known = ", ".join(sorted(body)) if isinstance(body, dict) else "none"
+                raise KeyError(f"the body has no {key!r} to tabulate (top-level keys: {known})")
+        return node, key
+    if isinstance(body, list):
+        return body, None
+    if isinstance(body, dict):
+        lists = [(k, v) for k, v in body.items()
+                 if isinstance(v, list) and v and all(isinstance(r, dict) for r in v[:50])]
+        if len(lists) == 1:
+            return lists[0][1], lists[0][0]
+        if not lists:
+            empties = [k for k, v in body.items() if isinstance(v, list) and not v]
+            if len(empties) == 1 and all(not isinstance(v, (list, dict)) for k, v in body.items()
+                                         if k != empties[0]):
+                return [], empties[0]  # e.g. {"deviceId": 0, "screens": []}
+        return body, None
+    return [body], None
+
+
+def records_frame(rows: Any) -> pd.DataFrame:
+    """A DataFrame from rows: records → one row each, nested objects flattened
+    with dotted names; a dict → one row; scalars → a ``value`` column."""
+    if rows is None:
+        return pd.DataFrame()
+    if isinstance(rows, dict):
+        rows = [rows]
+    if not isinstance(rows, list):
+        rows = [rows]
+    if not rows:
+        return pd.DataFrame()
+    if all(isinstance(r, dict) for r in rows):
+        if any(isinstance(v, dict) for r in rows for v in r.values()):
+            return pd.json_normalize(rows, sep=".")
+        return pd.DataFrame.from_records(rows)
+    return pd.DataFrame({"value": rows})
+
+
+# ---------------------------------------------------------------------- views
+
+
+@dataclass
+class _View:
+    kind: str  # "table", "keyvalue", "empty"
+    frame: pd.DataFrame
+    shown: int = 0
+    total: int = 0
+    key: str | None = None
+
+
+def _view(result: Result) -> _View:
+    body = result.body
+    if body is None or body == "":
+        return _View("empty", pd.DataFrame())
+    try:
+        rows, key = find_records(body, result.records)
+    except KeyError:
+        rows, key = body, None
+    if isinstance(rows, dict):
+        flat = _flatten(rows)
+        frame = pd.DataFrame({"field": list(flat), "value": [_cell(v) for v in flat.values()]})
+        return _View("keyvalue", frame, len(frame), len(frame), key)
+    if not isinstance(rows, list):
+        frame = pd.DataFrame({"field": ["value"], "value": [_cell(rows)]})
+        return _View("keyvalue", frame, 1, 1, key)
+    limit = result.display_limit
+    shown = rows if limit is None or limit < 0 else rows[:limit]
+    frame = records_frame(shown)
+    return _View("table", frame, len(frame), len(rows), key)
+
+
+def _flatten(obj: dict, prefix: str = "") -> dict:
+    out: dict = {}
+    for k, v in obj.items():
+        name = f"{prefix}{k}"
+        if isinstance(v, dict) and v:
+            out.update(_flatten(v, name + "."))
+        else:
+            out[name] = v
+    return out
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, str):
+        return v
+    return json.dumps(v, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------------- html
+
+_STYLE = {
+    "ok": "color:#1a7f37",
+    "fail": "color:#cf222e",
+    "mismatch": "color:#fff;background:#cf222e;padding:0 .4em;border-radius:3px;font-weight:bold",
+    "absent": "color:#57606a",
+    "verified": "color:#1a7f37",
+}
+
+
+def _esc(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def header_html(result: Result) -> str:
+    """The header line as HTML (escaped)."""
+    mark = "✔" if result.ok else "✘"
+    tone = _STYLE["ok"] if result.ok else _STYLE["fail"]
+    msg = f" &middot; {_esc(result.msg)}" if result.msg else ""
+    meaning = (f" ({_esc(result.meaning)})"
+               if not result.ok and result.meaning and result.meaning != result.msg else "")
+    mode = "encrypted" if result.encrypted else "plain"
+    verdict = result.sign_verdict
+    if verdict == "mismatch":
+        sign = f'<span style="{_STYLE["mismatch"]}">SIGN MISMATCH</span>'
+    elif verdict == "absent":
+        sign = (f'<span style="{_STYLE["absent"]}" title="Real splicers send an empty sign; '
+                f'this is normal.">sign absent</span>')
+    else:
+        sign = f'<span style="{_STYLE[verdict] if verdict in _STYLE else ""}">sign {_esc(verdict)}</span>'
+    parts = [
+        f'<span style="{tone};font-weight:bold">{mark} {"ok" if result.ok else "failed"}</span>',
+        f"<code>{_esc(result.interface)}</code>",
+        f"status {_esc(result.status)}{meaning}{msg}",
+        f"{result.elapsed * 1000:.1f} ms",
+        mode,
+        sign,
+    ]
+    line = " &middot; ".join(parts)
+    if not result.ok and result.hint:
+        line += f'<div style="{_STYLE["fail"]}">Hint: {_esc(result.hint)}</div>'
+    return f'<div class="openapi-magic-header">{line}</div>'
+
+
+def _table_html(result: Result) -> str:
+    view = _view(result)
+    if view.kind == "empty":
+        return f'<p style="color:#57606a"><i>{_NO_DATA}</i> (the splicer sent an empty body)</p>'
+    frame = view.frame
+    title = "Reply body"
+    if view.key:
+        title += f" &middot; <code>{_esc(view.key)}</code>"
+    if view.kind == "table":
+        table = frame.to_html(escape=True, index=False, border=0, na_rep="",
+                              classes="openapi-magic-table")
+        foot = (f'<div style="color:#57606a;font-size:90%">showing {view.shown} of {view.total} '
+                f"rows &middot; all rows in <code>result.df</code></div>"
+                if view.shown < view.total else
+                f'<div style="color:#57606a;font-size:90%">{view.total} row'
+                f'{"s" if view.total != 1 else ""}</div>')
+    else:
+        table = frame.to_html(escape=True, index=False, border=0, header=False,
+                              classes="openapi-magic-keyvalue")
+        foot = ""
+    return f"<div><b>{title}</b></div>{table}{foot}"
+
+
+def _pretty(value: Any) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False, indent=2)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text
+
+
+def _cut(text: str) -> str:
+    if len(text) <= RAW_DISPLAY_CHARS:
+        return _esc(text)
+    more = len(text) - RAW_DISPLAY_CHARS
+    return (_esc(text[:RAW_DISPLAY_CHARS])
+            + f"\n… ({more:,} more characters; the full text is in the Result)")
+
+
+def envelope_html(result: Result) -> str:
+    """The request as sent and the reply as received, pretty-printed and escaped."""
+    reply = (_pretty(result.response_envelope) if result.response_envelope is not None
+             else result.raw_text)
+    pre = ('style="max-height:28em;overflow:auto;background:#f6f8fa;padding:.5em;'
+           'margin:.2em 0;white-space:pre-wrap;word-break:break-all"')
+    plain_note = ("" if result.encrypted else
+                  '<div style="color:#9a6700;font-size:90%">Plain mode: the sign covers only '
+                  "timeStamp and pId, not the body; anyone who knows the pId can send this.</div>")
+    decrypted = ""
+    if result.encrypted and result.request_body is not None:
+        decrypted = (f"<div>Request body before encryption:</div><pre {pre}>"
+                     f"{_cut(_pretty(result.request_body))}</pre>")
+    return (
+        f'<details open><summary><b>Raw envelope</b></summary>'
+        f"<div>Request as sent: POST <code>{_esc(result.url)}</code></div>"
+        f"<pre {pre}>{_cut(_pretty(result.request_envelope))}</pre>{decrypted}{plain_note}"
+        f"<div>Reply as received: HTTP {_esc(result.http_status)}</div>"
+        f"<pre {pre}>{_cut(reply)}</pre></details>"
+    )
+
+
+def render_html(result: Result) -> str:
+    """The whole notebook view of a Result: header, table beside raw envelope."""
+    col = 'style="flex:1 1 22em;min-width:0;overflow-x:auto"'
+    return (
+        '<div class="openapi-magic-result">'
+        f"{header_html(result)}"
+        '<div style="display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start;margin-top:.4em">'
+        f"<div {col}>{_table_html(result)}</div>"
+        f"<div {col}>{envelope_html(result)}</div>"
+        "</div></div>"
+    )
