@@ -1,0 +1,122 @@
+"""Named connection profiles (``hall-a``, ``hall-b``…) in a user config file.
+
+The file is INI, by default ``~/.config/openapi_magic/profiles.ini`` (or
+``$XDG_CONFIG_HOME/openapi_magic/profiles.ini``; ``OPENAPI_MAGIC_PROFILES``
+names another file)::
+
+    [hall-a]
+    root = http://10.0.0.5:8000/open/api
+    pid = YmRj
+    encrypt = true
+    # the secret from an environment variable (keeps it out of the file) ...
+    secret_key_env = HALL_A_SECRET
+    # ... or in the file itself (then keep the file private: chmod 600)
+    # secret_key = ...
+    timeout = 5
+
+The notebook names the profile; the secret stays in the file or environment.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .client import DEFAULT_TIMEOUT, Client, Secret, parse_bool
+from .errors import ConfigError
+
+__all__ = ["Profile", "profiles_path", "load_profiles", "get_profile", "ENV_PROFILES"]
+
+ENV_PROFILES = "OPENAPI_MAGIC_PROFILES"
+_KNOWN = {"root", "pid", "secret_key", "secret_key_env", "encrypt", "timeout", "verify"}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One named splicer connection; ``client()`` builds a :class:`Client` for it."""
+
+    name: str
+    root: str
+    pid: str
+    secret: Secret | None = field(default=None, repr=False)
+    encrypt: bool = False
+    timeout: float = DEFAULT_TIMEOUT
+    verify: bool = True
+
+    def client(self, **overrides: Any) -> Client:
+        kw: dict[str, Any] = dict(root=self.root, pid=self.pid, secret_key=self.secret,
+                                  encrypt=self.encrypt, timeout=self.timeout,
+                                  verify=self.verify, name=self.name)
+        kw.update(overrides)
+        return Client(**kw)
+
+
+def profiles_path(env: Mapping[str, str] | None = None) -> Path:
+    """Where profiles are read from (see the module docstring)."""
+    env = os.environ if env is None else env
+    if env.get(ENV_PROFILES):
+        return Path(env[ENV_PROFILES]).expanduser()
+    base = env.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "openapi_magic" / "profiles.ini"
+
+
+def load_profiles(path: str | os.PathLike | None = None,
+                  env: Mapping[str, str] | None = None) -> dict[str, Profile]:
+    """All profiles in the file (``{}`` when there is no file)."""
+    env = os.environ if env is None else env
+    p = Path(path) if path is not None else profiles_path(env)
+    if not p.exists():
+        return {}
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(p, encoding="utf-8")
+    except configparser.Error as exc:
+        # configparser messages quote the offending line, which may hold a secret.
+        line = getattr(exc, "lineno", None)
+        where = f" (line {line})" if line else ""
+        raise ConfigError(f"The profiles file {p} is not valid INI{where}.") from None
+    return {name: _profile(name, parser[name], p, env) for name in parser.sections()}
+
+
+def get_profile(name: str, path: str | os.PathLike | None = None,
+                env: Mapping[str, str] | None = None) -> Profile:
+    """The profile called ``name``; a ConfigError lists the known ones."""
+    profiles = load_profiles(path, env)
+    if name not in profiles:
+        where = Path(path) if path is not None else profiles_path(env)
+        known = ", ".join(sorted(profiles)) or "none"
+        raise ConfigError(f"No profile {name!r} in {where} (known: {known}).")
+    return profiles[name]
+
+
+def _profile(name: str, section: configparser.SectionProxy, path: Path,
+             env: Mapping[str, str]) -> Profile:
+    unknown = set(section) - _KNOWN
+    if unknown:
+        raise ConfigError(f"Profile {name!r} in {path} has unknown keys: "
+                          f"{', '.join(sorted(unknown))} (known: {', '.join(sorted(_KNOWN))}).")
+    for key in ("root", "pid"):
+        if not section.get(key):
+            raise ConfigError(f"Profile {name!r} in {path} has no {key}.")
+    secret = None
+    if section.get("secret_key_env"):
+        var = section["secret_key_env"]
+        if not env.get(var):
+            raise ConfigError(f"Profile {name!r} takes its secretKey from ${var}, which is not "
+                              "set in this environment.")
+        secret = Secret(env[var])
+    elif section.get("secret_key"):
+        secret = Secret(section["secret_key"])
+    try:
+        timeout = float(section.get("timeout", DEFAULT_TIMEOUT))
+    except ValueError:
+        raise ConfigError(f"Profile {name!r}: timeout must be a number of seconds.") from None
+    return Profile(
+        name=name, root=section["root"], pid=section["pid"], secret=secret,
+        encrypt=parse_bool(section.get("encrypt", "false"), f"profile {name!r} encrypt"),
+        timeout=timeout,
+        verify=parse_bool(section.get("verify", "true"), f"profile {name!r} verify"),
+    )
