@@ -1,0 +1,67 @@
+"""A simulated NovaStar H-series splicer (a virtual H5), bundled for tutorials and tests.
+
+It speaks the real OpenAPI (envelopes, DES encryption, md5 signs, the vendor's
+status codes) over HTTP and behaves like a device: writes change its state and
+later reads show them. Start one from Python::
+
+    from openapi_magic.server import serve
+    with serve() as splicer:          # a free port on 127.0.0.1, demo credentials
+        print(splicer.root)           # http://127.0.0.1:<port>/open/api
+        print(splicer.pid, splicer.encrypt)
+
+or from a shell: ``python -m openapi_magic.server --port 8000``.
+
+It uses the protocol core (in the server role) and the interface catalog, and
+nothing of the client: it must be right on its own.
+"""
+
+from .splicer import (
+    DEFAULT_HOST,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_PORT,
+    DEFAULT_SOCKET_TIMEOUT_S,
+    DEFAULT_TIME_WINDOW_S,
+    DEMO_ENCRYPT,
+    DEMO_PID,
+    DEMO_SECRET_KEY,
+    DEMO_SEED,
+    ROOT_PATH,
+    STATUS_BAD_SIGN,
+    STATUS_BAD_TIME,
+    STATUS_ILLEGAL_PID,
+    STATUS_INITIALISING,
+    STATUS_INVALID,
+    STATUS_INVALID_COMMAND,
+    STATUS_OK,
+    STATUS_SERVER_ERROR,
+    Account,
+    SimulatedSplicer,
+    serve,
+)
+from .state import DeviceState, VendorError
+
+__all__ = [
+    "serve",
+    "SimulatedSplicer",
+    "Account",
+    "DeviceState",
+    "VendorError",
+    "DEMO_PID",
+    "DEMO_SECRET_KEY",
+    "DEMO_ENCRYPT",
+    "DEMO_SEED",
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "DEFAULT_TIME_WINDOW_S",
+    "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_SOCKET_TIMEOUT_S",
+    "ROOT_PATH",
+    "STATUS_OK",
+    "STATUS_BAD_TIME",
+    "STATUS_ILLEGAL_PID",
+    "STATUS_BAD_SIGN",
+    "STATUS_INVALID_COMMAND",
+    "STATUS_INVALID",
+    "STATUS_SERVER_ERROR",
+    "STATUS_INITIALISING",
+]

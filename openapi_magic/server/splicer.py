@@ -1,0 +1,390 @@
+"""The simulated splicer: accounts, request checks in the vendor's order, replies.
+
+:meth:`SimulatedSplicer.answer` is the whole OpenAPI behaviour as one call
+(interface path and envelope in, reply envelope out), independent of HTTP;
+:mod:`.httpd` puts it on a socket. The checks run in this order, each answering
+with the vendor's status code (see ``shared/PROTOCOL.md`` and the catalog):
+
+1. envelope shape (a JSON object with body, sign, pId, timeStamp) → 400
+2. pId known and enabled → 15
+3. timeStamp within ``time_window_s`` of the splicer's clock → 11
+4. body decrypts / the encryption mode matches this pId → 500
+5. sign → 18
+6. still initialising (every interface but ``main/initStatus``) → 912
+7. interface known → 94
+8. body valid per the catalog → 400, msg naming the field
+9. the interface itself → 0, or 404 / 410 / 412 / 400 from the device model
+
+Errors 1-7 never reach an interface: they answer the vendor's non-interface
+shape ``{"status", "msg", "body": ""}`` without a sign. From 8 on, replies are
+full envelopes, signed as the request's pId would expect (or with an empty sign,
+like real firmware, when ``reply_sign`` is false).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from ..catalog import load_catalog
+from ..errors import ConfigError, DecodeError, DecryptionError
+from ..protocol import des_key, open_request, seal_reply
+from .state import DEMO_SEED, INVALID, DeviceState, VendorError
+
+__all__ = [
+    "Account",
+    "SimulatedSplicer",
+    "serve",
+    "DEMO_PID",
+    "DEMO_SECRET_KEY",
+    "DEMO_ENCRYPT",
+    "DEMO_SEED",
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "DEFAULT_TIME_WINDOW_S",
+    "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_SOCKET_TIMEOUT_S",
+    "ROOT_PATH",
+    "STATUS_OK",
+    "STATUS_BAD_TIME",
+    "STATUS_ILLEGAL_PID",
+    "STATUS_BAD_SIGN",
+    "STATUS_INVALID_COMMAND",
+    "STATUS_INVALID",
+    "STATUS_SERVER_ERROR",
+    "STATUS_INITIALISING",
+]
+
+#: Demo credentials: public on purpose, for tutorials and tests.
+DEMO_PID = "demo"
+#: 20 bytes on purpose: the whole key is signed, only its first 8 bytes are the DES key.
+DEMO_SECRET_KEY = "H-series-demo-secret"
+DEMO_ENCRYPT = True
+DEFAULT_HOST = "127.0.0.1"
+#: The documented port of a real splicer's OpenAPI (``serve()`` picks a free port instead).
+DEFAULT_PORT = 8000
+#: The documented root path: interfaces are ``POST <root>/<module>/<action>``.
+ROOT_PATH = "/open/api"
+DEFAULT_TIME_WINDOW_S = 60.0
+DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+DEFAULT_SOCKET_TIMEOUT_S = 30.0
+
+STATUS_OK = 0
+STATUS_BAD_TIME = 11
+STATUS_ILLEGAL_PID = 15
+STATUS_BAD_SIGN = 18
+STATUS_INVALID_COMMAND = 94
+STATUS_INVALID = INVALID  # 400: our code for malformed requests and bad fields
+STATUS_SERVER_ERROR = 500
+STATUS_INITIALISING = 912
+_STATUS_KEYS = ("status", "status ")
+
+
+@dataclass(frozen=True)
+class Account:
+    """One entry of the splicer's Settings > OpenAPI Management: a pId, its secretKey,
+    whether encryption is on for it, and whether the entry is enabled.
+
+    The secretKey is left out of the repr.
+    """
+
+    pid: str
+    secret_key: str = dataclasses.field(repr=False)
+    encrypt: bool = True
+    enabled: bool = True
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.pid, str) or not self.pid:
+            raise ConfigError("An account's pId must be non-empty text.")
+        if not isinstance(self.secret_key, str):
+            raise ConfigError("An account's secretKey must be text.")
+        if self.encrypt:
+            des_key(self.secret_key)  # refuse a key too short for DES, with the protocol's message
+
+
+class SimulatedSplicer:
+    """A simulated NovaStar H5 answering the H-series OpenAPI over HTTP.
+
+    Every argument is optional; the defaults are the demo ones (``DEMO_PID``,
+    ``DEMO_SECRET_KEY``, encryption on, seed ``DEMO_SEED``, a free port on
+    127.0.0.1). ``start()`` serves from a background thread; ``stop()`` ends it;
+    ``with SimulatedSplicer() as s:`` does both. ``root`` is the URL to give a
+    client, ``state`` the :class:`DeviceState` behind it.
+
+    Options that mimic real firmware: ``reply_sign=False`` answers with an empty
+    sign (as real splicers do), ``status_key="status "`` spells the status key with
+    a trailing space. ``initialising_s`` answers 912 for that many seconds after
+    ``start()``; ``time_window_s`` is the accepted clock skew (status 11 outside it);
+    ``accounts`` adds more OpenAPI entries (:class:`Account`, some maybe disabled,
+    which answer 15). ``clock`` (epoch seconds) replaces the wall clock, for tests.
+    ``latency_ms`` delays every reply.
+    """
+
+    def __init__(
+        self,
+        pid: str = DEMO_PID,
+        secret_key: str = DEMO_SECRET_KEY,
+        encrypt: bool = DEMO_ENCRYPT,
+        *,
+        host: str = DEFAULT_HOST,
+        port: int = 0,
+        accounts: Iterable[Account] = (),
+        latency_ms: float = 0,
+        seed: int = DEMO_SEED,
+        time_window_s: float = DEFAULT_TIME_WINDOW_S,
+        reply_sign: bool = True,
+        status_key: str = "status",
+        initialising_s: float = 0,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        socket_timeout_s: float = DEFAULT_SOCKET_TIMEOUT_S,
+        osd_limit: int = 2,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if status_key not in _STATUS_KEYS:
+            raise ConfigError(f"status_key must be 'status' or 'status ' (with a space), not {status_key!r}.")
+        if max_body_bytes <= 0:
+            raise ConfigError("max_body_bytes must be positive.")
+        self.host = host
+        self._port = int(port)
+        self.latency_ms = latency_ms
+        self.seed = seed
+        self.time_window_s = time_window_s
+        self.reply_sign = reply_sign
+        self.status_key = status_key
+        self.initialising_s = initialising_s
+        self.max_body_bytes = max_body_bytes
+        self.socket_timeout_s = socket_timeout_s
+        self.clock = clock
+        self.osd_limit = osd_limit
+        self.catalog = load_catalog()
+        self._lock = threading.Lock()
+        main = Account(pid, secret_key, bool(encrypt))
+        self._main_pid = main.pid
+        self._accounts: dict[str, Account] = {main.pid: main}
+        for account in accounts:
+            self.add_account(account)
+        self._started_at: float | None = None
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self.state = self._new_state()
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def pid(self) -> str:
+        """The main account's pId."""
+        return self._main_pid
+
+    @property
+    def secret_key(self) -> str:
+        """The main account's secretKey (never shown in the repr)."""
+        return self._accounts[self._main_pid].secret_key
+
+    @property
+    def encrypt(self) -> bool:
+        """Whether encryption is on for the main account."""
+        return self._accounts[self._main_pid].encrypt
+
+    @property
+    def port(self) -> int:
+        """The TCP port (the real one once started, even when asked for port 0)."""
+        if self._server is not None:
+            return self._server.server_address[1]
+        return self._port
+
+    @property
+    def root(self) -> str:
+        """The root URL to give a client: ``http://<host>:<port>/open/api``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{ROOT_PATH}"
+
+    def url(self, interface: str) -> str:
+        """The full URL of an interface, e.g. ``url("screen/readList")``."""
+        return f"{self.root}/{interface.strip().strip('/')}"
+
+    @property
+    def running(self) -> bool:
+        """Whether the splicer is serving."""
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def accounts(self) -> list[Account]:
+        """Every OpenAPI entry (the main one first)."""
+        with self._lock:
+            return list(self._accounts.values())
+
+    def add_account(self, account: Account) -> None:
+        """Add (or replace) an OpenAPI entry."""
+        if not isinstance(account, Account):
+            raise ConfigError("accounts must be Account(pid, secret_key, encrypt, enabled) entries.")
+        with self._lock:
+            self._accounts[account.pid] = account
+
+    def set_enabled(self, pid: str, enabled: bool) -> None:
+        """Enable or disable an entry (a disabled pId answers status 15)."""
+        with self._lock:
+            self._accounts[pid] = dataclasses.replace(self._accounts[pid], enabled=bool(enabled))
+
+    def initialising(self) -> bool:
+        """True while the splicer still answers 912 (``initialising_s`` after start)."""
+        started = self._started_at
+        return started is not None and self.clock() - started < self.initialising_s
+
+    def reset(self) -> None:
+        """Rebuild the device from the seed (undo every write)."""
+        self.state = self._new_state()
+
+    def _new_state(self) -> DeviceState:
+        state = DeviceState(self.seed, clock=self.clock, osd_limit=self.osd_limit)
+        state.ready = lambda: not self.initialising()
+        return state
+
+    def __repr__(self) -> str:
+        # Never the secretKey (PROTOCOL.md): pId and encryption mode are enough to recognise it.
+        status = "running" if self.running else "stopped"
+        return (f"<SimulatedSplicer {status} root={self.root!r} pid={self.pid!r} "
+                f"encrypt={self.encrypt} seed={self.seed}>")
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> "SimulatedSplicer":
+        """Bind the port and serve from a background thread; returns ``self``."""
+        from .httpd import SplicerHTTPServer  # the HTTP layer depends on this module, not back
+
+        if self.running:
+            return self
+        server = SplicerHTTPServer(self, (self.host, self._port))
+        self._server = server
+        self._started_at = self.clock()
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"splicer:{self.port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop serving: close the port and every open connection, end the thread."""
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        server.shutdown()  # stops serve_forever's loop
+        server.close_all()
+        if thread is not None:
+            thread.join(timeout)
+        self._thread = None
+
+    def __enter__(self) -> "SimulatedSplicer":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def __del__(self) -> None:  # a forgotten splicer should not hold its port forever
+        try:
+            if self._server is not None and self.running:
+                self.stop(timeout=0.5)
+        except Exception:
+            pass
+
+    # ------------------------------------------------------------------ the protocol
+
+    def non_interface_error(self, status: int, detail: str = "") -> dict:
+        """The vendor's shape for errors that never reached an interface (no sign)."""
+        return {self.status_key: status, "msg": self._msg(status, detail), "body": ""}
+
+    def _msg(self, status: int, detail: str) -> str:
+        entry = self.catalog.status(status)
+        meaning = entry.meaning if entry else "Error"
+        return f"{meaning}: {detail}" if detail else meaning
+
+    def answer(self, interface: str, envelope: Any) -> dict:
+        """Answer one request: ``interface`` is ``module/action``, ``envelope`` the parsed
+        JSON of the HTTP body. Returns the reply envelope (a dict to send as JSON)."""
+        # 1. envelope shape
+        problem = _envelope_problem(envelope)
+        if problem:
+            return self.non_interface_error(STATUS_INVALID, problem)
+        # 2. pId
+        pid = envelope["pId"]
+        with self._lock:
+            account = self._accounts.get(pid)
+        if account is None:
+            return self.non_interface_error(STATUS_ILLEGAL_PID, f"no OpenAPI entry has pId {pid[:64]!r}")
+        if not account.enabled:
+            return self.non_interface_error(STATUS_ILLEGAL_PID, f"the OpenAPI entry {pid!r} is disabled")
+        # 3. timeStamp window
+        skew = int(envelope["timeStamp"]) / 1000 - self.clock()
+        if abs(skew) > self.time_window_s:
+            return self.non_interface_error(
+                STATUS_BAD_TIME, f"timeStamp is {abs(skew):.0f} s {'ahead of' if skew > 0 else 'behind'} "
+                f"the splicer's clock (allowed: ±{self.time_window_s:g} s)")
+        # 4. decryption / mode, 5. sign
+        try:
+            opened = open_request(envelope, secret_key=account.secret_key, encrypt=account.encrypt)
+        except DecryptionError as exc:
+            mode = "on" if account.encrypt else "off"
+            return self.non_interface_error(
+                STATUS_SERVER_ERROR, f"{exc.message} (encryption is {mode} for pId {pid!r} here)")
+        except DecodeError as exc:
+            return self.non_interface_error(STATUS_INVALID, exc.message)
+        if not opened.sign_ok:
+            return self.non_interface_error(STATUS_BAD_SIGN, "the sign does not match "
+                                            + ("Base64(md5hex(body + timeStamp + pId + secretKey))"
+                                               if account.encrypt else "Base64(md5hex(timeStamp + pId))"))
+        # 6. initialising
+        if self.initialising() and interface != "main/initStatus":
+            return self.non_interface_error(STATUS_INITIALISING, "try again in a few seconds "
+                                            "(main/initStatus answers initStatus 1 when ready)")
+        # 7. interface known
+        if interface not in self.catalog:
+            close = self.catalog.suggest(interface)
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            return self.non_interface_error(STATUS_INVALID_COMMAND, f"no interface {interface!r}{hint}")
+        seal = dict(pid=pid, timestamp=opened.timestamp, secret_key=account.secret_key,
+                    encrypt=account.encrypt, sign=self.reply_sign, status_key=self.status_key)
+        # 8. catalog validation
+        body = {} if opened.body is None else opened.body
+        problems = self.catalog.validate(interface, body)
+        if problems:
+            return seal_reply(STATUS_INVALID, self._msg(STATUS_INVALID, "; ".join(problems)), "", **seal)
+        # 9. the interface
+        try:
+            reply = self.state.call(interface, body)
+        except VendorError as exc:
+            return seal_reply(exc.status, self._msg(exc.status, exc.detail), "", **seal)
+        return seal_reply(STATUS_OK, "Success", reply, **seal)
+
+
+def _envelope_problem(envelope: Any) -> str:
+    if not isinstance(envelope, dict):
+        return "the request must be a JSON object {body, sign, pId, timeStamp}"
+    missing = [k for k in ("body", "sign", "pId", "timeStamp") if k not in envelope]
+    if missing:
+        return f"the envelope has no {', '.join(missing)} field{'s' if len(missing) > 1 else ''}"
+    if not isinstance(envelope["pId"], str) or not envelope["pId"]:
+        return "pId must be a non-empty string"
+    if not isinstance(envelope["sign"], str):
+        return "sign must be a string"
+    ts = envelope["timeStamp"]
+    if isinstance(ts, bool) or not isinstance(ts, (str, int)) or not str(ts).isascii() \
+            or not str(ts).isdigit() or len(str(ts)) > 16:
+        return "timeStamp must be milliseconds since the epoch, as a string of digits"
+    return ""
+
+
+def serve(port: int = 0, pid: str = DEMO_PID, secret_key: str = DEMO_SECRET_KEY,
+          encrypt: bool = DEMO_ENCRYPT, **options: Any) -> SimulatedSplicer:
+    """Start a simulated splicer in a background thread and return it, running.
+
+    Every argument is optional: by default a free port on 127.0.0.1, pId
+    ``"demo"``, secretKey ``"H-series-demo-secret"``, encryption on, seed 0.
+    ``options`` are those of :class:`SimulatedSplicer` (``host``, ``seed``,
+    ``latency_ms``, ``reply_sign``, ``status_key``, ``initialising_s``, ...).
+    Use it as a context manager, or call ``.stop()``::
+
+        with serve() as splicer:
+            print(splicer.root, splicer.pid, splicer.encrypt)
+    """
+    return SimulatedSplicer(pid, secret_key, encrypt, port=port, **options).start()
