@@ -11,7 +11,7 @@ import logging
 import signal
 import sys
 import threading
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..errors import ConfigError
 from .splicer import (

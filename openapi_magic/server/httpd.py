@@ -68,7 +68,7 @@ class SplicerHTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 1024
 
-    def __init__(self, splicer: "SimulatedSplicer", address: tuple[str, int]) -> None:
+    def __init__(self, splicer: SimulatedSplicer, address: tuple[str, int]) -> None:
         self.splicer = splicer
         self._conns: set[socket.socket] = set()
         self._conns_lock = threading.Lock()
@@ -109,7 +109,7 @@ class SplicerHTTPServer(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that vanished mid-request is not worth a traceback on stderr.
-        log.debug("connection from %s ended with an error", client_address, exc_info=True)
+        log.debug("connection from %s ended with an error", client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -26,8 +26,9 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from ..catalog import load_catalog
 from ..errors import ConfigError, DecodeError, DecryptionError
@@ -35,27 +36,27 @@ from ..protocol import des_key, open_request, seal_reply
 from .state import DEMO_SEED, INVALID, DeviceState, VendorError
 
 __all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_PORT",
+    "DEFAULT_SOCKET_TIMEOUT_S",
+    "DEFAULT_TIME_WINDOW_S",
+    "DEMO_ENCRYPT",
+    "DEMO_PID",
+    "DEMO_SECRET_KEY",
+    "DEMO_SEED",
+    "ROOT_PATH",
+    "STATUS_BAD_SIGN",
+    "STATUS_BAD_TIME",
+    "STATUS_ILLEGAL_PID",
+    "STATUS_INITIALISING",
+    "STATUS_INVALID",
+    "STATUS_INVALID_COMMAND",
+    "STATUS_OK",
+    "STATUS_SERVER_ERROR",
     "Account",
     "SimulatedSplicer",
     "serve",
-    "DEMO_PID",
-    "DEMO_SECRET_KEY",
-    "DEMO_ENCRYPT",
-    "DEMO_SEED",
-    "DEFAULT_HOST",
-    "DEFAULT_PORT",
-    "DEFAULT_TIME_WINDOW_S",
-    "DEFAULT_MAX_BODY_BYTES",
-    "DEFAULT_SOCKET_TIMEOUT_S",
-    "ROOT_PATH",
-    "STATUS_OK",
-    "STATUS_BAD_TIME",
-    "STATUS_ILLEGAL_PID",
-    "STATUS_BAD_SIGN",
-    "STATUS_INVALID_COMMAND",
-    "STATUS_INVALID",
-    "STATUS_SERVER_ERROR",
-    "STATUS_INITIALISING",
 ]
 
 #: Demo credentials: public on purpose, for tutorials and tests.
@@ -250,7 +251,7 @@ class SimulatedSplicer:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> "SimulatedSplicer":
+    def start(self) -> SimulatedSplicer:
         """Bind the port and serve from a background thread; returns ``self``."""
         from .httpd import SplicerHTTPServer  # the HTTP layer depends on this module, not back
 
@@ -275,18 +276,11 @@ class SimulatedSplicer:
             thread.join(timeout)
         self._thread = None
 
-    def __enter__(self) -> "SimulatedSplicer":
+    def __enter__(self) -> SimulatedSplicer:  # noqa: PYI034 (typing.Self needs 3.11)
         return self.start()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
-
-    def __del__(self) -> None:  # a forgotten splicer should not hold its port forever
-        try:
-            if self._server is not None and self.running:
-                self.stop(timeout=0.5)
-        except Exception:
-            pass
 
     # ------------------------------------------------------------------ the protocol
 
@@ -342,8 +336,8 @@ class SimulatedSplicer:
             close = self.catalog.suggest(interface)
             hint = f"; did you mean {' or '.join(close)}?" if close else ""
             return self.non_interface_error(STATUS_INVALID_COMMAND, f"no interface {interface!r}{hint}")
-        seal = dict(pid=pid, timestamp=opened.timestamp, secret_key=account.secret_key,
-                    encrypt=account.encrypt, sign=self.reply_sign, status_key=self.status_key)
+        seal = {"pid": pid, "timestamp": opened.timestamp, "secret_key": account.secret_key,
+                "encrypt": account.encrypt, "sign": self.reply_sign, "status_key": self.status_key}
         # 8. catalog validation
         body = {} if opened.body is None else opened.body
         problems = self.catalog.validate(interface, body)

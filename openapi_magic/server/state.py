@@ -25,16 +25,17 @@ import random
 import struct
 import threading
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 __all__ = [
+    "BRIGHTNESS_UNSUPPORTED",
     "DEMO_SEED",
+    "INVALID",
+    "OSD_LIMIT_REACHED",
+    "SCREEN_NOT_FOUND",
     "DeviceState",
     "VendorError",
-    "INVALID",
-    "SCREEN_NOT_FOUND",
-    "BRIGHTNESS_UNSUPPORTED",
-    "OSD_LIMIT_REACHED",
 ]
 
 #: The seed of the demo device: tutorials and tests rely on its data.
@@ -374,7 +375,7 @@ class DeviceState:
         base = 1757509392 - rng.randint(0, 3_000_000)
         # (width, height, rows, cols, output ids); the last screen hangs on the HDMI output
         # card (an external LED controller): its "sending card" does not take brightness.
-        layouts = [(3840, 1080, 2, 4, list(range(0, 8))), (1920, 1080, 2, 2, list(range(8, 12)))]
+        layouts = [(3840, 1080, 2, 4, list(range(8))), (1920, 1080, 2, 2, list(range(8, 12)))]
         layouts = layouts[:count - 1] + [(1920, 1080, 1, 1, [16])]
         for sid, (w, h, rows, cols, outs) in enumerate(layouts):
             tile_w, tile_h = w // cols, h // rows
@@ -762,10 +763,8 @@ class DeviceState:
 
     @_handles("input/readList")
     def _input_read_list(self, b: dict) -> dict:
-        groups = [copy.deepcopy(self._input_groups[g]) for g in self._group_order]
         # The records are replaced on change, never modified: the list may share them.
-        return {"deviceId": b.get("deviceId", 0), "inputs": list(self._inputs.values()),
-                "inputGroups": groups}
+        return {"deviceId": b.get("deviceId", 0), "inputs": list(self._inputs.values())}
 
     @_handles("input/readDetail")
     def _input_read_detail(self, b: dict) -> dict:
