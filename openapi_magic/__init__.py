@@ -26,6 +26,14 @@ from .result import Result
 
 __version__ = "0.1.0"
 
+
+def load_ipython_extension(ipython):
+    """``%load_ext openapi_magic``: register %%openapi, %openapi and %openapi_connect."""
+    from .magics import load_ipython_extension as _load
+
+    _load(ipython)
+
+
 __all__ = [
     "Client",
     "Prepared",

@@ -34,7 +34,7 @@ from .errors import (
     RequestValidationError,
     TransportError,
 )
-from .result import DEFAULT_DISPLAY_LIMIT, Result
+from .result import DEFAULT_DISPLAY_LIMIT, Result, prepared_html, prepared_text
 
 __all__ = ["Client", "Prepared", "Secret", "DEFAULT_TIMEOUT", "DEFAULT_MAX_REPLY_BYTES",
            "join_url", "parse_bool"]
@@ -128,6 +128,12 @@ class Prepared:
     @property
     def timestamp(self) -> str:
         return self.envelope["timeStamp"]
+
+    def __str__(self) -> str:
+        return prepared_text(self)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {"text/plain": prepared_text(self), "text/html": prepared_html(self)}
 
 
 class Client:

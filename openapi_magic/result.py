@@ -19,7 +19,8 @@ import pandas as pd
 
 from .errors import SignatureError, StatusError
 
-__all__ = ["Result", "find_records", "records_frame", "DEFAULT_DISPLAY_LIMIT"]
+__all__ = ["Result", "find_records", "records_frame", "render_html", "prepared_html",
+           "prepared_text", "DEFAULT_DISPLAY_LIMIT"]
 
 #: Rows shown in a notebook unless told otherwise (jupysql's default too).
 DEFAULT_DISPLAY_LIMIT = 10
@@ -392,3 +393,47 @@ def render_html(result: Result) -> str:
         f"<div {col}>{envelope_html(result)}</div>"
         "</div></div>"
     )
+
+
+# ---------------------------------------------------------------------- dry run
+
+
+def prepared_text(prepared: Any) -> str:
+    """A dry run as plain text: what would be sent, and what is signed (secret masked)."""
+    mode = "encrypted" if prepared.encrypted else "plain"
+    lines = [
+        f"DRY RUN (nothing sent) · {prepared.interface} · {mode}",
+        f"POST {prepared.url}",
+        "Envelope that would be sent:",
+        _pretty(prepared.envelope),
+    ]
+    if prepared.encrypted:
+        lines += ["Body before encryption:", _pretty(prepared.body)]
+    lines += ["String signed (md5, then hex, then Base64):", prepared.sign_input]
+    if not prepared.encrypted:
+        lines.append("Plain mode: the sign covers only timeStamp and pId, not the body.")
+    return "\n".join(lines)
+
+
+def prepared_html(prepared: Any) -> str:
+    """A dry run as HTML (escaped), in the same style as a Result."""
+    mode = "encrypted" if prepared.encrypted else "plain"
+    pre = ('style="max-height:28em;overflow:auto;background:#f6f8fa;padding:.5em;'
+           'margin:.2em 0;white-space:pre-wrap;word-break:break-all"')
+    parts = [
+        '<div class="openapi-magic-dryrun">',
+        f'<div><span style="color:#9a6700;font-weight:bold">DRY RUN</span> (nothing sent) '
+        f"&middot; <code>{_esc(prepared.interface)}</code> &middot; {mode}</div>",
+        f"<div>POST <code>{_esc(prepared.url)}</code></div>",
+        f"<div>Envelope that would be sent:</div><pre {pre}>{_cut(_pretty(prepared.envelope))}</pre>",
+    ]
+    if prepared.encrypted:
+        parts.append(f"<div>Body before encryption:</div>"
+                     f"<pre {pre}>{_cut(_pretty(prepared.body))}</pre>")
+    parts.append(f"<div>String signed (md5, then hex, then Base64; the secretKey is masked):</div>"
+                 f"<pre {pre}>{_cut(prepared.sign_input)}</pre>")
+    if not prepared.encrypted:
+        parts.append('<div style="color:#9a6700">Plain mode: the sign covers only timeStamp and '
+                     "pId, not the body.</div>")
+    parts.append("</div>")
+    return "".join(parts)

@@ -1,0 +1,522 @@
+"""The ``%%openapi`` cell magic, the ``%openapi`` line magic and ``%openapi_connect``.
+
+Load with ``%load_ext openapi_magic``. Connect without typing a secret into the
+notebook (``%openapi_connect splicer``, ``-p hall-a``, ``--env``, or a URL with a
+hidden prompt), then::
+
+    %%openapi screen/readList
+    {"deviceId": 0}
+
+Settings are traits: ``%config OpenAPIMagics.display_limit = 20`` (see
+``%config OpenAPIMagics`` for all of them).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import re
+from typing import Any
+
+from IPython.core.completer import SimpleCompletion, context_matcher
+from IPython.core.error import UsageError
+from IPython.core.magic import (
+    Magics,
+    line_cell_magic,
+    line_magic,
+    magics_class,
+    needs_local_scope,
+    no_var_expand,
+)
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.display import display
+from traitlets import Bool, Float, Int, Unicode
+
+from .catalog import load_catalog, normalize_path
+from .client import Client, Prepared, parse_bool
+from .errors import ConfigError, OpenAPIError
+from .profiles import Profile, get_profile, profiles_path
+from .result import Result
+
+__all__ = ["OpenAPIMagics", "OpenAPICellError", "substitute", "parse_body", "load_ipython_extension"]
+
+#: Name in the user namespace that holds the last error (with what arrived).
+LAST_ERROR = "_openapi_error"
+
+_RED, _DIM, _RESET = "\x1b[31m", "\x1b[2m", "\x1b[0m"
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+class OpenAPICellError(Exception):
+    """A failed call, shown by IPython as a short red message (no traceback).
+
+    ``error`` is the underlying :class:`OpenAPIError` (with what arrived), or
+    ``None``; ``result`` the :class:`Result` of a vendor failure.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None,
+                 error: BaseException | None = None, result: Result | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.error = error
+        self.result = result
+
+    def __str__(self) -> str:
+        return self.message + (f"\nHint: {self.hint}" if self.hint else "")
+
+    def _render_traceback_(self) -> list[str]:
+        lines = [f"{_RED}OpenAPI error: {self.message}{_RESET}"]
+        if self.hint:
+            lines.append(f"Hint: {self.hint}")
+        lines.append(f"{_DIM}(the full error, with what arrived, is in {LAST_ERROR}; "
+                     f"%config OpenAPIMagics.short_errors = False shows tracebacks){_RESET}")
+        return lines
+
+
+# --------------------------------------------------------------------------- the cell text
+
+
+def _jsonable(value: Any) -> Any:
+    """JSON forms for common notebook values that json does not know (numpy, pandas, sets)."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError(type(value).__name__)
+
+
+def _encode(name: str, value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, default=_jsonable, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"${name} is {type(value).__name__} {_short(value)}, which has no JSON "
+                         f"form ({exc}).") from None
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _lookup(expr: str, namespace: dict) -> Any:
+    head, *attrs = expr.split(".")
+    if head not in namespace:
+        raise UsageError(f"${head} is not defined in the notebook (write $$ for a literal $).")
+    value = namespace[head]
+    for attr in attrs:
+        if isinstance(value, dict) and attr in value:
+            value = value[attr]
+        elif hasattr(value, attr):
+            value = getattr(value, attr)
+        else:
+            raise UsageError(f"${expr}: {head} has no {attr!r}.")
+    return value
+
+
+def substitute(text: str, namespace: dict) -> str:
+    """Put notebook variables into JSON text, safely.
+
+    ``$name`` (or ``$name.attr``) outside a JSON string becomes the JSON
+    encoding of the value (strings quoted and escaped, lists and dicts as JSON);
+    inside a JSON string it becomes the value's text, escaped for that string.
+    ``$$`` is a literal ``$``; a ``$`` not followed by a name stays as it is.
+    """
+    out: list[str] = []
+    i, n = 0, len(text)
+    in_string = False
+    while i < n:
+        ch = text[i]
+        if in_string and ch == "\\":
+            out.append(text[i:i + 2])
+            i += 2
+            continue
+        if ch == '"':
+            in_string = not in_string
+            out.append(ch)
+            i += 1
+            continue
+        if ch == "$":
+            if text.startswith("$$", i):
+                out.append("$")
+                i += 2
+                continue
+            m = _IDENT.match(text, i + 1)
+            if m:
+                expr = m.group(0)
+                value = _lookup(expr, namespace)
+                if in_string:
+                    piece = value if isinstance(value, str) else _encode(expr, value)
+                    out.append(json.dumps(piece, ensure_ascii=False)[1:-1])
+                else:
+                    out.append(_encode(expr, value))
+                i = m.end()
+                continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def parse_body(text: str, first_line: int = 2) -> Any:
+    """Parse the cell body as JSON (empty → ``{}``); errors point at line and column.
+
+    ``first_line`` is the cell line number of the body's first line (the magic's
+    own line is line 1).
+    """
+    if not text.strip():
+        return {}
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        lines = text.splitlines() or [""]
+        row = min(exc.lineno, len(lines)) - 1
+        shown = lines[row]
+        col = exc.colno - 1
+        if len(shown) > 70:  # keep the caret in view on long lines
+            start = max(0, col - 35)
+            shown, col = ("…" + shown[start:start + 70], col - start + 1) if start else (
+                shown[:70], col)
+        caret = " " * max(col, 0) + "^"
+        raise UsageError(
+            f"The cell body is not valid JSON: {exc.msg} at cell line "
+            f"{exc.lineno + first_line - 1}, column {exc.colno}:\n    {shown}\n    {caret}"
+        ) from None
+    except RecursionError:
+        raise UsageError("The cell body is nested too deeply to parse.") from None
+
+
+def _split_line(line: str) -> tuple[str, str]:
+    """Split a line-magic line into its options and an inline JSON body."""
+    quote = None
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "{[":
+            return line[:i], line[i:]
+    return line, ""
+
+
+# --------------------------------------------------------------------------- the magics
+
+
+@magics_class
+class OpenAPIMagics(Magics):
+    """Magics to call NovaStar H-series splicers: ``%%openapi``, ``%openapi``,
+    ``%openapi_connect``."""
+
+    display_limit = Int(10, allow_none=True,
+                        help="Rows of a reply table shown in the notebook (the Result keeps "
+                        "all of them). None shows every row.").tag(config=True)
+    timeout = Float(None, allow_none=True,
+                    help="Seconds to connect and to receive a whole reply; None uses the "
+                    "connection's own (10 s unless its profile says otherwise).").tag(config=True)
+    short_errors = Bool(True, help="Show failed calls as one short red message with a hint; "
+                        "False shows full tracebacks.").tag(config=True)
+    strict_sign = Bool(False, help="Treat a reply whose sign does not match as an error "
+                       "(the data stays in the error's result).").tag(config=True)
+    fail_on_status = Bool(True, help="A vendor status other than 0 fails the cell (so Run All "
+                          "stops), after showing the reply.").tag(config=True)
+    default_encrypt = Bool(False, help="Encryption for connections that do not say (a URL "
+                           "given to %openapi_connect without --encrypt/--plain).").tag(config=True)
+    default_profile = Unicode("", help="Profile used when nothing is connected and "
+                              "OPENAPI_ROOT is not set.").tag(config=True)
+    profiles_file = Unicode("", help="Profiles file; empty means $OPENAPI_MAGIC_PROFILES or "
+                            "~/.config/openapi_magic/profiles.ini.").tag(config=True)
+
+    def __init__(self, shell=None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        self._client: Client | None = None
+        self._source = ""
+        self._profile_clients: dict[str, Client] = {}
+        #: The last Result, dry run or error of a cell (also for the form and tests).
+        self.last: Any = None
+
+    # ------------------------------------------------------------------ connection
+
+    @property
+    def client(self) -> Client | None:
+        """The current connection (``None`` until connected)."""
+        return self._client
+
+    def _profile(self, name: str) -> Profile:
+        return get_profile(name, self.profiles_file or None)
+
+    def client_for(self, profile: str | None = None) -> Client:
+        """The client for a cell: ``profile`` if given, else the current connection,
+        else ``OPENAPI_ROOT``…, else ``default_profile``."""
+        try:
+            if profile:
+                if profile not in self._profile_clients:
+                    self._profile_clients[profile] = self._profile(profile).client()
+                return self._profile_clients[profile]
+            if self._client is not None:
+                return self._client
+            import os
+            if os.environ.get("OPENAPI_ROOT"):
+                self._set(Client.from_env(), "environment variables OPENAPI_*")
+                return self._client
+            if self.default_profile:
+                self._set(self._profile(self.default_profile).client(),
+                          f"profile {self.default_profile!r}")
+                return self._client
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from None
+        raise UsageError(
+            "Not connected to a splicer. Use %openapi_connect splicer (a simulated splicer "
+            "object), %openapi_connect -p PROFILE, %openapi_connect --env (OPENAPI_ROOT, "
+            "OPENAPI_PID, OPENAPI_SECRET_KEY, OPENAPI_ENCRYPT), or %openapi_connect URL --pid "
+            "PID (asks for the secretKey)."
+        )
+
+    def _set(self, client: Client, source: str) -> None:
+        self._client = client
+        self._source = source
+
+    def connect(self, target: Any, **overrides: Any) -> Client:
+        """Make ``target`` the current connection: a Client, a Profile, a profile
+        name, or anything with ``root``, ``pid``, ``secret_key``, ``encrypt``
+        (such as a running simulated splicer)."""
+        if isinstance(target, Client):
+            client, source = target, "a Client"
+        elif isinstance(target, Profile):
+            client, source = target.client(**overrides), f"profile {target.name!r}"
+        elif isinstance(target, str):
+            client, source = self._profile(target).client(**overrides), f"profile {target!r}"
+        elif all(hasattr(target, a) for a in ("root", "pid", "secret_key", "encrypt")):
+            client = Client.from_splicer(target, **overrides)
+            source = type(target).__name__
+        else:
+            raise ConfigError(f"Cannot connect to a {type(target).__name__}: give a simulated "
+                              "splicer, a Client, a Profile or a profile name.")
+        self._set(client, source)
+        return client
+
+    def describe(self) -> str:
+        """One line about the current connection (never the secret)."""
+        c = self._client
+        if c is None:
+            return "Not connected."
+        mode = "encryption on" if c.encrypt else "encryption off"
+        return (f"Connected to {c.root} as pId {c.pid!r} ({mode}, timeout {c.timeout:g} s; "
+                f"from {self._source}).")
+
+    @no_var_expand
+    @needs_local_scope
+    @magic_arguments()
+    @argument("target", nargs="?", help="A variable holding a simulated splicer, Client or "
+              "Profile; a profile name; or a root URL (then --pid, and the secretKey is asked "
+              "with a hidden prompt when encryption is on).")
+    @argument("-p", "--profile", metavar="NAME", help="Connect with a named profile.")
+    @argument("--env", action="store_true", help="Connect from OPENAPI_ROOT, OPENAPI_PID, "
+              "OPENAPI_SECRET_KEY, OPENAPI_ENCRYPT.")
+    @argument("--pid", help="pId for a root URL.")
+    @argument("--encrypt", action="store_const", const=True, dest="encrypt", default=None,
+              help="The splicer has encryption on for this pId.")
+    @argument("--plain", action="store_const", const=False, dest="encrypt",
+              help="The splicer has encryption off for this pId.")
+    @argument("--timeout", type=float, metavar="SECONDS", help="Seconds per call.")
+    @line_magic
+    def openapi_connect(self, line: str = "", local_ns: dict | None = None) -> None:
+        """Connect the %%openapi magic to a splicer, keeping the secretKey out of the notebook.
+
+        ``%openapi_connect`` alone tells the current connection.
+        """
+        args = parse_argstring(self.openapi_connect, line)
+        ns = {**self.shell.user_ns, **(local_ns or {})}
+        overrides: dict[str, Any] = {}
+        if args.timeout is not None:
+            overrides["timeout"] = args.timeout
+        try:
+            if args.env:
+                import os
+                env_over = dict(overrides)
+                if args.encrypt is not None:
+                    env_over["encrypt"] = args.encrypt
+                self._set(Client.from_env(os.environ, **env_over), "environment variables")
+            elif args.profile:
+                self.connect(args.profile, **overrides)
+            elif args.target is None:
+                print(self.describe())
+                return
+            elif re.match(r"(?i)https?://", args.target):
+                if not args.pid:
+                    raise UsageError("Give the pId with --pid when connecting to a URL.")
+                encrypt = self.default_encrypt if args.encrypt is None else args.encrypt
+                secret = None
+                if encrypt:
+                    secret = getpass.getpass(f"secretKey for pId {args.pid} at {args.target}: ")
+                self._set(Client(args.target, args.pid, secret, encrypt=encrypt, **overrides),
+                          "a URL and a hidden prompt")
+            elif args.target in ns:
+                if args.encrypt is not None:
+                    overrides["encrypt"] = args.encrypt
+                self.connect(ns[args.target], **overrides)
+                if self._source in ("a Client",):
+                    self._source = f"variable {args.target}"
+                else:
+                    self._source = f"{self._source} {args.target}"
+            else:
+                profiles = profiles_path() if not self.profiles_file else self.profiles_file
+                try:
+                    self.connect(args.target, **overrides)
+                except ConfigError as exc:
+                    raise UsageError(f"{args.target!r} is neither a notebook variable nor a "
+                                     f"profile ({exc}; profiles file: {profiles}).") from None
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from None
+        self._profile_clients.clear()
+        print(self.describe())
+
+    # ------------------------------------------------------------------ the call
+
+    @no_var_expand
+    @needs_local_scope
+    @magic_arguments()
+    @argument("interface", nargs="?",
+              help="The interface, module/action (screen/readList or /screen/readList).")
+    @argument("-o", "--out", metavar="NAME", help="Store the Result in this variable.")
+    @argument("-p", "--profile", metavar="NAME", help="Use this profile for this cell only.")
+    @argument("-n", "--dry-run", action="store_true",
+              help="Show the exact envelope and the string signed (secret masked); send nothing.")
+    @argument("--encrypt", action="store_const", const=True, dest="encrypt", default=None,
+              help="Encrypt this call whatever the connection says.")
+    @argument("--plain", action="store_const", const=False, dest="encrypt",
+              help="Send this call unencrypted whatever the connection says.")
+    @argument("-t", "--table", metavar="KEY", help="Which part of the body to tabulate "
+              "(e.g. screens, or dotted: device.slotList) when detection picks wrong.")
+    @argument("--timeout", type=float, metavar="SECONDS", help="Seconds for this call.")
+    @argument("--limit", type=int, metavar="ROWS", help="Rows shown for this cell.")
+    @argument("-f", "--force", action="store_true", help="Send even if the catalog does not "
+              "know the interface or says a field is missing or wrong.")
+    @line_cell_magic
+    def openapi(self, line: str = "", cell: str | None = None,
+                local_ns: dict | None = None) -> Any:
+        """Send one signed (and, when the connection says so, encrypted) call.
+
+        The first line names the interface and options; the cell body is JSON
+        (may be empty). ``$name`` puts a notebook variable in as JSON (``$$`` is a
+        literal ``$``). The line form takes the JSON inline:
+        ``r = %openapi screen/readDetail {"deviceId": 0, "screenId": 0}``.
+
+        The reply shows as a table beside the raw envelope; the Result is returned
+        (so ``_`` works) and stored with ``-o NAME``.
+        """
+        if cell is None:
+            opts, body_text = _split_line(line)
+            first_line = 1
+        else:
+            opts, body_text, first_line = line, cell, 2
+        args = parse_argstring(self.openapi, opts)
+        if not args.interface:
+            if body_text.strip():
+                raise UsageError("Name the interface first, e.g. %%openapi screen/readList.")
+            print(self.describe())
+            print("Usage: %%openapi module/action [options], then the JSON body; %openapi? "
+                  "for help.")
+            return None
+        ns = {**self.shell.user_ns, **(local_ns or {})}
+        return self._run(args, body_text, ns, first_line)
+
+    def _run(self, args: Any, body_text: str, ns: dict, first_line: int) -> Any:
+        path = normalize_path(args.interface)
+        catalog = load_catalog()
+        body = parse_body(substitute(body_text, ns), first_line)
+        if not args.force:
+            if path not in catalog:
+                close = catalog.suggest(path)
+                tail = f" Did you mean {' or '.join(close)}?" if close else ""
+                raise UsageError(f"Unknown interface {path!r}.{tail} (--force sends it anyway.)")
+            problems = catalog.validate(path, body)
+            if problems:
+                raise UsageError(f"{path}: " + "; ".join(problems)
+                                 + ". (--force sends it anyway.)")
+        client = self.client_for(args.profile)
+        timeout = args.timeout if args.timeout is not None else self.timeout
+        try:
+            if args.dry_run:
+                prepared = client.prepare(path, body, encrypt=args.encrypt)
+                self._store(args.out, prepared)
+                return prepared
+            result = client.call(path, body, encrypt=args.encrypt, timeout=timeout,
+                                 records=args.table)
+            result.display_limit = args.limit if args.limit is not None else self.display_limit
+            self._store(args.out, result)
+            if args.table:
+                try:
+                    result.to_dataframe()
+                except KeyError as exc:
+                    raise OpenAPICellError(f"{exc.args[0]}; the Result is kept"
+                                           + (f" in {args.out}" if args.out else "") + ".",
+                                           result=result) from None
+            if self.strict_sign:
+                result.check_sign()
+            if not result.ok and self.fail_on_status:
+                display(result)
+                result.raise_for_status()
+        except OpenAPIError as exc:
+            return self._fail(exc)
+        except OpenAPICellError as exc:
+            self.shell.user_ns[LAST_ERROR] = exc
+            raise
+        return result
+
+    def _store(self, name: str | None, value: Any) -> None:
+        self.last = value
+        if name:
+            if not name.isidentifier():
+                raise UsageError(f"-o needs a variable name, not {name!r}.")
+            self.shell.user_ns[name] = value
+
+    def _fail(self, exc: OpenAPIError) -> None:
+        self.last = exc
+        self.shell.user_ns[LAST_ERROR] = exc
+        if not self.short_errors:
+            raise exc
+        raise OpenAPICellError(exc.message, hint=exc.hint, error=exc,
+                               result=getattr(exc, "result", None)) from None
+
+
+# --------------------------------------------------------------------------- completion
+
+
+@context_matcher()
+def _interface_matcher(context):
+    """Complete interface paths from the catalog after %openapi / %%openapi."""
+    line = context.line_with_cursor
+    m = re.match(r"^\s*(?:[\w.]+\s*=\s*)?%%?openapi(?:_form)?\s+(\S*)$", line)
+    if not m:
+        return {"completions": [], "suppress": False}
+    token = m.group(1)
+    if token.startswith("-"):
+        return {"completions": [], "suppress": False}
+    hits = load_catalog().complete(token)
+    return {
+        "completions": [SimpleCompletion(text=p, type="interface") for p in hits],
+        "suppress": bool(hits),
+        "matched_fragment": token,
+    }
+
+
+def _settings_help() -> str:
+    lines = ["", "Settings (%config OpenAPIMagics.<name> = <value>):"]
+    for name, trait in sorted(OpenAPIMagics.class_traits(config=True).items()):
+        lines.append(f"  {name} = {trait.default_value!r}: {trait.help}")
+    return "\n".join(lines)
+
+
+OpenAPIMagics.openapi.__doc__ = (OpenAPIMagics.openapi.__doc__ or "") + _settings_help()
+
+
+def load_ipython_extension(ipython) -> None:
+    """Register the magics and the interface-path completion."""
+    ipython.register_magics(OpenAPIMagics)
+    completer = getattr(ipython, "Completer", None)
+    if completer is not None and _interface_matcher not in completer.custom_matchers:
+        completer.custom_matchers.append(_interface_matcher)
