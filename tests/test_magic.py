@@ -1,0 +1,346 @@
+"""The magic, in a real InteractiveShell running real cells against splicer-shaped servers."""
+
+import base64
+import json
+import re
+
+import pytest
+from IPython.core.completer import provisionalcompleter
+from IPython.core.error import UsageError
+from IPython.testing.globalipapp import start_ipython
+from IPython.utils.capture import capture_output
+
+from openapi_magic import protocol
+from openapi_magic.magics import LAST_ERROR, OpenAPIMagics, substitute
+from standin import Reply, StandIn, free_port
+
+KEY = "Magic-Test-Secret-Key-42"
+
+
+@pytest.fixture(scope="module")
+def shell():
+    ip = start_ipython()
+    return ip
+
+
+@pytest.fixture
+def ip(shell, monkeypatch, tmp_path):
+    """A shell with a fresh magics instance and namespace (tests never share state)."""
+    for var in ("OPENAPI_ROOT", "OPENAPI_PID", "OPENAPI_SECRET_KEY", "OPENAPI_ENCRYPT"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(tmp_path / "none.ini"))
+    shell.reset(new_session=False)
+    shell.config.pop("OpenAPIMagics", None)  # %config of an earlier test must not leak in
+    shell.run_line_magic("load_ext", "openapi_magic")
+    shell.register_magics(OpenAPIMagics)  # a fresh instance: no connection, default traits
+    return shell
+
+
+def magics(ip) -> OpenAPIMagics:
+    return ip.magics_manager.registry["OpenAPIMagics"]
+
+
+@pytest.fixture(params=[True, False], ids=["encrypted", "plain"])
+def splicer(request):
+    with StandIn(encrypt=request.param, secret_key=KEY) as s:
+        s.secret_key = KEY
+        yield s
+
+
+class Captured:
+    """What a cell printed: ``stdout`` holds stdout and stderr (IPython prints
+    UsageErrors to stderr in a terminal shell, to the error output in a kernel)."""
+
+    def __init__(self, cap):
+        self.stdout = cap.stdout + cap.stderr
+        self.stderr = cap.stderr
+        self.outputs = cap.outputs
+
+
+def run(ip, code):
+    """Run a cell; return (ExecutionResult, captured output)."""
+    with capture_output() as cap:
+        res = ip.run_cell(code, store_history=True)
+    return res, Captured(cap)
+
+
+def html_of(ip, obj) -> str:
+    data, _ = ip.display_formatter.format(obj)
+    return data.get("text/html", "")
+
+
+def connect(ip, splicer):
+    ip.user_ns["splicer"] = splicer
+    res, cap = run(ip, "%openapi_connect splicer")
+    assert res.success, cap.stdout
+    return cap
+
+
+def test_cell_sends_signed_call_and_returns_result(ip, splicer):
+    cap = connect(ip, splicer)
+    assert splicer.root in cap.stdout and "'demo'" in cap.stdout
+    res, cap = run(ip, '%%openapi screen/readList -o screens\n{"deviceId": 0}')
+    assert res.success
+    r = res.result
+    assert r.ok and r.encrypted is splicer.encrypt and ip.user_ns["screens"] is r
+    assert ip.user_ns["_"] is r  # returned, so _ works
+    assert list(r.df["name"]) == ["Main LED", "Side <b>Left</b>"]
+    assert splicer.opened[-1].sign_ok and splicer.opened[-1].body == {"deviceId": 0}
+    html = html_of(ip, r)
+    assert "Main LED" in html and "Side &lt;b&gt;Left&lt;/b&gt;" in html
+    assert "Raw envelope" in html and "sign verified" in html
+
+
+def test_leading_slash_and_line_form(ip, splicer):
+    connect(ip, splicer)
+    res, _ = run(ip, 'r = %openapi /screen/readList {"deviceId": 0}')
+    assert res.success and ip.user_ns["r"].ok
+    assert splicer.requests[-1].path == "/open/api/screen/readList"
+    # IPython's own {} / $ expansion must not touch the inline JSON
+    ip.user_ns["deviceId"] = "EXPANDED"
+    res, _ = run(ip, 'r = %openapi screen/readList {"deviceId": 0}')
+    assert res.success and splicer.opened[-1].body == {"deviceId": 0}
+
+
+def test_variables_go_in_as_json(ip, splicer):
+    connect(ip, splicer)
+    ip.user_ns.update(sid=3, name='Main "LED" \\ $', ids=[1, 2], opts={"a": None})
+    res, _ = run(ip, '%%openapi screen/rename\n'
+                     '{"deviceId": 0, "screenId": $sid, "name": $name, "x": $ids, "y": $opts,'
+                     ' "z": "cost $$5", "label": "screen $sid"}')
+    assert res.success, res.error_in_exec
+    assert splicer.opened[-1].body == {"deviceId": 0, "screenId": 3, "name": 'Main "LED" \\ $',
+                                       "x": [1, 2], "y": {"a": None}, "z": "cost $5",
+                                       "label": "screen 3"}
+
+
+def test_substitute_numpy_and_unknown_names():
+    np = pytest.importorskip("numpy")
+    assert substitute("[$a, $b]", {"a": np.int64(7), "b": np.array([1, 2])}) == "[7, [1, 2]]"
+    with pytest.raises(UsageError, match=r"\$nope is not defined"):
+        substitute('{"a": $nope}', {})
+    with pytest.raises(UsageError, match="no JSON form"):
+        substitute('{"a": $o}', {"o": object()})
+    assert substitute('{"a": "$ 5", "b": "\\"$x\\""}', {"x": 1}) == '{"a": "$ 5", "b": "\\"1\\""}'
+
+
+def test_dry_run_sends_nothing_and_masks_the_secret(ip, splicer):
+    connect(ip, splicer)
+    res, cap = run(ip, '%%openapi screen/readList --dry-run -o dr\n{"deviceId": 0}')
+    assert res.success and splicer.requests == []
+    prepared = ip.user_ns["dr"]
+    text = str(prepared)
+    html = html_of(ip, prepared)
+    assert "DRY RUN" in text and prepared.envelope["sign"] in text and "DRY RUN" in html
+    if splicer.encrypt:
+        assert "<secretKey>" in text and "&lt;secretKey&gt;" in html
+    else:
+        assert "not the body" in text
+    assert KEY not in text + html + cap.stdout
+
+
+def test_encryption_override_per_cell(ip):
+    with StandIn(encrypt=False, secret_key=KEY) as s:
+        s.secret_key = KEY
+        ip.user_ns["sp"] = s
+        run(ip, "%openapi_connect sp --encrypt")
+        assert magics(ip).client.encrypt
+        res, _ = run(ip, '%%openapi screen/readList --plain\n{"deviceId": 0}')
+        assert res.success and res.result.encrypted is False
+
+
+def test_table_option_and_display_limit(ip):
+    body = {"a": [{"x": i} for i in range(64)], "b": [{"y": 1}]}
+    with StandIn(encrypt=True, secret_key=KEY, reply_body=body) as s:
+        s.secret_key = KEY
+        connect(ip, s)
+        run(ip, "%config OpenAPIMagics.display_limit = 5")
+        res, _ = run(ip, '%%openapi screen/readList -t a\n{"deviceId": 0}')
+        r = res.result
+        assert len(r.df) == 64 and "showing 5 of 64 rows" in html_of(ip, r)
+        res, _ = run(ip, '%%openapi screen/readList -t b --limit 1\n{"deviceId": 0}')
+        assert list(res.result.df.columns) == ["y"]
+        res, cap = run(ip, '%%openapi screen/readList -t nope -o kept\n{"deviceId": 0}')
+        assert not res.success and "no 'nope' to tabulate" in cap.stdout
+        assert ip.user_ns["kept"].body == body  # nothing lost
+
+
+def test_bad_json_points_at_line_and_column(ip, splicer):
+    connect(ip, splicer)
+    res, cap = run(ip, '%%openapi screen/readList\n{"deviceId": 0,\n  "x": }')
+    assert isinstance(res.error_in_exec, UsageError)
+    assert "cell line 3, column 8" in cap.stdout and "Traceback" not in cap.stdout
+    assert splicer.requests == []
+
+
+def test_unknown_interface_suggests_and_force_sends(ip, splicer):
+    connect(ip, splicer)
+    res, cap = run(ip, '%%openapi screen/readlist\n{"deviceId": 0}')
+    assert isinstance(res.error_in_exec, UsageError) and "screen/readList" in cap.stdout
+    assert splicer.requests == []
+    res, cap = run(ip, '%%openapi screen/brightnes -f\n{"deviceId": 0}')
+    assert res.success and len(splicer.requests) == 1
+
+
+def test_missing_required_field_caught_before_sending(ip, splicer):
+    connect(ip, splicer)
+    res, cap = run(ip, '%%openapi screen/writeBrightness\n{"deviceId": 0, "brightness": 120}')
+    assert isinstance(res.error_in_exec, UsageError)
+    assert "screenId is required" in cap.stdout and "at most 100" in cap.stdout
+    assert splicer.requests == []
+    res, _ = run(ip, '%%openapi screen/writeBrightness --force\n{"deviceId": 0}')
+    assert len(splicer.requests) == 1
+
+
+def _status_splicer(status, msg, encrypt=True):
+    def h(req):
+        env = req.envelope()
+        return Reply.json(protocol.seal_reply(status, msg, None, pid=env["pId"],
+                                              timestamp=env["timeStamp"], secret_key=KEY,
+                                              encrypt=encrypt))
+    s = StandIn(h, encrypt=encrypt, secret_key=KEY)
+    s.secret_key = KEY
+    return s
+
+
+def test_vendor_error_is_short_red_with_hint_and_fails_the_cell(ip):
+    with _status_splicer(15, "illegal pId") as s:
+        connect(ip, s)
+        res, cap = run(ip, '%%openapi screen/readList -o r\n{"deviceId": 0}')
+    assert not res.success
+    out = cap.stdout
+    assert "OpenAPI error: screen/readList failed with status 15" in out
+    assert "Hint: Wrong pId" in out and "Traceback" not in out
+    assert ip.user_ns["r"].status == 15  # the Result is kept
+    assert ip.user_ns[LAST_ERROR].result is ip.user_ns["r"]
+    assert any("illegal pId" in html_of(ip, o) for o in [ip.user_ns["r"]])
+
+
+def test_transport_error_is_short_and_keeps_what_arrived(ip):
+    with StandIn(lambda req: Reply(b"<html>Bad gateway</html>", status=502,
+                                   reason="Bad Gateway")) as s:
+        s.secret_key = KEY
+        connect(ip, s)
+        res, cap = run(ip, '%%openapi screen/readList\n{"deviceId": 0}')
+    assert not res.success and "HTTP 502" in cap.stdout and "Traceback" not in cap.stdout
+    err = ip.user_ns[LAST_ERROR]
+    assert err.http_status == 502 and err.raw_text == "<html>Bad gateway</html>"
+
+
+def test_unreachable_splicer_and_full_tracebacks_on_request(ip):
+    class Gone:
+        root, pid, secret_key, encrypt = f"http://127.0.0.1:{free_port()}/open/api", "d", KEY, 1
+    ip.user_ns["gone"] = Gone()
+    run(ip, "%openapi_connect gone --timeout 2")
+    res, cap = run(ip, '%%openapi screen/readList\n{"deviceId": 0}')
+    assert "connection refused" in cap.stdout and "Traceback" not in cap.stdout
+    run(ip, "%config OpenAPIMagics.short_errors = False")
+    res, cap = run(ip, '%%openapi screen/readList\n{"deviceId": 0}')
+    assert not res.success and "ConnectError" in cap.stdout + cap.stderr
+
+
+def test_not_connected_says_how(ip):
+    res, cap = run(ip, '%%openapi screen/readList\n{"deviceId": 0}')
+    assert isinstance(res.error_in_exec, UsageError) and "%openapi_connect" in cap.stdout
+
+
+def test_env_connection_and_profiles_per_cell(ip, monkeypatch, tmp_path):
+    with StandIn(encrypt=True, secret_key=KEY) as a, StandIn(encrypt=False, secret_key="b" * 8,
+                                                             pid="hallb") as b:
+        monkeypatch.setenv("OPENAPI_ROOT", a.root)
+        monkeypatch.setenv("OPENAPI_PID", "demo")
+        monkeypatch.setenv("OPENAPI_SECRET_KEY", KEY)
+        monkeypatch.setenv("OPENAPI_ENCRYPT", "1")
+        ini = tmp_path / "profiles.ini"
+        ini.write_text(f"[hall-b]\nroot = {b.root}\npid = hallb\nencrypt = no\n")
+        monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(ini))
+        res, _ = run(ip, '%%openapi screen/readList\n{"deviceId": 0}')  # env, nothing connected
+        assert res.success and res.result.encrypted and len(a.requests) == 1
+        res, _ = run(ip, '%%openapi screen/readList -p hall-b\n{"deviceId": 0}')
+        assert res.success and not res.result.encrypted and len(b.requests) == 1
+        res, cap = run(ip, '%%openapi screen/readList -p hall-z\n{"deviceId": 0}')
+        assert "No profile 'hall-z'" in cap.stdout and "known: hall-b" in cap.stdout
+
+
+def test_url_connection_asks_secret_with_hidden_prompt(ip, monkeypatch, splicer):
+    asked = []
+    monkeypatch.setattr("getpass.getpass", lambda prompt: asked.append(prompt) or KEY)
+    mode = "--encrypt" if splicer.encrypt else "--plain"
+    res, cap = run(ip, f"%openapi_connect {splicer.root} --pid demo {mode}")
+    assert res.success and KEY not in cap.stdout
+    assert bool(asked) is splicer.encrypt
+    res, _ = run(ip, '%%openapi screen/readList\n{"deviceId": 0}')
+    assert res.success and res.result.ok
+
+
+def test_help_documents_options_and_settings(ip):
+    doc = magics(ip).openapi.__doc__
+    for word in ("--dry-run", "-o NAME", "display_limit", "strict_sign", "short_errors",
+                 "timeout"):
+        assert word in doc
+
+
+def test_completion_of_interface_paths(ip):
+    with provisionalcompleter():
+        got = [c.text for c in ip.Completer.completions("%%openapi screen/read", 21)]
+        line = [c.text for c in ip.Completer.completions("r = %openapi /input/readL", 25)]
+    assert "screen/readList" in got and "screen/readDetail" in got
+    assert line == ["/input/readList"]
+
+
+def test_strict_sign_mismatch_fails_but_keeps_data(ip, splicer):
+    def bad(req):
+        out = json.loads(splicer.splicer(req).body)
+        out["sign"] = protocol.sign_plain("1", "someone-else")
+        return Reply.json(out)
+    splicer.handler = bad
+    connect(ip, splicer)
+    res, _ = run(ip, '%%openapi screen/readList\n{"deviceId": 0}')
+    assert res.success and "SIGN MISMATCH" in html_of(ip, res.result)
+    run(ip, "%config OpenAPIMagics.strict_sign = True")
+    res, cap = run(ip, '%%openapi screen/readList\n{"deviceId": 0}')
+    assert not res.success and "does not match" in cap.stdout
+    assert ip.user_ns[LAST_ERROR].result.body["screens"]
+
+
+def test_no_secret_anywhere_in_a_whole_session(ip, monkeypatch, tmp_path):
+    """Every output, repr, error and history entry of a session, scanned for the secret."""
+    secret = "Whole-Session-Secret-Key-99"
+    needles = [secret, secret[:8], base64.b64encode(secret.encode()).decode()]
+    monkeypatch.setattr("getpass.getpass", lambda prompt: secret)
+    texts = []
+    with StandIn(encrypt=True, secret_key=secret) as s, _status_splicer(18, "bad sign") as bad:
+        s.secret_key = secret
+        ip.user_ns["sp"] = s
+        cells = [
+            "%openapi_connect sp",
+            "%openapi_connect",
+            '%%openapi screen/readList -o a\n{"deviceId": 0}',
+            '%%openapi screen/readList --dry-run -o d\n{"deviceId": 0}',
+            '%%openapi screen/readList --plain\n{"deviceId": 0}',
+            '%%openapi screen/writeBrightness\n{"deviceId": 0}',
+            '%%openapi screen/readList\n{"deviceId": 0,,}',
+            f"%openapi_connect {bad.root} --pid demo --encrypt",
+            '%%openapi screen/readList -o b\n{"deviceId": 0}',
+            "%config OpenAPIMagics.short_errors = False",
+            '%%openapi screen/readList\n{"deviceId": 0}',
+            "%openapi",
+        ]
+        for code in cells:
+            res, cap = run(ip, code)
+            texts += [cap.stdout, cap.stderr]
+            texts += [json.dumps(o.data, default=str) for o in cap.outputs]
+            if res.result is not None:
+                texts += [repr(res.result), json.dumps(ip.display_formatter.format(res.result)[0])]
+            if res.error_in_exec is not None:
+                texts += [str(res.error_in_exec), repr(res.error_in_exec)]
+    for name in ("a", "d", "b", LAST_ERROR):
+        obj = ip.user_ns.get(name)
+        texts += [repr(obj), str(obj), json.dumps(ip.display_formatter.format(obj)[0])]
+    texts += [repr(magics(ip).client), magics(ip).describe()]
+    texts += list(ip.history_manager.input_hist_raw)
+    blob = "\n".join(texts)
+    assert "screen/readList" in blob and len(blob) > 5000
+    for needle in needles:
+        assert needle not in blob, f"secret material found: {needle[:3]}…"
+    assert re.search(r"status 18", blob)
