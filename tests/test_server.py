@@ -737,3 +737,38 @@ def test_cli_help_and_bad_arguments():
     bad = subprocess.run([sys.executable, "-m", "openapi_magic.server", "--port", "0", "--secret-key", "short"],
                          capture_output=True, text=True, timeout=TIMEOUT, check=False)
     assert bad.returncode == 2 and "8" in bad.stderr
+
+
+# ============================================================== public names
+
+
+@pytest.mark.parametrize("module", ["openapi_magic.server", "openapi_magic.server.splicer",
+                                    "openapi_magic.server.state", "openapi_magic.server.httpd",
+                                    "openapi_magic.server.__main__"])
+def test_all_is_honest_and_documented(module):
+    import importlib
+    import inspect
+
+    mod = importlib.import_module(module)
+    assert mod.__doc__ and mod.__all__
+    for name in mod.__all__:
+        obj = getattr(mod, name)
+        if inspect.isclass(obj) or inspect.isfunction(obj):
+            assert obj.__doc__, f"{module}.{name} has no docstring"
+
+
+def test_the_server_imports_only_the_protocol_catalog_errors_and_stdlib():
+    import ast
+    from pathlib import Path
+
+    import openapi_magic.server as server_pkg
+
+    for path in Path(server_pkg.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level >= 2:
+                assert node.module in ("protocol", "catalog", "errors"), (path.name, node.module)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                assert node.module.split(".")[0] in sys.stdlib_module_names, (path.name, node.module)
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    assert alias.name.split(".")[0] in sys.stdlib_module_names, (path.name, alias.name)

@@ -1,0 +1,175 @@
+"""The interface catalog: coverage of NOVASTAR-H.md, well-formed entries, the loader API."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pytest
+
+from openapi_magic.catalog import (
+    Catalog,
+    Field,
+    Interface,
+    StatusCode,
+    load_catalog,
+    normalize_path,
+)
+
+CATALOG = load_catalog()
+
+# The interfaces NOVASTAR-H.md lists, module by module (the oracle for coverage).
+DOCUMENTED = {
+    "main": ["initStatus"],
+    "device": ["readDetail", "readCardVersion", "readIp"],
+    "screen": ["readList", "readDetail", "writeBrightness", "saveBrightness", "writeGamma", "ftb",
+               "writeFreeze", "writeBKG", "writeShowId", "rename", "deleteScreen", "clear", "createScreen",
+               "writeOutputMode", "write3D", "writeOSD", "writeImageOSD", "nonTimeDetail"],
+    "input": ["readList", "readDetail", "rename", "writeResolution", "writeTiming", "writeCrop", "updateCrop",
+              "deleteCrop", "groupCreate", "groupUpdate", "groupOrder", "groupDelete", "groupNodeDelete",
+              "importEDID", "readSourceList", "createSource", "updateSource", "enableSource", "deleteSource"],
+    "output": ["readList", "readDetail", "rename", "writeGamma", "writeImageQuality", "writeFixedPosition",
+               "writeResolution", "writeTiming", "write4KTiming", "writePayload"],
+    "layer": ["detailList", "readDetail", "readZIndex", "create", "delete", "clear", "writeWindow",
+              "writeGeneral", "writeZIndex", "writeLock", "freeze", "writeSource", "screenLayerLayout",
+              "writeStreamRule"],
+    "preset": ["readList", "readPlay", "play", "readDetail", "createPreset", "overWrite", "writeGeneral",
+               "deletePreset", "deleteAll", "groupList", "groupNodeList", "groupCreate", "groupUpdate",
+               "groupDelete", "presetPoll", "readPresetPoll"],
+    "bkg": ["readAllList", "readDetail", "create", "delete"],
+}
+TITLES = {"main": "Homepage", "device": "Device", "screen": "Screens", "input": "Inputs",
+          "output": "Outputs", "layer": "Layers", "preset": "Presets", "bkg": "Backgrounds"}
+VENDOR_CODES = [0, 11, 13, 15, 18, 94, 404, 410, 412, 500, 912]
+
+
+def _all_fields(fields):
+    for f in fields:
+        yield f
+        yield from _all_fields(f.fields)
+        if f.items is not None:
+            yield from _all_fields([f.items])
+
+
+def test_every_documented_interface_is_in_the_catalog():
+    documented = {f"{m}/{a}" for m, actions in DOCUMENTED.items() for a in actions}
+    assert documented <= set(CATALOG.paths())
+    assert len(CATALOG) == len(documented)  # and nothing invented beyond them
+
+
+def test_module_titles():
+    assert CATALOG.modules() == TITLES
+
+
+@pytest.mark.parametrize("path", CATALOG.paths())
+def test_each_interface_is_well_formed(path):
+    spec = CATALOG.get(path)
+    assert spec.summary and len(spec.summary) <= 100
+    assert spec.kind in ("read", "write")
+    names = [f.name for f in spec.fields]
+    assert len(names) == len(set(names)), "duplicate field"
+    for f in _all_fields(spec.fields):
+        if f.name != "[]":
+            assert f.description and len(f.description) <= 100, (path, f.name)
+        if f.enum:
+            assert {str(v) for v in f.enum} == set(f.enum_labels), (path, f.name, "labels for every value")
+        if f.type == "array":
+            assert f.items is not None, (path, f.name)
+        if f.type == "object":
+            assert f.fields, (path, f.name)
+        if f.default is not None:
+            assert not f.check(f.default, f.name), (path, f.name, "default is valid")
+    assert isinstance(spec.example, dict), "every interface has an example body"
+    assert spec.validate(spec.example) == [], spec.validate(spec.example)
+    assert spec.validate(spec.example_body()) == []
+    if "deviceId" in names:
+        assert spec.field("deviceId").default == 0
+
+
+def test_switches_are_integers_0_1_with_labels():
+    switches = [(i.path, f) for i in CATALOG for f in _all_fields(i.fields)
+                if f.name in ("enable", "lock", "overWrite", "screenIdEnable", "isBackground")]
+    assert len(switches) > 10
+    for path, f in switches:
+        assert f.type == "integer" and list(f.enum) == [0, 1] and set(f.enum_labels) == {"0", "1"}, path
+    # the vendor's inverted background switch says so
+    bkg = CATALOG.get("screen/writeBKG").field("enable")
+    assert "0" in bkg.description and "show" in bkg.enum_labels["0"].lower()
+
+
+def test_the_vendor_spellings_are_kept():
+    update = CATALOG.get("input/updateCrop")
+    assert "heigth" in [f.name for f in update.fields] and "height" not in [f.name for f in update.fields]
+    assert CATALOG.get("screen/writeShowId").required == ("screenIdEnable",)
+    assert CATALOG.get("layer/writeSource").field("cropId").default == 255
+
+
+def test_the_seed_entries_keep_their_shape():
+    assert CATALOG.get("screen/writeBrightness").required == ("deviceId", "screenId", "brightness")
+    b = CATALOG.get("screen/writeBrightness").field("brightness")
+    assert (b.type, b.minimum, b.maximum) == ("integer", 0, 100)
+    assert CATALOG.get("screen/readList").records == "screens"
+    assert CATALOG.get("input/readList").records == "inputs"
+    assert CATALOG.get("main/initStatus").fields == ()
+    assert CATALOG.get("device/readDetail").field("deviceId").required
+
+
+def test_records_keys():
+    assert CATALOG.get("layer/detailList").records == "screenLayers"
+    assert CATALOG.get("preset/readList").records == "presets"
+    assert CATALOG.get("output/readList").records == "outputs"
+    reads_with_lists = [i.path for i in CATALOG if i.records]
+    assert all(CATALOG.get(p).kind == "read" for p in reads_with_lists)
+
+
+def test_status_codes_have_meaning_and_hint():
+    for code in VENDOR_CODES + [400, 405, 413, 415]:
+        entry = CATALOG.status(code)
+        assert isinstance(entry, StatusCode) and entry.meaning, code
+        if code:
+            assert entry.hint, code
+    assert CATALOG.status("15").code == 15
+    assert CATALOG.status(12345) is None
+    assert CATALOG.status("x") is None
+    assert [s.code for s in CATALOG.statuses()] == sorted(s.code for s in CATALOG.statuses())
+
+
+def test_code_tables():
+    it = CATALOG.codes("interfaceType")
+    assert {"HDMI 2.0", "DVI", "DP 1.2", "12G-SDI"} <= set(it.values())
+    assert all(isinstance(k, int) for k in it)
+    assert set(CATALOG.code_tables()) == {"interfaceType", "cardType", "sourceType"}
+    source = CATALOG.codes("sourceType")
+    assert source == {int(k): v for k, v in CATALOG.get("layer/create").field("source").fields[0].enum_labels.items()}
+    with pytest.raises(KeyError, match="interfaceType"):
+        CATALOG.codes("nope")
+    CATALOG.codes("cardType")[99] = "changed"  # a copy: the catalog stays as loaded
+    assert 99 not in CATALOG.codes("cardType")
+
+
+def test_loader_api():
+    assert load_catalog() is CATALOG  # read once
+    assert "/screen/readList" in CATALOG and "screen/readList " in CATALOG and 3 not in CATALOG
+    assert isinstance(CATALOG.get("/layer/writeWindow"), Interface)
+    assert CATALOG.paths("bkg") == ["bkg/readAllList", "bkg/readDetail", "bkg/create", "bkg/delete"]
+    assert [i.path for i in CATALOG.interfaces("main")] == ["main/initStatus"]
+    with pytest.raises(KeyError, match="screen/readList"):
+        CATALOG.get("screen/readLst")
+    assert CATALOG.suggest("Screen/ReadList") == ["screen/readList"]
+    assert "screen/writeBrightness" in CATALOG.complete("screen/wr")
+    assert CATALOG.complete("/pre")[0].startswith("/preset/")
+    assert CATALOG.validate("screen/writeBrightness", {"deviceId": 0, "screenId": 0}) == \
+        ["brightness is required"]
+    assert normalize_path(" /layer/create/ ") == "layer/create"
+    f = CATALOG.get("layer/create").field("window")
+    assert isinstance(f, Field) and [g.name for g in f.fields] == ["x", "y", "width", "height"]
+    assert f.check({"x": 0, "y": 0, "width": 0, "height": 1}, "window") == \
+        ["window.width must be at least 1, not 0"]
+
+
+def test_the_data_file_is_plain_json_with_the_expected_blocks():
+    text = resources.files("openapi_magic").joinpath("catalog.json").read_text(encoding="utf-8")
+    data = json.loads(text)
+    assert list(data) == ["modules", "interfaces", "codes", "statuses"]
+    rebuilt = Catalog(data)
+    assert rebuilt.paths() == CATALOG.paths()
