@@ -30,12 +30,13 @@ from IPython.core.magic import (
 )
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
-from traitlets import Bool, Float, Int, Unicode
+from traitlets import Bool, Float, Int, Unicode, observe
 
 from .catalog import load_catalog, normalize_path
 from .client import Client, Prepared, parse_bool
 from .errors import ConfigError, OpenAPIError
-from .profiles import Profile, get_profile, profiles_path
+from .connection import Connection, to_client
+from .profiles import profiles_path
 from .result import Result
 
 __all__ = ["OpenAPIMagics", "OpenAPICellError", "substitute", "parse_body", "load_ipython_extension"]
@@ -232,80 +233,34 @@ class OpenAPIMagics(Magics):
 
     def __init__(self, shell=None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
-        self._client: Client | None = None
-        self._source = ""
-        self._profile_clients: dict[str, Client] = {}
-        #: The last Result, dry run or error of a cell (also for the form and tests).
+        #: The notebook's connection (shared with the form through this instance).
+        self.connection = Connection(profiles_file=self.profiles_file,
+                                     default_profile=self.default_profile)
+        #: The last Result, dry run or error of a cell.
         self.last: Any = None
 
-    # ------------------------------------------------------------------ connection
+    @observe("profiles_file", "default_profile")
+    def _settings_changed(self, change: Any) -> None:
+        if change["name"] == "profiles_file":
+            self.connection.profiles_file = change["new"] or None
+        else:
+            self.connection.default_profile = change["new"]
 
     @property
     def client(self) -> Client | None:
-        """The current connection (``None`` until connected)."""
-        return self._client
-
-    def _profile(self, name: str) -> Profile:
-        return get_profile(name, self.profiles_file or None)
+        """The current connection's client (``None`` until connected)."""
+        return self.connection.client
 
     def client_for(self, profile: str | None = None) -> Client:
-        """The client for a cell: ``profile`` if given, else the current connection,
-        else ``OPENAPI_ROOT``…, else ``default_profile``."""
+        """The client for a cell (see :meth:`Connection.client_for`); UsageError if none."""
         try:
-            if profile:
-                if profile not in self._profile_clients:
-                    self._profile_clients[profile] = self._profile(profile).client()
-                return self._profile_clients[profile]
-            if self._client is not None:
-                return self._client
-            import os
-            if os.environ.get("OPENAPI_ROOT"):
-                self._set(Client.from_env(), "environment variables OPENAPI_*")
-                return self._client
-            if self.default_profile:
-                self._set(self._profile(self.default_profile).client(),
-                          f"profile {self.default_profile!r}")
-                return self._client
+            return self.connection.client_for(profile)
         except ConfigError as exc:
             raise UsageError(str(exc)) from None
-        raise UsageError(
-            "Not connected to a splicer. Use %openapi_connect splicer (a simulated splicer "
-            "object), %openapi_connect -p PROFILE, %openapi_connect --env (OPENAPI_ROOT, "
-            "OPENAPI_PID, OPENAPI_SECRET_KEY, OPENAPI_ENCRYPT), or %openapi_connect URL --pid "
-            "PID (asks for the secretKey)."
-        )
-
-    def _set(self, client: Client, source: str) -> None:
-        self._client = client
-        self._source = source
-
-    def connect(self, target: Any, **overrides: Any) -> Client:
-        """Make ``target`` the current connection: a Client, a Profile, a profile
-        name, or anything with ``root``, ``pid``, ``secret_key``, ``encrypt``
-        (such as a running simulated splicer)."""
-        if isinstance(target, Client):
-            client, source = target, "a Client"
-        elif isinstance(target, Profile):
-            client, source = target.client(**overrides), f"profile {target.name!r}"
-        elif isinstance(target, str):
-            client, source = self._profile(target).client(**overrides), f"profile {target!r}"
-        elif all(hasattr(target, a) for a in ("root", "pid", "secret_key", "encrypt")):
-            client = Client.from_splicer(target, **overrides)
-            source = type(target).__name__
-        else:
-            raise ConfigError(f"Cannot connect to a {type(target).__name__}: give a simulated "
-                              "splicer, a Client, a Profile or a profile name.")
-        self._set(client, source)
-        return client
 
     def describe(self) -> str:
         """One line about the current connection (never the secret)."""
-        c = self._client
-        if c is None:
-            return "Not connected."
-        mode = "encryption on" if c.encrypt else "encryption off"
-        return (f"Connected to {c.root} as pId {c.pid!r} ({mode}, timeout {c.timeout:g} s; "
-                f"from {self._source}).")
+        return self.connection.describe()
 
     @no_var_expand
     @needs_local_scope
@@ -333,15 +288,14 @@ class OpenAPIMagics(Magics):
         overrides: dict[str, Any] = {}
         if args.timeout is not None:
             overrides["timeout"] = args.timeout
+        conn = self.connection
         try:
             if args.env:
-                import os
-                env_over = dict(overrides)
                 if args.encrypt is not None:
-                    env_over["encrypt"] = args.encrypt
-                self._set(Client.from_env(os.environ, **env_over), "environment variables")
+                    overrides["encrypt"] = args.encrypt
+                conn.connect_env(**overrides)
             elif args.profile:
-                self.connect(args.profile, **overrides)
+                conn.connect(args.profile, **overrides)
             elif args.target is None:
                 print(self.describe())
                 return
@@ -352,26 +306,23 @@ class OpenAPIMagics(Magics):
                 secret = None
                 if encrypt:
                     secret = getpass.getpass(f"secretKey for pId {args.pid} at {args.target}: ")
-                self._set(Client(args.target, args.pid, secret, encrypt=encrypt, **overrides),
-                          "a URL and a hidden prompt")
+                conn.set(Client(args.target, args.pid, secret, encrypt=encrypt, **overrides),
+                         "a URL and a hidden prompt")
             elif args.target in ns:
                 if args.encrypt is not None:
                     overrides["encrypt"] = args.encrypt
-                self.connect(ns[args.target], **overrides)
-                if self._source in ("a Client",):
-                    self._source = f"variable {args.target}"
-                else:
-                    self._source = f"{self._source} {args.target}"
+                client, source = to_client(ns[args.target], profiles_file=conn.profiles_file,
+                                           **overrides)
+                conn.set(client, f"{source} {args.target}")
             else:
-                profiles = profiles_path() if not self.profiles_file else self.profiles_file
                 try:
-                    self.connect(args.target, **overrides)
+                    conn.connect(args.target, **overrides)
                 except ConfigError as exc:
+                    where = conn.profiles_file or profiles_path()
                     raise UsageError(f"{args.target!r} is neither a notebook variable nor a "
-                                     f"profile ({exc}; profiles file: {profiles}).") from None
+                                     f"profile ({exc}; profiles file: {where}).") from None
         except ConfigError as exc:
             raise UsageError(str(exc)) from None
-        self._profile_clients.clear()
         print(self.describe())
 
     # ------------------------------------------------------------------ the call

@@ -1,0 +1,106 @@
+"""Which splicer a notebook talks to: the current connection and per-call profiles.
+
+Shared by the magic, the form and fleet calls, so they agree on what "the
+current connection" is. Targets are a :class:`Client`, a :class:`Profile`, a
+profile name, or anything with ``root``, ``pid``, ``secret_key`` and
+``encrypt`` (such as a running simulated splicer). Nothing here shows a secret.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+from .client import Client
+from .errors import ConfigError
+from .profiles import Profile, get_profile
+
+__all__ = ["Connection", "to_client", "NOT_CONNECTED"]
+
+NOT_CONNECTED = (
+    "Not connected to a splicer. Use %openapi_connect splicer (a simulated splicer object), "
+    "%openapi_connect -p PROFILE, %openapi_connect --env (OPENAPI_ROOT, OPENAPI_PID, "
+    "OPENAPI_SECRET_KEY, OPENAPI_ENCRYPT), or %openapi_connect URL --pid PID (asks for the "
+    "secretKey); from Python, pass client= or profile=."
+)
+
+
+def to_client(target: Any, *, profiles_file: str | None = None,
+              **overrides: Any) -> tuple[Client, str]:
+    """A client for ``target`` and a short description of where it came from."""
+    if isinstance(target, Client):
+        return target, target.name and f"client {target.name!r}" or "a Client"
+    if isinstance(target, Profile):
+        return target.client(**overrides), f"profile {target.name!r}"
+    if isinstance(target, str):
+        return get_profile(target, profiles_file).client(**overrides), f"profile {target!r}"
+    if all(hasattr(target, a) for a in ("root", "pid", "secret_key", "encrypt")):
+        return Client.from_splicer(target, **overrides), type(target).__name__
+    raise ConfigError(f"Cannot connect to a {type(target).__name__}: give a simulated splicer, "
+                      "a Client, a Profile or a profile name.")
+
+
+class Connection:
+    """The current connection of a notebook, plus a client per named profile.
+
+    ``client_for(profile)`` picks, in order: the named profile, the current
+    connection, the ``OPENAPI_*`` environment variables, ``default_profile``.
+    """
+
+    def __init__(self, *, profiles_file: str | None = None, default_profile: str = "",
+                 env: Mapping[str, str] | None = None) -> None:
+        self.profiles_file = profiles_file or None
+        self.default_profile = default_profile
+        self._env = env
+        self._client: Client | None = None
+        self._source = ""
+        self._profile_clients: dict[str, Client] = {}
+
+    @property
+    def client(self) -> Client | None:
+        """The current client, or ``None`` when nothing is connected yet."""
+        return self._client
+
+    @property
+    def source(self) -> str:
+        return self._source
+
+    def set(self, client: Client, source: str) -> Client:
+        """Make ``client`` the current connection."""
+        self._client, self._source = client, source
+        self._profile_clients.clear()
+        return client
+
+    def connect(self, target: Any, **overrides: Any) -> Client:
+        """Make ``target`` (see :func:`to_client`) the current connection."""
+        client, source = to_client(target, profiles_file=self.profiles_file, **overrides)
+        return self.set(client, source)
+
+    def connect_env(self, **overrides: Any) -> Client:
+        """Connect from ``OPENAPI_ROOT``, ``OPENAPI_PID``, ``OPENAPI_SECRET_KEY``, ``OPENAPI_ENCRYPT``."""
+        env = os.environ if self._env is None else self._env
+        return self.set(Client.from_env(env, **overrides), "environment variables OPENAPI_*")
+
+    def client_for(self, profile: str | None = None) -> Client:
+        """The client to use for one call (see the class docstring); ConfigError if none."""
+        if profile:
+            if profile not in self._profile_clients:
+                self._profile_clients[profile] = get_profile(profile, self.profiles_file).client()
+            return self._profile_clients[profile]
+        if self._client is not None:
+            return self._client
+        env = os.environ if self._env is None else self._env
+        if env.get("OPENAPI_ROOT"):
+            return self.connect_env()
+        if self.default_profile:
+            return self.connect(self.default_profile)
+        raise ConfigError(NOT_CONNECTED)
+
+    def describe(self) -> str:
+        """One line about the current connection (root and pId; never the secret)."""
+        c = self._client
+        if c is None:
+            return "Not connected."
+        mode = "encryption on" if c.encrypt else "encryption off"
+        return (f"Connected to {c.root} as pId {c.pid!r} ({mode}, timeout {c.timeout:g} s; "
+                f"from {self._source}).")
