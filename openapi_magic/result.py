@@ -154,9 +154,12 @@ class Result:
         view = _view(self)
         if view.kind == "empty":
             lines.append(f"({_NO_DATA})")
+        elif view.kind == "keyvalue":
+            width = max(len(f) for f in view.frame["field"])
+            lines += [f"{f:<{width}}  {v}" for f, v in zip(view.frame["field"], view.frame["value"])]
         else:
             with pd.option_context("display.max_colwidth", 60, "display.width", 120):
-                lines.append(view.frame.to_string(index=view.kind == "table"))
+                lines.append(view.frame.to_string(index=False))
             if view.kind == "table" and view.shown < view.total:
                 lines.append(f"(showing {view.shown} of {view.total} rows; all in result.df)")
         return "\n".join(lines)
@@ -248,7 +251,8 @@ def _view(result: Result) -> _View:
         rows, key = body, None
     if isinstance(rows, dict):
         flat = _flatten(rows)
-        frame = pd.DataFrame({"field": list(flat), "value": [_cell(v) for v in flat.values()]})
+        values = [_cell(v, f"{key}.{k}" if key else k) for k, v in flat.items()]
+        frame = pd.DataFrame({"field": list(flat), "value": values})
         return _View("keyvalue", frame, len(frame), len(frame), key)
     if not isinstance(rows, list):
         frame = pd.DataFrame({"field": ["value"], "value": [_cell(rows)]})
@@ -270,10 +274,14 @@ def _flatten(obj: dict, prefix: str = "") -> dict:
     return out
 
 
-def _cell(v: Any) -> str:
+def _cell(v: Any, path: str = "") -> str:
     if isinstance(v, str):
         return v
-    return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list) and v and all(isinstance(r, dict) for r in v):
+        return (f"{len(v)} record{'s' if len(v) != 1 else ''} "
+                f"(tabulate: result.to_dataframe({path!r}) or %%openapi … -t {path})")
+    text = json.dumps(v, ensure_ascii=False)
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 # ---------------------------------------------------------------------- html
@@ -340,6 +348,9 @@ def _table_html(result: Result) -> str:
     else:
         table = frame.to_html(escape=True, index=False, border=0, header=False,
                               classes="openapi-magic-keyvalue")
+        table = ("<style>.openapi-magic-keyvalue td{text-align:left}"
+                 ".openapi-magic-keyvalue td:first-child{font-weight:bold;white-space:nowrap}"
+                 "</style>" + table)
         foot = ""
     return f"<div><b>{title}</b></div>{table}{foot}"
 
