@@ -936,14 +936,15 @@ class FleetResult:
             outcomes = _failures_first(self.outcomes)
             shown = outcomes if limit is None or limit < 0 else outcomes.head(limit)
             lines.append("Outcomes:")
-            lines.append(shown.to_string(index=False) if len(shown) else "(no calls)")
+            lines.append(shown.to_string(index=False, max_colwidth=60) if len(shown)
+                         else "(no calls)")
             if len(shown) < len(outcomes):
                 lines.append(f"(showing {len(shown)} of {len(outcomes)}; all in .outcomes)")
             frame = self.df
             if len(frame):
                 head = frame if limit is None or limit < 0 else frame.head(limit)
                 lines.append("Replies:")
-                lines.append(head.to_string(index=False))
+                lines.append(head.to_string(index=False, max_colwidth=60))
                 if len(head) < len(frame):
                     lines.append(f"(showing {len(head)} of {len(frame)} rows; all in .df)")
         return "\n".join(lines)
@@ -1049,7 +1050,8 @@ def _offset(call: Call) -> float | None:
     date = {k.lower(): v for k, v in (result.headers or {}).items()}.get("date")
     try:
         sent = int(result.request_envelope["timeStamp"]) / 1000
-        return sent - email.utils.parsedate_to_datetime(date).timestamp()
+        # A Date header counts whole seconds (rounded down): +0.5 s is the best guess.
+        return sent - (email.utils.parsedate_to_datetime(date).timestamp() + 0.5)
     except (KeyError, TypeError, ValueError, IndexError):
         return None
 
