@@ -772,3 +772,60 @@ def test_the_server_imports_only_the_protocol_catalog_errors_and_stdlib():
             elif isinstance(node, ast.Import):
                 for alias in node.names:
                     assert alias.name.split(".")[0] in sys.stdlib_module_names, (path.name, alias.name)
+
+
+# ============================================================== robustness
+
+
+def _random_value(f, rng):
+    """A value that passes ``f.check``, biased towards small ids that may exist."""
+    if f.enum:
+        return rng.choice(f.enum)
+    if f.type in ("integer", "number"):
+        lo = int(f.minimum) if f.minimum is not None else -5
+        hi = int(f.maximum) if f.maximum is not None else 40
+        value = rng.choice([lo, hi, rng.randint(lo, min(hi, lo + 20)), rng.randint(lo, hi)])
+        if f.type == "number" and value < hi and rng.random() < 0.5:
+            value += 0.5
+        return value
+    if f.type == "string":
+        text = rng.choice(["", "x", "Ünïcode ✓", "AP///////wA=", "iVBORw0KGgo=", "a" * 40])
+        return text[: f.max_length] if f.max_length is not None else text
+    if f.type == "boolean":
+        return rng.random() < 0.5
+    if f.type == "array":
+        return [_random_value(f.items, rng) for _ in range(rng.randint(0, 3))] if f.items else []
+    if f.type == "object":
+        return _random_body(f.fields, rng)
+    return rng.choice([0, "x", None, [], {}])
+
+
+def _random_body(fields, rng):
+    return {f.name: _random_value(f, rng) for f in fields if f.required or rng.random() < 0.5}
+
+
+@pytest.mark.parametrize("module", list(CATALOG.modules()))
+def test_random_valid_bodies_never_crash_the_device_model(module):
+    import random
+
+    from openapi_magic.server import VendorError
+
+    rng = random.Random(module)
+    state = DeviceState(seed=1)
+    for spec in CATALOG.interfaces(module):
+        for _ in range(25):
+            body = _random_body(spec.fields, rng)
+            assert spec.validate(body) == [], (spec.path, body)
+            try:
+                reply = state.call(spec.path, body)
+            except VendorError as exc:
+                assert exc.status in (400, 404, 410, 412), (spec.path, body, exc)
+            else:
+                json.dumps(reply, allow_nan=False)  # always sendable
+        if module == "screen":
+            state = DeviceState(seed=1)  # screen/clear may have removed everything
+
+
+def test_latency_option_delays_but_answers():
+    with serve(latency_ms=5, encrypt=False) as s:
+        assert ok(s, "screen/readList", {"deviceId": 0})["screens"]

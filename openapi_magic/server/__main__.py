@@ -93,8 +93,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             status_key="status " if (args.status_space or args.real_firmware) else "status",
             max_body_bytes=args.max_body_bytes, osd_limit=args.osd_limit)
         splicer.start()
-    except (ConfigError, OSError) as exc:
+    except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc} "
+              "(another splicer running? try --port 0 for a free port)", file=sys.stderr)
         return 2
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -107,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"  secretKey:  {splicer.secret_key}\n"
           f"  encryption: {'on' if splicer.encrypt else 'off'}\n"
           + (f"  firmware quirks: {', '.join(quirks)}\n" if quirks else "")
+          + "".join(f"  other pId:  {a.pid} (encryption {'on' if a.encrypt else 'off'}"
+                    f"{', disabled' if not a.enabled else ''})\n" for a in splicer.accounts[1:])
           + "Press Ctrl+C to stop.", flush=True)
     try:
         while not stop.wait(0.5):
