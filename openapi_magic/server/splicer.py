@@ -339,7 +339,8 @@ class SimulatedSplicer:
         seal = {"pid": pid, "timestamp": opened.timestamp, "secret_key": account.secret_key,
                 "encrypt": account.encrypt, "sign": self.reply_sign, "status_key": self.status_key}
         # 8. catalog validation
-        body = {} if opened.body is None else opened.body
+        # An empty body ("" or null) means "no parameters", as an empty reply body means no data.
+        body = {} if opened.body is None or opened.body == "" else opened.body
         problems = self.catalog.validate(interface, body)
         if problems:
             return seal_reply(STATUS_INVALID, self._msg(STATUS_INVALID, "; ".join(problems)), "", **seal)
