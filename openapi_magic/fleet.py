@@ -31,6 +31,18 @@ Between attempts the wait is exponential backoff with full jitter:
 ``uniform(0, min(MAX_BACKOFF, backoff * 2**(retry - 1)))``. Retries are
 scheduled by the coordinator, not slept in a worker, so a waiting retry holds
 no worker and an interrupt is not delayed by it.
+
+Outgrowing one machine: any ``concurrent.futures.Executor`` will do, e.g. a
+dask.distributed cluster's::
+
+    from dask.distributed import Client as DaskClient
+    with DaskClient("tcp://scheduler:8786") as dask:
+        res = fleet.run(["hall-a", "hall-b"], "device/readDetail", {"deviceId": 0},
+                        executor=dask.get_executor())
+
+The workers need openapi_magic installed and a route to the splicers; each
+attempt travels to them as a pickled :class:`Client`, secretKey included (dask's
+links are plain TCP unless TLS is configured).
 """
 
 from __future__ import annotations
@@ -46,8 +58,9 @@ import time
 import uuid
 import warnings
 from collections import Counter, deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -66,17 +79,17 @@ from .profiles import Profile, load_profiles, profiles_path
 from .result import DEFAULT_DISPLAY_LIMIT, Result
 
 __all__ = [
-    "run",
-    "FleetResult",
-    "Call",
-    "FleetError",
-    "ClockSkewWarning",
-    "retry_kind",
-    "backoff_delay",
     "DEFAULT_MAX_WORKERS",
     "DEFAULT_PER_SPLICER",
     "MAX_BACKOFF",
     "PROGRESS_DELAY",
+    "Call",
+    "ClockSkewWarning",
+    "FleetError",
+    "FleetResult",
+    "backoff_delay",
+    "retry_kind",
+    "run",
 ]
 
 #: Calls in flight at once, over all splicers.
@@ -104,7 +117,7 @@ class FleetError(OpenAPIError):
     """Some calls of a fleet run failed or did not finish; ``fleet`` is the
     :class:`FleetResult` (every result that arrived is in it)."""
 
-    def __init__(self, message: str, *, fleet: "FleetResult | None" = None, **kw: Any) -> None:
+    def __init__(self, message: str, *, fleet: FleetResult | None = None, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.fleet = fleet
 
@@ -453,7 +466,7 @@ class _Progress:
         if self._bar is not None:
             try:
                 self._bar.close()
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001, S110 - not worth failing the run
                 pass
 
 
@@ -716,7 +729,7 @@ class _Driver:
             if fut.done() and not fut.cancelled():
                 try:
                     self._collect(fut, may_retry=False)
-                except BaseException:  # noqa: BLE001 - on_call failing here changes nothing
+                except BaseException:  # noqa: BLE001, S110 - on_call failing here changes nothing
                     pass
             elif fut.cancel():
                 self.calls[self.inflight.pop(fut)].in_flight = False
@@ -892,7 +905,7 @@ class FleetResult:
 
     # ------------------------------------------------------------------ failure
 
-    def raise_on_failure(self) -> "FleetResult":
+    def raise_on_failure(self) -> FleetResult:
         """Raise :class:`FleetError` when a call failed or the run was
         interrupted (the error's ``fleet`` keeps every result); else return self."""
         if self.ok:
@@ -965,8 +978,8 @@ class FleetResult:
         outcome table (failures first). Everything is escaped."""
         tone = "color:#1a7f37" if self.ok else "color:#cf222e"
         mark = "✔" if self.ok else "✘"
-        bits = [f'<span style="{tone};font-weight:bold">{mark} {self.n_ok} ok &middot; '
-                f"{self.n_failed} failed</span>", f"<code>{_esc(self.interface)}</code>",
+        bits = [(f'<span style="{tone};font-weight:bold">{mark} {self.n_ok} ok &middot; '
+                f"{self.n_failed} failed</span>"), f"<code>{_esc(self.interface)}</code>",
                 f"{_plural(self.n_targets, 'splicer')} × {_plural(self.n_bodies, 'body')}",
                 f"{self.elapsed:.2f} s"]
         if self.interrupted:

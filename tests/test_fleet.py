@@ -19,8 +19,9 @@ import warnings
 
 import pandas as pd
 import pytest
+from standin import Reply, StandIn, free_port
 
-from openapi_magic import Client, fleet, protocol
+from openapi_magic import Client, fleet
 from openapi_magic.errors import (
     ConfigError,
     ConnectError,
@@ -34,7 +35,6 @@ from openapi_magic.fleet import Call, ClockSkewWarning, FleetError, FleetResult
 from openapi_magic.profiles import Profile, load_profiles
 from openapi_magic.result import Result
 from openapi_magic.server import DEMO_SECRET_KEY, serve
-from standin import Reply, StandIn, free_port
 
 SECRET = DEMO_SECRET_KEY
 OTHER_SECRET = "another-long-secret-key"
@@ -564,17 +564,17 @@ def test_nothing_to_do_is_an_empty_result(splicers):
 
 
 @pytest.mark.parametrize("kw", [
-    dict(body={}, bodies=[{}]),
-    dict(bodies=[{}], vary={"a": [1]}),
-    dict(labels=["x"]),
-    dict(bodies=[{}, {}], labels=["x"]),
-    dict(vary={"a": 1}),
-    dict(vary=[1, 2]),
-    dict(body=[1], vary={"a": [1]}),
-    dict(max_workers=0),
-    dict(per_splicer=0),
-    dict(retries=-1),
-    dict(backoff=-1),
+    {"body": {}, "bodies": [{}]},
+    {"bodies": [{}], "vary": {"a": [1]}},
+    {"labels": ["x"]},
+    {"bodies": [{}, {}], "labels": ["x"]},
+    {"vary": {"a": 1}},
+    {"vary": [1, 2]},
+    {"body": [1], "vary": {"a": [1]}},
+    {"max_workers": 0},
+    {"per_splicer": 0},
+    {"retries": -1},
+    {"backoff": -1},
 ])
 def test_bad_arguments_are_config_errors(kw):
     with pytest.raises(ConfigError):
@@ -584,3 +584,11 @@ def test_bad_arguments_are_config_errors(kw):
 def test_unknown_target_type_is_a_type_error():
     with pytest.raises(TypeError, match="fleet target"):
         fleet.run([42], "main/initStatus")
+
+
+def test_public_names_exist_and_have_docstrings():
+    import inspect
+    for name in fleet.__all__:
+        obj = getattr(fleet, name)
+        if inspect.isclass(obj) or inspect.isfunction(obj):
+            assert obj.__doc__, f"fleet.{name} has no docstring"
