@@ -5,8 +5,9 @@
 :class:`Result` objects.
 """
 
-from .catalog import Catalog, load_catalog
-from .client import Client, Prepared, Secret
+from importlib import import_module as _import_module
+from typing import TYPE_CHECKING
+
 from .errors import (
     ConfigError,
     ConnectError,
@@ -22,7 +23,27 @@ from .errors import (
     StatusError,
     TransportError,
 )
-from .result import Result
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .catalog import Catalog, load_catalog
+    from .client import Client, Prepared, Secret
+    from .result import Result
+
+# Imported on first use, so that `python -m openapi_magic.server` starts without
+# loading pandas and requests.
+_LAZY = {
+    "Client": "client", "Prepared": "client", "Secret": "client",
+    "Result": "result", "Catalog": "catalog", "load_catalog": "catalog",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(_import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 

@@ -384,7 +384,8 @@ class Client:
             raw_text=text, http_status=resp.status_code, elapsed=elapsed,
             encrypted=prepared.encrypted, sign_verdict=opened.sign_verdict,
             request_body=prepared.body, headers=headers, meaning=meaning, hint=hint,
-            records=records, display_limit=self.display_limit,
+            records=records, records_hint=_records_hint(prepared.interface),
+            display_limit=self.display_limit,
         )
         log.debug("POST %s -> status %s in %.1f ms (%s, sign %s)", url, result.status,
                   elapsed * 1000, "encrypted" if result.encrypted else "plain",
@@ -565,6 +566,14 @@ def _add_status(exc: OpenAPIError, envelope: Any) -> None:
         exc.args = (exc.message,)
         if hint and not exc.hint:
             exc.hint = hint
+
+
+def _records_hint(path: str) -> str | None:
+    """The catalog's records key for an interface ("" for a one-record body)."""
+    catalog = load_catalog()
+    if path not in catalog:
+        return None
+    return catalog.get(path).records or ""
 
 
 def _status_help(status: int) -> tuple[str | None, str | None]:

@@ -60,6 +60,9 @@ class Result:
     hint: str | None = None
     #: Key (dotted for nested) of the records to tabulate; ``None`` = detect.
     records: str | None = None
+    #: The catalog's records key for this interface (``""``: the body is one
+    #: record); used when ``records`` is not given and the body fits it.
+    records_hint: str | None = None
     #: Rows shown by the notebook display (the DataFrame always has them all).
     display_limit: int | None = DEFAULT_DISPLAY_LIMIT
     _frame: pd.DataFrame | None = field(default=None, init=False, repr=False)
@@ -89,7 +92,7 @@ class Result:
         key = records if records is not None else self.records
         if self._frame is not None and self._frame_key == key:
             return self._frame
-        rows, _ = find_records(self.body, key)
+        rows, _ = find_records(self.body, key, self.records_hint)
         frame = records_frame(rows)
         self._frame, self._frame_key = frame, key
         return frame
@@ -179,13 +182,22 @@ class Result:
 # ---------------------------------------------------------------------- records
 
 
-def find_records(body: Any, key: str | None = None) -> tuple[Any, str | None]:
+def find_records(body: Any, key: str | None = None,
+                 hint: str | None = None) -> tuple[Any, str | None]:
     """Pick the rows to tabulate from a body; returns ``(rows, key)``.
 
-    ``rows`` is a list (of records or values), a dict (one row) or ``None``.
+    ``key`` is the user's choice (an error when absent); ``hint`` the catalog's
+    (``""`` = the body is one record), used only when the body fits it;
+    otherwise records are detected. ``rows`` is a list (of records or values),
+    a dict (one row) or ``None``.
     """
     if body is None or body == "":
         return None, None
+    if not key and hint is not None and isinstance(body, dict):
+        if hint == "":
+            return body, None
+        if isinstance(body.get(hint), list):
+            return body[hint], hint
     if key:
         node = body
         for part in key.split("."):
@@ -246,7 +258,7 @@ def _view(result: Result) -> _View:
     if body is None or body == "":
         return _View("empty", pd.DataFrame())
     try:
-        rows, key = find_records(body, result.records)
+        rows, key = find_records(body, result.records, result.records_hint)
     except KeyError:
         rows, key = body, None
     if isinstance(rows, dict):

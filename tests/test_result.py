@@ -89,3 +89,16 @@ def test_mimebundle_and_repr():
     assert set(bundle) == {"text/plain", "text/html"}
     assert repr(r) == "<Result screen/readList ok status=0 rows=1 12.3 ms sign=verified>"
     assert isinstance(r.df, pd.DataFrame)
+
+
+def test_catalog_hint_keeps_a_detail_as_one_record_but_user_choice_wins():
+    body = {"screenId": 0, "brightness": 80, "interfaces": [{"id": 1}, {"id": 2}]}
+    detail = make(body, records_hint="")
+    assert detail.df.shape[0] == 1 and detail.df.loc[0, "brightness"] == 80
+    assert "2 records" in detail.to_text()  # the list is offered, not lost
+    assert list(make(body, records_hint="", records="interfaces").df["id"]) == [1, 2]
+    assert list(make(body).df["id"]) == [1, 2]  # no catalog hint: detection
+    listed = make({"deviceId": 0, "screens": [{"a": 1}], "extra": [{"b": 2}]},
+                  records_hint="screens")
+    assert list(listed.df.columns) == ["a"]
+    assert make({"other": [{"x": 1}]}, records_hint="screens").df.shape == (1, 1)  # hint unfit
