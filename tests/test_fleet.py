@@ -404,7 +404,9 @@ def test_interrupt_keeps_what_arrived_and_does_not_wait(splicers):
                     progress=False)
     assert res.interrupted and not res.ok
     states = res.outcomes.groupby("splicer")["error"].apply(list).to_dict()
-    assert states["fast"][:3] == ["", "", ""]
+    fast_ok = [c for c in res.calls if c.splicer == "fast" and c.ok]
+    assert len(fast_ok) >= 3 and all(c in fast_ok for c in finished)  # nothing lost
+    assert set(states["fast"]) <= {"", "Interrupted"}
     assert states["slow"] == ["Interrupted"] * 5  # 3 s each: nobody waited for them
     slow_calls = [c for c in res.calls if c.splicer == "slow"]
     assert sum(c.in_flight for c in slow_calls) == 2  # per_splicer of them had been sent
