@@ -1,0 +1,912 @@
+"""The request form: an ipywidgets front-end generated from the interface catalog.
+
+``form()`` (or ``%openapi_form [interface] [-p PROFILE]`` once the extension is
+loaded) shows a form that builds the same signed requests as ``%%openapi``::
+
+    from openapi_magic.widgets import form
+    f = form()            # the notebook's current connection
+    f                     # pick screen/readList, click Send; f.result is the Result
+
+A picker grouped by module chooses the interface; each request field of the
+catalog gets a widget of its type (required ones marked ``*``, optional ones
+with an "include" box so the body holds only what was set), or the whole body
+is edited as JSON. Nothing is sent while the form is invalid. Sending runs in a
+background thread (the kernel stays responsive, the button shows the elapsed
+time, the client's timeout ends a dead splicer's call), and the result area
+shows exactly what the magic shows. "Copy as cell" writes the equivalent
+``%%openapi`` cell below the form (through the ipylab JupyterLab extension when
+it is there, else into a box to copy); "Copy as curl" gives a shell command that
+signs afresh from ``$OPENAPI_SECRET_KEY``.
+
+This is a front-end: it calls the client and never signs, encrypts or parses
+envelopes itself. The Client stays on the Python side: no widget trait ever
+holds the secretKey, so a notebook saved with its widget state does not contain
+it. It does not import the magics module; the magic's connection is found
+through IPython's magics registry.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shlex
+import threading
+import time
+from typing import Any
+
+import ipywidgets as widgets
+from IPython import get_ipython
+from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from .catalog import Catalog, Field, Interface, load_catalog, normalize_path
+from .client import DEFAULT_TIMEOUT, Client
+from .connection import Connection, to_client
+from .errors import OpenAPIError
+from .profiles import Profile
+
+__all__ = ["FormMagics", "RequestForm", "cell_text", "curl_text", "form", "register"]
+
+#: Environment variable the copied curl command reads the secretKey from.
+SECRET_ENV = "OPENAPI_SECRET_KEY"
+
+_RED = "#cf222e"
+_GREY = "#57606a"
+_TICK_S = 0.1  # how often the elapsed-time label moves while a call is in flight
+_ENCRYPT_CHOICES = [("connection's", "auto"), ("encrypt", "on"), ("plain", "off")]
+_JSON_TYPES = ("object", "array", "any")
+
+
+def _esc(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+# --------------------------------------------------------------------------- texts to copy
+
+
+def cell_text(interface: str, body: Any, *, profile: str | None = None,
+              encrypt: bool | None = None, timeout: float | None = None) -> str:
+    """The ``%%openapi`` cell that makes the same call: the magic line, then the body.
+
+    ``$`` in the body is written ``$$`` (the magic would otherwise read ``$name``
+    as a notebook variable). ``profile`` adds ``-p``, ``encrypt`` ``--encrypt`` or
+    ``--plain``, ``timeout`` ``--timeout``.
+    """
+    parts = ["%%openapi", normalize_path(interface)]
+    if profile:
+        parts += ["-p", shlex.quote(profile)]
+    if encrypt is True:
+        parts.append("--encrypt")
+    elif encrypt is False:
+        parts.append("--plain")
+    if timeout is not None:
+        parts += ["--timeout", f"{timeout:g}"]
+    text = json.dumps({} if body is None else body, indent=2, ensure_ascii=False)
+    return " ".join(parts) + "\n" + text.replace("$", "$$")
+
+
+def curl_text(root: str, pid: str, interface: str, body: Any, *, encrypt: bool) -> str:
+    """A bash snippet that sends the call with curl, signing it afresh when it runs.
+
+    A copied envelope would go stale (the splicer accepts a timeStamp within
+    about 60 s), so the snippet computes timeStamp and sign itself, with
+    openssl, following ``shared/PROTOCOL.md``. With encryption on it needs the
+    secretKey, which it reads from ``$OPENAPI_SECRET_KEY``: the key itself never
+    appears in the text. Plain calls need no secret at all (their sign covers
+    only timeStamp and pId).
+    """
+    path = normalize_path(interface)
+    url = root.rstrip("/") + "/" + path
+    q = shlex.quote
+    compact = json.dumps({} if body is None else body, ensure_ascii=False, separators=(",", ":"))
+    mode = "encryption on" if encrypt else "encryption off (plain)"
+    lines = [
+        f"# {path} at {url}",
+        f"# pId {pid!r}, {mode}. Needs bash, openssl and curl; makes a fresh timeStamp and sign.",
+    ]
+    if encrypt:
+        lines.append(f"# Reads the secretKey from ${SECRET_ENV} (export it first; it is not in "
+                     "this text). The reply body comes back encrypted too.")
+    else:
+        lines.append("# Plain mode: the sign covers only timeStamp and pId, so no secret is "
+                     "needed (and anyone who knows the pId can send this).")
+    lines += [
+        f"PID={q(pid)}",
+        f"PID_JSON={q(json.dumps(pid, ensure_ascii=False))}",
+        f"URL={q(url)}",
+        f"JSON={q(compact)}",
+        'TS="$(date +%s)000"',
+        "md5hex() { openssl md5 | awk '{print $NF}' | tr -d '\\n'; }",
+    ]
+    if encrypt:
+        lines += [
+            f': "${{{SECRET_ENV}:?set {SECRET_ENV} to the secretKey}}"',
+            # DES key: the first 8 bytes of the secretKey; ECB, PKCS#5 (openssl's default).
+            f'KEY="$(printf %s "${SECRET_ENV}" | head -c 8 | od -An -tx1 | tr -d \' \\n\')"',
+            "des() { openssl enc -des-ecb -K \"$KEY\" \"$@\" 2>/dev/null | openssl base64 -A; }",
+            # OpenSSL 3 keeps DES in its legacy provider; 1.1 and LibreSSL have it built in.
+            'BODY="$(printf %s "$JSON" | des -provider legacy -provider default)"',
+            '[ -n "$BODY" ] || BODY="$(printf %s "$JSON" | des)"',
+            f'SIGN="$(printf %s "$BODY$TS$PID${SECRET_ENV}" | md5hex | openssl base64 -A)"',
+            'BODY_JSON="\\"$BODY\\""',
+        ]
+    else:
+        lines += [
+            'SIGN="$(printf %s "$TS$PID" | md5hex | openssl base64 -A)"',
+            'BODY_JSON="$JSON"',
+        ]
+    lines += [
+        "curl -sS -X POST -H 'Content-Type: application/json; charset=utf-8' \\",
+        ('  --data "{\\"body\\":$BODY_JSON,\\"sign\\":\\"$SIGN\\",\\"pId\\":$PID_JSON,'
+        '\\"timeStamp\\":\\"$TS\\"}" \\'),
+        '  "$URL"',
+    ]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- connection
+
+
+def _magic_connection(shell: Any = None) -> Connection | None:
+    """The loaded ``%%openapi`` magic's connection, found without importing the magics."""
+    shell = shell if shell is not None else get_ipython()
+    manager = getattr(shell, "magics_manager", None)
+    if manager is None:
+        return None
+    magics = manager.registry.get("OpenAPIMagics")
+    return getattr(magics, "connection", None)
+
+
+def _magic_timeout(shell: Any = None) -> float | None:
+    shell = shell if shell is not None else get_ipython()
+    manager = getattr(shell, "magics_manager", None)
+    magics = manager.registry.get("OpenAPIMagics") if manager is not None else None
+    return getattr(magics, "timeout", None)
+
+
+# --------------------------------------------------------------------------- one field
+
+
+class _FieldRow:
+    """The widgets of one request field: include box, value, help, message."""
+
+    def __init__(self, spec: Field, value: Any, included: bool, on_change) -> None:
+        self.spec = spec
+        self._quiet = False
+        label = spec.name + (" *" if spec.required else "")
+        tip = spec.description or spec.name
+        style = {"description_width": "11em"}
+        self.include = None
+        if not spec.required:
+            self.include = widgets.Checkbox(value=included, indent=False, tooltip="include "
+                                            f"{spec.name} in the body",
+                                            layout=widgets.Layout(width="1.8em"))
+            self.include.observe(on_change, "value")
+        self._on_change = on_change
+        self.widget = self._make(spec, label, tip, style)
+        self.set(value)
+        self.widget.observe(self._edited, "value")
+        self.help = widgets.HTML(self._help_html(spec))
+        self.message = widgets.HTML("")
+        spacer = widgets.Box(layout=widgets.Layout(width="1.8em"))
+        self.box = widgets.HBox([self.include or spacer, self.widget, self.help, self.message],
+                                layout=widgets.Layout(align_items="center"))
+        self.box.add_class("openapi-magic-form-field")
+
+    @staticmethod
+    def _make(spec: Field, label: str, tip: str, style: dict) -> widgets.Widget:
+        kw = {"description": label, "tooltip": tip, "style": style}
+        if spec.enum:
+            options = [(f"{v} — {spec.enum_labels[str(v)]}" if str(v) in spec.enum_labels
+                        else str(v), v) for v in spec.enum]
+            return widgets.Dropdown(options=options, layout=widgets.Layout(width="28em"), **kw)
+        if spec.type == "integer":
+            # Plain IntText, not BoundedIntText: a bounded box silently clamps 150 to 100, so
+            # the user would send a value they never typed. Ranges are checked with a message.
+            return widgets.IntText(layout=widgets.Layout(width="20em"), **kw)
+        if spec.type == "number":
+            return widgets.FloatText(layout=widgets.Layout(width="20em"), **kw)
+        if spec.type == "boolean":
+            return widgets.Checkbox(indent=True, layout=widgets.Layout(width="20em"), **kw)
+        if spec.type == "string":
+            return widgets.Text(layout=widgets.Layout(width="28em"), **kw)
+        return widgets.Textarea(rows=3, placeholder="JSON", layout=widgets.Layout(width="34em"),
+                                **kw)
+
+    @staticmethod
+    def _help_html(spec: Field) -> str:
+        bits = [spec.type if spec.type != "any" else "JSON"]
+        if spec.minimum is not None or spec.maximum is not None:
+            lo = _num(spec.minimum) if spec.minimum is not None else "…"
+            hi = _num(spec.maximum) if spec.maximum is not None else "…"
+            bits.append(f"{lo}–{hi}")
+        if spec.max_length is not None:
+            bits.append(f"≤ {spec.max_length} chars")
+        if spec.type in ("object", "array") and spec.fields:
+            bits.append("fields: " + ", ".join(f.name for f in spec.fields))
+        text = f"{spec.description} ({'; '.join(bits)})" if spec.description else "; ".join(bits)
+        return f'<span style="color:{_GREY};font-size:90%">{_esc(text)}</span>'
+
+    def _edited(self, change: dict) -> None:
+        if self.include is not None and not self.include.value and not self._quiet:
+            self.include.value = True  # editing an optional field means "send it"
+        self._on_change(change)
+
+    @property
+    def included(self) -> bool:
+        return self.include is None or self.include.value
+
+    def get(self) -> Any:
+        """The field's value for the body (ValueError for JSON that does not parse)."""
+        if isinstance(self.widget, widgets.Textarea):
+            text = self.widget.value
+            if not text.strip():
+                raise ValueError("empty: give a JSON value")
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column "
+                                 f"{exc.colno})") from None
+        return self.widget.value
+
+    def fits(self, value: Any) -> str | None:
+        """Why ``value`` cannot be shown in this field's widget (``None`` when it can)."""
+        spec, name = self.spec, self.spec.name
+        if spec.enum:
+            return None if value in spec.enum else f"{name}: {value!r} is not one of the choices"
+        if spec.type == "integer" and (not isinstance(value, int) or isinstance(value, bool)):
+            return f"{name}: {json.dumps(value)} is not an integer"
+        if spec.type == "number" and (not isinstance(value, (int, float))
+                                      or isinstance(value, bool)):
+            return f"{name}: {json.dumps(value)} is not a number"
+        if spec.type == "boolean" and not isinstance(value, bool):
+            return f"{name}: {json.dumps(value)} is not true or false"
+        if spec.type == "string" and not isinstance(value, str):
+            return f"{name}: {json.dumps(value)} is not text"
+        return None
+
+    def set(self, value: Any, included: bool | None = None) -> None:
+        self._quiet = True
+        try:
+            if isinstance(self.widget, widgets.Textarea):
+                self.widget.value = ("" if value is None else
+                                     json.dumps(value, indent=1, ensure_ascii=False))
+            elif value is not None:
+                self.widget.value = value
+            if included is not None and self.include is not None:
+                self.include.value = included
+        finally:
+            self._quiet = False
+
+    def show(self, message: str) -> None:
+        self.message.value = (f'<span style="color:{_RED}">{_esc(message)}</span>'
+                              if message else "")
+
+
+def _initial(spec: Field) -> Any:
+    """A starting value for a field that the example body leaves out."""
+    if spec.default is not None:
+        return spec.default
+    if spec.enum:
+        return spec.enum[0]
+    if spec.type in ("integer", "number"):
+        return spec.minimum if spec.minimum is not None else 0
+    return {"string": "", "boolean": False, "array": [], "object": {}}.get(spec.type)
+
+
+_PROBLEM_FIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)")
+
+
+# --------------------------------------------------------------------------- the form
+
+
+class RequestForm(widgets.VBox):
+    """A form that builds, validates and sends one OpenAPI call, as ``%%openapi`` does.
+
+    ``client`` is the target (a Client, a simulated splicer, a Profile or a
+    profile name); ``profile`` names a profile; with neither, each send uses the
+    notebook's current connection (the loaded magic's, else the ``OPENAPI_*``
+    environment or the default profile). ``interface`` preselects one.
+
+    ``result`` is the last call's Result, ``error`` its error (``None`` when a
+    reply arrived); ``send()`` is the Send button, ``wait()`` waits for it.
+    """
+
+    def __init__(self, client: Any = None, *, profile: str | None = None,
+                 interface: str | None = None, connection: Connection | None = None,
+                 catalog: Catalog | None = None) -> None:
+        super().__init__()
+        self.add_class("openapi-magic-form")
+        self._catalog = catalog or load_catalog()
+        self._explicit: Client | None = None
+        self._source = ""
+        self._profile = profile or None
+        if isinstance(client, str):  # a profile name
+            self._profile, client = client, None
+        elif isinstance(client, Profile):
+            self._profile = client.name
+        if client is not None:
+            self._explicit, self._source = to_client(client)
+        self._connection = connection  # None: the loaded magic's, looked up at each send
+        self._fallback: Connection | None = None
+        #: The last call's Result (``None`` before the first reply, or after an error).
+        self.result = None
+        #: The last call's error (an OpenAPIError), or ``None``.
+        self.error: BaseException | None = None
+        self._rows: dict[str, _FieldRow] = {}
+        self._extra: dict = {}  # raw-JSON keys the catalog does not know: kept, sent
+        self._body: Any = {}
+        self._problems: list[str] = []
+        self._busy = False
+        self._idle = threading.Event()
+        self._idle.set()
+        self._guard = False
+        self._lab = _lab_commands()
+
+        modules = self._catalog.modules()
+        self._module = widgets.Dropdown(options=[(t, m) for m, t in modules.items()],
+                                        description="Module", layout=widgets.Layout(width="20em"))
+        self._module.add_class("openapi-magic-form-module")
+        self._iface = widgets.Dropdown(description="Interface",
+                                       layout=widgets.Layout(width="34em"))
+        self._iface.add_class("openapi-magic-form-interface")
+        self._summary = widgets.HTML()
+        self._target = widgets.HTML()
+        self._fields = widgets.VBox()
+        self._raw_toggle = widgets.ToggleButton(description="Edit as JSON", icon="code",
+                                                tooltip="Edit the whole body as raw JSON")
+        self._raw = widgets.Textarea(rows=8, layout=widgets.Layout(width="46em",
+                                                                   display="none"))
+        self._raw.add_class("openapi-magic-form-raw")
+        self._problem_box = widgets.HTML()
+        self._encrypt = widgets.ToggleButtons(options=_ENCRYPT_CHOICES, value="auto",
+                                              description="Encryption",
+                                              tooltip="Follow the connection, or force "
+                                              "--encrypt / --plain for this call",
+                                              style={"button_width": "7em"})
+        self._timeout = widgets.BoundedFloatText(value=self._default_timeout(), min=0.1,
+                                                 max=600, step=1, description="Timeout (s)",
+                                                 layout=widgets.Layout(width="12em"))
+        self._send_button = widgets.Button(description="Send", icon="paper-plane",
+                                    button_style="primary")
+        self._send_button.add_class("openapi-magic-form-send")
+        self._clock = widgets.Label("")
+        self._clock.add_class("openapi-magic-form-elapsed")
+        self._copy_cell = widgets.Button(description="Copy as cell", icon="clone",
+                                         tooltip="Write the equivalent %%openapi cell below")
+        self._copy_cell.add_class("openapi-magic-form-copy-cell")
+        self._copy_curl = widgets.Button(description="Copy as curl", icon="terminal",
+                                         tooltip="A shell command that sends the same call "
+                                         f"(the secretKey comes from ${SECRET_ENV})")
+        self._copy_curl.add_class("openapi-magic-form-copy-curl")
+        self._copy_note = widgets.HTML()
+        self._copy_text = widgets.Textarea(rows=6, layout=widgets.Layout(width="100%"))
+        self._copy_text.add_class("openapi-magic-form-copy-text")
+        self._copy_box = widgets.VBox([self._copy_note, self._copy_text],
+                                      layout=widgets.Layout(display="none"))
+        # The result area shows the Result's own HTML (what the magic shows): header line,
+        # then table and raw envelope side by side, stacked when the notebook is narrow.
+        self._out = widgets.Output(layout=widgets.Layout(min_height="2em"))
+        self._out.add_class("openapi-magic-form-result")
+
+        self._module.observe(self._on_module, "value")
+        self._iface.observe(self._on_interface, "value")
+        self._raw_toggle.observe(self._on_raw_toggle, "value")
+        self._raw.observe(self._on_change, "value")
+        for w in (self._encrypt, self._timeout):
+            w.observe(self._on_settings, "value")
+        self._send_button.on_click(self._on_send)
+        self._copy_cell.on_click(self._on_copy_cell)
+        self._copy_curl.on_click(self._on_copy_curl)
+
+        self.children = [
+            self._target,
+            widgets.HBox([self._module, self._iface]),
+            self._summary,
+            self._fields,
+            self._raw,
+            self._problem_box,
+            widgets.HBox([self._raw_toggle, self._encrypt, self._timeout]),
+            widgets.HBox([self._send_button, self._clock, self._copy_cell, self._copy_curl],
+                         layout=widgets.Layout(align_items="center")),
+            self._copy_box,
+            self._out,
+        ]
+        self._describe_target()
+        self.interface = interface or self._catalog.paths()[0]
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def interface(self) -> str:
+        """The chosen interface path (``screen/readList``); settable."""
+        return self._iface.value
+
+    @interface.setter
+    def interface(self, path: str) -> None:
+        spec = self._catalog.get(path)  # KeyError with suggestions for a wrong path
+        self._module.value = spec.module
+        self._iface.value = spec.path
+
+    @property
+    def spec(self) -> Interface:
+        """The catalog entry of the chosen interface."""
+        return self._catalog.get(self.interface)
+
+    @property
+    def body(self) -> Any:
+        """The body the form would send now (see ``problems`` for whether it may)."""
+        return self._body
+
+    @body.setter
+    def body(self, value: Any) -> None:
+        if self._raw_toggle.value or not isinstance(value, dict):
+            self._raw_toggle.value = True
+            self._raw.value = json.dumps(value, indent=2, ensure_ascii=False)
+            return
+        misfits = self._fill(value)
+        if misfits:
+            self._raw_toggle.value = True
+            self._raw.value = json.dumps(value, indent=2, ensure_ascii=False)
+
+    @property
+    def problems(self) -> list[str]:
+        """What stops the form from sending (empty when it may send)."""
+        return list(self._problems)
+
+    @property
+    def busy(self) -> bool:
+        """True while a call is in flight."""
+        return self._busy
+
+    def send(self) -> bool:
+        """Send the call in the background, as the Send button does.
+
+        Returns False (and says why in the form) when nothing was sent: the form
+        is invalid, a call is already in flight, or there is no connection.
+        """
+        self._on_change()
+        if self._busy:
+            return False
+        if self._problems:
+            self._problem_box.value = self._problems_html(
+                ["Not sent: fix the form first."] + self._problems)
+            return False
+        try:
+            client = self._client()
+        except OpenAPIError as exc:
+            self.result, self.error = None, exc
+            self._show_error(exc)
+            return False
+        self._describe_target(client)
+        self._busy = True
+        self._idle.clear()
+        self._send_button.disabled = True
+        self._send_button.description = "Sending…"
+        args = (client, self.interface, self._body, self._encrypt_override(),
+                float(self._timeout.value))
+        threading.Thread(target=self._work, args=args, daemon=True,
+                         name="openapi-form-send").start()
+        return True
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until no call is in flight; False if ``timeout`` seconds passed first."""
+        return self._idle.wait(timeout)
+
+    def cell_text(self) -> str:
+        """The ``%%openapi`` cell that reproduces the current call (ValueError if invalid)."""
+        self._require_valid()
+        return cell_text(self.interface, self._body, profile=self._profile,
+                         encrypt=self._encrypt_override(), timeout=self._timeout_option())
+
+    def curl_text(self) -> str:
+        """A curl command for the current call (secretKey as ``$OPENAPI_SECRET_KEY``)."""
+        self._require_valid()
+        client = self._client()
+        enc = self._encrypt_override()
+        return curl_text(client.root, client.pid, self.interface, self._body,
+                         encrypt=client.encrypt if enc is None else enc)
+
+    # ------------------------------------------------------------------ connection
+
+    def _client(self) -> Client:
+        if self._explicit is not None:
+            return self._explicit
+        connection = self._connection or _magic_connection()
+        if connection is None:  # no magic loaded: environment variables or default profile
+            connection = self._fallback = self._fallback or Connection()
+        return connection.client_for(self._profile)
+
+    def _describe_target(self, client: Client | None = None) -> None:
+        try:
+            client = client or self._client()
+        except OpenAPIError as exc:
+            self._target.value = (f'<div style="color:{_GREY}">Not connected yet: '
+                                  f"{_esc(exc.message)}</div>")
+            return
+        mode = "encryption on" if client.encrypt else "encryption off"
+        where = (f"profile {self._profile!r}" if self._profile and self._explicit is None
+                 else self._source or "the notebook's connection")
+        self._target.value = (f'<div style="color:{_GREY}">→ <code>{_esc(client.root)}</code> '
+                              f"· pId <code>{_esc(client.pid)}</code> · {mode} "
+                              f"· {_esc(where)}</div>")
+
+    def _default_timeout(self) -> float:
+        magic = _magic_timeout()
+        if magic:
+            return float(magic)
+        try:
+            return float(self._client().timeout)
+        except OpenAPIError:
+            return DEFAULT_TIMEOUT
+
+    def _timeout_option(self) -> float | None:
+        """``--timeout`` for the copied cell: only when it differs from the connection's."""
+        value = float(self._timeout.value)
+        try:
+            usual = self._client().timeout
+        except OpenAPIError:
+            usual = DEFAULT_TIMEOUT
+        magic = _magic_timeout()
+        usual = float(magic) if magic else usual
+        return None if abs(value - usual) < 1e-9 else value
+
+    def _encrypt_override(self) -> bool | None:
+        return {"auto": None, "on": True, "off": False}[self._encrypt.value]
+
+    # ------------------------------------------------------------------ building fields
+
+    def _on_module(self, change: dict | None = None) -> None:
+        specs = self._catalog.interfaces(self._module.value)
+        options = [(f"{i.path} — {i.summary}", i.path) for i in specs]
+        self._guard = True
+        try:
+            self._iface.options = options
+            self._iface.value = None
+        finally:
+            self._guard = False
+        if options:
+            self._iface.value = options[0][1]
+
+    def _on_interface(self, change: dict) -> None:
+        if self._guard or not change["new"]:
+            return
+        spec = self._catalog.get(change["new"])
+        kind = ("<b style='color:#9a6700'>write</b> (changes the splicer)" if spec.kind == "write"
+                else spec.kind)
+        desc = f"<br><span style='color:{_GREY}'>{_esc(spec.description)}</span>" \
+            if spec.description else ""
+        self._summary.value = (f"<div><code>{_esc(spec.path)}</code> · {_esc(spec.summary)} · "
+                               f"{kind}{desc}</div>")
+        self._send_button.button_style = "warning" if spec.kind == "write" else "primary"
+        example = spec.example_body()
+        self._rows = {}
+        for f in spec.fields:
+            present = f.name in example
+            self._rows[f.name] = _FieldRow(f, example[f.name] if present else _initial(f),
+                                           present or f.required, self._on_change)
+        self._extra = {k: v for k, v in example.items() if k not in self._rows}
+        if self._rows:
+            self._fields.children = [r.box for r in self._rows.values()]
+        else:
+            self._fields.children = [widgets.HTML(
+                f"<i style='color:{_GREY}'>No request fields: the body is {{}}.</i>")]
+        self._guard = True
+        try:
+            if self._raw_toggle.value:
+                self._raw.value = json.dumps(self._body_from_fields()[0], indent=2,
+                                             ensure_ascii=False)
+        finally:
+            self._guard = False
+        self._on_change()
+
+    def _fill(self, body: dict) -> list[str]:
+        """Put ``body`` into the field widgets; returns what did not fit (nothing changed)."""
+        misfits = [m for name, v in body.items() if name in self._rows
+                   for m in [self._rows[name].fits(v)] if m]
+        if misfits:
+            return misfits
+        self._guard = True
+        try:
+            for name, row in self._rows.items():
+                if name in body:
+                    row.set(body[name], included=True)
+                elif row.include is not None:
+                    row.set(None, included=False)
+            self._extra = {k: v for k, v in body.items() if k not in self._rows}
+        finally:
+            self._guard = False
+        self._on_change()
+        return []
+
+    # ------------------------------------------------------------------ validation
+
+    def _body_from_fields(self) -> tuple[dict, dict[str, str]]:
+        body, errors = {}, {}
+        for name, row in self._rows.items():
+            if not row.included:
+                continue
+            try:
+                body[name] = row.get()
+            except ValueError as exc:
+                errors[name] = str(exc)
+        body.update(self._extra)
+        return body, errors
+
+    def _on_change(self, change: dict | None = None) -> None:
+        if self._guard:
+            return
+        spec = self.spec
+        general: list[str] = []
+        per_field: dict[str, list[str]] = {}
+        if self._raw_toggle.value:
+            text = self._raw.value
+            try:
+                body = json.loads(text) if text.strip() else {}
+            except json.JSONDecodeError as exc:
+                body = None
+                general.append(f"The body is not valid JSON: {exc.msg} (line {exc.lineno}, "
+                               f"column {exc.colno}).")
+            if body is not None:
+                general += spec.validate(body)
+            self._body = body
+        else:
+            body, errors = self._body_from_fields()
+            for name, message in errors.items():
+                per_field.setdefault(name, []).append(message)
+            for problem in spec.validate(body):
+                m = _PROBLEM_FIELD.match(problem)
+                name = m.group(1) if m else ""
+                if name in errors:
+                    continue  # "x is required" after "x: not valid JSON" says nothing new
+                if name in self._rows:
+                    per_field.setdefault(name, []).append(problem)
+                else:
+                    general.append(problem)
+            self._body = body
+            for name, row in self._rows.items():
+                row.show("; ".join(per_field.get(name, [])))
+        self._problems = general + [p for msgs in per_field.values() for p in msgs]
+        shown = self._problems_html(general) if general else ""
+        if not self._raw_toggle.value and self._extra:
+            shown += (f'<div style="color:{_GREY}">Also sent (not in the catalog): '
+                      f"{_esc(', '.join(sorted(self._extra)))}.</div>")
+        self._problem_box.value = shown
+        invalid = bool(self._problems)
+        self._send_button.disabled = invalid or self._busy
+        self._copy_cell.disabled = invalid
+        self._copy_curl.disabled = invalid
+
+    @staticmethod
+    def _problems_html(problems: list[str]) -> str:
+        items = "".join(f"<div>{_esc(p)}</div>" for p in problems)
+        return f'<div style="color:{_RED}" class="openapi-magic-form-problems">{items}</div>'
+
+    def _require_valid(self) -> None:
+        self._on_change()
+        if self._problems:
+            raise ValueError("The form is not valid: " + "; ".join(self._problems))
+
+    def _on_raw_toggle(self, change: dict) -> None:
+        if self._guard:
+            return
+        if change["new"]:
+            body, errors = self._body_from_fields()
+            if errors:
+                self._set_toggle(False)
+                self._problem_box.value = self._problems_html(
+                    ["Fix the fields first: " + "; ".join(f"{k}: {v}" for k, v in errors.items())])
+                return
+            self._guard = True
+            try:
+                self._raw.value = json.dumps(body, indent=2, ensure_ascii=False)
+            finally:
+                self._guard = False
+            self._raw.layout.display = None
+            self._fields.layout.display = "none"
+            self._on_change()
+            return
+        text = self._raw.value
+        try:
+            body = json.loads(text) if text.strip() else {}
+        except json.JSONDecodeError as exc:
+            self._set_toggle(True)
+            self._problem_box.value = self._problems_html(
+                [(f"Cannot go back to the fields: not valid JSON ({exc.msg}, line {exc.lineno}, "
+                 f"column {exc.colno}).")])
+            return
+        if not isinstance(body, dict):
+            self._set_toggle(True)
+            self._problem_box.value = self._problems_html(
+                ["Cannot go back to the fields: the body is not a JSON object."])
+            return
+        misfits = self._fill(body)
+        if misfits:
+            self._set_toggle(True)
+            self._problem_box.value = self._problems_html(
+                ["Cannot show this body in the fields (keep editing it as JSON): "
+                 + "; ".join(misfits)])
+            return
+        self._raw.layout.display = "none"
+        self._fields.layout.display = None
+        self._on_change()
+
+    def _set_toggle(self, value: bool) -> None:
+        self._guard = True
+        try:
+            self._raw_toggle.value = value
+        finally:
+            self._guard = False
+
+    def _on_settings(self, change: dict) -> None:
+        self._copy_box.layout.display = "none"  # a copied text no longer matches
+
+    # ------------------------------------------------------------------ sending
+
+    def _on_send(self, _button: Any = None) -> None:
+        self.send()
+
+    def _work(self, client: Client, interface: str, body: Any, encrypt: bool | None,
+              timeout: float) -> None:
+        start = time.perf_counter()
+        done = threading.Event()
+
+        def tick() -> None:
+            while not done.wait(_TICK_S):
+                self._clock.value = f"{time.perf_counter() - start:.1f} s…"
+
+        ticker = threading.Thread(target=tick, daemon=True, name="openapi-form-clock")
+        ticker.start()
+        outcome = "interrupted"
+        try:
+            result = client.call(interface, body, encrypt=encrypt, timeout=timeout)
+            self.result, self.error = result, None
+            self._show_bundle(result._repr_mimebundle_())
+            outcome = "ok" if result.ok else f"status {result.status}"
+        except OpenAPIError as exc:
+            self.result, self.error = getattr(exc, "result", None), exc
+            self._show_error(exc)
+            outcome = type(exc).__name__
+        except Exception as exc:  # noqa: BLE001 - a form shows a message, never a traceback
+            self.result, self.error = None, exc
+            self._show_error(exc)
+            outcome = type(exc).__name__
+        finally:
+            done.set()
+            ticker.join()
+            elapsed = time.perf_counter() - start
+            self._clock.value = f"{outcome} after {elapsed:.2f} s"
+            self._busy = False
+            self._send_button.description = "Send"
+            self._send_button.disabled = bool(self._problems)
+            self._idle.set()
+
+    def _show_bundle(self, bundle: dict) -> None:
+        # Assigning outputs (not `with self._out: display(...)`) because this runs in the
+        # sending thread, where IPython's display would not know which output to write to.
+        self._out.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
+
+    def _show_error(self, exc: BaseException) -> None:
+        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        hint = getattr(exc, "hint", None)
+        parts = [(f'<div class="openapi-magic-form-error" style="color:{_RED}"><b>✘ '
+                 f"{_esc(type(exc).__name__)}</b>: {_esc(message)}</div>")]
+        if hint:
+            parts.append(f"<div>Hint: {_esc(hint)}</div>")
+        parts.append(f'<div style="color:{_GREY};font-size:90%">The full error, with what '
+                     "arrived, is in <code>form.error</code>.</div>")
+        text = f"{type(exc).__name__}: {message}" + (f"\nHint: {hint}" if hint else "")
+        result = getattr(exc, "result", None)
+        bundle = {"text/plain": text, "text/html": "".join(parts)}
+        if result is not None and hasattr(result, "_repr_mimebundle_"):
+            inner = result._repr_mimebundle_()
+            bundle = {"text/plain": text + "\n" + inner.get("text/plain", ""),
+                      "text/html": bundle["text/html"] + inner.get("text/html", "")}
+        self._show_bundle(bundle)
+
+    # ------------------------------------------------------------------ copying
+
+    def _on_copy_cell(self, _button: Any = None) -> None:
+        try:
+            text = self.cell_text()
+        except ValueError as exc:
+            self._show_copy("", f'<span style="color:{_RED}">{_esc(exc)}</span>')
+            return
+        inserted = self._insert_below(text)
+        where = ("" if self._explicit is None else
+                 " It runs on the notebook's current connection (%openapi_connect).")
+        if inserted:
+            note = ("Inserted as a new cell below the active cell; the same text is here "
+                    "to copy." + where)
+        else:
+            note = ("Copy this into a new cell (this front-end cannot insert cells from a "
+                    "widget; in JupyterLab, installing ipylab lets the form do it)." + where)
+        self._show_copy(text, _esc(note))
+
+    def _on_copy_curl(self, _button: Any = None) -> None:
+        try:
+            text = self.curl_text()
+        except (ValueError, OpenAPIError) as exc:
+            self._show_copy("", f'<span style="color:{_RED}">{_esc(exc)}</span>')
+            return
+        self._show_copy(text, _esc(f"Run this in bash (the secretKey comes from ${SECRET_ENV}, "
+                                   "never from this text):"))
+
+    def _show_copy(self, text: str, note_html: str) -> None:
+        self._copy_note.value = f'<div style="color:{_GREY}">{note_html}</div>'
+        self._copy_text.value = text
+        self._copy_text.rows = max(3, min(16, text.count("\n") + 1))
+        self._copy_text.layout.display = None if text else "none"
+        self._copy_box.layout.display = None
+
+    def _insert_below(self, text: str) -> bool:
+        """Ask JupyterLab (through ipylab) to insert ``text`` as a cell below the active one.
+
+        A widget callback runs outside any execute request, so IPython's
+        ``set_next_input`` does nothing here; only a front-end extension can edit
+        the notebook. False when none is listening (headless, VS Code, Colab...).
+        """
+        lab = self._lab
+        if lab is None:
+            return False
+        commands = set(lab.list_commands())
+        if not {"notebook:insert-cell-below", "notebook:replace-selection"} <= commands:
+            return False
+        lab.execute("notebook:insert-cell-below")
+        lab.execute("notebook:replace-selection", {"text": text})
+        return True
+
+
+def _lab_commands() -> Any:
+    """ipylab's JupyterLab command registry, when ipylab and a kernel are there."""
+    shell = get_ipython()
+    if getattr(shell, "kernel", None) is None:
+        return None  # no front-end to talk to (tests, scripts)
+    try:
+        from ipylab.commands import CommandRegistry
+    except ImportError:
+        return None
+    try:
+        return CommandRegistry()
+    except Exception:  # noqa: BLE001 - an optional helper must never break the form
+        return None
+
+
+def form(client: Any = None, profile: str | None = None,
+         interface: str | None = None) -> RequestForm:
+    """Open a request form (see :class:`RequestForm`).
+
+    ``client`` is a Client, a simulated splicer, a Profile or a profile name;
+    ``profile`` a profile name; with neither, the notebook's current
+    connection. ``interface`` preselects an interface (``"screen/readList"``).
+    """
+    return RequestForm(client, profile=profile, interface=interface)
+
+
+# --------------------------------------------------------------------------- the magic
+
+
+@magics_class
+class FormMagics(Magics):
+    """``%openapi_form``: open the request form."""
+
+    @magic_arguments()
+    @argument("interface", nargs="?", help="Preselect this interface (screen/readList).")
+    @argument("-p", "--profile", metavar="NAME", help="Use this profile instead of the "
+              "notebook's current connection.")
+    @line_magic
+    def openapi_form(self, line: str = "") -> RequestForm:
+        """Open a form that builds, checks and sends OpenAPI calls (``f = %openapi_form``)."""
+        args = parse_argstring(self.openapi_form, line)
+        return RequestForm(profile=args.profile, interface=args.interface,
+                           connection=_magic_connection(self.shell))
+
+
+def register(ipython: Any) -> None:
+    """Register ``%openapi_form`` with an IPython shell (called by ``%load_ext openapi_magic``)."""
+    ipython.register_magics(FormMagics)
