@@ -69,7 +69,7 @@ def _no_brightness_screen(s: SimulatedSplicer) -> int:
 def test_serve_defaults_are_the_documented_demo_ones():
     with serve() as s:
         assert (s.pid, s.secret_key, s.encrypt) == (DEMO_PID, DEMO_SECRET_KEY, DEMO_ENCRYPT)
-        assert (DEMO_PID, DEMO_SECRET_KEY, DEMO_ENCRYPT, DEMO_SEED) == ("demo", "H-series-demo-secret", True, 0)
+        assert (DEMO_PID, DEMO_SECRET_KEY, DEMO_ENCRYPT, DEMO_SEED) == ("demo", "Sim5-demo-secret-key", True, 0)
         assert len(DEMO_SECRET_KEY.encode()) == 20  # longer than the 8 DES bytes, on purpose
         assert s.port != 0 and s.running
         assert s.root == f"http://127.0.0.1:{s.port}/open/api"

@@ -61,8 +61,9 @@ __all__ = [
 
 #: Demo credentials: public on purpose, for tutorials and tests.
 DEMO_PID = "demo"
-#: 20 bytes on purpose: the whole key is signed, only its first 8 bytes are the DES key.
-DEMO_SECRET_KEY = "H-series-demo-secret"
+#: 20 bytes on purpose: the whole key is signed, only its first 8 bytes are the DES key;
+#: and those 8 bytes ("Sim5-dem") appear in no prose, so a leak scan can look for them.
+DEMO_SECRET_KEY = "Sim5-demo-secret-key"
 DEMO_ENCRYPT = True
 DEFAULT_HOST = "127.0.0.1"
 #: The documented port of a real splicer's OpenAPI (``serve()`` picks a free port instead).
@@ -374,7 +375,7 @@ def serve(port: int = 0, pid: str = DEMO_PID, secret_key: str = DEMO_SECRET_KEY,
     """Start a simulated splicer in a background thread and return it, running.
 
     Every argument is optional: by default a free port on 127.0.0.1, pId
-    ``"demo"``, secretKey ``"H-series-demo-secret"``, encryption on, seed 0.
+    ``"demo"``, secretKey ``"Sim5-demo-secret-key"``, encryption on, seed 0.
     ``options`` are those of :class:`SimulatedSplicer` (``host``, ``seed``,
     ``latency_ms``, ``reply_sign``, ``status_key``, ``initialising_s``, ...).
     Use it as a context manager, or call ``.stop()``::
