@@ -14,6 +14,7 @@ Settings are traits: ``%config OpenAPIMagics.display_limit = 20`` (see
 from __future__ import annotations
 
 import getpass
+import html
 import json
 import re
 from typing import Any
@@ -73,6 +74,21 @@ class OpenAPICellError(Exception):
         lines.append(f"{_DIM}(the full error, with what arrived, is in {LAST_ERROR}; "
                      f"%config OpenAPIMagics.short_errors = False shows tracebacks){_RESET}")
         return lines
+
+
+class Notice:
+    """A failure shown as output instead of raised (``--keep-going``): red, escaped."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        self.message, self.hint = message, hint
+
+    def __repr__(self) -> str:
+        return f"OpenAPI error: {self.message}" + (f"\nHint: {self.hint}" if self.hint else "")
+
+    def _repr_html_(self) -> str:
+        hint = f"<div>Hint: {html.escape(self.hint)}</div>" if self.hint else ""
+        return (f'<div style="color:#cf222e"><b>OpenAPI error:</b> '
+                f'<span style="white-space:pre-wrap">{html.escape(self.message)}</span>{hint}</div>')
 
 
 # --------------------------------------------------------------------------- the cell text
@@ -346,6 +362,9 @@ class OpenAPIMagics(Magics):
     @argument("--limit", type=int, metavar="ROWS", help="Rows shown for this cell.")
     @argument("-f", "--force", action="store_true", help="Send even if the catalog does not "
               "know the interface or says a field is missing or wrong.")
+    @argument("-k", "--keep-going", action="store_true", help="Show a failure (vendor status, "
+              "transport, bad input) as a message without failing the cell, so Run All goes "
+              "on; the error stays in _openapi_error.")
     @line_cell_magic
     def openapi(self, line: str = "", cell: str | None = None,
                 local_ns: dict | None = None) -> Any:
@@ -373,9 +392,19 @@ class OpenAPIMagics(Magics):
                   "for help.")
             return None
         ns = {**self.shell.user_ns, **(local_ns or {})}
-        return self._run(args, body_text, ns, first_line)
+        if not args.keep_going:
+            return self._run(args, body_text, ns, first_line)
+        try:
+            return self._run(args, body_text, ns, first_line, fail_on_status=False)
+        except UsageError as exc:
+            self.shell.user_ns[LAST_ERROR] = exc
+            display(Notice(str(exc)))
+        except OpenAPICellError as exc:
+            display(Notice(exc.message, exc.hint))
+        return None
 
-    def _run(self, args: Any, body_text: str, ns: dict, first_line: int) -> Any:
+    def _run(self, args: Any, body_text: str, ns: dict, first_line: int,
+             fail_on_status: bool | None = None) -> Any:
         path = normalize_path(args.interface)
         catalog = load_catalog()
         body = parse_body(substitute(body_text, ns), first_line)
@@ -408,7 +437,8 @@ class OpenAPIMagics(Magics):
                                            result=result) from None
             if self.strict_sign:
                 result.check_sign()
-            if not result.ok and self.fail_on_status:
+            if not result.ok and (self.fail_on_status if fail_on_status is None
+                                  else fail_on_status):
                 display(result)
                 result.raise_for_status()
         except OpenAPIError as exc:

@@ -344,3 +344,23 @@ def test_no_secret_anywhere_in_a_whole_session(ip, monkeypatch, tmp_path):
     for needle in needles:
         assert needle not in blob, f"secret material found: {needle[:3]}…"
     assert re.search(r"status 18", blob)
+
+
+def test_keep_going_shows_failures_without_failing_the_cell(ip):
+    with _status_splicer(410, "brightness not supported") as s:
+        connect(ip, s)
+        res, cap = run(ip, '%%openapi screen/writeBrightness -k -o r\n'
+                           '{"deviceId": 0, "screenId": 2, "brightness": 50}')
+        assert res.success and ip.user_ns["r"].status == 410 and res.result is ip.user_ns["r"]
+        assert "sending card" in html_of(ip, res.result)  # the failed Result, with its hint
+        res, cap = run(ip, '%%openapi screen/writeBrightness --keep-going\n{"deviceId": 0}')
+        assert res.success and res.result is None
+        html = "".join(o.data.get("text/html", "") for o in cap.outputs)
+        assert "screenId is required" in html and "OpenAPI error" in html
+        assert isinstance(ip.user_ns[LAST_ERROR], UsageError)
+    with StandIn(lambda req: Reply(b"<b>x</b>", status=502)) as s:
+        s.secret_key = KEY
+        connect(ip, s)
+        res, cap = run(ip, '%%openapi screen/readList -k\n{"deviceId": 0}')
+        html = "".join(o.data.get("text/html", "") for o in cap.outputs)
+        assert res.success and "HTTP 502" in html and "<b>x</b>" not in html
