@@ -470,7 +470,7 @@ def test_dask_local_cluster_executor(splicers):
     reference = fleet.run(clients, "screen/readList", {"deviceId": 0}, backoff=0.001,
                           progress=False)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as dask_client:
         res = fleet.run(clients, "screen/readList", {"deviceId": 0}, backoff=0.001,
                         executor=dask_client.get_executor(), progress=False)
