@@ -430,7 +430,10 @@ class RequestForm(widgets.VBox):
     @interface.setter
     def interface(self, path: str) -> None:
         spec = self._catalog.get(path)  # KeyError with suggestions for a wrong path
-        self._module.value = spec.module
+        if self._module.value != spec.module:
+            self._module.value = spec.module  # refills the interface picker
+        elif spec.path not in [v for _, v in self._iface.options]:
+            self._on_module()
         self._iface.value = spec.path
 
     @property
@@ -530,7 +533,7 @@ class RequestForm(widgets.VBox):
                                   f"{_esc(exc.message)}</div>")
             return
         mode = "encryption on" if client.encrypt else "encryption off"
-        where = (f"profile {self._profile!r}" if self._profile and self._explicit is None
+        where = (f"profile {self._profile}" if self._profile and self._explicit is None
                  else self._source or "the notebook's connection")
         self._target.value = (f'<div style="color:{_GREY}">→ <code>{_esc(client.root)}</code> '
                               f"· pId <code>{_esc(client.pid)}</code> · {mode} "
