@@ -85,6 +85,9 @@ class Notice:
     def __repr__(self) -> str:
         return f"OpenAPI error: {self.message}" + (f"\nHint: {self.hint}" if self.hint else "")
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {"text/plain": repr(self), "text/html": self._repr_html_()}
+
     def _repr_html_(self) -> str:
         hint = f"<div>Hint: {html.escape(self.hint)}</div>" if self.hint else ""
         return (f'<div style="color:#cf222e"><b>OpenAPI error:</b> '
