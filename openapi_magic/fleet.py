@@ -81,6 +81,7 @@ from .result import DEFAULT_DISPLAY_LIMIT, Result
 __all__ = [
     "DEFAULT_MAX_WORKERS",
     "DEFAULT_PER_SPLICER",
+    "DEFAULT_RETRY_STATUSES",
     "MAX_BACKOFF",
     "PROGRESS_DELAY",
     "Call",
