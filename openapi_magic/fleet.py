@@ -534,7 +534,8 @@ def run(
 
     A Ctrl-C (or kernel interrupt) while the calls run cancels those not yet
     started and returns at once, with ``interrupted=True`` and every reply that
-    arrived; status 11 (clock skew) gives one :class:`ClockSkewWarning` for the
+    arrived (calls then in flight are marked interrupted, "may have reached the
+    splicer", and end on their own within the client's timeout); status 11 (clock skew) gives one :class:`ClockSkewWarning` for the
     whole run.
     """
     if not isinstance(max_workers, int) or max_workers < 1:
