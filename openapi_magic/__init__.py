@@ -27,6 +27,7 @@ from .errors import (
 if TYPE_CHECKING:  # pragma: no cover
     from .catalog import Catalog, load_catalog
     from .client import Client, Prepared, Secret
+    from .magics import current_client
     from .result import Result
 
 # Imported on first use, so that `python -m openapi_magic.server` starts without
@@ -34,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
 _LAZY = {
     "Client": "client", "Prepared": "client", "Secret": "client",
     "Result": "result", "Catalog": "catalog", "load_catalog": "catalog",
+    "current_client": "magics",
 }
 
 
@@ -62,6 +64,7 @@ __all__ = [
     "Secret",
     "Catalog",
     "load_catalog",
+    "current_client",
     "OpenAPIError",
     "ConfigError",
     "RequestValidationError",

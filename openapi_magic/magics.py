@@ -35,12 +35,13 @@ from traitlets import Bool, Float, Int, Unicode, observe
 
 from .catalog import load_catalog, normalize_path
 from .client import Client, Prepared, parse_bool
-from .errors import ConfigError, OpenAPIError
+from .errors import ConfigError, OpenAPIError, StatusError
 from .connection import Connection, to_client
 from .profiles import profiles_path
 from .result import Result
 
-__all__ = ["OpenAPIMagics", "OpenAPICellError", "substitute", "parse_body", "load_ipython_extension"]
+__all__ = ["OpenAPIMagics", "OpenAPICellError", "Notice", "current_client", "substitute",
+           "parse_body", "load_ipython_extension"]
 
 #: Name in the user namespace that holds the last error (with what arrived).
 LAST_ERROR = "_openapi_error"
@@ -440,10 +441,16 @@ class OpenAPIMagics(Magics):
                                            result=result) from None
             if self.strict_sign:
                 result.check_sign()
-            if not result.ok and (self.fail_on_status if fail_on_status is None
-                                  else fail_on_status):
-                display(result)
-                result.raise_for_status()
+            if not result.ok:
+                fail = self.fail_on_status if fail_on_status is None else fail_on_status
+                if fail:
+                    display(result)
+                    result.raise_for_status()
+                try:
+                    result.raise_for_status()
+                except StatusError as exc:  # shown, not raised: still the last error
+                    self.last = exc
+                    self.shell.user_ns[LAST_ERROR] = exc
         except OpenAPIError as exc:
             return self._fail(exc)
         except OpenAPICellError as exc:
@@ -486,6 +493,21 @@ def _interface_matcher(context):
         "suppress": bool(hits),
         "matched_fragment": token,
     }
+
+
+def current_client(profile: str | None = None) -> Client:
+    """The client the ``%%openapi`` magic uses now (or for ``profile``), for Python cells.
+
+    Raises :class:`ConfigError` when the extension is not loaded or nothing is connected.
+    """
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    magics = shell.magics_manager.registry.get("OpenAPIMagics") if shell else None
+    if magics is None:
+        raise ConfigError("The openapi_magic extension is not loaded: run %load_ext openapi_magic "
+                          "and %openapi_connect first, or build a Client directly.")
+    return magics.connection.client_for(profile)
 
 
 def _settings_help() -> str:

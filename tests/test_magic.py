@@ -364,3 +364,18 @@ def test_keep_going_shows_failures_without_failing_the_cell(ip):
         res, cap = run(ip, '%%openapi screen/readList -k\n{"deviceId": 0}')
         html = "".join(o.data.get("text/html", "") for o in cap.outputs)
         assert res.success and "HTTP 502" in html and "<b>x</b>" not in html
+
+
+def test_current_client_is_the_magics_connection(ip, splicer):
+    from openapi_magic import current_client
+    connect(ip, splicer)
+    assert current_client() is magics(ip).client
+    assert current_client().call("screen/readList", {"deviceId": 0}).ok
+
+
+def test_keep_going_vendor_failure_is_still_the_last_error(ip):
+    with _status_splicer(912, "initialising") as s:
+        connect(ip, s)
+        res, _ = run(ip, '%%openapi screen/readList -k\n{"deviceId": 0}')
+    err = ip.user_ns[LAST_ERROR]
+    assert res.success and err.status == 912 and err.result is res.result
