@@ -27,6 +27,8 @@ from .errors import (
 if TYPE_CHECKING:  # pragma: no cover
     from .catalog import Catalog, load_catalog
     from .client import Client, Prepared, Secret
+    from . import fleet
+    from .fleet import ClockSkewWarning, FleetError, FleetResult
     from .magics import current_client
     from .result import Result
 
@@ -36,10 +38,13 @@ _LAZY = {
     "Client": "client", "Prepared": "client", "Secret": "client",
     "Result": "result", "Catalog": "catalog", "load_catalog": "catalog",
     "current_client": "magics",
+    "FleetResult": "fleet", "FleetError": "fleet", "ClockSkewWarning": "fleet",
 }
 
 
 def __getattr__(name: str):
+    if name == "fleet":
+        return _import_module(".fleet", __name__)
     if name in _LAZY:
         value = getattr(_import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value
@@ -65,6 +70,10 @@ __all__ = [
     "Catalog",
     "load_catalog",
     "current_client",
+    "fleet",
+    "FleetResult",
+    "FleetError",
+    "ClockSkewWarning",
     "OpenAPIError",
     "ConfigError",
     "RequestValidationError",
