@@ -366,6 +366,14 @@ class OpenAPIMagics(Magics):
     @argument("--limit", type=int, metavar="ROWS", help="Rows shown for this cell.")
     @argument("-f", "--force", action="store_true", help="Send even if the catalog does not "
               "know the interface or says a field is missing or wrong.")
+    @argument("--each", metavar="NAME=VAR", help="Run the cell once per item of the notebook "
+              "variable VAR, with $NAME set to the item (e.g. --each inputId=ids); the "
+              "replies show as one table beside an outcome table.")
+    @argument("--on", metavar="VAR", help="Run the cell on every splicer in the notebook "
+              "variable VAR (a list or dict of profile names, Clients, Profiles or simulated "
+              "splicers), concurrently.")
+    @argument("--workers", type=int, metavar="N", help="Calls in flight at once for --each/--on "
+              "(default 8; at most 2 per splicer).")
     @argument("-k", "--keep-going", action="store_true", help="Show a failure (vendor status, "
               "transport, bad input) as a message without failing the cell, so Run All goes "
               "on; the error stays in _openapi_error.")
@@ -407,20 +415,26 @@ class OpenAPIMagics(Magics):
             display(Notice(exc.message, exc.hint))
         return None
 
+    def _check(self, path: str, body: Any, force: bool, label: str = "") -> None:
+        if force:
+            return
+        catalog = load_catalog()
+        if path not in catalog:
+            close = catalog.suggest(path)
+            tail = f" Did you mean {' or '.join(close)}?" if close else ""
+            raise UsageError(f"Unknown interface {path!r}.{tail} (--force sends it anyway.)")
+        problems = catalog.validate(path, body)
+        if problems:
+            raise UsageError(f"{path}{label}: " + "; ".join(problems)
+                             + ". (--force sends it anyway.)")
+
     def _run(self, args: Any, body_text: str, ns: dict, first_line: int,
              fail_on_status: bool | None = None) -> Any:
         path = normalize_path(args.interface)
-        catalog = load_catalog()
+        if args.each or args.on:
+            return self._run_many(args, path, body_text, ns, first_line)
         body = parse_body(substitute(body_text, ns), first_line)
-        if not args.force:
-            if path not in catalog:
-                close = catalog.suggest(path)
-                tail = f" Did you mean {' or '.join(close)}?" if close else ""
-                raise UsageError(f"Unknown interface {path!r}.{tail} (--force sends it anyway.)")
-            problems = catalog.validate(path, body)
-            if problems:
-                raise UsageError(f"{path}: " + "; ".join(problems)
-                                 + ". (--force sends it anyway.)")
+        self._check(path, body, args.force)
         client = self.client_for(args.profile)
         timeout = args.timeout if args.timeout is not None else self.timeout
         try:
@@ -456,6 +470,55 @@ class OpenAPIMagics(Magics):
         except OpenAPICellError as exc:
             self.shell.user_ns[LAST_ERROR] = exc
             raise
+        return result
+
+    def _run_many(self, args: Any, path: str, body_text: str, ns: dict, first_line: int) -> Any:
+        from . import fleet
+
+        if args.dry_run:
+            raise UsageError("--dry-run shows one call: drop --each/--on to see its envelope.")
+        bodies, labels = None, None
+        if args.each:
+            name, sep, var = args.each.partition("=")
+            name, var = name.strip(), var.strip()
+            if not sep or not name.isidentifier() or not var:
+                raise UsageError(f"--each takes NAME=VAR (e.g. --each inputId=ids), not "
+                                 f"{args.each!r}.")
+            items = _lookup(var, ns)
+            if isinstance(items, (str, bytes, dict)) or not hasattr(items, "__iter__"):
+                raise UsageError(f"--each {args.each}: {var} must be a list of values, not "
+                                 f"{type(items).__name__}.")
+            items = list(items)
+            if not items:
+                raise UsageError(f"--each {args.each}: {var} is empty, nothing to send.")
+            bodies, labels = [], []
+            for item in items:
+                body = parse_body(substitute(body_text, {**ns, name: item}), first_line)
+                self._check(path, body, args.force, f" (for {name} = {_short(item)})")
+                bodies.append(body)
+                labels.append({name: item})
+            body = None
+        else:
+            body = parse_body(substitute(body_text, ns), first_line)
+            self._check(path, body, args.force)
+        if args.on:
+            targets = _lookup(args.on, ns)
+        else:
+            targets = self.client_for(args.profile)
+        limit = args.limit if args.limit is not None else self.display_limit
+        options: dict[str, Any] = dict(
+            bodies=bodies, labels=labels, encrypt=args.encrypt, records=args.table,
+            timeout=args.timeout if args.timeout is not None else self.timeout,
+            display_limit=limit, profiles=self.connection.profiles_file)
+        if args.workers is not None:
+            if args.workers < 1:
+                raise UsageError("--workers must be at least 1.")
+            options["max_workers"] = args.workers
+        try:
+            result = fleet.run(targets, path, body, **options)
+        except (ConfigError, TypeError) as exc:
+            raise UsageError(str(exc)) from None
+        self._store(args.out, result)
         return result
 
     def _store(self, name: str | None, value: Any) -> None:

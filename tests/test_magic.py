@@ -10,7 +10,7 @@ from IPython.core.error import UsageError
 from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
 
-from openapi_magic import protocol
+from openapi_magic import Client, protocol
 from openapi_magic.magics import LAST_ERROR, OpenAPIMagics, substitute
 from standin import Reply, StandIn, free_port
 
@@ -379,3 +379,48 @@ def test_keep_going_vendor_failure_is_still_the_last_error(ip):
         res, _ = run(ip, '%%openapi screen/readList -k\n{"deviceId": 0}')
     err = ip.user_ns[LAST_ERROR]
     assert res.success and err.status == 912 and err.result is res.result
+
+
+def test_each_runs_the_cell_per_item_with_an_outcome_table(ip):
+    from openapi_magic.server import serve
+    with serve() as sp:
+        ip.user_ns.update(sp=sp, ids=[0, 1, 9999])
+        run(ip, "%openapi_connect sp")
+        res, _ = run(ip, '%%openapi input/readDetail --each inputId=ids -o many\n'
+                         '{"deviceId": 0, "inputId": $inputId}')
+        assert res.success
+        fr = ip.user_ns["many"]
+        assert (fr.n_ok, fr.n_failed) == (2, 1)
+        out = fr.outcomes
+        assert sorted(out["inputId"]) == [0, 1, 9999]
+        assert not out.loc[out["inputId"] == 9999, "ok"].item()
+        assert sorted(set(fr.df["request.inputId"])) == [0, 1]
+        html = html_of(ip, fr)
+        assert "9999" in html and "outcome" in html.lower()
+
+
+def test_on_runs_the_cell_on_every_splicer(ip):
+    from openapi_magic.server import serve
+    with serve() as a, serve(encrypt=False) as b, serve(pid="other") as c:
+        wrong = Client(c.root, "nobody", c.secret_key, encrypt=True)
+        ip.user_ns["rig"] = {"hall-a": a, "hall-b": b, "wrong": wrong}
+        res, _ = run(ip, '%%openapi screen/readList --on rig --workers 2\n{"deviceId": 0}')
+        fr = res.result
+        assert fr.n_ok == 2 and fr.n_failed == 1
+        assert set(fr.df["splicer"]) == {"hall-a", "hall-b"}
+        failed = fr.outcomes[~fr.outcomes["ok"]]
+        assert list(failed["splicer"]) == ["wrong"] and list(failed["status"]) == [15]
+
+
+def test_each_usage_errors(ip, splicer):
+    connect(ip, splicer)
+    ip.user_ns["ids"] = [1, 2]
+    res, cap = run(ip, '%%openapi input/readDetail --each ids\n{"inputId": $inputId}')
+    assert isinstance(res.error_in_exec, UsageError) and "NAME=VAR" in cap.stdout
+    res, cap = run(ip, '%%openapi screen/writeBrightness --each b=ids\n'
+                       '{"deviceId": 0, "screenId": 0, "brightness": $b, "x": $nope}')
+    assert isinstance(res.error_in_exec, UsageError) and "$nope" in cap.stdout
+    ip.user_ns["levels"] = [50, 500]
+    res, cap = run(ip, '%%openapi screen/writeBrightness --each b=levels\n'
+                       '{"deviceId": 0, "screenId": 0, "brightness": $b}')
+    assert "for b = 500" in cap.stdout and splicer.requests == []
