@@ -54,7 +54,8 @@ SECRET_ENV = "OPENAPI_SECRET_KEY"
 _RED = "#cf222e"
 _GREY = "#57606a"
 _TICK_S = 0.1  # how often the elapsed-time label moves while a call is in flight
-_ENCRYPT_CHOICES = [("connection's", "auto"), ("encrypt", "on"), ("plain", "off")]
+_ENCRYPT_CHOICES = [("as the connection says", "auto"), ("on (--encrypt)", "on"),
+                    ("off (--plain)", "off")]
 _JSON_TYPES = ("object", "array", "any")
 
 
@@ -283,6 +284,12 @@ class _FieldRow:
         finally:
             self._quiet = False
 
+    def close(self) -> None:
+        """Close this row's widgets (the front-end forgets them; no state is left behind)."""
+        for w in (self.include, self.widget, self.help, self.message, self.box):
+            if w is not None:
+                w.close()
+
     def show(self, message: str) -> None:
         self.message.value = (f'<span style="color:{_RED}">{_esc(message)}</span>'
                               if message else "")
@@ -364,11 +371,11 @@ class RequestForm(widgets.VBox):
                                                                    display="none"))
         self._raw.add_class("openapi-magic-form-raw")
         self._problem_box = widgets.HTML()
-        self._encrypt = widgets.ToggleButtons(options=_ENCRYPT_CHOICES, value="auto",
-                                              description="Encryption",
-                                              tooltip="Follow the connection, or force "
-                                              "--encrypt / --plain for this call",
-                                              style={"button_width": "7em"})
+        self._encrypt = widgets.Dropdown(options=_ENCRYPT_CHOICES, value="auto",
+                                         description="Encryption",
+                                         tooltip="Follow the connection, or force --encrypt / "
+                                         "--plain for this call",
+                                         layout=widgets.Layout(width="22em"))
         self._timeout = widgets.BoundedFloatText(value=self._default_timeout(), min=0.1,
                                                  max=600, step=1, description="Timeout (s)",
                                                  layout=widgets.Layout(width="12em"))
@@ -421,6 +428,21 @@ class RequestForm(widgets.VBox):
         self.interface = interface or self._catalog.paths()[0]
 
     # ------------------------------------------------------------------ public API
+
+    def close(self) -> None:
+        """Close the form and every widget it made."""
+        for row in self._rows.values():
+            row.close()
+        owned = [self._target, self._module, self._iface, self._summary, self._fields,
+                 self._raw_toggle, self._raw, self._problem_box, self._encrypt, self._timeout,
+                 self._send_button, self._clock, self._copy_cell, self._copy_curl,
+                 self._copy_note, self._copy_text, self._copy_box, self._out,
+                 *self.children, *self._fields.children]
+        for w in owned:
+            w.close()
+        if self._lab is not None:
+            self._lab.close()
+        super().close()
 
     @property
     def interface(self) -> str:
@@ -588,6 +610,10 @@ class RequestForm(widgets.VBox):
                                f"{kind}{desc}</div>")
         self._send_button.button_style = "warning" if spec.kind == "write" else "primary"
         example = spec.example_body()
+        for old in [*self._rows.values()]:
+            old.close()
+        for child in self._fields.children:
+            child.close()
         self._rows = {}
         for f in spec.fields:
             present = f.name in example

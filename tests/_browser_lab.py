@@ -1,0 +1,140 @@
+"""A throw-away JupyterLab for the real-browser test: loopback, a token, no network.
+
+``JupyterLabServer(root)`` starts ``jupyter lab`` on 127.0.0.1 with a free port
+and a random token, with its settings, workspaces and runtime files inside
+``root`` (so nothing of the user's own JupyterLab is read or written), no
+browser, no news or update checks and a read-only extension manager (no PyPI
+queries). ``stop()`` ends the server and everything it started (kernels too):
+it runs in its own process group, which is signalled by its id.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+
+#: JupyterLab settings written before start: no news prompt or update check, and
+#: widget state saved with the notebook (the secret scan reads it from the file).
+SETTINGS = {
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
+        {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyter-widgets/jupyterlab-manager/plugin.jupyterlab-settings": {"saveState": True},
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class JupyterLabServer:
+    """``jupyter lab`` serving ``root`` on loopback; ``url(path)`` carries the token."""
+
+    def __init__(self, root: Path, *, startup_timeout: float = 60) -> None:
+        self.root = Path(root)
+        self.port = free_port()
+        self.token = secrets.token_hex(16)
+        home = self.root.parent / (self.root.name + "-jupyter")
+        settings = home / "settings"
+        for name, value in SETTINGS.items():
+            path = settings / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(value), encoding="utf-8")
+        env = {**os.environ,
+               "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+               "JUPYTER_CONFIG_DIR": str(home / "config"),
+               "JUPYTER_DATA_DIR": str(home / "data"),
+               "IPYTHONDIR": str(home / "ipython"),
+               "JUPYTER_PLATFORM_DIRS": "1"}
+        self.log_path = home / "jupyterlab.log"
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        cmd = [sys.executable, "-m", "jupyterlab", "--no-browser",
+               *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
+               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
+               "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
+               f"--ServerApp.root_dir={self.root}",
+               f"--LabApp.user_settings_dir={settings}",
+               f"--LabApp.workspaces_dir={home / 'workspaces'}",
+               "--LabApp.news_url=None", "--LabApp.extension_manager=readonly",
+               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+               # a safety net: a server left behind by a crashed run ends itself
+               "--ServerApp.shutdown_no_activity_timeout=600"]
+        self.process = subprocess.Popen(cmd, cwd=self.root, env=env, stdout=self._log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            self._wait_ready(startup_timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def url(self, path: str = "lab") -> str:
+        sep = "&" if "?" in path else "?"
+        return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}{sep}token={self.token}"
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited ({self.process.returncode}):\n"
+                                   + self.log())
+            try:
+                with urllib.request.urlopen(self.url("api/status"), timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.25)
+        raise RuntimeError(f"jupyter lab did not answer within {timeout:g} s:\n" + self.log())
+
+    def log(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        """End the server and its kernels (its whole process group), then close the log."""
+        proc = self.process
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(5)
+            except ProcessLookupError:
+                pass
+        try:  # kernels started by the server share its process group
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self._log.close()
+
+    def __enter__(self) -> "JupyterLabServer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def notebook(cells: list[str]) -> dict:
+    """A minimal nbformat-4 notebook of code cells, with the python3 kernel."""
+    return {
+        "nbformat": 4, "nbformat_minor": 5,
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                    "language": "python"}},
+        "cells": [{"cell_type": "code", "id": f"cell-{i}", "metadata": {},
+                   "execution_count": None, "outputs": [], "source": src}
+                  for i, src in enumerate(cells)],
+    }
