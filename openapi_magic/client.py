@@ -12,6 +12,7 @@ import email.utils
 import json
 import logging
 import os
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -184,6 +185,8 @@ class Client:
         self.display_limit = display_limit
         self.name = name
         self._clock = clock or time.time
+        self._last_ts = 0
+        self._ts_lock = threading.Lock()
         self._session = session or requests.Session()
         self._session.headers.update({
             "Content-Type": "application/json; charset=utf-8",
@@ -270,6 +273,7 @@ class Client:
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state["_session"] = None  # a Session does not travel; a fresh one is made on arrival
+        state["_ts_lock"] = None
         if state.get("_clock") is time.time:
             state["_clock"] = None
         return state
@@ -277,6 +281,7 @@ class Client:
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._clock = self._clock or time.time
+        self._ts_lock = threading.Lock()
         self._session = requests.Session()
         self._session.headers.update({"Content-Type": "application/json; charset=utf-8",
                                       "Accept": "application/json",
@@ -301,7 +306,7 @@ class Client:
             self._check(path, body)
         if enc:
             self._des_check()
-        ts = int(self._clock() * 1000) if timestamp is None else timestamp
+        ts = self._next_timestamp() if timestamp is None else timestamp
         secret = self._secret.reveal() if self._secret is not None else None
         envelope = protocol.seal_request(body, pid=self.pid, secret_key=secret,
                                          timestamp=ts, encrypt=enc)
@@ -312,6 +317,14 @@ class Client:
             sign_input=protocol.sign_input(envelope["body"], envelope["timeStamp"], self.pid,
                                            encrypt=enc),
         )
+
+    def _next_timestamp(self) -> int:
+        """Milliseconds now, but always later than this client's previous call, so two
+        calls (or a retry) in one millisecond never share a timeStamp."""
+        with self._ts_lock:
+            ts = max(int(self._clock() * 1000), self._last_ts + 1)
+            self._last_ts = ts
+        return ts
 
     @staticmethod
     def _check(path: str, body: Any) -> None:

@@ -289,3 +289,10 @@ def test_no_secret_in_any_string_the_client_produces(caplog, mode):
     assert len(produced) > 20
     for needle in (secret, secret[:8], b64):
         assert needle not in blob
+
+
+def test_timestamps_strictly_increase_even_within_one_millisecond(server):
+    c = client_for(server, clock=lambda: 1_700_000_000.0)  # a frozen clock
+    stamps = [int(c.prepare("main/initStatus").timestamp) for _ in range(5)]
+    assert stamps == list(range(1_700_000_000_000, 1_700_000_000_005))
+    assert c.prepare("main/initStatus", timestamp=42).timestamp == "42"  # explicit wins
