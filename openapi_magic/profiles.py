@@ -63,13 +63,7 @@ def profiles_path(env: Mapping[str, str] | None = None) -> Path:
     return Path(base) / "openapi_magic" / "profiles.ini"
 
 
-def load_profiles(path: str | os.PathLike | None = None,
-                  env: Mapping[str, str] | None = None) -> dict[str, Profile]:
-    """All profiles in the file (``{}`` when there is no file)."""
-    env = os.environ if env is None else env
-    p = Path(path) if path is not None else profiles_path(env)
-    if not p.exists():
-        return {}
+def _read(p: Path) -> configparser.ConfigParser:
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read(p, encoding="utf-8")
@@ -78,18 +72,33 @@ def load_profiles(path: str | os.PathLike | None = None,
         line = getattr(exc, "lineno", None)
         where = f" (line {line})" if line else ""
         raise ConfigError(f"The profiles file {p} is not valid INI{where}.") from None
+    return parser
+
+
+def load_profiles(path: str | os.PathLike | None = None,
+                  env: Mapping[str, str] | None = None) -> dict[str, Profile]:
+    """All profiles in the file (``{}`` when there is no file); any bad one is an error."""
+    env = os.environ if env is None else env
+    p = Path(path) if path is not None else profiles_path(env)
+    if not p.exists():
+        return {}
+    parser = _read(p)
     return {name: _profile(name, parser[name], p, env) for name in parser.sections()}
 
 
 def get_profile(name: str, path: str | os.PathLike | None = None,
                 env: Mapping[str, str] | None = None) -> Profile:
-    """The profile called ``name``; a ConfigError lists the known ones."""
-    profiles = load_profiles(path, env)
-    if name not in profiles:
-        where = Path(path) if path is not None else profiles_path(env)
-        known = ", ".join(sorted(profiles)) or "none"
-        raise ConfigError(f"No profile {name!r} in {where} (known: {known}).")
-    return profiles[name]
+    """The profile called ``name``; a ConfigError lists the known ones.
+
+    Only this profile is checked, so one broken entry does not stop the others.
+    """
+    env = os.environ if env is None else env
+    p = Path(path) if path is not None else profiles_path(env)
+    parser = _read(p) if p.exists() else None
+    if parser is None or not parser.has_section(name):
+        known = ", ".join(sorted(parser.sections())) if parser is not None else ""
+        raise ConfigError(f"No profile {name!r} in {p} (known: {known or 'none'}).")
+    return _profile(name, parser[name], p, env)
 
 
 def _profile(name: str, section: configparser.SectionProxy, path: Path,

@@ -61,3 +61,10 @@ def test_profiles_path_follows_env(tmp_path):
     assert profiles_path({"XDG_CONFIG_HOME": str(tmp_path)}) == (
         tmp_path / "openapi_magic" / "profiles.ini")
     assert load_profiles(tmp_path / "missing.ini", {}) == {}
+
+
+def test_one_broken_profile_does_not_stop_the_others(ini):
+    # hall-a needs $HALL_A_SECRET, which is unset: hall-b still works on its own
+    assert get_profile("hall-b", ini, {}).pid == "1"
+    with pytest.raises(ConfigError, match="HALL_A_SECRET"):
+        get_profile("hall-a", ini, {})
