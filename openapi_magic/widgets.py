@@ -37,6 +37,7 @@ from typing import Any
 
 import ipywidgets as widgets
 from IPython import get_ipython
+from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
@@ -353,7 +354,7 @@ class RequestForm(widgets.VBox):
         self._idle = threading.Event()
         self._idle.set()
         self._guard = False
-        self._lab = _lab_commands()
+        self._lab: Any = None  # ipylab's command registry, made on the first "Copy as cell"
 
         modules = self._catalog.modules()
         self._module = widgets.Dropdown(options=[(t, m) for m, t in modules.items()],
@@ -846,16 +847,19 @@ class RequestForm(widgets.VBox):
         except ValueError as exc:
             self._show_copy("", f'<span style="color:{_RED}">{_esc(exc)}</span>')
             return
-        inserted = self._insert_below(text)
+        self._show_copy(text, _esc(self._cell_note(self._insert_below(text))))
+
+    def _cell_note(self, inserted: bool | None) -> str:
         where = ("" if self._explicit is None else
                  " It runs on the notebook's current connection (%openapi_connect).")
         if inserted:
-            note = ("Inserted as a new cell below the active cell; the same text is here "
-                    "to copy." + where)
-        else:
-            note = ("Copy this into a new cell (this front-end cannot insert cells from a "
-                    "widget; in JupyterLab, installing ipylab lets the form do it)." + where)
-        self._show_copy(text, _esc(note))
+            return ("Inserted as a new cell below the active cell; the same text is here to "
+                    "copy." + where)
+        if inserted is None:
+            return ("Asking JupyterLab to insert this as a new cell below; if none appears, "
+                    "copy it from here." + where)
+        return ("Copy this into a new cell (this front-end cannot insert cells from a widget; "
+                "in JupyterLab, installing ipylab lets the form do it)." + where)
 
     def _on_copy_curl(self, _button: Any = None) -> None:
         try:
@@ -873,22 +877,44 @@ class RequestForm(widgets.VBox):
         self._copy_text.layout.display = None if text else "none"
         self._copy_box.layout.display = None
 
-    def _insert_below(self, text: str) -> bool:
+    def _insert_below(self, text: str) -> bool | None:
         """Ask JupyterLab (through ipylab) to insert ``text`` as a cell below the active one.
 
         A widget callback runs outside any execute request, so IPython's
         ``set_next_input`` does nothing here; only a front-end extension can edit
-        the notebook. False when none is listening (headless, VS Code, Colab...).
+        the notebook. The extension's registry is made on the first click only
+        (front-ends without it never hear of it), so that click returns ``None``
+        and the cell is inserted when JupyterLab answers with its command list.
+        False when nothing can insert (no ipylab, no kernel, or no JupyterLab).
         """
         lab = self._lab
         if lab is None:
+            lab = self._lab = _lab_commands()
+            if lab is None:
+                return False
+            self._pending_cell = text
+            lab.observe(self._on_lab_answer, "_command_list")
+            return None
+        if not self._lab_can_insert():
             return False
-        commands = set(lab.list_commands())
-        if not {"notebook:insert-cell-below", "notebook:replace-selection"} <= commands:
-            return False
+        self._pending_cell = None
         lab.execute("notebook:insert-cell-below")
         lab.execute("notebook:replace-selection", {"text": text})
         return True
+
+    _pending_cell: str | None = None
+
+    def _lab_can_insert(self) -> bool:
+        commands = set(self._lab.list_commands()) if self._lab is not None else set()
+        return {"notebook:insert-cell-below", "notebook:replace-selection"} <= commands
+
+    def _on_lab_answer(self, change: dict) -> None:
+        text = self._pending_cell
+        if text is None or not self._lab_can_insert():
+            return
+        if self._insert_below(text):
+            self._copy_note.value = (f'<div style="color:{_GREY}">'
+                                     f"{_esc(self._cell_note(True))}</div>")
 
 
 def _lab_commands() -> Any:
@@ -932,6 +958,11 @@ class FormMagics(Magics):
     def openapi_form(self, line: str = "") -> RequestForm:
         """Open a form that builds, checks and sends OpenAPI calls (``f = %openapi_form``)."""
         args = parse_argstring(self.openapi_form, line)
+        catalog = load_catalog()
+        if args.interface and args.interface not in catalog:
+            close = catalog.suggest(args.interface)
+            tail = f" Did you mean {' or '.join(close)}?" if close else ""
+            raise UsageError(f"Unknown interface {normalize_path(args.interface)!r}.{tail}")
         return RequestForm(profile=args.profile, interface=args.interface,
                            connection=_magic_connection(self.shell))
 

@@ -121,7 +121,7 @@ class JupyterLabServer:
             pass
         self._log.close()
 
-    def __enter__(self) -> "JupyterLabServer":
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc: object) -> None:

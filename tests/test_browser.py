@@ -20,7 +20,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from _browser_lab import CHROMIUM, CHROMIUM_ARGS, JupyterLabServer, notebook
 
 if not os.path.exists(CHROMIUM):
@@ -29,11 +28,11 @@ for _needed in ("playwright", "jupyterlab", "ipykernel"):
     if importlib.util.find_spec(_needed) is None:
         pytest.skip(f"the {_needed} Python package is not installed", allow_module_level=True)
 
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, sync_playwright
 
-from openapi_magic.catalog import load_catalog  # noqa: E402
-from openapi_magic.server import DEMO_SEED, SimulatedSplicer  # noqa: E402
-from openapi_magic.widgets import cell_text  # noqa: E402
+from openapi_magic.catalog import load_catalog
+from openapi_magic.server import DEMO_SEED, SimulatedSplicer
+from openapi_magic.widgets import cell_text
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 SECRET_VAR = "OPENAPI_FORM_BROWSER_SECRET"
@@ -42,14 +41,14 @@ SECRET = "Browser-Wq3-Secret-Key-5170"
 WAIT_MS = 60_000  # the slowest step (JupyterLab's first page load) takes ~15 s on 2 cores
 
 CELLS = [
-    "import os\n"
-    "from openapi_magic.server import serve\n"
-    f"splicer = serve(secret_key=os.environ[{SECRET_VAR!r}])  # seed 0, encryption on\n"
-    "%load_ext openapi_magic\n"
-    "%openapi_connect splicer",
-    "from openapi_magic.widgets import register\n"
-    "register(get_ipython())  # %openapi_form\n"
-    "%openapi_form",
+    ("import os\n"
+     "from openapi_magic.server import serve\n"
+     f"splicer = serve(secret_key=os.environ[{SECRET_VAR!r}])  # seed 0, encryption on\n"
+     "%load_ext openapi_magic\n"
+     "%openapi_connect splicer"),
+    ("from openapi_magic.widgets import register\n"
+     "register(get_ipython())  # %openapi_form (until %load_ext does it)\n"
+     "%openapi_form"),
     "print('the cell after the form')",
 ]
 

@@ -18,16 +18,19 @@ import threading
 import ipywidgets
 import ipywidgets.embed
 import pytest
+import traitlets
+from IPython.core.error import UsageError
 from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
+from standin import Reply, StandIn, free_port
 
 from openapi_magic import protocol
+from openapi_magic import widgets as widgets_module
 from openapi_magic.client import Client
 from openapi_magic.connection import Connection
 from openapi_magic.errors import ConfigError, ConnectError, RequestTimeout
 from openapi_magic.server import serve
 from openapi_magic.widgets import RequestForm, cell_text, curl_text, form, register
-from standin import Reply, StandIn, free_port
 
 #: A secret whose pieces (first 8 bytes, Base64, hex) appear nowhere else.
 KEY = "Form-Qz7-Secret-Key-9481"
@@ -199,6 +202,16 @@ def test_widgets_follow_the_field_types(splicer):
     assert f.body == {} and "No request fields" in f._fields.children[0].value
 
 
+def test_switching_interfaces_closes_the_old_fields(splicer):
+    f = form(splicer, interface="screen/writeBrightness")
+    old = [w for row in f._rows.values() for w in (row.widget, row.help, row.box)]
+    assert all(w.comm is not None for w in old)
+    f.interface = "screen/readList"
+    assert all(w.comm is None for w in old)  # the front-end (and saved state) forget them
+    f.close()
+    assert f.comm is None and f._send_button.comm is None
+
+
 def test_optional_fields_are_sent_only_when_included(splicer):
     f = form(splicer, interface="layer/writeSource")
     assert "slotId" not in f.body and f._rows["slotId"].include.value is False
@@ -314,31 +327,59 @@ def test_copy_as_cell_without_a_front_end_shows_the_text(splicer):
     assert f.cell_text().splitlines()[0] == "%%openapi screen/readList --plain --timeout 3"
 
 
-class FakeLab:
-    """ipylab's CommandRegistry as a JupyterLab front-end would answer it."""
+INSERT = ("notebook:insert-cell-below", "notebook:replace-selection")
 
-    def __init__(self, commands=("notebook:insert-cell-below", "notebook:replace-selection")):
-        self.commands = list(commands)
+
+class FakeLab(traitlets.HasTraits):
+    """ipylab's CommandRegistry as seen from the kernel; ``_command_list`` is what the
+    JupyterLab front-end answers (nothing until it does)."""
+
+    _command_list = traitlets.List()
+
+    def __init__(self, commands=()):
+        super().__init__(_command_list=list(commands))
         self.executed = []
 
     def list_commands(self):
-        return self.commands
+        return self._command_list
 
     def execute(self, command_id, args=None):
         self.executed.append((command_id, args or {}))
 
+    def close(self):
+        pass
 
-def test_copy_as_cell_inserts_through_jupyterlab_commands(splicer):
+
+def test_copy_as_cell_inserts_through_jupyterlab_commands(splicer, monkeypatch):
+    made = []
+    monkeypatch.setattr(widgets_module, "_lab_commands", lambda: made.append(FakeLab())
+                        or made[-1])
     f = form(splicer, interface="screen/readList")
-    f._lab = FakeLab()
+    assert made == []  # nothing is asked of the front-end before the first click
     f._copy_cell.click()
     text = f.cell_text()
-    assert f._lab.executed == [("notebook:insert-cell-below", {}),
-                               ("notebook:replace-selection", {"text": text})]
+    lab = made[0]
+    assert lab.executed == [] and "Asking JupyterLab" in f._copy_note.value
+    assert f._copy_text.value == text  # the text is there to copy meanwhile
+    lab._command_list = ["notebook:run-cell", *INSERT]  # JupyterLab answers
+    assert lab.executed == [("notebook:insert-cell-below", {}),
+                            ("notebook:replace-selection", {"text": text})]
     assert "Inserted as a new cell below" in f._copy_note.value
-    f._lab = FakeLab(commands=())  # ipylab installed, but no JupyterLab listening
+    lab.executed.clear()
+    f._copy_cell.click()  # later clicks insert at once
+    assert len(lab.executed) == 2 and "Inserted" in f._copy_note.value and len(made) == 1
+
+
+def test_copy_as_cell_where_no_jupyterlab_answers(splicer, monkeypatch):
+    made = []
+    monkeypatch.setattr(widgets_module, "_lab_commands", lambda: made.append(FakeLab())
+                        or made[-1])
+    f = form(splicer, interface="screen/readList")
     f._copy_cell.click()
-    assert f._lab.executed == [] and "Copy this into a new cell" in f._copy_note.value
+    made[0]._command_list = ["something:else"]  # a front-end without notebook commands
+    assert made[0].executed == [] and "if none appears, copy it" in f._copy_note.value
+    f._copy_cell.click()
+    assert made[0].executed == [] and "Copy this into a new cell" in f._copy_note.value
 
 
 def test_copy_as_curl_keeps_the_secret_out(splicer):
@@ -360,8 +401,8 @@ def test_the_copied_curl_command_works(splicer):
     body = {"deviceId": 0, "screenId": 1, "name": "It's $HOME \"quoted\" ü"}
     text = curl_text(splicer.root, splicer.pid, "screen/rename", body, encrypt=splicer.encrypt)
     env = {"PATH": os.environ["PATH"], "OPENAPI_SECRET_KEY": KEY}
-    done = subprocess.run(["bash", "-c", text], capture_output=True, text=True, env=env,
-                          timeout=WAIT)
+    done = subprocess.run(["bash", "-c", text], check=False, capture_output=True, text=True,
+                          env=env, timeout=WAIT)
     assert done.returncode == 0, done.stderr
     reply = json.loads(done.stdout)
     assert reply["status"] == 0, reply
@@ -370,8 +411,8 @@ def test_the_copied_curl_command_works(splicer):
     if splicer.encrypt:
         assert protocol.decrypt_body(reply["body"], KEY) in ("", None)
         env.pop("OPENAPI_SECRET_KEY")
-        missing = subprocess.run(["bash", "-c", text], capture_output=True, text=True, env=env,
-                                 timeout=WAIT)
+        missing = subprocess.run(["bash", "-c", text], check=False, capture_output=True,
+                                 text=True, env=env, timeout=WAIT)
         assert missing.returncode != 0 and "OPENAPI_SECRET_KEY" in missing.stderr
 
 
@@ -455,6 +496,13 @@ def test_copied_cell_reproduces_the_call(ip, splicer):
     res = run(ip, f._copy_text.value)
     assert res.result.ok and res.result.request_body == f.result.request_body
     assert screen_names(splicer)[2] == "Stage $left"
+
+
+def test_form_magic_names_a_wrong_interface(ip):
+    with capture_output():
+        res = ip.run_cell("%openapi_form screen/readLst")
+    assert not res.success and isinstance(res.error_in_exec, UsageError)
+    assert "Did you mean screen/readList" in str(res.error_in_exec)
 
 
 def test_form_magic_with_a_profile(ip, splicer, tmp_path, monkeypatch):
