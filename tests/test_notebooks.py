@@ -44,7 +44,6 @@ def test_runs_top_to_bottom_on_the_simulated_splicer(path, tmp_path, monkeypatch
                 "OPENAPI_PROFILE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(tmp_path / "no-profiles.ini"))
-    monkeypatch.setenv("MPLBACKEND", "Agg")
     # the kernel is this interpreter (the venv the tests run in)
     monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
     nb = nbformat.read(path, as_version=4)
