@@ -20,7 +20,7 @@ import ipywidgets.embed
 import pytest
 import traitlets
 from IPython.core.error import UsageError
-from IPython.testing.globalipapp import start_ipython
+from IPython.testing import globalipapp
 from IPython.utils.capture import capture_output
 from standin import Reply, StandIn, free_port
 
@@ -445,7 +445,13 @@ def test_the_secret_never_enters_widget_state(splicer):
 
 @pytest.fixture(scope="module")
 def shell():
-    return start_ipython()
+    ip = globalipapp.start_ipython()
+    if ip is None:  # another test module started it: the same global shell
+        return globalipapp.get_ipython()
+    # start_ipython() hands the shell to its first caller only (later calls return None);
+    # let the other test modules that ask for it the same way get it too.
+    del globalipapp.start_ipython.already_called
+    return ip
 
 
 @pytest.fixture
