@@ -355,6 +355,7 @@ class RequestForm(widgets.VBox):
         self._idle.set()
         self._guard = False
         self._lab: Any = None  # ipylab's command registry, made on the first "Copy as cell"
+        self._pending_cell: str | None = None  # to insert once JupyterLab answers
 
         modules = self._catalog.modules()
         self._module = widgets.Dropdown(options=[(t, m) for m, t in modules.items()],
@@ -381,7 +382,7 @@ class RequestForm(widgets.VBox):
                                                  max=600, step=1, description="Timeout (s)",
                                                  layout=widgets.Layout(width="12em"))
         self._send_button = widgets.Button(description="Send", icon="paper-plane",
-                                    button_style="primary")
+                                           button_style="primary")
         self._send_button.add_class("openapi-magic-form-send")
         self._clock = widgets.Label("")
         self._clock.add_class("openapi-magic-form-elapsed")
@@ -901,8 +902,6 @@ class RequestForm(widgets.VBox):
         lab.execute("notebook:insert-cell-below")
         lab.execute("notebook:replace-selection", {"text": text})
         return True
-
-    _pending_cell: str | None = None
 
     def _lab_can_insert(self) -> bool:
         commands = set(self._lab.list_commands()) if self._lab is not None else set()
