@@ -21,8 +21,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from Crypto.Cipher import DES
-
+from . import _des
 from .errors import ConfigError, DecodeError, DecryptionError
 
 __all__ = [
@@ -115,8 +114,8 @@ def _pad(data: bytes) -> bytes:
 def encrypt_body(value: Any, secret_key: str | bytes) -> str:
     """Base64(DES-ECB-PKCS#5(compact JSON of ``value``)) as an ASCII string."""
     plaintext = _utf8(dumps(value), "request body")
-    cipher = DES.new(des_key(secret_key), DES.MODE_ECB)
-    return base64.b64encode(cipher.encrypt(_pad(plaintext))).decode("ascii")
+    ciphertext = _des.ecb_encrypt(des_key(secret_key), _pad(plaintext))
+    return base64.b64encode(ciphertext).decode("ascii")
 
 
 def decrypt_body(body: str, secret_key: str | bytes) -> Any:
@@ -154,7 +153,8 @@ def decrypt_body(body: str, secret_key: str | bytes) -> Any:
             "8-byte DES blocks; it was probably truncated on the way.",
             likely="truncated body",
         )
-    plaintext = DES.new(key, DES.MODE_ECB).decrypt(raw)
+    plaintext = memoryview(_des.ecb_decrypt(key, raw))
+    del raw  # a multi-megabyte reply: free each copy as soon as the next exists
     n = plaintext[-1]
     if not 1 <= n <= _BLOCK or plaintext[-n:] != bytes((n,)) * n:
         raise DecryptionError(
@@ -163,13 +163,14 @@ def decrypt_body(body: str, secret_key: str | bytes) -> Any:
             likely="wrong secretKey",
         )
     try:
-        text = plaintext[:-n].decode("utf-8")
+        text = str(plaintext[:-n], "utf-8")  # no copy of the plaintext before decoding
     except UnicodeDecodeError as exc:
         raise DecryptionError(
             "The body decrypts to bytes that are not UTF-8 text: the secretKey is "
             "probably wrong for this pId.",
             likely="wrong secretKey",
         ) from exc
+    del plaintext
     if text == "":
         return None
     try:

@@ -1,0 +1,188 @@
+"""DES-ECB on whole blocks (no padding): OpenSSL's libcrypto when it offers DES, else pycryptodome.
+
+pycryptodome's DES runs at about 10 MB/s; the libcrypto that Python's own
+``hashlib`` and ``ssl`` already load runs DES-ECB 5-7 times faster (see
+``benchmarks/RESULTS.md``), which is what a multi-megabyte reply waits on. DES is a
+legacy cipher: OpenSSL 3 keeps it in its "legacy" provider, so that provider is
+loaded into a library context of our own, never into the process's default one
+(which ``ssl`` and ``hashlib`` use and which would stop loading its default
+provider implicitly). OpenSSL 1.1 has DES built in. When anything is missing (no
+libcrypto found, no legacy provider, no DES-ECB), pycryptodome is used: the bytes
+are the same either way (tests check the two against each other and pyDes).
+
+The calls go through ``ctypes``, which releases the GIL while OpenSSL works.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["BACKENDS", "backend", "ecb_decrypt", "ecb_encrypt"]
+
+_BLOCK = 8
+#: EVP_CipherUpdate takes an ``int`` length: feed it at most this much at a time.
+_MAX_UPDATE = 1 << 30
+#: Set to ``pycryptodome`` to skip OpenSSL (for comparison, or to rule it out).
+ENV_BACKEND = "OPENAPI_MAGIC_DES"
+
+BACKENDS = ("openssl", "pycryptodome")
+
+
+class _OpenSSL:
+    """DES-ECB through libcrypto's EVP interface (padding off, whole blocks only)."""
+
+    def __init__(self, lib: Any, cipher: int, version: str) -> None:
+        self._lib = lib
+        self._cipher = cipher
+        self.version = version
+
+    def run(self, key: bytes, data: Any, encrypt: bool) -> memoryview:
+        lib = self._lib
+        n = len(data)
+        if not n:
+            return memoryview(b"")
+        # EVP may write up to a block more than it is given (it does not for whole
+        # blocks with padding off, but that is the documented contract).
+        out = bytearray(n + _BLOCK)
+        out_buf = (ctypes.c_char * len(out)).from_buffer(out)
+        out_addr = ctypes.addressof(out_buf)
+        if isinstance(data, bytearray):
+            src: Any = (ctypes.c_char * n).from_buffer(data)
+            src_addr = ctypes.addressof(src)
+        else:
+            src = data if isinstance(data, bytes) else bytes(data)
+            src_addr = ctypes.cast(ctypes.c_char_p(src), ctypes.c_void_p).value or 0
+        ctx = lib.EVP_CIPHER_CTX_new()
+        if not ctx:
+            raise MemoryError("OpenSSL could not allocate a cipher context")
+        try:
+            if lib.EVP_CipherInit_ex(ctx, self._cipher, None, key, None, 1 if encrypt else 0) != 1:
+                raise ValueError("OpenSSL refused the DES key")
+            lib.EVP_CIPHER_CTX_set_padding(ctx, 0)
+            done = 0
+            written = ctypes.c_int(0)
+            while done < n:
+                step = min(n - done, _MAX_UPDATE)
+                if lib.EVP_CipherUpdate(ctx, out_addr + done, ctypes.byref(written),
+                                        src_addr + done, step) != 1:
+                    raise ValueError("OpenSSL DES-ECB failed")
+                done += written.value
+                if written.value != step:
+                    raise ValueError("OpenSSL DES-ECB wrote an unexpected length")
+        finally:
+            lib.EVP_CIPHER_CTX_free(ctx)
+        del out_buf, src  # release the buffer exports
+        return memoryview(out)[:n]
+
+
+def _libcrypto() -> Any:
+    # The libcrypto Python itself links (hashlib is loaded by now), found by name.
+    names = ["libcrypto.so.3", "libcrypto.so.1.1", ctypes.util.find_library("crypto")]
+    if sys.platform == "darwin":
+        names += ["libcrypto.3.dylib", "libcrypto.1.1.dylib"]
+    if sys.platform == "win32":
+        names += ["libcrypto-3-x64", "libcrypto-3", "libcrypto-1_1-x64", "libcrypto-1_1"]
+    for name in names:
+        if not name:
+            continue
+        try:
+            return ctypes.CDLL(name)
+        except OSError:
+            continue
+    return None
+
+
+def _declare(lib: Any) -> None:
+    p, i = ctypes.c_void_p, ctypes.c_int
+    lib.EVP_CIPHER_CTX_new.restype = p
+    lib.EVP_CIPHER_CTX_new.argtypes = []
+    lib.EVP_CIPHER_CTX_free.restype = None
+    lib.EVP_CIPHER_CTX_free.argtypes = [p]
+    lib.EVP_CipherInit_ex.restype = i
+    lib.EVP_CipherInit_ex.argtypes = [p, p, p, ctypes.c_char_p, ctypes.c_char_p, i]
+    lib.EVP_CIPHER_CTX_set_padding.restype = i
+    lib.EVP_CIPHER_CTX_set_padding.argtypes = [p, i]
+    lib.EVP_CipherUpdate.restype = i
+    lib.EVP_CipherUpdate.argtypes = [p, p, ctypes.POINTER(i), p, i]
+
+
+def _load_openssl() -> _OpenSSL | None:
+    lib = _libcrypto()
+    if lib is None:
+        return None
+    try:
+        _declare(lib)
+        version = "OpenSSL"
+        if hasattr(lib, "OpenSSL_version"):
+            lib.OpenSSL_version.restype = ctypes.c_char_p
+            lib.OpenSSL_version.argtypes = [ctypes.c_int]
+            version = (lib.OpenSSL_version(0) or b"OpenSSL").decode("ascii", "replace")
+        if hasattr(lib, "OSSL_LIB_CTX_new"):  # OpenSSL 3: DES lives in the legacy provider
+            lib.OSSL_LIB_CTX_new.restype = ctypes.c_void_p
+            lib.OSSL_LIB_CTX_new.argtypes = []
+            lib.OSSL_PROVIDER_load.restype = ctypes.c_void_p
+            lib.OSSL_PROVIDER_load.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+            lib.EVP_CIPHER_fetch.restype = ctypes.c_void_p
+            lib.EVP_CIPHER_fetch.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]
+            libctx = lib.OSSL_LIB_CTX_new()
+            if not libctx or not lib.OSSL_PROVIDER_load(libctx, b"legacy"):
+                return None
+            lib.OSSL_PROVIDER_load(libctx, b"default")
+            cipher = lib.EVP_CIPHER_fetch(libctx, b"DES-ECB", None)
+        elif hasattr(lib, "EVP_des_ecb"):  # OpenSSL 1.1
+            lib.EVP_des_ecb.restype = ctypes.c_void_p
+            lib.EVP_des_ecb.argtypes = []
+            cipher = lib.EVP_des_ecb()
+        else:
+            return None
+        if not cipher:
+            return None
+        backend = _OpenSSL(lib, cipher, version)
+        # Known answer (FIPS 81 / NBS test vector) before trusting it with anything.
+        check = backend.run(bytes.fromhex("0123456789abcdef"), b"Now is t", True)
+        if bytes(check) != bytes.fromhex("3fa40e8a984d4815"):
+            return None
+        return backend
+    except (AttributeError, OSError, ValueError, MemoryError):
+        return None
+
+
+@functools.cache
+def _implementation(name: str | None = None) -> tuple[str, Callable[[bytes, Any, bool], Any]]:
+    wanted = name or os.environ.get(ENV_BACKEND, "").strip().lower() or "openssl"
+    if wanted == "openssl":
+        ossl = _load_openssl()
+        if ossl is not None:
+            return f"OpenSSL libcrypto via ctypes ({ossl.version})", ossl.run
+    from Crypto.Cipher import DES
+
+    def run(key: bytes, data: Any, encrypt: bool) -> bytes:
+        cipher = DES.new(key, DES.MODE_ECB)
+        return cipher.encrypt(data) if encrypt else cipher.decrypt(data)
+
+    return "pycryptodome", run
+
+
+def backend(name: str | None = None) -> str:
+    """Which implementation does the work (``name`` forces one, as in :func:`ecb_encrypt`)."""
+    return _implementation(name)[0]
+
+
+def ecb_encrypt(key: bytes, data: Any, name: str | None = None) -> Any:
+    """DES-ECB encryption of whole 8-byte blocks; returns a bytes-like object."""
+    if len(data) % _BLOCK:
+        raise ValueError("DES-ECB needs whole 8-byte blocks")
+    return _implementation(name)[1](key, data, True)
+
+
+def ecb_decrypt(key: bytes, data: Any, name: str | None = None) -> Any:
+    """DES-ECB decryption of whole 8-byte blocks; returns a bytes-like object."""
+    if len(data) % _BLOCK:
+        raise ValueError("DES-ECB needs whole 8-byte blocks")
+    return _implementation(name)[1](key, data, False)
