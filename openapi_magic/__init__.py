@@ -56,10 +56,19 @@ __version__ = "0.1.0"
 
 
 def load_ipython_extension(ipython):
-    """``%load_ext openapi_magic``: register %%openapi, %openapi and %openapi_connect."""
+    """``%load_ext openapi_magic``: register %%openapi, %openapi, %openapi_connect and %openapi_form."""
     from .magics import load_ipython_extension as _load
+    from .widgets import register as _register_form
 
     _load(ipython)
+    _register_form(ipython)
+
+
+def form(client=None, profile=None, interface=None):
+    """Open the request form (see :class:`openapi_magic.widgets.RequestForm`)."""
+    from .widgets import form as _form
+
+    return _form(client, profile=profile, interface=interface)
 
 
 __all__ = [
@@ -70,6 +79,7 @@ __all__ = [
     "Catalog",
     "load_catalog",
     "current_client",
+    "form",
     "fleet",
     "FleetResult",
     "FleetError",

@@ -7,7 +7,7 @@ import re
 import pytest
 from IPython.core.completer import provisionalcompleter
 from IPython.core.error import UsageError
-from IPython.testing.globalipapp import start_ipython
+from IPython.testing.globalipapp import get_ipython, start_ipython
 from IPython.utils.capture import capture_output
 
 from openapi_magic import Client, protocol
@@ -19,8 +19,7 @@ KEY = "Magic-Test-Secret-Key-42"
 
 @pytest.fixture(scope="module")
 def shell():
-    ip = start_ipython()
-    return ip
+    return start_ipython() or get_ipython()  # start_ipython() returns None after the first call
 
 
 @pytest.fixture

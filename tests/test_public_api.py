@@ -8,7 +8,8 @@ import pytest
 MODULES = ["openapi_magic", "openapi_magic.protocol", "openapi_magic.errors",
            "openapi_magic.catalog", "openapi_magic.client", "openapi_magic.result",
            "openapi_magic.profiles", "openapi_magic.connection", "openapi_magic.magics",
-           "openapi_magic.server", "openapi_magic.fleet"]
+           "openapi_magic.server", "openapi_magic.fleet",
+           "openapi_magic.widgets"]
 
 
 @pytest.mark.parametrize("name", MODULES)
