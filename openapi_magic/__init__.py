@@ -25,9 +25,9 @@ from .errors import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from . import fleet
     from .catalog import Catalog, load_catalog
     from .client import Client, Prepared, Secret
-    from . import fleet
     from .fleet import ClockSkewWarning, FleetError, FleetResult
     from .magics import current_client
     from .result import Result
@@ -72,29 +72,29 @@ def form(client=None, profile=None, interface=None):
 
 
 __all__ = [
-    "Client",
-    "Prepared",
-    "Result",
-    "Secret",
     "Catalog",
-    "load_catalog",
-    "current_client",
-    "form",
-    "fleet",
-    "FleetResult",
-    "FleetError",
+    "Client",
     "ClockSkewWarning",
-    "OpenAPIError",
     "ConfigError",
-    "RequestValidationError",
-    "TransportError",
     "ConnectError",
-    "RequestTimeout",
-    "HTTPStatusError",
-    "ReplyTooLarge",
-    "ProtocolError",
     "DecodeError",
     "DecryptionError",
+    "FleetError",
+    "FleetResult",
+    "HTTPStatusError",
+    "OpenAPIError",
+    "Prepared",
+    "ProtocolError",
+    "ReplyTooLarge",
+    "RequestTimeout",
+    "RequestValidationError",
+    "Result",
+    "Secret",
     "SignatureError",
     "StatusError",
+    "TransportError",
+    "current_client",
+    "fleet",
+    "form",
+    "load_catalog",
 ]

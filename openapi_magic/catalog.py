@@ -17,15 +17,16 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, Iterator
+from typing import Any
 
 __all__ = [
+    "Catalog",
     "Field",
     "Interface",
     "StatusCode",
-    "Catalog",
     "load_catalog",
     "normalize_path",
 ]
@@ -54,11 +55,11 @@ class Field:
     enum_labels: dict = field(default_factory=dict, compare=False, hash=False)
     default: Any = None
     max_length: int | None = None
-    fields: tuple["Field", ...] = ()
-    items: "Field | None" = None
+    fields: tuple[Field, ...] = ()
+    items: Field | None = None
 
     @classmethod
-    def from_dict(cls, data: dict, name: str | None = None) -> "Field":
+    def from_dict(cls, data: dict, name: str | None = None) -> Field:
         ftype = data.get("type", "any")
         if ftype not in _JSON_TYPES:
             raise ValueError(f"catalog field {name or data.get('name')!r}: unknown type {ftype!r}")
@@ -77,6 +78,11 @@ class Field:
             fields=tuple(cls.from_dict(f) for f in data.get("fields", ())),
             items=cls.from_dict(items, name="[]") if items else None,
         )
+
+    def initial_value(self) -> Any:
+        """A value that passes :meth:`check`: the default, else the first enum
+        value, the minimum or an empty value (objects get their required fields)."""
+        return _default(self)
 
     def check(self, value: Any, where: str) -> list[str]:
         """Problems with ``value`` for this field (empty when it is fine)."""

@@ -9,13 +9,14 @@ profile name, or anything with ``root``, ``pid``, ``secret_key`` and
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .client import Client
 from .errors import ConfigError
 from .profiles import Profile, get_profile
 
-__all__ = ["Connection", "to_client", "NOT_CONNECTED"]
+__all__ = ["NOT_CONNECTED", "Connection", "to_client"]
 
 NOT_CONNECTED = (
     "Not connected to a splicer. Use %openapi_connect splicer (a simulated splicer object), "

@@ -25,19 +25,19 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
-    "OpenAPIError",
     "ConfigError",
-    "RequestValidationError",
-    "TransportError",
     "ConnectError",
-    "RequestTimeout",
-    "HTTPStatusError",
-    "ReplyTooLarge",
-    "ProtocolError",
     "DecodeError",
     "DecryptionError",
+    "HTTPStatusError",
+    "OpenAPIError",
+    "ProtocolError",
+    "ReplyTooLarge",
+    "RequestTimeout",
+    "RequestValidationError",
     "SignatureError",
     "StatusError",
+    "TransportError",
 ]
 
 

@@ -34,14 +34,21 @@ from IPython.display import display
 from traitlets import Bool, Float, Int, Unicode, observe
 
 from .catalog import load_catalog, normalize_path
-from .client import Client, Prepared, parse_bool
-from .errors import ConfigError, OpenAPIError, StatusError
+from .client import Client
 from .connection import Connection, to_client
+from .errors import ConfigError, OpenAPIError, StatusError
 from .profiles import profiles_path
 from .result import Result
 
-__all__ = ["OpenAPIMagics", "OpenAPICellError", "Notice", "current_client", "substitute",
-           "parse_body", "load_ipython_extension"]
+__all__ = [
+    "Notice",
+    "OpenAPICellError",
+    "OpenAPIMagics",
+    "current_client",
+    "load_ipython_extension",
+    "parse_body",
+    "substitute",
+]
 
 #: Name in the user namespace that holds the last error (with what arrived).
 LAST_ERROR = "_openapi_error"

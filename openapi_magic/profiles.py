@@ -21,14 +21,15 @@ from __future__ import annotations
 
 import configparser
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .client import DEFAULT_TIMEOUT, Client, Secret, parse_bool
 from .errors import ConfigError
 
-__all__ = ["Profile", "profiles_path", "load_profiles", "get_profile", "ENV_PROFILES"]
+__all__ = ["ENV_PROFILES", "Profile", "get_profile", "load_profiles", "profiles_path"]
 
 ENV_PROFILES = "OPENAPI_MAGIC_PROFILES"
 _KNOWN = {"root", "pid", "secret_key", "secret_key_env", "encrypt", "timeout", "verify"}

@@ -296,17 +296,6 @@ class _FieldRow:
                               if message else "")
 
 
-def _initial(spec: Field) -> Any:
-    """A starting value for a field that the example body leaves out."""
-    if spec.default is not None:
-        return spec.default
-    if spec.enum:
-        return spec.enum[0]
-    if spec.type in ("integer", "number"):
-        return spec.minimum if spec.minimum is not None else 0
-    return {"string": "", "boolean": False, "array": [], "object": {}}.get(spec.type)
-
-
 _PROBLEM_FIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -619,7 +608,7 @@ class RequestForm(widgets.VBox):
         self._rows = {}
         for f in spec.fields:
             present = f.name in example
-            self._rows[f.name] = _FieldRow(f, example[f.name] if present else _initial(f),
+            self._rows[f.name] = _FieldRow(f, example[f.name] if present else f.initial_value(),
                                            present or f.required, self._on_change)
         self._extra = {k: v for k, v in example.items() if k not in self._rows}
         if self._rows:

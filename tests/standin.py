@@ -14,9 +14,9 @@ import socketserver
 import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from typing import Callable
 
 from openapi_magic import protocol
 
@@ -36,7 +36,7 @@ class Reply:
     content_length: bool = True
 
     @classmethod
-    def json(cls, value, **kw) -> "Reply":
+    def json(cls, value, **kw) -> Reply:
         return cls(body=json.dumps(value, ensure_ascii=False).encode("utf-8"), **kw)
 
 

@@ -1,12 +1,13 @@
 """The client against a splicer-shaped stand-in on loopback: both modes, every error path."""
 
 import logging
-import re
 import pickle
+import re
 import time
 
 import pandas as pd
 import pytest
+from standin import Reply, StandIn, free_port
 
 from openapi_magic import Client, protocol
 from openapi_magic.errors import (
@@ -23,7 +24,6 @@ from openapi_magic.errors import (
     StatusError,
     TransportError,
 )
-from standin import Reply, StandIn, free_port
 
 KEY = "H-series-demo-secret"
 
@@ -88,7 +88,6 @@ def test_vendor_failure_is_a_result_and_raise_for_status_raises(mode):
 
 def test_quirky_firmware_status_key_and_empty_sign():
     def h(req):
-        env = req.envelope()
         return Reply.json({"status ": "0", "msg": "Success", "sign": "",
                            "body": {"initStatus": 1, "mainModelId": 29962}})
     with StandIn(h, encrypt=False) as s:
@@ -186,9 +185,8 @@ def test_wrong_key_reply_is_a_decryption_error_with_envelope():
                 reason="Not Found"), HTTPStatusError, "status 94"),
 ])
 def test_odd_replies_give_one_clear_error_with_what_arrived(reply, error, words):
-    with StandIn(lambda req: reply) as s:
-        with pytest.raises(error) as info:
-            client_for(s).call("screen/readList", {"deviceId": 0})
+    with StandIn(lambda req: reply) as s, pytest.raises(error) as info:
+        client_for(s).call("screen/readList", {"deviceId": 0})
     err = info.value
     assert words in str(err) and s.root in str(err)
     assert err.http_status == reply.status and err.raw_text == reply.body.decode()
@@ -215,9 +213,8 @@ def test_reset_mid_reply_and_truncation_are_transport_errors():
 
 
 def test_timeouts_fire_for_silence_and_for_a_slow_drip():
-    with StandIn(lambda req: Reply(b"{}", delay=3)) as s:
-        with pytest.raises(RequestTimeout):
-            client_for(s, timeout=0.5).call("main/initStatus")
+    with StandIn(lambda req: Reply(b"{}", delay=3)) as s, pytest.raises(RequestTimeout):
+        client_for(s, timeout=0.5).call("main/initStatus")
     body = b'{"status": 0, "msg": "", "body": ""}' * 4
     with StandIn(lambda req: Reply(body, drip_seconds=0.1)) as s:
         t0 = time.monotonic()
@@ -230,9 +227,8 @@ def test_timeouts_fire_for_silence_and_for_a_slow_drip():
 
 def test_reply_size_cap():
     big = Reply.json({"status": 0, "msg": "", "body": {"x": "a" * 5000}})
-    with StandIn(lambda req: big) as s:
-        with pytest.raises(ReplyTooLarge, match="max_reply_bytes"):
-            client_for(s, max_reply_bytes=1000).call("main/initStatus")
+    with StandIn(lambda req: big) as s, pytest.raises(ReplyTooLarge, match="max_reply_bytes"):
+        client_for(s, max_reply_bytes=1000).call("main/initStatus")
     nolen = Reply(big.body, content_length=False)
     with StandIn(lambda req: nolen) as s:
         with pytest.raises(ReplyTooLarge) as info:
@@ -241,9 +237,8 @@ def test_reply_size_cap():
 
 
 def test_every_error_is_an_openapi_error_and_pickles():
-    with StandIn(lambda req: Reply(b"nope")) as s:
-        with pytest.raises(OpenAPIError) as info:
-            client_for(s).call("main/initStatus")
+    with StandIn(lambda req: Reply(b"nope")) as s, pytest.raises(OpenAPIError) as info:
+        client_for(s).call("main/initStatus")
     again = pickle.loads(pickle.dumps(info.value))
     assert type(again) is type(info.value) and again.raw_text == "nope" and str(again)
 

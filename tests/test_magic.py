@@ -9,10 +9,10 @@ from IPython.core.completer import provisionalcompleter
 from IPython.core.error import UsageError
 from IPython.testing.globalipapp import get_ipython, start_ipython
 from IPython.utils.capture import capture_output
+from standin import Reply, StandIn, free_port
 
 from openapi_magic import Client, protocol
 from openapi_magic.magics import LAST_ERROR, OpenAPIMagics, substitute
-from standin import Reply, StandIn, free_port
 
 KEY = "Magic-Test-Secret-Key-42"
 
