@@ -11,6 +11,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import math
 import os
 import threading
 import time
@@ -21,7 +22,7 @@ from typing import Any, Callable, Mapping
 import requests
 import urllib3
 
-from . import protocol
+from . import _deadline, protocol
 from .catalog import load_catalog, normalize_path
 from .errors import (
     ConfigError,
@@ -47,6 +48,8 @@ DEFAULT_TIMEOUT = 10.0
 #: Replies larger than this are refused (a clear error, not a full memory).
 DEFAULT_MAX_REPLY_BYTES = 64 * 1024 * 1024
 _CHUNK = 256 * 1024
+#: The longest timeout taken, in seconds (a day; sockets cannot wait past ~10**9 s).
+_MAX_TIMEOUT = 86400.0
 _SNIPPET = 200
 
 ENV_ROOT = "OPENAPI_ROOT"
@@ -176,9 +179,7 @@ class Client:
         self.encrypt = parse_bool(encrypt, "encrypt")
         if self.encrypt:
             self._des_check()
-        if timeout is None or not timeout > 0:
-            raise ConfigError(f"timeout must be a positive number of seconds, not {timeout!r}.")
-        self.timeout = float(timeout)
+        self.timeout = _seconds(timeout)
         self.verify = verify
         self.strict_sign = bool(strict_sign)
         self.max_reply_bytes = int(max_reply_bytes)
@@ -187,7 +188,7 @@ class Client:
         self._clock = clock or time.time
         self._last_ts = 0
         self._ts_lock = threading.Lock()
-        self._session = session or requests.Session()
+        self._session = session or _deadline.session()
         self._session.headers.update({
             "Content-Type": "application/json; charset=utf-8",
             "Accept": "application/json",
@@ -282,7 +283,7 @@ class Client:
         self.__dict__.update(state)
         self._clock = self._clock or time.time
         self._ts_lock = threading.Lock()
-        self._session = requests.Session()
+        self._session = _deadline.session()
         self._session.headers.update({"Content-Type": "application/json; charset=utf-8",
                                       "Accept": "application/json",
                                       "User-Agent": f"openapi_magic/{_version()}"})
@@ -353,29 +354,32 @@ class Client:
     def send(self, prepared: Prepared, *, timeout: float | None = None,
              records: str | None = None) -> Result:
         """Send a :class:`Prepared` call and open the reply."""
-        limit = self.timeout if timeout is None else float(timeout)
-        if not limit > 0:
-            raise ConfigError(f"timeout must be a positive number of seconds, not {timeout!r}.")
+        limit = self.timeout if timeout is None else _seconds(timeout)
         url = prepared.url
         context = {"url": url, "request_envelope": prepared.envelope}
         sent_at = self._clock()
         start = time.perf_counter()
-        try:
-            resp = self._session.post(url, data=prepared.data, timeout=(limit, limit),
-                                      stream=True, verify=self.verify, allow_redirects=False)
-        except requests.exceptions.RequestException as exc:
-            raise _transport_error(exc, url, limit, context) from exc
-        try:
-            raw = self._read(resp, start, limit, context)
-        finally:
-            resp.close()
+        # One deadline for the whole reply, headers included (requests' read timeout
+        # bounds each wait only: a header drip would hold the call for ever).
+        with _deadline.bounded(time.monotonic() + limit):
+            try:
+                resp = self._session.post(url, data=prepared.data, timeout=(limit, limit),
+                                          stream=True, verify=self.verify,
+                                          allow_redirects=False)
+            except requests.exceptions.RequestException as exc:
+                raise _transport_error(exc, url, limit, context) from exc
+            try:
+                raw = self._read(resp, start, limit, context)
+            finally:
+                resp.close()
         elapsed = time.perf_counter() - start
         text = raw.decode("utf-8", errors="replace")
+        del raw  # the text holds the reply now: a large one need not be held twice
         context.update(http_status=resp.status_code, raw_text=text)
         headers = dict(resp.headers)
         if not 200 <= resp.status_code < 300:
             raise _http_error(resp, text, url, context)
-        envelope = _parse_json(text, raw, resp, url, context)
+        envelope = _parse_json(text, resp, url, context)
         context["response_envelope"] = envelope
         secret = self._secret.reveal() if self._secret is not None else None
         try:
@@ -438,8 +442,8 @@ class Client:
                         raw_text=b"".join(chunks)[:_SNIPPET * 10].decode("utf-8", "replace"),
                         **context)
         except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
-            raise RequestTimeout(
-                f"The reply from {url} stalled for more than {limit:g} s ({size:,} bytes "
+            raise RequestTimeout(  # stalled, or trickled past the deadline
+                f"The reply from {url} did not finish within {limit:g} s ({size:,} bytes "
                 "arrived).", http_status=resp.status_code,
                 raw_text=b"".join(chunks).decode("utf-8", "replace"), **context) from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:
@@ -459,6 +463,18 @@ def _version() -> str:
         return version("openapi_magic")
     except Exception:  # noqa: BLE001 - not installed (running from a checkout)
         return "dev"
+
+
+def _seconds(value: Any) -> float:
+    """A timeout in seconds: a number above 0 and at most a day, else ConfigError."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if isinstance(value, bool) or not 0 < seconds <= _MAX_TIMEOUT:
+        raise ConfigError(f"timeout must be a positive number of seconds, at most "
+                          f"{_MAX_TIMEOUT:g} (a day), not {value!r}.")
+    return seconds
 
 
 def _reason(exc: BaseException) -> str:
@@ -542,7 +558,7 @@ def _http_error(resp: requests.Response, text: str, url: str, context: dict) -> 
                            + f"{detail}", **context)
 
 
-def _parse_json(text: str, raw: bytes, resp: requests.Response, url: str, context: dict) -> Any:
+def _parse_json(text: str, resp: requests.Response, url: str, context: dict) -> Any:
     if not text.strip():
         raise DecodeError(f"{url} answered HTTP {resp.status_code} with an empty body, not an "
                           "OpenAPI envelope.", **context)

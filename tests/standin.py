@@ -3,13 +3,15 @@
 By default it answers like a splicer, using the protocol core in the server
 role. A test can replace the answer with anything, including network faults:
 raw bytes, a slow drip, a reset mid-reply, a truncated body, a redirect.
-It is a raw socket server on purpose, so that the faults are real.
+It is a raw socket server on purpose, so that the faults are real. With
+``ssl_context`` it speaks HTTPS (the root is then ``https://``).
 """
 
 from __future__ import annotations
 
 import json
 import socket
+import ssl
 import socketserver
 import struct
 import threading
@@ -30,6 +32,7 @@ class Reply:
     reason: str = "OK"
     headers: dict = field(default_factory=lambda: {"Content-Type": "application/json; charset=utf-8"})
     drip_seconds: float = 0.0  # pause between bytes of the body
+    head_drip_seconds: float = 0.0  # pause between bytes of the status line and headers
     delay: float = 0.0  # pause before anything is sent
     reset_after: int | None = None  # send this many body bytes, then reset (RST)
     truncate_to: int | None = None  # announce full length, send this many bytes, close
@@ -60,7 +63,8 @@ class StandIn:
 
     def __init__(self, handler: Handler | None = None, *, pid="demo",
                  secret_key="H-series-demo-secret", encrypt=True, reply_body=None,
-                 reply_sign=True, clock=time.time) -> None:
+                 reply_sign=True, clock=time.time,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
         self.pid, self.secret_key, self.encrypt = pid, secret_key, encrypt
         self.reply_body = reply_body if reply_body is not None else {
             "deviceId": 0,
@@ -71,6 +75,8 @@ class StandIn:
         self.handler = handler or self.splicer
         self.requests: list[Request] = []
         self.opened: list = []
+        #: Requests whose client went away while the reply was being sent.
+        self.hung_up: list[Request] = []
         self._clock = clock
         outer = self
 
@@ -79,14 +85,23 @@ class StandIn:
             allow_reuse_address = True
             request_queue_size = 256
 
+            def get_request(self):
+                sock, addr = super().get_request()
+                if ssl_context is not None:  # the handshake happens in the handler's thread
+                    sock = ssl_context.wrap_socket(sock, server_side=True,
+                                                   do_handshake_on_connect=False)
+                return sock, addr
+
         class _H(socketserver.BaseRequestHandler):
             def handle(self):
                 outer._handle(self.request)
 
         self._server = _TCP(("127.0.0.1", 0), _H)
         self.port = self._server.server_address[1]
-        self.root = f"http://127.0.0.1:{self.port}/open/api"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        scheme = "https" if ssl_context is not None else "http"
+        self.root = f"{scheme}://127.0.0.1:{self.port}/open/api"
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
 
     # the default: a splicer that opens the request and seals a reply
@@ -128,7 +143,10 @@ class StandIn:
             req = Request(method, path, headers, rest)
             self.requests.append(req)
             reply = self.handler(req)
-            self._send(sock, reply)
+            try:
+                self._send(sock, reply)
+            except OSError:
+                self.hung_up.append(req)
         except (OSError, ValueError):
             pass
         finally:
@@ -147,7 +165,12 @@ class StandIn:
         headers["Connection"] = "close"
         head = f"HTTP/1.1 {r.status} {r.reason}\r\n" + "".join(
             f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
-        sock.sendall(head.encode("latin-1"))
+        if r.head_drip_seconds:
+            for byte in head.encode("latin-1"):
+                sock.sendall(bytes((byte,)))
+                time.sleep(r.head_drip_seconds)
+        else:
+            sock.sendall(head.encode("latin-1"))
         body = r.body
         if r.reset_after is not None:
             sock.sendall(body[: r.reset_after])

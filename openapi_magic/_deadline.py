@@ -1,0 +1,118 @@
+"""One deadline for a whole reply, status line and headers included.
+
+requests' read timeout bounds each wait for bytes, not the reply: a splicer or a
+proxy that sends its headers a byte at a time would hold a call for as long as it
+likes, because the headers are read inside ``Session.post``, before the client sees
+the body (where it checks its own deadline). The client's ``timeout`` promises to
+bound the whole reply, so its sessions read replies through :class:`DeadlineAdapter`:
+within :func:`bounded`, every wait for bytes is cut to what remains of the deadline,
+and a read after it raises ``TimeoutError``, which urllib3 reports as the read
+timeout it is (requests' ``ReadTimeout``).
+
+Outside :func:`bounded` (or in sessions a caller brings) nothing changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import http.client
+import io
+import time
+from collections.abc import Iterator
+
+import requests
+import urllib3
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+__all__ = ["DeadlineAdapter", "bounded", "session"]
+
+#: The deadline (``time.monotonic()``) of the reply being read in this context, if any.
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "openapi_magic_reply_deadline", default=None)
+
+
+@contextlib.contextmanager
+def bounded(deadline: float) -> Iterator[None]:
+    """Within the block, replies read by :class:`DeadlineAdapter` end by ``deadline``
+    (a ``time.monotonic()`` value). Per thread and per context, so concurrent calls
+    each keep their own."""
+    token = _DEADLINE.set(deadline)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The socket's raw reader, each read cut to what remains of the deadline."""
+
+    def __init__(self, buffered: io.BufferedReader, sock, deadline: float) -> None:
+        super().__init__()
+        self._buffered, self._raw, self._sock = buffered, buffered.raw, sock
+        self._deadline = deadline
+        self._timeout = sock.gettimeout()  # the read timeout urllib3 set for this request
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int | None:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the reply did not finish before the deadline")
+        self._sock.settimeout(remaining if self._timeout is None
+                              else min(self._timeout, remaining))
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        try:
+            self._buffered.close()
+        finally:
+            super().close()
+
+
+class _Response(http.client.HTTPResponse):
+    def __init__(self, sock, *args, **kwargs) -> None:
+        super().__init__(sock, *args, **kwargs)
+        deadline = _DEADLINE.get()
+        if deadline is not None:  # nothing has been read yet: wrap the reader whole
+            self.fp = io.BufferedReader(_DeadlineReader(self.fp, sock, deadline))
+
+
+class _HTTPConnection(urllib3.connection.HTTPConnection):
+    response_class = _Response
+
+
+class _HTTPSConnection(urllib3.connection.HTTPSConnection):
+    response_class = _Response
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """requests' HTTP adapter whose connections keep the :func:`bounded` deadline."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if type(manager) is urllib3.ProxyManager:  # SOCKS managers bring their own pools
+            manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+        return manager
+
+
+def session() -> requests.Session:
+    """A ``requests.Session`` whose replies keep the :func:`bounded` deadline."""
+    s = requests.Session()
+    adapter = DeadlineAdapter()
+    s.mount("http://", adapter)
+    s.mount("https://", adapter)
+    return s
