@@ -1,17 +1,22 @@
 """The Result's fast paths give what the plain ways give.
 
 ``records_frame`` reads same-shaped nested records column by column instead of
-through ``pd.json_normalize``: the DataFrame must be identical.
+through ``pd.json_normalize``: the DataFrame must be identical. The view of a
+large reply (over a million characters) writes only the shown start of its
+indented text: that start must be identical, and the note names the size as
+received; smaller replies are shown exactly as before.
 """
 
 import collections
+import json
 
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openapi_magic.result import records_frame
+from openapi_magic import result as result_module
+from openapi_magic.result import Result, records_frame
 
 
 def plain_frame(rows):
@@ -92,3 +97,52 @@ def same_shape_rows(draw):
 @given(same_shape_rows())
 def test_records_frame_matches_json_normalize_on_random_shapes(rows):
     pd.testing.assert_frame_equal(records_frame(rows), plain_frame(rows))
+
+
+# ---------------------------------------------------------------------- raw envelope view
+
+
+def reply(envelope, raw_text=None):
+    raw = json.dumps(envelope, ensure_ascii=False) if raw_text is None else raw_text
+    return Result(interface="input/readList", url="http://x/open/api/input/readList", status=0,
+                  msg="", body=envelope.get("body"), request_envelope={"body": {}},
+                  response_envelope=envelope, raw_text=raw, http_status=200, elapsed=0.1,
+                  encrypted=False, sign_verdict="verified")
+
+
+def plain_view(result):
+    """The reply's view before the fast path: all of it pretty-printed, then cut."""
+    return result_module._cut(result_module._pretty(result.response_envelope))
+
+
+def test_small_reply_view_is_unchanged():
+    r = reply({"status": 0, "body": {"inputs": [input_record(i) for i in range(2000)]}})
+    assert len(r.raw_text) < result_module._LARGE_REPLY_CHARS
+    assert result_module._reply_view(r) == plain_view(r)
+    assert "more characters" in result_module._reply_view(r)
+
+
+@pytest.mark.parametrize("envelope", [
+    {"status": 0, "msg": "", "sign": "x", "body": {"inputs": [input_record(i)
+                                                               for i in range(8000)]}},
+    {"status": 0, "msg": "", "sign": "x", "body": "QUJD" * 300_000},  # encrypted: one string
+    {"status": 0, "body": [{"名前": "入力<&>", "v": 1.5e-7, "k": None}] * 40_000},
+])
+def test_large_reply_view_shows_the_same_start(envelope):
+    r = reply(envelope)
+    assert len(r.raw_text) > result_module._LARGE_REPLY_CHARS
+    fast, plain = result_module._reply_view(r), plain_view(r)
+    head = plain.split("\n… (")[0]
+    assert fast.startswith(head + "\n… (cut here; the reply as received is ")
+    assert f"{len(r.raw_text):,} characters" in fast
+
+
+def test_large_reply_whose_envelope_is_small():
+    r = reply({"status": 0, "body": ""}, raw_text=" " * 2_000_000 + '{"status":0,"body":""}')
+    assert result_module._reply_view(r) == plain_view(r)
+
+
+def test_reply_view_without_an_envelope_is_the_raw_text():
+    r = reply({"status": 0}, raw_text="<html>" + "x" * 30_000)
+    r.response_envelope = None
+    assert result_module._reply_view(r) == result_module._cut(r.raw_text)
