@@ -162,7 +162,7 @@ class Result:
         if view.kind == "empty":
             lines.append(f"({_NO_DATA})")
         elif view.kind == "keyvalue":
-            width = max(len(f) for f in view.frame["field"])
+            width = max((len(f) for f in view.frame["field"]), default=0)  # {} has none
             lines += [f"{f:<{width}}  {v}" for f, v in zip(view.frame["field"], view.frame["value"])]
         else:
             with pd.option_context("display.max_colwidth", 60, "display.width", 120):
