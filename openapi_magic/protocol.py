@@ -379,8 +379,12 @@ def parse_status(value: Any) -> int:
         return int(value)
     if isinstance(value, str):
         text = value.strip()
-        if text.lstrip("-").isdigit() and text.isascii():
-            return int(text)
+        digits = text[1:] if text.startswith("-") else text  # one sign, not "--5"
+        if digits.isascii() and digits.isdigit():
+            try:
+                return int(text)
+            except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+                pass
     raise DecodeError(f"The reply's status {_short_repr(value)} is not a number.")
 
 
