@@ -104,21 +104,22 @@ def _cell(shell: Any, code: str, sink: io.StringIO) -> Any:
 
 
 def _check_render(shell: Any) -> None:
-    """The magic cell's display renders HTML (so the timing includes it)."""
-    from openapi_magic import result as result_module
-    seen = []
-    original = result_module.render_html
+    """The magic cell's display renders the Result's HTML (so the timing includes it)."""
+    from openapi_magic.result import Result
+    bundles = []
+    original = Result._repr_mimebundle_
 
-    def spy(r: Any) -> str:
-        seen.append(r)
-        return original(r)
-    result_module.render_html = spy
+    def spy(self: Any, include: Any = None, exclude: Any = None) -> dict:
+        bundle = original(self, include, exclude)
+        bundles.append(bundle)
+        return bundle
+    Result._repr_mimebundle_ = spy
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             shell.run_cell(f"%%openapi {INTERFACE}\n{json.dumps(BODY)}", store_history=False)
     finally:
-        result_module.render_html = original
-    assert seen, "the magic cell did not render HTML"
+        Result._repr_mimebundle_ = original
+    assert bundles and "<table" in bundles[0]["text/html"], "the magic cell did not render"
 
 
 def breakdown(client: Client, bare: BareCall, calls: int = 300) -> list[tuple[str, float]]:

@@ -155,10 +155,12 @@ class Result:
 
     def to_text(self) -> str:
         """Header line, hint and the table (or key/value view) as plain text."""
+        return self._text(_view(self))
+
+    def _text(self, view: _View) -> str:
         lines = [self.summary()]
         if not self.ok and self.hint:
             lines.append(f"Hint: {self.hint}")
-        view = _view(self)
         if view.kind == "empty":
             lines.append(f"({_NO_DATA})")
         elif view.kind == "keyvalue":
@@ -180,7 +182,8 @@ class Result:
         return render_html(self)
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        return {"text/plain": self.to_text(), "text/html": render_html(self)}
+        view = _view(self)  # once for both: the shown rows' DataFrame is most of the cost
+        return {"text/plain": self._text(view), "text/html": _render_html(self, view)}
 
 
 # ---------------------------------------------------------------------- records
@@ -407,8 +410,7 @@ def header_html(result: Result) -> str:
     return f'<div class="openapi-magic-header">{line}</div>'
 
 
-def _table_html(result: Result) -> str:
-    view = _view(result)
+def _table_html(result: Result, view: _View) -> str:
     if view.kind == "empty":
         return f'<p style="color:#57606a"><i>{_NO_DATA}</i> (the splicer sent an empty body)</p>'
     frame = view.frame
@@ -509,12 +511,16 @@ def envelope_html(result: Result) -> str:
 
 def render_html(result: Result) -> str:
     """The whole notebook view of a Result: header, table beside raw envelope."""
+    return _render_html(result, _view(result))
+
+
+def _render_html(result: Result, view: _View) -> str:
     col = 'style="flex:1 1 22em;min-width:0;overflow-x:auto"'
     return (
         '<div class="openapi-magic-result">'
         f"{header_html(result)}"
         '<div style="display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start;margin-top:.4em">'
-        f"<div {col}>{_table_html(result)}</div>"
+        f"<div {col}>{_table_html(result, view)}</div>"
         f"<div {col}>{envelope_html(result)}</div>"
         "</div></div>"
     )
