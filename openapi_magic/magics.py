@@ -127,7 +127,10 @@ def _encode(name: str, value: Any) -> str:
 
 
 def _short(value: Any, limit: int = 40) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - e.g. an int past Python's digit limit, a broken repr
+        text = f"<{type(value).__name__}>"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -215,6 +218,14 @@ def parse_body(text: str, first_line: int = 2) -> Any:
         ) from None
     except RecursionError:
         raise UsageError("The cell body is nested too deeply to parse.") from None
+
+
+def _parse_options(magic: Any, line: str) -> Any:
+    """``parse_argstring``, with an unclosed quote as a UsageError (shlex raises ValueError)."""
+    try:
+        return parse_argstring(magic, line)
+    except ValueError as exc:
+        raise UsageError(f"Cannot read the options {line.strip()!r}: {exc}.") from None
 
 
 def _split_line(line: str) -> tuple[str, str]:
@@ -310,7 +321,7 @@ class OpenAPIMagics(Magics):
 
         ``%openapi_connect`` alone tells the current connection.
         """
-        args = parse_argstring(self.openapi_connect, line)
+        args = _parse_options(self.openapi_connect, line)
         ns = {**self.shell.user_ns, **(local_ns or {})}
         overrides: dict[str, Any] = {}
         if args.timeout is not None:
@@ -402,7 +413,7 @@ class OpenAPIMagics(Magics):
             first_line = 1
         else:
             opts, body_text, first_line = line, cell, 2
-        args = parse_argstring(self.openapi, opts)
+        args = _parse_options(self.openapi, opts)
         if not args.interface:
             if body_text.strip():
                 raise UsageError("Name the interface first, e.g. %%openapi screen/readList.")

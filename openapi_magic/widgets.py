@@ -945,7 +945,10 @@ class FormMagics(Magics):
     @line_magic
     def openapi_form(self, line: str = "") -> RequestForm:
         """Open a form that builds, checks and sends OpenAPI calls (``f = %openapi_form``)."""
-        args = parse_argstring(self.openapi_form, line)
+        try:
+            args = parse_argstring(self.openapi_form, line)
+        except ValueError as exc:  # an unclosed quote (shlex)
+            raise UsageError(f"Cannot read the options {line.strip()!r}: {exc}.") from None
         catalog = load_catalog()
         if args.interface and args.interface not in catalog:
             close = catalog.suggest(args.interface)

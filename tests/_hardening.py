@@ -99,12 +99,13 @@ class MemoryAdapter(requests.adapters.HTTPAdapter):
         return self.build_response(request, raw)
 
 
-def splicer_answer(secret: str, encrypt: bool, body: Any = None, status: int = 0,
+SCREENS = {"deviceId": 0, "screens": [{"screenId": 0, "name": "Main"}]}
+
+
+def splicer_answer(secret: str, encrypt: bool, body: Any = SCREENS, status: int = 0,
                    msg: str = "Success") -> Callable[[Any], bytes]:
     """An ``answer`` for :class:`MemoryAdapter` that seals ``body`` the splicer's way,
     signed for the request's own pId and timeStamp."""
-    body = {"deviceId": 0, "screens": [{"screenId": 0, "name": "Main"}]} if body is None \
-        else body
 
     def answer(env: Any) -> bytes:
         out = protocol.seal_reply(status, msg, body, pid=env["pId"], timestamp=env["timeStamp"],
