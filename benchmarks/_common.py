@@ -118,7 +118,6 @@ def openssl_cli() -> str | None:
 
 def machine() -> dict[str, str]:
     """What the figures were measured on."""
-    from openapi_magic import protocol
     cli = openssl_cli()
     cli_version = "not found"
     if cli:
@@ -131,7 +130,11 @@ def machine() -> dict[str, str]:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:
         usable = os.cpu_count() or 0
-    backend = getattr(protocol, "des_backend", lambda: "pycryptodome")()
+    try:
+        from openapi_magic import _des
+        backend = _des.backend()
+    except ImportError:  # a checkout from before the OpenSSL backend
+        backend = "pycryptodome"
     return {
         "CPU": cpu_model(),
         "cores": f"{os.cpu_count()} ({usable} usable)",

@@ -158,7 +158,7 @@ def breakdown(client: Client, bare: BareCall, calls: int = 300) -> list[tuple[st
 
 
 def run(quick: bool = False, log: Any = print) -> dict:
-    rounds = 3 if quick else 25
+    rounds = 3 if quick else 40
     calls = 5 if quick else CALLS
     modes = []
     with splicers({"encrypt": False}, {"encrypt": True}) as started:

@@ -97,7 +97,9 @@ def render(report: dict, args: argparse.Namespace, seconds: float) -> str:
             "`protocol.open_reply` (Base64, DES-ECB, unpad, UTF-8, JSON, sign check). "
             "MB/s are of JSON bytes. OpenSSL = `openssl speed -evp des-ecb -bytes <size> "
             "-elapsed` (legacy provider), DES alone with no JSON, padding or Base64: the "
-            "practical limit. pyDes = the same steps the seed's way; cells marked ~ are "
+            "practical limit. *Our DES-ECB alone* is the primitive the seal and open use "
+            "(see the DES backend above); pycryptodome's is the fallback, for comparison. "
+            "pyDes = the same steps the seed's way; cells marked ~ are "
             "extrapolated linearly from the largest size timed (pyDes runs at ~20 KB/s). "
             "Medians of alternating rounds."),
             "",
