@@ -27,6 +27,9 @@ __all__ = ["Result", "find_records", "records_frame", "render_html", "prepared_h
 DEFAULT_DISPLAY_LIMIT = 10
 #: Characters of a raw envelope shown before it is cut (the full text stays in the Result).
 RAW_DISPLAY_CHARS = 20_000
+#: Characters of one value shown in a table (a 50 MB Base64 image must not become 50 MB
+#: of notebook output; the whole value stays in the Result).
+CELL_DISPLAY_CHARS = 2_000
 #: Replies longer than this (characters as received) are not pretty-printed in full
 #: just to show their first RAW_DISPLAY_CHARS.
 _LARGE_REPLY_CHARS = 1_000_000
@@ -341,7 +344,27 @@ def _view(result: Result) -> _View:
     limit = result.display_limit
     shown = rows if limit is None or limit < 0 else rows[:limit]
     frame = records_frame(shown)
+    # No string in the body is longer than the reply text it came in: small replies skip this.
+    if len(result.raw_text or "") > CELL_DISPLAY_CHARS or not result.raw_text:
+        _cut_cells(frame)
     return _View("table", frame, len(frame), len(rows), key)
+
+
+def _cut_cells(frame: pd.DataFrame) -> None:
+    """Cut the long strings of a view's frame, in place (see :data:`CELL_DISPLAY_CHARS`)."""
+    for i, dtype in enumerate(frame.dtypes):
+        if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+            column = frame.iloc[:, i]
+            if any(isinstance(v, str) and len(v) > CELL_DISPLAY_CHARS for v in column):
+                frame.isetitem(i, [_short_text(v) if isinstance(v, str) else v
+                                   for v in column])
+
+
+def _short_text(text: str) -> str:
+    if len(text) <= CELL_DISPLAY_CHARS:
+        return text
+    return (f"{text[:CELL_DISPLAY_CHARS]}… ({len(text) - CELL_DISPLAY_CHARS:,} more characters; "
+            "all in the Result)")
 
 
 def _flatten(obj: dict, prefix: str = "") -> dict:
@@ -357,7 +380,7 @@ def _flatten(obj: dict, prefix: str = "") -> dict:
 
 def _cell(v: Any, path: str = "") -> str:
     if isinstance(v, str):
-        return v
+        return _short_text(v)
     if isinstance(v, list) and v and all(isinstance(r, dict) for r in v):
         return (f"{len(v)} record{'s' if len(v) != 1 else ''} "
                 f"(tabulate: result.to_dataframe({path!r}) or %%openapi … -t {path})")

@@ -1,0 +1,264 @@
+"""Hostile or odd replies: markup in names and messages, and replies of 50 MB.
+
+Everything that comes from a splicer is shown as text. The tests parse the HTML
+that is produced (the Result's header, table and raw envelope; the magic's
+output and its --keep-going notice; the form; a fleet's tables; a dry run) and
+check that no markup of the reply became an element or an attribute, and that
+the reply's text is there to read, as text.
+
+A 50 MB reply is refused by the size cap while it streams in, before the whole
+of it is held (tracemalloc's peak stays near the cap, far under the reply); one
+announced as 50 MB is refused before a byte of it is read; and one under a raised
+cap arrives whole, while the notebook view of it stays small.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import json
+import tracemalloc
+
+import pytest
+from _hardening import SECRET, fresh_magic, global_shell, watchdog
+from IPython.utils.capture import capture_output
+from standin import Reply, StandIn
+
+from openapi_magic import Client, fleet, protocol
+from openapi_magic import result as result_module
+from openapi_magic.errors import HTTPStatusError, ReplyTooLarge
+from openapi_magic.result import Result
+from openapi_magic.widgets import form
+
+#: Markup a hostile or broken splicer (or anything between) could put in a reply. The
+#: tags are ones openapi_magic never writes, so any such element is an injection.
+PAYLOADS = [
+    '<script>alert("x")</script>',
+    "<img src=x onerror=alert(1)>",
+    '"><svg onload=alert(2)>',
+    "</pre></details><iframe src=javascript:alert(3)>",
+    "&lt;marquee&gt; &amp;",
+    "<marquee>rolling</marquee>",
+]
+FOREIGN_TAGS = {"script", "img", "svg", "iframe", "marquee", "object", "embed"}
+WAIT = 20
+
+
+class _Scan(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str | None]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs += attrs
+
+    handle_startendtag = handle_starttag
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def assert_inert(markup: str, shown: list[str] = PAYLOADS) -> str:
+    """No payload became markup; each of ``shown`` reads as text (as is, or JSON-quoted
+    in a raw envelope). Returns the text content."""
+    scan = _Scan()
+    scan.feed(markup)
+    scan.close()
+    assert not FOREIGN_TAGS & set(scan.tags), FOREIGN_TAGS & set(scan.tags)
+    for name, value in scan.attrs:
+        assert not name.lower().startswith("on"), (name, value)
+        assert "javascript:" not in (value or "").lower(), (name, value)
+    text = "".join(scan.text)
+    for payload in shown:
+        quoted = json.dumps(payload, ensure_ascii=False)[1:-1]
+        assert payload in text or quoted in text, payload
+    return text
+
+
+def hostile_body() -> dict:
+    """Markup in values, in keys (column names), in nested keys and in the records key."""
+    rows = [{"screenId": i, "name": p, p: "value under a hostile key", "general": {p: i}}
+            for i, p in enumerate(PAYLOADS)]
+    return {"deviceId": 0, "screens": rows}
+
+
+def hostile_splicer(body=None, status=0, msg=" | ".join(PAYLOADS), encrypt=True, **kw):
+    """A stand-in splicer answering ``body`` with a hostile msg, signed properly."""
+    body = hostile_body() if body is None else body
+
+    def answer(req):
+        env = req.envelope()
+        return Reply.json(protocol.seal_reply(status, msg, body, pid=env["pId"],
+                                              timestamp=env["timeStamp"], secret_key=SECRET,
+                                              encrypt=encrypt))
+    return StandIn(answer, secret_key=SECRET, encrypt=encrypt, **kw)
+
+
+def client_of(s: StandIn, **kw) -> Client:
+    kw.setdefault("timeout", 10)
+    return Client(s.root, "demo", SECRET, encrypt=s.encrypt, **kw)
+
+
+# --------------------------------------------------------------------------- the Result
+
+
+@pytest.mark.parametrize("encrypt", [True, False], ids=["encrypted", "plain"])
+@pytest.mark.parametrize("shape", ["records", "one-record", "scalars", "string"])
+def test_result_header_table_and_envelope_show_markup_as_text(encrypt, shape):
+    body = {"records": hostile_body(),
+            "one-record": {p: p for p in PAYLOADS},
+            "scalars": list(PAYLOADS),
+            "string": PAYLOADS[0]}[shape]
+    with hostile_splicer(body, encrypt=encrypt) as s:
+        r = client_of(s).call("screen/readList", {"deviceId": 0})
+    assert r.ok and r.msg == " | ".join(PAYLOADS)
+    whole = r._repr_html_()
+    header, envelope = result_module.header_html(r), result_module.envelope_html(r)
+    assert header in whole and envelope in whole
+    assert_inert(header, [r.msg])  # the msg, in the header line
+    assert_inert(envelope)  # the request as sent and the reply as received
+    table = assert_inert(whole.replace(header, "").replace(envelope, ""), PAYLOADS[:1])
+    if shape == "records":  # hostile keys became column headers, as text
+        assert all(p in table for p in PAYLOADS) and "value under a hostile key" in table
+    assert_inert(r._repr_mimebundle_()["text/html"])
+
+
+def test_vendor_failure_hint_and_dry_run_are_text():
+    with hostile_splicer(None, status=404) as s:
+        r = client_of(s).call("screen/readDetail", {"deviceId": 0, "screenId": 9})
+        assert not r.ok and r.hint
+        assert_inert(r._repr_html_())
+        prepared = client_of(s).prepare("screen/rename", {"screenId": 0, "name": PAYLOADS[0]})
+    assert_inert(prepared._repr_mimebundle_()["text/html"], PAYLOADS[:1])
+
+
+# --------------------------------------------------------------------------- front-ends
+
+
+@pytest.fixture(scope="module")
+def shell():
+    return global_shell()
+
+
+@pytest.fixture
+def ip(shell, monkeypatch, tmp_path):
+    return fresh_magic(shell, monkeypatch, tmp_path)
+
+
+def _cell_html(ip, code: str) -> tuple[object, str]:
+    with capture_output() as cap:
+        res = ip.run_cell(code)
+    shown = "".join(o.data.get("text/html", "") for o in cap.outputs)
+    if res.result is not None:
+        shown += ip.display_formatter.format(res.result)[0].get("text/html", "")
+    return res, shown
+
+
+def test_magic_output_and_keep_going_notice_show_markup_as_text(ip):
+    with watchdog(WAIT + 10), hostile_splicer() as ok, hostile_splicer(status=410) as bad, \
+            StandIn(lambda req: Reply(PAYLOADS[0].encode(), status=502, reason="Bad Gateway",
+                                      headers={"Content-Type": "text/html"})) as proxy:
+        ip.user_ns.update(ok=client_of(ok), bad=client_of(bad), proxy=client_of(proxy))
+        with capture_output():
+            ip.run_cell("%openapi_connect ok")
+        res, shown = _cell_html(ip, '%%openapi screen/readList\n{"deviceId": 0}')
+        assert res.success
+        assert_inert(shown)
+        with capture_output():
+            ip.run_cell("%openapi_connect bad")
+        res, shown = _cell_html(ip, '%%openapi screen/readList\n{"deviceId": 0}')
+        assert not res.success  # a vendor failure: the reply is shown, then the cell fails
+        assert_inert(shown)
+        res, shown = _cell_html(ip, '%%openapi screen/readList -k\n{"deviceId": 0}')
+        assert res.success
+        assert_inert(shown)
+        with capture_output():
+            ip.run_cell("%openapi_connect proxy")
+        res, shown = _cell_html(ip, '%%openapi screen/readList -k\n{"deviceId": 0}')
+        assert res.success and "OpenAPI error" in shown
+        assert_inert(shown, PAYLOADS[:1])  # the proxy's page, in the notice, as text
+
+
+def test_form_shows_markup_as_text():
+    with watchdog(WAIT + 10), hostile_splicer() as ok, hostile_splicer(status=410) as bad, \
+            StandIn(lambda req: Reply(PAYLOADS[1].encode(), status=502)) as proxy:
+        for target, shown in ((ok, PAYLOADS), (bad, PAYLOADS), (proxy, PAYLOADS[1:2])):
+            f = form(client_of(target), interface="screen/readList")
+            assert f.send() and f.wait(WAIT)
+            out = "".join(o["data"].get("text/html", "") for o in f._out.outputs)
+            assert_inert(out, shown)
+            f.close()
+
+
+def test_fleet_tables_show_markup_as_text():
+    with watchdog(WAIT + 10), hostile_splicer() as ok, hostile_splicer(status=410) as bad, \
+            StandIn(lambda req: Reply(PAYLOADS[1].encode(), status=502)) as proxy:
+        rig = {PAYLOADS[0]: client_of(ok), PAYLOADS[2]: client_of(bad),
+               PAYLOADS[5]: client_of(proxy)}
+        res = fleet.run(rig, "screen/readList", {"deviceId": 0}, retries=0, progress=False)
+    assert (res.n_ok, res.n_failed) == (1, 2)
+    assert isinstance(res.calls[2].error, HTTPStatusError)
+    text = assert_inert(res.to_html(), [PAYLOADS[0], PAYLOADS[2], PAYLOADS[5]])
+    assert "value under a hostile key" in text
+
+
+# --------------------------------------------------------------------------- 50 MB
+
+BIG = 50 * 1024 * 1024
+CAP = 4 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def fifty_mb() -> bytes:
+    """A 50 MB plain reply: one background image's worth of Base64, say."""
+    head = b'{"status": 0, "msg": "Success", "sign": "", "body": {"bkgId": 1, "file": "'
+    tail = b'"}}'
+    return head + b"QUJD" * ((BIG - len(head) - len(tail)) // 4) + tail
+
+
+def _peak_during(call) -> tuple[object, int]:
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        try:
+            outcome = call()
+        except Exception as exc:  # noqa: BLE001 - the outcome is examined by the test
+            outcome = exc
+        return outcome, tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("announced", [False, True], ids=["streamed", "content-length"])
+def test_a_50_mb_reply_is_refused_by_the_cap_before_it_is_all_held(fifty_mb, announced):
+    with watchdog(60), StandIn(lambda req: Reply(fifty_mb, content_length=announced),
+                               encrypt=False) as s:
+        c = Client(s.root, "demo", None, encrypt=False, timeout=30, max_reply_bytes=CAP)
+        err, peak = _peak_during(lambda: c.call("bkg/readDetail", {"bkgId": 1}))
+    assert isinstance(err, ReplyTooLarge), err
+    assert "max_reply_bytes" in str(err) and s.root in str(err)
+    assert f"{CAP:,}" in str(err)
+    if announced:
+        assert f"{len(fifty_mb):,}" in str(err)  # refused on the announced size
+        assert peak < 1024 * 1024
+    else:
+        assert err.raw_text.startswith('{"status": 0')  # what arrived first is kept
+        assert peak < 3 * CAP, f"peak {peak:,} bytes for a {CAP:,}-byte cap"
+
+
+def test_a_50_mb_reply_under_a_raised_cap_arrives_whole_and_shows_small(fifty_mb):
+    with watchdog(60), StandIn(lambda req: Reply(fifty_mb), encrypt=False) as s:
+        c = Client(s.root, "demo", None, encrypt=False, timeout=30,
+                   max_reply_bytes=2 * BIG)
+        r, peak = _peak_during(lambda: c.call("bkg/readDetail", {"bkgId": 1}))
+    assert isinstance(r, Result) and r.ok, r
+    assert len(r.body["file"]) == fifty_mb.count(b"QUJD") * 4  # nothing lost
+    assert len(r.raw_text) == len(fifty_mb)
+    assert peak < 6 * BIG, f"peak {peak:,} bytes for a {BIG:,}-byte reply"
+    bundle = r._repr_mimebundle_()
+    # the notebook view: header, a cut view of the value, a cut raw envelope; all in r.body
+    assert len(bundle["text/html"]) < 200_000 and len(bundle["text/plain"]) < 200_000
+    assert_inert(bundle["text/html"], [])
