@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping
 import requests
 import urllib3
 
-from . import _deadline, protocol
+from . import _transport, protocol
 from .catalog import load_catalog, normalize_path
 from .errors import (
     ConfigError,
@@ -188,19 +188,19 @@ class Client:
         self._clock = clock or time.time
         self._last_ts = 0
         self._ts_lock = threading.Lock()
-        self._session = session or _deadline.session()
+        self._session = session or _transport.session()
         self._session.headers.update({
             "Content-Type": "application/json; charset=utf-8",
             "Accept": "application/json",
             "User-Agent": f"openapi_magic/{_version()}",
         })
         if verify is False and self.root.lower().startswith("https://"):
+            # Once per client, here; its sessions do not repeat it per request, and the
+            # process's warning filters are left alone (see _transport).
             warnings.warn(
                 f"TLS verification is off for {self.root}: the connection can be intercepted.",
                 stacklevel=2,
             )
-            # One warning here instead of one per request from urllib3.
-            warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
 
     # ------------------------------------------------------------------ building
 
@@ -283,7 +283,7 @@ class Client:
         self.__dict__.update(state)
         self._clock = self._clock or time.time
         self._ts_lock = threading.Lock()
-        self._session = _deadline.session()
+        self._session = _transport.session()
         self._session.headers.update({"Content-Type": "application/json; charset=utf-8",
                                       "Accept": "application/json",
                                       "User-Agent": f"openapi_magic/{_version()}"})
@@ -361,7 +361,7 @@ class Client:
         start = time.perf_counter()
         # One deadline for the whole reply, headers included (requests' read timeout
         # bounds each wait only: a header drip would hold the call for ever).
-        with _deadline.bounded(time.monotonic() + limit):
+        with _transport.bounded(time.monotonic() + limit):
             try:
                 resp = self._session.post(url, data=prepared.data, timeout=(limit, limit),
                                           stream=True, verify=self.verify,

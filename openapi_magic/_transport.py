@@ -1,6 +1,6 @@
-"""One deadline for a whole reply, status line and headers included.
+"""The client's HTTP transport: one deadline per reply, one TLS warning per client.
 
-requests' read timeout bounds each wait for bytes, not the reply: a splicer or a
+**One deadline for a whole reply, status line and headers included.** requests' read timeout bounds each wait for bytes, not the reply: a splicer or a
 proxy that sends its headers a byte at a time would hold a call for as long as it
 likes, because the headers are read inside ``Session.post``, before the client sees
 the body (where it checks its own deadline). The client's ``timeout`` promises to
@@ -10,6 +10,12 @@ and a read after it raises ``TimeoutError``, which urllib3 reports as the read
 timeout it is (requests' ``ReadTimeout``).
 
 Outside :func:`bounded` (or in sessions a caller brings) nothing changes.
+
+**One TLS warning per client.** urllib3 warns (``InsecureRequestWarning``) on every
+request over an unverified HTTPS connection. A :class:`~openapi_magic.Client` made
+with ``verify=False`` for an https root warns once, naming the root; its sessions
+do not repeat it per request, and nothing is changed in the process's warning
+filters (other code's unverified requests still warn).
 """
 
 from __future__ import annotations
@@ -94,9 +100,17 @@ class _HTTPPool(HTTPConnectionPool):
 class _HTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _HTTPSConnection
 
+    def _validate_conn(self, conn) -> None:
+        # HTTPSConnectionPool's, less the per-request InsecureRequestWarning (the Client
+        # warned once when it was made with verify=False).
+        HTTPConnectionPool._validate_conn(self, conn)
+        if conn.is_closed:
+            conn.connect()  # connect early, to validate the connection, as urllib3 does
+
 
 class DeadlineAdapter(requests.adapters.HTTPAdapter):
-    """requests' HTTP adapter whose connections keep the :func:`bounded` deadline."""
+    """requests' HTTP adapter whose connections keep the :func:`bounded` deadline (and
+    do not warn per request over unverified HTTPS)."""
 
     def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
@@ -110,7 +124,7 @@ class DeadlineAdapter(requests.adapters.HTTPAdapter):
 
 
 def session() -> requests.Session:
-    """A ``requests.Session`` whose replies keep the :func:`bounded` deadline."""
+    """A ``requests.Session`` with :class:`DeadlineAdapter` for http and https."""
     s = requests.Session()
     adapter = DeadlineAdapter()
     s.mount("http://", adapter)
