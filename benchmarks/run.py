@@ -46,7 +46,7 @@ def goals(report: dict) -> list[list[str]]:
         if big and report["crypto"]["openssl"]:
             worst = min(min(r["size"] / r["seal"] / r["openssl_enc"],
                             r["size"] / r["open"] / r["openssl_dec"]) for r in big)
-            add("crypto ≥ 1 MB: seal and open ≥ 0.5× OpenSSL DES-ECB", f"{worst:.2f}× (worst)",
+            add("crypto ≥ 1 MB: seal and open ≥ 0.5× OpenSSL DES-ECB", f"{worst:.3f}× (worst)",
                 worst >= 0.5)
         elif not big:
             add("crypto ≥ 1 MB: seal and open ≥ 0.5× OpenSSL DES-ECB", "no size ≥ 1 MB run",

@@ -1,8 +1,9 @@
 """DES-ECB on whole blocks (no padding): OpenSSL's libcrypto when it offers DES, else pycryptodome.
 
-pycryptodome's DES runs at about 10 MB/s; the libcrypto that Python's own
-``hashlib`` and ``ssl`` already load runs DES-ECB 5-7 times faster (see
-``benchmarks/RESULTS.md``), which is what a multi-megabyte reply waits on. DES is a
+pycryptodome's DES runs at 10-20 MB/s; the libcrypto that Python's own ``hashlib``
+and ``ssl`` already load runs DES-ECB about three times faster, at the speed of
+``openssl speed -evp des-ecb`` (see ``benchmarks/RESULTS.md``), and a multi-megabyte
+encrypted reply waits mostly on DES. DES is a
 legacy cipher: OpenSSL 3 keeps it in its "legacy" provider, so that provider is
 loaded into a library context of our own, never into the process's default one
 (which ``ssl`` and ``hashlib`` use and which would stop loading its default
@@ -82,12 +83,15 @@ class _OpenSSL:
 
 
 def _libcrypto() -> Any:
-    # The libcrypto Python itself links (hashlib is loaded by now), found by name.
-    names = ["libcrypto.so.3", "libcrypto.so.1.1", ctypes.util.find_library("crypto")]
+    # The libcrypto Python itself links (hashlib has loaded it by now), found by name.
     if sys.platform == "darwin":
-        names += ["libcrypto.3.dylib", "libcrypto.1.1.dylib"]
-    if sys.platform == "win32":
-        names += ["libcrypto-3-x64", "libcrypto-3", "libcrypto-1_1-x64", "libcrypto-1_1"]
+        # Versioned names only: macOS aborts a process that loads the unversioned
+        # system libcrypto.dylib (which find_library would return).
+        names = ["libcrypto.3.dylib", "libcrypto.1.1.dylib"]
+    elif sys.platform == "win32":
+        names = ["libcrypto-3-x64", "libcrypto-3", "libcrypto-1_1-x64", "libcrypto-1_1"]
+    else:
+        names = ["libcrypto.so.3", "libcrypto.so.1.1", ctypes.util.find_library("crypto")]
     for name in names:
         if not name:
             continue
