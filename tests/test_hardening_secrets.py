@@ -1,0 +1,332 @@
+"""One session that uses every feature, then a scan of all it produced for the secretKey.
+
+Both modes; vendor failures, decryption and signature errors, transport errors and
+timeouts; dry runs; profiles and the hidden prompt; the magic (short errors,
+--keep-going, full tracebacks, --each, --on), the form (send, copy as cell, copy
+as curl, errors) with its widget state; fleet runs and their errors. Everything is
+scanned: outputs, reprs, HTML, exception texts with their tracebacks and chained
+causes, log records of every logger at DEBUG, warnings, widget state and history;
+then a notebook executed in a real kernel (nbclient, widget state stored) is saved
+and the file scanned. The secretKey is hunted whole, as its first 8 bytes (the DES
+key), in Base64 and in hex (see ``_hardening.secret_forms``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import traceback
+import warnings
+
+import ipywidgets
+import ipywidgets.embed
+import nbformat
+import pytest
+from _hardening import SECRET, assert_no_secret, fresh_magic, global_shell, watchdog
+from IPython.utils.capture import capture_output
+from nbclient import NotebookClient
+from standin import Reply, StandIn, free_port
+
+from openapi_magic import Client, fleet, protocol
+from openapi_magic.errors import OpenAPIError
+from openapi_magic.fleet import FleetError
+from openapi_magic.magics import LAST_ERROR
+from openapi_magic.profiles import get_profile
+from openapi_magic.server import serve
+from openapi_magic.widgets import form
+
+WAIT = 20
+OTHER_KEY = "Someone-Elses-Key-31"
+
+
+class Scan:
+    """Collects every text a session produces."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def add(self, *texts) -> None:
+        self.texts += [t if isinstance(t, str) else json.dumps(t, default=str, ensure_ascii=False)
+                       for t in texts]
+
+    def error(self, exc: BaseException) -> None:
+        """The message, repr, attributes and full traceback (chained causes included)."""
+        self.add(str(exc), repr(exc), repr(vars(exc)),
+                 "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+
+    def result(self, r) -> None:
+        self.add(repr(r), str(r), r._repr_mimebundle_(), repr(vars(r)))
+        if hasattr(r, "df"):
+            self.add(r.df.to_string())
+
+    @property
+    def blob(self) -> str:
+        return "\n".join(self.texts)
+
+
+def _wrong_sign(req):
+    env = req.envelope()
+    out = protocol.seal_reply(0, "Success", {"a": 1}, pid=env["pId"], timestamp=env["timeStamp"],
+                              secret_key=SECRET, encrypt=True)
+    out["sign"] = protocol.sign_plain("1", "someone")
+    return Reply.json(out)
+
+
+def _other_key(req):
+    env = req.envelope()
+    return Reply.json(protocol.seal_reply(0, "", {"a": 1}, pid=env["pId"],
+                                          timestamp=env["timeStamp"], secret_key=OTHER_KEY,
+                                          encrypt=True))
+
+
+def test_one_session_with_every_feature_leaves_no_secret_anywhere(caplog, monkeypatch,
+                                                                  tmp_path):
+    scan = Scan()
+    caplog.set_level(logging.DEBUG)  # the root logger: ours, the server's, urllib3's, ...
+    ip = fresh_magic(global_shell(), monkeypatch, tmp_path)
+    monkeypatch.setattr("getpass.getpass", lambda prompt: scan.add(prompt) or SECRET)
+    monkeypatch.setenv("HALL_SECRET", SECRET)
+    profiles = tmp_path / "profiles.ini"
+    with watchdog(240), warnings.catch_warnings(record=True) as warned, \
+            serve(secret_key=SECRET) as enc, \
+            serve(secret_key=SECRET, encrypt=False, pid="plain") as plain, \
+            serve(secret_key=OTHER_KEY) as elsewhere, \
+            StandIn(_wrong_sign, secret_key=SECRET) as forger, \
+            StandIn(_other_key, secret_key=SECRET) as rekeyed, \
+            StandIn(lambda req: Reply(b"<html>Bad gateway</html>", status=502)) as proxy, \
+            StandIn(lambda req: Reply(b"{}", delay=2)) as slow:
+        warnings.simplefilter("always")
+        dead = f"http://127.0.0.1:{free_port()}/open/api"
+        profiles.write_text(
+            f"[hall-a]\nroot = {enc.root}\npid = demo\nencrypt = yes\nsecret_key = {SECRET}\n"
+            f"[hall-b]\nroot = {plain.root}\npid = plain\nencrypt = no\n"
+            f"[hall-c]\nroot = {enc.root}\npid = demo\nencrypt = yes\n"
+            "secret_key_env = HALL_SECRET\n", encoding="utf-8")
+        monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(profiles))
+        ip.magics_manager.registry["OpenAPIMagics"].connection.profiles_file = None
+
+        # ------------------------------------------------------------ the client
+        clients = {
+            "enc": Client.from_splicer(enc, timeout=5),
+            "plain": Client.from_splicer(plain, timeout=5),
+            "wrong-key": Client(elsewhere.root, "demo", SECRET, encrypt=True, timeout=5),
+            "plain-vs-encrypted": Client(enc.root, "demo", SECRET, encrypt=False, timeout=5),
+            "encrypted-vs-plain": Client(plain.root, "plain", SECRET, encrypt=True, timeout=5),
+            "forged": Client(forger.root, "demo", SECRET, encrypt=True, strict_sign=True),
+            "rekeyed": Client(rekeyed.root, "demo", SECRET, encrypt=True),
+            "proxy": Client(proxy.root, "demo", SECRET, encrypt=True),
+            "slow": Client(slow.root, "demo", SECRET, encrypt=True, timeout=0.5),
+            "dead": Client(dead, "demo", SECRET, encrypt=True, timeout=2),
+            "profile": get_profile("hall-a").client(),
+            "profile-env": get_profile("hall-c").client(),
+        }
+        scan.add(repr(get_profile("hall-a")), repr(get_profile("hall-c")))
+        for name, c in clients.items():
+            scan.add(repr(c), str(c), repr(vars(c)))
+            for body in ({"deviceId": 0}, {"deviceId": 0, "screenId": 99}):
+                interface = "screen/readList" if len(body) == 1 else "screen/readDetail"
+                prepared = c.prepare(interface, body)
+                scan.add(repr(prepared), str(prepared), prepared._repr_mimebundle_(),
+                         prepared.sign_input, prepared.data.decode())
+                try:
+                    r = c.call(interface, body)
+                    scan.result(r)
+                    r.raise_for_status()
+                except OpenAPIError as exc:
+                    scan.error(exc)
+            try:
+                c.call("screen/writeBrightness", {"deviceId": 0, "brightness": 500}, check=True)
+            except OpenAPIError as exc:
+                scan.error(exc)
+        for short in (SECRET[:5], ""):
+            try:
+                Client(enc.root, "demo", short, encrypt=True)
+            except OpenAPIError as exc:
+                scan.error(exc)
+
+        # ------------------------------------------------------------ the magic
+        ip.user_ns.update(enc=enc, plain=plain, ids=[0, 1, 99],
+                          rig={"enc": enc, "plain": plain, "wrong": clients["wrong-key"],
+                               "dead": clients["dead"]},
+                          proxy_client=clients["proxy"], rekeyed_client=clients["rekeyed"])
+        cells = [
+            "%openapi_connect enc",
+            "%openapi_connect",
+            '%%openapi screen/readList -o a\n{"deviceId": 0}',
+            '%%openapi screen/readList --dry-run -o d\n{"deviceId": 0}',
+            '%%openapi screen/readList --plain\n{"deviceId": 0}',
+            '%%openapi screen/readDetail\n{"deviceId": 0, "screenId": 99}',
+            '%%openapi screen/readDetail -k\n{"deviceId": 0, "screenId": 99}',
+            '%%openapi screen/writeBrightness\n{"deviceId": 0}',
+            '%%openapi screen/readList\n{"deviceId": 0,,}',
+            '%%openapi input/readDetail --each inputId=ids -o many\n'
+            '{"deviceId": 0, "inputId": $inputId}',
+            '%%openapi screen/readList --on rig -o fl\n{"deviceId": 0}',
+            f"%openapi_connect {enc.root} --pid demo --encrypt",
+            '%%openapi screen/readList --dry-run\n{"deviceId": 0}',
+            "%openapi_connect -p hall-a",
+            '%%openapi screen/readList -p hall-b\n{"deviceId": 0}',
+            '%%openapi screen/readList -p hall-c\n{"deviceId": 0}',
+            "%openapi_connect rekeyed_client",
+            '%%openapi screen/readList\n{"deviceId": 0}',
+            "%openapi_connect proxy_client",
+            '%%openapi screen/readList -k\n{"deviceId": 0}',
+            "%config OpenAPIMagics.short_errors = False",
+            '%%openapi screen/readList\n{"deviceId": 0}',
+            "%openapi_connect rekeyed_client",
+            '%%openapi screen/readList\n{"deviceId": 0}',
+            "%config OpenAPIMagics.short_errors = True",
+            "%openapi_connect enc",
+            "%openapi_form screen/readList",
+            "import openapi_magic\nopenapi_magic.current_client()",
+            "%openapi",
+        ]
+        for code in cells:
+            with capture_output() as cap:
+                res = ip.run_cell(code, store_history=True)
+            scan.add(cap.stdout, cap.stderr, *(o.data for o in cap.outputs))
+            if res.result is not None:
+                scan.add(repr(res.result), ip.display_formatter.format(res.result)[0])
+            for exc in (res.error_before_exec, res.error_in_exec):
+                if exc is not None:
+                    scan.error(exc)
+        for name in ("a", "d", "many", "fl", LAST_ERROR):
+            obj = ip.user_ns.get(name)
+            scan.add(repr(obj), str(obj), ip.display_formatter.format(obj)[0])
+            if isinstance(obj, BaseException):
+                scan.error(obj)
+        scan.add(*ip.history_manager.input_hist_raw)
+
+        # ------------------------------------------------------------ the form
+        forms = []
+        for name in ("enc", "plain", "proxy", "dead", "rekeyed", "slow"):
+            f = form(clients[name], interface="screen/readList")
+            forms.append(f)
+            assert f.send() and f.wait(WAIT)
+            for button in (f._copy_cell, f._copy_curl):
+                button.click()
+                scan.add(f._copy_text.value, f._copy_note.value)
+            scan.add(f._target.value, f._clock.value, f._out.outputs, repr(f.result),
+                     repr(f.error))
+            if f.error is not None:
+                scan.error(f.error)
+        f = forms[0]
+        f.interface = "screen/writeOSD"
+        f._raw_toggle.value = True
+        assert f.send() and f.wait(WAIT)
+        scan.add(f._raw.value, f._out.outputs)
+        state = ipywidgets.Widget.get_manager_state(drop_defaults=False)
+        scan.add(state, ipywidgets.embed.embed_data(views=forms))
+        assert "Raw envelope" in json.dumps(state)  # the scan sees the forms' output
+
+        # ------------------------------------------------------------ fleets
+        res = fleet.run({**{k: clients[k] for k in ("enc", "plain", "wrong-key", "proxy",
+                                                     "dead", "slow")}, "hall-a": "hall-a"},
+                        "screen/readList", {"deviceId": 0}, retries=1, backoff=0.01,
+                        progress=False, profiles=str(profiles))
+        batch = fleet.run(clients["enc"], "input/readDetail", {"deviceId": 0},
+                          vary={"inputId": [0, 1, 99]}, progress=False)
+        for out in (res, batch):
+            scan.add(repr(out), out.to_text(), out.to_html(), out.outcomes.to_string(),
+                     out.df.to_string(), *(repr(c) for c in out.calls),
+                     *(c.message for c in out.calls))
+            for call in out.calls:
+                if call.error is not None:
+                    scan.error(call.error)
+            try:
+                out.raise_on_failure()
+            except FleetError as exc:
+                scan.error(exc)
+        for f in forms:
+            f.close()
+    scan.add(caplog.text, *(r.getMessage() for r in caplog.records),
+             *(f"{w.category.__name__}: {w.message}" for w in warned))
+
+    blob = scan.blob
+    # the scan saw what it should: both modes, errors of every kind, logs, forms, fleets
+    for seen in ("sign verified", "DRY RUN", "status 404", "DecryptionError", "SignatureError",
+                 "RequestTimeout", "ConnectError", "HTTP 502", "Traceback", "Copy this",
+                 "OPENAPI_SECRET_KEY", "FleetError", "encrypted", "plain", "hall-a"):
+        assert seen in blob, seen
+    loggers = {r.name.split(".")[0] for r in caplog.records}
+    assert {"openapi_magic", "urllib3"} <= loggers, loggers
+    assert len(blob) > 200_000
+    assert_no_secret(blob)
+
+
+# --------------------------------------------------------------------------- a saved notebook
+
+NOTEBOOK = [
+    "import os\n"
+    "from openapi_magic import fleet, form\n"
+    "from openapi_magic.server import serve\n"
+    "enc = serve(secret_key=os.environ['HARDENING_SECRET'])\n"
+    "plain = serve(secret_key=os.environ['HARDENING_SECRET'], encrypt=False, pid='plain')\n"
+    "%load_ext openapi_magic\n"
+    "%openapi_connect enc",
+    '%%openapi screen/readList -o a\n{"deviceId": 0}',
+    '%%openapi screen/readList --dry-run\n{"deviceId": 0}',
+    '%%openapi screen/readDetail -k\n{"deviceId": 0, "screenId": 99}',
+    '%%openapi screen/readDetail\n{"deviceId": 0, "screenId": 99}',
+    "%config OpenAPIMagics.short_errors = False",
+    '%%openapi screen/readDetail\n{"deviceId": 0, "screenId": 99}',
+    "%openapi_connect plain",
+    '%%openapi screen/readList\n{"deviceId": 0}',
+    "f = form(enc, interface='screen/readList')\nf",
+    "assert f.send() and f.wait(20)\nf._copy_cell.click()\nf._copy_curl.click()\nf.result",
+    "g = %openapi_form screen/readDetail\ng",
+    "res = fleet.run({'enc': enc, 'plain': plain}, 'screen/readList', {'deviceId': 0},\n"
+    "                progress=False)\nres",
+    "a.request_envelope, a.response_envelope, a.raw_text[:200]",
+    "enc.stop(); plain.stop()",
+]
+
+
+def test_a_saved_notebook_with_widget_state_holds_no_secret(tmp_path, monkeypatch):
+    for var in ("OPENAPI_ROOT", "OPENAPI_PID", "OPENAPI_SECRET_KEY", "OPENAPI_ENCRYPT",
+                "OPENAPI_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(tmp_path / "none.ini"))
+    monkeypatch.setenv("HARDENING_SECRET", SECRET)  # the kernel's environment, not the text
+    monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in NOTEBOOK])
+    with watchdog(180):
+        NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
+                       store_widget_state=True,
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+    path = tmp_path / "session.ipynb"
+    nbformat.write(nb, path)
+    text = path.read_text(encoding="utf-8")
+    errors = [o for c in nb.cells for o in c.outputs if o.output_type == "error"]
+    assert [e.ename for e in errors] == ["OpenAPICellError", "StatusError"], [
+        (e.ename, e.evalue) for e in errors]
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    assert "Raw envelope" in json.dumps(state)  # the form's reply is in the saved state
+    for seen in ("sign verified", "DRY RUN", "status 404", "OPENAPI_SECRET_KEY", "Outcomes"):
+        assert seen in text, seen
+    assert_no_secret(text)
+
+
+# --------------------------------------------------------------------------- a known gap
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "%xmode Verbose prints every frame's local variables, and the client's and the "
+    "protocol core's frames hold the secretKey as text while a reply is opened. Only with "
+    "short_errors = False (the default shows no traceback at all)."))
+def test_a_verbose_traceback_shows_no_secret(monkeypatch, tmp_path):
+    ip = fresh_magic(global_shell(), monkeypatch, tmp_path)
+    with StandIn(_other_key, secret_key=SECRET) as rekeyed:
+        ip.user_ns["c"] = Client(rekeyed.root, "demo", SECRET, encrypt=True)
+        with capture_output() as cap:
+            ip.run_cell("%openapi_connect c")
+            ip.run_cell("%config OpenAPIMagics.short_errors = False")
+            ip.run_cell("%xmode Verbose")
+            try:
+                res = ip.run_cell('%%openapi screen/readList\n{"deviceId": 0}')
+            finally:
+                ip.run_cell("%xmode Context")
+    assert res.error_in_exec is not None and "DecryptionError" in cap.stdout + cap.stderr
+    assert_no_secret(cap.stdout + cap.stderr)
