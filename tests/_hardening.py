@@ -16,7 +16,8 @@ import io
 import json
 import signal
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import requests
 import urllib3

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import socket
-import ssl
 import socketserver
+import ssl
 import struct
 import threading
 import time

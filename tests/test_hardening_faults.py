@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import html
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from _hardening import SECRET, assert_no_secret, fresh_magic, global_shell, watchdog
@@ -130,7 +131,7 @@ def by_magic(client: Client, ctx: dict) -> Seen:
 
 
 def by_magic_keep_going(client: Client, ctx: dict) -> Seen:
-    res, text, outputs = _magic_cell(ctx, "--keep-going")
+    res, _, outputs = _magic_cell(ctx, "--keep-going")
     assert res.success and res.result is None
     shown = "".join(o.data.get("text/html", "") for o in outputs)
     return Seen(ctx["ip"].user_ns[LAST_ERROR], shown, shown.count("OpenAPI error:"), shown)

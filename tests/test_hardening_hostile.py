@@ -84,7 +84,10 @@ def hostile_body() -> dict:
     return {"deviceId": 0, "screens": rows}
 
 
-def hostile_splicer(body=None, status=0, msg=" | ".join(PAYLOADS), encrypt=True, **kw):
+ALL_PAYLOADS = " | ".join(PAYLOADS)
+
+
+def hostile_splicer(body=None, status=0, msg=ALL_PAYLOADS, encrypt=True, **kw):
     """A stand-in splicer answering ``body`` with a hostile msg, signed properly."""
     body = hostile_body() if body is None else body
 

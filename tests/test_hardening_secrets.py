@@ -161,8 +161,8 @@ def test_one_session_with_every_feature_leaves_no_secret_anywhere(caplog, monkey
             '%%openapi screen/readDetail -k\n{"deviceId": 0, "screenId": 99}',
             '%%openapi screen/writeBrightness\n{"deviceId": 0}',
             '%%openapi screen/readList\n{"deviceId": 0,,}',
-            '%%openapi input/readDetail --each inputId=ids -o many\n'
-            '{"deviceId": 0, "inputId": $inputId}',
+            ('%%openapi input/readDetail --each inputId=ids -o many\n'
+            '{"deviceId": 0, "inputId": $inputId}'),
             '%%openapi screen/readList --on rig -o fl\n{"deviceId": 0}',
             f"%openapi_connect {enc.root} --pid demo --encrypt",
             '%%openapi screen/readList --dry-run\n{"deviceId": 0}',
@@ -259,13 +259,13 @@ def test_one_session_with_every_feature_leaves_no_secret_anywhere(caplog, monkey
 # --------------------------------------------------------------------------- a saved notebook
 
 NOTEBOOK = [
-    "import os\n"
+    ("import os\n"
     "from openapi_magic import fleet, form\n"
     "from openapi_magic.server import serve\n"
     "enc = serve(secret_key=os.environ['HARDENING_SECRET'])\n"
     "plain = serve(secret_key=os.environ['HARDENING_SECRET'], encrypt=False, pid='plain')\n"
     "%load_ext openapi_magic\n"
-    "%openapi_connect enc",
+    "%openapi_connect enc"),
     '%%openapi screen/readList -o a\n{"deviceId": 0}',
     '%%openapi screen/readList --dry-run\n{"deviceId": 0}',
     '%%openapi screen/readDetail -k\n{"deviceId": 0, "screenId": 99}',
@@ -277,8 +277,8 @@ NOTEBOOK = [
     "f = form(enc, interface='screen/readList')\nf",
     "assert f.send() and f.wait(20)\nf._copy_cell.click()\nf._copy_curl.click()\nf.result",
     "g = %openapi_form screen/readDetail\ng",
-    "res = fleet.run({'enc': enc, 'plain': plain}, 'screen/readList', {'deviceId': 0},\n"
-    "                progress=False)\nres",
+    ("res = fleet.run({'enc': enc, 'plain': plain}, 'screen/readList', {'deviceId': 0},\n"
+    "                progress=False)\nres"),
     "a.request_envelope, a.response_envelope, a.raw_text[:200]",
     "enc.stop(); plain.stop()",
 ]

@@ -43,17 +43,17 @@ def garbage() -> list[bytes]:
         b"GET /\r\n\r\n",  # HTTP/0.9
         b"POST /open/api/screen/readList HTTP/9.9\r\n\r\n",
         b"POST /open/api/screen/readList HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
-        b"POST /open/api/screen/readList HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n"
-        b"Content-Type: application/json\r\n\r\n{}",
+        (b"POST /open/api/screen/readList HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n"
+        b"Content-Type: application/json\r\n\r\n{}"),
         b"POST /open/api/screen/readList HTTP/1.1\r\nContent-Length: 1e3\r\n\r\n",
-        b"POST /open/api/screen/readList HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
-        b"Content-Type: application/json\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
-        b"POST /open/api/screen/readList HTTP/1.1\r\nContent-Type: application/json\r\n"
-        b"Content-Length: 5\r\n\r\n\xff\xfe\xfd\xfc\xfb",
+        (b"POST /open/api/screen/readList HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+        b"Content-Type: application/json\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"),
+        (b"POST /open/api/screen/readList HTTP/1.1\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 5\r\n\r\n\xff\xfe\xfd\xfc\xfb"),
         b"POST /open/api/screen/readList HTTP/1.1\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n",
         b"POST /open/api/screen/readList HTTP/1.1\r\n" + b"X: y\r\n" * 200 + b"\r\n",
-        b"POST /open/api/\xff\xfe HTTP/1.1\r\nContent-Type: application/json\r\n"
-        b"Content-Length: 2\r\n\r\n{}",
+        (b"POST /open/api/\xff\xfe HTTP/1.1\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 2\r\n\r\n{}"),
     ]
 
 
@@ -129,8 +129,8 @@ PARTIAL = [
     b"",  # idle: connected, says nothing
     b"POST /open/api/scr",  # half a request line
     b"POST /open/api/screen/readList HTTP/1.1\r\nHost: x\r\nContent-Ty",  # half the headers
-    b"POST /open/api/screen/readList HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
-    b"\r\nContent-Length: 100\r\n\r\n{\"body\"",  # half a body
+    (b"POST /open/api/screen/readList HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+    b"\r\nContent-Length: 100\r\n\r\n{\"body\""),  # half a body
 ]
 
 
