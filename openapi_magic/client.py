@@ -9,6 +9,7 @@ repr or log line built here contains it.
 from __future__ import annotations
 
 import email.utils
+import functools
 import json
 import logging
 import math
@@ -117,6 +118,31 @@ def join_url(root: str, interface: str) -> str:
     return root.rstrip("/") + "/" + normalize_path(interface)
 
 
+def _raised_here(method: Callable) -> Callable:
+    """Raise ``method``'s OpenAPIErrors from its own call, without the frames below it.
+
+    While a call is sealed or a reply opened, those frames (here and in the protocol
+    core) hold the secretKey as text, and a traceback that shows variables
+    (``%xmode Verbose``) would print it. The message, what arrived and the chained
+    causes stay; only the frames below go (the causes' too).
+    """
+    @functools.wraps(method)
+    def public(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except OpenAPIError as exc:
+            seen: set[int] = set()
+            chain: list[BaseException | None] = [exc]
+            while chain:
+                err = chain.pop()
+                if err is not None and id(err) not in seen:
+                    seen.add(id(err))
+                    err.__traceback__ = None
+                    chain += [err.__cause__, err.__context__]
+            raise exc  # noqa: B904 - the error itself, re-raised from here
+    return public
+
+
 @dataclass(frozen=True)
 class Prepared:
     """A sealed call, ready to send (or to show in a dry run: nothing in it is secret)."""
@@ -205,6 +231,7 @@ class Client:
     # ------------------------------------------------------------------ building
 
     @classmethod
+    @_raised_here
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Client":
         """A client from ``OPENAPI_ROOT``, ``OPENAPI_PID``, ``OPENAPI_SECRET_KEY``,
         ``OPENAPI_ENCRYPT`` (and ``OPENAPI_TIMEOUT``); keyword overrides win."""
@@ -244,6 +271,7 @@ class Client:
         kw.update(overrides)
         return cls(**kw)
 
+    @_raised_here
     def _des_check(self) -> None:
         if self._secret is None:
             raise ConfigError(
@@ -290,6 +318,7 @@ class Client:
 
     # ------------------------------------------------------------------ calls
 
+    @_raised_here
     def prepare(self, interface: str, body: Any = None, *, encrypt: bool | None = None,
                 timestamp: int | str | None = None, check: bool = False) -> Prepared:
         """Seal a call without sending it (what a dry run shows).
@@ -339,6 +368,7 @@ class Client:
                 hint="Fix the body, or send anyway (the splicer will check it too).",
             )
 
+    @_raised_here
     def call(self, interface: str, body: Any = None, *, encrypt: bool | None = None,
              timeout: float | None = None, check: bool = False,
              records: str | None = None) -> Result:
@@ -351,6 +381,7 @@ class Client:
         prepared = self.prepare(interface, body, encrypt=encrypt, check=check)
         return self.send(prepared, timeout=timeout, records=records)
 
+    @_raised_here
     def send(self, prepared: Prepared, *, timeout: float | None = None,
              records: str | None = None) -> Result:
         """Send a :class:`Prepared` call and open the reply."""

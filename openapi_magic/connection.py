@@ -79,8 +79,10 @@ class Connection:
 
     def connect_env(self, **overrides: Any) -> Client:
         """Connect from ``OPENAPI_ROOT``, ``OPENAPI_PID``, ``OPENAPI_SECRET_KEY``, ``OPENAPI_ENCRYPT``."""
-        env = os.environ if self._env is None else self._env
-        return self.set(Client.from_env(env, **overrides), "environment variables OPENAPI_*")
+        # self._env, not os.environ itself: a verbose traceback would print a variable
+        # holding the environment (secretKey included); from_env reads os.environ for None.
+        return self.set(Client.from_env(self._env, **overrides),
+                        "environment variables OPENAPI_*")
 
     def client_for(self, profile: str | None = None) -> Client:
         """The client to use for one call (see the class docstring); ConfigError if none."""

@@ -309,24 +309,49 @@ def test_a_saved_notebook_with_widget_state_holds_no_secret(tmp_path, monkeypatc
     assert_no_secret(text)
 
 
-# --------------------------------------------------------------------------- a known gap
+# --------------------------------------------------------------------------- verbose tracebacks
+
+VERBOSE_CELLS = [
+    # a reply that does not decrypt (the client's frames held the key while opening it)
+    ("%openapi_connect rekeyed", '%%openapi screen/readList\n{"deviceId": 0}',
+     "DecryptionError"),
+    # a body that cannot be encrypted (sealing holds the key)
+    ("%openapi_connect rekeyed", '%%openapi screen/rename -f\n{"deviceId": 0, "name": NaN}',
+     "ConfigError"),
+    # a forged sign in strict mode (checking it holds the key)
+    ("%openapi_connect forged", '%%openapi screen/readList\n{"deviceId": 0}',
+     "SignatureError"),
+    # from Python: the environment holds the key, and OPENAPI_ENCRYPT is unreadable
+    ("import os\nos.environ['OPENAPI_ENCRYPT'] = 'maybe'",
+     "from openapi_magic import Client\nClient.from_env()", "ConfigError"),
+    ("import os\nos.environ['OPENAPI_ENCRYPT'] = '1'",
+     "from openapi_magic import Client\nClient.from_env().call('screen/readList', {})",
+     "DecryptionError"),
+]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "%xmode Verbose prints every frame's local variables, and the client's and the "
-    "protocol core's frames hold the secretKey as text while a reply is opened. Only with "
-    "short_errors = False (the default shows no traceback at all)."))
-def test_a_verbose_traceback_shows_no_secret(monkeypatch, tmp_path):
+@pytest.mark.parametrize("setup,cell,error", VERBOSE_CELLS,
+                         ids=["decrypt", "seal", "strict-sign", "from-env", "env-call"])
+def test_even_verbose_tracebacks_show_no_secret(setup, cell, error, monkeypatch, tmp_path):
+    """%xmode Verbose prints every frame's local variables: none may hold the secretKey."""
     ip = fresh_magic(global_shell(), monkeypatch, tmp_path)
-    with StandIn(_other_key, secret_key=SECRET) as rekeyed:
-        ip.user_ns["c"] = Client(rekeyed.root, "demo", SECRET, encrypt=True)
+    with StandIn(_other_key, secret_key=SECRET) as rekeyed, \
+            StandIn(_wrong_sign, secret_key=SECRET) as forger:
+        monkeypatch.setenv("OPENAPI_ROOT", rekeyed.root)
+        monkeypatch.setenv("OPENAPI_PID", "demo")
+        monkeypatch.setenv("OPENAPI_SECRET_KEY", SECRET)
+        ip.user_ns["rekeyed"] = Client(rekeyed.root, "demo", SECRET, encrypt=True)
+        ip.user_ns["forged"] = Client(forger.root, "demo", SECRET, encrypt=True,
+                                      strict_sign=True)
         with capture_output() as cap:
-            ip.run_cell("%openapi_connect c")
-            ip.run_cell("%config OpenAPIMagics.short_errors = False")
-            ip.run_cell("%xmode Verbose")
+            for code in (setup, "%config OpenAPIMagics.short_errors = False",
+                         "%xmode Verbose"):
+                assert ip.run_cell(code).success, code
             try:
-                res = ip.run_cell('%%openapi screen/readList\n{"deviceId": 0}')
+                res = ip.run_cell(cell)
             finally:
                 ip.run_cell("%xmode Context")
-    assert res.error_in_exec is not None and "DecryptionError" in cap.stdout + cap.stderr
-    assert_no_secret(cap.stdout + cap.stderr)
+    shown = cap.stdout + cap.stderr
+    assert res.error_in_exec is not None and error in shown, shown[-2000:]
+    assert "Traceback" in shown or "---------" in shown  # a verbose traceback was printed
+    assert_no_secret(shown)
