@@ -164,24 +164,19 @@ def test_magic_output_and_keep_going_notice_show_markup_as_text(ip):
             StandIn(lambda req: Reply(PAYLOADS[0].encode(), status=502, reason="Bad Gateway",
                                       headers={"Content-Type": "text/html"})) as proxy:
         ip.user_ns.update(ok=client_of(ok), bad=client_of(bad), proxy=client_of(proxy))
-        with capture_output():
-            ip.run_cell("%openapi_connect ok")
-        res, shown = _cell_html(ip, '%%openapi screen/readList\n{"deviceId": 0}')
-        assert res.success
-        assert_inert(shown)
-        with capture_output():
-            ip.run_cell("%openapi_connect bad")
-        res, shown = _cell_html(ip, '%%openapi screen/readList\n{"deviceId": 0}')
-        assert not res.success  # a vendor failure: the reply is shown, then the cell fails
-        assert_inert(shown)
-        res, shown = _cell_html(ip, '%%openapi screen/readList -k\n{"deviceId": 0}')
-        assert res.success
-        assert_inert(shown)
-        with capture_output():
-            ip.run_cell("%openapi_connect proxy")
-        res, shown = _cell_html(ip, '%%openapi screen/readList -k\n{"deviceId": 0}')
-        assert res.success and "OpenAPI error" in shown
-        assert_inert(shown, PAYLOADS[:1])  # the proxy's page, in the notice, as text
+        for target, flags, succeeds, shown in [
+                ("ok", "", True, PAYLOADS),
+                ("bad", "", False, PAYLOADS),  # a vendor failure: shown, then the cell fails
+                ("bad", "-k", True, PAYLOADS),
+                ("proxy", "-k", True, PAYLOADS[:1]),  # the proxy's page, in the notice
+        ]:
+            with capture_output():
+                ip.run_cell(f"%openapi_connect {target}")
+            res, html = _cell_html(ip, f'%%openapi screen/readList {flags}\n{{"deviceId": 0}}')
+            assert res.success is succeeds, (target, flags)
+            assert_inert(html, shown)
+            if target == "proxy":
+                assert "OpenAPI error" in html
 
 
 def test_form_shows_markup_as_text():

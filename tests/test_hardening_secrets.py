@@ -7,8 +7,9 @@ as curl, errors) with its widget state; fleet runs and their errors. Everything 
 scanned: outputs, reprs, HTML, exception texts with their tracebacks and chained
 causes, log records of every logger at DEBUG, warnings, widget state and history;
 then a notebook executed in a real kernel (nbclient, widget state stored) is saved
-and the file scanned. The secretKey is hunted whole, as its first 8 bytes (the DES
-key), in Base64 and in hex (see ``_hardening.secret_forms``).
+and the file scanned; and tracebacks printed with ``%xmode Verbose`` (which shows
+variables) are scanned too. The secretKey is hunted whole, as its first 8 bytes
+(the DES key), in Base64 and in hex (see ``_hardening.secret_forms``).
 """
 
 from __future__ import annotations
