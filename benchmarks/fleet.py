@@ -24,15 +24,14 @@ From Python (e.g. a ``benchmarks/run.py`` gathering every benchmark)::
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
+
+from _common import splicers
 
 from openapi_magic import Client, fleet
 from openapi_magic.server import serve
@@ -42,48 +41,23 @@ BODY = {"deviceId": 0}
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "fleet.md"
 
 
-# Runs in a child process: start the splicers, print how to reach them, serve until
-# stdin closes (so they never outlive the benchmark).
-_CHILD = """
-import json, sys
-from openapi_magic.server import serve
-n, latency = int(sys.argv[1]), float(sys.argv[2])
-splicers = [serve(encrypt=i % 2 == 0, latency_ms=latency) for i in range(n)]
-print(json.dumps([[s.root, s.pid, s.secret_key, s.encrypt] for s in splicers]), flush=True)
-sys.stdin.read()
-for s in splicers:
-    s.stop()
-"""
-
-
 @contextmanager
 def _splicers(n: int, latency_ms: float, in_process: bool) -> Iterator[list]:
-    """``n`` running simulated splicers (objects with root, pid, secret_key, encrypt)."""
-    if in_process:
-        started = []
-        try:
-            for i in range(n):
-                started.append(serve(encrypt=i % 2 == 0, latency_ms=latency_ms))
+    """``n`` running simulated splicers (objects with root, pid, secret_key, encrypt),
+    half with encryption on; in a child process unless ``in_process``."""
+    specs = [{"encrypt": i % 2 == 0, "latency_ms": latency_ms} for i in range(n)]
+    if not in_process:
+        with splicers(*specs) as started:
             yield started
-        finally:
-            for s in started:
-                s.stop()
         return
-    child = subprocess.Popen([sys.executable, "-c", _CHILD, str(n), str(latency_ms)],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    started = []
     try:
-        line = child.stdout.readline()
-        if not line:
-            raise RuntimeError("the splicers' process ended before it started them")
-        yield [SimpleNamespace(root=r, pid=p, secret_key=k, encrypt=e)
-               for r, p, k, e in json.loads(line)]
+        for spec in specs:
+            started.append(serve(**spec))
+        yield started
     finally:
-        child.stdin.close()
-        try:
-            child.wait(20)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+        for s in started:
+            s.stop()
 
 
 def _clients(splicers: list) -> list[Client]:
