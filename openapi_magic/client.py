@@ -214,12 +214,7 @@ class Client:
         self._clock = clock or time.time
         self._last_ts = 0
         self._ts_lock = threading.Lock()
-        self._session = session or _transport.session()
-        self._session.headers.update({
-            "Content-Type": "application/json; charset=utf-8",
-            "Accept": "application/json",
-            "User-Agent": f"openapi_magic/{_version()}",
-        })
+        self._session = _with_headers(session or _transport.session())
         if verify is False and self.root.lower().startswith("https://"):
             # Once per client, here; its sessions do not repeat it per request, and the
             # process's warning filters are left alone (see _transport).
@@ -311,10 +306,7 @@ class Client:
         self.__dict__.update(state)
         self._clock = self._clock or time.time
         self._ts_lock = threading.Lock()
-        self._session = _transport.session()
-        self._session.headers.update({"Content-Type": "application/json; charset=utf-8",
-                                      "Accept": "application/json",
-                                      "User-Agent": f"openapi_magic/{_version()}"})
+        self._session = _with_headers(_transport.session())
 
     # ------------------------------------------------------------------ calls
 
@@ -488,6 +480,17 @@ class Client:
 # ---------------------------------------------------------------------- helpers
 
 
+def _with_headers(session: requests.Session) -> requests.Session:
+    """The headers every call of ours carries, set once on the session."""
+    session.headers.update({
+        "Content-Type": "application/json; charset=utf-8",
+        "Accept": "application/json",
+        "User-Agent": f"openapi_magic/{_version()}",
+    })
+    return session
+
+
+@functools.lru_cache(maxsize=1)
 def _version() -> str:
     try:
         from importlib.metadata import version

@@ -26,6 +26,11 @@ NOT_CONNECTED = (
 )
 
 
+def is_splicer_like(obj: Any) -> bool:
+    """True for anything with ``root``, ``pid``, ``secret_key`` and ``encrypt`` (a simulated splicer)."""
+    return all(hasattr(obj, a) for a in ("root", "pid", "secret_key", "encrypt"))
+
+
 def to_client(target: Any, *, profiles_file: str | None = None,
               **overrides: Any) -> tuple[Client, str]:
     """A client for ``target`` and a short description of where it came from."""
@@ -35,7 +40,7 @@ def to_client(target: Any, *, profiles_file: str | None = None,
         return target.client(**overrides), f"profile {target.name!r}"
     if isinstance(target, str):
         return get_profile(target, profiles_file).client(**overrides), f"profile {target!r}"
-    if all(hasattr(target, a) for a in ("root", "pid", "secret_key", "encrypt")):
+    if is_splicer_like(target):
         return Client.from_splicer(target, **overrides), type(target).__name__
     raise ConfigError(f"Cannot connect to a {type(target).__name__}: give a simulated splicer, "
                       "a Client, a Profile or a profile name.")

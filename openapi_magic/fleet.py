@@ -66,6 +66,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from .client import Client
+from .connection import is_splicer_like
 from .errors import (
     ConfigError,
     ConnectError,
@@ -287,14 +288,10 @@ def _host(root: str) -> str:
     return parts.netloc.rsplit("@", 1)[-1].lower() or root
 
 
-def _is_splicer(obj: Any) -> bool:
-    return all(hasattr(obj, a) for a in ("root", "pid", "secret_key", "encrypt"))
-
-
 def _as_items(targets: Any) -> list[tuple[str | None, Any]]:
     if isinstance(targets, Mapping):
         return [(str(k), v) for k, v in targets.items()]
-    if isinstance(targets, (str, Client, Profile)) or _is_splicer(targets):
+    if isinstance(targets, (str, Client, Profile)) or is_splicer_like(targets):
         return [(None, targets)]
     try:
         return [(None, t) for t in targets]
@@ -336,7 +333,7 @@ def _resolve(targets: Any, profiles: Any) -> list[_Target]:
                     client, owned = loaded[item].client(), True
                 except ConfigError as exc:
                     error = exc
-        elif _is_splicer(item):
+        elif is_splicer_like(item):
             try:
                 client, owned = Client.from_splicer(item), True
                 name = _public_root(client.root)
