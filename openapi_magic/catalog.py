@@ -10,6 +10,15 @@ Field types are JSON types: ``integer``, ``number``, ``string``, ``boolean``,
 The vendor writes most switches as integers 0/1; those are ``integer`` fields
 with an ``enum`` and ``enumLabels``. Numeric codes that appear in replies
 (``interfaceType``, ``cardType``, ``sourceType``) have label tables under ``codes``.
+
+Provenance: every interface, and every field where it differs, says where its
+description comes from (``source``): ``"vendor"`` (the vendor's pages, as quoted
+by a public client), ``"capture"`` (a reply or request seen on a real device),
+``"client"`` (a public client's code) or ``"reconstruction"`` (ours, from
+``shared/NOVASTAR-H.md``: unconfirmed). ``evidence`` names the sources in words;
+``disagreement`` says where sources differ (the catalog records it rather than
+picking silently). A field without a ``source`` of its own inherits its
+interface's. Status codes carry the firmware's ``msg`` token (``Server_Err``...).
 """
 
 from __future__ import annotations
@@ -29,9 +38,12 @@ __all__ = [
     "StatusCode",
     "load_catalog",
     "normalize_path",
+    "SOURCES",
 ]
 
 _JSON_TYPES = {"integer", "number", "string", "boolean", "object", "array", "any"}
+#: Where a description comes from, most to least certain.
+SOURCES = ("capture", "vendor", "client", "reconstruction")
 
 
 def normalize_path(interface: str) -> str:
@@ -57,12 +69,17 @@ class Field:
     max_length: int | None = None
     fields: tuple[Field, ...] = ()
     items: Field | None = None
+    #: Provenance where it differs from the interface's ("" = inherit; see the module doc).
+    source: str = field(default="", compare=False)
+    evidence: str = field(default="", compare=False)
+    disagreement: str = field(default="", compare=False)
 
     @classmethod
     def from_dict(cls, data: dict, name: str | None = None) -> Field:
         ftype = data.get("type", "any")
         if ftype not in _JSON_TYPES:
             raise ValueError(f"catalog field {name or data.get('name')!r}: unknown type {ftype!r}")
+        _check_source(data.get("source", ""), f"field {name or data.get('name')!r}", inherit=True)
         items = data.get("items")
         return cls(
             name=name if name is not None else data["name"],
@@ -77,6 +94,9 @@ class Field:
             max_length=data.get("maxLength"),
             fields=tuple(cls.from_dict(f) for f in data.get("fields", ())),
             items=cls.from_dict(items, name="[]") if items else None,
+            source=data.get("source", ""),
+            evidence=data.get("evidence", ""),
+            disagreement=data.get("disagreement", ""),
         )
 
     def initial_value(self) -> Any:
@@ -117,6 +137,18 @@ class Interface:
     fields: tuple[Field, ...] = ()
     records: str | None = None
     example: Any = None
+    source: str = "reconstruction"
+    evidence: str = ""
+    disagreement: str = ""
+
+    @property
+    def confirmed(self) -> bool:
+        """False when the description is only our reconstruction (show it as "unconfirmed")."""
+        return self.source != "reconstruction"
+
+    def field_source(self, name: str) -> str:
+        """The source of one top-level field: its own, else the interface's."""
+        return self.field(name).source or self.source
 
     @property
     def module(self) -> str:
@@ -162,6 +194,8 @@ class StatusCode:
     code: int
     meaning: str
     hint: str = ""
+    #: The firmware's msg for this code (``"Server_Err"``), "" when none is known.
+    token: str = ""
 
 
 class Catalog:
@@ -185,6 +219,9 @@ class Catalog:
                 fields=tuple(Field.from_dict(f) for f in spec.get("fields", ())),
                 records=spec.get("records"),
                 example=spec.get("example"),
+                source=_check_source(spec.get("source", "reconstruction"), f"interface {path!r}"),
+                evidence=spec.get("evidence", ""),
+                disagreement=spec.get("disagreement", ""),
             )
         # Code tables of reply values (interfaceType, cardType, ...): {name: {code: label}}.
         self._codes: dict[str, dict[int, str]] = {
@@ -192,8 +229,12 @@ class Catalog:
             for name, table in data.get("codes", {}).items()
         }
         self._statuses: dict[int, StatusCode] = {
-            int(code): StatusCode(int(code), spec["meaning"], spec.get("hint", ""))
+            int(code): StatusCode(int(code), spec["meaning"], spec.get("hint", ""),
+                                  spec.get("token", ""))
             for code, spec in data.get("statuses", {}).items()
+        }
+        self._tokens: dict[str, StatusCode] = {
+            s.token: s for s in self._statuses.values() if s.token
         }
 
     # -- interfaces
@@ -267,6 +308,12 @@ class Catalog:
         except (TypeError, ValueError):
             return None
 
+    def status_for_token(self, msg: Any) -> StatusCode | None:
+        """The status code whose firmware token is ``msg`` (``"Params_Error"`` → 1), or None."""
+        if not isinstance(msg, str):
+            return None
+        return self._tokens.get(msg.strip())
+
     def statuses(self) -> list[StatusCode]:
         """Every status code the catalog describes, in catalog order."""
         return list(self._statuses.values())
@@ -295,6 +342,12 @@ def load_catalog() -> Catalog:
 
 
 # --------------------------------------------------------------------------- checks
+
+
+def _check_source(source: Any, where: str, inherit: bool = False) -> str:
+    if (inherit and source == "") or source in SOURCES:
+        return source
+    raise ValueError(f"catalog {where}: source {source!r} is not one of {', '.join(SOURCES)}")
 
 
 def _check_fields(fields: tuple[Field, ...], body: dict, prefix: str) -> list[str]:

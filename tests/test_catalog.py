@@ -173,3 +173,25 @@ def test_the_data_file_is_plain_json_with_the_expected_blocks():
     assert list(data) == ["modules", "interfaces", "codes", "statuses"]
     rebuilt = Catalog(data)
     assert rebuilt.paths() == CATALOG.paths()
+
+
+def test_provenance_and_tokens_are_loaded():
+    from openapi_magic.catalog import SOURCES, Catalog
+
+    cat = load_catalog()
+    for iface in cat:
+        assert iface.source in SOURCES, iface.path
+        assert iface.confirmed == (iface.source != "reconstruction")
+        for f in iface.fields:
+            assert iface.field_source(f.name) in SOURCES
+    assert cat.status_for_token("Params_Error").code == 1
+    assert cat.status_for_token(" Server_Err ").code == 500
+    assert cat.status_for_token("prose message") is None
+    assert cat.status_for_token(None) is None
+    bad = {"interfaces": {"a/b": {"source": "rumour"}}}
+    with pytest.raises(ValueError, match="rumour"):
+        Catalog(bad)
+    inherit = Catalog({"interfaces": {"a/b": {"source": "vendor", "fields": [
+        {"name": "x", "type": "integer"}, {"name": "y", "type": "integer", "source": "capture"}]}}})
+    assert inherit.get("a/b").field_source("x") == "vendor"
+    assert inherit.get("a/b").field_source("y") == "capture"
