@@ -15,6 +15,9 @@ names another file)::
     timeout = 5
 
 The notebook names the profile; the secret stays in the file or environment.
+Comments are whole lines starting with ``#`` or ``;``, or inline after whitespace
+(``timeout = 5  ; seconds``); a value that must hold `` ;`` or `` #`` cannot be written
+inline (keep a secret like that in the environment).
 """
 
 from __future__ import annotations
@@ -65,7 +68,8 @@ def profiles_path(env: Mapping[str, str] | None = None) -> Path:
 
 
 def _read(p: Path) -> configparser.ConfigParser:
-    parser = configparser.ConfigParser(interpolation=None)
+    # Inline comments too: the README's example has them, and users copy it.
+    parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
     try:
         parser.read(p, encoding="utf-8")
     except configparser.Error as exc:

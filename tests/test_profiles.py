@@ -68,3 +68,27 @@ def test_one_broken_profile_does_not_stop_the_others(ini):
     assert get_profile("hall-b", ini, {}).pid == "1"
     with pytest.raises(ConfigError, match="HALL_A_SECRET"):
         get_profile("hall-a", ini, {})
+
+
+def test_readme_profiles_example_as_written(tmp_path):
+    """The README's profiles.ini, copied as is (inline `; comments` included), loads."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```ini\n(.*?)```", readme, re.S).group(1)
+    assert "; " in block  # the example does carry inline comments
+    p = tmp_path / "profiles.ini"
+    p.write_text(block.replace("…", "an-8-byte"), encoding="utf-8")
+    profiles = load_profiles(p, env={"HALL_A_SECRET": "k8bytes!"})
+    assert profiles["hall-a"].secret.reveal() == "k8bytes!"
+    assert profiles["hall-a"].timeout == 5
+    assert profiles["hall-b"].secret.reveal() == "an-8-byte"
+
+
+def test_inline_comment_needs_whitespace(tmp_path):
+    p = tmp_path / "profiles.ini"
+    p.write_text("[a]\nroot = http://h:8000/open/api#frag\npid = x;y  ; the pid\n")
+    prof = load_profiles(p)["a"]
+    assert prof.root == "http://h:8000/open/api#frag"
+    assert prof.pid == "x;y"
