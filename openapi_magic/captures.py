@@ -24,10 +24,10 @@ Which calls are made (the follow rule):
    {screenId}`` each preset's ``preset/readDetail {screenId, presetId}``.
    Interfaces are taken in order of how many ids they need, so every list is
    read before what follows from it. Negative ids (``-1`` = none) are not followed.
-3. When no captured list carries an id at all, the catalog's example value is
-   used (``ipc/…`` lists take ``slotId`` 0 = all); when the lists carry none
-   (an empty preset list), the interface is not called and the capture says why
-   (:attr:`Capture.skipped`).
+3. When no read interface of the catalog lists an id at all, the catalog's
+   example value is used (an ``ipc/…`` list taking ``slotId`` 0 = all); when the
+   lists that hold it failed or are empty (no preset groups), the interface is
+   not called and the capture says why (:attr:`Capture.skipped`).
 
 Every body includes ``deviceId`` (real firmware needs it in every body, see
 ``shared/FIELD-EVIDENCE.md``). **No write is ever sent**: besides the catalog's
@@ -95,7 +95,8 @@ DEFAULT_MAX_SECONDS = 180.0
 DEFAULT_DEVICE_ID = 0
 
 # An action that reads: read…/list…/get…/query…, or …List/…Detail/…Status/…Info/…Version.
-_READ_ACTION = re.compile(r"^(read|list|get|query)|(List|Detail|Details|Status|Info|Version)$")
+_READ_ACTION = re.compile(r"^(read|list|get|query)"
+                          r"|(List|Detail|Details|Status|Info|Version)$")
 # An action that writes, whatever else it looks like (belt and braces).
 _WRITE_ACTION = re.compile(r"^(write|save|set|create|delete|update|clear|rename|play|import|"
                            r"enable|disable|overWrite|apply|edit|ftb|freeze)", re.IGNORECASE)
@@ -627,7 +628,6 @@ class _Capturer:
         if not need:
             return [base]
         bodies: dict[str, dict] = {}
-        carried = False  # some captured list carries the missing id (maybe with no records)
         for call in self.calls:
             given = call.ids()
             if not call.ok or not set(given) <= set(need):
@@ -640,9 +640,6 @@ class _Capturer:
             if not isinstance(rows, list):
                 continue
             module = call.interface.split("/", 1)[0]
-            owner = (key or module).lower()
-            if owner.endswith(missing[0][:-2].lower() + "s") or owner == missing[0][:-2].lower():
-                carried = True
             for row in rows:
                 if missing[0] in own_id_keys(row, key, module) and _valid_id(row[missing[0]]):
                     values = {**given, missing[0]: row[missing[0]]}
@@ -650,13 +647,23 @@ class _Capturer:
                     bodies.setdefault(_body_key(body), body)
         if bodies:
             return list(bodies.values())
+        listers = {n: self._listers(n) for n in need}
+        unlisted = [n for n in need if not listers[n]]
         example = iface.example_body()
-        if not carried and all(n in example for n in need) and len(need) == 1:
+        if len(need) == 1 and unlisted and need[0] in example:
             return [{**base, need[0]: example[need[0]]}]
-        self.skipped[iface.path] = (f"no {' or '.join(need)} to follow: "
-                                    + ("the captured lists are empty" if carried else
-                                       "no captured list reply holds one"))
+        why = (f"no read interface lists {' or '.join(unlisted)}" if unlisted else
+               f"the lists that hold them ({', '.join(sorted(set().union(*listers.values())))}) "
+               "failed or are empty")
+        self.skipped[iface.path] = f"no {' and '.join(need)} to follow: {why}"
         return []
+
+    def _listers(self, id_name: str) -> set[str]:
+        """The read interfaces whose list is named for ``id_name`` (``screenId`` → screens)."""
+        stem = id_name[:-2].lower()
+        return {i.path for i in self.catalog if is_read_interface(i)
+                and ((i.records or "").lower().endswith(stem + "s")
+                     or (not i.records and i.module.lower() == stem))}
 
     def _send(self, iface: Interface, body: dict) -> None:
         _guard(iface)
