@@ -120,6 +120,9 @@ class CaptureDiff:
 
     __str__ = __repr__
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {"text/plain": repr(self), "text/html": self._repr_html_()}
+
     def _repr_html_(self) -> str:
         tone = "color:#1a7f37" if not self.changes else "color:#9a6700"
         parts = [f'<div style="{tone};font-weight:bold">{html.escape(self.headline())}</div>']

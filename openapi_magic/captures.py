@@ -299,6 +299,9 @@ class InterfaceCalls:
                 lines.append(f"(showing {_ROWS_SHOWN} of {len(frame)} records; all in .df)")
         return "\n".join(lines)
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {"text/plain": repr(self), "text/html": self._repr_html_()}
+
     def _repr_html_(self) -> str:
         head = (f"<div><b><code>{_esc(self.interface)}</code></b> &middot; {len(self.calls)} "
                 f"call{_s(len(self.calls))}</div>")
@@ -425,6 +428,9 @@ class Capture:
         return "\n".join(lines)
 
     __str__ = __repr__
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {"text/plain": repr(self), "text/html": self._repr_html_()}
 
     def _repr_html_(self) -> str:
         tone = "color:#cf222e" if self.partial else "color:#1a7f37"
