@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .captures import Call, _body_key, _records_hint, own_id_keys
+from .captures import Call, _body_key, _compact, _records_hint, own_id_keys
 from .result import find_records
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -305,9 +305,5 @@ def _same_number(a: Any, b: Any) -> bool:
             and not isinstance(a, bool) and not isinstance(b, bool))
 
 
-def _value(value: Any, limit: int = 60) -> str:
-    try:
-        text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _value(value: Any) -> str:
+    return _compact(value, 60)

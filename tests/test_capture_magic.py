@@ -3,30 +3,12 @@
 import json
 
 import pytest
-from IPython.testing.globalipapp import get_ipython, start_ipython
 from IPython.utils.capture import capture_output
+from test_magic import ip, shell  # noqa: F401 - the shell fixtures of the magic's tests
 
 from openapi_magic import Client
 from openapi_magic.captures import Capture
-from openapi_magic.magics import OpenAPIMagics
 from openapi_magic.server import serve
-
-
-@pytest.fixture(scope="module")
-def shell():
-    return start_ipython() or get_ipython()
-
-
-@pytest.fixture
-def ip(shell, monkeypatch, tmp_path):
-    for var in ("OPENAPI_ROOT", "OPENAPI_PID", "OPENAPI_SECRET_KEY", "OPENAPI_ENCRYPT"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(tmp_path / "none.ini"))
-    shell.reset(new_session=False)
-    shell.config.pop("OpenAPIMagics", None)
-    shell.run_line_magic("load_ext", "openapi_magic")
-    shell.register_magics(OpenAPIMagics)  # a fresh connection
-    return shell
 
 
 @pytest.fixture
