@@ -97,8 +97,9 @@ class CaptureDiff:
     @property
     def df(self) -> pd.DataFrame:
         """One row per change: interface, record, field, old, new, change."""
-        return pd.DataFrame([[getattr(c, k) for k in COLUMNS] for c in self.changes],
-                            columns=COLUMNS)
+        # object columns: old/new keep their JSON values (80 stays 80, not 80.0 beside a None)
+        return pd.DataFrame({k: pd.Series([getattr(c, k) for c in self.changes], dtype=object)
+                             for k in COLUMNS}, columns=COLUMNS)
 
     def headline(self) -> str:
         """``3 changes in 75 calls compared`` or the plain statement that nothing changed."""

@@ -293,8 +293,8 @@ class InterfaceCalls:
         lines.append(self.table().to_string(index=False))
         frame = self.df
         if not frame.empty:
-            with pd.option_context("display.max_colwidth", 40, "display.width", 120):
-                lines.append(frame.head(_ROWS_SHOWN).to_string(index=False))
+            lines.append(frame.head(_ROWS_SHOWN).to_string(index=False, max_cols=12,
+                                                           max_colwidth=40))
             if len(frame) > _ROWS_SHOWN:
                 lines.append(f"(showing {_ROWS_SHOWN} of {len(frame)} records; all in .df)")
         return "\n".join(lines)
@@ -420,8 +420,7 @@ class Capture:
         lines = [self.headline()]
         frame = self.summary()
         if not frame.empty:
-            with pd.option_context("display.max_colwidth", 50, "display.width", 120):
-                lines.append(frame.to_string(index=False))
+            lines.append(frame.to_string(index=False, max_colwidth=50))
         if self.skipped:
             lines.append("Not called: " + "; ".join(f"{k} ({v})" for k, v in self.skipped.items()))
         lines.append('Drill down: capture["screen/readDetail"]; .save(path); .diff(other)')
