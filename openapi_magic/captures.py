@@ -55,6 +55,7 @@ import json
 import os
 import re
 import time
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -747,6 +748,8 @@ class _Anonymizer:
         self.serials: dict[str, str] = {}
         self.macs: dict[str, str] = {}
         self.ips: dict[str, str] = {}
+        #: Host names (the root URL's) → ``splicer.example``: a venue's DNS name says who it is.
+        self.hosts: dict[str, str] = {}
 
     def serial(self, value: str) -> str:
         if _SERIAL_PLACEHOLDER.match(value) or not value:
@@ -787,9 +790,10 @@ class _Anonymizer:
         value = _MAC.sub(lambda m: self.mac(m.group(0)), value)
         value = _IPV4.sub(lambda m: self.ip(m.group(0)), value)
         value = _IPV6.sub(lambda m: self._ipv6(m.group(0)), value)
-        for real in sorted(self.serials, key=len, reverse=True):
-            if real in value:
-                value = value.replace(real, self.serials[real])
+        for table in (self.serials, self.hosts):
+            for real in sorted(table, key=len, reverse=True):
+                if real in value:
+                    value = value.replace(real, table[real])
         return value
 
     def _ipv6(self, token: str) -> str:
@@ -838,7 +842,8 @@ def anonymize(data: dict) -> dict:
     Serials are found by key name (``sn``, ``…Sn``, ``serial…``) and then replaced
     wherever their value appears; MAC and IP addresses by key name (``mac``,
     ``MAC``, ``ip``, ``gateway``…) and by pattern in any text (the root URL and
-    error messages too). The same real value gets the same placeholder throughout
+    error messages too); the root URL's host name becomes ``splicer.example``
+    wherever it appears. The same real value gets the same placeholder throughout
     (``SN-ANON-0001``; MACs ``00:00:5E:00:53:01``, the documentation range of RFC
     7042; IPv4 ``192.0.2.1``…, RFC 5737; IPv6 ``2001:db8::1``), so ids and
     cross-references survive; placeholders are numbered in order of appearance.
@@ -847,6 +852,9 @@ def anonymize(data: dict) -> dict:
     nothing).
     """
     anon = _Anonymizer()
+    host = urllib.parse.urlsplit(str(data.get("root") or "")).hostname or ""
+    if host and host != "localhost" and not _IPV4.fullmatch(host) and ":" not in host:
+        anon.hosts[host] = "splicer.example"
     calls = data.get("calls", [])
     anon.collect(calls)
     out = dict(data)

@@ -405,3 +405,27 @@ def test_diff_names_failed_and_missing_calls():
     assert rows[("device/readIp", "status", "changed")] == ("0 Success", "500 Server_Err")
     assert ("bkg/readDetail", "", "removed") in rows
     assert "partial" in diff.summary()
+
+
+def test_anonymize_replaces_addresses_in_any_text_and_the_host_name():
+    from openapi_magic.captures import Call, anonymize
+
+    cap = Capture(root="http://hall-a.venue.example.org:8000/open/api", calls=[
+        Call("device/readIp", {"deviceId": 0}, 0, "",
+             {"ip": "10.1.2.3", "mask": "255.255.255.0", "MAC": "02-AB-CD-EF-01-23",
+              "note": "backup at 10.1.2.4, fe80::1:2:3 and 02:ab:cd:ef:01:23",
+              "deviceSn": "HS05XYZ", "name": "H5 HS05XYZ", "protoVersion": "1.0.3.4"}),
+        Call("screen/readList", {"deviceId": 0}, None, "", None,
+             error="ConnectError: Could not connect to http://hall-a.venue.example.org:8000/"
+                   "open/api/screen/readList from 10.1.2.3"),
+    ])
+    out = Capture.from_dict(anonymize(cap.to_dict()))
+    text = json.dumps(out.to_dict())
+    for real in ("10.1.2.3", "10.1.2.4", "fe80::1:2:3", "02-AB-CD-EF-01-23",
+                 "02:ab:cd:ef:01:23", "HS05XYZ", "hall-a.venue"):
+        assert real not in text, real
+    reply = out.calls[0].reply
+    assert reply["mask"] == "255.255.255.0" and reply["protoVersion"] == "1.0.3.4"
+    assert reply["MAC"] in reply["note"]  # the same MAC, written two ways, one placeholder
+    assert reply["ip"] in out.calls[1].error and reply["deviceSn"] in reply["name"]
+    assert out.root == "http://splicer.example:8000/open/api"
