@@ -40,7 +40,7 @@ from .result import find_records
 if TYPE_CHECKING:  # pragma: no cover
     from .captures import Capture
 
-__all__ = ["CaptureDiff", "Change", "VOLATILE_FIELDS", "diff_captures"]
+__all__ = ["VOLATILE_FIELDS", "CaptureDiff", "Change", "diff_captures"]
 
 #: Field names (last part of a path, case-insensitive) left out of a diff by default:
 #: readings that move on a healthy device. ``temp`` may be degrees or a status code

@@ -73,12 +73,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from .capture_diff import CaptureDiff
 
 __all__ = [
-    "Call",
-    "Capture",
-    "CaptureError",
     "DEFAULT_MAX_SECONDS",
     "FORMAT",
     "FORMAT_VERSION",
+    "Call",
+    "Capture",
+    "CaptureError",
     "InterfaceCalls",
     "WriteRefused",
     "anonymize",
@@ -582,7 +582,7 @@ class _Capturer:
                 self.skipped[iface.path] = "its action does not read like a read; never sent"
         # main/initStatus first, then by the number of ids needed (lists before details).
         reads.sort(key=lambda i: (i.path != "main/initStatus", len(_id_fields(i))))
-        bar = _Progress(False if self.quiet else True, len(reads), "capture")
+        bar = _Progress(not self.quiet, len(reads), "capture")
         try:
             for iface in reads:
                 if not self.stop_reason:

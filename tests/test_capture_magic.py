@@ -3,12 +3,14 @@
 import json
 
 import pytest
+import test_magic
 from IPython.utils.capture import capture_output
-from test_magic import ip, shell  # noqa: F401 - the shell fixtures of the magic's tests
 
 from openapi_magic import Client
 from openapi_magic.captures import Capture
 from openapi_magic.server import serve
+
+ip, shell = test_magic.ip, test_magic.shell  # the magic tests' shell fixtures, shared
 
 
 @pytest.fixture
