@@ -3,14 +3,22 @@
 import json
 
 import pytest
-import test_magic
+from _hardening import fresh_magic, global_shell
 from IPython.utils.capture import capture_output
 
 from openapi_magic import Client
 from openapi_magic.captures import Capture
 from openapi_magic.server import serve
 
-ip, shell = test_magic.ip, test_magic.shell  # the magic tests' shell fixtures, shared
+
+@pytest.fixture(scope="module")
+def shell():
+    return global_shell()  # the one global test shell, shared politely with other modules
+
+
+@pytest.fixture
+def ip(shell, monkeypatch, tmp_path):
+    return fresh_magic(shell, monkeypatch, tmp_path)  # nothing connected, no profiles
 
 
 @pytest.fixture
