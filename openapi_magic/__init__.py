@@ -26,6 +26,8 @@ from .errors import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import fleet
+    from .capture_diff import CaptureDiff
+    from .captures import Capture, capture
     from .catalog import Catalog, load_catalog
     from .client import Client, Prepared, Secret
     from .fleet import ClockSkewWarning, FleetError, FleetResult
@@ -39,6 +41,7 @@ _LAZY = {
     "Result": "result", "Catalog": "catalog", "load_catalog": "catalog",
     "current_client": "magics",
     "FleetResult": "fleet", "FleetError": "fleet", "ClockSkewWarning": "fleet",
+    "capture": "captures", "Capture": "captures", "CaptureDiff": "capture_diff",
 }
 
 
@@ -56,7 +59,8 @@ __version__ = "0.1.0"
 
 
 def load_ipython_extension(ipython):
-    """``%load_ext openapi_magic``: register %%openapi, %openapi, %openapi_connect and %openapi_form."""
+    """``%load_ext openapi_magic``: register %%openapi, %openapi, %openapi_connect,
+    %openapi_form, %openapi_capture and %openapi_diff."""
     from .magics import load_ipython_extension as _load
     from .widgets import register as _register_form
 
@@ -72,6 +76,8 @@ def form(client=None, profile=None, interface=None):
 
 
 __all__ = [
+    "Capture",
+    "CaptureDiff",
     "Catalog",
     "Client",
     "ClockSkewWarning",
@@ -93,6 +99,7 @@ __all__ = [
     "SignatureError",
     "StatusError",
     "TransportError",
+    "capture",
     "current_client",
     "fleet",
     "form",

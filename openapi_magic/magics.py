@@ -41,6 +41,7 @@ from .profiles import profiles_path
 from .result import Result
 
 __all__ = [
+    "CaptureMagics",
     "Notice",
     "OpenAPICellError",
     "OpenAPIMagics",
@@ -604,6 +605,104 @@ OpenAPIMagics.openapi.__doc__ = (OpenAPIMagics.openapi.__doc__ or "") + _setting
 def load_ipython_extension(ipython) -> None:
     """Register the magics and the interface-path completion."""
     ipython.register_magics(OpenAPIMagics)
+    ipython.register_magics(CaptureMagics)
     completer = getattr(ipython, "Completer", None)
     if completer is not None and _interface_matcher not in completer.custom_matchers:
         completer.custom_matchers.append(_interface_matcher)
+
+
+# --------------------------------------------------------------------------- capture and diff
+
+
+@magics_class
+class CaptureMagics(Magics):
+    """``%openapi_capture`` and ``%openapi_diff``: capture the connected splicer, diff captures.
+
+    They use the connection of ``%openapi_connect`` (the OpenAPIMagics instance).
+    """
+
+    def _connection(self) -> Connection:
+        magics = self.shell.magics_manager.registry.get("OpenAPIMagics")
+        if magics is None:
+            raise UsageError("Load the extension first: %load_ext openapi_magic.")
+        return magics.connection
+
+    @no_var_expand
+    @magic_arguments()
+    @argument("path", nargs="?", help="Save the capture to this JSON file.")
+    @argument("-o", "--out", metavar="NAME", help="Store the Capture in this variable.")
+    @argument("-a", "--anonymize", action="store_true",
+              help="Replace serial numbers, MAC and IP addresses with stable placeholders.")
+    @argument("-q", "--quiet", action="store_true", help="No progress bar.")
+    @argument("--max-seconds", type=float, metavar="SECONDS",
+              help="Stop (and mark the capture partial) after this long in all.")
+    @argument("-p", "--profile", metavar="NAME", help="Capture this profile's splicer instead.")
+    @line_magic
+    def openapi_capture(self, line: str = "") -> Any:
+        """Capture the connected splicer read-only (every read interface, ids followed).
+
+        Never sends a write. ``%openapi_capture -o cap venue.json`` keeps it in
+        ``cap`` and saves it; see :func:`openapi_magic.captures.capture`.
+        """
+        from .captures import DEFAULT_MAX_SECONDS, capture
+
+        args = _parse_options(self.openapi_capture, line)
+        if args.out is not None and not args.out.isidentifier():
+            raise UsageError(f"-o needs a variable name, not {args.out!r}.")
+        try:
+            client = self._connection().client_for(args.profile)
+            cap = capture(client, anonymize=args.anonymize, quiet=args.quiet,
+                          max_seconds=(DEFAULT_MAX_SECONDS if args.max_seconds is None
+                                       else args.max_seconds))
+            if args.path:
+                print(f"Saved to {cap.save(args.path)}.")
+        except (ConfigError, OSError) as exc:
+            raise UsageError(str(exc)) from None
+        if args.out:
+            self.shell.user_ns[args.out] = cap
+        return cap
+
+    @no_var_expand
+    @needs_local_scope
+    @magic_arguments()
+    @argument("old", help="The older capture: a notebook variable or a capture file.")
+    @argument("new", nargs="?", help="The newer capture (a variable or a file); without it, "
+              "the connected splicer is captured now.")
+    @argument("--all", action="store_true", dest="all_fields",
+              help="Compare volatile fields too (temperatures, fan speeds, voltages).")
+    @argument("-o", "--out", metavar="NAME", help="Store the CaptureDiff in this variable.")
+    @line_magic
+    def openapi_diff(self, line: str = "", local_ns: dict | None = None) -> Any:
+        """What changed from capture OLD to capture NEW (or to the splicer now)."""
+        args = _parse_options(self.openapi_diff, line)
+        if args.out is not None and not args.out.isidentifier():
+            raise UsageError(f"-o needs a variable name, not {args.out!r}.")
+        ns = {**self.shell.user_ns, **(local_ns or {})}
+        volatile = () if args.all_fields else None
+        try:
+            old = _capture_named(args.old, ns)
+            if args.new is None:
+                result = old.diff(self._connection().client_for(None), volatile=volatile,
+                                  quiet=True)
+            else:
+                result = _capture_named(args.new, ns).diff(old, volatile=volatile)
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from None
+        if args.out:
+            self.shell.user_ns[args.out] = result
+        return result
+
+
+def _capture_named(name: str, ns: dict) -> Any:
+    """A Capture from a notebook variable, else from the file of that name."""
+    from .captures import Capture
+
+    if name in ns:
+        value = ns[name]
+        if isinstance(value, Capture):
+            return value
+        if isinstance(value, str) or hasattr(value, "__fspath__"):
+            return Capture.load(value)
+        raise UsageError(f"{name} is a {type(value).__name__}, not a Capture (make one with "
+                         "%openapi_capture -o NAME).")
+    return Capture.load(name)

@@ -1,0 +1,897 @@
+"""Capture a splicer, read-only: every read interface of the catalog, ids followed.
+
+``capture(target)`` (``openapi_magic.capture``) reads ``main/initStatus``, then
+every *read* interface of the catalog, one request at a time, and returns a
+:class:`Capture`: the model and firmware version, when it was taken and how long
+it took, and for every call the interface, the request body, the vendor's status
+and msg and the decrypted reply body. Failures are kept (which interfaces this
+firmware answers is evidence too), and a capture never raises half-way because
+one interface failed.
+
+Which calls are made (the follow rule):
+
+1. Every read interface whose catalog fields require no id (fields named
+   ``…Id`` other than ``deviceId``) is called once, with ``{"deviceId": 0}``.
+2. An interface that requires ids is called once per id value found in the
+   *list replies* already captured: a successful call whose body holds a subset
+   of those ids, and whose records (the catalog's ``records`` key, as
+   :func:`~openapi_magic.result.find_records` picks them) carry the one missing
+   id as their own. A record's own id is named after its list: records under
+   ``screens`` give ``screenId``, under ``screenLayers``/``layers`` ``layerId``,
+   under ``presetGroups`` ``presetGroupId``; a bare list its module's (``bkg`` →
+   ``bkgId``). So ``screen/readList`` gives each screen's ``screen/readDetail``,
+   ``layer/detailList`` and ``preset/readList``, and ``preset/readList
+   {screenId}`` each preset's ``preset/readDetail {screenId, presetId}``.
+   Interfaces are taken in order of how many ids they need, so every list is
+   read before what follows from it. Negative ids (``-1`` = none) are not followed.
+3. When no read interface of the catalog lists an id at all, the catalog's
+   example value is used (an ``ipc/…`` list taking ``slotId`` 0 = all); when the
+   lists that hold it failed or are empty (no preset groups), the interface is
+   not called and the capture says why (:attr:`Capture.skipped`).
+
+Every body includes ``deviceId`` (real firmware needs it in every body, see
+``shared/FIELD-EVIDENCE.md``). **No write is ever sent**: besides the catalog's
+``kind``, every call passes a guard that refuses an action that does not read
+like a read (``read…``, ``list…``, ``…List``, ``…Detail``, ``…Status``), whatever
+the catalog says.
+
+A capture never holds the secretKey, a sign or a ciphertext: only decrypted
+bodies, status, msg, interface and timing are kept. ``anonymize=True`` (or
+:meth:`Capture.anonymized`) replaces serial numbers, MAC and IP addresses by
+stable placeholders (see :func:`anonymize`). ``save``/``load`` write and read one
+JSON file (``format`` ``"openapi_magic.capture"``, ``version`` 1); each call keeps
+enough (interface, body, status, msg, reply) for a replay server to answer it.
+
+The module is named ``captures`` (not ``capture``) so that importing it does not
+rebind the package attribute ``openapi_magic.capture``, which is the function.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import ipaddress
+import json
+import os
+import re
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .catalog import Catalog, Interface, load_catalog, normalize_path
+from .client import Client
+from .connection import to_client
+from .errors import ConfigError, ConnectError, OpenAPIError
+from .result import find_records, records_frame
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .capture_diff import CaptureDiff
+
+__all__ = [
+    "DEFAULT_MAX_SECONDS",
+    "FORMAT",
+    "FORMAT_VERSION",
+    "Call",
+    "Capture",
+    "CaptureError",
+    "InterfaceCalls",
+    "WriteRefused",
+    "anonymize",
+    "capture",
+    "is_read_interface",
+    "own_id_keys",
+]
+
+#: The ``format`` field of a saved capture, and the version this code writes and reads.
+FORMAT = "openapi_magic.capture"
+FORMAT_VERSION = 1
+#: Seconds a capture may take in all before it stops and says it is partial.
+DEFAULT_MAX_SECONDS = 180.0
+#: The deviceId every body carries (real firmware wants one; 0 is the first device).
+DEFAULT_DEVICE_ID = 0
+
+# An action that reads: read…/list…/get…/query…, or …List/…Detail/…Status/…Info/…Version.
+_READ_ACTION = re.compile(r"^(read|list|get|query)"
+                          r"|(List|Detail|Details|Status|Info|Version)$")
+# An action that writes, whatever else it looks like (belt and braces).
+_WRITE_ACTION = re.compile(r"^(write|save|set|create|delete|update|clear|rename|play|import|"
+                           r"enable|disable|overWrite|apply|edit|ftb|freeze)", re.IGNORECASE)
+_ROWS_SHOWN = 20
+
+
+class CaptureError(ConfigError):
+    """A capture file that cannot be read, or a capture that cannot be made."""
+
+
+class WriteRefused(CaptureError):
+    """Capture was asked to send an interface that is not a read: refused, never sent."""
+
+
+def is_read_interface(interface: Interface) -> bool:
+    """True when the catalog calls ``interface`` a read *and* its action reads like one."""
+    action = interface.action
+    return (interface.kind == "read" and bool(_READ_ACTION.search(action))
+            and not _WRITE_ACTION.search(action))
+
+
+def _guard(interface: Interface) -> None:
+    """Refuse anything but a read (see the module docstring): raised before any I/O."""
+    if interface.kind != "read":
+        raise WriteRefused(f"Capture never sends {interface.path}: the catalog says it is a "
+                           f"{interface.kind}, not a read.")
+    if not is_read_interface(interface):
+        raise WriteRefused(f"Capture never sends {interface.path}: its action "
+                           f"{interface.action!r} does not read like a read (read…, …List, "
+                           "…Detail, …Status), whatever the catalog says.")
+
+
+def own_id_keys(record: Any, list_key: str | None, module: str) -> list[str]:
+    """The id keys that are ``record``'s own, named after its list (see the module doc).
+
+    ``{"screenId": 0, ...}`` under ``screens`` → ``["screenId"]``; an output under
+    ``outputs`` names its ``outputId``, not the ``screenId`` it feeds; records of a
+    bare list (no key) take their module's name (``bkg`` → ``bkgId``).
+    """
+    if not isinstance(record, dict):
+        return []
+    owner = (list_key or module).lower()
+    keys = []
+    for key in record:
+        if isinstance(key, str) and key.endswith("Id") and len(key) > 2:
+            stem = key[:-2].lower()
+            if owner.endswith(stem + "s") or (list_key is None and owner == stem):
+                keys.append(key)
+    return keys
+
+
+def _id_fields(interface: Interface) -> list[str]:
+    """The ids an interface needs: its required ``…Id`` fields, ``deviceId`` aside."""
+    return [f.name for f in interface.fields
+            if f.required and f.name.endswith("Id") and f.name != "deviceId"]
+
+
+def _valid_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _body_key(body: Any) -> str:
+    """One canonical text per body: the same body gives the same key, whatever its key order."""
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+# --------------------------------------------------------------------------- the data
+
+
+@dataclass
+class Call:
+    """One captured call: what was asked and what the splicer answered (decrypted).
+
+    ``status`` and ``msg`` are the vendor's (``status`` ``None`` when no envelope
+    arrived); ``reply`` is the decrypted reply body; ``error`` names a transport or
+    protocol failure (``"ConnectError: …"``), ``""`` when a reply was opened.
+    """
+
+    interface: str
+    body: Any
+    status: int | None
+    msg: str = ""
+    reply: Any = None
+    http_status: int | None = None
+    elapsed: float = 0.0
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the vendor's status is 0."""
+        return self.status == 0
+
+    def rows(self) -> Any:
+        """The reply's records as :func:`~openapi_magic.result.find_records` picks them."""
+        rows, _ = find_records(self.reply, None, _records_hint(self.interface))
+        return rows
+
+    @property
+    def records(self) -> int:
+        """How many records the reply holds (a one-record body counts 1, none 0)."""
+        rows = self.rows()
+        if rows is None:
+            return 0
+        return len(rows) if isinstance(rows, list) else 1
+
+    @property
+    def df(self) -> pd.DataFrame:
+        """The reply's records as a DataFrame (nested objects as dotted columns)."""
+        return records_frame(self.rows())
+
+    def ids(self) -> dict:
+        """The ids in the request body (``deviceId`` aside): ``{"screenId": 1}``."""
+        if not isinstance(self.body, dict):
+            return {}
+        return {k: v for k, v in self.body.items()
+                if isinstance(k, str) and k.endswith("Id") and k != "deviceId"}
+
+    def outcome(self) -> str:
+        """``"0 Success"``, ``"500 Server_Err"`` or the error's class name."""
+        if self.status is None:
+            return self.error.split(":", 1)[0] or "no reply"
+        return f"{self.status} {self.msg}".strip()
+
+    def to_dict(self) -> dict:
+        """The call as saved (JSON types only)."""
+        return {"interface": self.interface, "body": self.body, "status": self.status,
+                "msg": self.msg, "reply": self.reply, "http_status": self.http_status,
+                "elapsed": round(self.elapsed, 4), "error": self.error}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "a call") -> Call:
+        """A call from its saved form; CaptureError naming what is wrong."""
+        if not isinstance(data, dict) or not isinstance(data.get("interface"), str):
+            raise CaptureError(f"{where} is not a captured call (no interface).")
+        status = data.get("status")
+        if status is not None and (not isinstance(status, int) or isinstance(status, bool)):
+            raise CaptureError(f"{where}: status must be an integer or null, not {status!r}.")
+        return cls(interface=data["interface"], body=data.get("body"), status=status,
+                   msg=str(data.get("msg") or ""), reply=data.get("reply"),
+                   http_status=data.get("http_status"),
+                   elapsed=float(data.get("elapsed") or 0.0), error=str(data.get("error") or ""))
+
+    def __repr__(self) -> str:
+        return (f"<Call {self.interface} {_compact(self.body)} → {self.outcome()} "
+                f"records={self.records}>")
+
+
+class InterfaceCalls:
+    """The calls of one interface in a capture (``capture["screen/readDetail"]``).
+
+    Iterate or index it for the :class:`Call` objects; ``df`` holds the records
+    of every successful call, with the request's ids as leading columns.
+    """
+
+    def __init__(self, interface: str, calls: list[Call]) -> None:
+        self.interface = interface
+        self.calls = list(calls)
+
+    def __iter__(self) -> Iterator[Call]:
+        return iter(self.calls)
+
+    def __len__(self) -> int:
+        return len(self.calls)
+
+    def __getitem__(self, index: int) -> Call:
+        return self.calls[index]
+
+    @property
+    def df(self) -> pd.DataFrame:
+        """Every record of every successful call, request ids first."""
+        frames = []
+        for call in self.calls:
+            if not call.ok:
+                continue
+            frame = call.df
+            for i, (key, value) in enumerate(call.ids().items()):
+                if key not in frame.columns:
+                    frame.insert(i, key, [value] * len(frame))
+            frames.append(frame)
+        frames = [f for f in frames if not f.empty]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def table(self) -> pd.DataFrame:
+        """One row per call: body, status, msg, records (and the error, if any)."""
+        return pd.DataFrame({
+            "body": [_compact(c.body) for c in self.calls],
+            "status": [c.status for c in self.calls],
+            "msg": [c.msg or c.error for c in self.calls],
+            "records": [c.records for c in self.calls],
+        })
+
+    def __repr__(self) -> str:
+        lines = [f"{self.interface}: {len(self.calls)} call{_s(len(self.calls))}"]
+        lines.append(self.table().to_string(index=False))
+        frame = self.df
+        if not frame.empty:
+            lines.append(frame.head(_ROWS_SHOWN).to_string(index=False, max_cols=12,
+                                                           max_colwidth=40))
+            if len(frame) > _ROWS_SHOWN:
+                lines.append(f"(showing {_ROWS_SHOWN} of {len(frame)} records; all in .df)")
+        return "\n".join(lines)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {"text/plain": repr(self), "text/html": self._repr_html_()}
+
+    def _repr_html_(self) -> str:
+        head = (f"<div><b><code>{_esc(self.interface)}</code></b> &middot; {len(self.calls)} "
+                f"call{_s(len(self.calls))}</div>")
+        parts = [head, self.table().to_html(escape=True, index=False, border=0)]
+        frame = self.df
+        if not frame.empty:
+            parts.append("<div><b>Records</b></div>")
+            parts.append(frame.head(_ROWS_SHOWN).to_html(escape=True, index=False, border=0,
+                                                         na_rep=""))
+            if len(frame) > _ROWS_SHOWN:
+                parts.append(f'<div style="color:#57606a">showing {_ROWS_SHOWN} of '
+                             f"{len(frame)} records &middot; all in <code>.df</code></div>")
+        return '<div class="openapi-magic-capture">' + "".join(parts) + "</div>"
+
+
+@dataclass
+class Capture:
+    """A read-only capture of one splicer (see the module docstring).
+
+    ``calls`` in the order made; ``model_id`` and ``firmware`` from
+    ``main/initStatus`` (``mainModelId``, ``softwareVersion``); ``taken_at`` (UTC,
+    ISO 8601) and ``seconds`` taken; ``partial`` with ``partial_reason`` when the
+    time ran out or the splicer could not be reached; ``skipped`` the interfaces
+    not called and why; ``is_anonymized`` whether :meth:`anonymized` made it.
+    ``capture["screen/readDetail"]`` drills down.
+    """
+
+    calls: list[Call] = field(default_factory=list)
+    model_id: Any = None
+    firmware: str | None = None
+    taken_at: str = ""
+    seconds: float = 0.0
+    partial: bool = False
+    partial_reason: str = ""
+    skipped: dict = field(default_factory=dict)
+    is_anonymized: bool = False
+    root: str = ""
+    encrypted: bool | None = None
+
+    # ------------------------------------------------------------------ access
+
+    def __iter__(self) -> Iterator[Call]:
+        return iter(self.calls)
+
+    def __len__(self) -> int:
+        return len(self.calls)
+
+    def interfaces(self) -> list[str]:
+        """The interfaces called, in the order first called."""
+        return list(dict.fromkeys(c.interface for c in self.calls))
+
+    def __contains__(self, interface: object) -> bool:
+        return isinstance(interface, str) and normalize_path(interface) in self.interfaces()
+
+    def __getitem__(self, interface: str) -> InterfaceCalls:
+        path = normalize_path(interface)
+        calls = [c for c in self.calls if c.interface == path]
+        if not calls:
+            close = difflib.get_close_matches(path, self.interfaces(), n=3, cutoff=0.6)
+            tail = f"; did you mean {' or '.join(close)}?" if close else ""
+            raise KeyError(f"this capture has no call of {path!r}{tail}")
+        return InterfaceCalls(path, calls)
+
+    def find(self, interface: str, body: Any) -> Call | None:
+        """The call of ``interface`` with this request body (key order aside), or None.
+
+        What a replay server asks: the reply the splicer gave to the same read.
+        """
+        path, key = normalize_path(interface), _body_key(body)
+        for call in self.calls:
+            if call.interface == path and _body_key(call.body) == key:
+                return call
+        return None
+
+    @property
+    def failed(self) -> list[Call]:
+        """The calls that did not answer status 0 (failures and transport errors)."""
+        return [c for c in self.calls if not c.ok]
+
+    def anonymized(self) -> Capture:
+        """A copy with serials, MAC and IP addresses replaced (see :func:`anonymize`)."""
+        return Capture.from_dict(anonymize(self.to_dict()))
+
+    # ------------------------------------------------------------------ tables
+
+    def summary(self) -> pd.DataFrame:
+        """One row per interface: calls, status (``0`` or ``0 ×2, 500 ×1``), msg, records."""
+        rows = []
+        for path in self.interfaces():
+            calls = [c for c in self.calls if c.interface == path]
+            rows.append({
+                "interface": path,
+                "calls": len(calls),
+                "status": _tally(str(c.status) if c.status is not None else
+                                 (c.error.split(":", 1)[0] or "error") for c in calls),
+                "msg": _tally(c.msg or c.error.split(": ", 1)[-1] for c in calls),
+                "records": sum(c.records for c in calls),
+            })
+        return pd.DataFrame(rows, columns=["interface", "calls", "status", "msg", "records"])
+
+    def headline(self) -> str:
+        """One line: model, firmware, when, how long, how many calls failed, partial."""
+        model = f"model {self.model_id}" if self.model_id is not None else "model unknown"
+        firmware = f"firmware {self.firmware}" if self.firmware else "firmware unknown"
+        failed = len(self.failed)
+        line = (f"Capture of {self.root or 'a splicer'} · {model} · {firmware} · taken "
+                f"{self.taken_at or '?'} in {self.seconds:.1f} s · {len(self.calls)} call"
+                f"{_s(len(self.calls))}, {failed} failed")
+        if self.is_anonymized:
+            line += " · anonymized"
+        if self.partial:
+            line += f" · PARTIAL: {self.partial_reason}"
+        return line
+
+    def __repr__(self) -> str:
+        lines = [self.headline()]
+        frame = self.summary()
+        if not frame.empty:
+            lines.append(frame.to_string(index=False, max_colwidth=50))
+        if self.skipped:
+            lines.append("Not called: " + "; ".join(f"{k} ({v})" for k, v in self.skipped.items()))
+        lines.append('Drill down: capture["screen/readDetail"]; .save(path); .diff(other)')
+        return "\n".join(lines)
+
+    __str__ = __repr__
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {"text/plain": repr(self), "text/html": self._repr_html_()}
+
+    def _repr_html_(self) -> str:
+        tone = "color:#cf222e" if self.partial else "color:#1a7f37"
+        head = f'<div style="{tone};font-weight:bold">{_esc(self.headline())}</div>'
+        table = self.summary().to_html(escape=True, index=False, border=0,
+                                       classes="openapi-magic-table")
+        skipped = ""
+        if self.skipped:
+            items = "".join(f"<li><code>{_esc(k)}</code>: {_esc(v)}</li>"
+                            for k, v in self.skipped.items())
+            skipped = (f"<details><summary>Not called ({len(self.skipped)})</summary>"
+                       f"<ul>{items}</ul></details>")
+        foot = ('<div style="color:#57606a;font-size:90%">Drill down: '
+                '<code>capture["screen/readDetail"]</code> &middot; <code>.save(path)</code> '
+                "&middot; <code>.diff(other)</code></div>")
+        return f'<div class="openapi-magic-capture">{head}{table}{skipped}{foot}</div>'
+
+    # ------------------------------------------------------------------ files
+
+    def to_dict(self) -> dict:
+        """The capture as saved (JSON types only)."""
+        return {
+            "format": FORMAT, "version": FORMAT_VERSION,
+            "model_id": self.model_id, "firmware": self.firmware,
+            "taken_at": self.taken_at, "seconds": round(self.seconds, 3),
+            "partial": self.partial, "partial_reason": self.partial_reason,
+            "skipped": dict(self.skipped), "anonymized": self.is_anonymized,
+            "root": self.root, "encrypted": self.encrypted,
+            "calls": [c.to_dict() for c in self.calls],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "the data") -> Capture:
+        """A capture from its saved form; CaptureError for anything else."""
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise CaptureError(f"{source} is not an openapi_magic capture (no \"format\": "
+                               f"\"{FORMAT}\").")
+        version = data.get("version")
+        if version != FORMAT_VERSION:
+            raise CaptureError(f"{source} is a capture of format version {version!r}; this "
+                               f"openapi_magic reads version {FORMAT_VERSION} (a newer "
+                               "openapi_magic may read it).")
+        calls = data.get("calls")
+        if not isinstance(calls, list):
+            raise CaptureError(f"{source}: \"calls\" must be a list.")
+        return cls(
+            calls=[Call.from_dict(c, f"{source}: call {i}") for i, c in enumerate(calls)],
+            model_id=data.get("model_id"), firmware=data.get("firmware"),
+            taken_at=str(data.get("taken_at") or ""), seconds=float(data.get("seconds") or 0),
+            partial=bool(data.get("partial")), partial_reason=str(data.get("partial_reason") or ""),
+            skipped=dict(data.get("skipped") or {}), is_anonymized=bool(data.get("anonymized")),
+            root=str(data.get("root") or ""), encrypted=data.get("encrypted"),
+        )
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the capture as one JSON file (UTF-8, sorted keys); returns the path."""
+        p = Path(path).expanduser()
+        text = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, indent=1)
+        p.write_text(text + "\n", encoding="utf-8")
+        return p
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Capture:
+        """Read a capture saved by :meth:`save`; CaptureError for any other file."""
+        p = Path(path).expanduser()
+        try:
+            text = p.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise CaptureError(f"No capture file {p}.") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CaptureError(f"Cannot read the capture file {p}: {exc}.") from None
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise CaptureError(f"{p} is not an openapi_magic capture (not JSON).") from None
+        return cls.from_dict(data, str(p))
+
+    # ------------------------------------------------------------------ diff
+
+    def diff(self, other: Any, *, volatile: Any = None, **capture_options: Any) -> CaptureDiff:
+        """What changed from ``other`` to this capture (see :mod:`openapi_magic.capture_diff`).
+
+        ``other`` is an older :class:`Capture`; or a client, profile or simulated
+        splicer, which is captured now (with ``capture_options``) and taken as the
+        newer side: ``soundcheck.diff(client)`` says what changed on the wall since.
+        """
+        from .capture_diff import diff_captures
+
+        if isinstance(other, Capture):
+            return diff_captures(other, self, volatile=volatile)
+        capture_options.setdefault("anonymize", self.is_anonymized)
+        live = capture(other, **capture_options)
+        return diff_captures(self, live, volatile=volatile)
+
+
+# --------------------------------------------------------------------------- capturing
+
+
+def capture(target: Any, *, anonymize: bool = False, max_seconds: float = DEFAULT_MAX_SECONDS,
+            quiet: bool = False, device_id: int = DEFAULT_DEVICE_ID,
+            profiles_file: str | None = None, catalog: Catalog | None = None) -> Capture:
+    """Read a splicer read-only and return a :class:`Capture` (see the module docstring).
+
+    ``target`` is a :class:`Client`, a profile name or :class:`Profile` (as
+    ``profiles.ini`` holds them), or a running simulated splicer. ``max_seconds``
+    bounds the whole capture (then it stops and is marked partial); ``quiet``
+    hides the progress bar; ``anonymize`` replaces serials, MAC and IP addresses.
+    """
+    try:
+        budget = float(max_seconds)
+    except (TypeError, ValueError):
+        budget = float("nan")
+    if not budget > 0:
+        raise CaptureError(f"max_seconds must be a positive number of seconds, not "
+                           f"{max_seconds!r}.")
+    client, _ = to_client(target, profiles_file=profiles_file)
+    try:
+        result = _Capturer(client, catalog or load_catalog(), budget, quiet, device_id).run()
+    finally:
+        if client is not target:
+            client.close()
+    return result.anonymized() if anonymize else result
+
+
+class _Capturer:
+    """One capture run: the plan (stages by ids needed), the budget and the calls."""
+
+    def __init__(self, client: Client, catalog: Catalog, budget: float, quiet: bool,
+                 device_id: int) -> None:
+        self.client = client
+        self.catalog = catalog
+        self.budget = budget
+        self.quiet = quiet
+        self.device_id = device_id
+        self.calls: list[Call] = []
+        self.skipped: dict[str, str] = {}
+        self.stop_reason = ""
+        self.start = time.monotonic()
+
+    def run(self) -> Capture:
+        from .fleet import _Progress  # the fleet's tqdm.auto bar, shared
+
+        taken_at = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        reads = []
+        for iface in self.catalog:
+            if is_read_interface(iface):
+                reads.append(iface)
+            elif iface.kind == "read":
+                self.skipped[iface.path] = "its action does not read like a read; never sent"
+        # main/initStatus first, then by the number of ids needed (lists before details).
+        reads.sort(key=lambda i: (i.path != "main/initStatus", len(_id_fields(i))))
+        bar = _Progress(not self.quiet, len(reads), "capture")
+        try:
+            for iface in reads:
+                if not self.stop_reason:
+                    for body in self._bodies(iface):
+                        if self._out_of_time():
+                            break
+                        self._send(iface, body)
+                        if self.stop_reason:
+                            break
+                if self.stop_reason and iface.path not in self._called():
+                    self.skipped.setdefault(iface.path, "not reached: " + self.stop_reason)
+                failed = sum(1 for c in self.calls if not c.ok)
+                bar.step(len(self.calls) - failed, failed)
+        finally:
+            bar.close()
+        init = next((c for c in self.calls if c.interface == "main/initStatus" and c.ok), None)
+        info = init.reply if init is not None and isinstance(init.reply, dict) else {}
+        return Capture(
+            calls=self.calls, model_id=info.get("mainModelId"),
+            firmware=info.get("softwareVersion"), taken_at=taken_at,
+            seconds=time.monotonic() - self.start, partial=bool(self.stop_reason),
+            partial_reason=self.stop_reason, skipped=self.skipped, root=self.client.root,
+            encrypted=self.client.encrypt,
+        )
+
+    def _called(self) -> set[str]:
+        return {c.interface for c in self.calls}
+
+    def _out_of_time(self) -> bool:
+        if time.monotonic() - self.start >= self.budget:
+            self.stop_reason = (f"stopped after max_seconds={self.budget:g} s "
+                                f"({len(self.calls)} calls made)")
+        return bool(self.stop_reason)
+
+    def _base(self, iface: Interface) -> dict:
+        """``deviceId`` and any required non-id field, from the catalog's example."""
+        example = iface.example_body()
+        needed = set(_id_fields(iface))
+        body: dict = {"deviceId": self.device_id}
+        for f in iface.fields:
+            if f.required and f.name not in needed and f.name != "deviceId" and f.name in example:
+                body[f.name] = example[f.name]
+        return body
+
+    def _bodies(self, iface: Interface) -> list[dict]:
+        """The bodies to send for ``iface`` (the follow rule of the module docstring)."""
+        need = _id_fields(iface)
+        base = self._base(iface)
+        if not need:
+            return [base]
+        bodies: dict[str, dict] = {}
+        for call in self.calls:
+            given = call.ids()
+            if not call.ok or not set(given) <= set(need):
+                continue
+            missing = [n for n in need if n not in given]
+            if len(missing) != 1:
+                continue
+            rows, key = find_records(call.reply, None, _records_hint(call.interface,
+                                                                     self.catalog))
+            if not isinstance(rows, list):
+                continue
+            module = call.interface.split("/", 1)[0]
+            for row in rows:
+                if missing[0] in own_id_keys(row, key, module) and _valid_id(row[missing[0]]):
+                    values = {**given, missing[0]: row[missing[0]]}
+                    body = {**base, **{n: values[n] for n in need}}
+                    bodies.setdefault(_body_key(body), body)
+        if bodies:
+            return list(bodies.values())
+        listers = {n: self._listers(n) for n in need}
+        unlisted = [n for n in need if not listers[n]]
+        example = iface.example_body()
+        if len(need) == 1 and unlisted and need[0] in example:
+            return [{**base, need[0]: example[need[0]]}]
+        why = (f"no read interface lists {' or '.join(unlisted)}" if unlisted else
+               f"the lists that hold them ({', '.join(sorted(set().union(*listers.values())))}) "
+               "failed or are empty")
+        self.skipped[iface.path] = f"no {' and '.join(need)} to follow: {why}"
+        return []
+
+    def _listers(self, id_name: str) -> set[str]:
+        """The read interfaces whose list is named for ``id_name`` (``screenId`` → screens)."""
+        stem = id_name[:-2].lower()
+        return {i.path for i in self.catalog if is_read_interface(i)
+                and ((i.records or "").lower().endswith(stem + "s")
+                     or (not i.records and i.module.lower() == stem))}
+
+    def _send(self, iface: Interface, body: dict) -> None:
+        _guard(iface)
+        remaining = self.budget - (time.monotonic() - self.start)
+        timeout = max(0.05, min(self.client.timeout, remaining))
+        started = time.perf_counter()
+        try:
+            result = self.client.call(iface.path, body, timeout=timeout)
+        except OpenAPIError as exc:
+            self.calls.append(_failed_call(iface.path, body, exc,
+                                           time.perf_counter() - started))
+            if isinstance(exc, ConnectError):
+                self.stop_reason = f"the splicer could not be reached ({exc.message})"
+            return
+        self.calls.append(Call(interface=iface.path, body=body, status=result.status,
+                               msg=result.msg or "", reply=result.body,
+                               http_status=result.http_status, elapsed=result.elapsed))
+
+
+def _failed_call(path: str, body: dict, exc: OpenAPIError, elapsed: float) -> Call:
+    """A call that raised: status and msg from the envelope when one arrived; no ciphertext."""
+    envelope = exc.response_envelope
+    status, msg = None, ""
+    if isinstance(envelope, dict):
+        raw = envelope.get("status", envelope.get("status "))
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            status = raw
+        elif isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+            status = int(raw)
+        msg = str(envelope.get("msg") or "")
+        if status == 0:  # a success whose body did not open: keep it a failure here
+            status = None
+    text = exc.message
+    # An error message may quote what arrived; the envelope's sign and (encrypted) body
+    # must not come along into the capture.
+    for env in (envelope, exc.request_envelope):
+        if isinstance(env, dict):
+            for key in ("sign", "body"):
+                value = env.get(key)
+                if isinstance(value, str) and len(value) >= 8:
+                    text = text.replace(value, "…")
+    return Call(interface=path, body=body, status=status, msg=msg, reply=None,
+                http_status=exc.http_status, elapsed=elapsed,
+                error=f"{type(exc).__name__}: {text}")
+
+
+def _records_hint(interface: str, catalog: Catalog | None = None) -> str | None:
+    catalog = catalog or load_catalog()
+    if interface not in catalog:
+        return None
+    return catalog.get(interface).records or ""
+
+
+# --------------------------------------------------------------------------- anonymizing
+
+_SERIAL_KEY = re.compile(r"^(sn|serial.*|.*Sn|.*SN|.*Serial.*)$")
+_MAC_KEY = re.compile(r"(?i)^(mac|.*mac|mac.*address|macaddr)$")
+_IP_KEY = re.compile(r"(?i)^(ip|.*Ip|ip.*addr.*|gateway|dns.*|host)$")
+_MAC = re.compile(r"(?<![0-9A-Fa-f:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}"
+                  r"(?![0-9A-Fa-f:-])")
+_IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)"
+                   r"(?![\w.])")
+_IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])")
+_DOC_NETS = [ipaddress.ip_network(n) for n in
+             ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")]
+_SERIAL_PLACEHOLDER = re.compile(r"^SN-ANON-\d{4,}$")
+_MAC_PLACEHOLDER = "00:00:5E:00:"
+#: Keys whose values are never anonymized (a netmask or a version string is not an address).
+_KEEP_KEY = re.compile(r"(?i)(mask|version)")
+
+
+class _Anonymizer:
+    """Stable placeholders: the same real value → the same placeholder in one capture."""
+
+    def __init__(self) -> None:
+        self.serials: dict[str, str] = {}
+        self.macs: dict[str, str] = {}
+        self.ips: dict[str, str] = {}
+        #: Host names (the root URL's) → ``splicer.example``: a venue's DNS name says who it is.
+        self.hosts: dict[str, str] = {}
+
+    def serial(self, value: str) -> str:
+        if _SERIAL_PLACEHOLDER.match(value) or not value:
+            return value
+        return self.serials.setdefault(value, f"SN-ANON-{len(self.serials) + 1:04d}")
+
+    def mac(self, value: str) -> str:
+        norm = value.upper().replace("-", ":")
+        if norm.startswith(_MAC_PLACEHOLDER) or not value:
+            return value
+        if norm not in self.macs:
+            n = len(self.macs) + 1
+            self.macs[norm] = f"{_MAC_PLACEHOLDER}{0x53 + n // 256:02X}:{n % 256:02X}"
+        return self.macs[norm]
+
+    def ip(self, value: str) -> str:
+        try:
+            addr = ipaddress.ip_address(value)
+        except ValueError:
+            return value
+        if (addr.is_loopback or addr.is_unspecified or any(addr in n for n in _DOC_NETS
+                                                           if n.version == addr.version)
+                or (addr.version == 4 and _is_netmask(int(addr)))):
+            return value
+        key = str(addr)
+        if key not in self.ips:
+            n = len(self.ips) + 1
+            if addr.version == 6:
+                self.ips[key] = f"2001:db8::{n:x}"
+            elif n <= 254 * 3:
+                net = ("192.0.2.", "198.51.100.", "203.0.113.")[(n - 1) // 254]
+                self.ips[key] = f"{net}{(n - 1) % 254 + 1}"
+            else:
+                self.ips[key] = f"198.18.{n // 256 % 256}.{n % 256}"
+        return self.ips[key]
+
+    def text(self, value: str) -> str:
+        value = _MAC.sub(lambda m: self.mac(m.group(0)), value)
+        value = _IPV4.sub(lambda m: self.ip(m.group(0)), value)
+        value = _IPV6.sub(lambda m: self._ipv6(m.group(0)), value)
+        for table in (self.serials, self.hosts):
+            for real in sorted(table, key=len, reverse=True):
+                if real in value:
+                    value = value.replace(real, table[real])
+        return value
+
+    def _ipv6(self, token: str) -> str:
+        if not re.search(r"[0-9A-Fa-f]", token) or token.count(":") < 2:
+            return token
+        return self.ip(token)
+
+    def collect(self, obj: Any, key: str = "") -> None:
+        """First pass: the serials named by their keys (they are then replaced anywhere)."""
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                self.collect(v, str(k))
+        elif isinstance(obj, list):
+            for v in obj:
+                self.collect(v, key)
+        elif key and _SERIAL_KEY.match(key) and isinstance(obj, (str, int)) \
+                and not isinstance(obj, bool):
+            self.serial(str(obj))
+
+    def walk(self, obj: Any, key: str = "") -> Any:
+        if isinstance(obj, dict):
+            return {k: self.walk(v, str(k)) for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [self.walk(v, key) for v in obj]
+        if isinstance(obj, bool) or obj is None or (key and _KEEP_KEY.search(key)):
+            return obj
+        if key and _SERIAL_KEY.match(key) and isinstance(obj, (str, int)):
+            return self.serial(str(obj))
+        if not isinstance(obj, str):
+            return obj
+        if key and _MAC_KEY.match(key) and not _MAC.fullmatch(obj):
+            return self.mac(obj)
+        if key and _IP_KEY.match(key) and not (_IPV4.search(obj) or _IPV6.search(obj)):
+            return self.ip(obj)
+        return self.text(obj)
+
+
+def _is_netmask(value: int) -> bool:
+    inverted = ~value & 0xFFFFFFFF
+    return value != 0 and (inverted & (inverted + 1)) == 0 and value >> 24 == 0xFF
+
+
+def anonymize(data: dict) -> dict:
+    """A saved capture (``Capture.to_dict()``) with serials, MAC and IP addresses replaced.
+
+    Serials are found by key name (``sn``, ``…Sn``, ``serial…``) and then replaced
+    wherever their value appears; MAC and IP addresses by key name (``mac``,
+    ``MAC``, ``ip``, ``gateway``…) and by pattern in any text (the root URL and
+    error messages too); the root URL's host name becomes ``splicer.example``
+    wherever it appears. The same real value gets the same placeholder throughout
+    (``SN-ANON-0001``; MACs ``00:00:5E:00:53:01``, the documentation range of RFC
+    7042; IPv4 ``192.0.2.1``…, RFC 5737; IPv6 ``2001:db8::1``), so ids and
+    cross-references survive; placeholders are numbered in order of appearance.
+    Kept as they are: netmasks, loopback and unspecified addresses, version
+    strings, and values that are already placeholders (anonymizing twice changes
+    nothing).
+    """
+    anon = _Anonymizer()
+    host = urllib.parse.urlsplit(str(data.get("root") or "")).hostname or ""
+    if host and host != "localhost" and not _IPV4.fullmatch(host) and ":" not in host:
+        anon.hosts[host] = "splicer.example"
+    calls = data.get("calls", [])
+    anon.collect(calls)
+    out = dict(data)
+    out["calls"] = anon.walk(calls)
+    for key in ("root", "partial_reason"):
+        if isinstance(out.get(key), str):
+            out[key] = anon.text(out[key])
+    out["skipped"] = anon.walk(out.get("skipped", {}))
+    out["anonymized"] = True
+    return out
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _compact(value: Any, limit: int = 80) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _tally(values: Any) -> str:
+    counts: dict[str, int] = {}
+    for v in values:
+        counts[v] = counts.get(v, 0) + 1
+    if len(counts) == 1:
+        return next(iter(counts))
+    return ", ".join(f"{v} ×{n}" for v, n in counts.items())
+
+
+def _esc(text: Any) -> str:
+    import html
+
+    return html.escape(str(text), quote=True)
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"

@@ -1,0 +1,102 @@
+"""%openapi_capture and %openapi_diff in a real InteractiveShell, against the simulated splicer."""
+
+import json
+
+import pytest
+from _hardening import fresh_magic, global_shell
+from IPython.utils.capture import capture_output
+
+from openapi_magic import Client
+from openapi_magic.captures import Capture
+from openapi_magic.server import serve
+
+
+@pytest.fixture(scope="module")
+def shell():
+    return global_shell()  # the one global test shell, shared politely with other modules
+
+
+@pytest.fixture
+def ip(shell, monkeypatch, tmp_path):
+    return fresh_magic(shell, monkeypatch, tmp_path)  # nothing connected, no profiles
+
+
+@pytest.fixture
+def splicer():
+    with serve() as s:
+        yield s
+
+
+def run(ip, code):
+    with capture_output() as cap:
+        res = ip.run_cell(code, store_history=True)
+    return res, cap.stdout + cap.stderr
+
+
+def connected(ip, splicer):
+    ip.user_ns["splicer"] = splicer
+    res, out = run(ip, "%openapi_connect splicer")
+    assert res.success, out
+    return ip
+
+
+def test_capture_magic_stores_and_saves(ip, splicer, tmp_path, monkeypatch):
+    connected(ip, splicer)
+    monkeypatch.chdir(tmp_path)
+    res, out = run(ip, "%openapi_capture -q -o cap venue.json")
+    assert res.success, out
+    cap = ip.user_ns["cap"]
+    assert isinstance(cap, Capture) and cap.firmware and not cap.partial
+    assert res.result is cap and "venue.json" in out
+    assert Capture.load(tmp_path / "venue.json").to_dict() == cap.to_dict()
+    html = ip.display_formatter.format(cap)[0]["text/html"]
+    assert "screen/readDetail" in html and cap.firmware in html
+
+
+def test_capture_magic_anonymizes(ip, splicer):
+    connected(ip, splicer)
+    res, out = run(ip, "%openapi_capture -q --anonymize -o cap")
+    assert res.success, out
+    cap = ip.user_ns["cap"]
+    sn = Client.from_splicer(splicer).call("main/initStatus", {"deviceId": 0}).body["sn"]
+    assert cap.is_anonymized and sn not in json.dumps(cap.to_dict())
+
+
+def test_diff_magic_between_captures_files_and_the_live_splicer(ip, splicer, tmp_path):
+    connected(ip, splicer)
+    path = tmp_path / "soundcheck.json"
+    assert run(ip, f"%openapi_capture -q -o before {path}")[0].success
+    res, out = run(ip, f"%openapi_diff before {path}")
+    assert res.success, out
+    assert not res.result and "No differences" in str(res.result)
+    Client.from_splicer(splicer).call("screen/writeBrightness",
+                                      {"deviceId": 0, "screenId": 0, "brightness": 12})
+    assert run(ip, "%openapi_capture -q -o after")[0].success
+    res, out = run(ip, "%openapi_diff -o d before after")
+    assert res.success, out
+    diff = ip.user_ns["d"]
+    assert diff is res.result and set(diff.df["field"]) == {"brightness"}
+    assert set(diff.df["new"]) == {12}
+    live = run(ip, f"%openapi_diff {path}")[0].result  # no NEW: the splicer now
+    assert list(live.df["field"]) == list(diff.df["field"])
+    html = ip.display_formatter.format(diff)[0]["text/html"]
+    assert "brightness" in html and "screen 0" in html
+
+
+@pytest.mark.parametrize("line, message", [
+    ("%openapi_diff nowhere.json", "No capture file"),
+    ("%openapi_diff number", "not a Capture"),
+    ("%openapi_capture -o 2bad", "-o needs a variable name"),
+    ("%openapi_capture --max-seconds 0", "max_seconds"),
+])
+def test_magic_errors_are_one_clear_line(ip, splicer, line, message):
+    connected(ip, splicer)
+    ip.user_ns["number"] = 42
+    res, out = run(ip, line)
+    assert not res.success and message in out
+    assert "Traceback" not in out
+
+
+def test_capture_magic_needs_a_connection(ip):
+    res, out = run(ip, "%openapi_capture -q")
+    assert not res.success and "Not connected" in out
