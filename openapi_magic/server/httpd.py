@@ -160,8 +160,8 @@ class _ChunkedBody:
             pos = self._feed(view)
         self.raw += pos
         if self.raw > self.cap + _FRAMING_ALLOWANCE:
-            raise _Problem(413, 413, f"the chunked request body passed {self.cap} bytes + 64 KiB of "
-                                     "chunk framing as sent, the most this splicer takes",
+            raise _Problem(413, 413, f"the chunked request body passed {self.cap} bytes + 64 KiB "
+                                     "of chunk framing as sent, the most this splicer takes",
                            close=True)
         return pos
 
