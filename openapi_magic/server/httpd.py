@@ -1,59 +1,127 @@
-"""The HTTP side of the simulated splicer, on the stdlib's ``ThreadingHTTPServer``.
+"""The HTTP side of the simulated splicer, on the stdlib (``socketserver``, ``selectors``,
+``http.server``'s request parsing and a thread pool).
 
-One daemon thread per connection, HTTP/1.1 keep-alive, a socket timeout so a
-half-sent request never holds a thread for ever, a body-size cap, and a clean
-stop that closes the listening socket and every open connection.
+The HTTP layer knows nothing of the splicer: it serves any :class:`Backend` (an
+``answer(interface, envelope)`` callable plus the few settings it reads), so
+imports point one way, ``splicer`` → ``httpd``.
+
+How a connection is served, and why:
+
+* One loop thread reads every connection without blocking, and only hands a
+  request to a worker once it is whole (request line, headers and body, the
+  chunked framing decoded). A slow or stalled client therefore costs a buffer,
+  never a thread: a thousand dripping connections leave the workers free for
+  valid calls.
+* Each request has one whole deadline, ``socket_timeout_s`` from its first byte
+  (request line, headers and body together), and an idle keep-alive connection
+  is closed ``socket_timeout_s`` after its last reply. Past it the connection is
+  closed without a word.
+* Threads are bounded: ``workers`` threads answer (a pool), and at most
+  ``max_connections`` connections are open. At that bound a new connection
+  closes the one that has kept the splicer waiting longest (idle keep-alive
+  first), so idle or stalled connections never lock new clients out.
+* A body is capped at ``max_body_bytes`` decoded, and a chunked body at that
+  plus 64 KiB as sent (sizes, extensions, trailers). After an error reply the
+  connection is half-closed and what the client still sends is read and dropped
+  (up to 64 MiB), so it gets the reply instead of a reset.
+* HTTP/1.1 keep-alive and pipelining; ``Expect: 100-continue`` is answered;
+  ``stop()`` closes the listening socket and every open connection.
 
 Replies are HTTP 200 with ``Content-Type: application/json; charset=utf-8`` and a
 ``Date`` header from the splicer's clock (clients show clock skew from it).
 Problems below the OpenAPI answer the vendor's non-interface shape
 ``{"status", "msg", "body": ""}`` with a matching HTTP status:
 
-=====================================  ===========  ==============
-problem                                HTTP status  vendor status
-=====================================  ===========  ==============
-not POST                               405          405
-path outside ``/open/api/``            404          94
-Content-Type not JSON                  415          415
-body larger than ``max_body_bytes``    413          413
-bad Content-Length / chunking          400          400
-not UTF-8 / not JSON                   400          400
-=====================================  ===========  ==============
+===============================================  ===========  ==============
+problem                                          HTTP status  vendor status
+===============================================  ===========  ==============
+not POST                                         405          405
+path outside ``/open/api/``                      404          94
+Content-Type not JSON                            415          415
+body larger than ``max_body_bytes``              413          413
+chunked body larger than that + 64 KiB as sent   413          413
+bad Content-Length / chunking                    400          400
+request line and headers past 64 KiB             431          400
+not UTF-8 / not JSON                             400          400
+===============================================  ===========  ==============
 
-Everything past JSON parsing (envelope, pId, time, sign, interface...) is
-:meth:`SimulatedSplicer.answer`'s, answered with HTTP 200 like a real splicer.
+Everything past JSON parsing (envelope, pId, time, sign, interface...) is the
+backend's ``answer``, answered with HTTP 200 like a real splicer.
 """
 
 from __future__ import annotations
 
+import collections
 import email.utils
+import errno
+import http.client
+import io
 import json
 import logging
+import re
+import selectors
 import socket
 import socketserver
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from .splicer import SimulatedSplicer
-
-__all__ = ["SplicerHTTPServer"]
+__all__ = ["DEFAULT_MAX_CONNECTIONS", "DEFAULT_WORKERS", "Backend", "SplicerHTTPServer"]
 
 log = logging.getLogger("openapi_magic.server")
 
+#: Connections open at once; at the bound a new one closes the longest-waiting one.
+DEFAULT_MAX_CONNECTIONS = 1024
+#: Threads answering whole requests (reading never takes one).
+DEFAULT_WORKERS = 32
+
 _ROOT_PREFIX = "/open/api/"
-# A too-large body is read and thrown away up to this size so the client gets the
-# 413 reply instead of a connection reset; beyond it the connection is just closed.
-_DRAIN_LIMIT = 64 * 1024 * 1024
 _JSON_TYPES = ("application/json", "text/json")
+_HEAD_LIMIT = 64 * 1024  # request line + headers
+_FRAMING_ALLOWANCE = 64 * 1024  # chunk sizes, extensions and trailers, over the decoded cap
+_CHUNK_LINE_LIMIT = 1024  # one chunk-size line, extensions included
+_TRAILER_LINE_LIMIT = 8 * 1024
+_TRAILER_LIMIT = 100  # trailer lines, like the stdlib's header count
+_DRAIN_LIMIT = 64 * 1024 * 1024  # read and dropped after an error reply, then just closed
+_LINGER_S = 5.0
+_RECV = 64 * 1024
+_SWEEP_S = 0.05
+_HEAD_END = re.compile(rb"\n\r?\n")
+_HEX = re.compile(rb"[0-9A-Fa-f]+")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+class Backend(Protocol):
+    """What the HTTP layer needs of a splicer (:class:`SimulatedSplicer` is one).
+
+    ``answer`` turns an interface path (``module/action``) and the parsed JSON body
+    into the reply envelope; ``non_interface_error`` builds the vendor's
+    ``{"status", "msg", "body": ""}`` shape; ``clock`` gives the ``Date`` header. The
+    settings are read on every request, so changing them on a running splicer works.
+    """
+
+    max_body_bytes: int
+    socket_timeout_s: float
+    latency_ms: float
+    clock: Callable[[], float]
+
+    def answer(self, interface: str, envelope: Any) -> dict:
+        """The reply envelope for one request."""
+        ...
+
+    def non_interface_error(self, status: int, detail: str = "") -> dict:
+        """The vendor's shape for an error that never reached an interface."""
+        ...
 
 
 class _Problem(Exception):
     """An HTTP-level problem: answered with the non-interface shape, then (maybe) close."""
 
-    def __init__(self, http_status: int, vendor_status: int, detail: str, close: bool = False) -> None:
+    def __init__(self, http_status: int, vendor_status: int, detail: str,
+                 close: bool = False) -> None:
         super().__init__(detail)
         self.http_status = http_status
         self.vendor_status = vendor_status
@@ -61,88 +129,532 @@ class _Problem(Exception):
         self.close = close
 
 
-class SplicerHTTPServer(ThreadingHTTPServer):
-    """A threading HTTP server bound to one :class:`SimulatedSplicer`."""
+def _bad_chunking(detail: str) -> _Problem:
+    return _Problem(400, 400, f"bad chunked transfer encoding: {detail}", close=True)
 
-    daemon_threads = True
+
+class _ChunkedBody:
+    """An incremental decoder of a chunked body (RFC 9112 section 7.1), fed bytes as they
+    arrive; bounded by ``cap`` decoded bytes and ``cap`` + 64 KiB as sent."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.parts: list[bytes] = []
+        self.total = 0  # decoded
+        self.raw = 0  # as sent
+        self.need = 0  # data bytes left in the current chunk
+        self.state = "size"  # size, data, data-end, trailer, done
+        self.trailers = 0
+
+    @property
+    def done(self) -> bool:
+        return self.state == "done"
+
+    def body(self) -> bytes:
+        return b"".join(self.parts)
+
+    def feed(self, data: bytes | bytearray | memoryview) -> int:
+        """Decode what ``data`` holds; returns the bytes used (the rest is the next
+        request's, or more of this one's to come). Raises :class:`_Problem`."""
+        with memoryview(data) as view:  # released even on a problem: the buffer is resized after
+            pos = self._feed(view)
+        self.raw += pos
+        if self.raw > self.cap + _FRAMING_ALLOWANCE:
+            raise _Problem(413, 413, f"the chunked request body passed {self.cap} bytes + 64 KiB "
+                                     "of chunk framing as sent, the most this splicer takes",
+                           close=True)
+        return pos
+
+    def _feed(self, view: memoryview) -> int:
+        pos = 0
+        while self.state != "done" and pos < len(view):
+            if self.state == "data":
+                take = min(self.need, len(view) - pos)
+                self.parts.append(bytes(view[pos:pos + take]))
+                self.need -= take
+                pos += take
+                if not self.need:
+                    self.state = "data-end"
+                continue
+            if self.state == "data-end":
+                if view[pos] == 0x0A:
+                    pos += 1
+                elif view[pos] == 0x0D:
+                    if pos + 1 == len(view):
+                        break  # the LF is still to come
+                    if view[pos + 1] != 0x0A:
+                        raise _bad_chunking("a chunk is longer than its size says")
+                    pos += 2
+                else:
+                    raise _bad_chunking("a chunk is longer than its size says")
+                self.state = "size"
+                continue
+            limit = _CHUNK_LINE_LIMIT if self.state == "size" else _TRAILER_LINE_LIMIT
+            end = bytes(view[pos:pos + limit + 1]).find(b"\n")
+            if end < 0:
+                if len(view) - pos > limit:
+                    raise _bad_chunking(f"a {self.state} line is longer than {limit} bytes")
+                break  # the rest of the line is still to come
+            line = bytes(view[pos:pos + end]).rstrip(b"\r")
+            pos += end + 1
+            if self.state == "size":
+                self._size_line(line)
+            elif not line.strip():
+                self.state = "done"
+            else:
+                self.trailers += 1
+                if self.trailers > _TRAILER_LIMIT:
+                    raise _bad_chunking(f"more than {_TRAILER_LIMIT} trailer lines")
+        return pos
+
+    def _size_line(self, line: bytes) -> None:
+        text = line.split(b";", 1)[0].strip(b" \t")  # chunk extensions are allowed and ignored
+        if not _HEX.fullmatch(text):
+            raise _bad_chunking(f"the chunk size {text[:40]!r} is not hexadecimal digits")
+        size = int(text, 16)
+        if self.total + size > self.cap:
+            raise _Problem(413, 413, f"the request body passed {self.cap} bytes, the most this "
+                                     "splicer takes", close=True)
+        self.total += size
+        self.need = size
+        self.state = "data" if size else "trailer"
+
+
+class _Request:
+    """One request read whole: its head (request line and headers) and decoded body, or
+    the problem found while reading it."""
+
+    __slots__ = ("body", "close", "head", "problem")
+
+    def __init__(self, head: bytes, body: bytes = b"", problem: _Problem | None = None,
+                 close: bool = False) -> None:
+        self.head, self.body, self.problem, self.close = head, body, problem, close
+
+
+class _Conn:
+    """One client connection, as the loop thread sees it."""
+
+    __slots__ = ("addr", "buf", "chunked", "continued", "drained", "future", "head", "length",
+                 "linger", "requests", "scanned", "since", "sock", "state")
+
+    def __init__(self, sock: socket.socket, addr: Any, now: float) -> None:
+        self.sock, self.addr = sock, addr
+        self.buf = bytearray()
+        self.requests = 0
+        self.drained = 0
+        self.linger = False
+        self.future: Any = None
+        self.wait(now)
+
+    def wait(self, now: float) -> None:
+        """Ready for the next request (idle until its first byte)."""
+        # idle, head, body (the loop reads it), worker, returning (to the loop), linger
+        self.state = "idle"
+        self.since = now
+        self.head: bytes | None = None
+        self.length = 0
+        self.chunked: _ChunkedBody | None = None
+        self.scanned = 0
+        self.continued = False
+
+
+class _Writer(io.RawIOBase):
+    """The handler's ``wfile``: every write is a ``sendall`` (as the stdlib's own)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Any) -> int:
+        self._sock.sendall(b)
+        with memoryview(b) as view:
+            return view.nbytes
+
+
+class SplicerHTTPServer(socketserver.TCPServer):
+    """The simulated splicer's HTTP server: serves one :class:`Backend` on ``address``.
+
+    ``serve_forever()`` runs the loop (from a thread of the caller's); ``shutdown()``
+    ends it; ``close_all()`` then closes the port and every connection. ``workers``
+    and ``max_connections`` bound the threads and the open connections.
+    """
+
     allow_reuse_address = True
     request_queue_size = 1024
 
-    def __init__(self, splicer: SimulatedSplicer, address: tuple[str, int]) -> None:
-        self.splicer = splicer
-        self._conns: set[socket.socket] = set()
-        self._conns_lock = threading.Lock()
-        self._closing = False
+    def __init__(self, app: Backend, address: tuple[str, int], *,
+                 workers: int = DEFAULT_WORKERS,
+                 max_connections: int = DEFAULT_MAX_CONNECTIONS) -> None:
+        if workers < 1 or max_connections < 1:
+            raise ValueError("workers and max_connections must be at least 1")
+        self.app = app
+        self.max_connections = max_connections
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
+        self.socket.setblocking(False)
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix=f"splicer:{self.port}-worker")
+        self._conns: dict[int, _Conn] = {}  # every open connection, by file number
+        self._lock = threading.Lock()  # _conns and _returned, shared with the workers
+        self._returned: collections.deque[_Conn] = collections.deque()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._stopping = threading.Event()
+        self._stopped = threading.Event()
+        self._stopped.set()
+        self._sel: selectors.BaseSelector | None = None
+        self._loop: threading.Thread | None = None
+        self._listening = False
+
+    @property
+    def port(self) -> int:
+        """The TCP port bound."""
+        return int(self.server_address[1])
+
+    @property
+    def connections(self) -> int:
+        """How many client connections are open."""
+        with self._lock:
+            return len(self._conns)
 
     def server_bind(self) -> None:
-        # HTTPServer.server_bind looks up the host's FQDN, which can stall on a
-        # machine without DNS; the simulator has no use for it.
+        """Bind without looking up the host's FQDN (it can stall on a machine without DNS)."""
         socketserver.TCPServer.server_bind(self)
         host, port = self.server_address[:2]
         self.server_name, self.server_port = str(host), int(port)
 
-    def track(self, conn: socket.socket, add: bool) -> bool:
-        """Register or forget an open connection; False when the server is closing."""
-        with self._conns_lock:
-            if add:
-                if self._closing:
-                    return False
-                self._conns.add(conn)
-            else:
-                self._conns.discard(conn)
-            return True
+    # ------------------------------------------------------------------ the loop
+
+    def serve_forever(self, poll_interval: float = _SWEEP_S) -> None:
+        """Accept, read and dispatch until :meth:`shutdown`."""
+        self._stopped.clear()
+        self._loop = threading.current_thread()
+        try:
+            with selectors.DefaultSelector() as sel:
+                self._sel = sel
+                sel.register(self._wake_r, selectors.EVENT_READ, "wake")
+                self._listen(True)
+                next_sweep = 0.0
+                while not self._stopping.is_set():
+                    for key, _ in sel.select(min(poll_interval, _SWEEP_S)):
+                        if key.data == "wake":
+                            self._take_returned()
+                        elif key.data == "listen":
+                            self._accept()
+                        else:
+                            self._on_readable_safely(key.data)
+                    now = time.monotonic()
+                    if now >= next_sweep:
+                        self._sweep(now)
+                        next_sweep = now + _SWEEP_S
+        finally:
+            self._sel = None
+            self._stopped.set()
+
+    def shutdown(self) -> None:
+        """End :meth:`serve_forever` and wait for it."""
+        self._stopping.set()
+        self._wake()
+        self._stopped.wait()
 
     def close_all(self) -> None:
-        """Close the listening socket and shut every open connection down."""
-        with self._conns_lock:
-            self._closing = True
-            conns = list(self._conns)
+        """Close the listening socket and every open connection (after :meth:`shutdown`)."""
+        self._stopping.set()
+        self._stopped.wait(5)
         self.server_close()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            conns = list(self._conns.values())
         for conn in conns:
             try:
-                conn.shutdown(socket.SHUT_RDWR)
+                conn.sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+            # a worker closes its own once its write fails; a cancelled one never will
+            if conn.state != "worker" or conn.future is None or conn.future.cancelled():
+                self._close(conn)
+        for sock in (self._wake_r, self._wake_w):
+            sock.close()
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that vanished mid-request is not worth a traceback on stderr.
-        log.debug("connection from %s ended with an error", client_address)
+    def _wake(self) -> None:
+        try:
+            self._wake_w.send(b"x")
+        except OSError:  # full (the loop will wake anyway) or closed
+            pass
+
+    def _in_loop(self) -> bool:
+        return self._sel is not None and threading.current_thread() is self._loop
+
+    def _listen(self, on: bool) -> None:
+        if not self._in_loop() or on == self._listening or (on and self._stopping.is_set()):
+            return
+        if on:
+            self._sel.register(self.socket, selectors.EVENT_READ, "listen")
+        else:
+            self._sel.unregister(self.socket)
+        self._listening = on
+
+    def _accept(self) -> None:
+        while True:
+            with self._lock:
+                full = len(self._conns) >= self.max_connections
+            if full and not self._evict():
+                self._listen(False)  # new clients wait in the backlog until one closes
+                return
+            try:
+                sock, addr = self.socket.accept()
+            except BlockingIOError:
+                return
+            except OSError as exc:
+                if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    log.warning("out of file descriptors: not accepting for now")
+                    self._evict()
+                    self._listen(False)
+                return
+            sock.setblocking(False)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn = _Conn(sock, addr, time.monotonic())
+            with self._lock:
+                self._conns[sock.fileno()] = conn
+            self._sel.register(sock, selectors.EVENT_READ, conn)
+
+    def _evict(self) -> bool:
+        """Close the connection that has kept the splicer waiting longest: lingering ones
+        first, then idle keep-alive ones, then stalled requests. False if every one is
+        with a worker."""
+        rank = {"linger": 0, "idle": 1, "head": 2, "body": 2}
+        with self._lock:
+            waiting = [c for c in self._conns.values() if c.state in rank]
+        if not waiting:
+            return False
+        self._close(min(waiting, key=lambda c: (rank[c.state], c.since)))
+        return True
+
+    def _sweep(self, now: float) -> None:
+        timeout = self.app.socket_timeout_s
+        with self._lock:
+            conns = [c for c in self._conns.values() if c.state not in ("worker", "returning")]
+        for conn in conns:
+            limit = _LINGER_S if conn.state == "linger" else timeout
+            if now - conn.since > limit:
+                self._close(conn)  # past the whole-request deadline (or idle): no word
+        self._listen(True)
+
+    def _close(self, conn: _Conn) -> None:
+        """Close a connection, from the loop or a worker (or after the loop ended)."""
+        with self._lock:
+            known = self._conns.pop(conn.sock.fileno(), None) is conn
+        if known and self._in_loop() and conn.state in ("idle", "head", "body", "linger"):
+            try:
+                self._sel.unregister(conn.sock)
+            except (KeyError, ValueError):
+                pass
+        try:
+            conn.sock.close()
+        except OSError:
+            pass
+        self._listen(True)
+
+    def _take_returned(self) -> None:
+        try:
+            while self._wake_r.recv(4096):
+                pass
+        except OSError:
+            pass
+        while True:
+            with self._lock:
+                if not self._returned:
+                    return
+                conn = self._returned.popleft()
+            if conn.sock.fileno() < 0:
+                continue  # closed meanwhile
+            now = time.monotonic()
+            if conn.linger:
+                conn.state, conn.since, conn.drained = "linger", now, 0
+            else:
+                conn.wait(now)
+            self._sel.register(conn.sock, selectors.EVENT_READ, conn)
+            if conn.linger:
+                continue
+            if conn.buf:  # pipelined: the next request may be here already
+                self._advance(conn, eof=False)
+
+    # ------------------------------------------------------------------ reading
+
+    def _on_readable_safely(self, conn: _Conn) -> None:
+        try:
+            self._on_readable(conn)
+        except Exception:  # a bug here must cost one connection, never the loop
+            log.exception("internal error reading from %s", conn.addr)
+            self._close(conn)
+
+    def _on_readable(self, conn: _Conn) -> None:
+        try:
+            data = conn.sock.recv(_RECV)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if conn.state == "linger":
+            conn.drained += len(data)
+            if not data or conn.drained > _DRAIN_LIMIT:
+                self._close(conn)
+            return
+        if not data:
+            self._advance(conn, eof=True)
+            return
+        if conn.state == "idle":
+            conn.state, conn.since = "head", time.monotonic()  # the request's deadline starts
+        conn.buf += data
+        self._advance(conn, eof=False)
+
+    def _advance(self, conn: _Conn, eof: bool) -> None:
+        """Move a request on with what is buffered; dispatch it when it is whole."""
+        cap = self.app.max_body_bytes
+        if conn.head is None:
+            if conn.state == "idle" and conn.buf:
+                conn.state, conn.since = "head", time.monotonic()
+            found = _HEAD_END.search(conn.buf, max(0, conn.scanned - 2))
+            if found is None:
+                conn.scanned = len(conn.buf)
+                if len(conn.buf) > _HEAD_LIMIT:
+                    self._dispatch(conn, _Request(b"", problem=_Problem(
+                        431, 400, f"the request line and headers pass {_HEAD_LIMIT} bytes",
+                        close=True)), len(conn.buf))
+                elif eof and conn.buf:  # what came is all there is: let the parser judge it
+                    self._dispatch(conn, _Request(bytes(conn.buf), close=True), len(conn.buf))
+                elif eof:
+                    self._close(conn)
+                return
+            end = found.end()
+            conn.head = bytes(conn.buf[:end])
+            del conn.buf[:end]
+            conn.state = "body"
+            try:
+                self._framing(conn, cap)
+            except _Problem as problem:
+                self._dispatch(conn, _Request(conn.head, problem=problem), 0)
+                return
+            except (http.client.HTTPException, ValueError):  # the handler's parser says why
+                self._dispatch(conn, _Request(conn.head, close=True), 0)
+                return
+        if conn.chunked is not None:
+            try:
+                used = conn.chunked.feed(conn.buf)
+            except _Problem as problem:
+                self._dispatch(conn, _Request(conn.head, problem=problem), len(conn.buf))
+                return
+            if conn.chunked.done:
+                self._dispatch(conn, _Request(conn.head, conn.chunked.body()), used)
+                return
+            del conn.buf[:used]  # decoded and kept in parts
+        elif len(conn.buf) >= conn.length:
+            self._dispatch(conn, _Request(conn.head, bytes(conn.buf[:conn.length])), conn.length)
+            return
+        if eof:
+            self._close(conn)  # cut mid-body: nothing to answer
+        elif not conn.continued:
+            conn.continued = True
+            if _wants_continue(conn.head):
+                try:  # the client holds its body until it sees this (or a second passes)
+                    conn.sock.send(b"HTTP/1.1 100 Continue\r\n\r\n")
+                except OSError:
+                    pass
+
+    def _framing(self, conn: _Conn, cap: int) -> None:
+        """How the body is framed (chunked, or Content-Length), from the head's headers."""
+        first = conn.head.find(b"\n")
+        headers = http.client.parse_headers(io.BytesIO(conn.head[first + 1:]))
+        if "chunked" in headers.get("Transfer-Encoding", "").lower():
+            conn.chunked = _ChunkedBody(cap)
+            return
+        lengths = {v.strip() for v in headers.get_all("Content-Length") or ()}
+        if not lengths:
+            conn.length = 0
+            return
+        length = lengths.pop()
+        if lengths or not _DIGITS.fullmatch(length):
+            raise _Problem(400, 400, f"bad Content-Length {length[:40]!r}"
+                           + (" (given twice, differently)" if lengths else ""), close=True)
+        n = int(length)
+        if n > cap:
+            raise _Problem(413, 413, f"the request body is {n} bytes; this splicer takes at most "
+                                     f"{cap}", close=True)
+        conn.length = n
+
+    def _dispatch(self, conn: _Conn, request: _Request, used: int) -> None:
+        del conn.buf[:used]
+        if request.problem is not None or request.close:
+            conn.buf.clear()
+        self._sel.unregister(conn.sock)
+        conn.state = "worker"
+        conn.requests += 1
+        try:
+            conn.future = self._pool.submit(self._serve, conn, request)
+        except RuntimeError:  # the pool is shut down: the server is stopping
+            self._close(conn)
+
+    # ------------------------------------------------------------------ a worker
+
+    def _serve(self, conn: _Conn, request: _Request) -> None:
+        keep = False
+        try:
+            conn.sock.settimeout(max(0.05, self.app.socket_timeout_s))
+            handler = _Handler(conn.sock, conn.addr, self, request)
+            keep = not (handler.close_connection or request.close or request.problem)
+        except Exception:  # a vanished client, or a bug: never a traceback on stderr
+            log.debug("connection from %s ended with an error", conn.addr, exc_info=True)
+        if self._stopping.is_set():
+            self._close(conn)
+            return
+        try:
+            if not keep:  # half-close: the reply goes out, what the client still sends is dropped
+                conn.sock.shutdown(socket.SHUT_WR)
+            conn.sock.setblocking(False)
+        except OSError:
+            self._close(conn)
+            return
+        conn.linger = not keep
+        with self._lock:
+            conn.state = "returning"
+            self._returned.append(conn)
+        self._wake()
+
+
+def _wants_continue(head: bytes) -> bool:
+    first, _, rest = head.partition(b"\n")
+    return first.rstrip().endswith(b"HTTP/1.1") and re.search(
+        rb"(?im)^expect:[ \t]*100-continue[ \t]*\r?$", rest) is not None
 
 
 class _Handler(BaseHTTPRequestHandler):
+    """Answers one whole request (already read by the loop) on a worker thread."""
+
     protocol_version = "HTTP/1.1"
-    # Headers and body go out in separate writes; without TCP_NODELAY, Nagle's
-    # algorithm and the client's delayed ACK add ~40 ms to every keep-alive reply.
-    disable_nagle_algorithm = True
     server_version = "NovaStar-H-Simulator/1.0"
     sys_version = ""
     server: SplicerHTTPServer
 
-    # ------------------------------------------------------------------ connection
-
-    def setup(self) -> None:
-        self.timeout = self.server.splicer.socket_timeout_s
-        super().setup()
-        self._refused = not self.server.track(self.connection, True)  # the server is stopping
-
-    def handle(self) -> None:
-        if self._refused:
-            return
-        try:
-            super().handle()
-        except (OSError, ValueError):  # reset, timeout, or a socket shut down by stop()
-            self.close_connection = True
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        except OSError:
-            pass
-        finally:
-            self.server.track(self.connection, False)
+    def __init__(self, sock: socket.socket, client_address: Any, server: SplicerHTTPServer,
+                 request: _Request) -> None:
+        # Not the stdlib's setup/handle/finish: the request is read already, and the
+        # connection goes back to the loop after one reply.
+        self.request = self.connection = sock
+        self.client_address = client_address
+        self.server = server
+        self._request = request
+        self.rfile = io.BytesIO(request.head)
+        self.wfile = _Writer(sock)
+        self.close_connection = True
+        if request.problem is not None and not request.head:
+            self.command, self.request_version = "", self.protocol_version
+            self.requestline = ""
+            self._refuse(request.problem)
+        else:
+            self.handle_one_request()
 
     # ------------------------------------------------------------------ methods
 
@@ -154,6 +666,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_GET
 
+    def handle_expect_100(self) -> bool:
+        return True  # the loop sent "100 Continue" while the body was still coming
+
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         # Called by the stdlib for a bad request line, headers, or an unknown method:
         # answer in the vendor's JSON shape too.
@@ -161,38 +676,43 @@ class _Handler(BaseHTTPRequestHandler):
             code, message = 405, f"the OpenAPI takes POST only, not {self.command}"
         self.close_connection = True
         vendor = code if code in (400, 405, 413, 415) else 400
-        self._send(code, self.server.splicer.non_interface_error(vendor, message or ""), close=True)
+        self._send(code, self.server.app.non_interface_error(vendor, message or ""), close=True)
 
     # ------------------------------------------------------------------ one request
 
+    def _refuse(self, p: _Problem) -> None:
+        headers = {"Allow": "POST"} if p.http_status == 405 else {}
+        self._send(p.http_status, self.server.app.non_interface_error(p.vendor_status, p.detail),
+                   close=p.close, headers=headers)
+
     def _serve(self) -> None:
-        splicer = self.server.splicer
+        app = self.server.app
         try:
-            raw = self._read_body(splicer.max_body_bytes)
+            if self._request.problem is not None:
+                raise self._request.problem
+            raw = self._request.body
             interface = self._interface()
             if self.command != "POST":
                 raise _Problem(405, 405, f"the OpenAPI takes POST only, not {self.command}")
             self._check_content_type()
             envelope = self._parse(raw)
         except _Problem as p:
-            headers = {"Allow": "POST"} if p.http_status == 405 else {}
-            self._send(p.http_status, splicer.non_interface_error(p.vendor_status, p.detail),
-                       close=p.close, headers=headers)
+            self._refuse(p)
             return
         try:
-            reply = splicer.answer(interface, envelope)
+            reply = app.answer(interface, envelope)
         except Exception:  # a bug in the simulator: say so, never hang or drop the connection
             log.exception("internal error answering %s", interface)
-            reply = splicer.non_interface_error(500, "internal error in the simulated splicer")
-        if splicer.latency_ms:
-            time.sleep(splicer.latency_ms / 1000)
+            reply = app.non_interface_error(500, "internal error in the simulated splicer")
+        if app.latency_ms:
+            self.server._stopping.wait(app.latency_ms / 1000)  # stop() cuts it short
         self._send(200, reply)
 
     def _interface(self) -> str:
         path = self.path.split("?", 1)[0].split("#", 1)[0]
         if not path.startswith(_ROOT_PREFIX):
-            raise _Problem(404, 94, f"no OpenAPI here: interfaces are POST {_ROOT_PREFIX}<module>/<action>, "
-                                    f"not {path[:120]}")
+            raise _Problem(404, 94, f"no OpenAPI here: interfaces are POST {_ROOT_PREFIX}"
+                                    f"<module>/<action>, not {path[:120]}")
         return path[len(_ROOT_PREFIX):].strip("/")
 
     def _check_content_type(self) -> None:
@@ -207,63 +727,17 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise _Problem(400, 400, f"the request body is not UTF-8 ({exc.reason} at byte {exc.start})") from None
+            raise _Problem(400, 400, f"the request body is not UTF-8 ({exc.reason} at byte "
+                                     f"{exc.start})") from None
         if not text.strip():
-            raise _Problem(400, 400, "the request body is empty; send the envelope {body, sign, pId, timeStamp}")
+            raise _Problem(400, 400, "the request body is empty; send the envelope "
+                                     "{body, sign, pId, timeStamp}")
         try:
             return json.loads(text)
         except RecursionError:
             raise _Problem(400, 400, "the request body is JSON nested too deeply") from None
         except ValueError as exc:
             raise _Problem(400, 400, f"the request body is not JSON: {exc}") from None
-
-    def _read_body(self, cap: int) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self._read_chunked(cap)
-        length = self.headers.get("Content-Length")
-        if length is None:
-            return b""
-        try:
-            n = int(length)
-            if n < 0:
-                raise ValueError
-        except ValueError:
-            raise _Problem(400, 400, f"bad Content-Length {length[:40]!r}", close=True) from None
-        if n > cap:
-            if n <= _DRAIN_LIMIT:
-                self._discard(n)
-            raise _Problem(413, 413, f"the request body is {n} bytes; this splicer takes at most {cap}",
-                           close=True)
-        data = self.rfile.read(n)
-        if len(data) < n:
-            raise ConnectionResetError("the client closed the connection mid-body")
-        return data
-
-    def _discard(self, n: int) -> None:
-        while n > 0:
-            chunk = self.rfile.read(min(n, 1 << 16))
-            if not chunk:
-                return
-            n -= len(chunk)
-
-    def _read_chunked(self, cap: int) -> bytes:
-        parts, total = [], 0
-        while True:
-            line = self.rfile.readline(1024)
-            try:
-                size = int(line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                raise _Problem(400, 400, "bad chunked transfer encoding", close=True) from None
-            if size == 0:
-                while self.rfile.readline(1024).strip():  # trailers
-                    pass
-                return b"".join(parts)
-            total += size
-            if total > cap:
-                raise _Problem(413, 413, f"the request body passed {cap} bytes, the most this splicer "
-                                         "takes", close=True)
-            parts.append(self.rfile.read(size))
-            self.rfile.readline(1024)  # the CRLF after each chunk
 
     # ------------------------------------------------------------------ reply
 
@@ -280,9 +754,14 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
             if close:
                 self.send_header("Connection", "close")
-            self.end_headers()
-            if self.command != "HEAD":
+            if self.request_version == "HTTP/0.9":  # no headers: the body alone
                 self.wfile.write(data)
+            elif self.command == "HEAD":
+                self.end_headers()
+            else:  # headers and body in one write: no Nagle / delayed-ACK stall
+                self._headers_buffer.append(b"\r\n")
+                self._headers_buffer.append(data)
+                self.flush_headers()
         except OSError:
             self.close_connection = True
 
@@ -291,7 +770,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def date_time_string(self, timestamp: float | None = None) -> str:
         # The Date header follows the splicer's clock, so a skewed test clock shows.
-        now = self.server.splicer.clock() if timestamp is None else timestamp
+        now = self.server.app.clock() if timestamp is None else timestamp
         return email.utils.formatdate(now, usegmt=True)
 
     def log_message(self, format: str, *args: Any) -> None:

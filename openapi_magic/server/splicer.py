@@ -33,6 +33,7 @@ from typing import Any
 from ..catalog import load_catalog
 from ..errors import ConfigError, DecodeError, DecryptionError
 from ..protocol import des_key, open_request, seal_reply
+from .httpd import SplicerHTTPServer
 from .state import DEMO_SEED, INVALID, DeviceState, VendorError
 
 __all__ = [
@@ -254,11 +255,9 @@ class SimulatedSplicer:
 
     def start(self) -> SimulatedSplicer:
         """Bind the port and serve from a background thread; returns ``self``."""
-        from .httpd import SplicerHTTPServer  # the HTTP layer depends on this module, not back
-
         if self.running:
             return self
-        server = SplicerHTTPServer(self, (self.host, self._port))
+        server = SplicerHTTPServer(self, (self.host, self._port))  # self is its Backend
         self._server = server
         self._started_at = self.clock()
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
