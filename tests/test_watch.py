@@ -223,3 +223,53 @@ def test_views_are_inert_and_escaped_and_hold_no_secret(splicer):
     for shown in (text, page, repr(w), w.history.to_string()):
         assert splicer.secret_key not in shown
     assert inert("a\x07b\x9bc") == "a\\x07b\\x9bc"
+
+
+# ---------------------------------------------------------------------- the magic
+
+
+@pytest.fixture
+def ip(monkeypatch, tmp_path):
+    from IPython.testing.globalipapp import get_ipython, start_ipython
+
+    from openapi_magic.magics import OpenAPIMagics
+
+    shell = start_ipython() or get_ipython()
+    for var in ("OPENAPI_ROOT", "OPENAPI_PID", "OPENAPI_SECRET_KEY", "OPENAPI_ENCRYPT"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(tmp_path / "none.ini"))
+    shell.reset(new_session=False)
+    shell.run_line_magic("load_ext", "openapi_magic")
+    shell.register_magics(OpenAPIMagics)
+    return shell
+
+
+def test_magic_watches_the_current_connection(ip, splicer):
+    from IPython.core.error import UsageError
+
+    ip.user_ns["splicer"] = splicer
+    ip.run_line_magic("openapi_connect", "splicer")
+    w = ip.run_line_magic("openapi_watch", 'screen/readList --every 0.05 -b -o w {"deviceId": 0}')
+    try:
+        assert ip.user_ns["w"] is w and w.every == 0.05
+        until(lambda: w.result is not None)
+        assert w.result.ok and w.body == {"deviceId": 0}
+    finally:
+        w.stop()
+    with pytest.raises(UsageError, match="Unknown interface"):
+        ip.run_line_magic("openapi_watch", "screen/nothing -b")
+    with pytest.raises(UsageError, match="every"):
+        ip.run_line_magic("openapi_watch", "screen/readList --every 0 -b {\"deviceId\": 0}")
+
+
+def test_terminal_follow_prints_updates_until_stopped(splicer):
+    import io
+
+    client = Client.from_splicer(splicer)
+    w = client.watch("screen/readList", {"deviceId": 0}, every=EVERY, handle=Handle())
+    out = io.StringIO()
+    threading.Timer(0.4, w.stop).start()
+    w.follow(out)  # returns once the watch stops (Ctrl-C does the same in a terminal)
+    assert not w.running
+    printed = out.getvalue()
+    assert printed.count("Watching screen/readList") >= 2 and "stopped" in printed
