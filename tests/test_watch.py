@@ -230,18 +230,9 @@ def test_views_are_inert_and_escaped_and_hold_no_secret(splicer):
 
 @pytest.fixture
 def ip(monkeypatch, tmp_path):
-    from IPython.testing.globalipapp import get_ipython, start_ipython
+    from _hardening import fresh_magic, global_shell
 
-    from openapi_magic.magics import OpenAPIMagics
-
-    shell = start_ipython() or get_ipython()
-    for var in ("OPENAPI_ROOT", "OPENAPI_PID", "OPENAPI_SECRET_KEY", "OPENAPI_ENCRYPT"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(tmp_path / "none.ini"))
-    shell.reset(new_session=False)
-    shell.run_line_magic("load_ext", "openapi_magic")
-    shell.register_magics(OpenAPIMagics)
-    return shell
+    return fresh_magic(global_shell(), monkeypatch, tmp_path)
 
 
 def test_magic_watches_the_current_connection(ip, splicer):
