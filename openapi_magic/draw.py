@@ -279,16 +279,6 @@ def _draw(canvas: _Box, layers: list[_Layer], cells: list[_Cell], *, title: str,
     ]
     # vector-effect keeps strokes one pixel wide whatever the canvas scale.
     thin = 'vector-effect="non-scaling-stroke" stroke-width="1"'
-    for cell in cells:
-        b = cell.box
-        out.append(_shape("rect", f'x="{b.x:.6g}" y="{b.y:.6g}" width="{b.w:.6g}" '
-                          f'height="{b.h:.6g}" {thin} stroke-dasharray="4 3"', None,
-                          "offline" if cell.online is False else "cell"))
-        if cell.label and b.w / unit > 36 and b.h / unit > 14:
-            tail = " (card offline)" if cell.online is False else ""
-            out.append(_text(b.right - font * 0.4, b.bottom - font * 0.4, font * 0.9,
-                             _short(cell.label + tail, int(b.w / unit / 6)),
-                             "offline" if cell.online is False else "dim", "end"))
     for layer in drawn:
         b = layer.box
         out.append(_shape("rect", f'x="{b.x:.6g}" y="{b.y:.6g}" width="{b.w:.6g}" '
@@ -302,6 +292,17 @@ def _draw(canvas: _Box, layers: list[_Layer], cells: list[_Cell], *, title: str,
             if layer.source and h_px > 30:
                 out.append(_text(b.x + font * 0.4, b.y + font * 2.4, font * 0.9,
                                  _short(layer.source, chars), "dim"))
+    # Output cells over the layers (outlines only): which outputs a layer spans.
+    for cell in cells:
+        b = cell.box
+        out.append(_shape("rect", f'x="{b.x:.6g}" y="{b.y:.6g}" width="{b.w:.6g}" '
+                          f'height="{b.h:.6g}" {thin} stroke-dasharray="4 3"', None,
+                          "offline" if cell.online is False else "cell"))
+        if cell.label and b.w / unit > 80 and b.h / unit > 40:
+            tail = " (card offline)" if cell.online is False else ""
+            out.append(_text(b.right - font * 0.4, b.bottom - font * 0.4, font * 0.9,
+                             _short(cell.label + tail, int(b.w / unit / 6)),
+                             "offline" if cell.online is False else "dim", "end"))
     if hidden:
         out.append(_text(canvas.right - font * 0.4, canvas.bottom - font * 0.4, font,
                          f"+{hidden} more layers not drawn", "text", "end"))
