@@ -18,7 +18,7 @@ import threading
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import requests
 import urllib3
@@ -38,6 +38,9 @@ from .errors import (
     TransportError,
 )
 from .result import DEFAULT_DISPLAY_LIMIT, Result, prepared_html, prepared_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .watch import Watch
 
 __all__ = ["Client", "Prepared", "Secret", "DEFAULT_TIMEOUT", "DEFAULT_MAX_REPLY_BYTES",
            "join_url", "parse_bool"]
@@ -372,6 +375,14 @@ class Client:
         """
         prepared = self.prepare(interface, body, encrypt=encrypt, check=check)
         return self.send(prepared, timeout=timeout, records=records)
+
+    def watch(self, interface: str, body: Any = None, every: float = 5.0,
+              **options: Any) -> "Watch":
+        """Poll ``interface`` every ``every`` s in the background, keeping one live view
+        (see :class:`openapi_magic.watch.Watch` for the options); ``.stop()`` ends it."""
+        from .watch import Watch
+
+        return Watch(self, interface, body, every=every, **options)
 
     @_raised_here
     def send(self, prepared: Prepared, *, timeout: float | None = None,

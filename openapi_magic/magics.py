@@ -555,6 +555,66 @@ class OpenAPIMagics(Magics):
         raise OpenAPICellError(exc.message, hint=exc.hint, error=exc,
                                result=getattr(exc, "result", None)) from None
 
+    # ------------------------------------------------------------------ watching
+
+    @no_var_expand
+    @needs_local_scope
+    @magic_arguments()
+    @argument("interface", nargs="?", help="The interface to poll, module/action.")
+    @argument("--every", type=float, default=5.0, metavar="SECONDS",
+              help="Seconds between polls (default 5).")
+    @argument("-t", "--table", metavar="KEY", help="Which part of the body to tabulate.")
+    @argument("-p", "--profile", metavar="NAME", help="Watch this profile's splicer.")
+    @argument("--on", metavar="VAR", help="Watch every splicer in the notebook variable VAR "
+              "(as %%openapi --on), one row each.")
+    @argument("--misses", type=int, default=3, metavar="N",
+              help="Missed polls in a row before a splicer shows offline (default 3).")
+    @argument("--maxlen", type=int, metavar="ROWS", help="Rows kept in the watch's history.")
+    @argument("--timeout", type=float, metavar="SECONDS", help="Seconds per poll.")
+    @argument("-o", "--out", metavar="NAME", help="Store the Watch in this variable.")
+    @argument("-b", "--background", action="store_true", help="In a terminal, return at once "
+              "instead of printing updates until Ctrl-C (a notebook always returns at once).")
+    @argument("-f", "--force", action="store_true", help="Poll even if the catalog does not "
+              "know the interface or says a field is missing or wrong.")
+    @line_magic
+    def openapi_watch(self, line: str = "", local_ns: dict | None = None) -> Any:
+        """Poll one interface in the background and keep one output up to date.
+
+        ``%openapi_watch device/readDetail --every 10 {"deviceId": 0}`` shows the
+        latest table, the time of the last answer, the cells that changed, and
+        OFFLINE after missed polls. Stop it with its button or ``w.stop()``
+        (``w = %openapi_watch ...`` or ``-o w``); ``w.history`` is a DataFrame of
+        every poll. In a terminal it prints updates until Ctrl-C.
+        """
+        from .watch import Watch, _in_kernel
+
+        opts, body_text = _split_line(line)
+        args = _parse_options(self.openapi_watch, opts)
+        if not args.interface:
+            raise UsageError("Name the interface to watch, e.g. %openapi_watch "
+                             "device/readDetail {\"deviceId\": 0}.")
+        ns = {**self.shell.user_ns, **(local_ns or {})}
+        path = normalize_path(args.interface)
+        body = parse_body(substitute(body_text, ns), 1)
+        self._check(path, body, args.force)
+        targets = _lookup(args.on, ns) if args.on else self.client_for(args.profile)
+        kernel = _in_kernel()
+        options: dict[str, Any] = dict(every=args.every, offline_after=args.misses,
+                                       records=args.table, show=kernel,
+                                       timeout=args.timeout if args.timeout is not None
+                                       else self.timeout, profiles=self.connection.profiles_file)
+        if args.maxlen is not None:
+            options["maxlen"] = args.maxlen
+        try:
+            watch = Watch(targets, path, body, **options)
+        except (ConfigError, TypeError) as exc:
+            raise UsageError(str(exc)) from None
+        self._store(args.out, watch)
+        if not kernel and not args.background:
+            print("Watching; Ctrl-C stops.")
+            watch.follow()
+        return watch
+
 
 # --------------------------------------------------------------------------- completion
 

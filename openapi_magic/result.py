@@ -539,11 +539,14 @@ def render_html(result: Result) -> str:
 
 def _render_html(result: Result, view: _View) -> str:
     col = 'style="flex:1 1 22em;min-width:0;overflow-x:auto"'
+    from .draw import svg  # a reply that describes geometry shows the wall beside its table
+    picture = svg(result.interface, result.body) if result.ok else None
     return (
         '<div class="openapi-magic-result">'
         f"{header_html(result)}"
         '<div style="display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start;margin-top:.4em">'
-        f"<div {col}>{_table_html(result, view)}</div>"
+        + (f'<div style="flex:0 1 auto;max-width:100%">{picture}</div>' if picture else "")
+        + f"<div {col}>{_table_html(result, view)}</div>"
         f"<div {col}>{envelope_html(result)}</div>"
         "</div></div>"
     )

@@ -1,0 +1,266 @@
+"""Watching a splicer: polls, one display updated in place, offline and back, bounded
+history, one request at a time per splicer, clean stop. Against the simulated splicer."""
+
+import threading
+import time
+
+import pytest
+
+from openapi_magic import Client
+from openapi_magic.errors import ConfigError
+from openapi_magic.server import serve
+from openapi_magic.watch import Watch, inert, render_html, render_text
+
+EVERY = 0.05
+
+
+class Handle:
+    """Stands in for an IPython display handle: records every update."""
+
+    def __init__(self):
+        self.bundles = []
+
+    def update(self, bundle, **kw):
+        assert kw.get("raw") is True
+        self.bundles.append(bundle)
+
+
+def until(predicate, limit=10.0):
+    """Wait for a condition (the limit only stops a broken test from hanging)."""
+    deadline = time.monotonic() + limit
+    while not predicate():
+        assert time.monotonic() < deadline, "condition never became true"
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def splicer():
+    with serve() as s:
+        yield s
+
+
+def test_polls_and_updates_one_display(splicer):
+    handle = Handle()
+    client = Client.from_splicer(splicer)
+    with client.watch("screen/readList", {"deviceId": 0}, every=EVERY, handle=handle) as w:
+        until(lambda: w.polls >= 3)
+        assert w.result is not None and w.result.ok
+    assert not w.running
+    assert len(handle.bundles) >= 3  # every update went to the one handle
+    last = handle.bundles[-1]
+    assert "screen/readList" in last["text/html"] and "stopped" in last["text/plain"]
+    name = splicer.state.call("screen/readList", {})["screens"][0]["name"]
+    assert name in last["text/html"]
+
+
+def test_changed_cells_are_highlighted(splicer):
+    handle = Handle()
+    client = Client.from_splicer(splicer)
+    body = {"deviceId": 0, "screenId": 0}
+    w = client.watch("screen/readDetail", body, every=EVERY, handle=handle)
+    try:
+        until(lambda: w.polls >= 2)
+        assert "changed since the last poll" not in render_html(w)
+        before = w.polls
+        client.call("screen/rename", {"deviceId": 0, "screenId": 0, "name": "Main & <b>"})
+        until(lambda: w.polls >= before + 2 and "Main" in render_text(w))
+        until(lambda: any("changed since the last poll" in b["text/html"]
+                          for b in handle.bundles))
+        changed = next(b for b in handle.bundles if "changed since the last poll" in b["text/html"])
+        assert "Main &amp; &lt;b&gt;*" not in changed["text/html"]
+        assert "Main &amp; &lt;b&gt;" in changed["text/html"]
+        assert "<b>Main" not in changed["text/html"]
+        assert any("Main & <b>*" in b["text/plain"] for b in handle.bundles)
+    finally:
+        w.stop()
+
+
+def test_history_grows_bounded_and_is_time_indexed(splicer):
+    client = Client.from_splicer(splicer)
+    w = Watch(client, "device/readDetail", {"deviceId": 0}, every=EVERY, maxlen=4,
+              handle=Handle())
+    try:
+        until(lambda: w.polls >= 7)
+    finally:
+        w.stop()
+    history = w.history
+    assert len(history) == 4
+    assert history.index.name == "time" and history.index.is_monotonic_increasing
+    assert str(history.index.dtype).startswith("datetime64")
+    assert {"splicer", "online", "status", "elapsed_ms"} <= set(history.columns)
+    assert "temp" in history.columns and history["temp"].notna().all()
+    assert "fanList.0.speed" in history.columns or any(c.startswith("fanList.0.")
+                                                       for c in history.columns)
+
+
+def test_offline_after_missed_polls_and_back_on_the_same_port():
+    first = serve()
+    port = first.port
+    client = Client.from_splicer(first, timeout=2)
+    w = client.watch("screen/readList", {"deviceId": 0}, every=EVERY, offline_after=3,
+                     handle=Handle())
+    try:
+        until(lambda: w.result is not None)
+        assert w.offline == []
+        first.stop()
+        until(lambda: w.offline)
+        label = w.offline[0]
+        assert "OFFLINE" in render_text(w) and "OFFLINE" in render_html(w)
+        assert w.history["online"].eq(False).sum() >= 3
+        second = serve(port=port)
+        try:
+            until(lambda: not w.offline)
+            assert "OFFLINE" not in render_text(w)
+            assert label in w.latest
+        finally:
+            w.stop()
+            second.stop()
+    finally:
+        w.stop()
+        first.stop()
+
+
+def test_vendor_failure_is_an_answer_not_a_miss(splicer):
+    client = Client.from_splicer(splicer)
+    w = client.watch("screen/readDetail", {"deviceId": 0, "screenId": 99}, every=EVERY,
+                     offline_after=1, handle=Handle())
+    try:
+        until(lambda: w.polls >= 3)
+        assert w.offline == []
+        assert not w.result.ok
+        assert f"status {w.result.status}" in render_text(w)
+    finally:
+        w.stop()
+
+
+class CountingSplicer:
+    """Wraps the splicer's answer() to count requests in flight at once."""
+
+    def __init__(self, splicer):
+        self.now = self.most = 0
+        self.lock = threading.Lock()
+        inner = splicer.answer
+
+        def answer(interface, envelope):
+            with self.lock:
+                self.now += 1
+                self.most = max(self.most, self.now)
+            try:
+                time.sleep(0.2)  # slower than every: the next polls fall due meanwhile
+                return inner(interface, envelope)
+            finally:
+                with self.lock:
+                    self.now -= 1
+        splicer.answer = answer
+
+
+def test_never_two_requests_at_once_to_one_splicer():
+    with serve(latency_ms=100) as splicer:
+        counter = CountingSplicer(splicer)
+        client = Client.from_splicer(splicer)
+        a = client.watch("screen/readList", {"deviceId": 0}, every=EVERY, handle=Handle())
+        b = Watch([client], "device/readDetail", {"deviceId": 0}, every=EVERY, handle=Handle())
+        try:
+            until(lambda: a.polls + b.polls >= 4 and a.skipped and b.skipped)
+        finally:
+            a.stop()
+            b.stop()
+        assert counter.most == 1
+        assert "skipped" in render_html(a) and "skipped" in render_text(a)
+
+
+def test_fleet_watch_one_row_per_splicer():
+    with serve() as one, serve() as two:
+        w = Watch({"hall-a": one, "hall-b": two}, "device/readDetail", {"deviceId": 0},
+                  every=EVERY, handle=Handle())
+        try:
+            until(lambda: all(r is not None for r in w.latest.values()))
+            one.stop()
+            until(lambda: w.offline == ["hall-a"])
+            text = render_text(w)
+            assert "hall-a: OFFLINE" in text and "hall-b: online" in text
+        finally:
+            w.stop()
+        assert set(w.history["splicer"]) == {"hall-a", "hall-b"}
+
+
+def test_stops_cleanly_and_leaves_no_thread(splicer):
+    client = Client.from_splicer(splicer)
+    w = client.watch("screen/readList", {"deviceId": 0}, every=EVERY, handle=Handle())
+    until(lambda: w.polls >= 1)
+    names = {t.name for t in w._threads}
+    w.stop()
+    assert not w.running
+    assert not names & {t.name for t in threading.enumerate()}
+    polls = w.polls
+    time.sleep(EVERY * 3)
+    assert w.polls == polls
+    w.stop()  # twice is fine
+
+
+def test_bad_settings_name_the_cause(splicer):
+    client = Client.from_splicer(splicer)
+    with pytest.raises(ConfigError, match="every"):
+        client.watch("screen/readList", every=0, handle=Handle())
+    with pytest.raises(ConfigError, match="offline_after"):
+        client.watch("screen/readList", offline_after=0, handle=Handle())
+    with pytest.raises(ConfigError, match="maxlen"):
+        client.watch("screen/readList", maxlen=0, handle=Handle())
+
+
+def test_views_are_inert_and_escaped_and_hold_no_secret(splicer):
+    client = Client.from_splicer(splicer)
+    hostile = "\x1b[2J<script>alert(1)</script>\u202e"
+    client.call("screen/rename", {"deviceId": 0, "screenId": 0, "name": hostile})
+    w = client.watch("screen/readList", {"deviceId": 0}, every=EVERY, handle=Handle())
+    try:
+        until(lambda: w.result is not None)
+    finally:
+        w.stop()
+    text, page = render_text(w), render_html(w)
+    assert "\x1b" not in text and "\u202e" not in text and "\\x1b[2J" in text
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    for shown in (text, page, repr(w), w.history.to_string()):
+        assert splicer.secret_key not in shown
+    assert inert("a\x07b\x9bc") == "a\\x07b\\x9bc"
+
+
+# ---------------------------------------------------------------------- the magic
+
+
+@pytest.fixture
+def ip(monkeypatch, tmp_path):
+    from _hardening import fresh_magic, global_shell
+
+    return fresh_magic(global_shell(), monkeypatch, tmp_path)
+
+
+def test_magic_watches_the_current_connection(ip, splicer):
+    from IPython.core.error import UsageError
+
+    ip.user_ns["splicer"] = splicer
+    ip.run_line_magic("openapi_connect", "splicer")
+    w = ip.run_line_magic("openapi_watch", 'screen/readList --every 0.05 -b -o w {"deviceId": 0}')
+    try:
+        assert ip.user_ns["w"] is w and w.every == 0.05
+        until(lambda: w.result is not None)
+        assert w.result.ok and w.body == {"deviceId": 0}
+    finally:
+        w.stop()
+    with pytest.raises(UsageError, match="Unknown interface"):
+        ip.run_line_magic("openapi_watch", "screen/nothing -b")
+    with pytest.raises(UsageError, match="every"):
+        ip.run_line_magic("openapi_watch", "screen/readList --every 0 -b {\"deviceId\": 0}")
+
+
+def test_terminal_follow_prints_updates_until_stopped(splicer):
+    import io
+
+    client = Client.from_splicer(splicer)
+    w = client.watch("screen/readList", {"deviceId": 0}, every=EVERY, handle=Handle())
+    out = io.StringIO()
+    threading.Timer(0.4, w.stop).start()
+    w.follow(out)  # returns once the watch stops (Ctrl-C does the same in a terminal)
+    assert not w.running
+    printed = out.getvalue()
+    assert printed.count("Watching screen/readList") >= 2 and "stopped" in printed
