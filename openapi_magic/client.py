@@ -325,13 +325,13 @@ class Client:
         start = time.perf_counter()
         # One deadline for the whole reply, headers included (requests' read timeout
         # bounds each wait only: a header drip would hold the call for ever).
-        with _transport.bounded(time.monotonic() + limit):
+        with _transport.bounded(time.monotonic() + limit) as progress:
             try:
                 resp = self._session.post(url, data=prepared.data, timeout=(limit, limit),
                                           stream=True, verify=self.verify,
                                           allow_redirects=False)
             except requests.exceptions.RequestException as exc:
-                raise _transport_error(exc, url, limit, context) from exc
+                raise _transport_error(exc, url, limit, context, progress.phase) from exc
             try:
                 raw = self._read(resp, start, limit, context)
             finally:
@@ -341,6 +341,11 @@ class Client:
         del raw  # the text holds the reply now: a large one need not be held twice
         context.update(http_status=resp.status_code, raw_text=text)
         headers = dict(resp.headers)
+        if _transport.headers_cut(resp):
+            raise TransportError(
+                f"The connection to {url} closed in the middle of the reply's headers (the "
+                f"status line said HTTP {resp.status_code}, then the headers stopped short); "
+                "the splicer or a proxy hung up early.", **context)
         if not 200 <= resp.status_code < 300:
             raise _http_error(resp, text, url, context)
         envelope = _parse_json(text, resp, url, context)
@@ -513,10 +518,14 @@ def _reason(exc: BaseException) -> str:
 
 
 def _transport_error(exc: requests.exceptions.RequestException, url: str, limit: float,
-                     context: dict) -> TransportError:
+                     context: dict, phase: str | None = None) -> TransportError:
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return ConnectError(f"Could not connect to {url} within {limit:g} s: is the splicer on "
                             "and reachable at that address?", **context)
+    if isinstance(exc, requests.exceptions.ReadTimeout) and phase == "handshake":
+        return ConnectError(f"The TLS handshake with {url} did not finish within {limit:g} s "
+                            "(the request was not sent): is something other than the "
+                            "splicer's HTTPS listening at that address?", **context)
     if isinstance(exc, requests.exceptions.ReadTimeout):
         return RequestTimeout(f"No reply from {url} within {limit:g} s (the request was sent; a "
                               "write may have happened).", **context)
