@@ -225,9 +225,14 @@ class Client:
         return self._secret is not None
 
     def __repr__(self) -> str:
-        name = f"name={self.name!r}, " if self.name else ""
-        return (f"Client({name}root={self.root!r}, pid={self.pid!r}, "
-                f"encrypt={self.encrypt}, timeout={self.timeout:g})")
+        # getattr: a Client whose __init__ failed half-way (a traceback that prints
+        # variables shows it) must not raise here.
+        name = getattr(self, "name", None)
+        name = f"name={name!r}, " if name else ""
+        timeout = getattr(self, "timeout", None)
+        return (f"Client({name}root={getattr(self, 'root', None)!r}, "
+                f"pid={getattr(self, 'pid', None)!r}, encrypt={getattr(self, 'encrypt', None)}, "
+                f"timeout={timeout if timeout is None else format(timeout, 'g')})")
 
     def close(self) -> None:
         """Close the HTTP session."""
