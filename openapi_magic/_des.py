@@ -12,6 +12,13 @@ libcrypto found, no legacy provider, no DES-ECB), pycryptodome is used: the byte
 are the same either way (tests check the two against each other and pyDes).
 
 The calls go through ``ctypes``, which releases the GIL while OpenSSL works.
+
+**The key.** ``key`` is 8 bytes, or a key object with a ``des_key()`` method (the
+protocol's :class:`~openapi_magic.protocol.Secret`). For a key object the bytes are
+asked for in the argument list of the one call that takes them (``EVP_CipherInit_ex``,
+``DES.new``) and held by no variable of any frame, so a traceback that prints frame
+variables (``%xmode Verbose``) shows the masked key object at most. OpenSSL copies
+the key schedule into its context, which is freed before ``run`` returns.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, Union
 
 __all__ = ["BACKENDS", "backend", "ecb_decrypt", "ecb_encrypt"]
 
@@ -35,6 +42,20 @@ ENV_BACKEND = "OPENAPI_MAGIC_DES"
 BACKENDS = ("openssl", "pycryptodome")
 
 
+class KeyHolder(Protocol):
+    """A key object: gives the 8 DES key bytes when asked, and holds them masked."""
+
+    def des_key(self) -> bytes: ...
+
+
+Key = Union[bytes, KeyHolder]
+
+
+def _key(key: Key) -> bytes:
+    # One expression: the bytes are the return value only, never this frame's variable.
+    return key if isinstance(key, (bytes, bytearray)) else key.des_key()
+
+
 class _OpenSSL:
     """DES-ECB through libcrypto's EVP interface (padding off, whole blocks only)."""
 
@@ -43,7 +64,7 @@ class _OpenSSL:
         self._cipher = cipher
         self.version = version
 
-    def run(self, key: bytes, data: Any, encrypt: bool) -> memoryview:
+    def run(self, key: Key, data: Any, encrypt: bool) -> memoryview:
         lib = self._lib
         n = len(data)
         if not n:
@@ -63,7 +84,8 @@ class _OpenSSL:
         if not ctx:
             raise MemoryError("OpenSSL could not allocate a cipher context")
         try:
-            if lib.EVP_CipherInit_ex(ctx, self._cipher, None, key, None, 1 if encrypt else 0) != 1:
+            if lib.EVP_CipherInit_ex(ctx, self._cipher, None, _key(key), None,
+                                     1 if encrypt else 0) != 1:
                 raise ValueError("OpenSSL refused the DES key")
             lib.EVP_CIPHER_CTX_set_padding(ctx, 0)
             done = 0
@@ -158,7 +180,7 @@ def _load_openssl() -> _OpenSSL | None:
 
 
 @functools.cache
-def _implementation(name: str | None = None) -> tuple[str, Callable[[bytes, Any, bool], Any]]:
+def _implementation(name: str | None = None) -> tuple[str, Callable[[Key, Any, bool], Any]]:
     wanted = name or os.environ.get(ENV_BACKEND, "").strip().lower() or "openssl"
     if wanted == "openssl":
         ossl = _load_openssl()
@@ -166,8 +188,8 @@ def _implementation(name: str | None = None) -> tuple[str, Callable[[bytes, Any,
             return f"OpenSSL libcrypto via ctypes ({ossl.version})", ossl.run
     from Crypto.Cipher import DES
 
-    def run(key: bytes, data: Any, encrypt: bool) -> bytes:
-        cipher = DES.new(key, DES.MODE_ECB)
+    def run(key: Key, data: Any, encrypt: bool) -> bytes:
+        cipher = DES.new(_key(key), DES.MODE_ECB)
         return cipher.encrypt(data) if encrypt else cipher.decrypt(data)
 
     return "pycryptodome", run
@@ -178,14 +200,14 @@ def backend(name: str | None = None) -> str:
     return _implementation(name)[0]
 
 
-def ecb_encrypt(key: bytes, data: Any, name: str | None = None) -> Any:
+def ecb_encrypt(key: Key, data: Any, name: str | None = None) -> Any:
     """DES-ECB encryption of whole 8-byte blocks; returns a bytes-like object."""
     if len(data) % _BLOCK:
         raise ValueError("DES-ECB needs whole 8-byte blocks")
     return _implementation(name)[1](key, data, True)
 
 
-def ecb_decrypt(key: bytes, data: Any, name: str | None = None) -> Any:
+def ecb_decrypt(key: Key, data: Any, name: str | None = None) -> Any:
     """DES-ECB decryption of whole 8-byte blocks; returns a bytes-like object."""
     if len(data) % _BLOCK:
         raise ValueError("DES-ECB needs whole 8-byte blocks")

@@ -11,6 +11,11 @@ timeout it is (requests' ``ReadTimeout``).
 
 Outside :func:`bounded` (or in sessions a caller brings) nothing changes.
 
+**Where a call stopped.** Within :func:`bounded`, the :class:`Call` it yields notes
+whether the TLS handshake was under way when the time ran out (nothing was sent
+then), and a response notes ``headers_cut`` when the connection closed before the
+blank line that ends the headers (http.client takes such a reply as complete).
+
 **One TLS warning per client.** urllib3 warns (``InsecureRequestWarning``) on every
 request over an unverified HTTPS connection. A :class:`~openapi_magic.Client` made
 with ``verify=False`` for an https root warns once, naming the root; its sessions
@@ -31,23 +36,55 @@ import requests
 import urllib3
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-__all__ = ["DeadlineAdapter", "bounded", "session"]
+__all__ = ["Call", "DeadlineAdapter", "bounded", "headers_cut", "session"]
 
 #: The deadline (``time.monotonic()``) of the reply being read in this context, if any.
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "openapi_magic_reply_deadline", default=None)
 
 
+class Call:
+    """What :class:`DeadlineAdapter` saw of one call: ``phase`` is ``None`` (nothing
+    seen, e.g. a session of the caller's), ``"handshake"`` while TLS is being set up,
+    ``"sending"`` and then ``"sent"``."""
+
+    __slots__ = ("phase",)
+
+    def __init__(self) -> None:
+        self.phase: str | None = None
+
+
+_CALL: contextvars.ContextVar[Call | None] = contextvars.ContextVar(
+    "openapi_magic_call", default=None)
+
+
+def _note(phase: str) -> None:
+    call = _CALL.get()
+    if call is not None:
+        call.phase = phase
+
+
 @contextlib.contextmanager
-def bounded(deadline: float) -> Iterator[None]:
+def bounded(deadline: float) -> Iterator[Call]:
     """Within the block, replies read by :class:`DeadlineAdapter` end by ``deadline``
     (a ``time.monotonic()`` value). Per thread and per context, so concurrent calls
-    each keep their own."""
+    each keep their own. Yields the :class:`Call` that notes how far the call got."""
+    call = Call()
     token = _DEADLINE.set(deadline)
+    call_token = _CALL.set(call)
     try:
-        yield
+        yield call
     finally:
+        _CALL.reset(call_token)
         _DEADLINE.reset(token)
+
+
+def headers_cut(response) -> bool:
+    """True when the connection closed inside the reply's headers (a requests or urllib3
+    response read through :class:`DeadlineAdapter`)."""
+    raw = getattr(response, "raw", response)
+    original = getattr(raw, "_original_response", None) or raw
+    return bool(getattr(original, "headers_cut", False))
 
 
 class _DeadlineReader(io.RawIOBase):
@@ -77,20 +114,63 @@ class _DeadlineReader(io.RawIOBase):
             super().close()
 
 
+class _LineWatch:
+    """The response's reader while its head is read: remembers the last line."""
+
+    def __init__(self, fp) -> None:
+        self._fp, self.last = fp, b"\r\n"
+
+    def readline(self, *args):
+        self.last = self._fp.readline(*args)
+        return self.last
+
+    def __getattr__(self, name):
+        return getattr(self._fp, name)
+
+
 class _Response(http.client.HTTPResponse):
+    headers_cut = False
+
     def __init__(self, sock, *args, **kwargs) -> None:
         super().__init__(sock, *args, **kwargs)
         deadline = _DEADLINE.get()
         if deadline is not None:  # nothing has been read yet: wrap the reader whole
             self.fp = io.BufferedReader(_DeadlineReader(self.fp, sock, deadline))
 
+    def begin(self) -> None:
+        fp = self.fp
+        watch = self.fp = _LineWatch(fp)
+        try:
+            super().begin()
+        finally:
+            if self.fp is watch:
+                self.fp = fp
+        # The head ends with an empty line; at end of file readline gives b"" instead,
+        # and http.client takes what it has as the whole head.
+        self.headers_cut = watch.last not in (b"\r\n", b"\n")
+
 
 class _HTTPConnection(urllib3.connection.HTTPConnection):
     response_class = _Response
 
+    def request(self, *args, **kwargs):
+        _note("sending")
+        super().request(*args, **kwargs)
+        _note("sent")
+
 
 class _HTTPSConnection(urllib3.connection.HTTPSConnection):
     response_class = _Response
+
+    def connect(self) -> None:
+        _note("handshake")  # TCP, then TLS: nothing of the request has gone yet
+        super().connect()
+        _note("connected")
+
+    def request(self, *args, **kwargs):
+        _note("sending")
+        super().request(*args, **kwargs)
+        _note("sent")
 
 
 class _HTTPPool(HTTPConnectionPool):

@@ -2,8 +2,10 @@
 
 One ``requests.Session`` per client, a timeout on every call (connect and the
 whole reply), a cap on the reply size, and errors that carry what arrived.
-The secretKey lives in a :class:`Secret` whose repr is masked, and no message,
-repr or log line built here contains it.
+The secretKey lives in a :class:`~openapi_magic.protocol.Secret` whose repr is
+masked, from the first line that receives it down to the DES call: no frame of a
+traceback (even ``%xmode Verbose``, which prints every frame's variables) holds its
+text, and no message, repr or log line built here contains it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import requests
 import urllib3
 
 from . import _transport, protocol
+from .protocol import Secret
 from .catalog import load_catalog, normalize_path
 from .errors import (
     ConfigError,
@@ -63,45 +66,6 @@ ENV_ENCRYPT = "OPENAPI_ENCRYPT"
 ENV_TIMEOUT = "OPENAPI_TIMEOUT"
 
 
-class Secret:
-    """A secret string whose repr and str are masked; ``reveal()`` gives it back."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: "str | Secret") -> None:
-        if isinstance(value, Secret):
-            value = value.reveal()
-        if not isinstance(value, str):
-            raise ConfigError(f"The secretKey must be text, not {type(value).__name__}.")
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __len__(self) -> int:
-        return len(self._value.encode("utf-8"))
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
-    def __repr__(self) -> str:
-        return "Secret('********')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(("Secret", self._value))
-
-    def __getstate__(self):
-        return self._value
-
-    def __setstate__(self, state):
-        self._value = state
-
-
 def parse_bool(text: str | bool | None, name: str = "value") -> bool:
     """``1/true/yes/on`` → True, ``0/false/no/off/""`` → False, else ConfigError."""
     if isinstance(text, bool):
@@ -119,31 +83,6 @@ def parse_bool(text: str | bool | None, name: str = "value") -> bool:
 def join_url(root: str, interface: str) -> str:
     """``root`` + ``/module/action`` without doubling or losing a ``/``."""
     return root.rstrip("/") + "/" + normalize_path(interface)
-
-
-def _raised_here(method: Callable) -> Callable:
-    """Raise ``method``'s OpenAPIErrors from its own call, without the frames below it.
-
-    While a call is sealed or a reply opened, those frames (here and in the protocol
-    core) hold the secretKey as text, and a traceback that shows variables
-    (``%xmode Verbose``) would print it. The message, what arrived and the chained
-    causes stay; only the frames below go (the causes' too).
-    """
-    @functools.wraps(method)
-    def public(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(*args, **kwargs)
-        except OpenAPIError as exc:
-            seen: set[int] = set()
-            chain: list[BaseException | None] = [exc]
-            while chain:
-                err = chain.pop()
-                if err is not None and id(err) not in seen:
-                    seen.add(id(err))
-                    err.__traceback__ = None
-                    chain += [err.__cause__, err.__context__]
-            raise exc  # noqa: B904 - the error itself, re-raised from here
-    return public
 
 
 @dataclass(frozen=True)
@@ -196,6 +135,7 @@ class Client:
         clock: Callable[[], float] | None = None,
         name: str | None = None,
     ) -> None:
+        secret_key = _secret(secret_key)  # from here down, frames hold the masked key only
         if not isinstance(root, str) or not root.strip():
             raise ConfigError("The root URL is empty: give the splicer's OpenAPI root, e.g. "
                               "http://10.0.0.5:8000/open/api.")
@@ -204,7 +144,7 @@ class Client:
             raise ConfigError(f"The root URL {root!r} must start with http:// or https://.")
         self.root = root.rstrip("/")
         self.pid = protocol._pid(pid)
-        self._secret = Secret(secret_key) if secret_key is not None else None
+        self._secret = secret_key
         self.encrypt = parse_bool(encrypt, "encrypt")
         if self.encrypt:
             self._des_check()
@@ -229,11 +169,12 @@ class Client:
     # ------------------------------------------------------------------ building
 
     @classmethod
-    @_raised_here
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Client":
         """A client from ``OPENAPI_ROOT``, ``OPENAPI_PID``, ``OPENAPI_SECRET_KEY``,
         ``OPENAPI_ENCRYPT`` (and ``OPENAPI_TIMEOUT``); keyword overrides win."""
-        env = os.environ if env is None else env
+        # The settings only, the key masked: a frame holding the environment would show
+        # the key in a traceback that prints variables.
+        env = _settings_from(os.environ if env is None else env)
         kw: dict[str, Any] = {}
         missing = [n for n, k in ((ENV_ROOT, "root"), (ENV_PID, "pid"))
                    if k not in overrides and not env.get(n)]
@@ -247,7 +188,9 @@ class Client:
             kw["root"] = env[ENV_ROOT]
         if env.get(ENV_PID):
             kw["pid"] = env[ENV_PID]
-        if env.get(ENV_SECRET_KEY):
+        if isinstance(env[ENV_SECRET_KEY], ConfigError):
+            raise env[ENV_SECRET_KEY]
+        if env[ENV_SECRET_KEY]:
             kw["secret_key"] = env[ENV_SECRET_KEY]
         if env.get(ENV_ENCRYPT) is not None:
             kw["encrypt"] = parse_bool(env[ENV_ENCRYPT], ENV_ENCRYPT)
@@ -264,28 +207,35 @@ class Client:
     def from_splicer(cls, splicer: Any, **overrides: Any) -> "Client":
         """A client for a running simulated splicer (anything with ``root``,
         ``pid``, ``secret_key`` and ``encrypt``)."""
-        kw = {"root": splicer.root, "pid": splicer.pid, "secret_key": splicer.secret_key,
-              "encrypt": splicer.encrypt}
+        try:
+            kw = _splicer_settings(splicer)
+        except BaseException:
+            splicer = None  # no frame of the traceback holds an object that may show the key
+            raise
         kw.update(overrides)
         return cls(**kw)
 
-    @_raised_here
     def _des_check(self) -> None:
         if self._secret is None:
             raise ConfigError(
                 "Encryption is on but no secretKey was given: set OPENAPI_SECRET_KEY or pass "
                 "secret_key (from the splicer's Settings > OpenAPI Management)."
             )
-        protocol.des_key(self._secret.reveal())
+        self._secret.des_key()  # refuses a short key, with a message that says why
 
     @property
     def has_secret(self) -> bool:
         return self._secret is not None
 
     def __repr__(self) -> str:
-        name = f"name={self.name!r}, " if self.name else ""
-        return (f"Client({name}root={self.root!r}, pid={self.pid!r}, "
-                f"encrypt={self.encrypt}, timeout={self.timeout:g})")
+        # getattr: a Client whose __init__ failed half-way (a traceback that prints
+        # variables shows it) must not raise here.
+        name = getattr(self, "name", None)
+        name = f"name={name!r}, " if name else ""
+        timeout = getattr(self, "timeout", None)
+        return (f"Client({name}root={getattr(self, 'root', None)!r}, "
+                f"pid={getattr(self, 'pid', None)!r}, encrypt={getattr(self, 'encrypt', None)}, "
+                f"timeout={timeout if timeout is None else format(timeout, 'g')})")
 
     def close(self) -> None:
         """Close the HTTP session."""
@@ -313,7 +263,6 @@ class Client:
 
     # ------------------------------------------------------------------ calls
 
-    @_raised_here
     def prepare(self, interface: str, body: Any = None, *, encrypt: bool | None = None,
                 timestamp: int | str | None = None, check: bool = False) -> Prepared:
         """Seal a call without sending it (what a dry run shows).
@@ -332,8 +281,7 @@ class Client:
         if enc:
             self._des_check()
         ts = self._next_timestamp() if timestamp is None else timestamp
-        secret = self._secret.reveal() if self._secret is not None else None
-        envelope = protocol.seal_request(body, pid=self.pid, secret_key=secret,
+        envelope = protocol.seal_request(body, pid=self.pid, secret_key=self._secret,
                                          timestamp=ts, encrypt=enc)
         data = protocol.dumps(envelope).encode("utf-8")
         return Prepared(
@@ -363,7 +311,6 @@ class Client:
                 hint="Fix the body, or send anyway (the splicer will check it too).",
             )
 
-    @_raised_here
     def call(self, interface: str, body: Any = None, *, encrypt: bool | None = None,
              timeout: float | None = None, check: bool = False,
              records: str | None = None) -> Result:
@@ -384,7 +331,6 @@ class Client:
 
         return Watch(self, interface, body, every=every, **options)
 
-    @_raised_here
     def send(self, prepared: Prepared, *, timeout: float | None = None,
              records: str | None = None) -> Result:
         """Send a :class:`Prepared` call and open the reply."""
@@ -395,13 +341,13 @@ class Client:
         start = time.perf_counter()
         # One deadline for the whole reply, headers included (requests' read timeout
         # bounds each wait only: a header drip would hold the call for ever).
-        with _transport.bounded(time.monotonic() + limit):
+        with _transport.bounded(time.monotonic() + limit) as progress:
             try:
                 resp = self._session.post(url, data=prepared.data, timeout=(limit, limit),
                                           stream=True, verify=self.verify,
                                           allow_redirects=False)
             except requests.exceptions.RequestException as exc:
-                raise _transport_error(exc, url, limit, context) from exc
+                raise _transport_error(exc, url, limit, context, progress.phase) from exc
             try:
                 raw = self._read(resp, start, limit, context)
             finally:
@@ -411,15 +357,20 @@ class Client:
         del raw  # the text holds the reply now: a large one need not be held twice
         context.update(http_status=resp.status_code, raw_text=text)
         headers = dict(resp.headers)
+        if _transport.headers_cut(resp):
+            raise TransportError(
+                f"The connection to {url} closed in the middle of the reply's headers (the "
+                f"status line said HTTP {resp.status_code}, then the headers stopped short); "
+                "the splicer or a proxy hung up early.", **context)
         if not 200 <= resp.status_code < 300:
             raise _http_error(resp, text, url, context)
         envelope = _parse_json(text, resp, url, context)
         context["response_envelope"] = envelope
-        secret = self._secret.reveal() if self._secret is not None else None
         try:
             opened = protocol.open_reply(envelope, pid=self.pid,
                                          timestamp=prepared.envelope["timeStamp"],
-                                         secret_key=secret, encrypt=prepared.encrypted)
+                                         secret_key=self._secret,
+                                         encrypt=prepared.encrypted)
         except ProtocolError as exc:
             _attach(exc, context, prefix=f"The reply to {prepared.interface} from {url}: ")
             _add_status(exc, envelope)
@@ -491,6 +442,44 @@ class Client:
 # ---------------------------------------------------------------------- helpers
 
 
+def _secret(value: Any) -> Secret | None:
+    """A Client's secretKey: ``None``, or text / a :class:`Secret` as a Secret."""
+    if value is None or isinstance(value, Secret):
+        return value
+    if not isinstance(value, str):
+        raise ConfigError(f"The secretKey must be text, not {type(value).__name__}.")
+    try:
+        return Secret(value)
+    except ConfigError:
+        value = None  # the frame a traceback shows holds no key
+        raise
+
+
+def _settings_from(env: Mapping[str, str]) -> dict[str, Any]:
+    """The ``OPENAPI_*`` settings of an environment, the secretKey as a :class:`Secret`
+    (or, when it cannot be one, the ConfigError saying why)."""
+    out: dict[str, Any] = {name: env.get(name) for name in (ENV_ROOT, ENV_PID, ENV_ENCRYPT,
+                                                             ENV_TIMEOUT)}
+    out[ENV_SECRET_KEY] = None
+    try:
+        out[ENV_SECRET_KEY] = _secret(env.get(ENV_SECRET_KEY) or None)
+    except ConfigError as exc:
+        out[ENV_SECRET_KEY] = exc.with_traceback(None)  # its frames held the environment
+    env = None  # noqa: F841 - nothing of this frame holds the environment now
+    return out
+
+
+def _splicer_settings(splicer: Any) -> dict[str, Any]:
+    """``root``, ``pid``, ``secret_key`` (as a :class:`Secret`) and ``encrypt`` of a
+    splicer-like object."""
+    try:
+        return {"root": splicer.root, "pid": splicer.pid,
+                "secret_key": _secret(splicer.secret_key), "encrypt": splicer.encrypt}
+    except BaseException:
+        splicer = None  # no frame of the traceback holds an object that may show the key
+        raise
+
+
 def _with_headers(session: requests.Session) -> requests.Session:
     """The headers every call of ours carries, set once on the session."""
     session.headers.update({
@@ -545,10 +534,14 @@ def _reason(exc: BaseException) -> str:
 
 
 def _transport_error(exc: requests.exceptions.RequestException, url: str, limit: float,
-                     context: dict) -> TransportError:
+                     context: dict, phase: str | None = None) -> TransportError:
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return ConnectError(f"Could not connect to {url} within {limit:g} s: is the splicer on "
                             "and reachable at that address?", **context)
+    if isinstance(exc, requests.exceptions.ReadTimeout) and phase == "handshake":
+        return ConnectError(f"The TLS handshake with {url} did not finish within {limit:g} s "
+                            "(the request was not sent): is something other than the "
+                            "splicer's HTTPS listening at that address?", **context)
     if isinstance(exc, requests.exceptions.ReadTimeout):
         return RequestTimeout(f"No reply from {url} within {limit:g} s (the request was sent; a "
                               "write may have happened).", **context)
@@ -609,7 +602,13 @@ def _parse_json(text: str, resp: requests.Response, url: str, context: dict) -> 
                           "OpenAPI envelope.", **context)
     try:
         return json.loads(text)
-    except (ValueError, RecursionError) as exc:
+    except RecursionError as exc:
+        raise DecodeError(f"The reply from {url} is JSON nested too deeply to parse "
+                          f"(HTTP {resp.status_code}).", **context) from exc
+    except ValueError as exc:
+        if not isinstance(exc, json.JSONDecodeError):  # JSON, but not one Python will hold
+            raise DecodeError(f"The reply from {url} cannot be read (HTTP {resp.status_code}): "
+                              f"{protocol.json_problem(exc)}.", **context) from exc
         kind = resp.headers.get("Content-Type", "no Content-Type")
         raise DecodeError(f"The reply from {url} is not JSON (HTTP {resp.status_code}, {kind}): "
                           f"{_snippet(text)}", **context) from exc
@@ -665,8 +664,8 @@ def _skew_hint(hint: str | None, headers: Mapping[str, str], sent_at: float) -> 
         return hint
     try:
         server = email.utils.parsedate_to_datetime(date).timestamp()
-    except (TypeError, ValueError, IndexError):
-        return hint
+    except (TypeError, ValueError, IndexError, OverflowError, OSError):
+        return hint  # an unreadable or out-of-range Date (year 99999...): no skew to tell
     skew = sent_at - server
     direction = "ahead of" if skew > 0 else "behind"
     return (f"This computer's clock is about {abs(skew):.0f} s {direction} the splicer's "

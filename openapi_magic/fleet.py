@@ -77,7 +77,7 @@ from .errors import (
     TransportError,
 )
 from .profiles import Profile, load_profiles, profiles_path
-from .result import DEFAULT_DISPLAY_LIMIT, Result
+from .result import DEFAULT_DISPLAY_LIMIT, Result, safe_text, shown_frame
 
 __all__ = [
     "DEFAULT_MAX_WORKERS",
@@ -940,7 +940,7 @@ class FleetResult:
     def to_text(self) -> str:
         """Header line, clock-skew note, outcome table (failures first) and the
         combined table, as plain text."""
-        lines = [self.summary()]
+        lines = [safe_text(self.summary())]
         if self.clock_skew:
             lines.append(self.clock_skew_message)
         limit = self.display_limit
@@ -948,17 +948,21 @@ class FleetResult:
             outcomes = _failures_first(self.outcomes)
             shown = outcomes if limit is None or limit < 0 else outcomes.head(limit)
             lines.append("Outcomes:")
-            lines.append(shown.to_string(index=False, max_colwidth=60) if len(shown)
-                         else "(no calls)")
+            lines.append(shown_frame(shown)[0].to_string(index=False, max_colwidth=60)
+                         if len(shown) else "(no calls)")
             if len(shown) < len(outcomes):
                 lines.append(f"(showing {len(shown)} of {len(outcomes)}; all in .outcomes)")
             frame = self.df
             if len(frame):
                 head = frame if limit is None or limit < 0 else frame.head(limit)
                 lines.append("Replies:")
-                lines.append(head.to_string(index=False, max_colwidth=60))
+                head_shown, hidden = shown_frame(head)
+                lines.append(head_shown.to_string(index=False, max_colwidth=60))
                 if len(head) < len(frame):
                     lines.append(f"(showing {len(head)} of {len(frame)} rows; all in .df)")
+                if hidden:
+                    lines.append(f"(showing {head_shown.shape[1]} of {frame.shape[1]:,} "
+                                 "columns; all in .df)")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -992,16 +996,19 @@ class FleetResult:
         frame = self.df
         shown = frame if limit is None or limit < 0 else frame.head(limit)
         if len(frame):
+            shown, hidden = shown_frame(shown)
             replies = shown.to_html(escape=True, index=False, border=0, na_rep="",
                                     classes="openapi-magic-table")
             foot = _foot(len(shown), len(frame), ".df", "row")
+            if hidden:
+                foot += _foot(shown.shape[1], frame.shape[1], ".df", "column")
         else:
             replies = ('<p style="color:#57606a"><i>no data</i> (no call answered with '
                        "records)</p>")
             foot = ""
         outcomes = _failures_first(self.outcomes)
         oshown = outcomes if limit is None or limit < 0 else outcomes.head(limit)
-        otable = oshown.to_html(escape=True, index=False, border=0, na_rep="",
+        otable = shown_frame(oshown)[0].to_html(escape=True, index=False, border=0, na_rep="",
                                 classes="openapi-magic-outcomes")
         ofoot = _foot(len(oshown), len(outcomes), ".outcomes", "call")
         col = 'style="flex:1 1 24em;min-width:0;overflow-x:auto"'
@@ -1020,7 +1027,7 @@ class FleetResult:
 
 
 def _esc(text: Any) -> str:
-    return html.escape(str(text), quote=True)
+    return html.escape(safe_text(text), quote=True)
 
 
 def _plural(n: int, word: str) -> str:
@@ -1064,6 +1071,6 @@ def _offset(call: Call) -> float | None:
         sent = int(result.request_envelope["timeStamp"]) / 1000
         # A Date header counts whole seconds (rounded down): +0.5 s is the best guess.
         return sent - (email.utils.parsedate_to_datetime(date).timestamp() + 0.5)
-    except (KeyError, TypeError, ValueError, IndexError):
-        return None
+    except (KeyError, TypeError, ValueError, IndexError, OverflowError, OSError):
+        return None  # no Date, or one out of range (year 99999...)
 

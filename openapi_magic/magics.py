@@ -38,7 +38,7 @@ from .client import Client
 from .connection import Connection, to_client
 from .errors import ConfigError, OpenAPIError, StatusError
 from .profiles import profiles_path
-from .result import Result
+from .result import Result, safe_text
 
 __all__ = [
     "CaptureMagics",
@@ -77,9 +77,10 @@ class OpenAPICellError(Exception):
         return self.message + (f"\nHint: {self.hint}" if self.hint else "")
 
     def _render_traceback_(self) -> list[str]:
-        lines = [f"{_RED}OpenAPI error: {self.message}{_RESET}"]
+        # safe_text: the message may quote the splicer (control sequences, lone surrogates)
+        lines = [f"{_RED}OpenAPI error: {safe_text(self.message)}{_RESET}"]
         if self.hint:
-            lines.append(f"Hint: {self.hint}")
+            lines.append(f"Hint: {safe_text(self.hint)}")
         lines.append(f"{_DIM}(the full error, with what arrived, is in {LAST_ERROR}; "
                      f"%config OpenAPIMagics.short_errors = False shows tracebacks){_RESET}")
         return lines
@@ -92,15 +93,16 @@ class Notice:
         self.message, self.hint = message, hint
 
     def __repr__(self) -> str:
-        return f"OpenAPI error: {self.message}" + (f"\nHint: {self.hint}" if self.hint else "")
+        return safe_text(f"OpenAPI error: {self.message}"
+                         + (f"\nHint: {self.hint}" if self.hint else ""))
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         return {"text/plain": repr(self), "text/html": self._repr_html_()}
 
     def _repr_html_(self) -> str:
-        hint = f"<div>Hint: {html.escape(self.hint)}</div>" if self.hint else ""
-        return (f'<div style="color:#cf222e"><b>OpenAPI error:</b> '
-                f'<span style="white-space:pre-wrap">{html.escape(self.message)}</span>{hint}</div>')
+        hint = f"<div>Hint: {html.escape(safe_text(self.hint))}</div>" if self.hint else ""
+        return (f'<div style="color:#cf222e"><b>OpenAPI error:</b> <span style="white-space:'
+                f'pre-wrap">{html.escape(safe_text(self.message))}</span>{hint}</div>')
 
 
 # --------------------------------------------------------------------------- the cell text
@@ -122,9 +124,23 @@ def _jsonable(value: Any) -> Any:
 def _encode(name: str, value: Any) -> str:
     try:
         return json.dumps(value, ensure_ascii=False, default=_jsonable, allow_nan=False)
+    except RecursionError:
+        raise UsageError(f"${name} is {type(value).__name__} nested too deeply to write as "
+                         "JSON.") from None
     except (TypeError, ValueError) as exc:
         raise UsageError(f"${name} is {type(value).__name__} {_short(value)}, which has no JSON "
-                         f"form ({exc}).") from None
+                         f"form ({_reason(exc)}).") from None
+    except Exception as exc:  # noqa: BLE001 - the object's own tolist()/isoformat()/... failed
+        raise UsageError(f"${name} is {type(value).__name__} {_short(value)}, which could not "
+                         f"be written as JSON: {type(exc).__name__}: {_reason(exc)}.") from None
+
+
+def _reason(exc: BaseException) -> str:
+    try:
+        text = str(exc)
+    except Exception:  # noqa: BLE001 - an exception whose str() fails
+        text = ""
+    return safe_text(text[:200]) if text else type(exc).__name__
 
 
 def _short(value: Any, limit: int = 40) -> str:
@@ -141,12 +157,16 @@ def _lookup(expr: str, namespace: dict) -> Any:
         raise UsageError(f"${head} is not defined in the notebook (write $$ for a literal $).")
     value = namespace[head]
     for attr in attrs:
-        if isinstance(value, dict) and attr in value:
-            value = value[attr]
-        elif hasattr(value, attr):
+        try:
+            if isinstance(value, dict) and attr in value:
+                value = value[attr]
+                continue
             value = getattr(value, attr)
-        else:
-            raise UsageError(f"${expr}: {head} has no {attr!r}.")
+        except AttributeError:
+            raise UsageError(f"${expr}: {head} has no {attr!r}.") from None
+        except Exception as exc:  # noqa: BLE001 - a property of the user's object raised
+            raise UsageError(f"${expr}: reading {attr!r} raised {type(exc).__name__}: "
+                             f"{_reason(exc)}.") from None
     return value
 
 
@@ -507,7 +527,11 @@ class OpenAPIMagics(Magics):
             if isinstance(items, (str, bytes, dict)) or not hasattr(items, "__iter__"):
                 raise UsageError(f"--each {args.each}: {var} must be a list of values, not "
                                  f"{type(items).__name__}.")
-            items = list(items)
+            try:
+                items = list(items)
+            except Exception as exc:  # noqa: BLE001 - the user's iterable raised
+                raise UsageError(f"--each {args.each}: going through {var} raised "
+                                 f"{type(exc).__name__}: {_reason(exc)}.") from None
             if not items:
                 raise UsageError(f"--each {args.each}: {var} is empty, nothing to send.")
             bodies, labels = [], []

@@ -18,13 +18,17 @@ import binascii
 import hashlib
 import json
 import math
+import secrets
+import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Union
 
 from . import _des
 from .errors import ConfigError, DecodeError, DecryptionError
 
 __all__ = [
+    "Secret",
+    "SecretKey",
     "MIN_SECRET_KEY_BYTES",
     "SECRET_MASK",
     "SIGN_VERIFIED",
@@ -33,7 +37,9 @@ __all__ = [
     "OpenedRequest",
     "OpenedReply",
     "dumps",
+    "as_secret",
     "des_key",
+    "json_problem",
     "encrypt_body",
     "decrypt_body",
     "sign_plain",
@@ -77,33 +83,129 @@ def _utf8(text: str, what: str) -> bytes:
         raise ConfigError(f"The {what} is not valid Unicode text ({exc.reason}).") from exc
 
 
-# --------------------------------------------------------------------------- crypto
+# --------------------------------------------------------------------------- the key
 
 
-def _key_bytes(secret_key: str | bytes) -> bytes:
-    if isinstance(secret_key, bytes):
-        return secret_key
-    if not isinstance(secret_key, str):
-        raise ConfigError(
-            f"The secretKey must be text, not {type(secret_key).__name__}."
-        )
-    return _utf8(secret_key, "secretKey")
+class Secret:
+    """A secretKey whose repr and str are masked; ``reveal()`` gives the text back.
 
-
-def des_key(secret_key: str | bytes) -> bytes:
-    """The DES key: the first 8 bytes of the secretKey's UTF-8 encoding.
-
-    Refuses a shorter secretKey with a message that says why (never the key).
+    The key is held XOR-masked with a random pad of its length, so no attribute holds
+    its text or bytes: a traceback that prints every frame's variables and their
+    attributes (``%xmode Verbose``) shows ``Secret('********')``. The bytes exist only
+    as the value handed to the one call that needs them (md5 for the sign, DES for the
+    body), never in a variable. Accepts text, bytes or another Secret.
     """
-    raw = _key_bytes(secret_key)
-    if len(raw) < MIN_SECRET_KEY_BYTES:
+
+    __slots__ = ("_pad", "_masked", "_binary")
+
+    def __init__(self, value: "str | bytes | Secret") -> None:
+        if isinstance(value, Secret):
+            self._pad, self._masked, self._binary = value._pad, value._masked, value._binary
+            return
+        try:
+            self._pad, self._masked, self._binary = _mask(value)
+        except ConfigError:
+            value = None  # the frame a traceback shows holds no key
+            raise
+
+    def reveal(self) -> str:
+        """The secretKey as text (a bytes key decoded as UTF-8)."""
+        return self._bytes().decode("utf-8", "surrogateescape")
+
+    def _bytes(self) -> bytes:
+        return _xor(self._masked, self._pad)
+
+    def des_key(self) -> bytes:
+        """The DES key: the first 8 bytes (ConfigError, never the key, when shorter)."""
+        _check_des_length(len(self))
+        return _xor(self._masked[:MIN_SECRET_KEY_BYTES], self._pad[:MIN_SECRET_KEY_BYTES])
+
+    def __len__(self) -> int:
+        return len(self._pad)
+
+    def __bool__(self) -> bool:
+        return bool(self._pad)
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return format(repr(self), spec)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and secrets.compare_digest(other._bytes(), self._bytes())
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._bytes()))
+
+    def __reduce__(self) -> tuple:
+        # Pickled (process and dask fleet workers): the key travels, as it must.
+        return (_unpickle_secret, (self._masked, self._pad, self._binary))
+
+
+def _mask(value: Any) -> tuple[bytes, bytes, bool]:
+    """(pad, key XOR pad, was bytes): the key as :class:`Secret` holds it."""
+    if isinstance(value, (bytes, bytearray)):
+        pad = secrets.token_bytes(len(value))
+        return pad, _xor(value, pad), True
+    if not isinstance(value, str):
+        raise ConfigError(f"The secretKey must be text, not {type(value).__name__}.")
+    reason = None
+    try:
+        pad = secrets.token_bytes(len(value.encode("utf-8")))
+    except UnicodeEncodeError as exc:  # a lone surrogate; exc.object is the key itself
+        reason = exc.reason
+    if reason is not None:  # raised outside the handler: no chained error holds the key
+        value = None
+        raise ConfigError(f"The secretKey is not valid Unicode text ({reason}).")
+    return pad, _xor(value.encode("utf-8"), pad), False
+
+
+def _unpickle_secret(masked: bytes, pad: bytes, binary: bool) -> Secret:
+    secret = Secret.__new__(Secret)
+    secret._masked, secret._pad, secret._binary = masked, pad, binary
+    return secret
+
+
+def _xor(data: bytes, pad: bytes) -> bytes:
+    # One expression: no variable of this frame holds the result.
+    return (int.from_bytes(data, "little") ^ int.from_bytes(pad, "little")).to_bytes(
+        len(pad), "little")
+
+
+#: What the protocol functions take as a secretKey: text, bytes or a :class:`Secret`.
+SecretKey = Union[str, bytes, Secret]
+
+
+def as_secret(secret_key: "SecretKey | None") -> Secret | None:
+    """``secret_key`` as a :class:`Secret` (``None`` stays ``None``)."""
+    if secret_key is None or isinstance(secret_key, Secret):
+        return secret_key
+    return Secret(secret_key)
+
+
+def _check_des_length(n: int) -> None:
+    if n < MIN_SECRET_KEY_BYTES:
         raise ConfigError(
-            f"The secretKey is {len(raw)} byte{'s' if len(raw) != 1 else ''} long, but "
+            f"The secretKey is {n} byte{'s' if n != 1 else ''} long, but "
             f"encryption needs at least {MIN_SECRET_KEY_BYTES} (DES uses its first 8 bytes). "
             "Copy the whole secretKey from the splicer's Settings > OpenAPI Management, "
             "or turn encryption off if the splicer has it off for this pId."
         )
-    return raw[:MIN_SECRET_KEY_BYTES]
+
+
+def des_key(secret_key: SecretKey) -> bytes:
+    """The DES key: the first 8 bytes of the secretKey's UTF-8 encoding.
+
+    Refuses a shorter secretKey with a message that says why (never the key). The
+    protocol functions do not call this: they hand the :class:`Secret` down to DES.
+    """
+    return Secret(secret_key).des_key()
+
+
+# --------------------------------------------------------------------------- crypto
 
 
 def _pad(data: bytes) -> bytes:
@@ -111,18 +213,21 @@ def _pad(data: bytes) -> bytes:
     return data + bytes((n,)) * n
 
 
-def encrypt_body(value: Any, secret_key: str | bytes) -> str:
+def encrypt_body(value: Any, secret_key: SecretKey) -> str:
     """Base64(DES-ECB-PKCS#5(compact JSON of ``value``)) as an ASCII string."""
+    secret_key = Secret(secret_key)  # from here down, frames hold the masked key only
+    _check_des_length(len(secret_key))
     plaintext = _utf8(dumps(value), "request body")
-    ciphertext = _des.ecb_encrypt(des_key(secret_key), _pad(plaintext))
+    ciphertext = _des.ecb_encrypt(secret_key, _pad(plaintext))
     return base64.b64encode(ciphertext).decode("ascii")
 
 
-def decrypt_body(body: str, secret_key: str | bytes) -> Any:
+def decrypt_body(body: str, secret_key: SecretKey) -> Any:
     """Decrypt and parse an encrypted body; ``""`` means no data (``None``).
 
     Raises :class:`DecryptionError` naming the likely cause.
     """
+    secret_key = Secret(secret_key)  # from here down, frames hold the masked key only
     if body == "":
         return None
     if not isinstance(body, str):
@@ -131,7 +236,7 @@ def decrypt_body(body: str, secret_key: str | bytes) -> Any:
             "appears to be off on the other side for this pId.",
             likely="encryption off on the other side",
         )
-    key = des_key(secret_key)
+    _check_des_length(len(secret_key))
     try:
         raw = base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError) as exc:
@@ -153,7 +258,7 @@ def decrypt_body(body: str, secret_key: str | bytes) -> Any:
             "8-byte DES blocks; it was probably truncated on the way.",
             likely="truncated body",
         )
-    plaintext = memoryview(_des.ecb_decrypt(key, raw))
+    plaintext = memoryview(_des.ecb_decrypt(secret_key, raw))
     del raw  # a multi-megabyte reply: free each copy as soon as the next exists
     n = plaintext[-1]
     if not 1 <= n <= _BLOCK or plaintext[-n:] != bytes((n,)) * n:
@@ -180,11 +285,25 @@ def decrypt_body(body: str, secret_key: str | bytes) -> Any:
             "The body decrypts to JSON nested too deeply to parse.", likely="hostile body"
         ) from exc
     except ValueError as exc:
+        if not isinstance(exc, json.JSONDecodeError):  # valid JSON that Python will not hold
+            raise DecryptionError(f"The body decrypts to JSON that cannot be read here: "
+                                  f"{json_problem(exc)}.", likely="hostile body") from exc
         raise DecryptionError(
             f"The body decrypts to text that is not JSON ({exc.msg} at char {exc.pos}): the "
             "secretKey is probably wrong, or the other side encrypts something else.",
             likely="wrong secretKey",
         ) from exc
+
+
+def json_problem(exc: ValueError) -> str:
+    """What ``json.loads`` refused, in words: where the text stops being JSON, or (valid
+    JSON) a number with more digits than Python converts (``sys.get_int_max_str_digits``)."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at char {exc.pos}"
+    if "digits" in str(exc):
+        return (f"it holds a number of more than {sys.get_int_max_str_digits():,} digits, "
+                "more than Python converts (sys.set_int_max_str_digits raises the limit)")
+    return str(exc)[:200]
 
 
 # --------------------------------------------------------------------------- signs
@@ -202,13 +321,17 @@ def sign_plain(timestamp: str | int, pid: str) -> str:
     return _b64_md5hex(_timestamp(timestamp), pid)
 
 
-def sign_encrypted(body: str, timestamp: str | int, pid: str, secret_key: str | bytes) -> str:
+def sign_encrypted(body: str, timestamp: str | int, pid: str, secret_key: SecretKey) -> str:
     """Encryption on: ``Base64(md5hex(body + timeStamp + pId + secretKey))``.
 
     ``body`` is the Base64 ciphertext string; the *whole* secretKey is signed.
     """
-    key = secret_key.decode("utf-8") if isinstance(secret_key, bytes) else secret_key
-    return _b64_md5hex(body, _timestamp(timestamp), pid, key)
+    secret_key = Secret(secret_key)  # from here down, frames hold the masked key only
+    h = hashlib.md5()
+    for part in (body, _timestamp(timestamp), pid):
+        h.update(_utf8(part, "text to sign"))
+    h.update(secret_key._bytes())  # the key's bytes: a value handed over, never a variable
+    return base64.b64encode(h.hexdigest().encode("ascii")).decode("ascii")
 
 
 def sign_input(body: Any, timestamp: str | int, pid: str, *, encrypt: bool,
@@ -250,7 +373,7 @@ class OpenedRequest:
     encrypted: bool
 
 
-def seal_request(body: Any, *, pid: str, secret_key: str | bytes | None,
+def seal_request(body: Any, *, pid: str, secret_key: SecretKey | None,
                  timestamp: int | str, encrypt: bool) -> dict:
     """Build the envelope ``{body, sign, pId, timeStamp}`` a splicer accepts.
 
@@ -258,6 +381,7 @@ def seal_request(body: Any, *, pid: str, secret_key: str | bytes | None,
     With ``encrypt`` false the secretKey is not used at all (PROTOCOL.md: the
     plain sign covers only timeStamp and pId).
     """
+    secret_key = as_secret(secret_key)  # from here down, frames hold the masked key only
     if body is None:
         body = {}
     pid = _pid(pid)
@@ -289,13 +413,15 @@ def _field(envelope: dict, name: str) -> Any:
     return envelope[name]
 
 
-def open_request(envelope: Any, *, secret_key: str | bytes | None, encrypt: bool) -> OpenedRequest:
+def open_request(envelope: Any, *, secret_key: SecretKey | None,
+                 encrypt: bool) -> OpenedRequest:
     """Open a request envelope (server role): check its shape, decrypt, check the sign.
 
     Raises :class:`DecodeError` for a malformed envelope and
     :class:`DecryptionError` when the body cannot be decrypted or is in the
     other mode; a wrong sign is reported as ``sign_ok=False``.
     """
+    secret_key = as_secret(secret_key)  # from here down, frames hold the masked key only
     if not isinstance(envelope, dict):
         raise DecodeError(f"The request is a JSON {_json_type(envelope)}, not an envelope object.")
     body = _field(envelope, "body")
@@ -345,7 +471,7 @@ class OpenedReply:
 
 
 def seal_reply(status: int, msg: str, body: Any, *, pid: str, timestamp: int | str,
-               secret_key: str | bytes | None, encrypt: bool, sign: bool = True,
+               secret_key: SecretKey | None, encrypt: bool, sign: bool = True,
                status_key: str = "status") -> dict:
     """Build a reply envelope (server role).
 
@@ -353,6 +479,7 @@ def seal_reply(status: int, msg: str, body: Any, *, pid: str, timestamp: int | s
     empty sign, as real splicers do; ``status_key="status "`` mimics the firmware
     that spells the key with a trailing space.
     """
+    secret_key = as_secret(secret_key)  # from here down, frames hold the masked key only
     ts = _timestamp(timestamp)
     if body is None or body == "":
         sealed: Any = ""
@@ -389,7 +516,7 @@ def parse_status(value: Any) -> int:
 
 
 def open_reply(envelope: Any, *, pid: str, timestamp: int | str,
-               secret_key: str | bytes | None, encrypt: bool) -> OpenedReply:
+               secret_key: SecretKey | None, encrypt: bool) -> OpenedReply:
     """Open a reply envelope (client role).
 
     ``pid``/``timestamp`` are the request's; a reply's own ``pId``/``timeStamp``
@@ -397,6 +524,7 @@ def open_reply(envelope: Any, *, pid: str, timestamp: int | str,
     ``"status "`` key, a string status, an empty-string body meaning no data,
     and (encryption off) a string body holding JSON text.
     """
+    secret_key = as_secret(secret_key)  # from here down, frames hold the masked key only
     if not isinstance(envelope, dict):
         raise DecodeError(f"The reply is a JSON {_json_type(envelope)}, not an envelope object.")
     if "status" in envelope:
@@ -434,7 +562,7 @@ def open_reply(envelope: Any, *, pid: str, timestamp: int | str,
 
 
 def _reply_verdict(envelope: dict, raw_body: Any, *, pid: str, timestamp: int | str,
-                   secret_key: str | bytes | None, encrypt: bool) -> str:
+                   secret_key: Secret | None, encrypt: bool) -> str:
     sign = envelope.get("sign")
     if sign is None or sign == "":
         return SIGN_ABSENT

@@ -5,7 +5,10 @@ decodes the body into a pandas DataFrame on demand, and renders itself for
 notebooks (``_repr_mimebundle_``: HTML and plain text) without importing
 IPython. The HTML shows one header line (outcome, vendor status and msg,
 interface, time, encryption, sign verdict), the decrypted body as a table
-beside the raw envelopes. Everything that came from the splicer is escaped.
+beside the raw envelopes. Everything that came from the splicer is escaped, and
+shown through :func:`safe_text` (control characters visible and inert, nothing a
+kernel cannot send). Views are bounded in rows, columns, fields, cell length and
+total size, with a footer saying what is not shown; the Result keeps everything.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import html
 import json
 import operator
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +25,8 @@ import pandas as pd
 from .errors import SignatureError, StatusError
 
 __all__ = ["Result", "find_records", "records_frame", "render_html", "prepared_html",
-           "prepared_text", "DEFAULT_DISPLAY_LIMIT"]
+           "prepared_text", "safe_text", "shown_frame", "DEFAULT_DISPLAY_LIMIT",
+           "DISPLAY_COLUMNS", "DISPLAY_FIELDS", "OUTPUT_CHARS"]
 
 #: Rows shown in a notebook unless told otherwise (jupysql's default too).
 DEFAULT_DISPLAY_LIMIT = 10
@@ -33,8 +38,41 @@ CELL_DISPLAY_CHARS = 2_000
 #: Replies longer than this (characters as received) are not pretty-printed in full
 #: just to show their first RAW_DISPLAY_CHARS.
 _LARGE_REPLY_CHARS = 1_000_000
+#: Columns of a table shown (nested objects count their fields); all are in ``df``.
+DISPLAY_COLUMNS = 50
+#: Fields of a one-record (field/value) view shown; all are in ``body``.
+DISPLAY_FIELDS = 200
+#: Levels of nested objects flattened into dotted names in a view; deeper ones show as
+#: a short JSON text (a body nested 1,000 deep must not reach Python's recursion limit).
+_DISPLAY_DEPTH = 20
+#: Characters of a value shown in a field/value view or a table cell holding JSON.
+_VALUE_CHARS = 200
+#: The most characters a table (text or HTML) of one view may take; past it the table
+#: gives way to a note (the rows, columns and cells are bounded already: this bounds
+#: ``display_limit=None`` on a large reply).
+OUTPUT_CHARS = 2_000_000
+
+# C0 controls but tab and newline, DEL, C1 controls (CSI \x9b, OSC \x9d...), and lone
+# surrogates (valid JSON escapes, which a Java firmware can send; no kernel can encode them).
+_UNSHOWABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 _NO_DATA = "no data"
+
+
+def safe_text(text: Any) -> str:
+    """``text`` made safe to show: control characters written as visible escapes
+    (``\\x1b``, ``\\x9b``, ``\\r``...), so that no terminal or notebook acts on a window
+    title, clipboard write or clear-screen sequence, and lone surrogates as ``\\ud800``
+    (a kernel cannot encode them). Tabs and newlines stay; everything else is unchanged."""
+    text = text if isinstance(text, str) else str(text)
+    if _UNSHOWABLE.search(text) is None:
+        return text
+    return _UNSHOWABLE.sub(_visible, text)
+
+
+def _visible(m: re.Match) -> str:
+    code = ord(m.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 @dataclass(eq=False)
@@ -139,18 +177,19 @@ class Result:
     def summary(self) -> str:
         """The one header line, as plain text."""
         mark = "✔" if self.ok else "✘"
-        msg = f" {self.msg!r}" if self.msg else ""
-        meaning = f" ({self.meaning})" if not self.ok and self.meaning else ""
+        msg = f" {_short_text(str(self.msg))!r}" if self.msg else ""  # repr: escapes shown
+        meaning = f" ({safe_text(self.meaning)})" if not self.ok and self.meaning else ""
         mode = "encrypted" if self.encrypted else "plain"
         sign = "SIGN MISMATCH" if self.sign_verdict == "mismatch" else f"sign {self.sign_verdict}"
-        return (f"{mark} {self.interface}  status {self.status}{meaning}{msg}  "
+        return (f"{mark} {safe_text(self.interface)}  status {self.status}{meaning}{msg}  "
                 f"{self.elapsed * 1000:.1f} ms  {mode}  {sign}")
 
     def __repr__(self) -> str:
         rows = ""
         if self.body is not None:
-            try:
-                rows = f" rows={len(self.df)}"
+            try:  # counted without building the DataFrame (a repr must be quick)
+                found, _ = find_records(self.body, self.records, self.records_hint)
+                rows = f" rows={len(found) if isinstance(found, list) else 1}"
             except Exception:  # noqa: BLE001 - a repr must never raise
                 rows = ""
         return (f"<Result {self.interface} {'ok' if self.ok else 'failed'} status={self.status}"
@@ -163,17 +202,21 @@ class Result:
     def _text(self, view: _View) -> str:
         lines = [self.summary()]
         if not self.ok and self.hint:
-            lines.append(f"Hint: {self.hint}")
+            lines.append(f"Hint: {safe_text(self.hint)}")
         if view.kind == "empty":
             lines.append(f"({_NO_DATA})")
         elif view.kind == "keyvalue":
             width = max((len(f) for f in view.frame["field"]), default=0)  # {} has none
-            lines += [f"{f:<{width}}  {v}" for f, v in zip(view.frame["field"], view.frame["value"])]
+            table = "\n".join(f"{f:<{width}}  {v}"
+                              for f, v in zip(view.frame["field"], view.frame["value"]))
+            lines.append(_bounded(table, "result.body"))
         else:
             with pd.option_context("display.max_colwidth", 60, "display.width", 120):
-                lines.append(view.frame.to_string(index=False))
+                lines.append(_bounded(view.frame.to_string(index=False), "result.df"))
             if view.kind == "table" and view.shown < view.total:
                 lines.append(f"(showing {view.shown} of {view.total} rows; all in result.df)")
+        if view.note:
+            lines.append(f"({view.note})")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -323,6 +366,7 @@ class _View:
     shown: int = 0
     total: int = 0
     key: str | None = None
+    note: str = ""  # what else is not shown (columns, fields), for the footer
 
 
 def _view(result: Result) -> _View:
@@ -334,30 +378,60 @@ def _view(result: Result) -> _View:
     except KeyError:
         rows, key = body, None
     if isinstance(rows, dict):
-        flat = _flatten(rows)
-        values = [_cell(v, f"{key}.{k}" if key else k) for k, v in flat.items()]
-        frame = pd.DataFrame({"field": list(flat), "value": values})
-        return _View("keyvalue", frame, len(frame), len(frame), key)
+        flat, more, _ = _flatten(rows, DISPLAY_FIELDS)
+        values = [safe_text(_cell(v, f"{key}.{k}" if key else k)) for k, v in flat]
+        frame = pd.DataFrame({"field": [safe_text(_short_text(k)) for k, _ in flat],
+                              "value": values})
+        note = (f"showing the first {len(frame)} fields; more are not shown, all in result.body"
+                if more else "")
+        return _View("keyvalue", frame, len(frame), len(frame), key, note)
     if not isinstance(rows, list):
-        frame = pd.DataFrame({"field": ["value"], "value": [_cell(rows)]})
+        frame = pd.DataFrame({"field": ["value"], "value": [safe_text(_cell(rows))]})
         return _View("keyvalue", frame, 1, 1, key)
     limit = result.display_limit
     shown = rows if limit is None or limit < 0 else rows[:limit]
-    frame = records_frame(shown)
-    # No string in the body is longer than the reply text it came in: small replies skip this.
-    if len(result.raw_text or "") > CELL_DISPLAY_CHARS or not result.raw_text:
-        _cut_cells(frame)
-    return _View("table", frame, len(frame), len(rows), key)
+    trimmed, cut = _trim_rows(shown)
+    frame, hidden = shown_frame(records_frame(trimmed))
+    note = ""
+    if cut or hidden:
+        note = (f"showing the first {len(frame.columns)} columns; "
+                + (f"{hidden:,} more" if hidden and not cut else "more")
+                + " are not shown, all in result.df")
+    return _View("table", frame, len(frame), len(rows), key, note)
 
 
-def _cut_cells(frame: pd.DataFrame) -> None:
-    """Cut the long strings of a view's frame, in place (see :data:`CELL_DISPLAY_CHARS`)."""
+def shown_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The part of a DataFrame a view shows: its first :data:`DISPLAY_COLUMNS` columns,
+    long strings cut (:data:`CELL_DISPLAY_CHARS`), names and strings through
+    :func:`safe_text`. Returns it and how many columns were left out."""
+    hidden = max(0, frame.shape[1] - DISPLAY_COLUMNS)
+    if hidden:
+        frame = frame.iloc[:, :DISPLAY_COLUMNS]
+    frame = frame.copy(deep=False)
+    frame.columns = [safe_text(_short_text(str(c))) if isinstance(c, str) else c
+                     for c in frame.columns]
     for i, dtype in enumerate(frame.dtypes):
         if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
             column = frame.iloc[:, i]
-            if any(isinstance(v, str) and len(v) > CELL_DISPLAY_CHARS for v in column):
-                frame.isetitem(i, [_short_text(v) if isinstance(v, str) else v
+            if any(isinstance(v, str) and (len(v) > CELL_DISPLAY_CHARS
+                                           or _UNSHOWABLE.search(v)) for v in column):
+                frame.isetitem(i, [safe_text(_short_text(v)) if isinstance(v, str) else v
                                    for v in column])
+    return frame, hidden
+
+
+def _trim_rows(rows: list) -> tuple[list, bool]:
+    """The rows a table is built from. Records within :data:`DISPLAY_COLUMNS` fields
+    and :data:`_DISPLAY_DEPTH` levels are the rows themselves; otherwise every record
+    becomes its first fields, flattened to dotted names (the names json_normalize
+    gives), deeper objects as short JSON text, so that a record of a million fields, or
+    nested a thousand deep, builds a small frame. Returns the rows and whether fields
+    were left out."""
+    flat = [_flatten(row, DISPLAY_COLUMNS) if isinstance(row, dict) else None for row in rows]
+    if not any(f is not None and (f[1] or f[2]) for f in flat):
+        return rows, False
+    out = [row if f is None else dict(f[0]) for row, f in zip(rows, flat)]
+    return out, any(f is not None and f[1] for f in flat)
 
 
 def _short_text(text: str) -> str:
@@ -367,25 +441,64 @@ def _short_text(text: str) -> str:
             "all in the Result)")
 
 
-def _flatten(obj: dict, prefix: str = "") -> dict:
-    out: dict = {}
-    for k, v in obj.items():
-        name = f"{prefix}{k}"
-        if isinstance(v, dict) and v:
-            out.update(_flatten(v, name + "."))
+def _flatten(obj: dict, limit: int) -> tuple[list[tuple[str, Any]], bool, bool]:
+    """The first ``limit`` fields of ``obj``, nested objects as dotted names (in order,
+    depth first), whether there were more, and whether objects nested past
+    :data:`_DISPLAY_DEPTH` levels were put in as short JSON text. Iterative: no
+    recursion, whatever the depth."""
+    out: list[tuple[str, Any]] = []
+    deep = False
+    stack = [("", iter(obj.items()), 0)]
+    while stack:
+        prefix, items, depth = stack[-1]
+        for k, v in items:
+            name = f"{prefix}{k}"
+            if isinstance(v, dict) and v:
+                if depth + 1 < _DISPLAY_DEPTH:
+                    stack.append((name + ".", iter(v.items()), depth + 1))
+                    break
+                v, deep = _json_head(v, _VALUE_CHARS), True
+            if len(out) == limit:
+                return out, True, deep
+            out.append((name, v))
         else:
-            out[name] = v
-    return out
+            stack.pop()
+    return out, False, deep
 
 
 def _cell(v: Any, path: str = "") -> str:
     if isinstance(v, str):
         return _short_text(v)
-    if isinstance(v, list) and v and all(isinstance(r, dict) for r in v):
+    if isinstance(v, list) and v and all(isinstance(r, dict) for r in v[:50]):
         return (f"{len(v)} record{'s' if len(v) != 1 else ''} "
                 f"(tabulate: result.to_dataframe({path!r}) or %%openapi … -t {path})")
-    text = json.dumps(v, ensure_ascii=False)
-    return text if len(text) <= 200 else text[:199] + "…"
+    return _json_head(v, _VALUE_CHARS)
+
+
+def _json_head(value: Any, limit: int) -> str:
+    """The first ``limit`` characters of ``value`` as JSON, without writing it all out
+    (a value of a million fields, or nested past the recursion limit, included)."""
+    head: list[str] = []
+    size = 0
+    try:
+        for chunk in json.JSONEncoder(ensure_ascii=False).iterencode(value):
+            head.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                return "".join(head)[:limit - 1] + "…"
+    except RecursionError:
+        return "".join(head)[:limit - 30] + "… (nested too deeply to show)"
+    except (TypeError, ValueError):
+        return _short_text(repr(value))[:limit]
+    return "".join(head)
+
+
+def _bounded(table: str, where: str) -> str:
+    """A table's text, or a note in its place when it is past :data:`OUTPUT_CHARS`."""
+    if len(table) <= OUTPUT_CHARS:
+        return table
+    return (f"(the table is {len(table):,} characters, past the {OUTPUT_CHARS:,} shown; "
+            f"lower display_limit, or see {where})")
 
 
 # ---------------------------------------------------------------------- html
@@ -400,7 +513,7 @@ _STYLE = {
 
 
 def _esc(text: Any) -> str:
-    return html.escape(str(text), quote=True)
+    return html.escape(safe_text(text), quote=True)
 
 
 def header_html(result: Result) -> str:
@@ -441,29 +554,46 @@ def _table_html(result: Result, view: _View) -> str:
     if view.key:
         title += f" &middot; <code>{_esc(view.key)}</code>"
     if view.kind == "table":
-        table = frame.to_html(escape=True, index=False, border=0, na_rep="",
-                              classes="openapi-magic-table")
+        table = _bounded_html(frame.to_html(escape=True, index=False, border=0, na_rep="",
+                                            classes="openapi-magic-table"), "result.df")
         foot = (f'<div style="color:#57606a;font-size:90%">showing {view.shown} of {view.total} '
                 f"rows &middot; all rows in <code>result.df</code></div>"
                 if view.shown < view.total else
                 f'<div style="color:#57606a;font-size:90%">{view.total} row'
                 f'{"s" if view.total != 1 else ""}</div>')
     else:
-        table = frame.to_html(escape=True, index=False, border=0, header=False,
-                              classes="openapi-magic-keyvalue")
+        table = _bounded_html(frame.to_html(escape=True, index=False, border=0, header=False,
+                                            classes="openapi-magic-keyvalue"), "result.body")
         table = ("<style>.openapi-magic-keyvalue td{text-align:left}"
                  ".openapi-magic-keyvalue td:first-child{font-weight:bold;white-space:nowrap}"
                  "</style>" + table)
         foot = ""
+    if view.note:
+        foot += f'<div style="color:#57606a;font-size:90%">{_esc(view.note)}</div>'
     return f"<div><b>{title}</b></div>{table}{foot}"
+
+
+def _bounded_html(table: str, where: str) -> str:
+    if len(table) <= OUTPUT_CHARS:
+        return table
+    return f'<p style="color:#57606a">{_esc(_bounded(table, where))}</p>'
 
 
 def _pretty(value: Any) -> str:
     try:
         text = json.dumps(value, ensure_ascii=False, indent=2)
     except (TypeError, ValueError):
-        text = repr(value)
+        text = _repr(value)
+    except RecursionError:
+        text = _json_head(value, RAW_DISPLAY_CHARS) + "\n(nested too deeply to indent)"
     return text
+
+
+def _repr(value: Any) -> str:
+    try:
+        return repr(value)
+    except Exception:  # noqa: BLE001 - e.g. an int past Python's digit limit
+        return f"<{type(value).__name__}>"
 
 
 def _cut(text: str) -> str:

@@ -46,6 +46,7 @@ from .client import DEFAULT_TIMEOUT, Client
 from .connection import Connection, to_client
 from .errors import OpenAPIError
 from .profiles import Profile
+from .result import safe_text
 
 __all__ = ["FormMagics", "RequestForm", "cell_text", "curl_text", "form", "register"]
 
@@ -61,7 +62,7 @@ _JSON_TYPES = ("object", "array", "any")
 
 
 def _esc(text: Any) -> str:
-    return html.escape(str(text), quote=True)
+    return html.escape(safe_text(text), quote=True)
 
 
 def _num(x: float) -> str:
@@ -422,16 +423,20 @@ class RequestForm(widgets.VBox):
 
     def close(self) -> None:
         """Close the form and every widget it made."""
-        for row in self._rows.values():
+        # getattr: a form whose __init__ failed half-way is closed too (ipywidgets closes
+        # every widget at exit), and must not print an ignored exception then.
+        for row in getattr(self, "_rows", {}).values():
             row.close()
-        owned = [self._target, self._module, self._iface, self._summary, self._fields,
-                 self._raw_toggle, self._raw, self._problem_box, self._encrypt, self._timeout,
-                 self._send_button, self._clock, self._copy_cell, self._copy_curl,
-                 self._copy_note, self._copy_text, self._copy_box, self._out,
-                 *self.children, *self._fields.children]
+        names = ("_target", "_module", "_iface", "_summary", "_fields", "_raw_toggle", "_raw",
+                 "_problem_box", "_encrypt", "_timeout", "_send_button", "_clock",
+                 "_copy_cell", "_copy_curl", "_copy_note", "_copy_text", "_copy_box", "_out")
+        owned = [getattr(self, name, None) for name in names]
+        fields = getattr(self, "_fields", None)
+        owned += [*self.children, *(fields.children if fields is not None else ())]
         for w in owned:
-            w.close()
-        if self._lab is not None:
+            if w is not None:
+                w.close()
+        if getattr(self, "_lab", None) is not None:
             self._lab.close()
         super().close()
 
@@ -820,7 +825,7 @@ class RequestForm(widgets.VBox):
             parts.append(f"<div>Hint: {_esc(hint)}</div>")
         parts.append(f'<div style="color:{_GREY};font-size:90%">The full error, with what '
                      "arrived, is in <code>form.error</code>.</div>")
-        text = f"{type(exc).__name__}: {message}" + (f"\nHint: {hint}" if hint else "")
+        text = safe_text(f"{type(exc).__name__}: {message}" + (f"\nHint: {hint}" if hint else ""))
         result = getattr(exc, "result", None)
         bundle = {"text/plain": text, "text/html": "".join(parts)}
         if result is not None and hasattr(result, "_repr_mimebundle_"):

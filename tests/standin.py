@@ -37,6 +37,7 @@ class Reply:
     reset_after: int | None = None  # send this many body bytes, then reset (RST)
     truncate_to: int | None = None  # announce full length, send this many bytes, close
     content_length: bool = True
+    head_cut_at: int | None = None  # send this many bytes of the status line and headers, close
 
     @classmethod
     def json(cls, value, **kw) -> Reply:
@@ -165,6 +166,9 @@ class StandIn:
         headers["Connection"] = "close"
         head = f"HTTP/1.1 {r.status} {r.reason}\r\n" + "".join(
             f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+        if r.head_cut_at is not None:
+            sock.sendall(head.encode("latin-1")[: r.head_cut_at])
+            return
         if r.head_drip_seconds:
             for byte in head.encode("latin-1"):
                 sock.sendall(bytes((byte,)))

@@ -12,7 +12,9 @@ hang into a failure, and the timeouts used are well under it.
 
 from __future__ import annotations
 
+import contextlib
 import html
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,6 +60,7 @@ class Fault:
     redirect: bool = False  # the Location points at a second server, which must hear nothing
     sent: int = 1  # requests the server may see (none is retried or followed)
     hangs_up: bool = False  # the client must leave while the reply is still arriving
+    stalls_tls: bool = False  # an https root whose listener takes the connection, says nothing
 
 
 FAULTS = [
@@ -79,6 +82,15 @@ FAULTS = [
         b"Bad Gateway", b"Gateway Timeout"), status=504, reason="Gateway Timeout",
         headers={"Content-Type": "text/html"}), HTTPStatusError, "HTTP 504 Gateway Timeout"),
     Fault("200-empty", Reply(b""), DecodeError, "empty body", arrived=b""),
+    # the connection closes inside the headers: http.client takes it for a whole head
+    Fault("cut-mid-headers", Reply(BODY, head_cut_at=len("HTTP/1.1 200 OK\r\nContent-Ty")),
+          TransportError, "in the middle of the reply's headers", arrived=b""),
+    # valid JSON, but a number past Python's digit limit: not "not JSON"
+    Fault("million-digit-number", Reply(BODY.replace(b"[]", b"[" + b"7" * 10_000 + b"]")),
+          DecodeError, "more than 4,300 digits"),
+    # the TCP connection is taken, the TLS handshake never answered: nothing was sent
+    Fault("tls-handshake-stalls", None, ConnectError, "TLS handshake", timeout=SHORT,
+          sent=0, stalls_tls=True),
     Fault("200-not-json", Reply(b"<html>Welcome to nginx!</html>",
                                 headers={"Content-Type": "text/html"}),
           DecodeError, "not JSON", arrived=b"<html>Welcome to nginx!</html>"),
@@ -185,7 +197,8 @@ def ctx(request, shell, monkeypatch, tmp_path):
 @pytest.mark.parametrize("front_end", list(FRONT_ENDS))
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.id for f in FAULTS])
 def test_each_fault_gives_one_clear_error_in_every_front_end(fault, front_end, ctx):
-    with watchdog(WAIT + 10), StandIn(secret_key=SECRET) as other:
+    with watchdog(WAIT + 10), StandIn(secret_key=SECRET) as other, \
+            contextlib.ExitStack() as stack:
         server = None
         hung_up = False
         if fault.reply is not None:
@@ -196,6 +209,10 @@ def test_each_fault_gives_one_clear_error_in_every_front_end(fault, front_end, c
                               headers={"Location": f"{other_root}/{INTERFACE}"})
             server = StandIn(lambda req: reply, secret_key=SECRET)
             root = server.root
+        elif fault.stalls_tls:
+            listener = socket.create_server(("127.0.0.1", 0), backlog=16)  # never accepts
+            stack.callback(listener.close)
+            root = f"https://127.0.0.1:{listener.getsockname()[1]}/open/api"
         else:
             root = f"http://127.0.0.1:{free_port()}/open/api"
         try:

@@ -14,18 +14,25 @@ cap arrives whole, while the notebook view of it stays small.
 
 from __future__ import annotations
 
+import email.utils
 import html.parser
 import json
+import subprocess
+import sys
+import time
 import tracemalloc
+
+import ipywidgets
 
 import pytest
 from _hardening import SECRET, fresh_magic, global_shell, watchdog
+from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 from standin import Reply, StandIn
 
 from openapi_magic import Client, fleet, protocol
 from openapi_magic import result as result_module
-from openapi_magic.errors import HTTPStatusError, ReplyTooLarge
+from openapi_magic.errors import HTTPStatusError, OpenAPIError, ReplyTooLarge
 from openapi_magic.result import Result
 from openapi_magic.widgets import form
 
@@ -260,3 +267,172 @@ def test_a_50_mb_reply_under_a_raised_cap_arrives_whole_and_shows_small(fifty_mb
     # the notebook view: header, a cut view of the value, a cut raw envelope; all in r.body
     assert len(bundle["text/html"]) < 200_000 and len(bundle["text/plain"]) < 200_000
     assert_inert(bundle["text/html"], [])
+
+
+# --------------------------------------------------------------------------- round two (issue 16)
+
+from _hardening import memory_client  # noqa: E402
+
+from openapi_magic.result import OUTPUT_CHARS, safe_text  # noqa: E402
+
+CONTROL = "\x1b]0;owned\x07 \x1b]52;c;cm0gLXJmIH4=\x07 \x1b[2J \x9b31m \r"
+
+
+def _memory(body, msg="Success", status=0, headers=None):
+    """A client answered from memory in plain mode; lone surrogates travel as JSON escapes
+    (``\\ud800``), as a Java firmware sends them."""
+    def answer(env):
+        out = protocol.seal_reply(status, msg, body, pid=env["pId"], timestamp=env["timeStamp"],
+                                  secret_key=None, encrypt=False)
+        data = json.dumps(out).encode("ascii")
+        return data if headers is None else (data, 200, headers)
+    return memory_client(answer, encrypt=False)
+
+
+def _raw_controls(text: str) -> list[str]:
+    return [ch for ch in text if ch in "\x1b\x07\x9b\r" or 0xD800 <= ord(ch) <= 0xDFFF]
+
+
+@pytest.mark.parametrize("body", [
+    [{f"c{i}": i for i in range(300_000)}],  # one record, very many columns
+    {f"f{i}": i for i in range(200_000)},  # a flat object of many fields
+    {"deviceId": 0, "screens": [{"screenId": 0, "info": {f"k{i}": "v" * 50 for i in range(50_000)}}]},
+], ids=["columns", "fields", "nested-fields"])
+def test_views_are_bounded_in_columns_and_fields_with_a_footer(body):
+    with watchdog(60):
+        r = _memory(body).call("screen/readList", {"deviceId": 0})
+        start = time.perf_counter()
+        bundle = r._repr_mimebundle_()
+        took = time.perf_counter() - start
+    assert took < 10, took
+    assert len(bundle["text/html"]) < 300_000 and len(bundle["text/plain"]) < 100_000
+    assert "are not shown" in bundle["text/plain"] and "are not shown" in bundle["text/html"]
+    assert r.body == body  # the Result keeps everything
+
+
+@pytest.mark.parametrize("depth", [974, 980, 984, 3000])
+def test_deeply_nested_reply_bodies_render(depth):
+    text = '{"deviceId": 0, "x": ' + '{"a": ' * depth + "1" + "}" * depth + "}"
+    raw = json.dumps({"status": 0, "msg": "", "sign": "", "body": text}).encode()
+    client = memory_client(lambda env: raw, encrypt=False)
+    try:
+        r = client.call("screen/readList", {"deviceId": 0})
+    except OpenAPIError as exc:  # too deep for the parser: a clear error, not a traceback
+        assert "nested too deeply" in str(exc)
+        return
+    bundle = r._repr_mimebundle_()
+    assert "deviceId" in bundle["text/plain"] and "deviceId" in bundle["text/html"]
+    repr(r), str(r)
+
+
+def test_control_sequences_and_lone_surrogates_are_visible_inert_and_encodable():
+    body = {"deviceId": 0, "screens": [{"screenId": 0, "name": CONTROL + "\ud800"}]}
+    client = _memory(body, msg="bad " + CONTROL + "\udfff", status=2)
+    r = client.call("screen/readList", {"deviceId": 0})
+    texts = [r.to_text(), str(r), repr(r), *r._repr_mimebundle_().values()]
+    res = fleet.run({"a": client}, "screen/readList", {"deviceId": 0}, progress=False)
+    texts += [res.to_text(), res.to_html()]
+    for text in texts:
+        assert not _raw_controls(text), text
+        text.encode("utf-8")  # what a kernel must do with every output
+    assert "\\x1b]0;owned" in r.to_text()  # shown, as text
+    assert safe_text("tab\tand\nnewline") == "tab\tand\nnewline"
+    assert r.body["screens"][0]["name"].endswith("\ud800")  # the Result keeps it as sent
+
+
+def test_control_sequences_in_short_errors_and_notices_are_inert(ip):
+    client = _memory({"a": 1}, msg="no " + CONTROL + "\ud800", status=2)
+    ip.user_ns["hostile"] = client
+    with capture_output() as cap:
+        assert ip.run_cell("%openapi_connect hostile").success
+        ip.run_cell('%%openapi screen/readList\n{"deviceId": 0}')
+        ip.run_cell('%%openapi screen/readList -k\n{"deviceId": 0}')
+    shown = cap.stdout + cap.stderr + "".join(json.dumps(o.data, ensure_ascii=False)
+                                              for o in cap.outputs)
+    ours = shown.replace("\x1b[31m", "").replace("\x1b[2m", "").replace("\x1b[0m", "")
+    assert not _raw_controls(ours.replace("\\u001b", "")), ours[-2000:]
+    shown.encode("utf-8")
+    from openapi_magic.magics import Notice, OpenAPICellError
+    for obj in (Notice("x" + CONTROL + "\ud800", "h\x1b[2J"),
+                OpenAPICellError("x" + CONTROL + "\ud800", hint="\x9b")):
+        text = "\n".join(obj._render_traceback_()) if hasattr(obj, "_render_traceback_") \
+            else repr(obj) + obj._repr_html_()
+        text = text.replace("\x1b[31m", "").replace("\x1b[2m", "").replace("\x1b[0m", "")
+        assert not _raw_controls(text) and text.encode("utf-8")
+
+
+def test_a_status_11_reply_with_an_overflowing_date_keeps_its_result():
+    for date in ("Mon, 01 Jan 99999999999999999999 00:00:00 GMT",
+                 "Mon, 01 Jan 2024 00:00:00 +9999999999999999999999"):
+        client = _memory({"a": 1}, msg="timestamp", status=11,
+                         headers={"Content-Type": "application/json", "Date": date})
+        r = client.call("screen/readList", {"deviceId": 0})
+        assert r.status == 11 and not r.ok and r.hint
+        res = fleet.run({"a": client}, "screen/readList", {"deviceId": 0}, progress=False)
+        assert res.calls[0].result is not None and res.calls[0].result.status == 11
+        res.to_text(), res.to_html()
+    good = email.utils.formatdate(time.time() - 3600, usegmt=True)
+    client = _memory({"a": 1}, msg="timestamp", status=11,
+                     headers={"Content-Type": "application/json", "Date": good})
+    assert "ahead of" in client.call("screen/readList", {"deviceId": 0}).hint
+
+
+class _Raises:
+    def __init__(self, where):
+        self.where = where
+
+    def __getattr__(self, name):
+        if self.where == "attr":
+            raise RuntimeError("attribute access failed")
+        raise AttributeError(name)
+
+    def tolist(self):
+        raise RuntimeError("tolist failed")
+
+    def __iter__(self):
+        raise RuntimeError("iteration failed")
+
+
+def test_var_objects_that_raise_give_a_short_cell_error(ip):
+    deep: list = []
+    for _ in range(5000):
+        deep = [deep]
+    ip.user_ns.update(bad_attr=_Raises("attr"), bad_list=_Raises("tolist"),
+                      bad_iter=_Raises("iter"), deep=deep)
+    for code, name in [('%%openapi screen/readList --dry-run\n{"deviceId": $bad_attr.x}',
+                        "bad_attr.x"),
+                       ('%%openapi screen/readList --dry-run\n{"deviceId": $bad_list}',
+                        "bad_list"),
+                       ('%%openapi screen/readList --each deviceId=bad_iter\n{"deviceId": '
+                        "$deviceId}", "bad_iter"),
+                       ('%%openapi screen/readList --dry-run\n{"deviceId": $deep}', "deep")]:
+        with capture_output() as cap:
+            res = ip.run_cell(code)
+        assert isinstance(res.error_in_exec, UsageError), (code, res.error_in_exec)
+        assert name in str(res.error_in_exec)
+        assert "Traceback" not in cap.stdout + cap.stderr
+
+
+def test_a_half_built_client_and_form_never_raise_on_show_or_close():
+    half = Client.__new__(Client)
+    assert repr(half).startswith("Client(")
+    from openapi_magic.widgets import RequestForm
+    f = RequestForm.__new__(RequestForm)
+    ipywidgets.VBox.__init__(f)
+    f.close()  # what ipywidgets does at exit: no ignored exception
+    code = ("import openapi_magic\n"
+            "try:\n    openapi_magic.form(object())\nexcept Exception:\n    pass\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert "Exception ignored" not in out.stderr and "Traceback" not in out.stderr, out.stderr
+
+
+def test_views_past_the_output_cap_give_way_to_a_note():
+    rows = [{"name": "x" * 1500, **{f"c{i}": "y" * 1500 for i in range(40)}}
+            for _ in range(60)]
+    client = _memory({"deviceId": 0, "screens": rows})
+    client.display_limit = None
+    r = client.call("screen/readList", {"deviceId": 0})
+    bundle = r._repr_mimebundle_()
+    assert len(bundle["text/html"]) < OUTPUT_CHARS + 200_000
+    assert "lower display_limit" in bundle["text/plain"]

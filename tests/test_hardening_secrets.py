@@ -14,6 +14,7 @@ variables) are scanned too. The secretKey is hunted whole, as its first 8 bytes
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -30,7 +31,7 @@ from IPython.utils.capture import capture_output
 from nbclient import NotebookClient
 from standin import Reply, StandIn, free_port
 
-from openapi_magic import Client, fleet, protocol
+from openapi_magic import Client, _des, fleet, protocol
 from openapi_magic.errors import OpenAPIError
 from openapi_magic.fleet import FleetError
 from openapi_magic.magics import LAST_ERROR
@@ -356,3 +357,132 @@ def test_even_verbose_tracebacks_show_no_secret(setup, cell, error, monkeypatch,
     assert res.error_in_exec is not None and error in shown, shown[-2000:]
     assert "Traceback" in shown or "---------" in shown  # a verbose traceback was printed
     assert_no_secret(shown)
+
+
+# --------------------------------------------------------------------------- every failure path
+
+#: Played by a stand-in in this process; the kernel connects to it over loopback.
+def _huge_int(req):
+    env = req.envelope()
+    plain = ('{"deviceId": 0, "n": ' + "7" * 5_000 + "}").encode("utf-8")
+    body = base64.b64encode(bytes(_des.ecb_encrypt(protocol.Secret(SECRET),
+                                                   protocol._pad(plain)))).decode("ascii")
+    return Reply.json({"status": 0, "msg": "", "sign": "", "body": body,
+                       "pId": env["pId"], "timeStamp": env["timeStamp"]})
+
+
+_SETUP = """\
+import json, os, threading, types
+import openapi_magic
+from openapi_magic import Client, fleet, form, protocol, _des
+from openapi_magic.server import serve
+def key():
+    return os.environ['HARDENING_SECRET']
+class Cfg:
+    '''A splicer-like configuration (its repr shows no key).'''
+    def __init__(self, root, encrypt=True):
+        self.root, self.pid, self.encrypt = root, 'demo', encrypt
+    secret_key = property(lambda self: key())
+    def __repr__(self):
+        return '<Cfg>'
+enc = serve(secret_key=key())
+big = Client(os.environ['HUGE_ROOT'], 'demo', key(), encrypt=True, timeout=10)
+c = Client.from_splicer(enc, timeout=10)
+%load_ext openapi_magic
+%openapi_connect enc
+%config OpenAPIMagics.short_errors = False
+%xmode Verbose"""
+
+
+def _raise(kind):
+    # the client's thread only: the simulated splicer in the kernel shares these modules
+    return (f"def boom(*a, **k):\n    if threading.current_thread() is threading.main_thread():"
+            f"\n        raise {kind}('injected deep inside')\n    return orig(*a, **k)\n")
+
+
+#: (cell, the error it must show). Each cell undoes what it patched.
+_FAILURES = [
+    # a reply whose decrypted JSON holds an int past Python's 4,300-digit limit
+    ("big.call('screen/readList', {'deviceId': 0})", "DecodeError|DecryptionError"),
+    ("%%openapi screen/readList --timeout 10\n{\"deviceId\": 0}", "OpenAPIError|"),
+    # KeyboardInterrupt at the DES call, while sealing (the innermost frame that needs the key)
+    ("orig = _des._key\n" + _raise("KeyboardInterrupt") + "_des._key = boom\ntry:\n"
+     "    c.call('screen/readList', {'deviceId': 0})\nfinally:\n    _des._key = orig",
+     "KeyboardInterrupt"),
+    # ... while decrypting a reply (after DES ran)
+    ("orig = _des.ecb_decrypt\ndef late(*a, **k):\n    out = orig(*a, **k)\n"
+     "    if threading.current_thread() is threading.main_thread():\n"
+     "        raise KeyboardInterrupt\n    return out\n"
+     "_des.ecb_decrypt = late\ntry:\n    c.call('screen/readList', {'deviceId': 0})\nfinally:\n"
+     "    _des.ecb_decrypt = orig", "KeyboardInterrupt"),
+    # ... while parsing the decrypted text
+    ("orig = json.loads\n" + _raise("KeyboardInterrupt") + "protocol.json = types.SimpleNamespace(loads=boom, "
+     "dumps=json.dumps, JSONDecodeError=json.JSONDecodeError)\ntry:\n"
+     "    c.call('screen/readList', {'deviceId': 0})\nfinally:\n    protocol.json = json",
+     "KeyboardInterrupt"),
+    # a RecursionError and a failing dict subclass while sealing a body
+    ("deep = []\nfor _ in range(100_000):\n    deep = [deep]\n"
+     "c.call('screen/readList', {'deviceId': 0, 'x': deep})", "RecursionError"),
+    ("class Bad(dict):\n    def items(self):\n        raise RuntimeError('no items')\n"
+     "    def keys(self):\n        raise RuntimeError('no keys')\n"
+     "c.call('screen/readList', {'deviceId': 0, 'x': Bad(a=1)})", "RuntimeError"),
+    # an exception from deep inside: the md5 of the sign, the DES key handed to OpenSSL
+    ("import hashlib\norig = hashlib.md5\n" + _raise("ValueError")
+     + "protocol.hashlib = types.SimpleNamespace(md5=boom)\ntry:\n"
+     "    c.call('screen/readList', {'deviceId': 0})\nfinally:\n"
+     "    import hashlib; protocol.hashlib = hashlib", "ValueError"),
+    ("orig = _des._key\n" + _raise("MemoryError") + "_des._key = boom\ntry:\n"
+     "    %openapi screen/readList {\"deviceId\": 0}\nfinally:\n    _des._key = orig",
+     "MemoryError"),
+    # bad arguments, the key already given
+    ("Client(enc.root, 'demo', key(), encrypt=True, timeout='soon')", "ConfigError"),
+    ("Client('ftp://nowhere', 'demo', key(), encrypt=True)", "ConfigError"),
+    ("Client(enc.root, 'demo', key(), encrypt=True, max_reply_bytes='lots')", "ValueError"),
+    ("Client.from_splicer(enc, timeout=-1)", "ConfigError"),
+    ("Client.from_splicer(enc, colour='red')", "TypeError"),
+    ("form(Cfg('ftp://nowhere'))", "ConfigError"),
+    ("form(Cfg(enc.root), timeout='soon')", "Error"),
+    ("r = fleet.run([Cfg('ftp://nowhere')], 'screen/readList', {'deviceId': 0}, progress=False)\n"
+     "r.raise_on_failure()", "Error"),
+    ("r = fleet.run([Cfg(enc.root)], 'screen/readList', {'deviceId': 0}, progress=False, "
+     "timeout='soon')\nprint(r.to_text())\nr.raise_on_failure()", "Error"),
+    # and what a Client holds, as text
+    ("print([str(v) for v in vars(c).values()], [repr(v) for v in vars(c).values()])\n"
+     "raise RuntimeError('shown')", "RuntimeError"),
+]
+
+
+def test_every_failure_path_in_a_real_kernel_in_verbose_mode_shows_no_secret(tmp_path,
+                                                                             monkeypatch):
+    """Each failure the hardening tests provoke, in a real kernel with ``%xmode Verbose``
+    (every frame's variables printed): nothing shown or saved holds the key in any form."""
+    for var in ("OPENAPI_ROOT", "OPENAPI_PID", "OPENAPI_SECRET_KEY", "OPENAPI_ENCRYPT",
+                "OPENAPI_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(tmp_path / "none.ini"))
+    monkeypatch.setenv("HARDENING_SECRET", SECRET)
+    monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    with StandIn(_huge_int, secret_key=SECRET) as huge:
+        monkeypatch.setenv("HUGE_ROOT", huge.root)
+        cells = [_SETUP, "%openapi_connect big"] + [
+            code for code, _ in _FAILURES[:2]] + ["%openapi_connect enc"] + [
+            code for code, _ in _FAILURES[2:]] + ["enc.stop()"]
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+        with watchdog(240):
+            NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
+                           resources={"metadata": {"path": str(tmp_path)}}).execute()
+    path = tmp_path / "failures.ipynb"
+    nbformat.write(nb, path)
+    text = path.read_text(encoding="utf-8")
+    failing = [nb.cells[i] for i in (2, 3, *range(5, 5 + len(_FAILURES) - 2))]
+    for cell, (code, error) in zip(failing, _FAILURES):
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        assert errors, (code, cell.outputs)
+        shown = errors[0].ename + "\n" + "\n".join(errors[0].traceback)
+        assert any(e in shown for e in error.split("|") if e), (code, shown[-3000:])
+    for cell in nb.cells[:1] + nb.cells[4:5] + nb.cells[-1:]:
+        assert not [o for o in cell.outputs if o.output_type == "error"], cell.outputs
+    # the scan sees frame variables: the masked key is printed where the key was held
+    assert "Secret('********')" in text and "secret_key" in text
+    assert "4,300 digits" in text  # the huge int is named, not an AttributeError
+    assert_no_secret(text)
