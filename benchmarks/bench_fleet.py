@@ -27,7 +27,7 @@ INTERFACE = "screen/readList"
 BODY = {"deviceId": 0}
 PROCESSES = 4
 CASES = [(50, 5), (50, 50), (200, 5), (200, 50)]
-QUICK_CASES = [(8, 5)]
+QUICK_CASES = [(8, 5), (50, 50)]
 WIDE = 64
 
 
