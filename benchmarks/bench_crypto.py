@@ -133,8 +133,8 @@ def markdown(rows: list[dict]) -> str:
                     (f"{fmt_ratio(r['proto_seal'])} / {fmt_ratio(r['proto_open'])}"
                      if "proto_seal" in r else "n/a"),
                     "yes" if same else "**NO** " + json.dumps(r["same"])])
-    return table(["body (JSON)", "ours seal / open MB/s", "OpenSSL DES-ECB in-process enc / dec "
-                  "MB/s", "`openssl speed` enc / dec MB/s (cross-check)",
+    return table(["body (JSON)", "ours seal / open MB/s",
+                  "OpenSSL DES-ECB in-process enc / dec MB/s", "`openssl speed` enc / dec MB/s (cross-check)",
                   "seal ÷ OpenSSL, per round", "open ÷ OpenSSL, per round",
                   "prototype seal / open MB/s", "prototype ÷ OpenSSL (seal / open)",
                   "bytes identical"], out)

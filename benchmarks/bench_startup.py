@@ -37,9 +37,7 @@ def _until(cmd: list[str], ready: Any, timeout: float = 60) -> float:
             try:
                 if ready():
                     return time.perf_counter() - t0
-            except (OSError, http.client.HTTPException):
-                pass
-            except Exception:  # noqa: BLE001 - the client's errors while it starts
+            except Exception:  # noqa: BLE001, S110 - not listening yet: poll again
                 pass
             if proc.poll() is not None:
                 raise RuntimeError(f"{cmd[2]} ended before it answered")

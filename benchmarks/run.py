@@ -31,8 +31,8 @@ DEFAULT_OUT = HERE / "results" / "latest.md"
 #: section → (module, heading, text)
 SECTIONS: dict[str, tuple[str, str, str]] = {
     "first_cell": ("bench_first_cell", "First cell of a fresh kernel",
-                   "Fresh process per side, CPU time of that process (`os.wait4`); see "
-                   "`bench_first_cell.py` for why an `InteractiveShell` and not a kernel."),
+                   ("Fresh process per side, CPU time of that process (`os.wait4`); see "
+                    "`bench_first_cell.py` for why an `InteractiveShell` and not a kernel.")),
     "calls": ("bench_calls", "Small calls and a small cell (CPU of the client process)",
               "Simulated splicer in a child process, no latency, `screen/readList`."),
     "render": ("bench_render", "Rendering time per plain reply size",
