@@ -194,3 +194,81 @@ def splicers(*specs: dict) -> Iterator[list[SimpleNamespace]]:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
+
+
+# --------------------------------------------------------------------------- paired verdicts
+
+
+def paired(sides: dict[str, Callable[[], Any]], rounds: int, warmup: int = 1,
+           clock: Callable[[], float] = time.perf_counter) -> dict[str, list[float]]:
+    """One sample per side per round, each side timed by ``clock`` (``time.process_time``
+    for CPU time); the sides run back to back in each round, the order rotated (and
+    reversed every other round) so neither side always goes first. A side that returns
+    a number returns its own measurement (seconds) instead of being timed."""
+    names = list(sides)
+    for name in names:
+        for _ in range(warmup):
+            sides[name]()
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(rounds):
+        k = r % len(names)
+        order = names[k:] + names[:k]
+        if (r // len(names)) % 2:
+            order.reverse()
+        for name in order:
+            t0 = clock()
+            value = sides[name]()
+            t1 = clock()
+            samples[name].append(value if isinstance(value, float) else t1 - t0)
+    return samples
+
+
+def ratios(a: list[float], b: list[float]) -> list[float]:
+    """The per-round ratios a/b of paired samples."""
+    return [x / y for x, y in zip(a, b)]
+
+
+def verdict(rs: list[float]) -> dict[str, float]:
+    """Median and range of per-round ratios (never a ratio of medians)."""
+    return {"median": statistics.median(rs), "low": min(rs), "high": max(rs), "rounds": len(rs)}
+
+
+def fmt_ratio(v: dict[str, float], unit: str = "×") -> str:
+    """``1.23× (1.10–1.40, 7 rounds)``."""
+    return (f"{v['median']:.2f}{unit} ({v['low']:.2f}–{v['high']:.2f}, "
+            f"{v['rounds']} round{'s' if v['rounds'] != 1 else ''})")
+
+
+def run_child(cmd: list[str], env: dict | None = None) -> tuple[float, float, str]:
+    """Run ``cmd`` in a fresh process and return (CPU seconds user+sys of that child,
+    wall seconds, stdout), the CPU read with ``os.wait4`` for that one child."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.stdout.close()
+    proc.stderr.close()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:3])} failed ({proc.returncode}): "
+                           f"{err.decode(errors='replace')[-2000:]}")
+    return usage.ru_utime + usage.ru_stime, wall, out.decode("utf-8", "replace")
+
+
+@contextmanager
+def splicer_farm(specs: list[dict], processes: int = 4) -> Iterator[list[SimpleNamespace]]:
+    """The splicers of ``specs`` shared among ``processes`` child processes (round
+    robin), so a wide fleet is not measuring one server process's GIL; the list
+    comes back in the order of ``specs``."""
+    from contextlib import ExitStack
+    processes = max(1, min(processes, len(specs)))
+    shares = [specs[i::processes] for i in range(processes)]
+    with ExitStack() as stack:
+        started = [stack.enter_context(splicers(*share)) for share in shares if share]
+        out: list[SimpleNamespace] = [None] * len(specs)  # type: ignore[list-item]
+        for p, group in enumerate(started):
+            for j, s in enumerate(group):
+                out[p + j * processes] = s
+        yield out

@@ -12,7 +12,16 @@ reply) with no added latency. In alternating rounds of ``CALLS`` calls each:
 * **magic cell**: ``%%openapi screen/readList`` run in an ``InteractiveShell``, the
   Result displayed (its text and HTML rendered, as a notebook does);
 * **bare call in a cell**: the bare call run in the same shell, its value displayed
-  (IPython's own cost per cell, for comparison with the magic).
+  (IPython's own cost per cell, for comparison with the magic);
+* **http.client**: the bare call's signing and parsing over one keep-alive
+  ``http.client.HTTPConnection`` (no requests, no urllib3): what a lighter transport
+  would cost.
+
+Every side is measured in **CPU time of this process** (``time.process_time``): the
+splicer works in its own process, so this is the client's cost alone and holds on
+a busy machine. Verdicts are medians (and ranges) of per-round ratios. A profile
+(cProfile, repeated rounds) splits client.call's own time by where the code lives:
+requests, urllib3, the standard library's http/socket, openapi_magic, the rest.
 """
 
 from __future__ import annotations
@@ -21,13 +30,15 @@ import base64
 import contextlib
 import cProfile
 import hashlib
+import http.client
 import io
 import json
 import pstats
 import time
+import urllib.parse
 from typing import Any
 
-from _common import interleave, median, ms, ratio, splicers, spread, table
+from _common import fmt_ratio, median, ms, paired, ratios, splicers, table, verdict
 
 from openapi_magic import Client
 
@@ -84,7 +95,8 @@ def requests_session() -> Any:
 def _shell(splicer: Any) -> Any:
     from IPython.core.interactiveshell import InteractiveShell
     shell = InteractiveShell.instance()
-    shell.run_line_magic("load_ext", "openapi_magic")
+    with contextlib.redirect_stdout(io.StringIO()):
+        shell.run_line_magic("load_ext", "openapi_magic")
     shell.user_ns["splicer"] = splicer
     with contextlib.redirect_stdout(io.StringIO()):
         res = shell.run_cell("%openapi_connect splicer", store_history=False)
@@ -122,64 +134,130 @@ def _check_render(shell: Any) -> None:
     assert bundles and "<table" in bundles[0]["text/html"], "the magic cell did not render"
 
 
-def breakdown(client: Client, bare: BareCall, calls: int = 300) -> list[tuple[str, float]]:
-    """Where a client.call spends its time beyond a bare call (cProfile, per call)."""
-    def profile(fn: Any) -> pstats.Stats:
-        prof = cProfile.Profile()
+class HttpClientCall(BareCall):
+    """The bare call's signing and parsing over one keep-alive ``http.client`` connection."""
+
+    def __init__(self, splicer: Any) -> None:
+        super().__init__(splicer)
+        parts = urllib.parse.urlsplit(self.url)
+        self.path = parts.path
+        self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+
+    def __call__(self) -> Any:
+        from Crypto.Cipher import DES
+        ts = str(int(time.time() * 1000))
+        if self.encrypt:
+            plain = json.dumps(BODY, separators=(",", ":")).encode()
+            n = 8 - len(plain) % 8
+            des = DES.new(self.key.encode()[:8], DES.MODE_ECB)
+            sealed = base64.b64encode(des.encrypt(plain + bytes((n,)) * n)).decode()
+            sign = self.md5_b64(sealed + ts + self.pid + self.key)
+        else:
+            sealed, sign = BODY, self.md5_b64(ts + self.pid)
+        data = json.dumps({"body": sealed, "sign": sign, "pId": self.pid, "timeStamp": ts},
+                          separators=(",", ":")).encode()
+        self.conn.request("POST", self.path, body=data, headers={
+            "Content-Type": "application/json; charset=utf-8"})
+        resp = self.conn.getresponse()
+        reply = json.loads(resp.read())
+        raw = reply["body"]
+        if self.encrypt:
+            assert reply["sign"] == self.md5_b64(raw + ts + self.pid + self.key)
+            plain = DES.new(self.key.encode()[:8], DES.MODE_ECB).decrypt(base64.b64decode(raw))
+            body = json.loads(plain[:-plain[-1]].decode())
+        else:
+            assert reply["sign"] == self.md5_b64(ts + self.pid)
+            body = raw
+        assert reply["status"] == 0
+        return body
+
+
+GROUPS = (("os.environ scan (requests' trust_env proxy lookup, per call)",
+           ("<frozen os>", "urllib/request.py", "_collections_abc")),
+          ("typing Protocol isinstance (requests' _types)", "typing.py"),
+          ("requests", "/requests/"), ("urllib3", "/urllib3/"),
+          ("openapi_magic", "/openapi_magic/"),
+          ("stdlib http/socket/ssl", ("/http/", "socket.py", "ssl.py", "selectors.py",
+                                      "<method 'recv", "<method 'send", "<method 'connect",
+                                      "<built-in method _socket", "<method 'makefile")),
+          )
+
+
+def _group(file: str, func: str) -> str:
+    where = file if file != "~" else func
+    for name, marks in GROUPS:
+        marks = (marks,) if isinstance(marks, str) else marks
+        if any(m in where for m in marks):
+            return name
+    return "the rest (json, hashlib, email headers, builtins…)"
+
+
+def profile_split(fn: Any, calls: int, rounds: int) -> dict[str, list[float]]:
+    """Per round: CPU seconds per call by group of code (cProfile own time, ``tottime``)."""
+    out: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        prof = cProfile.Profile(time.process_time)
         prof.enable()
         for _ in range(calls):
             fn()
         prof.disable()
-        return pstats.Stats(prof)
-
-    ours = profile(lambda: client.call(INTERFACE, BODY))
-    theirs = profile(bare)
-
-    def cum(stats: pstats.Stats, file_part: str, name: str) -> float:
-        total = 0.0
-        for (file, _, func), (_, _, _, ct, _) in stats.stats.items():  # type: ignore[attr-defined]
-            if func == name and file_part in file:
-                total += ct
-        return total / calls
-
-    return [
-        ("client.call (profiled)", cum(ours, "client.py", "call")),
-        ("  prepare: seal, envelope JSON", cum(ours, "client.py", "prepare")),
-        ("  Session.post (requests + urllib3 + socket)", cum(ours, "sessions.py", "post")),
-        ("  _read: streamed read with the size cap", cum(ours, "client.py", "_read")),
-        ("  protocol.open_reply", cum(ours, "protocol.py", "open_reply")),
-        ("  catalog lookups (_records_hint, _status_help)",
-         cum(ours, "client.py", "_records_hint") + cum(ours, "client.py", "_status_help")),
-        ("  Result construction", cum(ours, "<string>", "__init__")),
-        ("bare call (profiled)", cum(theirs, "bench_calls.py", "__call__")),
-        ("  Session.post", cum(theirs, "sessions.py", "post")),
-        ("  Response.json", cum(theirs, "models.py", "json")),
-    ]
+        totals: dict[str, float] = {}
+        for (file, _, func), (_, _, tt, _, _) in pstats.Stats(prof).stats.items():  # type: ignore[attr-defined]
+            g = _group(file, func)
+            totals[g] = totals.get(g, 0.0) + tt / calls
+        for g, v in totals.items():
+            out.setdefault(g, []).append(v)
+    return out
 
 
 def run(quick: bool = False, log: Any = print) -> dict:
-    rounds = 3 if quick else 40
+    rounds = 3 if quick else 30
     calls = 5 if quick else CALLS
     modes = []
     with splicers({"encrypt": False}, {"encrypt": True}) as started:
         for splicer in started:
             mode = "encrypted" if splicer.encrypt else "plain"
-            log(f"  per-call overhead, {mode}")
+            log(f"  per-call CPU, {mode}")
             client = Client.from_splicer(splicer, timeout=10)
             bare = BareCall(splicer)
+            # Prototype: the same client on a Session that does not read proxies from
+            # the environment on every call (requests' trust_env).
+            plain_session = requests_session()
+            plain_session.trust_env = False
+            noenv = Client.from_splicer(splicer, timeout=10, session=plain_session)
+            light = HttpClientCall(splicer)
+            assert light() == bare() == client.call(INTERFACE, BODY).body
             shell = _shell(splicer)
             _check_render(shell)
             shell.user_ns["_bare"] = bare
             sink = io.StringIO()
+
+            def batch(fn: Any) -> Any:
+                return lambda: [fn() for _ in range(calls)] and None
+
             sides = {
-                "bare": bare,
-                "client": lambda client=client: client.call(INTERFACE, BODY),
-                "magic": _cell(shell, f"%%openapi {INTERFACE}\n{json.dumps(BODY)}", sink),
-                "bare_cell": _cell(shell, "_bare()", sink),
+                "bare": batch(bare),
+                "client": batch(lambda: client.call(INTERFACE, BODY)),
+                "httpclient": batch(light),
+                "client_noenv": batch(lambda: noenv.call(INTERFACE, BODY)),
+                "bare_cell": batch(_cell(shell, "_bare()", sink)),
+                "magic": batch(_cell(shell, f"%%openapi {INTERFACE}\n{json.dumps(BODY)}",
+                                     sink)),
             }
-            samples = interleave(sides, rounds, inner=calls, warmup=3)
-            prof = breakdown(client, bare, 30 if quick else 300)
-            modes.append({"mode": mode, "samples": samples, "breakdown": prof})
+            samples = paired(sides, rounds, warmup=1, clock=time.process_time)
+            samples = {k: [x / calls for x in v] for k, v in samples.items()}
+            split = profile_split(lambda: client.call(INTERFACE, BODY),
+                                  calls=20 if quick else 100, rounds=2 if quick else 7)
+            modes.append({"mode": mode, "samples": samples, "split": split,
+                          "client_vs_bare": verdict(ratios(samples["client"], samples["bare"])),
+                          "noenv_vs_bare": verdict(ratios(samples["client_noenv"],
+                                                          samples["bare"])),
+                          "light_vs_bare": verdict(ratios(samples["httpclient"],
+                                                          samples["bare"])),
+                          "cell_vs_bare_cell": verdict(ratios(samples["magic"],
+                                                              samples["bare_cell"]))})
+            light.conn.close()
+            noenv.close()
             client.close()
     return {"modes": modes, "markdown": markdown(modes)}
 
@@ -190,22 +268,31 @@ def markdown(modes: list[dict]) -> str:
         s = m["samples"]
         for name, label in (("bare", "bare requests + hashlib call"),
                             ("client", "client.call"),
+                            ("client_noenv", "prototype: client.call, Session.trust_env = False"),
+                            ("httpclient", "keep-alive http.client, same signing and parsing"),
                             ("bare_cell", "bare call in an IPython cell (displayed)"),
-                            ("magic", "%%openapi cell (Result rendered: text + HTML)")):
-            r = ratio(s[name], s["bare"])
-            extra = median(s[name]) - median(s["bare"])
-            vs_cell = (f"{ratio(s['magic'], s['bare_cell']):.2f}×" if name == "magic" else "")
-            rows.append([f"{m['mode']}: {label}", ms(median(s[name])), spread(s[name]),
-                         f"**{r:.2f}×**" if name == "client" else f"{r:.2f}×",
-                         "" if name == "bare" else f"{extra * 1e6:+,.0f}", vs_cell])
-    main = table(["call (screen/readList, 320-byte reply)", "ms per call (median)",
-                  "spread", "÷ bare call", "µs over bare", "÷ bare call in a cell"], rows)
-    parts = [main, "", ("Where the time goes (cProfile, cumulative ms per call; profiling "
-                        "inflates every figure, compare within a column):"), ""]
+                            ("magic", "%%openapi cell (Result displayed: mimebundle)")):
+            ref = "bare_cell" if name == "magic" else "bare"
+            v = verdict(ratios(s[name], s[ref]))
+            rows.append([f"{m['mode']}: {label}", ms(median(s[name])),
+                         "" if name == ref else fmt_ratio(v),
+                         "a bare call in a cell" if name == "magic" else
+                         ("" if name == ref else "the bare call")])
+    main = table(["call (screen/readList, 320-byte reply)", "CPU ms per call (median)",
+                  "÷ reference, per round (median, range)", "reference"], rows)
+    groups = sorted({g for m in modes for g in m["split"]})
     prow = []
-    names = [n for n, _ in modes[0]["breakdown"]]
-    for i, name in enumerate(names):
-        prow.append([name.replace("  ", "&nbsp;&nbsp;")] + [ms(m["breakdown"][i][1])
-                                                           for m in modes])
-    parts.append(table(["step"] + [m["mode"] for m in modes], prow))
+    for g in groups:
+        cells = []
+        for m in modes:
+            vals = m["split"].get(g, [0.0])
+            total = [sum(v[i] for v in m["split"].values() if i < len(v))
+                     for i in range(len(vals))]
+            share = median([v / t for v, t in zip(vals, total)])
+            cells.append(f"{ms(median(vals))} ({share * 100:.0f} %)")
+        prow.append([g] + cells)
+    parts = [main, "", ("Where client.call's CPU goes (cProfile own time by where the code "
+                        "lives, ms per call and share; medians of repeated rounds; profiling "
+                        "inflates every figure, read the shares):"), "",
+             table(["code"] + [m["mode"] for m in modes], prow)]
     return "\n".join(parts)

@@ -1,21 +1,22 @@
-"""Every benchmark of openapi_magic in one run, written as one Markdown report.
+"""Every goal of issue 18 measured in one run, with paired rounds, as one Markdown report.
 
-    python benchmarks/run.py                       # full run (a few minutes)
-    python benchmarks/run.py --quick               # tiny sizes (a smoke test)
+    python benchmarks/run.py                       # full run (several minutes)
+    python benchmarks/run.py --quick               # tiny sizes, seconds (CI runs it)
     python benchmarks/run.py --out benchmarks/RESULTS.md
+    python benchmarks/run.py --only crypto --only fleet
 
-Sections: the crypto path against pyDes and OpenSSL (``bench_crypto``), per-call
-overhead against a bare call (``bench_calls``), large replies (``bench_replies``),
-and the fleet against a sequential loop (``fleet``). Comparisons are measured in
-the same run in alternating rounds, so they hold on a noisy machine; the goals of
-issue #8 are checked at the end. See ``benchmarks/README.md`` for what each figure
-means.
+Every comparison runs its sides back to back in each round, the order alternating;
+each verdict is the median (and range) of the per-round ratios, never a ratio of
+medians. CPU-time ratios where one process does the work (they hold on a busy
+machine). See ``benchmarks/README.md`` for what each figure means and
+``benchmarks/FINDINGS.md`` for what holds each goal still missed.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import importlib
 import sys
 import time
 from pathlib import Path
@@ -27,7 +28,26 @@ sys.path.insert(0, str(HERE))
 import _common  # after the sys.path line
 
 DEFAULT_OUT = HERE / "results" / "latest.md"
-SECTIONS = ("crypto", "calls", "replies", "fleet")
+#: section → (module, heading, text)
+SECTIONS: dict[str, tuple[str, str, str]] = {
+    "first_cell": ("bench_first_cell", "First cell of a fresh kernel",
+                   ("Fresh process per side, CPU time of that process (`os.wait4`); see "
+                    "`bench_first_cell.py` for why an `InteractiveShell` and not a kernel.")),
+    "calls": ("bench_calls", "Small calls and a small cell (CPU of the client process)",
+              "Simulated splicer in a child process, no latency, `screen/readList`."),
+    "render": ("bench_render", "Rendering time per plain reply size",
+               "Each Result's `_repr_mimebundle_` (text + HTML, 10 rows), CPU time."),
+    "fleet": ("bench_fleet", "Fleets of simulated splicers in 4 processes",
+              "Ideal = ceil(n / in flight) × latency + the per-call floor of the same round."),
+    "crypto": ("bench_crypto", "Crypto: seal + open against OpenSSL's single-thread DES-ECB",
+               "Wall time (one process, one thread each side except the 2-thread prototype)."),
+    "records": ("bench_records", "Many records end to end, HTTP included, vs today's code",
+                "Baseline = `benchmarks/_baseline.py` (commit 0239a67, frozen)."),
+    "startup": ("bench_startup", "Simulated splicer: time to first answer",
+                "Process start → first valid reply, wall time."),
+    "findings": ("bench_findings", "Prototypes (for FINDINGS.md)",
+                 "Candidate fixes against today's code, same run, identical output checked."),
+}
 
 
 def _log(msg: str) -> None:
@@ -35,42 +55,82 @@ def _log(msg: str) -> None:
 
 
 def goals(report: dict) -> list[list[str]]:
-    """Issue #8's goals, each with the figure measured and whether it is met."""
-    rows = []
+    """Issue 18's goals, each with the figure that decides it and met / missed."""
+    rows: list[list[str]] = []
+    fr = _common.fmt_ratio
 
     def add(goal: str, figure: str, met: bool | None) -> None:
         rows.append([goal, figure, "n/a" if met is None else ("met" if met else "**missed**")])
 
-    if "crypto" in report:
-        big = [r for r in report["crypto"]["rows"] if r["size"] >= 1 << 20]
-        if big and report["crypto"]["openssl"]:
-            worst = min(min(r["size"] / r["seal"] / r["openssl_enc"],
-                            r["size"] / r["open"] / r["openssl_dec"]) for r in big)
-            add("crypto ≥ 1 MB: seal and open ≥ 0.5× OpenSSL DES-ECB", f"{worst:.3f}× (worst)",
-                worst >= 0.5)
-        elif not big:
-            add("crypto ≥ 1 MB: seal and open ≥ 0.5× OpenSSL DES-ECB", "no size ≥ 1 MB run",
-                None)
-        else:
-            add("crypto ≥ 1 MB: seal and open ≥ 0.5× OpenSSL DES-ECB", "openssl not found", None)
-        rows_ = report["crypto"]["rows"]
-        worst_pydes = min(min(r["pydes_seal"] / r["seal"], r["pydes_open"] / r["open"])
-                          for r in rows_)
-        add("crypto: ≥ 500× pyDes (every size)", f"{worst_pydes:,.0f}× (worst)",
-            worst_pydes >= 500)
+    if "first_cell" in report:
+        v = report["first_cell"]["verdict"]
+        add("first cell (load, connect, small call rendered) ≤ 1.3× a bare requests first call "
+            "(CPU)", fr(v), v["median"] <= 1.3)
     if "calls" in report:
         for m in report["calls"]["modes"]:
-            r = _common.ratio(m["samples"]["client"], m["samples"]["bare"])
-            add(f"per call, {m['mode']}: client.call ≤ 1.3× bare call", f"{r:.2f}×", r <= 1.3)
-    if "replies" in report:
-        for r in report["replies"]["rows"]:
-            if r["n"] < 100_000:
+            v = m["cell_vs_bare_cell"]
+            add(f"small %%openapi cell rendered ≤ 1.3× a bare call in a cell, {m['mode']} (CPU)",
+                fr(v), v["median"] <= 1.3)
+        for m in report["calls"]["modes"]:
+            v = m["client_vs_bare"]
+            add(f"client CPU per small call ≤ 0.5× a bare requests call, {m['mode']}", fr(v),
+                v["median"] <= 0.5)
+    if "render" in report:
+        small, large, v = report["render"]["worst"]
+        add("no size at which a smaller plain reply renders slower (worst neighbours, "
+            f"≤ {report['render'].get('tolerance', 1.1):.2f})",
+            f"{small:,} B ÷ {large:,} B: {fr(v)}", v["median"] <= 1.1)
+    if "fleet" in report:
+        for r in report["fleet"]["rows"]:
+            v = r["default_vs_ideal"]
+            add(f"fleet of {r['n']} at {r['latency_ms']} ms, defaults ({r['w_default']} in "
+                "flight) ≤ 1.2× ideal", fr(v), v["median"] <= 1.2)
+            v = r["wide_vs_ideal"]
+            add(f"fleet of {r['n']} at {r['latency_ms']} ms, {r['w_wide']} in flight ≤ 1.2× "
+                "ideal", fr(v), v["median"] <= 1.2)
+            if r["n"] == 50 and r["latency_ms"] == 50:
+                v = r["loop_vs_default"]
+                add("50 splicers at 50 ms: defaults beat 8× a loop", fr(v), v["median"] > 8)
+    if "crypto" in report:
+        for r in report["crypto"]["rows"]:
+            if "seal" not in r:
+                add(f"seal + open ≥ 0.8× OpenSSL, {_common.size_label(r['size'])}",
+                    "no libcrypto DES", None)
                 continue
-            add(f"{r['rows']:,} records, {r['mode']}: end to end ≤ 1 s",
-                f"{r['total']:.2f} s", r["total"] <= 1.0)
-            add(f"{r['rows']:,} records, {r['mode']}: peak memory ≤ 4× body",
+            worst = min((r["seal"], r["open"]), key=lambda v: v["median"])
+            which = "seal" if worst is r["seal"] else "open"
+            add(f"seal + open ≥ 0.8× OpenSSL DES-ECB, {_common.size_label(r['size'])} "
+                f"(worst: {which})", fr(worst), worst["median"] >= 0.8)
+            same = all(v is not False for v in r["same"].values())
+            add(f"crypto bytes identical, {_common.size_label(r['size'])}",
+                "checked" if same else "DIFFER", same)
+    if "records" in report:
+        for r in report["records"]["rows"]:
+            v = r["ratio"]
+            add(f"{r['rows']:,} records {r['mode']}, end to end ≤ 0.5× today's code", fr(v),
+                v["median"] <= 0.5)
+            add(f"{r['rows']:,} records {r['mode']}, peak ≤ 4× the body",
                 f"{r['peak'] / r['bytes']:.1f}×", r["peak"] <= 4 * r["bytes"])
+    if "startup" in report:
+        v = report["startup"]["verdict"]
+        add("simulated splicer to first answer ≤ 1.3× `python -m http.server`", fr(v),
+            v["median"] <= 1.3)
     return rows
+
+
+def checks(report: dict) -> list[str]:
+    """The benchmarks' own correctness checks that failed (identical bytes, equal frames…)."""
+    bad = []
+    if "first_cell" in report:
+        bad += [f"first_cell: {k}" for k, ok in report["first_cell"]["checks"].items() if not ok]
+    for r in report.get("crypto", {}).get("rows", []):
+        bad += [f"crypto {r['size']}: {k}" for k, ok in r["same"].items() if ok is False]
+    for r in report.get("records", {}).get("rows", []):
+        if not r["equal"]:
+            bad.append(f"records {r['mode']}: frames differ")
+    if "findings" in report:
+        bad += [f"findings: {k}" for k, ok in report["findings"]["checks"].items() if not ok]
+    return bad
 
 
 def render(report: dict, args: argparse.Namespace, seconds: float) -> str:
@@ -83,56 +143,19 @@ def render(report: dict, args: argparse.Namespace, seconds: float) -> str:
         "",
         _common.table(["machine", ""], [[k, v] for k, v in report["machine"].items()], "ll"),
         "",
+        "## Goals (issue 18)",
+        "",
+        "Each figure: median of the per-round ratios (range over the rounds, rounds).",
+        "",
+        _common.table(["goal", "measured", ""], goals(report), "lll"),
+        "",
     ]
-    g = goals(report)
-    if g:
-        lines += ["## Goals (issue #8)", "", _common.table(["goal", "measured", ""], g, "lll"),
-                  ""]
-    if "crypto" in report:
-        lines += [
-            "## Crypto path: seal and open an encrypted body",
-            "",
-            ("Body `{\"data\": \"…\"}` whose compact JSON has the stated size. *seal* = "
-            "`protocol.seal_request` (JSON, PKCS#5, DES-ECB, Base64, md5 sign); *open* = "
-            "`protocol.open_reply` (Base64, DES-ECB, unpad, UTF-8, JSON, sign check). "
-            "MB/s are of JSON bytes. OpenSSL = `openssl speed -evp des-ecb -bytes <size> "
-            "-elapsed` (legacy provider), DES alone with no JSON, padding or Base64: the "
-            "practical limit. *Our DES-ECB alone* is the primitive the seal and open use "
-            "(see the DES backend above); pycryptodome's is the fallback, for comparison. "
-            "pyDes = the same steps the seed's way; cells marked ~ are "
-            "extrapolated linearly from the largest size timed (pyDes runs at ~20 KB/s). "
-            "Medians of alternating rounds."),
-            "",
-            report["crypto"]["markdown"],
-            "",
-        ]
-    if "calls" in report:
-        lines += [
-            "## Per-call overhead: small calls on loopback",
-            "",
-            ("Simulated splicer in a child process, no added latency, `screen/readList`. "
-            "Rounds of calls alternate between the four ways; medians of rounds, ratios "
-            "are medians of per-round ratios; spread = half the interquartile range."),
-            "",
-            report["calls"]["markdown"],
-            "",
-        ]
-    if "replies" in report:
-        lines += [
-            "## Large replies: `input/readList` with many records",
-            "",
-            ("Time to the last byte over HTTP (simulated splicer in a child process) is "
-            "shown apart; the rest is measured on the same reply bytes served from memory "
-            "through the client's real code path: *end to end* = `client.call` + render "
-            "(text and HTML, display limit 10) + `result.df` (all rows). Peak memory: "
-            "`tracemalloc`, above what was allocated before the call, relative to the "
-            "reply body size. Medians of rounds."),
-            "",
-            report["replies"]["markdown"],
-            "",
-        ]
-    if "fleet" in report:
-        lines += ["## Fleet", "", report["fleet"]["table"], ""]
+    bad = checks(report)
+    lines += [f"Correctness checks: {'all passed' if not bad else 'FAILED: ' + '; '.join(bad)}.",
+              ""]
+    for name, (_, heading, text) in SECTIONS.items():
+        if name in report:
+            lines += [f"## {heading}", "", text, "", report[name]["markdown"], ""]
     return "\n".join(lines)
 
 
@@ -142,35 +165,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="tiny sizes and few rounds: checks the script runs, not for claims")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help=f"Markdown file to write ({DEFAULT_OUT.relative_to(HERE.parent)})")
-    parser.add_argument("--only", action="append", choices=SECTIONS,
+    parser.add_argument("--only", action="append", choices=list(SECTIONS),
                         help="run only this section (repeatable)")
     args = parser.parse_args(argv)
-    sections = args.only or list(SECTIONS)
     start = time.perf_counter()
     report: dict[str, Any] = {"machine": _common.machine()}
-    if "crypto" in sections:
-        _log("crypto path…")
-        import bench_crypto
-        report["crypto"] = bench_crypto.run(args.quick, _log)
-    if "calls" in sections:
-        _log("per-call overhead…")
-        import bench_calls
-        report["calls"] = bench_calls.run(args.quick, _log)
-    if "replies" in sections:
-        _log("large replies…")
-        import bench_replies
-        report["replies"] = bench_replies.run(args.quick, _log)
-    if "fleet" in sections:
-        _log("fleet…")
-        import fleet
-        report["fleet"] = (fleet.run_benchmark(n=4, latency_ms=5) if args.quick
-                           else fleet.run_benchmark(n=50, latency_ms=50))
+    for name in args.only or list(SECTIONS):
+        _log(f"{name}…")
+        report[name] = importlib.import_module(SECTIONS[name][0]).run(args.quick, _log)
     text = render(report, args, time.perf_counter() - start)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text + "\n", encoding="utf-8")
     _log(f"written to {args.out}")
-    return 0
+    return 1 if checks(report) else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,130 @@
+"""Fleets of simulated splicers in several processes, against the ideal for their concurrency.
+
+For each fleet size and latency the splicers (half encrypted) are shared among
+``PROCESSES`` child processes started here and stopped at the end (one process
+would measure its own GIL). Each round runs, order rotated: one call to one splicer
+(the per-call floor: that call's time minus the latency), ``fleet.run`` with the
+defaults, ``fleet.run`` with more workers, and, for 50 splicers, a sequential loop.
+Fresh clients every time (each run opens its own connections).
+
+*Ideal* for a run with ``w`` calls in flight = ``ceil(n / w) × latency + floor``,
+with the floor of the same round; the verdict is the median (and range) of the
+per-round ratios *wall ÷ ideal* (goal ≤ 1.2), and *loop ÷ fleet* for the
+"beat 8× a loop" figure (50 splicers, 50 ms, defaults).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from _common import fmt_ratio, median, ms, ratios, splicer_farm, table, verdict
+
+from openapi_magic import Client, fleet
+
+INTERFACE = "screen/readList"
+BODY = {"deviceId": 0}
+PROCESSES = 4
+CASES = [(50, 5), (50, 50), (200, 5), (200, 50)]
+QUICK_CASES = [(8, 5), (50, 50)]
+WIDE = 64
+
+
+def _clients(splicers: list) -> list[Client]:
+    return [Client.from_splicer(s, name=f"splicer-{i:03d}", timeout=30)
+            for i, s in enumerate(splicers)]
+
+
+def _timed_fleet(splicers: list, **kw: Any) -> float:
+    clients = _clients(splicers)
+    t0 = time.perf_counter()
+    result = fleet.run(clients, INTERFACE, BODY, progress=False, **kw)
+    wall = time.perf_counter() - t0
+    for c in clients:
+        c.close()
+    assert result.n_ok == len(splicers), f"{result.n_ok}/{len(splicers)} ok"
+    return wall
+
+
+def _timed_loop(splicers: list) -> float:
+    clients = _clients(splicers)
+    t0 = time.perf_counter()
+    ok = sum(c.call(INTERFACE, BODY).ok for c in clients)
+    wall = time.perf_counter() - t0
+    for c in clients:
+        c.close()
+    assert ok == len(splicers)
+    return wall
+
+
+def _floor(splicer: Any, latency_s: float, calls: int = 5) -> float:
+    times = []
+    for _ in range(calls):
+        with Client.from_splicer(splicer, timeout=30) as c:  # fresh connection, as in a fleet
+            t0 = time.perf_counter()
+            c.call(INTERFACE, BODY).raise_for_status()
+            times.append(time.perf_counter() - t0)
+    return max(0.0, median(times) - latency_s)
+
+
+def in_flight(n: int, workers: int, per_splicer: int | None) -> int:
+    cap = n * per_splicer if per_splicer else n
+    return max(1, min(workers, cap, n))
+
+
+def run(quick: bool = False, log: Any = print) -> dict:
+    cases = QUICK_CASES if quick else CASES
+    rounds = 2 if quick else 3
+    out = []
+    for n, latency_ms in cases:
+        log(f"  fleet: {n} splicers, {latency_ms} ms, {PROCESSES} processes")
+        lat = latency_ms / 1000
+        specs = [{"encrypt": i % 2 == 0, "latency_ms": latency_ms} for i in range(n)]
+        wide = min(WIDE, n)
+        w_default = in_flight(n, fleet.DEFAULT_MAX_WORKERS, fleet.DEFAULT_PER_SPLICER)
+        w_wide = in_flight(n, wide, fleet.DEFAULT_PER_SPLICER)
+        with splicer_farm(specs, PROCESSES) as started:
+            with Client.from_splicer(started[0]) as warm:  # imports, catalog: paid once
+                warm.call(INTERFACE, BODY).raise_for_status()
+            sides = {"default": lambda: _timed_fleet(started),
+                     "wide": lambda: _timed_fleet(started, max_workers=wide)}
+            if n <= 50:
+                sides["loop"] = lambda: _timed_loop(started)
+            samples: dict[str, list[float]] = {k: [] for k in sides}
+            floors = []
+            for r in range(rounds):
+                floors.append(_floor(started[0], lat))
+                names = list(sides)
+                k = r % len(names)
+                for name in names[k:] + names[:k]:
+                    samples[name].append(sides[name]())
+        ideal = {name: [math.ceil(n / w) * lat + f for f in floors]
+                 for name, w in (("default", w_default), ("wide", w_wide))}
+        row = {"n": n, "latency_ms": latency_ms, "floor": median(floors),
+               "w_default": w_default, "w_wide": w_wide,
+               "default": median(samples["default"]), "wide": median(samples["wide"]),
+               "default_vs_ideal": verdict(ratios(samples["default"], ideal["default"])),
+               "wide_vs_ideal": verdict(ratios(samples["wide"], ideal["wide"]))}
+        if "loop" in samples:
+            row["loop"] = median(samples["loop"])
+            row["loop_vs_default"] = verdict(ratios(samples["loop"], samples["default"]))
+            row["loop_vs_wide"] = verdict(ratios(samples["loop"], samples["wide"]))
+        out.append(row)
+    return {"rows": out, "markdown": markdown(out)}
+
+
+def markdown(rows: list[dict]) -> str:
+    t = []
+    for r in rows:
+        case = f"{r['n']} splicers, {r['latency_ms']} ms"
+        for side, w in (("default", r["w_default"]), ("wide", r["w_wide"])):
+            label = ("fleet.run defaults" if side == "default" else "fleet.run max_workers="
+                     f"{r['w_wide']}")
+            loop = fmt_ratio(r[f"loop_vs_{side}"]) if f"loop_vs_{side}" in r else ""
+            t.append([case, label, w, ms(r[side]), ms(r["floor"]),
+                      f"**{fmt_ratio(r[f'{side}_vs_ideal'])}**", loop])
+        if "loop" in r:
+            t.append([case, "sequential loop of client.call", 1, ms(r["loop"]), "", "", ""])
+    return table(["fleet", "method", "in flight", "wall ms (median)", "floor ms",
+                  "÷ ideal, per round", "loop ÷ this, per round"], t)
