@@ -408,8 +408,8 @@ class Catalog:
         if norm not in self._interfaces:
             close = self.suggest(norm)
             tail = f"; did you mean {' or '.join(close)}?" if close else ""
-            return [Problem(f"the catalog does not know {norm!r}{tail} (sent anyway: firmware "
-                            "may know more than the catalog)")]
+            return [Problem(f"the catalog does not know {norm!r}{tail} (firmware may know "
+                            "more than the catalog)")]
         return self._interfaces[norm].problems(body)
 
     # -- status codes
