@@ -527,7 +527,8 @@ def run(
 
     ``timeout``, ``encrypt``, ``check``, ``strict_catalog`` (``None``: each
     client's own) and ``records`` go to each :meth:`Client.call`: what the
-    catalog doubts is sent, and listed once in the run's view (``warnings``). ``progress``: ``None`` shows a bar (tqdm) only for runs
+    catalog doubts is sent, and listed once in the run's view (``warnings``).
+    ``progress``: ``None`` shows a bar (tqdm) only for runs
     that last more than :data:`PROGRESS_DELAY` s, ``True`` always, ``False``
     never. ``on_call(call)`` is called in this thread as each call finishes.
 

@@ -14,7 +14,7 @@ from _field_replies import (
     REAL_FAILURES,
     replay,
 )
-from IPython.testing.globalipapp import get_ipython, start_ipython
+from _hardening import global_shell
 from IPython.utils.capture import capture_output
 from standin import free_port
 
@@ -89,7 +89,7 @@ def test_firmware_read_cached_and_kept_on_every_result():
 
 @pytest.fixture(scope="module")
 def shell():
-    return start_ipython() or get_ipython()  # start_ipython() returns None after the first call
+    return global_shell()
 
 
 @pytest.fixture
