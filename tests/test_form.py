@@ -540,3 +540,15 @@ def test_form_magic_with_a_profile(ip, splicer, tmp_path, monkeypatch):
     assert f.cell_text().splitlines()[0] == "%%openapi screen/readList -p hall-a"
     res = run(ip, f.cell_text())
     assert res.result.ok and list(res.result.df["name"]) == screen_names(splicer)
+
+
+def test_form_says_unconfirmed_for_reconstruction_only_interfaces():
+    catalog = widgets_module.load_catalog()
+    spec = next(i for i in catalog if not i.confirmed and i.fields)
+    with StandIn(secret_key=KEY, encrypt=True) as s:
+        f = form(Client(s.root, "demo", KEY, encrypt=True), interface=spec.path)
+        assert "Unconfirmed" in f._summary.value
+        field = spec.fields[0]
+        if not field.source or field.source == "reconstruction":
+            assert "unconfirmed" in f._rows[field.name].help.value
+        f.close()
