@@ -542,13 +542,23 @@ def test_form_magic_with_a_profile(ip, splicer, tmp_path, monkeypatch):
     assert res.result.ok and list(res.result.df["name"]) == screen_names(splicer)
 
 
-def test_form_says_unconfirmed_for_reconstruction_only_interfaces():
-    catalog = widgets_module.load_catalog()
-    spec = next(i for i in catalog if not i.confirmed and i.fields)
+def test_form_says_unconfirmed_for_reconstruction_only_interfaces_and_fields():
+    from openapi_magic.catalog import Catalog
+    small = Catalog({"interfaces": {
+        "screen/ours": {"summary": "ours", "fields": [{"name": "a", "type": "integer"}]},
+        "screen/seen": {"summary": "seen", "source": "vendor", "evidence": "a vendor page",
+                        "fields": [{"name": "b", "type": "integer"},
+                                   {"name": "c", "type": "integer", "source": "reconstruction"},
+                                   {"name": "d", "type": "integer", "disagreement": "0-60 or 10"}]},
+    }})
     with StandIn(secret_key=KEY, encrypt=True) as s:
-        f = form(Client(s.root, "demo", KEY, encrypt=True), interface=spec.path)
-        assert "Unconfirmed" in f._summary.value
-        field = spec.fields[0]
-        if not field.source or field.source == "reconstruction":
-            assert "unconfirmed" in f._rows[field.name].help.value
+        f = RequestForm(Client(s.root, "demo", KEY, encrypt=True), interface="screen/ours",
+                        catalog=small)
+        assert "Unconfirmed" in f._summary.value  # the whole interface: one line says so
+        assert "unconfirmed" not in f._rows["a"].help.value
+        f.interface = "screen/seen"
+        assert "Unconfirmed" not in f._summary.value
+        assert "unconfirmed" not in f._rows["b"].help.value
+        assert "unconfirmed" in f._rows["c"].help.value  # where a field differs, it says so
+        assert "disputed" in f._rows["d"].help.value and "0-60 or 10" in f._rows["d"].help.value
         f.close()
