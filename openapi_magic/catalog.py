@@ -35,15 +35,37 @@ __all__ = [
     "Catalog",
     "Field",
     "Interface",
+    "Problem",
     "StatusCode",
     "load_catalog",
     "normalize_path",
+    "provenance_text",
     "SOURCES",
 ]
 
 _JSON_TYPES = {"integer", "number", "string", "boolean", "object", "array", "any"}
 #: Where a description comes from, most to least certain.
 SOURCES = ("capture", "vendor", "client", "reconstruction")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing the catalog finds wrong with a request body.
+
+    ``certain`` is True only where the call cannot be right whatever the firmware
+    (a field of a type that cannot fit); everything else the catalog may have
+    wrong (a range, a required field, an unknown field or interface, a type of a
+    field we only reconstructed) is not certain: front-ends show it as a warning
+    and send anyway, unless told to be strict (``strict_catalog``). ``field`` is
+    the dotted name of the field concerned ("" for the body or the interface).
+    """
+
+    message: str
+    certain: bool = False
+    field: str = ""
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def normalize_path(interface: str) -> str:
@@ -106,24 +128,52 @@ class Field:
 
     def check(self, value: Any, where: str) -> list[str]:
         """Problems with ``value`` for this field (empty when it is fine)."""
-        problems: list[str] = []
+        return [p.message for p in self.problems(value, where)]
+
+    def problems(self, value: Any, where: str, source: str = "reconstruction",
+                 extra: bool = False) -> list[Problem]:
+        """:class:`Problem` objects for ``value`` (see :meth:`Interface.problems`).
+
+        ``source`` is the provenance inherited from the enclosing field or
+        interface; ``extra`` also reports fields the catalog does not list.
+        """
+        source = self.source or source
         if not _type_ok(self.type, value):
-            return [f"{where} must be {_article(self.type)}, not {_json_type(value)} {_short(value)}"]
+            return [Problem(f"{where} must be {_article(self.type)}, not {_json_type(value)} "
+                            f"{_short(value)}", self._type_certain(value, source), where)]
+        problems: list[Problem] = []
         if self.enum and value not in self.enum:
             allowed = ", ".join(_label(v, self.enum_labels) for v in self.enum)
-            problems.append(f"{where} must be one of {allowed}, not {_short(value)}")
+            problems.append(Problem(f"{where} must be one of {allowed}, not {_short(value)}",
+                                    field=where))
         if self.minimum is not None and isinstance(value, (int, float)) and value < self.minimum:
-            problems.append(f"{where} must be at least {_num(self.minimum)}, not {_short(value)}")
+            problems.append(Problem(f"{where} must be at least {_num(self.minimum)}, not "
+                                    f"{_short(value)}", field=where))
         if self.maximum is not None and isinstance(value, (int, float)) and value > self.maximum:
-            problems.append(f"{where} must be at most {_num(self.maximum)}, not {_short(value)}")
+            problems.append(Problem(f"{where} must be at most {_num(self.maximum)}, not "
+                                    f"{_short(value)}", field=where))
         if self.max_length is not None and isinstance(value, str) and len(value) > self.max_length:
-            problems.append(f"{where} must be at most {self.max_length} characters long")
+            problems.append(Problem(f"{where} must be at most {self.max_length} characters long",
+                                    field=where))
         if self.type == "object" and self.fields:
-            problems.extend(_check_fields(self.fields, value, where + "."))
+            problems.extend(_field_problems(self.fields, value, where + ".", source, extra))
         if self.type == "array" and self.items is not None:
             for i, item in enumerate(value):
-                problems.extend(self.items.check(item, f"{where}[{i}]"))
+                problems.extend(self.items.problems(item, f"{where}[{i}]", source, extra))
         return problems
+
+    def _type_certain(self, value: Any, source: str) -> bool:
+        # A container where a scalar belongs (or the other way round, or an object for
+        # an array) cannot be right on any firmware. A scalar of another type (a string
+        # "50" for an integer) is certain only where the field's type is confirmed and
+        # undisputed: some firmware coerces, and our reconstruction may have the type wrong.
+        if self.type == "any":
+            return False
+        shape_given = _json_type(value) if isinstance(value, (dict, list)) else "scalar"
+        shape_wanted = self.type if self.type in ("object", "array") else "scalar"
+        if shape_given != shape_wanted:
+            return True
+        return source != "reconstruction" and not self.disagreement
 
 
 @dataclass(frozen=True)
@@ -180,6 +230,49 @@ class Interface:
             return [f"the body must be a JSON object, not {_json_type(body)}"]
         return _check_fields(self.fields, body, "")
 
+    def problems(self, body: Any, *, extra: bool = True) -> list[Problem]:
+        """What the catalog finds wrong with ``body``, each marked certain or not.
+
+        The same checks as :meth:`validate`, plus (with ``extra``) one uncertain
+        problem per field the catalog does not list. Only a type that cannot be
+        right is certain (see :class:`Problem`); ranges, enums, lengths, missing
+        required fields and unknown fields are what the catalog may have wrong.
+        """
+        if body is None:
+            body = {}
+        if not isinstance(body, dict):
+            if not self.fields:
+                return []
+            return [Problem(f"the body must be a JSON object, not {_json_type(body)}", True)]
+        return _field_problems(self.fields, body, "", self.source, extra)
+
+    def help(self) -> str:
+        """A few lines on this interface: summary, provenance ("unconfirmed" when it is
+        only our reconstruction), evidence and disagreement, and its fields."""
+        lines = [f"{self.path} ({self.kind}): {self.summary}"]
+        if self.description:
+            lines.append(self.description)
+        lines.append(provenance_text(self.source, self.evidence, self.disagreement))
+        if self.fields:
+            lines.append("Fields (* required):")
+        for f in self.fields:
+            bits = [f.type]
+            if f.minimum is not None or f.maximum is not None:
+                lo = _num(f.minimum) if f.minimum is not None else "…"
+                hi = _num(f.maximum) if f.maximum is not None else "…"
+                bits.append(f"{lo}–{hi}")
+            if f.enum:
+                bits.append("one of " + ", ".join(_label(v, f.enum_labels) for v in f.enum))
+            if f.max_length is not None:
+                bits.append(f"≤ {f.max_length} chars")
+            own = ""
+            if f.source and f.source != self.source or f.disagreement:
+                own = " [" + provenance_text(f.source or self.source, f.evidence,
+                                             f.disagreement) + "]"
+            desc = f": {f.description}" if f.description else ""
+            lines.append(f"  {f.name}{' *' if f.required else ''} ({'; '.join(bits)}){desc}{own}")
+        return "\n".join(lines)
+
     def example_body(self) -> dict:
         """A body that passes :meth:`validate`: the catalog's example, else defaults."""
         if isinstance(self.example, dict):
@@ -196,6 +289,9 @@ class StatusCode:
     hint: str = ""
     #: The firmware's msg for this code (``"Server_Err"``), "" when none is known.
     token: str = ""
+    #: The hint when the same client (pId, secretKey, encryption) already had a success:
+    #: the credentials work, so the interface itself failed ("" = use ``hint``).
+    hint_after_success: str = ""
 
 
 class Catalog:
@@ -230,7 +326,7 @@ class Catalog:
         }
         self._statuses: dict[int, StatusCode] = {
             int(code): StatusCode(int(code), spec["meaning"], spec.get("hint", ""),
-                                  spec.get("token", ""))
+                                  spec.get("token", ""), spec.get("hintAfterSuccess", ""))
             for code, spec in data.get("statuses", {}).items()
         }
         self._tokens: dict[str, StatusCode] = {
@@ -300,6 +396,22 @@ class Catalog:
         """Problems with ``body`` for ``interface`` (see :meth:`Interface.validate`)."""
         return self.get(interface).validate(body)
 
+    def problems(self, interface: str, body: Any) -> list[Problem]:
+        """What the catalog finds wrong with a call, each marked certain or not.
+
+        An interface the catalog does not know is one uncertain problem naming
+        the closest known paths (firmware may know more than the catalog);
+        otherwise see :meth:`Interface.problems`. Every front-end decides what
+        to refuse from this one list (``client.precheck``).
+        """
+        norm = normalize_path(interface)
+        if norm not in self._interfaces:
+            close = self.suggest(norm)
+            tail = f"; did you mean {' or '.join(close)}?" if close else ""
+            return [Problem(f"the catalog does not know {norm!r}{tail} (firmware may know "
+                            "more than the catalog)")]
+        return self._interfaces[norm].problems(body)
+
     # -- status codes
     def status(self, code: int) -> StatusCode | None:
         """The catalog's entry for a vendor status code, or ``None``."""
@@ -348,6 +460,47 @@ def _check_source(source: Any, where: str, inherit: bool = False) -> str:
     if (inherit and source == "") or source in SOURCES:
         return source
     raise ValueError(f"catalog {where}: source {source!r} is not one of {', '.join(SOURCES)}")
+
+
+def provenance_text(source: str, evidence: str = "", disagreement: str = "") -> str:
+    """One sentence on where a description comes from ("unconfirmed" for ours alone)."""
+    words = {
+        "capture": "confirmed by a capture from a real device",
+        "vendor": "from the vendor's pages (as quoted by a public client)",
+        "client": "from a public client's code",
+        "reconstruction": "unconfirmed: our reconstruction only, not seen on real firmware",
+    }
+    text = words.get(source, source)
+    if evidence:
+        text += f" ({evidence})"
+    if disagreement:
+        text += f"; sources disagree: {disagreement}"
+    return text[0].upper() + text[1:] + "."
+
+
+#: Fields the catalog may not list but real firmware wants in every body (FIELD-EVIDENCE:
+#: HA's author finds deviceId needed even where the vendor's pages list no parameters).
+_ALWAYS_KNOWN = frozenset({"deviceId"})
+
+
+def _field_problems(fields: tuple[Field, ...], body: dict, prefix: str, source: str,
+                    extra: bool) -> list[Problem]:
+    problems = []
+    for f in fields:
+        where = prefix + f.name
+        if f.name not in body:
+            if f.required:
+                problems.append(Problem(f"{where} is required", field=where))
+            continue
+        problems.extend(f.problems(body[f.name], where, source, extra))
+    if extra:
+        known = {f.name for f in fields}
+        unknown = [k for k in body if k not in known and not (prefix == "" and k in _ALWAYS_KNOWN)]
+        for name in unknown:
+            listed = ", ".join(sorted(known)) or "none"
+            problems.append(Problem(f"{prefix}{name} is not a field the catalog knows "
+                                    f"(it lists: {listed})", field=prefix + name))
+    return problems
 
 
 def _check_fields(fields: tuple[Field, ...], body: dict, prefix: str) -> list[str]:

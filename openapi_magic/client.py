@@ -26,8 +26,8 @@ import requests
 import urllib3
 
 from . import _transport, protocol
+from .catalog import Catalog, Problem, load_catalog, normalize_path
 from .protocol import Secret
-from .catalog import load_catalog, normalize_path
 from .errors import (
     ConfigError,
     ConnectError,
@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .watch import Watch
 
 __all__ = ["Client", "Prepared", "Secret", "DEFAULT_TIMEOUT", "DEFAULT_MAX_REPLY_BYTES",
-           "join_url", "parse_bool"]
+           "FIRMWARE_INTERFACE", "join_url", "parse_bool", "precheck"]
 
 log = logging.getLogger("openapi_magic")
 
@@ -64,6 +64,8 @@ ENV_PID = "OPENAPI_PID"
 ENV_SECRET_KEY = "OPENAPI_SECRET_KEY"
 ENV_ENCRYPT = "OPENAPI_ENCRYPT"
 ENV_TIMEOUT = "OPENAPI_TIMEOUT"
+#: The interface whose reply names the splicer's model and firmware version.
+FIRMWARE_INTERFACE = "main/initStatus"
 
 
 def parse_bool(text: str | bool | None, name: str = "value") -> bool:
@@ -85,6 +87,30 @@ def join_url(root: str, interface: str) -> str:
     return root.rstrip("/") + "/" + normalize_path(interface)
 
 
+def precheck(interface: str, body: Any, *, strict_catalog: bool = False,
+             catalog: Catalog | None = None) -> list[Problem]:
+    """The pre-send check every front-end uses: refuse what is certain to fail, warn of the rest.
+
+    Returns the catalog's problems with the call (see :meth:`Catalog.problems`),
+    to show as warnings beside the splicer's answer. Raises
+    :class:`RequestValidationError` for the certain ones (a field of a type that
+    cannot be right), or for every problem when ``strict_catalog`` is true.
+    """
+    problems = (catalog or load_catalog()).problems(interface, body)
+    refused = problems if strict_catalog else [p for p in problems if p.certain]
+    if not refused:
+        return problems
+    path = normalize_path(interface)
+    messages = [p.message for p in refused]
+    if all(p.certain for p in refused):
+        hint = "Fix the body: no firmware can take this."
+    else:
+        hint = ("strict_catalog is on, so what the catalog is unsure of refuses the call; "
+                "turn it off to send with a warning (the splicer decides).")
+    raise RequestValidationError(f"{path}: " + "; ".join(messages) + ".", problems=messages,
+                                 interface=path, hint=hint)
+
+
 @dataclass(frozen=True)
 class Prepared:
     """A sealed call, ready to send (or to show in a dry run: nothing in it is secret)."""
@@ -96,6 +122,8 @@ class Prepared:
     data: bytes
     encrypted: bool
     sign_input: str
+    #: What the catalog found doubtful in the call (sent anyway); see :func:`precheck`.
+    warnings: tuple[str, ...] = ()
 
     @property
     def timestamp(self) -> str:
@@ -117,6 +145,13 @@ class Client:
     splicer's setting for that pId. ``timeout`` bounds connecting and the whole
     reply; ``strict_sign`` turns a reply sign mismatch into a
     :class:`SignatureError`; ``verify`` is TLS verification for https roots.
+    ``strict_catalog`` refuses every call the catalog has doubts about (by
+    default only what is certain to fail is refused, the rest is sent with
+    warnings on the Result).
+
+    ``firmware`` is what ``main/initStatus`` last said (model and
+    ``softwareVersion``), ``None`` until read (:meth:`read_firmware`, or any
+    call to ``main/initStatus``); every Result carries the version.
     """
 
     def __init__(
@@ -134,6 +169,7 @@ class Client:
         session: requests.Session | None = None,
         clock: Callable[[], float] | None = None,
         name: str | None = None,
+        strict_catalog: bool = False,
     ) -> None:
         secret_key = _secret(secret_key)  # from here down, frames hold the masked key only
         if not isinstance(root, str) or not root.strip():
@@ -154,6 +190,12 @@ class Client:
         self.max_reply_bytes = int(max_reply_bytes)
         self.display_limit = display_limit
         self.name = name
+        self.strict_catalog = parse_bool(strict_catalog, "strict_catalog")
+        #: ``{"model": mainModelId, "version": softwareVersion}`` once read, else None.
+        self.firmware: dict | None = None
+        # (pId, encryption) pairs that had a status-0 reply: the secretKey is fixed per
+        # client, so a later 500 with the same pair is the interface's, not the key's.
+        self._succeeded: set[tuple[str, bool]] = set()
         self._clock = clock or time.time
         self._last_ts = 0
         self._ts_lock = threading.Lock()
@@ -227,6 +269,30 @@ class Client:
     def has_secret(self) -> bool:
         return self._secret is not None
 
+    @property
+    def firmware_version(self) -> str | None:
+        """The splicer's ``softwareVersion`` as ``main/initStatus`` said, or None."""
+        return (self.firmware or {}).get("version")
+
+    def read_firmware(self, timeout: float | None = None) -> dict | None:
+        """Ask ``main/initStatus`` for the model and firmware version; cache and return them.
+
+        Returns ``None`` (keeping what was known) when the reply did not say;
+        transport and protocol errors raise as for any call.
+        """
+        result = self.call(FIRMWARE_INTERFACE, {"deviceId": 0}, timeout=timeout, check=False)
+        said = isinstance(result.body, dict) and (
+            "softwareVersion" in result.body or "mainModelId" in result.body)
+        return self.firmware if result.ok and said else None
+
+    def _note_firmware(self, body: Any) -> None:
+        if not isinstance(body, dict):
+            return
+        version, model = body.get("softwareVersion"), body.get("mainModelId")
+        if version is None and model is None:
+            return
+        self.firmware = {"model": model, "version": None if version is None else str(version)}
+
     def __repr__(self) -> str:
         # getattr: a Client whose __init__ failed half-way (a traceback that prints
         # variables shows it) must not raise here.
@@ -264,11 +330,15 @@ class Client:
     # ------------------------------------------------------------------ calls
 
     def prepare(self, interface: str, body: Any = None, *, encrypt: bool | None = None,
-                timestamp: int | str | None = None, check: bool = False) -> Prepared:
+                timestamp: int | str | None = None, check: bool | None = None,
+                strict_catalog: bool | None = None) -> Prepared:
         """Seal a call without sending it (what a dry run shows).
 
-        ``check`` validates the body against the catalog first and raises
-        :class:`RequestValidationError` listing every problem.
+        The body is checked against the catalog (:func:`precheck`): what it
+        doubts lands in ``warnings`` and is sent anyway. ``check=True`` also
+        refuses what is certain to fail (:class:`RequestValidationError`);
+        ``strict_catalog`` (default: the client's) refuses every doubt;
+        ``check=False`` skips the catalog.
         """
         path = normalize_path(interface)
         if not path:
@@ -276,8 +346,11 @@ class Client:
         enc = self.encrypt if encrypt is None else parse_bool(encrypt, "encrypt")
         if body is None:
             body = {}
-        if check:
-            self._check(path, body)
+        strict = self.strict_catalog if strict_catalog is None else bool(strict_catalog)
+        found: list[Problem] = []
+        if check is not False:
+            found = (precheck(path, body, strict_catalog=strict) if check or strict
+                     else load_catalog().problems(path, body))
         if enc:
             self._des_check()
         ts = self._next_timestamp() if timestamp is None else timestamp
@@ -289,6 +362,7 @@ class Client:
             data=data, encrypted=enc,
             sign_input=protocol.sign_input(envelope["body"], envelope["timeStamp"], self.pid,
                                            encrypt=enc),
+            warnings=tuple(p.message for p in found),
         )
 
     def _next_timestamp(self) -> int:
@@ -299,28 +373,20 @@ class Client:
             self._last_ts = ts
         return ts
 
-    @staticmethod
-    def _check(path: str, body: Any) -> None:
-        catalog = load_catalog()
-        if path not in catalog:
-            return  # firmware may know more than the catalog; the splicer will say 94
-        problems = catalog.validate(path, body)
-        if problems:
-            raise RequestValidationError(
-                f"{path}: " + "; ".join(problems) + ".", problems=problems, interface=path,
-                hint="Fix the body, or send anyway (the splicer will check it too).",
-            )
-
     def call(self, interface: str, body: Any = None, *, encrypt: bool | None = None,
-             timeout: float | None = None, check: bool = False,
-             records: str | None = None) -> Result:
+             timeout: float | None = None, check: bool | None = None,
+             records: str | None = None, strict_catalog: bool | None = None) -> Result:
         """Seal, send and open one call; return its :class:`Result`.
+
+        ``check`` and ``strict_catalog`` are :meth:`prepare`'s: by default the
+        catalog's doubts are sent with warnings (``result.warnings``).
 
         A reply that arrived and decoded is returned even when the vendor's
         status is a failure (``result.ok`` false; ``result.raise_for_status()``
         raises). Transport failures, undecodable replies and bad settings raise.
         """
-        prepared = self.prepare(interface, body, encrypt=encrypt, check=check)
+        prepared = self.prepare(interface, body, encrypt=encrypt, check=check,
+                                strict_catalog=strict_catalog)
         return self.send(prepared, timeout=timeout, records=records)
 
     def watch(self, interface: str, body: Any = None, every: float = 5.0,
@@ -377,7 +443,13 @@ class Client:
             raise
         except ConfigError as exc:  # e.g. a short secretKey met while decrypting
             raise ProtocolError(str(exc), **context) from exc
-        meaning, hint = _status_help(opened.status)
+        mode = (self.pid, prepared.encrypted)
+        meaning, hint = _status_help(opened.status, opened.msg, prepared.interface,
+                                     after_success=mode in self._succeeded)
+        if opened.status == 0:
+            self._succeeded.add(mode)
+            if prepared.interface == FIRMWARE_INTERFACE:
+                self._note_firmware(opened.body)
         if opened.status == 11:
             hint = _skew_hint(hint, headers, sent_at)
         result = Result(
@@ -387,7 +459,8 @@ class Client:
             encrypted=prepared.encrypted, sign_verdict=opened.sign_verdict,
             request_body=prepared.body, headers=headers, meaning=meaning, hint=hint,
             records=records, records_hint=_records_hint(prepared.interface),
-            display_limit=self.display_limit,
+            display_limit=self.display_limit, warnings=list(prepared.warnings),
+            firmware=self.firmware_version,
         )
         log.debug("POST %s -> status %s in %.1f ms (%s, sign %s)", url, result.status,
                   elapsed * 1000, "encrypted" if result.encrypted else "plain",
@@ -633,7 +706,7 @@ def _add_status(exc: OpenAPIError, envelope: Any) -> None:
     except ProtocolError:
         return
     if status:
-        meaning, hint = _status_help(status)
+        meaning, hint = _status_help(status, envelope.get("msg", ""))
         exc.message += f" The splicer's status was {status}" + (f" ({meaning})." if meaning
                                                                   else ".")
         exc.args = (exc.message,)
@@ -649,13 +722,32 @@ def _records_hint(path: str) -> str | None:
     return catalog.get(path).records or ""
 
 
-def _status_help(status: int) -> tuple[str | None, str | None]:
+def _status_help(status: int, msg: Any = "", interface: str = "",
+                 after_success: bool = False) -> tuple[str | None, str | None]:
+    """The meaning and hint of a failure, from its status code and the firmware's msg token.
+
+    ``after_success``: this client already had a success with the same pId,
+    secretKey and encryption, so a credentials hint would mislead (the entry's
+    ``hint_after_success`` is used where it has one).
+    """
     if status == 0:
         return None, None
-    entry = load_catalog().status(status)
+    catalog = load_catalog()
+    entry = catalog.status(status)
+    by_token = catalog.status_for_token(msg)
+    note = ""
+    if by_token is not None and by_token is not entry:
+        note = (f"The msg {by_token.token} is the firmware's token for status {by_token.code} "
+                f"({by_token.meaning}). ")
+        if entry is None:
+            entry = by_token
+            note = f"Status {status} is not in the catalog, but " + note[0].lower() + note[1:]
     if entry is None:
         return None, "This status is not in the catalog; the splicer's msg is all we know."
-    return entry.meaning, entry.hint or None
+    hint = entry.hint
+    if after_success and entry.hint_after_success:
+        hint = entry.hint_after_success.replace("{interface}", interface or "this interface")
+    return entry.meaning, (note + hint).strip() or None
 
 
 def _skew_hint(hint: str | None, headers: Mapping[str, str], sent_at: float) -> str | None:

@@ -77,7 +77,7 @@ from .errors import (
     TransportError,
 )
 from .profiles import Profile, load_profiles, profiles_path
-from .result import DEFAULT_DISPLAY_LIMIT, Result, safe_text, shown_frame
+from .result import DEFAULT_DISPLAY_LIMIT, Result, safe_text, shown_frame, warnings_html
 
 __all__ = [
     "DEFAULT_MAX_WORKERS",
@@ -489,7 +489,8 @@ def run(
     progress: bool | None = None,
     timeout: float | None = None,
     encrypt: bool | None = None,
-    check: bool = False,
+    check: bool | None = None,
+    strict_catalog: bool | None = None,
     records: str | None = None,
     profiles: Any = None,
     display_limit: int | None = DEFAULT_DISPLAY_LIMIT,
@@ -524,8 +525,10 @@ def run(
     (912, initialising). ``rng`` (a ``random.Random``) makes the jitter
     reproducible.
 
-    ``timeout``, ``encrypt``, ``check`` and ``records`` go to each
-    :meth:`Client.call`. ``progress``: ``None`` shows a bar (tqdm) only for runs
+    ``timeout``, ``encrypt``, ``check``, ``strict_catalog`` (``None``: each
+    client's own) and ``records`` go to each :meth:`Client.call`: what the
+    catalog doubts is sent, and listed once in the run's view (``warnings``).
+    ``progress``: ``None`` shows a bar (tqdm) only for runs
     that last more than :data:`PROGRESS_DELAY` s, ``True`` always, ``False``
     never. ``on_call(call)`` is called in this thread as each call finishes.
 
@@ -557,7 +560,8 @@ def run(
                   _target=ti)
              for n, (ti, t, (fields, b)) in enumerate(
                  (ti, t, item) for ti, t in enumerate(resolved) for item in items)]
-    options = {"encrypt": encrypt, "timeout": timeout, "check": check, "records": records}
+    options = {"encrypt": encrypt, "timeout": timeout, "check": check, "records": records,
+               "strict_catalog": strict_catalog}
     driver = _Driver(calls, resolved, interface.strip(), options, max_workers=max_workers,
                      per_splicer=per_splicer, retries=retries, retry_unsafe=retry_unsafe,
                      retry_statuses=frozenset(retry_statuses), backoff=backoff, rng=rng,
@@ -869,6 +873,30 @@ class FleetResult:
         frame["status"] = frame["status"].astype("Int64")
         return frame
 
+    @property
+    def warnings(self) -> list[str]:
+        """What the catalog doubted about the calls (sent anyway), each once."""
+        out: list[str] = []
+        for call in self.calls:
+            result = call.result if call.result is not None else getattr(call.error, "result",
+                                                                           None)
+            for w in getattr(result, "warnings", None) or ():
+                if w not in out:
+                    out.append(w)
+        return out
+
+    @property
+    def firmware(self) -> dict[str, str]:
+        """``{splicer: firmware version}`` for the splicers whose version was known."""
+        out: dict[str, str] = {}
+        for call in self.calls:
+            result = call.result if call.result is not None else getattr(call.error, "result",
+                                                                           None)
+            version = getattr(result, "firmware", None)
+            if version:
+                out.setdefault(call.splicer, version)
+        return out
+
     # ------------------------------------------------------------------ clock skew
 
     @property
@@ -943,6 +971,9 @@ class FleetResult:
         lines = [safe_text(self.summary())]
         if self.clock_skew:
             lines.append(self.clock_skew_message)
+        lines += [f"Catalog (sent anyway): {w}" for w in self.warnings]
+        if self.firmware:
+            lines.append("Firmware: " + ", ".join(f"{k} {v}" for k, v in self.firmware.items()))
         limit = self.display_limit
         with pd.option_context("display.max_colwidth", 60, "display.width", 120):
             outcomes = _failures_first(self.outcomes)
@@ -992,6 +1023,10 @@ class FleetResult:
         head = " &middot; ".join(bits)
         if self.clock_skew:
             head += f'<div style="color:#9a6700">{_esc(self.clock_skew_message)}</div>'
+        head += warnings_html(self.warnings)
+        if self.firmware:
+            head += ('<div style="color:#57606a">Firmware: '
+                     + _esc(", ".join(f"{k} {v}" for k, v in self.firmware.items())) + "</div>")
         limit = self.display_limit
         frame = self.df
         shown = frame if limit is None or limit < 0 else frame.head(limit)

@@ -34,9 +34,9 @@ from IPython.display import display
 from traitlets import Bool, Float, Int, Unicode, observe
 
 from .catalog import load_catalog, normalize_path
-from .client import Client
+from .client import Client, precheck
 from .connection import Connection, to_client
-from .errors import ConfigError, OpenAPIError, StatusError
+from .errors import ConfigError, OpenAPIError, RequestValidationError, StatusError
 from .profiles import profiles_path
 from .result import Result, safe_text
 
@@ -46,6 +46,7 @@ __all__ = [
     "OpenAPICellError",
     "OpenAPIMagics",
     "current_client",
+    "firmware_line",
     "load_ipython_extension",
     "parse_body",
     "substitute",
@@ -269,7 +270,7 @@ def _split_line(line: str) -> tuple[str, str]:
 @magics_class
 class OpenAPIMagics(Magics):
     """Magics to call NovaStar H-series splicers: ``%%openapi``, ``%openapi``,
-    ``%openapi_connect``."""
+    ``%openapi_connect``, ``%openapi_help``."""
 
     display_limit = Int(10, allow_none=True,
                         help="Rows of a reply table shown in the notebook (the Result keeps "
@@ -289,6 +290,13 @@ class OpenAPIMagics(Magics):
                               "OPENAPI_ROOT is not set.").tag(config=True)
     profiles_file = Unicode("", help="Profiles file; empty means $OPENAPI_MAGIC_PROFILES or "
                             "~/.config/openapi_magic/profiles.ini.").tag(config=True)
+    strict_catalog = Bool(False, help="Refuse every call the catalog has doubts about (an "
+                          "unknown interface or field, a range, a required field). By default "
+                          "only what cannot be right is refused; the rest is sent, with the "
+                          "catalog's note beside the splicer's answer.").tag(config=True)
+    read_firmware = Bool(True, help="%openapi_connect reads main/initStatus once to show the "
+                         "splicer's model and firmware version (kept on every Result)."
+                         ).tag(config=True)
 
     def __init__(self, shell=None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
@@ -336,6 +344,8 @@ class OpenAPIMagics(Magics):
     @argument("--plain", action="store_const", const=False, dest="encrypt",
               help="The splicer has encryption off for this pId.")
     @argument("--timeout", type=float, metavar="SECONDS", help="Seconds per call.")
+    @argument("--no-firmware", action="store_true", help="Do not read main/initStatus for the "
+              "model and firmware version.")
     @line_magic
     def openapi_connect(self, line: str = "", local_ns: dict | None = None) -> None:
         """Connect the %%openapi magic to a splicer, keeping the secretKey out of the notebook.
@@ -383,6 +393,27 @@ class OpenAPIMagics(Magics):
         except ConfigError as exc:
             raise UsageError(str(exc)) from None
         print(self.describe())
+        if self.read_firmware and not args.no_firmware and self.client is not None:
+            print(firmware_line(self.client))
+
+    @line_magic
+    def openapi_help(self, line: str = "") -> None:
+        """What the catalog knows of one interface: ``%openapi_help screen/ftb``.
+
+        Its summary, where the description comes from ("unconfirmed" when it is
+        only our reconstruction, with the evidence and any disagreement between
+        sources) and its fields with their types and ranges.
+        """
+        path = normalize_path(line)
+        catalog = load_catalog()
+        if not path:
+            raise UsageError("Name an interface, e.g. %openapi_help screen/readList.")
+        if path not in catalog:
+            close = catalog.suggest(path)
+            tail = f" Did you mean {' or '.join(close)}?" if close else ""
+            raise UsageError(f"The catalog does not know {path!r}.{tail} (%%openapi sends it "
+                             "anyway: firmware may know more than the catalog.)")
+        print(catalog.get(path).help())
 
     # ------------------------------------------------------------------ the call
 
@@ -455,17 +486,16 @@ class OpenAPIMagics(Magics):
         return None
 
     def _check(self, path: str, body: Any, force: bool, label: str = "") -> None:
+        """Refuse, before anything is sent, what :func:`precheck` refuses (certain
+        problems; every doubt with ``strict_catalog``). The doubts that pass are
+        sent, and the client puts them on the Result."""
         if force:
             return
-        catalog = load_catalog()
-        if path not in catalog:
-            close = catalog.suggest(path)
-            tail = f" Did you mean {' or '.join(close)}?" if close else ""
-            raise UsageError(f"Unknown interface {path!r}.{tail} (--force sends it anyway.)")
-        problems = catalog.validate(path, body)
-        if problems:
-            raise UsageError(f"{path}{label}: " + "; ".join(problems)
-                             + ". (--force sends it anyway.)")
+        try:
+            precheck(path, body, strict_catalog=self.strict_catalog)
+        except RequestValidationError as exc:
+            raise UsageError(f"{path}{label}: " + "; ".join(exc.problems)
+                             + f". {exc.hint} (--force sends it anyway.)") from None
 
     def _run(self, args: Any, body_text: str, ns: dict, first_line: int,
              fail_on_status: bool | None = None) -> Any:
@@ -478,11 +508,11 @@ class OpenAPIMagics(Magics):
         timeout = args.timeout if args.timeout is not None else self.timeout
         try:
             if args.dry_run:
-                prepared = client.prepare(path, body, encrypt=args.encrypt)
+                prepared = client.prepare(path, body, encrypt=args.encrypt, strict_catalog=False)
                 self._store(args.out, prepared)
                 return prepared
             result = client.call(path, body, encrypt=args.encrypt, timeout=timeout,
-                                 records=args.table)
+                                 records=args.table, strict_catalog=False)
             result.display_limit = args.limit if args.limit is not None else self.display_limit
             self._store(args.out, result)
             if args.table:
@@ -551,6 +581,7 @@ class OpenAPIMagics(Magics):
         limit = args.limit if args.limit is not None else self.display_limit
         options: dict[str, Any] = dict(
             bodies=bodies, labels=labels, encrypt=args.encrypt, records=args.table,
+            strict_catalog=False,  # checked above, before anything was sent
             timeout=args.timeout if args.timeout is not None else self.timeout,
             display_limit=limit, profiles=self.connection.profiles_file)
         if args.workers is not None:
@@ -659,6 +690,19 @@ def _interface_matcher(context):
         "suppress": bool(hits),
         "matched_fragment": token,
     }
+
+
+def firmware_line(client: Client) -> str:
+    """One line naming the splicer's model and firmware (``main/initStatus``, read once
+    within the client's timeout), or saying why they could not be read."""
+    try:
+        firmware = client.read_firmware()
+    except OpenAPIError as exc:
+        return f"Firmware not read (main/initStatus: {exc.message}); still connected."
+    if not firmware:
+        return "Firmware not read: main/initStatus did not name a model or softwareVersion."
+    return (f"Splicer model {firmware.get('model', '?')} (mainModelId), firmware "
+            f"{firmware.get('version') or '?'} (softwareVersion).")
 
 
 def current_client(profile: str | None = None) -> Client:

@@ -25,7 +25,7 @@ import pandas as pd
 from .errors import SignatureError, StatusError
 
 __all__ = ["Result", "find_records", "records_frame", "render_html", "prepared_html",
-           "prepared_text", "safe_text", "shown_frame", "DEFAULT_DISPLAY_LIMIT",
+           "prepared_text", "safe_text", "shown_frame", "warnings_html", "DEFAULT_DISPLAY_LIMIT",
            "DISPLAY_COLUMNS", "DISPLAY_FIELDS", "OUTPUT_CHARS"]
 
 #: Rows shown in a notebook unless told otherwise (jupysql's default too).
@@ -110,6 +110,11 @@ class Result:
     records_hint: str | None = None
     #: Rows shown by the notebook display (the DataFrame always has them all).
     display_limit: int | None = DEFAULT_DISPLAY_LIMIT
+    #: What the catalog doubted about the call, which was sent anyway (shown in the view).
+    warnings: list = field(default_factory=list)
+    #: The splicer's firmware version (``softwareVersion`` of ``main/initStatus``) when
+    #: the client knew it, so a shared notebook says what it ran against.
+    firmware: str | None = None
     _frame: pd.DataFrame | None = field(default=None, init=False, repr=False)
     _frame_key: Any = field(default=None, init=False, repr=False)
 
@@ -181,8 +186,9 @@ class Result:
         meaning = f" ({safe_text(self.meaning)})" if not self.ok and self.meaning else ""
         mode = "encrypted" if self.encrypted else "plain"
         sign = "SIGN MISMATCH" if self.sign_verdict == "mismatch" else f"sign {self.sign_verdict}"
+        firmware = f"  firmware {safe_text(self.firmware)}" if self.firmware else ""
         return (f"{mark} {safe_text(self.interface)}  status {self.status}{meaning}{msg}  "
-                f"{self.elapsed * 1000:.1f} ms  {mode}  {sign}")
+                f"{self.elapsed * 1000:.1f} ms  {mode}  {sign}{firmware}")
 
     def __repr__(self) -> str:
         rows = ""
@@ -203,6 +209,7 @@ class Result:
         lines = [self.summary()]
         if not self.ok and self.hint:
             lines.append(f"Hint: {safe_text(self.hint)}")
+        lines += [f"Catalog (sent anyway): {safe_text(w)}" for w in self.warnings]
         if view.kind == "empty":
             lines.append(f"({_NO_DATA})")
         elif view.kind == "keyvalue":
@@ -509,6 +516,7 @@ _STYLE = {
     "mismatch": "color:#fff;background:#cf222e;padding:0 .4em;border-radius:3px;font-weight:bold",
     "absent": "color:#57606a",
     "verified": "color:#1a7f37",
+    "warn": "color:#9a6700",
 }
 
 
@@ -540,10 +548,23 @@ def header_html(result: Result) -> str:
         mode,
         sign,
     ]
+    if result.firmware:
+        parts.append(f"firmware {_esc(result.firmware)}")
     line = " &middot; ".join(parts)
     if not result.ok and result.hint:
         line += f'<div style="{_STYLE["fail"]}">Hint: {_esc(result.hint)}</div>'
+    line += warnings_html(result.warnings)
     return f'<div class="openapi-magic-header">{line}</div>'
+
+
+def warnings_html(warnings: Any) -> str:
+    """The catalog's doubts about a call that was sent anyway, as HTML (escaped)."""
+    if not warnings:
+        return ""
+    items = "".join(f"<li>{_esc(w)}</li>" for w in warnings)
+    return (f'<div class="openapi-magic-warnings" style="{_STYLE["warn"]}">The catalog expected '
+            f"otherwise (sent anyway; the splicer decides):<ul style=\"margin:0\">{items}</ul>"
+            "</div>")
 
 
 def _table_html(result: Result, view: _View) -> str:
@@ -694,6 +715,7 @@ def prepared_text(prepared: Any) -> str:
         "Envelope that would be sent:",
         _pretty(prepared.envelope),
     ]
+    lines += [f"Catalog (would be sent anyway): {w}" for w in getattr(prepared, "warnings", ())]
     if prepared.encrypted:
         lines += ["Body before encryption:", _pretty(prepared.body)]
     lines += ["String signed (md5, then hex, then Base64):", prepared.sign_input]
@@ -712,6 +734,7 @@ def prepared_html(prepared: Any) -> str:
         f'<div><span style="color:#9a6700;font-weight:bold">DRY RUN</span> (nothing sent) '
         f"&middot; <code>{_esc(prepared.interface)}</code> &middot; {mode}</div>",
         f"<div>POST <code>{_esc(prepared.url)}</code></div>",
+        warnings_html(getattr(prepared, "warnings", ())),
         f"<div>Envelope that would be sent:</div><pre {pre}>{_cut(_pretty(prepared.envelope))}</pre>",
     ]
     if prepared.encrypted:

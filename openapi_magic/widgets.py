@@ -41,7 +41,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from .catalog import Catalog, Field, Interface, load_catalog, normalize_path
+from .catalog import Catalog, Field, Interface, load_catalog, normalize_path, provenance_text
 from .client import DEFAULT_TIMEOUT, Client
 from .connection import Connection, to_client
 from .errors import OpenAPIError
@@ -55,6 +55,7 @@ SECRET_ENV = "OPENAPI_SECRET_KEY"
 
 _RED = "#cf222e"
 _GREY = "#57606a"
+_AMBER = "#9a6700"
 _TICK_S = 0.1  # how often the elapsed-time label moves while a call is in flight
 _ENCRYPT_CHOICES = [("as the connection says", "auto"), ("on (--encrypt)", "on"),
                     ("off (--plain)", "off")]
@@ -233,7 +234,12 @@ class _FieldRow:
         if spec.type in ("object", "array") and spec.fields:
             bits.append("fields: " + ", ".join(f.name for f in spec.fields))
         text = f"{spec.description} ({'; '.join(bits)})" if spec.description else "; ".join(bits)
-        return f'<span style="color:{_GREY};font-size:90%">{_esc(text)}</span>'
+        tag = ""
+        if spec.disagreement or spec.source == "reconstruction":
+            tag = (f' <span style="color:{_AMBER}" class="openapi-magic-form-unconfirmed" '
+                   f'title="{_esc(provenance_text(spec.source, spec.evidence, spec.disagreement))}"'
+                   f'>{"disputed" if spec.disagreement else "unconfirmed"}</span>')
+        return f'<span style="color:{_GREY};font-size:90%">{_esc(text)}</span>{tag}'
 
     def _edited(self, change: dict) -> None:
         if self.include is not None and not self.include.value and not self._quiet:
@@ -292,9 +298,15 @@ class _FieldRow:
             if w is not None:
                 w.close()
 
-    def show(self, message: str) -> None:
-        self.message.value = (f'<span style="color:{_RED}">{_esc(message)}</span>'
-                              if message else "")
+    def show(self, message: str, warning: str = "") -> None:
+        """Show what refuses this field (red) and what the catalog only doubts (amber)."""
+        parts = []
+        if message:
+            parts.append(f'<span style="color:{_RED}">{_esc(message)}</span>')
+        if warning:
+            parts.append(f'<span style="color:{_AMBER}" class="openapi-magic-form-warning">'
+                         f"{_esc(warning)} (sent anyway)</span>")
+        self.message.value = " ".join(parts)
 
 
 _PROBLEM_FIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)")
@@ -340,6 +352,7 @@ class RequestForm(widgets.VBox):
         self._extra: dict = {}  # raw-JSON keys the catalog does not know: kept, sent
         self._body: Any = {}
         self._problems: list[str] = []
+        self._warnings: list[str] = []
         self._busy = False
         self._idle = threading.Event()
         self._idle.set()
@@ -368,6 +381,12 @@ class RequestForm(widgets.VBox):
                                          tooltip="Follow the connection, or force --encrypt / "
                                          "--plain for this call",
                                          layout=widgets.Layout(width="22em"))
+        self._strict = widgets.Checkbox(value=self._default_strict(), indent=False,
+                                        description="strict catalog",
+                                        tooltip="Refuse what the catalog doubts (a range, a "
+                                        "required or unknown field) instead of sending it with "
+                                        "a warning", layout=widgets.Layout(width="10em"))
+        self._strict.add_class("openapi-magic-form-strict")
         self._timeout = widgets.BoundedFloatText(value=self._default_timeout(), min=0.1,
                                                  max=600, step=1, description="Timeout (s)",
                                                  layout=widgets.Layout(width="12em"))
@@ -397,6 +416,7 @@ class RequestForm(widgets.VBox):
         self._iface.observe(self._on_interface, "value")
         self._raw_toggle.observe(self._on_raw_toggle, "value")
         self._raw.observe(self._on_change, "value")
+        self._strict.observe(self._on_change, "value")
         for w in (self._encrypt, self._timeout):
             w.observe(self._on_settings, "value")
         self._send_button.on_click(self._on_send)
@@ -410,7 +430,7 @@ class RequestForm(widgets.VBox):
             self._fields,
             self._raw,
             self._problem_box,
-            widgets.HBox([self._raw_toggle, self._encrypt, self._timeout]),
+            widgets.HBox([self._raw_toggle, self._encrypt, self._timeout, self._strict]),
             widgets.HBox([self._send_button, self._clock, self._copy_cell, self._copy_curl],
                          layout=widgets.Layout(align_items="center")),
             self._copy_box,
@@ -428,7 +448,7 @@ class RequestForm(widgets.VBox):
         for row in getattr(self, "_rows", {}).values():
             row.close()
         names = ("_target", "_module", "_iface", "_summary", "_fields", "_raw_toggle", "_raw",
-                 "_problem_box", "_encrypt", "_timeout", "_send_button", "_clock",
+                 "_problem_box", "_encrypt", "_timeout", "_strict", "_send_button", "_clock",
                  "_copy_cell", "_copy_curl", "_copy_note", "_copy_text", "_copy_box", "_out")
         owned = [getattr(self, name, None) for name in names]
         fields = getattr(self, "_fields", None)
@@ -479,6 +499,20 @@ class RequestForm(widgets.VBox):
     def problems(self) -> list[str]:
         """What stops the form from sending (empty when it may send)."""
         return list(self._problems)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the catalog doubts about the body, sent anyway (unless ``strict_catalog``)."""
+        return list(self._warnings)
+
+    @property
+    def strict_catalog(self) -> bool:
+        """True when the form refuses what the catalog only doubts (the checkbox)."""
+        return self._strict.value
+
+    @strict_catalog.setter
+    def strict_catalog(self, value: bool) -> None:
+        self._strict.value = bool(value)
 
     @property
     def busy(self) -> bool:
@@ -553,9 +587,37 @@ class RequestForm(widgets.VBox):
         mode = "encryption on" if client.encrypt else "encryption off"
         where = (f"profile {self._profile}" if self._profile and self._explicit is None
                  else self._source or "the notebook's connection")
+        firmware = client.firmware or {}
+        known = (f" · model {_esc(firmware.get('model'))}, firmware "
+                 f"{_esc(firmware.get('version') or '?')}" if firmware else "")
         self._target.value = (f'<div style="color:{_GREY}">→ <code>{_esc(client.root)}</code> '
                               f"· pId <code>{_esc(client.pid)}</code> · {mode} "
-                              f"· {_esc(where)}</div>")
+                              f"· {_esc(where)}{known}</div>")
+
+    def read_firmware(self) -> str:
+        """Read ``main/initStatus`` once (in the background, within the client's timeout)
+        and show the model and firmware version in the target line; returns at once."""
+        try:
+            client = self._client()
+        except OpenAPIError as exc:
+            return exc.message
+
+        def work() -> None:
+            try:
+                client.read_firmware()
+            except OpenAPIError:
+                pass  # the target line simply shows no firmware
+            self._describe_target(client)
+
+        threading.Thread(target=work, daemon=True, name="openapi-form-firmware").start()
+        return "reading main/initStatus"
+
+    @staticmethod
+    def _default_strict() -> bool:
+        shell = get_ipython()
+        manager = getattr(shell, "magics_manager", None)
+        magics = manager.registry.get("OpenAPIMagics") if manager is not None else None
+        return bool(getattr(magics, "strict_catalog", False))
 
     def _default_timeout(self) -> float:
         magic = _magic_timeout()
@@ -602,8 +664,13 @@ class RequestForm(widgets.VBox):
                 else spec.kind)
         desc = f"<br><span style='color:{_GREY}'>{_esc(spec.description)}</span>" \
             if spec.description else ""
+        sure = ""
+        if not spec.confirmed or spec.disagreement:
+            sure = (f"<br><span style='color:{_AMBER}' class='openapi-magic-form-unconfirmed'>"
+                    f"{_esc(provenance_text(spec.source, spec.evidence, spec.disagreement))}"
+                    "</span>")
         self._summary.value = (f"<div><code>{_esc(spec.path)}</code> · {_esc(spec.summary)} · "
-                               f"{kind}{desc}</div>")
+                               f"{kind}{desc}{sure}</div>")
         self._send_button.button_style = "warning" if spec.kind == "write" else "primary"
         example = spec.example_body()
         for old in [*self._rows.values()]:
@@ -667,8 +734,11 @@ class RequestForm(widgets.VBox):
         if self._guard:
             return
         spec = self.spec
+        strict = self._strict.value
         general: list[str] = []
+        doubts: list[str] = []
         per_field: dict[str, list[str]] = {}
+        per_field_doubts: dict[str, list[str]] = {}
         if self._raw_toggle.value:
             text = self._raw.value
             try:
@@ -678,26 +748,37 @@ class RequestForm(widgets.VBox):
                 general.append(f"The body is not valid JSON: {exc.msg} (line {exc.lineno}, "
                                f"column {exc.colno}).")
             if body is not None:
-                general += spec.validate(body)
+                found = spec.problems(body)
+                general += [p.message for p in found if p.certain or strict]
+                doubts += [p.message for p in found if not (p.certain or strict)]
             self._body = body
         else:
             body, errors = self._body_from_fields()
             for name, message in errors.items():
                 per_field.setdefault(name, []).append(message)
-            for problem in spec.validate(body):
-                m = _PROBLEM_FIELD.match(problem)
+            for problem in spec.problems(body, extra=False):
+                m = _PROBLEM_FIELD.match(problem.message)
                 name = m.group(1) if m else ""
                 if name in errors:
                     continue  # "x is required" after "x: not valid JSON" says nothing new
+                refuse = problem.certain or strict
                 if name in self._rows:
-                    per_field.setdefault(name, []).append(problem)
+                    (per_field if refuse else per_field_doubts).setdefault(name, []).append(
+                        problem.message)
                 else:
-                    general.append(problem)
+                    (general if refuse else doubts).append(problem.message)
             self._body = body
             for name, row in self._rows.items():
-                row.show("; ".join(per_field.get(name, [])))
+                row.show("; ".join(per_field.get(name, [])),
+                         "; ".join(per_field_doubts.get(name, [])))
         self._problems = general + [p for msgs in per_field.values() for p in msgs]
+        self._warnings = doubts + [p for msgs in per_field_doubts.values() for p in msgs]
         shown = self._problems_html(general) if general else ""
+        if doubts:
+            items = "".join(f"<div>{_esc(p)}</div>" for p in doubts)
+            shown += (f'<div style="color:{_AMBER}" class="openapi-magic-form-warnings">'
+                      f"{items}<div>(the catalog is unsure: sent anyway, the splicer decides; "
+                      "tick strict catalog to refuse)</div></div>")
         if not self._raw_toggle.value and self._extra:
             shown += (f'<div style="color:{_GREY}">Also sent (not in the catalog): '
                       f"{_esc(', '.join(sorted(self._extra)))}.</div>")
@@ -789,7 +870,8 @@ class RequestForm(widgets.VBox):
         ticker.start()
         outcome = "interrupted"
         try:
-            result = client.call(interface, body, encrypt=encrypt, timeout=timeout)
+            result = client.call(interface, body, encrypt=encrypt, timeout=timeout, check=True,
+                                 strict_catalog=self._strict.value)
             self.result, self.error = result, None
             self._show_bundle(result._repr_mimebundle_())
             outcome = "ok" if result.ok else f"status {result.status}"

@@ -195,3 +195,67 @@ def test_provenance_and_tokens_are_loaded():
         {"name": "x", "type": "integer"}, {"name": "y", "type": "integer", "source": "capture"}]}}})
     assert inherit.get("a/b").field_source("x") == "vendor"
     assert inherit.get("a/b").field_source("y") == "capture"
+
+
+# ---------------------------------------------------------------------- certain or unsure
+
+_SMALL = Catalog({
+    "interfaces": {
+        "screen/ours": {"summary": "reconstructed", "fields": [
+            {"name": "screenId", "type": "integer", "required": True},
+            {"name": "level", "type": "integer", "minimum": 0, "maximum": 10},
+            {"name": "cfg", "type": "object", "fields": [{"name": "x", "type": "integer"}]},
+        ]},
+        "screen/seen": {"summary": "from the vendor", "source": "vendor", "evidence": "a page",
+                        "fields": [
+                            {"name": "level", "type": "integer"},
+                            {"name": "name", "type": "string", "disagreement": "int or text"},
+                        ]},
+    },
+    "statuses": {"500": {"meaning": "Server error", "token": "Server_Err", "hint": "h",
+                         "hintAfterSuccess": "{interface} failed"}},
+})
+
+
+def test_only_types_that_cannot_fit_are_certain():
+    def certain(path, body):
+        return {p.field: p.certain for p in _SMALL.problems(path, body)}
+    # a range, a missing required field, an unknown field: unsure
+    assert certain("screen/ours", {"level": 99, "extra": 1}) == {
+        "screenId": False, "level": False, "extra": False}
+    # a container for a scalar (or a scalar for an object) cannot be right on any firmware
+    assert certain("screen/ours", {"screenId": [0], "cfg": 3}) == {"screenId": True, "cfg": True}
+    # a scalar of another type: certain only where the type is confirmed and undisputed
+    assert certain("screen/ours", {"screenId": "0"}) == {"screenId": False}
+    assert certain("screen/seen", {"level": "0"}) == {"level": True}
+    assert certain("screen/seen", {"name": 5}) == {"name": False}
+    assert certain("screen/ours", {"screenId": 0, "cfg": {"x": "1", "y": 2}}) == {
+        "cfg.x": False, "cfg.y": False}
+    # deviceId is never an unknown field (real firmware wants it in every body)
+    assert certain("screen/seen", {"deviceId": 0}) == {}
+    # validate() keeps its old meaning for the simulated splicer: no unknown-field notes
+    assert _SMALL.validate("screen/ours", {"screenId": 0, "extra": 1}) == []
+
+
+def test_an_unknown_interface_is_one_unsure_problem_naming_the_closest():
+    (problem,) = _SMALL.problems("screen/Ours", {})
+    assert not problem.certain and "screen/ours" in problem.message
+
+
+def test_status_hint_after_success_loaded():
+    entry = _SMALL.status(500)
+    assert entry.token == "Server_Err" and entry.hint_after_success == "{interface} failed"
+    assert CATALOG.status(500).hint_after_success  # the bundled one has its own
+
+
+def test_help_says_where_an_interface_comes_from():
+    assert "Unconfirmed" in _SMALL.get("screen/ours").help()
+    text = _SMALL.get("screen/seen").help()
+    assert "vendor" in text and "a page" in text and "int or text" in text
+    for spec in CATALOG:
+        assert ("Unconfirmed" in spec.help()) is (not spec.confirmed), spec.path
+
+
+def test_the_bundled_catalogs_examples_raise_no_certain_problem():
+    for spec in CATALOG:
+        assert not [p for p in spec.problems(spec.example_body()) if p.certain], spec.path

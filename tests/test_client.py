@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from standin import Reply, StandIn, free_port
 
-from openapi_magic import Client, protocol
+from openapi_magic import Client, load_catalog, protocol
 from openapi_magic.errors import (
     ConfigError,
     ConnectError,
@@ -114,12 +114,33 @@ def test_strict_sign_raises_but_keeps_the_data(server):
     assert info.value.result.body["screens"]
 
 
-def test_check_catches_missing_fields_before_sending(server):
+def test_doubts_are_sent_with_warnings_certain_problems_refused_strict_refuses_all(server):
+    over = load_catalog().get("screen/writeBrightness").field("brightness").maximum + 50
     c = client_for(server)
+    r = c.call("screen/writeBrightness", {"deviceId": 0, "brightness": over}, check=True)
+    assert len(server.requests) == 1  # a range and a required field: doubts, sent anyway
+    assert any("screenId is required" in w for w in r.warnings)
+    assert any(f"not {over:g}" in w for w in r.warnings)
+    assert "screenId is required" in r.to_text() and "screenId is required" in r._repr_html_()
+    with pytest.raises(RequestValidationError) as info:  # an object for an integer: certain
+        c.call("screen/writeBrightness", {"deviceId": 0, "screenId": {"id": 0}}, check=True)
+    assert "screenId must be an integer" in str(info.value) and len(server.requests) == 1
+    strict = client_for(server, strict_catalog=True)
     with pytest.raises(RequestValidationError) as info:
-        c.call("screen/writeBrightness", {"deviceId": 0, "brightness": 150}, check=True)
-    assert "screenId is required" in str(info.value) and "at most 100" in str(info.value)
-    assert server.requests == []
+        strict.call("screen/writeBrightness", {"deviceId": 0, "brightness": over})
+    assert "screenId is required" in str(info.value) and "strict_catalog" in str(info.value)
+    assert len(server.requests) == 1
+    r = strict.call("screen/writeBrightness", {"deviceId": 0}, strict_catalog=False)
+    assert r.warnings and len(server.requests) == 2
+    assert c.call("screen/writeBrightness", {"deviceId": 0}, check=False).warnings == []
+
+
+def test_unknown_interface_is_sent_with_a_did_you_mean(server):
+    r = client_for(server).call("screen/readlist", {"deviceId": 0})
+    assert len(server.requests) == 1 and "did you mean screen/readList" in r.warnings[0]
+    assert "screen/readList" in r.summary() + r.to_text()
+    dry = client_for(server).prepare("screen/readlist", {"deviceId": 0})
+    assert dry.warnings == tuple(r.warnings) and "screen/readList" in str(dry)
 
 
 def test_short_secret_refused_before_sending(server):

@@ -223,30 +223,40 @@ def test_optional_fields_are_sent_only_when_included(splicer):
     assert f.body == {"deviceId": 0, "screenId": 0, "layerId": 0, "sourceType": 1, "inputId": 1}
 
 
-def test_invalid_form_shows_messages_and_sends_nothing():
+def test_certain_problems_refuse_doubts_warn_and_strict_refuses_them():
+    catalog = widgets_module.load_catalog()
+    top = catalog.get("screen/writeBrightness").field("brightness").maximum
     with StandIn(secret_key=KEY, encrypt=True) as counter:
         f = form(Client(counter.root, "demo", KEY, encrypt=True),
                  interface="screen/writeBrightness")
-        f._rows["brightness"].widget.value = 150
-        assert f.problems == ["brightness must be at most 100, not 150"]
-        assert "at most 100" in f._rows["brightness"].message.value
+        assert not f.strict_catalog
+        # a range is something the catalog may have wrong: a warning, and Send stays on
+        f._rows["brightness"].widget.value = top + 50
+        doubt = f"brightness must be at most {top:g}, not {top + 50:g}"
+        assert f.problems == [] and f.warnings == [doubt]
+        assert "sent anyway" in f._rows["brightness"].message.value
+        assert not f._send_button.disabled and not f._copy_cell.disabled
+        # strict catalog: the same doubt refuses, as before
+        f.strict_catalog = True
+        assert f.problems == [doubt] and f.warnings == []
         assert f._send_button.disabled and f._copy_cell.disabled
         f._send_button.click()  # a click from Python ignores `disabled`: the form refuses
         assert f.send() is False and not f.busy
         assert "Not sent" in f._problem_box.value
         with pytest.raises(ValueError, match="not valid"):
             f.cell_text()
-        f._rows["brightness"].widget.value = 100
+        f._rows["brightness"].widget.value = top
         assert not f.problems and not f._send_button.disabled
         assert f._rows["brightness"].message.value == ""
+        f.strict_catalog = False
 
         f.interface = "screen/deleteScreen"
         f._rows["screenIdList"].widget.value = "[1, 2"
         msg = f._rows["screenIdList"].message.value
         assert "not valid JSON" in msg and "line 1" in msg
         assert f.send() is False
-        f._rows["screenIdList"].widget.value = '["one"]'
-        assert "screenIdList[0] must be an integer" in f._rows["screenIdList"].message.value
+        f._rows["screenIdList"].widget.value = '{"one": 1}'  # an object for an array: certain
+        assert "screenIdList must be an array" in f._rows["screenIdList"].message.value
         assert f.send() is False
 
         f.interface = "screen/writeBrightness"
@@ -254,11 +264,15 @@ def test_invalid_form_shows_messages_and_sends_nothing():
         f._raw.value = '{"deviceId": 0,'
         assert any("not valid JSON" in p for p in f.problems) and f.send() is False
         f._raw.value = '{"deviceId": 0}'
-        assert "screenId is required" in f._problem_box.value and f.send() is False
-        assert counter.requests == []  # nothing ever left the form
+        assert "screenId is required" in f._problem_box.value and not f.problems
+        assert counter.requests == []  # nothing left the form while it was refusing
+        click_send(f)  # sent with the catalog's doubts, which the Result keeps
+        assert len(counter.requests) == 1
+        assert any("screenId is required" in w for w in f.result.warnings)
+        assert "screenId is required" in output_html(f)
         f._raw.value = '{"deviceId": 0, "screenId": 0, "brightness": 10}'
         click_send(f)
-        assert len(counter.requests) == 1
+        assert len(counter.requests) == 2 and f.result.warnings == []
 
 
 def test_raw_json_round_trip(splicer):
@@ -526,3 +540,25 @@ def test_form_magic_with_a_profile(ip, splicer, tmp_path, monkeypatch):
     assert f.cell_text().splitlines()[0] == "%%openapi screen/readList -p hall-a"
     res = run(ip, f.cell_text())
     assert res.result.ok and list(res.result.df["name"]) == screen_names(splicer)
+
+
+def test_form_says_unconfirmed_for_reconstruction_only_interfaces_and_fields():
+    from openapi_magic.catalog import Catalog
+    small = Catalog({"interfaces": {
+        "screen/ours": {"summary": "ours", "fields": [{"name": "a", "type": "integer"}]},
+        "screen/seen": {"summary": "seen", "source": "vendor", "evidence": "a vendor page",
+                        "fields": [{"name": "b", "type": "integer"},
+                                   {"name": "c", "type": "integer", "source": "reconstruction"},
+                                   {"name": "d", "type": "integer", "disagreement": "0-60 or 10"}]},
+    }})
+    with StandIn(secret_key=KEY, encrypt=True) as s:
+        f = RequestForm(Client(s.root, "demo", KEY, encrypt=True), interface="screen/ours",
+                        catalog=small)
+        assert "Unconfirmed" in f._summary.value  # the whole interface: one line says so
+        assert "unconfirmed" not in f._rows["a"].help.value
+        f.interface = "screen/seen"
+        assert "Unconfirmed" not in f._summary.value
+        assert "unconfirmed" not in f._rows["b"].help.value
+        assert "unconfirmed" in f._rows["c"].help.value  # where a field differs, it says so
+        assert "disputed" in f._rows["d"].help.value and "0-60 or 10" in f._rows["d"].help.value
+        f.close()

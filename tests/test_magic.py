@@ -11,7 +11,7 @@ from IPython.testing.globalipapp import get_ipython, start_ipython
 from IPython.utils.capture import capture_output
 from standin import Reply, StandIn, free_port
 
-from openapi_magic import Client, protocol
+from openapi_magic import Client, load_catalog, protocol
 from openapi_magic.magics import LAST_ERROR, OpenAPIMagics, substitute
 
 KEY = "Magic-Test-Secret-Key-42"
@@ -72,6 +72,10 @@ def connect(ip, splicer):
     ip.user_ns["splicer"] = splicer
     res, cap = run(ip, "%openapi_connect splicer")
     assert res.success, cap.stdout
+    # The connect read main/initStatus (model and firmware): tests count what cells send.
+    assert [r.path for r in splicer.requests] == ["/open/api/main/initStatus"]
+    splicer.requests.clear()
+    splicer.opened.clear()
     return cap
 
 
@@ -172,23 +176,46 @@ def test_bad_json_points_at_line_and_column(ip, splicer):
     assert splicer.requests == []
 
 
-def test_unknown_interface_suggests_and_force_sends(ip, splicer):
+def test_unknown_interface_is_sent_with_a_note_and_did_you_mean(ip, splicer):
     connect(ip, splicer)
     res, cap = run(ip, '%%openapi screen/readlist\n{"deviceId": 0}')
-    assert isinstance(res.error_in_exec, UsageError) and "screen/readList" in cap.stdout
-    assert splicer.requests == []
+    assert res.success and len(splicer.requests) == 1  # firmware may know more than we do
+    note = res.result.warnings
+    assert len(note) == 1 and "screen/readList" in note[0] and "'screen/readlist'" in note[0]
+    assert "screen/readList" in html_of(ip, res.result)  # beside the splicer's answer
+    run(ip, "%config OpenAPIMagics.strict_catalog = True")
+    res, cap = run(ip, '%%openapi screen/brightnes\n{"deviceId": 0}')
+    assert isinstance(res.error_in_exec, UsageError) and "strict_catalog" in cap.stdout
+    assert "--force" in cap.stdout and len(splicer.requests) == 1
     res, cap = run(ip, '%%openapi screen/brightnes -f\n{"deviceId": 0}')
-    assert res.success and len(splicer.requests) == 1
+    assert res.success and len(splicer.requests) == 2
 
 
-def test_missing_required_field_caught_before_sending(ip, splicer):
+def test_doubts_are_sent_with_warnings_and_strict_refuses_them(ip, splicer):
+    spec = load_catalog().get("screen/writeBrightness")
+    over = spec.field("brightness").maximum + 20
     connect(ip, splicer)
-    res, cap = run(ip, '%%openapi screen/writeBrightness\n{"deviceId": 0, "brightness": 120}')
+    res, cap = run(ip, f'%%openapi screen/writeBrightness\n{{"deviceId": 0, "brightness": {over}}}')
+    assert res.success and len(splicer.requests) == 1
+    warned = " ".join(res.result.warnings)
+    assert "screenId is required" in warned and f"not {over:g}" in warned
+    assert "screenId is required" in html_of(ip, res.result)
+    assert "screenId is required" in res.result.to_text()
+    run(ip, "%config OpenAPIMagics.strict_catalog = True")
+    res, cap = run(ip, f'%%openapi screen/writeBrightness\n{{"deviceId": 0, "brightness": {over}}}')
     assert isinstance(res.error_in_exec, UsageError)
-    assert "screenId is required" in cap.stdout and "at most 100" in cap.stdout
-    assert splicer.requests == []
+    assert "screenId is required" in cap.stdout and len(splicer.requests) == 1
     res, _ = run(ip, '%%openapi screen/writeBrightness --force\n{"deviceId": 0}')
-    assert len(splicer.requests) == 1
+    assert len(splicer.requests) == 2
+
+
+def test_a_type_that_cannot_be_right_is_refused_before_sending(ip, splicer):
+    connect(ip, splicer)
+    res, cap = run(ip, '%%openapi screen/writeBrightness\n'
+                       '{"deviceId": 0, "screenId": 0, "brightness": {"level": 5}}')
+    assert isinstance(res.error_in_exec, UsageError)
+    assert "brightness must be an integer" in cap.stdout and "--force" in cap.stdout
+    assert splicer.requests == []
 
 
 def _status_splicer(status, msg, encrypt=True):
@@ -209,7 +236,7 @@ def test_vendor_error_is_short_red_with_hint_and_fails_the_cell(ip):
     assert not res.success
     out = cap.stdout
     assert "OpenAPI error: screen/readList failed with status 15" in out
-    assert "Hint: Wrong pId" in out and "Traceback" not in out
+    assert "Hint: " + load_catalog().status(15).hint[:40] in out and "Traceback" not in out
     assert ip.user_ns["r"].status == 15  # the Result is kept
     assert ip.user_ns[LAST_ERROR].result is ip.user_ns["r"]
     assert any("illegal pId" in html_of(ip, o) for o in [ip.user_ns["r"]])
@@ -352,10 +379,11 @@ def test_keep_going_shows_failures_without_failing_the_cell(ip):
                            '{"deviceId": 0, "screenId": 2, "brightness": 50}')
         assert res.success and ip.user_ns["r"].status == 410 and res.result is ip.user_ns["r"]
         assert "sending card" in html_of(ip, res.result)  # the failed Result, with its hint
-        res, cap = run(ip, '%%openapi screen/writeBrightness --keep-going\n{"deviceId": 0}')
+        res, cap = run(ip, '%%openapi screen/writeBrightness --keep-going\n'
+                           '{"deviceId": 0, "screenId": [2]}')
         assert res.success and res.result is None
         html = "".join(o.data.get("text/html", "") for o in cap.outputs)
-        assert "screenId is required" in html and "OpenAPI error" in html
+        assert "screenId must be an integer" in html and "OpenAPI error" in html
         assert isinstance(ip.user_ns[LAST_ERROR], UsageError)
     with StandIn(lambda req: Reply(b"<b>x</b>", status=502)) as s:
         s.secret_key = KEY
@@ -419,7 +447,7 @@ def test_each_usage_errors(ip, splicer):
     res, cap = run(ip, '%%openapi screen/writeBrightness --each b=ids\n'
                        '{"deviceId": 0, "screenId": 0, "brightness": $b, "x": $nope}')
     assert isinstance(res.error_in_exec, UsageError) and "$nope" in cap.stdout
-    ip.user_ns["levels"] = [50, 500]
+    ip.user_ns["levels"] = [50, [500]]
     res, cap = run(ip, '%%openapi screen/writeBrightness --each b=levels\n'
                        '{"deviceId": 0, "screenId": 0, "brightness": $b}')
-    assert "for b = 500" in cap.stdout and splicer.requests == []
+    assert "for b = [500]" in cap.stdout and splicer.requests == []  # nothing sent at all
