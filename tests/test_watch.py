@@ -247,8 +247,17 @@ def test_magic_watches_the_current_connection(ip, splicer):
         assert w.result.ok and w.body == {"deviceId": 0}
     finally:
         w.stop()
-    with pytest.raises(UsageError, match="Unknown interface"):
-        ip.run_line_magic("openapi_watch", "screen/nothing -b")
+    # An interface the catalog does not know is watched anyway (firmware may know it)...
+    w = ip.run_line_magic("openapi_watch", "screen/nothing -b")
+    w.stop()
+    assert w.interface == "screen/nothing"
+    # ...unless the user asked for a strict catalog.
+    ip.run_line_magic("config", "OpenAPIMagics.strict_catalog = True")
+    try:
+        with pytest.raises(Exception, match="screen/nothing"):
+            ip.run_line_magic("openapi_watch", "screen/nothing -b")
+    finally:
+        ip.run_line_magic("config", "OpenAPIMagics.strict_catalog = False")
     with pytest.raises(UsageError, match="every"):
         ip.run_line_magic("openapi_watch", "screen/readList --every 0 -b {\"deviceId\": 0}")
 
