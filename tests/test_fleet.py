@@ -116,7 +116,7 @@ def test_fleet_of_splicers_combined_table_and_outcomes(splicers):
     assert list(out["status"].astype(object).where(out["status"].notna(), None)) == [
         0, 0, 500, 15, None]
     assert list(out["error"]) == ["", "", "StatusError", "StatusError", "ConnectError"]
-    assert "Illegal pId" in out.loc[3, "msg"] and "15" in out.loc[3, "message"]
+    assert out.loc[3, "msg"] == "Open_Id_Illegal_Err" and "15" in out.loc[3, "message"]
     assert list(out["attempts"]) == [1, 1, 1, 1, 3]  # only the connection failure is retried
     assert (res.n_ok, res.n_failed, res.n_interrupted, res.ok) == (2, 3, 0, False)
 

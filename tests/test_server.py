@@ -59,6 +59,14 @@ def enc():
         yield s
 
 
+@pytest.fixture(params=[True, False], ids=["encrypted", "plain"])
+def teaching(request):
+    """A splicer with the "teaching" profile (prose msgs naming the cause, 94/400, signed
+    replies), once with encryption on and once off."""
+    with serve(encrypt=request.param, firmware="teaching") as s:
+        yield s
+
+
 def _no_brightness_screen(s: SimulatedSplicer) -> int:
     return next(i for i in s.state.screen_ids if not s.state.brightness_supported(i))
 
@@ -69,8 +77,8 @@ def _no_brightness_screen(s: SimulatedSplicer) -> int:
 def test_serve_defaults_are_the_documented_demo_ones():
     with serve() as s:
         assert (s.pid, s.secret_key, s.encrypt) == (DEMO_PID, DEMO_SECRET_KEY, DEMO_ENCRYPT)
-        assert (DEMO_PID, DEMO_SECRET_KEY, DEMO_ENCRYPT, DEMO_SEED) == ("demo", "Sim5-demo-secret-key", True, 0)
-        assert len(DEMO_SECRET_KEY.encode()) == 20  # longer than the 8 DES bytes, on purpose
+        assert (DEMO_PID, DEMO_SECRET_KEY, DEMO_ENCRYPT, DEMO_SEED) == ("demo", "qX7dEm0k", True, 0)
+        assert len(DEMO_SECRET_KEY.encode()) == 8 and DEMO_SECRET_KEY.isascii()  # every client takes 8
         assert s.port != 0 and s.running
         assert s.root == f"http://127.0.0.1:{s.port}/open/api"
         assert s.url("/screen/readList") == s.root + "/screen/readList"
@@ -142,10 +150,13 @@ def test_bad_options_are_refused_clearly():
 # ============================================================== the vendor's checks
 
 
-def test_a_good_request_is_answered_signed_in_both_modes(splicer):
+def test_a_good_request_is_answered_in_both_modes_signed_on_request(splicer):
     reply = call(splicer, "screen/readList", {"deviceId": 0})
     assert reply.http_status == 200 and reply.status == 0 and reply.msg == "Success"
-    assert reply.sign_verdict == protocol.SIGN_VERIFIED
+    assert reply.sign_verdict == protocol.SIGN_ABSENT and reply.envelope["sign"] == ""  # as real ones
+    splicer.reply_sign = True
+    assert call(splicer, "screen/readList", {"deviceId": 0}).sign_verdict == protocol.SIGN_VERIFIED
+    splicer.reply_sign = False
     assert reply.headers["Content-Type"] == "application/json; charset=utf-8"
     assert reply.headers["Date"].endswith("GMT")
     assert reply.body["screens"][0]["name"] == "Main LED"
@@ -159,14 +170,14 @@ def test_18_bad_sign(splicer):
     env = envelope_for(splicer, {"deviceId": 0})
     env["sign"] = base64.b64encode(b"0" * 32).decode()
     reply = post_envelope(splicer, "screen/readList", env)
-    assert reply.status == 18 and "sign" in reply.msg
-    assert set(reply.envelope) == {"status", "msg", "body"}  # non-interface shape, no sign
+    assert reply.status == 18 and reply.msg == "Incorrect signature"  # no token known for 18
+    assert list(reply.envelope) == ["body", "msg", "sign", "status"] and reply.envelope["sign"] == ""
 
 
 def test_15_unknown_and_disabled_pid():
     off = Account("retired", "retired-secret-key", encrypt=True, enabled=False)
     plain = Account("plain-pid", "whatever", encrypt=False)
-    with serve(accounts=[off, plain]) as s:
+    with serve(accounts=[off, plain], firmware="teaching") as s:
         assert call(s, "screen/readList", {"deviceId": 0}, pid="nobody").status == 15
         reply = call(s, "screen/readList", {"deviceId": 0}, pid="retired",
                      secret_key="retired-secret-key", encrypt=True)
@@ -183,7 +194,7 @@ def test_15_unknown_and_disabled_pid():
 
 def test_11_timestamp_outside_the_window():
     clock = FakeClock()
-    with serve(clock=clock) as s:
+    with serve(clock=clock, firmware="teaching") as s:
         for skew in (-61, 61, -3600):
             reply = call(s, "screen/readList", {"deviceId": 0}, timestamp=str(int((clock() + skew) * 1000)))
             assert reply.status == 11, skew
@@ -205,7 +216,8 @@ def test_date_header_follows_the_splicer_clock():
 
 
 def test_500_encryption_on_one_side_only_or_wrong_key():
-    with serve(accounts=[Account("plain", "plain-secret-key", encrypt=False)]) as s:
+    with serve(accounts=[Account("plain", "plain-secret-key", encrypt=False)],
+               firmware="teaching") as s:
         # plain body to an encrypted pId
         reply = call(s, "screen/readList", {"deviceId": 0}, encrypt=False)
         assert reply.status == 500 and "encryption is on" in reply.msg
@@ -226,15 +238,24 @@ def test_wrong_key_tail_is_a_sign_error_not_500():
         assert reply.status == 18
 
 
-def test_94_unknown_interface_and_path_outside_root(splicer):
-    reply = call(splicer, "screen/readLists", {"deviceId": 0})
+def test_94_unknown_interface_and_path_outside_root(teaching):
+    reply = call(teaching, "screen/readLists", {"deviceId": 0})
     assert reply.status == 94 and "screen/readList" in reply.msg  # with a suggestion
-    assert call(splicer, "nothing/here").status == 94
-    resp = requests.post(splicer.root.replace("/open/api", "/api"), json={}, timeout=TIMEOUT)
+    assert call(teaching, "nothing/here").status == 94
+    resp = requests.post(teaching.root.replace("/open/api", "/api"), json={}, timeout=TIMEOUT)
     assert resp.status_code == 404 and resp.json()["status"] == 94
 
 
-def test_400_missing_or_wrong_fields_name_the_field(splicer):
+def test_unknown_interface_by_default_is_params_error_and_500_on_the_h9(splicer):
+    reply = call(splicer, "screen/readLists", {"deviceId": 0})
+    assert (reply.status, reply.msg, reply.envelope["sign"]) == (1, "Params_Error", "")
+    with serve(encrypt=splicer.encrypt, firmware="h9-1.9.7.1") as h9:
+        reply = call(h9, "screen/readLists", {"deviceId": 0})
+        assert (reply.status, reply.msg) == (500, "Server_Err")
+
+
+def test_400_missing_or_wrong_fields_name_the_field(teaching):
+    splicer = teaching
     reply = call(splicer, "screen/writeBrightness", {"deviceId": 0, "screenId": 0})
     assert reply.status == 400 and "brightness is required" in reply.msg
     assert reply.sign_verdict == protocol.SIGN_VERIFIED  # an interface error: a full envelope
@@ -252,7 +273,8 @@ def test_400_missing_or_wrong_fields_name_the_field(splicer):
     assert reply.status == 400 and "inputId 999" in reply.msg
 
 
-def test_404_screen_does_not_exist(splicer):
+def test_404_screen_does_not_exist(teaching):
+    splicer = teaching
     for interface, body in [("screen/readDetail", {"deviceId": 0, "screenId": 9}),
                             ("screen/writeBrightness", {"deviceId": 0, "screenId": 9, "brightness": 5}),
                             ("layer/detailList", {"screenId": 9}), ("preset/play", {"screenId": 9, "presetId": 0})]:
@@ -287,7 +309,7 @@ def test_412_osd_limit_reached(enc):
 
 def test_912_while_initialising_then_ready():
     clock = FakeClock()
-    with serve(initialising_s=30, clock=clock) as s:
+    with serve(initialising_s=30, clock=clock, firmware="teaching") as s:
         reply = call(s, "screen/readList", {"deviceId": 0})
         assert reply.status == 912
         assert set(reply.envelope) == {"status", "msg", "body"}
@@ -323,7 +345,9 @@ def test_http_level_problems_get_a_clear_json_reply(enc):
         assert resp.status_code == http_status, resp.text
         assert resp.headers["Content-Type"] == "application/json; charset=utf-8"
         data = resp.json()
-        assert data["status"] == vendor and data["msg"] and data["body"] == ""
+        vendor = 1 if vendor == 400 else vendor  # bad requests are Params_Error, as on firmware
+        assert data["status"] == vendor and data["msg"] and data["body"] == {}
+        assert list(data) == ["body", "msg", "sign", "status"]
     assert requests.head(url, timeout=TIMEOUT).status_code == 405
     resp = requests.request("BREW", url, timeout=TIMEOUT)
     assert resp.status_code == 405 and resp.json()["status"] == 405
@@ -332,7 +356,8 @@ def test_http_level_problems_get_a_clear_json_reply(enc):
                 {"body": {}, "sign": "", "pId": "demo", "timeStamp": "soon"}, [], "text", None):
         resp = requests.post(url, data=json.dumps(env), headers={"Content-Type": "application/json"},
                              timeout=TIMEOUT)
-        assert resp.status_code == 200 and resp.json()["status"] == 400, env
+        assert resp.status_code == 200 and resp.json()["status"] == 1, env
+        assert resp.json()["msg"] == "Params_Error"
     assert ok(enc, "screen/readList", {"deviceId": 0})  # still serving
 
 
@@ -484,7 +509,7 @@ def test_preset_play_changes_the_layers(splicer):
     assert [(lay["window"], lay["source"]["inputId"]) for lay in layers] == \
            [(lay["window"], lay["source"]["inputId"]) for lay in expected]
     assert len(layers) != 1 or len(expected) == 1
-    assert call(s, "preset/play", {"screenId": 0, "presetId": 99}).status == 400
+    assert call(s, "preset/play", {"screenId": 0, "presetId": 99}).status == 1
 
 
 def test_layers_create_move_source_delete(splicer):
@@ -512,8 +537,8 @@ def test_layers_create_move_source_delete(splicer):
     ok(s, "layer/delete", {"screenId": 0, "layerId": new})
     after = ok(s, "layer/detailList", {"screenId": 0})["screenLayers"]
     assert [lay["layerId"] for lay in after] == [lay["layerId"] for lay in before]
-    assert call(s, "layer/readDetail", {"screenId": 0, "layerId": new}).status == 400
-    assert call(s, "layer/writeSource", {"screenId": 0, "layerId": 0}).status == 400
+    assert call(s, "layer/readDetail", {"screenId": 0, "layerId": new}).status == 1
+    assert call(s, "layer/writeSource", {"screenId": 0, "layerId": 0}).status == 1
     ok(s, "layer/clear", {"screenId": 0})
     assert ok(s, "layer/detailList", {"screenId": 0})["screenLayers"] == []
 
@@ -538,18 +563,18 @@ def test_inputs_crops_groups_sources_edid(enc):
     detail = ok(s, "input/readDetail", {"inputId": 0})
     assert {"cropId": crop, "name": "Top", "x": 0, "y": 0, "width": 100, "height": 200} in detail["crops"]
     assert call(s, "input/writeCrop", {"inputId": 0, "name": "Too big", "x": 0, "y": 0, "width": 8000,
-                                       "height": 100}).status == 400
+                                       "height": 100}).status == 1
     ok(s, "input/deleteCrop", {"inputId": 0, "cropId": crop})
     gid = ok(s, "input/groupCreate", {"inputGroupName": "Laptops", "inputs": [{"inputId": 1}]})["inputGroupId"]
     assert s.state._input_groups[gid]["inputs"] == [{"inputId": 1, "cropId": 255}]
-    assert call(s, "input/groupCreate", {"inputGroupName": "x", "inputs": [{"inputId": 999}]}).status == 400
+    assert call(s, "input/groupCreate", {"inputGroupName": "x", "inputs": [{"inputId": 999}]}).status == 1
     ok(s, "input/groupOrder", {"inputGroupIdList": [gid, 0]})
     src = ok(s, "input/createSource", {"name": "Tour", "inputs": [{"inputId": 0}]})["sourceId"]
     ok(s, "input/enableSource", {"sourceId": src, "enable": 1})
     assert any(x["sourceId"] == src and x["enable"] == 1
                for x in ok(s, "input/readSourceList", {})["sources"])
     assert call(s, "input/importEDID", {"inputId": 0, "fileName": "x.bin",
-                                        "file": base64.b64encode(b"not an edid").decode()}).status == 400
+                                        "file": base64.b64encode(b"not an edid").decode()}).status == 1
     ok(s, "input/writeResolution", {"inputId": 0, "width": 1280, "height": 720, "refreshRate": 50})
     rec = ok(s, "input/readDetail", {"inputId": 0})
     assert rec["resolution"] == {"width": 1280, "height": 720, "refreshRate": 50}
@@ -560,7 +585,7 @@ def test_screens_create_and_delete(enc):
     free = [o["outputId"] for o in ok(s, "output/readList", {})["outputs"] if o["screenId"] == -1]
     sid = ok(s, "screen/createScreen", {"name": "Floor", "screenInterfaces": [{"interfaceId": free[0]}]})["screenId"]
     assert any(x["screenId"] == sid and x["name"] == "Floor" for x in ok(s, "screen/readList", {"deviceId": 0})["screens"])
-    assert call(s, "screen/createScreen", {"name": "Again", "screenInterfaces": [{"interfaceId": free[0]}]}).status == 400
+    assert call(s, "screen/createScreen", {"name": "Again", "screenInterfaces": [{"interfaceId": free[0]}]}).status == 1
     ok(s, "screen/deleteScreen", {"screenIdList": [sid]})
     assert call(s, "screen/readDetail", {"deviceId": 0, "screenId": sid}).status == 404
     assert call(s, "screen/deleteScreen", {"screenIdList": [sid]}).status == 404
@@ -569,7 +594,7 @@ def test_screens_create_and_delete(enc):
 def test_presets_create_overwrite_delete_and_groups(enc):
     s = enc
     pid = ok(s, "preset/createPreset", {"screenId": 0, "name": "Mine"})["presetId"]
-    assert call(s, "preset/createPreset", {"screenId": 0, "name": "Mine"}).status == 400
+    assert call(s, "preset/createPreset", {"screenId": 0, "name": "Mine"}).status == 1
     assert ok(s, "preset/createPreset", {"screenId": 0, "name": "Mine", "overWrite": 1})["presetId"] == pid
     ok(s, "layer/clear", {"screenId": 0})
     ok(s, "preset/play", {"screenId": 0, "presetId": pid})
@@ -594,11 +619,11 @@ def test_backgrounds(enc):
     bid = ok(s, "bkg/create", {"name": "Dot", "fileName": "dot.png", "file": png})["bkgId"]
     assert {"bkgId": bid, "general": {"name": "Dot"}} in ok(s, "bkg/readAllList", {})
     assert ok(s, "bkg/readDetail", {"bkgId": bid})["width"] == 1
-    assert call(s, "bkg/create", {"name": "x", "fileName": "x", "file": "***"}).status == 400
+    assert call(s, "bkg/create", {"name": "x", "fileName": "x", "file": "***"}).status == 1
     ok(s, "screen/writeBKG", {"screenId": 0, "enable": 0, "bkgId": bid})
     ok(s, "bkg/delete", {"bkgIdList": [bid]})
     assert ok(s, "screen/readDetail", {"deviceId": 0, "screenId": 0})["Bkg"]["enable"] == 1
-    assert call(s, "bkg/readDetail", {"bkgId": bid}).status == 400
+    assert call(s, "bkg/readDetail", {"bkgId": bid}).status == 1
 
 
 def test_reset_undoes_every_write(enc):
@@ -621,7 +646,7 @@ def test_big_replies_for_benchmarks():
 
 
 def test_200_parallel_requests_all_answered_correctly():
-    with serve() as s:
+    with serve(reply_sign=True) as s:
         def one(i: int):
             sid = i % 2  # screens 0 and 1 take brightness
             if i % 3 == 0:

@@ -28,6 +28,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .firmware import FirmwareProfile, firmware_profile
+
 __all__ = [
     "BRIGHTNESS_UNSUPPORTED",
     "DEMO_SEED",
@@ -199,9 +201,10 @@ class DeviceState:
     """
 
     def __init__(self, seed: int = DEMO_SEED, *, clock: Callable[[], float] = time.time,
-                 osd_limit: int = 2) -> None:
+                 osd_limit: int = 2, firmware: str | FirmwareProfile = "default") -> None:
         self.lock = threading.RLock()
         self.seed = seed
+        self.firmware = firmware_profile(firmware)
         self.clock = clock
         self.ready: Callable[[], bool] = lambda: True
         self.osd_limit = osd_limit
@@ -224,8 +227,14 @@ class DeviceState:
         ``KeyError`` for an interface without a handler.
         """
         handler = self._HANDLERS[interface]
+        firmware = self.firmware
         with self.lock:
-            return handler(self, body if isinstance(body, dict) else {})
+            if interface in firmware.ignored_writes:
+                return None  # answered 0, nothing changes (the H9 V1.9.7.1's layer/writeSource)
+            reply = handler(self, body if isinstance(body, dict) else {})
+        if interface in firmware.create_without_id:
+            return None  # the H9 V1.9.7.1's ipc/IPCSourceCreate: created, but no id answered
+        return reply
 
     @classmethod
     def interfaces(cls) -> list[str]:
@@ -273,9 +282,9 @@ class DeviceState:
     # ------------------------------------------------------------------ building
 
     def _build_device(self, rng: random.Random) -> None:
-        self.sn = f"HS05{rng.randrange(16 ** 10):010X}"
-        self.software_version = "1.9.7.0.S1.T1"
-        self.main_model_id = 29962
+        self.sn = f"HS{self.firmware.model[1:]:0>2}{rng.randrange(16 ** 10):010X}"
+        self.software_version = self.firmware.software_version
+        self.main_model_id = self.firmware.main_model_id
         mac = ":".join(f"{b:02X}" for b in (0x02, 0x4E, 0x56, *rng.randbytes(3)))
         self.ip = {"ip": f"192.168.0.{rng.randint(20, 200)}", "mask": "255.255.255.0",
                    "gateway": "192.168.0.1", "dhcp": 0, "mac": mac}
@@ -292,7 +301,7 @@ class DeviceState:
         self._slots.append({"slotId": 7, "cardType": CT_EMPTY, "name": "", "modelId": 0, "online": 0})
         psu2_ok = rng.random() < 0.75
         self.detail = {
-            "name": "H5", "modelId": self.main_model_id, "sn": self.sn, "protoVersion": "1.0.3",
+            "name": self.firmware.model, "modelId": self.main_model_id, "sn": self.sn, "protoVersion": "1.0.3",
             "mac": mac, "temp": round(rng.uniform(36, 47), 1),
             "backboardTemperature": round(rng.uniform(31, 40), 1),
             "powerList": [
