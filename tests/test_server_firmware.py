@@ -1,0 +1,179 @@
+"""The simulated splicer against real firmware: reply shapes and firmware profiles.
+
+The real replies below are quoted from ``shared/FIELD-EVIDENCE.md`` (a real H5,
+captured byte for byte by amlakhani/Broadcast-Controller-Claude's tests, plain mode).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import requests
+from _server_fixtures import TIMEOUT, call, envelope_for, ok
+
+from openapi_magic.catalog import load_catalog
+from openapi_magic.errors import ConfigError
+from openapi_magic.server import FIRMWARE_PROFILES, STATUS_PARAMS_ERROR, serve
+
+CATALOG = load_catalog()
+
+#: Byte for byte from a real H5 (FIELD-EVIDENCE.md, "Replies from real firmware").
+REAL_H5_FAILURE = b'{"body":{},"msg":"Open_Id_Illegal_Err","sign":"","status ":15}'
+REAL_H5_SUCCESS_KEYS = ["body", "msg", "sign", "status "]
+
+
+def _raw(splicer, interface, body, **kw) -> bytes:
+    env = envelope_for(splicer, body, **kw)
+    return requests.post(splicer.url(interface), json=env, timeout=TIMEOUT).content
+
+
+def _pairs_sorted(pairs):
+    keys = [k for k, _ in pairs]
+    assert keys == sorted(keys), keys
+    return dict(pairs)
+
+
+def _assert_keys_sorted_everywhere(raw: bytes) -> dict:
+    return json.loads(raw, object_pairs_hook=_pairs_sorted)
+
+
+# ============================================================== the captured shape
+
+
+def test_the_h5_profile_answers_a_bad_pid_byte_for_byte_as_the_real_h5():
+    with serve(encrypt=False, firmware="h5-capture") as s:
+        assert _raw(s, "screen/readList", {"deviceId": 0}, pid="nobody") == REAL_H5_FAILURE
+
+
+def test_the_h5_profile_answers_success_in_the_captured_shape():
+    with serve(encrypt=False, firmware="h5-capture") as s:
+        raw = _raw(s, "screen/readList", {"deviceId": 0})
+        reply = _assert_keys_sorted_everywhere(raw)
+        assert list(reply) == REAL_H5_SUCCESS_KEYS
+        assert (reply["msg"], reply["sign"], reply["status "]) == ("", "", 0)
+        assert reply["body"]["screens"]
+
+
+@pytest.mark.parametrize("encrypt", [False, True], ids=["plain", "encrypted"])
+def test_default_replies_have_the_captured_shape(encrypt):
+    with serve(encrypt=encrypt) as s:
+        for interface, body in [("screen/readList", {"deviceId": 0}),
+                                ("screen/readDetail", {"deviceId": 0, "screenId": 0}),
+                                ("device/readDetail", {"deviceId": 0}),
+                                ("layer/detailList", {"deviceId": 0, "screenId": 0})]:
+            raw = _raw(s, interface, body)
+            reply = _assert_keys_sorted_everywhere(raw)
+            assert list(reply) == ["body", "msg", "sign", "status"]
+            assert (reply["msg"], reply["sign"], reply["status"]) == ("Success", "", 0)
+            if encrypt:  # the decrypted body's keys are in order too
+                opened = call(s, interface, body)
+                _assert_keys_sorted_everywhere(json.dumps(opened.body).encode())
+        # failures: {"body": {}, "msg": "<token>", "sign": "", "status": N}
+        failures = [
+            (_raw(s, "screen/readList", {"deviceId": 0}, pid="nobody"), 15, "Open_Id_Illegal_Err"),
+            (_raw(s, "screen/writeBrightness", {"deviceId": 0, "screenId": 0}), 1, "Params_Error"),
+            (_raw(s, "screen/nothingHere", {"deviceId": 0}), 1, "Params_Error"),
+            (_raw(s, "screen/readList", {"deviceId": 0}, encrypt=not encrypt), 500, "Server_Err"),
+        ]
+        for raw, status, token in failures:
+            reply = _assert_keys_sorted_everywhere(raw)
+            assert list(reply) == ["body", "msg", "sign", "status"], reply
+            assert (reply["status"], reply["msg"], reply["sign"]) == (status, token, ""), reply
+            # {} as captured in plain mode; "" (no data) when the request was encrypted
+            sent_encrypted = encrypt if status != 500 else not encrypt
+            assert reply["body"] == ("" if sent_encrypted else {}), reply
+
+
+def test_bad_parameters_are_status_1_params_error_with_the_catalog_token():
+    assert CATALOG.status_for_token("Params_Error").code == STATUS_PARAMS_ERROR == 1
+    with serve() as s:
+        for interface, body in [("screen/writeBrightness", {"deviceId": 0, "screenId": 0,
+                                                            "brightness": 101}),
+                                ("input/rename", {"deviceId": 0, "inputId": 999, "name": "x"}),
+                                ("screen/readList", [1, 2])]:
+            reply = call(s, interface, body)
+            assert (reply.status, reply.msg) == (1, "Params_Error"), interface
+
+
+def test_the_teaching_profile_keeps_prose_94_400_and_signed_replies():
+    with serve(firmware="teaching") as s:
+        good = call(s, "screen/readList", {"deviceId": 0})
+        assert good.sign_verdict == "verified"
+        bad = call(s, "screen/writeBrightness", {"deviceId": 0, "screenId": 0})
+        assert bad.status == 400 and "brightness is required" in bad.msg
+        assert call(s, "screen/nothing", {"deviceId": 0}).status == 94
+
+
+def test_explicit_options_override_the_profile():
+    with serve(firmware="h5-capture", status_key="status", reply_sign=True) as s:
+        reply = call(s, "screen/readList", {"deviceId": 0})
+        assert "status" in reply.envelope and reply.sign_verdict == "verified"
+
+
+# ============================================================== profiles
+
+
+def test_the_profiles_are_listed_with_their_evidence():
+    assert {"default", "h5-capture", "h9-1.9.7.1", "teaching"} <= set(FIRMWARE_PROFILES)
+    for name, profile in FIRMWARE_PROFILES.items():
+        assert profile.name == name and profile.evidence and profile.summary
+        assert profile.software_version and profile.model.startswith("H")
+    out = subprocess.run([sys.executable, "-m", "openapi_magic.server", "--help"],
+                         capture_output=True, text=True, timeout=TIMEOUT, check=False).stdout
+    assert "--firmware" in out
+    flat = " ".join(out.split())
+    for profile in FIRMWARE_PROFILES.values():
+        assert " ".join(profile.describe().split()) in flat
+
+
+def test_an_unknown_profile_is_refused_naming_the_known_ones():
+    with pytest.raises(ConfigError, match="h5-capture"):
+        serve(firmware="h7")
+
+
+@pytest.mark.parametrize("name", list(FIRMWARE_PROFILES))
+def test_each_profile_reports_its_model_and_software_version(name):
+    profile = FIRMWARE_PROFILES[name]
+    with serve(firmware=name) as s:
+        init = ok(s, "main/initStatus")
+        assert init["softwareVersion"] == profile.software_version
+        assert init["mainModelId"] == profile.main_model_id and init["initStatus"] == 1
+        assert init["sn"].startswith(f"HS{profile.model[1:]:0>2}")
+
+
+@pytest.mark.parametrize("encrypt", [True, False], ids=["encrypted", "plain"])
+def test_the_real_h5_answers_the_whole_device_module_500_with_good_credentials(encrypt):
+    with serve(encrypt=encrypt, firmware="h5-capture") as s:
+        assert ok(s, "screen/readList", {"deviceId": 0})["screens"]  # credentials are good
+        for path in [p for p in CATALOG.paths() if p.startswith("device/")]:
+            reply = call(s, path, {"deviceId": 0})
+            assert (reply.status, reply.msg) == (500, "Server_Err"), path
+            assert "status " in reply.envelope
+        assert ok(s, "screen/readList", {"deviceId": 0})  # and still fine afterwards
+
+
+def test_the_h9_1971_quirks():
+    with serve(firmware="h9-1.9.7.1") as s:
+        for path, body in [("device/readDetail", {"deviceId": 0}), ("device/readIp", {"deviceId": 0}),
+                           ("screen/writeBrightness", {"deviceId": 0, "screenId": 0, "brightness": 5}),
+                           ("layer/writeStreamRule", {"deviceId": 0, "screenId": 0, "layerId": 0,
+                                                      "channelId": 0, "streamIndex": 0}),
+                           ("layer/readDetail", {"deviceId": 0, "screenId": 0, "layerId": 0})]:
+            reply = call(s, path, body)
+            assert (reply.status, reply.msg) == (500, "Server_Err"), path
+        assert ok(s, "device/readCardVersion", {"deviceId": 0})["cards"]  # the rest works
+        before = ok(s, "layer/detailList", {"deviceId": 0, "screenId": 0})
+        layer = before["screenLayers"][0]
+        reply = call(s, "layer/writeSource", {"deviceId": 0, "screenId": 0,
+                                              "layerId": layer["layerId"],
+                                              "source": {"sourceType": 1, "inputId": 1}})
+        assert reply.status == 0  # answered 0 ...
+        assert ok(s, "layer/detailList", {"deviceId": 0, "screenId": 0}) == before  # ... no change
+        # writes are not idempotent: a replayed layer/create makes another layer
+        create = {"deviceId": 0, "screenId": 0,
+                  "window": {"x": 0, "y": 0, "width": 100, "height": 100}}
+        first, second = ok(s, "layer/create", create), ok(s, "layer/create", create)
+        assert first["layerId"] != second["layerId"]
