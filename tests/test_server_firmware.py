@@ -6,6 +6,7 @@ captured byte for byte by amlakhani/Broadcast-Controller-Claude's tests, plain m
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -177,3 +178,41 @@ def test_the_h9_1971_quirks():
                   "window": {"x": 0, "y": 0, "width": 100, "height": 100}}
         first, second = ok(s, "layer/create", create), ok(s, "layer/create", create)
         assert first["layerId"] != second["layerId"]
+
+
+# ============================================================== reply fields as real firmware
+
+
+def test_reply_fields_are_named_and_shaped_as_real_firmware():
+    with serve() as s:
+        device = ok(s, "device/readDetail", {"deviceId": 0})
+        assert "MAC" in device and "mac" not in device  # HA reads MAC
+        assert device["temp"] in (0, 1, 2)  # a status code, as HA reads it
+        screens = ok(s, "screen/readList", {"deviceId": 0})["screens"]
+        right = []
+        for screen in screens:
+            detail = ok(s, "screen/readDetail", {"deviceId": 0, "screenId": screen["screenId"]})
+            mode = detail["outputMode"]  # an object on a real H9, with size as HA reads it
+            assert set(mode) >= {"screenInterfaces", "mosaic", "offset", "size"}
+            assert mode["size"] == {"width": detail["width"], "height": detail["height"]}
+            off = mode["offset"]
+            for cell in mode["screenInterfaces"]:
+                assert set(cell) == {"x", "y", "width", "height", "outputId", "isCardOnline"}
+                assert off["x"] <= cell["x"] < off["x"] + detail["width"]  # canvas coordinates
+            layers = ok(s, "layer/detailList", {"deviceId": 0, "screenId": screen["screenId"]})
+            for layer in layers["screenLayers"]:  # windows on the same canvas as the cells
+                assert off["x"] <= layer["window"]["x"] < off["x"] + detail["width"]
+            right.append((off["x"], off["x"] + detail["width"]))
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(right))  # side by side
+        assert any(a > 0 for a, _ in right)
+        inputs = ok(s, "input/readList", {"deviceId": 0})["inputs"]
+        for rec in inputs:  # excontrol's notes: a top-level name and resolution.refresh
+            assert rec["name"] == rec["general"]["name"]
+            assert rec["resolution"]["refresh"] == rec["resolution"]["refreshRate"]
+        labels = CATALOG.codes("interfaceType")  # the vendor document's numbering
+        assert {labels[r["interfaceType"]] for r in inputs} <= set(labels.values())
+        assert labels[13] == "RJ45" and labels[18] == "12G-SDI" and labels[9] == "3G-SDI"
+        outputs = ok(s, "output/readList", {"deviceId": 0})["outputs"]
+        assert {o["interfaceType"] for o in outputs if o["slotId"] == 5} == {13}
+        ok(s, "input/rename", {"deviceId": 0, "inputId": 0, "name": "Lectern"})
+        assert ok(s, "input/readList", {"deviceId": 0})["inputs"][0]["name"] == "Lectern"

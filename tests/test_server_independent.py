@@ -134,8 +134,8 @@ def test_writes_answer_empty_body_and_show_on_the_next_read(pair):
     assert client.call("preset/play", {"deviceId": 0, "screenId": 1, "presetId": 1})[0] == 0
     assert client.call("preset/readPlay", {"deviceId": 0, "screenId": 1})[1] == {"screenId": 1, "presetId": 1}
     window = {"x": 11, "y": 22, "width": 333, "height": 444}
-    assert client.call("layer/writeWindow", {"screenId": 1, "layerId": 0, **window})[0] == 0
-    layers = client.call("layer/detailList", {"screenId": 1})[1]["screenLayers"]
+    assert client.call("layer/writeWindow", {"deviceId": 0, "screenId": 1, "layerId": 0, **window})[0] == 0
+    layers = client.call("layer/detailList", {"deviceId": 0, "screenId": 1})[1]["screenLayers"]
     assert next(lay for lay in layers if lay["layerId"] == 0)["window"] == window
 
 
@@ -163,7 +163,7 @@ def test_the_vendor_codes_for_envelope_problems(pair):
     assert client.post("screen/readList", old)["status"] == 11
     other_mode = SeedClient(splicer.root, splicer.pid, splicer.secret_key, not splicer.encrypt)
     assert other_mode.post("screen/readList", other_mode.envelope({"deviceId": 0}))["status"] == 500
-    assert client.call("screen/nothing", {})[0] == 1  # Params_Error, as an H9 answers
+    assert client.call("screen/nothing", {"deviceId": 0})[0] == 1  # Params_Error, as an H9 answers
     assert client.call("screen/readDetail", {"deviceId": 0, "screenId": 42})[0] == 404
     assert client.call("screen/writeBrightness", {"deviceId": 0, "screenId": 0})[0] == 1
 

@@ -7,6 +7,20 @@ validated, change the state, and return the reply body (``None`` for a write,
 answered as ``"body": ""`` like real splicers; creations answer the new id).
 They refuse with :class:`VendorError` carrying the vendor's status code.
 
+Reply fields follow what real firmware sends (``shared/FIELD-EVIDENCE.md``):
+``device/readDetail`` carries ``MAC``; ``screen/readDetail.outputMode`` is an object
+``{screenInterfaces, mosaic, offset, size}`` (our older integer 0 live / 1 non-live is
+``nonTime``); screens sit side by side on one canvas (``offset``) and layer windows are
+in canvas coordinates; ``input/readList`` records carry a top-level ``name`` and
+``resolution.refresh`` beside our ``general.name`` and ``refreshRate`` (kept: clients and
+tutorials use them); ``interfaceType`` is numbered as the vendor's control-protocol
+document (13 RJ45 ...). Where the evidence is unresolved we picked: ``temp`` is a status
+code (0 normal, 1 warning, 2 critical) as Home Assistant's integration reads it, not
+degrees (``backboardTemperature`` stays in degrees); fans and power supplies report
+their real-looking figures with ``status`` 1 for healthy (the OpenAPI's convention is
+not known; over SNMP healthy supplies report 0). ``deviceId`` is required in every
+body but ``main/initStatus`` (checked against the catalog by the splicer, status 1).
+
 Everything is drawn from ``random.Random(seed)``, so one seed always gives the
 same device. The model knows nothing of HTTP, envelopes or the client.
 
@@ -55,12 +69,18 @@ MAX_LAYERS_PER_SCREEN = 16
 MAX_CROPS_PER_INPUT = 255  # ids 0..254, 255 means "no crop"
 MAX_BKGS = 32
 
-# interfaceType codes, labelled in catalog.json "codes" (the model only needs the numbers).
-IT_DVI, IT_HDMI14, IT_DP12, IT_SDI3G, IT_HDMI20, IT_SDI12G, IT_DP14 = 1, 2, 3, 4, 10, 11, 12
-IT_RJ45, IT_HDMI_OUT = 20, 21
+# interfaceType codes, numbered as the vendor's H-series control-protocol document (V1.0.19,
+# as quoted by Novastar-Monitor; labels in catalog.json "codes"): 1 EXP, 2-3 DVI,
+# 4-6 HDMI 1.3/1.4/2.0, 7-8 DP, 9 3G-SDI, 13 RJ45, 15-16 HDBaseT, 17 fiber, 18 12G-SDI.
+IT_DVI, IT_HDMI14, IT_HDMI20, IT_DP12, IT_DP14, IT_SDI3G, IT_SDI12G = 2, 5, 6, 7, 8, 9, 18
+IT_RJ45 = 13  # the LED sending card's ports, and the IPC card's network port (H9 notes)
+IT_HDMI_OUT = IT_HDMI20  # the HDMI output card's ports
 # cardType codes.
-CT_EMPTY, CT_INPUT, CT_OUTPUT, CT_SENDING, CT_CONTROL = 0, 1, 2, 3, 4
-SOURCE_NONE, SOURCE_INPUT = 0, 1
+CT_EMPTY, CT_INPUT, CT_OUTPUT, CT_SENDING, CT_CONTROL, CT_IPC = 0, 1, 2, 3, 4, 6
+# sourceType codes: 3 is an IPC stream (255 on firmware before V1.9.9.0), 5 an IPC mosaic.
+SOURCE_NONE, SOURCE_INPUT, SOURCE_IPC, SOURCE_IPC_MOSAIC, SOURCE_IPC_OLD = 0, 1, 3, 5, 255
+_IPC_SOURCES = (SOURCE_IPC, SOURCE_IPC_MOSAIC, SOURCE_IPC_OLD)
+IPC_SLOT = 7
 
 # (model, interfaceType, ports, modelId) of the input cards a demo H5 may carry.
 _INPUT_CARDS = [
@@ -122,7 +142,8 @@ def _timing(width: int, height: int, refresh: float) -> dict:
 
 
 def _resolution(width: int, height: int, refresh: float) -> dict:
-    return {"width": width, "height": height, "refreshRate": refresh}
+    # excontrol's notes read resolution.refresh; refreshRate is ours (kept: clients use it).
+    return {"width": width, "height": height, "refreshRate": refresh, "refresh": refresh}
 
 
 _NO_SIGNAL_RES = _resolution(0, 0, 0)
@@ -173,17 +194,24 @@ class _Screen:
         self.brightness = 100
         self.saved_brightness = 100
         self.gamma = 2.8
-        self.ftb = {"enable": 1, "time": 0.5}
+        self.ftb = {"enable": 1, "time": 1}
         self.freeze = 0
         self.bkg = {"enable": 1, "bkgId": 0}
-        self.osd = {"enable": 0, "words": {"text": "", "fontSize": 48,
-                                           "fontColor": {"A": 255, "R": 255, "G": 255, "B": 255},
-                                           "backgroundColor": {"A": 0, "R": 0, "G": 0, "B": 0},
-                                           "x": 0, "y": 0}}
-        self.osd_image = {"enable": 0, "fileName": "", "x": 0, "y": 0, "width": 0, "height": 0}
+        self.osd = {"enable": 0, "isJudge": 0, "type": 0, "x": 0, "y": 0, "width": 0, "height": 0,
+                    "words": {"chars": "", "text": "", "fontSize": 48, "fontPercent": 100,
+                              "speed": 0, "direction": 0, "aligned": 0, "space": 0,
+                              "backgroundEnable": 0, "backgroundType": 0,
+                              "fontColor": {"A": 255, "R": 255, "G": 255, "B": 255},
+                              "backgroundColor": {"A": 0, "R": 0, "G": 0, "B": 0},
+                              "x": 0, "y": 0}}
+        self.osd_image = {"enable": 0, "isJudge": 0, "type": 1, "fileName": "", "fileLength": 0,
+                          "opacity": 100, "x": 0, "y": 0, "width": 0, "height": 0}
         self.screen3d = {"enable": 0, "type": 0, "eyePriority": 0}
         self.audio = {"inputChannelMode": 0, "outputChannelMode": 0, "volume": 80, "mute": 0}
         self.output_mode = 0
+        #: Where the screen sits on the splicer's one canvas (layer windows are in canvas
+        #: coordinates, as on a real H9); output cells in ``interfaces`` are screen-relative.
+        self.offset = {"x": 0, "y": 0}
         self.layers: dict[int, dict] = {}
         self.presets: dict[int, dict] = {}
         self.playing = -1
@@ -215,6 +243,7 @@ class DeviceState:
         self._build_backgrounds()
         self._build_screens(rng)
         self._build_groups()
+        self._build_ipc()
         self._used: set[int] = set()
         self._refresh_used()
 
@@ -259,7 +288,7 @@ class DeviceState:
                 self._inputs[i] = {"inputId": i, "online": 1, "isUsed": 0, "iSignal": int(signal),
                                    "interfaceType": interface_type, "resolution": res,
                                    "timing": timing, "general": {"name": f"input X-{i}"},
-                                   "slotId": 255}
+                                   "name": f"input X-{i}", "slotId": 255}
             return list(ids)
 
     @property
@@ -298,11 +327,16 @@ class DeviceState:
             self._input_cards.append((slot, itype, ports))
         self._slots.append(self._card(5, CT_SENDING, "H_16xRJ45", 0x3B01, rng, outputs=16))
         self._slots.append(self._card(6, CT_OUTPUT, "H_4xHDMI2.0-OUT", 0x3B11, rng, outputs=4))
-        self._slots.append({"slotId": 7, "cardType": CT_EMPTY, "name": "", "modelId": 0, "online": 0})
+        # An IPC decoding card (RJ45, H9 notes) where the demo H5 had an empty slot; the
+        # versions come from their own generator so the rest of the device stays as it was.
+        self._slots.append(self._card(IPC_SLOT, CT_IPC, "H_IPC-16", 0x3C01,
+                                      random.Random(f"ipc-{self.seed}")))
         psu2_ok = rng.random() < 0.75
         self.detail = {
             "name": self.firmware.model, "modelId": self.main_model_id, "sn": self.sn, "protoVersion": "1.0.3",
-            "mac": mac, "temp": round(rng.uniform(36, 47), 1),
+            # HA-novastar-h reads temp as a status code (0 normal, 1 warning, 2 critical):
+            # one source, against our reconstruction's degrees; we follow HA (see module doc).
+            "MAC": mac, "temp": 0 if rng.uniform(36, 47) < 45 else 1,
             "backboardTemperature": round(rng.uniform(31, 40), 1),
             "powerList": [
                 {"powerId": 0, "iSignal": 1, "status": 1, "voltage": round(rng.uniform(11.9, 12.2), 2)},
@@ -345,7 +379,7 @@ class DeviceState:
                 self._inputs[input_id] = {
                     "inputId": input_id, "online": online, "isUsed": 0, "iSignal": int(bool(signal)),
                     "interfaceType": itype, "resolution": res, "timing": timing,
-                    "general": {"name": name}, "slotId": slot}
+                    "general": {"name": name}, "name": name, "slotId": slot}
                 self._crops[input_id] = {}
                 input_id += 1
         w = self._inputs[0]["resolution"]["width"]
@@ -394,6 +428,7 @@ class DeviceState:
             create = f"{base + sid * 3600 + rng.randint(0, 999)}.{rng.randrange(10 ** 7):07d}"
             screen = _Screen(sid, name, create, w, h, interfaces, {"row": rows, "column": cols},
                              brightness_supported=outs[0] < 16)
+            screen.offset = {"x": self._canvas_right(), "y": 0}  # side by side on the canvas
             screen.brightness = screen.saved_brightness = rng.choice([60, 70, 80, 100])
             for o in outs:
                 self._outputs[o]["screenId"] = sid
@@ -419,6 +454,54 @@ class DeviceState:
             0: {"presetGroupId": 0, "presetGroupName": "Lobby loop", "interval": 30,
                 "presets": [{"screenId": 0, "presetId": 0}, {"screenId": 0, "presetId": 1}]}}
         self._poll = {"presetGroupId": -1, "enable": 0}
+
+    def _build_ipc(self) -> None:
+        # Two cameras on the IPC card, each with a main and a sub stream (fixed, not seeded,
+        # so the rest of the device is what it was before the card was modelled).
+        self._ipc_sources: dict[int, dict] = {}
+        self._ipc_templates: dict[int, dict] = {}
+        self._next_stream = 0
+        for name, host in (("Foyer cam", "192.168.0.90"), ("Stage-door cam", "192.168.0.91")):
+            self._ipc_add(name, IPC_SLOT, f"rtsp://{host}:554/stream1")
+        self._ipc_templates[0] = {"templateId": 0, "name": "Both cams", "row": 1, "column": 2,
+                                  "sourceList": [{"sourceId": 0}, {"sourceId": 1}], "applied": 0}
+
+    def _ipc_add(self, name: str, slot: int, url: str) -> int:
+        sid = max(self._ipc_sources, default=-1) + 1
+        channels = []
+        for cid, (kind, path) in enumerate((("main", url), ("sub", url.rsplit("/", 1)[0] + "/sub"))):
+            channels.append({"channelId": cid, "streamId": self._next_stream, "name": f"{name} {kind}",
+                             "rtspUrl": path})
+            self._next_stream += 1
+        self._ipc_sources[sid] = {"sourceId": sid, "sourceName": name, "slotId": slot,
+                                  "rtspUrl": url, "channels": channels}
+        return sid
+
+    def _ipc_stream(self, stream_id: Any) -> dict | None:
+        for src in self._ipc_sources.values():
+            for ch in src["channels"]:
+                if ch["streamId"] == stream_id:
+                    return ch
+        return None
+
+    def _ipc_source(self, source_id: int, field: str = "sourceId") -> dict:
+        try:
+            return self._ipc_sources[source_id]
+        except KeyError:
+            raise VendorError(INVALID, f"{field} {source_id} does not exist (IPC sources are "
+                              f"{_ids(self._ipc_sources)})") from None
+
+    def _ipc_template(self, template_id: int, field: str = "templateId") -> dict:
+        try:
+            return self._ipc_templates[template_id]
+        except KeyError:
+            raise VendorError(INVALID, f"{field} {template_id} does not exist (mosaic templates "
+                              f"are {_ids(self._ipc_templates)})") from None
+
+    def _ipc_slot(self, slot: int) -> None:
+        if not any(s["slotId"] == slot and s["cardType"] == CT_IPC for s in self._slots):
+            raise VendorError(INVALID, f"slotId {slot} holds no IPC card (IPC cards are in "
+                              f"{_ids(s['slotId'] for s in self._slots if s['cardType'] == CT_IPC)})")
 
     # ------------------------------------------------------------------ lookups
 
@@ -484,9 +567,14 @@ class DeviceState:
 
     # ------------------------------------------------------------------ layer helpers
 
+    def _canvas_right(self) -> int:
+        """The first free x on the canvas, right of every screen."""
+        return max((s.offset["x"] + s.width for s in self._screens.values()), default=0)
+
     def _layer_spec(self, screen: _Screen, n: int, frac: tuple, input_id: int | None) -> dict:
         x, y, w, h = frac
-        window = {"x": round(x * screen.width), "y": round(y * screen.height),
+        ox, oy = screen.offset["x"], screen.offset["y"]
+        window = {"x": ox + round(x * screen.width), "y": oy + round(y * screen.height),
                   "width": max(1, round(w * screen.width)), "height": max(1, round(h * screen.height))}
         source = ({"sourceType": SOURCE_INPUT, "inputId": input_id, "cropId": NO_CROP}
                   if input_id is not None else {"sourceType": SOURCE_NONE, "inputId": 0, "cropId": NO_CROP})
@@ -499,9 +587,11 @@ class DeviceState:
                             "zorder": layer_id, "isBackground": False, "isFreeze": False,
                             "flipType": 0, "lock": 0},
                 "window": dict(window),
-                "source": {"sourceType": source.get("sourceType", SOURCE_NONE),
-                           "inputId": source.get("inputId", 0),
-                           "cropId": source.get("cropId", NO_CROP)},
+                "source": {k: v for k, v in source.items()
+                           if k in ("sourceType", "inputId", "cropId", "slotId", "streamId")}
+                          | {"sourceType": source.get("sourceType", SOURCE_NONE),
+                             "inputId": source.get("inputId", 0),
+                             "cropId": source.get("cropId", NO_CROP)},
                 "audioStatus": {"isAvailable": 0, "isOpen": 0}}
 
     def _layer_view(self, layer: dict) -> dict:
@@ -509,7 +599,12 @@ class DeviceState:
         view = copy.deepcopy(layer)
         src = view["source"]
         rec = self._inputs.get(src["inputId"]) if src["sourceType"] == SOURCE_INPUT else None
-        if rec is not None:
+        if src["sourceType"] in _IPC_SOURCES:
+            stream = self._ipc_stream(src.get("streamId"))
+            src.update(interfaceType=IT_RJ45, slotId=src.get("slotId", IPC_SLOT), connectCapacity=0,
+                       name=stream["name"] if stream else "")
+            view["audioStatus"]["isAvailable"] = 0
+        elif rec is not None:
             src.update(interfaceType=rec["interfaceType"], slotId=rec["slotId"],
                        connectCapacity=0, name=rec["general"]["name"])
             # Embedded audio exists on HDMI/DP/SDI inputs that carry a signal.
@@ -543,6 +638,17 @@ class DeviceState:
         stype = src.get("sourceType", SOURCE_INPUT if "inputId" in src else SOURCE_NONE)
         input_id = src.get("inputId", 0)
         crop = src.get("cropId", NO_CROP)
+        if stype in _IPC_SOURCES:
+            # An IPC stream (H9 notes): slotId of the IPC card, inputId 255, the streamId.
+            if stype == SOURCE_IPC_MOSAIC:
+                self._ipc_template(src.get("streamId", src.get("inputId", 0)), f"{where}streamId")
+            elif "streamId" not in src:
+                raise VendorError(INVALID, f"{where}streamId is required for an IPC source")
+            elif self._ipc_stream(src["streamId"]) is None:
+                raise VendorError(INVALID, f"{where}streamId {src['streamId']} does not exist "
+                                  "(see ipc/IPCChannelList)")
+            return {"sourceType": stype, "inputId": src.get("inputId", 255), "cropId": NO_CROP,
+                    "slotId": src.get("slotId", IPC_SLOT), "streamId": src.get("streamId", 0)}
         if stype == SOURCE_INPUT:
             if "inputId" not in src:
                 raise VendorError(INVALID, f"{where}inputId is required when sourceType is 1 (input)")
@@ -573,8 +679,18 @@ class DeviceState:
             "brightness": screen.brightness, "savedBrightness": screen.saved_brightness,
             "gamma": screen.gamma, "Ftb": screen.ftb, "Freeze": {"enable": screen.freeze},
             "audio": screen.audio, "Osd": screen.osd, "OsdImage": screen.osd_image, "Bkg": screen.bkg,
-            "Screen3D": screen.screen3d, "outputMode": screen.output_mode, "showId": self.show_id,
-            "mosaic": screen.mosaic,
+            "Screen3D": screen.screen3d, "nonTime": screen.output_mode, "showId": self.show_id,
+            "mosaic": screen.mosaic, "offset": screen.offset,
+            # As a real H9 answers it (FIELD-EVIDENCE.md), with size as HA reads it; cells in
+            # canvas coordinates. Our older integer (0 live, 1 non-live) is now "nonTime".
+            "outputMode": {
+                "screenInterfaces": [
+                    {"outputId": i["interfaceId"], "x": screen.offset["x"] + i["x"],
+                     "y": screen.offset["y"] + i["y"], "width": i["width"], "height": i["height"],
+                     "isCardOnline": self._outputs[i["interfaceId"]]["online"]}
+                    for i in screen.interfaces],
+                "mosaic": screen.mosaic, "offset": screen.offset,
+                "size": {"width": screen.width, "height": screen.height}},
             "interfaces": [{**i, "interfaceType": self._outputs[i["interfaceId"]]["interfaceType"]}
                            for i in screen.interfaces],
         })
@@ -721,6 +837,7 @@ class DeviceState:
                          brightness_supported=all(self._outputs[r["interfaceId"]]["interfaceType"] == IT_RJ45
                                                   for r in interfaces))
         screen.bkg = {"enable": 1, "bkgId": -1}
+        screen.offset = {"x": self._canvas_right(), "y": 0}
         for r in interfaces:
             self._outputs[r["interfaceId"]]["screenId"] = sid
         self._screens[sid] = screen
@@ -728,7 +845,44 @@ class DeviceState:
 
     @_handles("screen/writeOutputMode")
     def _screen_write_output_mode(self, b: dict) -> None:
-        self._screen(b["screenId"]).output_mode = b["outputMode"]
+        # meros's table: {screenId, mosaic, size, screenInterfaces}, the screen's output layout;
+        # our reconstruction: {screenId, outputMode 0 live / 1 non-live}. Both are taken.
+        screen = self._screen(b["screenId"])
+        if "screenInterfaces" in b:
+            interfaces = []
+            for i, node in enumerate(b["screenInterfaces"]):
+                oid = node.get("outputId", node.get("interfaceId"))
+                if oid is None:
+                    raise VendorError(INVALID, f"screenInterfaces[{i}].outputId is required")
+                out = self._output_rec(oid, f"screenInterfaces[{i}].outputId")
+                if out["screenId"] not in (-1, screen.screen_id):
+                    raise VendorError(INVALID, f"screenInterfaces[{i}]: output {oid} belongs to "
+                                      f"screen {out['screenId']}")
+                res = out["resolution"]
+                interfaces.append({"interfaceId": oid, "x": node.get("x", 0), "y": node.get("y", 0),
+                                   "width": node.get("width", res["width"] or 1),
+                                   "height": node.get("height", res["height"] or 1)})
+            if not interfaces:
+                raise VendorError(INVALID, "screenInterfaces must name at least one output")
+            for old in screen.interfaces:
+                self._outputs[old["interfaceId"]]["screenId"] = -1
+            for new in interfaces:
+                self._outputs[new["interfaceId"]]["screenId"] = screen.screen_id
+            # The cells come in canvas coordinates (as outputMode reads them): the screen's
+            # offset is their top-left corner, and the cells are kept relative to it.
+            ox, oy = min(r["x"] for r in interfaces), min(r["y"] for r in interfaces)
+            for r in interfaces:
+                r["x"], r["y"] = r["x"] - ox, r["y"] - oy
+            screen.offset = {"x": ox, "y": oy}
+            screen.interfaces = interfaces
+            screen.width = max(r["x"] + r["width"] for r in interfaces)
+            screen.height = max(r["y"] + r["height"] for r in interfaces)
+        if "mosaic" in b:
+            screen.mosaic = dict(b["mosaic"])
+        if "size" in b:
+            screen.width, screen.height = b["size"]["width"], b["size"]["height"]
+        if "outputMode" in b:
+            screen.output_mode = b["outputMode"]
 
     @_handles("screen/write3D")
     def _screen_write_3d(self, b: dict) -> None:
@@ -743,29 +897,49 @@ class DeviceState:
 
     @_handles("screen/writeOSD")
     def _screen_write_osd(self, b: dict) -> None:
+        # The vendor page's body (Broadcast-Controller) has no enable: sending it shows the text.
         screen = self._screen(b["screenId"])
         words = {**screen.osd["words"], **b.get("words", {})}
-        if b["enable"]:
-            if not words.get("text"):
-                raise VendorError(INVALID, "words.text is required to show a text OSD")
+        if "chars" in b.get("words", {}):
+            words["text"] = words["chars"]  # the vendor's name wins; ours reads back the same
+        elif "text" in b.get("words", {}):
+            words["chars"] = words["text"]
+        enable = b.get("enable", 1)
+        if enable:
+            if not words.get("chars"):
+                raise VendorError(INVALID, "words.chars (the text) is required to show a text OSD")
             self._claim_osd(screen.osd)
-        screen.osd = {"enable": b["enable"], "words": copy.deepcopy(words)}
+        osd = {k: b.get(k, screen.osd[k]) for k in ("isJudge", "type", "x", "y", "width", "height")}
+        screen.osd = {**osd, "enable": enable, "words": copy.deepcopy(words)}
 
     @_handles("screen/writeImageOSD")
     def _screen_write_image_osd(self, b: dict) -> None:
+        # The vendor page nests the picture: image{file, fileName, fileLength, opacity, hashSum};
+        # our reconstruction sent image as the Base64 text itself (still taken).
         screen = self._screen(b["screenId"])
         image = dict(screen.osd_image)
-        if "image" in b:
-            w, h = _image_size(_b64(b["image"], "image"))
-            image.update(width=w, height=h)
-        for key in ("fileName", "x", "y", "width", "height"):
+        picture = b.get("image")
+        if isinstance(picture, dict):
+            raw = _b64(picture["file"], "image.file")
+            for key in ("fileName", "opacity"):
+                if key in picture:
+                    image[key] = picture[key]
+        elif isinstance(picture, str):
+            raw = _b64(picture, "image")
+        else:
+            raw = None
+        if raw is not None:
+            w, h = _image_size(raw)
+            image.update(width=w, height=h, fileLength=len(raw))
+        for key in ("isJudge", "type", "fileName", "x", "y", "width", "height"):
             if key in b:
                 image[key] = b[key]
-        if b["enable"]:
-            if "image" not in b and not image.get("fileName"):
-                raise VendorError(INVALID, "image is required to show an image OSD")
+        enable = b.get("enable", 1)
+        if enable:
+            if raw is None and not image.get("fileName"):
+                raise VendorError(INVALID, "image.file is required to show an image OSD")
             self._claim_osd(screen.osd_image)
-        image["enable"] = b["enable"]
+        image["enable"] = enable
         screen.osd_image = image
 
     # ================================================================== Inputs
@@ -785,7 +959,7 @@ class DeviceState:
     @_handles("input/rename")
     def _input_rename(self, b: dict) -> None:
         rec = self._input(b["inputId"])
-        self._set_input(b["inputId"], general={**rec["general"], "name": b["name"]})
+        self._set_input(b["inputId"], general={**rec["general"], "name": b["name"]}, name=b["name"])
 
     @_handles("input/writeResolution")
     def _input_write_resolution(self, b: dict) -> None:
@@ -882,9 +1056,20 @@ class DeviceState:
 
     @_handles("input/groupNodeDelete")
     def _input_group_node_delete(self, b: dict) -> None:
-        group = self._input_group(b["inputGroupId"])
-        drop = {(n["inputId"], n.get("cropId", NO_CROP)) for n in b["inputs"]}
-        group["inputs"] = [n for n in group["inputs"] if (n["inputId"], n["cropId"]) not in drop]
+        # meros: {inputId} (from the given group, or every group); ours: {inputGroupId, inputs[]}.
+        groups = ([self._input_group(b["inputGroupId"])] if "inputGroupId" in b
+                  else list(self._input_groups.values()))
+        if "inputId" in b:
+            self._input(b["inputId"])
+            for group in groups:
+                group["inputs"] = [n for n in group["inputs"] if n["inputId"] != b["inputId"]]
+        if "inputs" in b:
+            drop = {(n["inputId"], n.get("cropId", NO_CROP)) for n in b["inputs"]}
+            for group in groups:
+                group["inputs"] = [n for n in group["inputs"]
+                                   if (n["inputId"], n["cropId"]) not in drop]
+        if "inputId" not in b and "inputs" not in b:
+            raise VendorError(INVALID, "inputId is required")
 
     @_handles("input/importEDID")
     def _input_import_edid(self, b: dict) -> None:
@@ -961,7 +1146,10 @@ class DeviceState:
 
     @_handles("output/writeFixedPosition")
     def _output_write_fixed_position(self, b: dict) -> None:
-        self._output_rec(b["outputId"])["fixedPosition"] = b["enable"]
+        # meros and NOVASTAR-H.md: {enable} alone, for every output; ours named one output.
+        outs = [self._output_rec(b["outputId"])] if "outputId" in b else list(self._outputs.values())
+        for out in outs:
+            out["fixedPosition"] = b["enable"]
 
     @_handles("output/writeResolution")
     def _output_write_resolution(self, b: dict) -> None:
@@ -976,6 +1164,20 @@ class DeviceState:
 
     @_handles("output/writeTiming")
     def _output_write_timing(self, b: dict) -> None:
+        # meros: {outputIdList, refreshRate}; ours: {outputId, timing{...}}.
+        if "outputIdList" in b or "refreshRate" in b and "timing" not in b:
+            ids = b.get("outputIdList", [b["outputId"]] if "outputId" in b else None)
+            if ids is None or "refreshRate" not in b:
+                raise VendorError(INVALID, "outputIdList and refreshRate are required")
+            outs = [self._output_rec(o, f"outputIdList[{i}]") for i, o in enumerate(ids)]
+            for out in outs:
+                res = out["resolution"]
+                self._write_timing(out, {"width": res["width"], "height": res["height"],
+                                         "refreshRate": b["refreshRate"]})
+            return
+        if "outputId" not in b or "timing" not in b:
+            raise VendorError(INVALID, "outputIdList and refreshRate (or outputId and timing) "
+                              "are required")
         self._write_timing(self._output_rec(b["outputId"]), b["timing"])
 
     @_handles("output/write4KTiming")
@@ -988,10 +1190,25 @@ class DeviceState:
 
     @_handles("output/writePayload")
     def _output_write_payload(self, b: dict) -> None:
-        out = self._output_rec(b["outputId"])
-        if out["interfaceType"] != IT_RJ45:
-            raise VendorError(INVALID, f"output {out['outputId']} is not on an all-in-one (sending) card")
-        out["payload"] = {k: b[k] for k in ("x", "y", "width", "height")}
+        # meros: {outputIds, width, height, refreshRate}; ours: {outputId, x, y, width, height}.
+        if "outputIds" in b:
+            outs = [self._output_rec(o, f"outputIds[{i}]") for i, o in enumerate(b["outputIds"])]
+        elif "outputId" in b:
+            outs = [self._output_rec(b["outputId"])]
+        else:
+            raise VendorError(INVALID, "outputIds is required")
+        for out in outs:
+            if out["interfaceType"] != IT_RJ45:
+                raise VendorError(INVALID, f"output {out['outputId']} is not on an all-in-one "
+                                  "(sending) card")
+        for out in outs:
+            payload = dict(out["payload"])
+            payload.update({k: b[k] for k in ("x", "y", "width", "height") if k in b})
+            out["payload"] = payload
+            if "refreshRate" in b:
+                res = out["resolution"]
+                self._write_timing(out, {"width": res["width"], "height": res["height"],
+                                         "refreshRate": b["refreshRate"]})
 
     # ================================================================== Layers
 
@@ -1060,6 +1277,21 @@ class DeviceState:
     @_handles("layer/writeZIndex")
     def _layer_write_z_index(self, b: dict) -> None:
         screen = self._screen(b["screenId"])
+        act = b.get("layersZOrderAct")
+        if act is not None:
+            # meros's name; its shape is not public: we take [{layerId, zorder}, ...].
+            if not isinstance(act, list) or not all(
+                    isinstance(n, dict) and _is_int(n.get("layerId")) and _is_int(n.get("zorder"))
+                    for n in act):
+                raise VendorError(INVALID, "layersZOrderAct must be a list of {layerId, zorder}")
+            moves = [(self._layer(screen, n["layerId"]), n["zorder"]) for n in act]
+            for layer, z in moves:
+                order = [lay for lay in self._layers_sorted(screen) if lay is not layer]
+                order.insert(max(0, min(z, len(order))), layer)
+                self._renumber_z(screen, order)
+            return
+        if "layerId" not in b or "zorder" not in b:
+            raise VendorError(INVALID, "layersZOrderAct (or layerId and zorder) is required")
         layer = self._layer(screen, b["layerId"])
         order = [lay for lay in self._layers_sorted(screen) if lay is not layer]
         order.insert(min(b["zorder"], len(order)), layer)
@@ -1089,6 +1321,19 @@ class DeviceState:
     @_handles("layer/screenLayerLayout")
     def _layer_screen_layer_layout(self, b: dict) -> None:
         screen = self._screen(b["screenId"])
+        if "layers" in b:
+            # HA sends the layers themselves (to switch audio): change what each names.
+            changes = [(self._layer(screen, n["layerId"]), n) for n in b["layers"]]
+            for layer, n in changes:
+                if isinstance(n.get("audioStatus"), dict) and "isOpen" in n["audioStatus"]:
+                    layer["audioStatus"] = {**layer["audioStatus"],
+                                            "isOpen": _int01(n["audioStatus"]["isOpen"], "isOpen")}
+                if isinstance(n.get("window"), dict):
+                    layer["window"] = _window(n["window"], layer["window"])
+            if "layoutTemplateId" not in b:
+                return
+        if "layoutTemplateId" not in b:
+            raise VendorError(INVALID, "layers (or layoutTemplateId) is required")
         old = self._layers_sorted(screen)
         screen.layers = {}
         for n, frac in enumerate(_TEMPLATES[b["layoutTemplateId"]]):
@@ -1139,9 +1384,11 @@ class DeviceState:
         if same and not b.get("overWrite", 0):
             raise VendorError(INVALID, f"a preset named {b['name']!r} already exists on screen "
                               f"{screen.screen_id} (overWrite 1 replaces it)")
-        if "layoutTemplateId" in b:
+        # The vendor page: a string, "" = none (take the current layers); we know "0".."3".
+        template = str(b.get("layoutTemplateId", "")).strip()
+        if template.isdigit() and int(template) in _TEMPLATES:
             layers = [self._layer_spec(screen, n, frac, None)
-                      for n, frac in enumerate(_TEMPLATES[b["layoutTemplateId"]])]
+                      for n, frac in enumerate(_TEMPLATES[int(template)])]
         else:
             layers = self._snapshot(screen)
         pid = same[0]["presetId"] if same else max(screen.presets, default=-1) + 1
@@ -1208,20 +1455,36 @@ class DeviceState:
 
     @_handles("preset/groupCreate")
     def _preset_group_create(self, b: dict) -> dict:
-        nodes = self._preset_nodes(b["presets"])
+        # meros: {screenId, name, time}; ours: {presetGroupName, presets[], interval}.
+        name = b.get("name", b.get("presetGroupName"))
+        if name is None:
+            raise VendorError(INVALID, "name is required")
+        if "screenId" in b:
+            self._screen(b["screenId"])
+        nodes = self._preset_nodes(b.get("presets", []))
         gid = max(self._preset_groups, default=-1) + 1
-        self._preset_groups[gid] = {"presetGroupId": gid, "presetGroupName": b["presetGroupName"],
-                                    "interval": b.get("interval", 10), "presets": nodes}
+        self._preset_groups[gid] = {"presetGroupId": gid, "presetGroupName": name,
+                                    "interval": b.get("time", b.get("interval", 10)),
+                                    "presets": nodes}
         return {"presetGroupId": gid}
 
     @_handles("preset/groupUpdate")
     def _preset_group_update(self, b: dict) -> None:
-        group = self._preset_group(b["presetGroupId"])
+        if "presetGroupId" in b:
+            group = self._preset_group(b["presetGroupId"])
+        else:  # meros's body names no id: the group called ``name``
+            named = [g for g in self._preset_groups.values() if g["presetGroupName"] == b.get("name")]
+            if not named:
+                raise VendorError(INVALID, "presetGroupId is required (or the name of a group)")
+            group = named[0]
+        if "screenId" in b:
+            self._screen(b["screenId"])
         if "presets" in b:
             group["presets"] = self._preset_nodes(b["presets"])
-        for key in ("presetGroupName", "interval"):
+        for key, ours in (("name", "presetGroupName"), ("time", "interval"),
+                          ("presetGroupName", "presetGroupName"), ("interval", "interval")):
             if key in b:
-                group[key] = b[key]
+                group[ours] = b[key]
 
     @_handles("preset/groupDelete")
     def _preset_group_delete(self, b: dict) -> None:
@@ -1238,6 +1501,77 @@ class DeviceState:
     @_handles("preset/readPresetPoll")
     def _preset_read_poll(self, b: dict) -> dict:
         return {"deviceId": b.get("deviceId", 0), **self._poll}
+
+    # ================================================================== IPC
+
+    @_handles("ipc/IPCSlotList")
+    def _ipc_slot_list(self, b: dict) -> dict:
+        slots = [{"slotId": s["slotId"], "name": s["name"], "online": s["online"],
+                  "sourceCount": sum(1 for src in self._ipc_sources.values()
+                                     if src["slotId"] == s["slotId"])}
+                 for s in self._slots if s["cardType"] == CT_IPC]
+        return {"deviceId": b.get("deviceId", 0), "slotList": slots}
+
+    @_handles("ipc/IPCSourceList")
+    def _ipc_source_list(self, b: dict) -> dict:
+        slot = b.get("slotId", 0)
+        rows = [src for src in self._ipc_sources.values() if slot in (0, src["slotId"])]
+        page, size = b.get("pageNo", 1), b.get("pageSize", 20)
+        chunk = rows[(page - 1) * size:page * size]
+        return {"deviceId": b.get("deviceId", 0), "total": len(rows), "pageNo": page,
+                "pageSize": size,
+                "sourceList": [{k: v for k, v in copy.deepcopy(src).items() if k != "channels"}
+                               for src in chunk]}
+
+    @_handles("ipc/IPCSourceCreate")
+    def _ipc_source_create(self, b: dict) -> dict:
+        self._ipc_slot(b["slotId"])
+        return {"sourceId": self._ipc_add(b["sourceName"], b["slotId"], b.get("rtspUrl", ""))}
+
+    @_handles("ipc/IPCSourceDelete")
+    def _ipc_source_delete(self, b: dict) -> None:
+        ids = [self._ipc_source(n["sourceId"], f"sourceList[{i}].sourceId")["sourceId"]
+               for i, n in enumerate(b["sourceList"])]
+        for sid in ids:
+            self._ipc_sources.pop(sid, None)
+
+    @_handles("ipc/IPCChannelList")
+    def _ipc_channel_list(self, b: dict) -> dict:
+        src = self._ipc_source(b["sourceId"])
+        return {"deviceId": b.get("deviceId", 0), "sourceId": src["sourceId"],
+                "channelList": copy.deepcopy(src["channels"])}
+
+    @_handles("ipc/IPCChannelEdit")
+    def _ipc_channel_edit(self, b: dict) -> None:
+        src = self._ipc_source(b["sourceId"])
+        try:
+            channel = src["channels"][b["channelId"]]
+        except IndexError:
+            raise VendorError(INVALID, f"channelId {b['channelId']} does not exist on source "
+                              f"{src['sourceId']} (channels are 0, 1)") from None
+        if "rtspUrl" in b:
+            channel["rtspUrl"] = b["rtspUrl"]
+
+    @_handles("ipc/IPCMontageTemplateCreate")
+    def _ipc_montage_create(self, b: dict) -> dict:
+        ids = [self._ipc_source(n["sourceId"], f"sourceList[{i}].sourceId")["sourceId"]
+               for i, n in enumerate(b["sourceList"])]
+        if len(ids) > b["row"] * b["column"]:
+            raise VendorError(INVALID, f"{len(ids)} sources do not fit in {b['row']}x{b['column']}")
+        tid = max(self._ipc_templates, default=-1) + 1
+        self._ipc_templates[tid] = {"templateId": tid, "name": b.get("name", f"Mosaic {tid + 1}"),
+                                    "row": b["row"], "column": b["column"],
+                                    "sourceList": [{"sourceId": i} for i in ids], "applied": 0}
+        return {"templateId": tid}
+
+    @_handles("ipc/IPCMontageTemplateApply")
+    def _ipc_montage_apply(self, b: dict) -> None:
+        template = self._ipc_template(b["templateId"])
+        if "slotId" in b:
+            self._ipc_slot(b["slotId"])
+        for other in self._ipc_templates.values():
+            other["applied"] = 0
+        template["applied"] = 1
 
     # ================================================================== Backgrounds
 
@@ -1269,6 +1603,28 @@ class DeviceState:
             for screen in self._screens.values():
                 if screen.bkg["bkgId"] == bid:
                     screen.bkg = {"enable": 1, "bkgId": -1}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _int01(value: Any, field: str) -> int:
+    if value not in (0, 1) or isinstance(value, bool):
+        raise VendorError(INVALID, f"{field} must be 0 or 1")
+    return int(value)
+
+
+def _window(new: dict, old: dict) -> dict:
+    window = dict(old)
+    for key in ("x", "y", "width", "height"):
+        if key in new:
+            value = new[key]
+            if not _is_int(value) or not (-65535 <= value <= 65535) or \
+                    (key in ("width", "height") and value < 1):
+                raise VendorError(INVALID, f"window.{key} must be an integer in range")
+            window[key] = value
+    return window
 
 
 DeviceState._HANDLERS = {  # type: ignore[attr-defined]
