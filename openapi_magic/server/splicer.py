@@ -34,6 +34,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -414,6 +415,11 @@ class SimulatedSplicer:
         # 8. catalog validation
         # An empty body ("" or null) means "no parameters", as an empty reply body means no data.
         body = {} if opened.body is None or opened.body == "" else opened.body
+        # No stored value may break a later reply: refuse what JSON can carry but a reply
+        # cannot (a lone surrogate, NaN or Infinity), in any field or key, typed or not.
+        unsafe = _unsafe_value(body)
+        if unsafe:
+            return self._failure(firmware.invalid_status, unsafe, seal)
         problems = self.catalog.validate(interface, body)
         if problems:
             return self._failure(firmware.invalid_status, "; ".join(problems), seal)
@@ -426,6 +432,29 @@ class SimulatedSplicer:
         if firmware.sorted_keys and reply is not None:
             reply = _sorted_keys(reply)
         return self._shape(seal_reply(STATUS_OK, firmware.success_msg, reply, **seal))
+
+
+def _unsafe_value(value: Any, where: str = "body") -> str:
+    """What in ``value`` could not be sent back in a reply ("" when all is well)."""
+    stack = [(value, where)]
+    while stack:
+        item, at = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return f"{at} holds a lone surrogate (not a character: UTF-8 cannot carry it)"
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                return f"{at} is {item!r}, not a number"
+        elif isinstance(item, dict):
+            for key, sub in item.items():
+                if isinstance(key, str) and _unsafe_value(key):
+                    return f"a key in {at} holds a lone surrogate"
+                stack.append((sub, f"{at}.{key}" if isinstance(key, str) else at))
+        elif isinstance(item, list):
+            stack.extend((sub, f"{at}[{i}]") for i, sub in enumerate(item))
+    return ""
 
 
 def _sorted_keys(value: Any) -> Any:
