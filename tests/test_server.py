@@ -773,7 +773,11 @@ def test_cli_help_and_bad_arguments():
 
 @pytest.mark.parametrize("module", ["openapi_magic.server", "openapi_magic.server.splicer",
                                     "openapi_magic.server.state", "openapi_magic.server.httpd",
-                                    "openapi_magic.server.__main__"])
+                                    "openapi_magic.server.__main__", "openapi_magic.server.firmware",
+                                    "openapi_magic.server.model", "openapi_magic.server.modules",
+                                    *(f"openapi_magic.server.modules.{m}" for m in
+                                      ("main", "device", "screen", "input", "output", "layer",
+                                       "preset", "ipc", "bkg"))])
 def test_all_is_honest_and_documented(module):
     import importlib
     import inspect
@@ -792,9 +796,11 @@ def test_the_server_imports_only_the_protocol_catalog_errors_and_stdlib():
 
     import openapi_magic.server as server_pkg
 
-    for path in Path(server_pkg.__file__).parent.glob("*.py"):
+    top = Path(server_pkg.__file__).parent
+    for path in top.rglob("*.py"):
+        depth = len(path.relative_to(top).parts)  # 1 in server/, 2 in server/modules/
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.level >= 2:
+            if isinstance(node, ast.ImportFrom) and node.level > depth:
                 assert node.module in ("protocol", "catalog", "errors"), (path.name, node.module)
             elif isinstance(node, ast.ImportFrom) and node.level == 0:
                 assert node.module.split(".")[0] in sys.stdlib_module_names, (path.name, node.module)
@@ -858,3 +864,11 @@ def test_random_valid_bodies_never_crash_the_device_model(module):
 def test_latency_option_delays_but_answers():
     with serve(latency_ms=5, encrypt=False) as s:
         assert ok(s, "screen/readList", {"deviceId": 0})["screens"]
+
+
+def test_each_handler_lives_in_its_vendor_modules_file():
+    import inspect
+
+    for path, fn in DeviceState._HANDLERS.items():
+        module = path.split("/", 1)[0]
+        assert inspect.getmodule(fn).__name__ == f"openapi_magic.server.modules.{module}", path
