@@ -178,6 +178,11 @@ def test_the_h9_1971_quirks():
                   "window": {"x": 0, "y": 0, "width": 100, "height": 100}}
         first, second = ok(s, "layer/create", create), ok(s, "layer/create", create)
         assert first["layerId"] != second["layerId"]
+        # ipc/IPCSourceCreate creates the source but answers no id
+        created = call(s, "ipc/IPCSourceCreate", {"deviceId": 0, "sourceName": "Cam", "slotId": 7})
+        assert created.status == 0 and created.body is None
+        sources = ok(s, "ipc/IPCSourceList", {"deviceId": 0, "slotId": 0})["sourceList"]
+        assert "Cam" in [src["sourceName"] for src in sources]
 
 
 # ============================================================== reply fields as real firmware

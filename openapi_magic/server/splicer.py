@@ -23,9 +23,9 @@ failure is the firmware's token only, so what exactly was wrong is logged (logge
 ``openapi_magic.server``, level INFO) rather than sent; the ``"teaching"`` profile
 sends it in prose, with this simulator's older codes (94, 400) and signed replies.
 
-A failure's ``body`` is ``{}`` with encryption off, as captured from a real H5 (a
-plain-mode entry). With encryption on no failure has been captured; we send
-``""`` (no data), the vendor document's shape, which every client reads as
+A failure's ``body`` is ``{}`` when the request came in plain mode, as captured from a
+real H5 (a plain-mode entry). No failure to an encrypted request has been captured; we
+send ``""`` (no data) then, the vendor document's shape, which every client reads as
 "no data" where a bare ``{}`` would look like a plain body to a decrypting client.
 """
 
