@@ -77,11 +77,12 @@ class BareCall:
         reply = resp.json()
         raw = reply["body"]
         if self.encrypt:
-            assert reply["sign"] == self.md5_b64(raw + ts + self.pid + self.key)
+            # real firmware (and the simulated splicer by default) sends an empty sign
+            assert reply["sign"] in ("", self.md5_b64(raw + ts + self.pid + self.key))
             plain = DES.new(self.key.encode()[:8], DES.MODE_ECB).decrypt(base64.b64decode(raw))
             body = json.loads(plain[:-plain[-1]].decode())
         else:
-            assert reply["sign"] == self.md5_b64(ts + self.pid)
+            assert reply["sign"] in ("", self.md5_b64(ts + self.pid))
             body = raw
         assert reply["status"] == 0
         return body

@@ -37,9 +37,13 @@ DOCUMENTED = {
                "deletePreset", "deleteAll", "groupList", "groupNodeList", "groupCreate", "groupUpdate",
                "groupDelete", "presetPoll", "readPresetPoll"],
     "bkg": ["readAllList", "readDetail", "create", "delete"],
+    # FIELD-EVIDENCE.md: the IPC module of the H9 notes (citing the vendor pages)
+    "ipc": ["IPCSlotList", "IPCSourceList", "IPCSourceCreate", "IPCSourceDelete", "IPCChannelList",
+            "IPCChannelEdit", "IPCMontageTemplateCreate", "IPCMontageTemplateApply"],
 }
 TITLES = {"main": "Homepage", "device": "Device", "screen": "Screens", "input": "Inputs",
-          "output": "Outputs", "layer": "Layers", "preset": "Presets", "bkg": "Backgrounds"}
+          "output": "Outputs", "layer": "Layers", "preset": "Presets", "bkg": "Backgrounds",
+          "ipc": "IPC cameras"}
 VENDOR_CODES = [0, 11, 13, 15, 18, 94, 404, 410, 412, 500, 912]
 
 
@@ -100,7 +104,7 @@ def test_switches_are_integers_0_1_with_labels():
 def test_the_vendor_spellings_are_kept():
     update = CATALOG.get("input/updateCrop")
     assert "heigth" in [f.name for f in update.fields] and "height" not in [f.name for f in update.fields]
-    assert CATALOG.get("screen/writeShowId").required == ("screenIdEnable",)
+    assert CATALOG.get("screen/writeShowId").required == ("deviceId", "screenIdEnable")
     assert CATALOG.get("layer/writeSource").field("cropId").default == 255
 
 

@@ -116,7 +116,7 @@ def test_fleet_of_splicers_combined_table_and_outcomes(splicers):
     assert list(out["status"].astype(object).where(out["status"].notna(), None)) == [
         0, 0, 500, 15, None]
     assert list(out["error"]) == ["", "", "StatusError", "StatusError", "ConnectError"]
-    assert "Illegal pId" in out.loc[3, "msg"] and "15" in out.loc[3, "message"]
+    assert out.loc[3, "msg"] == "Open_Id_Illegal_Err" and "15" in out.loc[3, "message"]
     assert list(out["attempts"]) == [1, 1, 1, 1, 3]  # only the connection failure is retried
     assert (res.n_ok, res.n_failed, res.n_interrupted, res.ok) == (2, 3, 0, False)
 
@@ -141,18 +141,18 @@ def test_every_input_of_one_splicer_with_vary_from_a_dataframe(splicers):
     client = Client.from_splicer(s, name="h5")
     inputs = client.call("input/readList", {"deviceId": 0}).df
     ids = inputs["inputId"]  # numpy int64: must still go out as JSON numbers
-    res = fleet.run(client, "input/readDetail", vary={"inputId": ids}, records="crops",
-                    progress=False)
+    res = fleet.run(client, "input/readDetail", {"deviceId": 0}, vary={"inputId": ids},
+                    records="crops", progress=False)
     assert res.ok and len(res) == len(ids) and res.fields == ["inputId"]
     assert list(res.outcomes.columns[:2]) == ["splicer", "inputId"]
     assert list(res.outcomes["inputId"]) == [int(i) for i in ids]
     df = res.df
     assert list(df.columns[:2]) == ["splicer", "inputId"] and "cropId" in df.columns
-    expect = sum(len(client.call("input/readDetail", {"inputId": int(i)}).body["crops"])
+    expect = sum(len(client.call("input/readDetail", {"deviceId": 0, "inputId": int(i)}).body["crops"])
                  for i in ids)
     assert len(df) == expect
     # What the device holds for input 0 is what the table says for input 0.
-    crops0 = client.call("input/readDetail", {"inputId": int(ids.iloc[0])}).body["crops"]
+    crops0 = client.call("input/readDetail", {"deviceId": 0, "inputId": int(ids.iloc[0])}).body["crops"]
     assert list(df[df.inputId == ids.iloc[0]]["name"]) == [c["name"] for c in crops0]
 
 

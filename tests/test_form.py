@@ -94,7 +94,7 @@ def test_send_shows_what_the_magic_shows(splicer):
     html = output_html(f)
     assert html == r._repr_mimebundle_()["text/html"]  # the Result's own view, as the magic
     assert all(n in html for n in names) and "Raw envelope" in html and "✔ ok" in html
-    assert "sign verified" in html
+    assert "sign absent" in html  # the simulated splicer's default, as real firmware
     assert f._send_button.description == "Send" and not f._send_button.disabled and not f.busy
     assert f._clock.value.startswith("ok after ")
 
@@ -190,12 +190,14 @@ def test_widgets_follow_the_field_types(splicer):
     kind = f._rows["type"].widget
     assert isinstance(kind, ipywidgets.Dropdown)
     assert kind.options == (("0 — Fade to black", 0), ("1 — Back on", 1)) and kind.value == 0
-    assert isinstance(f._rows["time"].widget, ipywidgets.FloatText)
+    assert isinstance(f._rows["time"].widget, ipywidgets.IntText)  # whole seconds, 0-60
     assert f._rows["time"].widget.description == "time"  # optional: no star
+    f.interface = "screen/writeGamma"
+    assert isinstance(f._rows["gamma"].widget, ipywidgets.FloatText)
     f.interface = "screen/writeOSD"
     words = f._rows["words"].widget
     assert isinstance(words, ipywidgets.Textarea)
-    assert json.loads(words.value)["text"] == "Doors open at 19:30"
+    assert json.loads(words.value)["chars"] == "Doors open at 19:30"  # the vendor page's name
     f.interface = "screen/deleteScreen"
     assert isinstance(f._rows["screenIdList"].widget, ipywidgets.Textarea)
     f.interface = "main/initStatus"
@@ -281,12 +283,12 @@ def test_raw_json_round_trip(splicer):
     f._raw_toggle.value = True
     assert json.loads(f._raw.value) == {"deviceId": 0, "screenId": 0, "type": 0}
     assert f._raw.layout.display is None and f._fields.layout.display == "none"
-    f._raw.value = '{"screenId": 1, "type": 1, "time": 2.5, "note": "kept"}'
+    f._raw.value = '{"deviceId": 0, "screenId": 1, "type": 1, "time": 25, "note": "kept"}'
     f._raw_toggle.value = False
     assert f._raw_toggle.value is False and f._fields.layout.display is None
-    assert f._rows["deviceId"].include.value is False and f._rows["type"].widget.value == 1
-    assert f._rows["time"].widget.value == 2.5
-    assert f.body == {"screenId": 1, "type": 1, "time": 2.5, "note": "kept"}
+    assert f._rows["type"].widget.value == 1
+    assert f._rows["time"].widget.value == 25
+    assert f.body == {"deviceId": 0, "screenId": 1, "type": 1, "time": 25, "note": "kept"}
     assert "note" in f._problem_box.value  # unknown keys are said, and kept
 
     for text, why in [('{"screenId": ', "not valid JSON"), ("[1]", "not a JSON object"),
@@ -297,12 +299,13 @@ def test_raw_json_round_trip(splicer):
         f._raw_toggle.value = False
         assert f._raw_toggle.value is True, text  # stays in JSON mode, says why
         assert why.replace('"', "&quot;") in f._problem_box.value, (text, f._problem_box.value)
-    f._raw.value = '{"screenId": 0, "type": 0}'
+    f._raw.value = '{"deviceId": 0, "screenId": 0, "type": 0}'
     f._raw_toggle.value = False
-    assert f._raw_toggle.value is False and f.body == {"screenId": 0, "type": 0}
+    assert f._raw_toggle.value is False and f.body == {"deviceId": 0, "screenId": 0, "type": 0}
 
-    f.body = {"screenId": 2, "type": 1}  # from Python
-    assert f._rows["screenId"].widget.value == 2 and f.body == {"screenId": 2, "type": 1}
+    f.body = {"screenId": 2, "type": 1}  # from Python (deviceId is required: always sent)
+    assert f._rows["screenId"].widget.value == 2
+    assert f.body == {"deviceId": 0, "screenId": 2, "type": 1}
 
 
 def test_a_broken_json_field_keeps_the_form_out_of_json_mode(splicer):

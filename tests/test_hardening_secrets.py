@@ -92,8 +92,8 @@ def test_one_session_with_every_feature_leaves_no_secret_anywhere(caplog, monkey
     monkeypatch.setenv("HALL_SECRET", SECRET)
     profiles = tmp_path / "profiles.ini"
     with watchdog(240), warnings.catch_warnings(record=True) as warned, \
-            serve(secret_key=SECRET) as enc, \
-            serve(secret_key=SECRET, encrypt=False, pid="plain") as plain, \
+            serve(secret_key=SECRET, reply_sign=True) as enc, \
+            serve(secret_key=SECRET, encrypt=False, pid="plain", reply_sign=True) as plain, \
             serve(secret_key=OTHER_KEY) as elsewhere, \
             StandIn(_wrong_sign, secret_key=SECRET) as forger, \
             StandIn(_other_key, secret_key=SECRET) as rekeyed, \
@@ -306,7 +306,7 @@ def test_a_saved_notebook_with_widget_state_holds_no_secret(tmp_path, monkeypatc
         (e.ename, e.evalue) for e in errors]
     state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     assert "Raw envelope" in json.dumps(state)  # the form's reply is in the saved state
-    for seen in ("sign verified", "DRY RUN", "status 404", "OPENAPI_SECRET_KEY", "Outcomes"):
+    for seen in ("sign absent", "DRY RUN", "status 404", "OPENAPI_SECRET_KEY", "Outcomes"):
         assert seen in text, seen
     assert_no_secret(text)
 

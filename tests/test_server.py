@@ -59,6 +59,14 @@ def enc():
         yield s
 
 
+@pytest.fixture(params=[True, False], ids=["encrypted", "plain"])
+def teaching(request):
+    """A splicer with the "teaching" profile (prose msgs naming the cause, 94/400, signed
+    replies), once with encryption on and once off."""
+    with serve(encrypt=request.param, firmware="teaching") as s:
+        yield s
+
+
 def _no_brightness_screen(s: SimulatedSplicer) -> int:
     return next(i for i in s.state.screen_ids if not s.state.brightness_supported(i))
 
@@ -69,8 +77,8 @@ def _no_brightness_screen(s: SimulatedSplicer) -> int:
 def test_serve_defaults_are_the_documented_demo_ones():
     with serve() as s:
         assert (s.pid, s.secret_key, s.encrypt) == (DEMO_PID, DEMO_SECRET_KEY, DEMO_ENCRYPT)
-        assert (DEMO_PID, DEMO_SECRET_KEY, DEMO_ENCRYPT, DEMO_SEED) == ("demo", "Sim5-demo-secret-key", True, 0)
-        assert len(DEMO_SECRET_KEY.encode()) == 20  # longer than the 8 DES bytes, on purpose
+        assert (DEMO_PID, DEMO_SECRET_KEY, DEMO_ENCRYPT, DEMO_SEED) == ("demo", "qX7dEm0k", True, 0)
+        assert len(DEMO_SECRET_KEY.encode()) == 8 and DEMO_SECRET_KEY.isascii()  # every client takes 8
         assert s.port != 0 and s.running
         assert s.root == f"http://127.0.0.1:{s.port}/open/api"
         assert s.url("/screen/readList") == s.root + "/screen/readList"
@@ -142,10 +150,13 @@ def test_bad_options_are_refused_clearly():
 # ============================================================== the vendor's checks
 
 
-def test_a_good_request_is_answered_signed_in_both_modes(splicer):
+def test_a_good_request_is_answered_in_both_modes_signed_on_request(splicer):
     reply = call(splicer, "screen/readList", {"deviceId": 0})
     assert reply.http_status == 200 and reply.status == 0 and reply.msg == "Success"
-    assert reply.sign_verdict == protocol.SIGN_VERIFIED
+    assert reply.sign_verdict == protocol.SIGN_ABSENT and reply.envelope["sign"] == ""  # as real ones
+    splicer.reply_sign = True
+    assert call(splicer, "screen/readList", {"deviceId": 0}).sign_verdict == protocol.SIGN_VERIFIED
+    splicer.reply_sign = False
     assert reply.headers["Content-Type"] == "application/json; charset=utf-8"
     assert reply.headers["Date"].endswith("GMT")
     assert reply.body["screens"][0]["name"] == "Main LED"
@@ -159,14 +170,14 @@ def test_18_bad_sign(splicer):
     env = envelope_for(splicer, {"deviceId": 0})
     env["sign"] = base64.b64encode(b"0" * 32).decode()
     reply = post_envelope(splicer, "screen/readList", env)
-    assert reply.status == 18 and "sign" in reply.msg
-    assert set(reply.envelope) == {"status", "msg", "body"}  # non-interface shape, no sign
+    assert reply.status == 18 and reply.msg == "Incorrect signature"  # no token known for 18
+    assert list(reply.envelope) == ["body", "msg", "sign", "status"] and reply.envelope["sign"] == ""
 
 
 def test_15_unknown_and_disabled_pid():
     off = Account("retired", "retired-secret-key", encrypt=True, enabled=False)
     plain = Account("plain-pid", "whatever", encrypt=False)
-    with serve(accounts=[off, plain]) as s:
+    with serve(accounts=[off, plain], firmware="teaching") as s:
         assert call(s, "screen/readList", {"deviceId": 0}, pid="nobody").status == 15
         reply = call(s, "screen/readList", {"deviceId": 0}, pid="retired",
                      secret_key="retired-secret-key", encrypt=True)
@@ -183,7 +194,7 @@ def test_15_unknown_and_disabled_pid():
 
 def test_11_timestamp_outside_the_window():
     clock = FakeClock()
-    with serve(clock=clock) as s:
+    with serve(clock=clock, firmware="teaching") as s:
         for skew in (-61, 61, -3600):
             reply = call(s, "screen/readList", {"deviceId": 0}, timestamp=str(int((clock() + skew) * 1000)))
             assert reply.status == 11, skew
@@ -205,7 +216,8 @@ def test_date_header_follows_the_splicer_clock():
 
 
 def test_500_encryption_on_one_side_only_or_wrong_key():
-    with serve(accounts=[Account("plain", "plain-secret-key", encrypt=False)]) as s:
+    with serve(accounts=[Account("plain", "plain-secret-key", encrypt=False)],
+               firmware="teaching") as s:
         # plain body to an encrypted pId
         reply = call(s, "screen/readList", {"deviceId": 0}, encrypt=False)
         assert reply.status == 500 and "encryption is on" in reply.msg
@@ -226,15 +238,24 @@ def test_wrong_key_tail_is_a_sign_error_not_500():
         assert reply.status == 18
 
 
-def test_94_unknown_interface_and_path_outside_root(splicer):
-    reply = call(splicer, "screen/readLists", {"deviceId": 0})
+def test_94_unknown_interface_and_path_outside_root(teaching):
+    reply = call(teaching, "screen/readLists", {"deviceId": 0})
     assert reply.status == 94 and "screen/readList" in reply.msg  # with a suggestion
-    assert call(splicer, "nothing/here").status == 94
-    resp = requests.post(splicer.root.replace("/open/api", "/api"), json={}, timeout=TIMEOUT)
+    assert call(teaching, "nothing/here").status == 94
+    resp = requests.post(teaching.root.replace("/open/api", "/api"), json={}, timeout=TIMEOUT)
     assert resp.status_code == 404 and resp.json()["status"] == 94
 
 
-def test_400_missing_or_wrong_fields_name_the_field(splicer):
+def test_unknown_interface_by_default_is_params_error_and_500_on_the_h9(splicer):
+    reply = call(splicer, "screen/readLists", {"deviceId": 0})
+    assert (reply.status, reply.msg, reply.envelope["sign"]) == (1, "Params_Error", "")
+    with serve(encrypt=splicer.encrypt, firmware="h9-1.9.7.1") as h9:
+        reply = call(h9, "screen/readLists", {"deviceId": 0})
+        assert (reply.status, reply.msg) == (500, "Server_Err")
+
+
+def test_400_missing_or_wrong_fields_name_the_field(teaching):
+    splicer = teaching
     reply = call(splicer, "screen/writeBrightness", {"deviceId": 0, "screenId": 0})
     assert reply.status == 400 and "brightness is required" in reply.msg
     assert reply.sign_verdict == protocol.SIGN_VERIFIED  # an interface error: a full envelope
@@ -242,20 +263,22 @@ def test_400_missing_or_wrong_fields_name_the_field(splicer):
     assert reply.status == 400 and "screenId must be an integer" in reply.msg
     reply = call(splicer, "screen/writeBrightness", {"deviceId": 0, "screenId": 0, "brightness": 101})
     assert reply.status == 400 and "brightness must be at most 100" in reply.msg
-    reply = call(splicer, "layer/writeWindow", {"screenId": 0, "layerId": 0, "x": 0, "y": 0, "width": 0,
+    reply = call(splicer, "layer/writeWindow", {"deviceId": 0, "screenId": 0, "layerId": 0, "x": 0, "y": 0, "width": 0,
                                                 "height": 10})
     assert reply.status == 400 and "width must be at least 1" in reply.msg
     reply = call(splicer, "screen/readList", [1, 2])
     assert reply.status == 400 and "JSON object" in reply.msg
     # a dangling id is 400 too, naming the field
-    reply = call(splicer, "input/rename", {"inputId": 999, "name": "x"})
+    reply = call(splicer, "input/rename", {"deviceId": 0, "inputId": 999, "name": "x"})
     assert reply.status == 400 and "inputId 999" in reply.msg
 
 
-def test_404_screen_does_not_exist(splicer):
+def test_404_screen_does_not_exist(teaching):
+    splicer = teaching
     for interface, body in [("screen/readDetail", {"deviceId": 0, "screenId": 9}),
                             ("screen/writeBrightness", {"deviceId": 0, "screenId": 9, "brightness": 5}),
-                            ("layer/detailList", {"screenId": 9}), ("preset/play", {"screenId": 9, "presetId": 0})]:
+                            ("layer/detailList", {"deviceId": 0, "screenId": 9}),
+                            ("preset/play", {"deviceId": 0, "screenId": 9, "presetId": 0})]:
         reply = call(splicer, interface, body)
         assert reply.status == 404, interface
         assert "screenId 9" in reply.msg
@@ -272,29 +295,30 @@ def test_410_brightness_not_supported_by_the_sending_card(splicer):
 
 def test_412_osd_limit_reached(enc):
     words = {"text": "Welcome"}
-    ok(enc, "screen/writeOSD", {"screenId": 0, "enable": 1, "words": words})
-    ok(enc, "screen/writeOSD", {"screenId": 0, "enable": 1, "words": {"text": "again"}})  # same OSD
-    ok(enc, "screen/writeOSD", {"screenId": 1, "enable": 1, "words": words})
-    reply = call(enc, "screen/writeOSD", {"screenId": 2, "enable": 1, "words": words})
+    ok(enc, "screen/writeOSD", {"deviceId": 0, "screenId": 0, "enable": 1, "words": words})
+    ok(enc, "screen/writeOSD", {"deviceId": 0, "screenId": 0, "enable": 1, "words": {"text": "again"}})  # same OSD
+    ok(enc, "screen/writeOSD", {"deviceId": 0, "screenId": 1, "enable": 1, "words": words})
+    reply = call(enc, "screen/writeOSD", {"deviceId": 0, "screenId": 2, "enable": 1, "words": words})
     assert reply.status == 412
     png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
-    assert call(enc, "screen/writeImageOSD", {"screenId": 2, "enable": 1, "image": png}).status == 412
-    ok(enc, "screen/writeOSD", {"screenId": 0, "enable": 0})  # free one
-    ok(enc, "screen/writeImageOSD", {"screenId": 2, "enable": 1, "image": png, "fileName": "dot.png"})
+    image = {"file": png, "fileName": "dot.png"}  # the vendor page's image{...}
+    assert call(enc, "screen/writeImageOSD", {"deviceId": 0, "screenId": 2, "enable": 1, "image": image}).status == 412
+    ok(enc, "screen/writeOSD", {"deviceId": 0, "screenId": 0, "enable": 0})  # free one
+    ok(enc, "screen/writeImageOSD", {"deviceId": 0, "screenId": 2, "enable": 1, "image": image})
     detail = ok(enc, "screen/readDetail", {"deviceId": 0, "screenId": 2})
     assert detail["OsdImage"]["enable"] == 1 and detail["OsdImage"]["width"] == 1
 
 
 def test_912_while_initialising_then_ready():
     clock = FakeClock()
-    with serve(initialising_s=30, clock=clock) as s:
+    with serve(initialising_s=30, clock=clock, firmware="teaching") as s:
         reply = call(s, "screen/readList", {"deviceId": 0})
         assert reply.status == 912
         assert set(reply.envelope) == {"status", "msg", "body"}
         init = ok(s, "main/initStatus")  # the one interface that answers, to say "not yet"
         assert init["initStatus"] == 0
         assert call(s, "nothing/here").status == 912  # 912 comes before 94
-        assert call(s, "screen/readList", {}, secret_key=DEMO_SECRET_KEY[:8] + "zzz").status == 18
+        assert call(s, "screen/readList", {"deviceId": 0}, secret_key=DEMO_SECRET_KEY[:8] + "zzz").status == 18
         clock.advance(31)
         assert ok(s, "main/initStatus")["initStatus"] == 1
         assert ok(s, "screen/readList", {"deviceId": 0})["screens"]
@@ -323,7 +347,9 @@ def test_http_level_problems_get_a_clear_json_reply(enc):
         assert resp.status_code == http_status, resp.text
         assert resp.headers["Content-Type"] == "application/json; charset=utf-8"
         data = resp.json()
-        assert data["status"] == vendor and data["msg"] and data["body"] == ""
+        vendor = 1 if vendor == 400 else vendor  # bad requests are Params_Error, as on firmware
+        assert data["status"] == vendor and data["msg"] and data["body"] == {}
+        assert list(data) == ["body", "msg", "sign", "status"]
     assert requests.head(url, timeout=TIMEOUT).status_code == 405
     resp = requests.request("BREW", url, timeout=TIMEOUT)
     assert resp.status_code == 405 and resp.json()["status"] == 405
@@ -332,7 +358,8 @@ def test_http_level_problems_get_a_clear_json_reply(enc):
                 {"body": {}, "sign": "", "pId": "demo", "timeStamp": "soon"}, [], "text", None):
         resp = requests.post(url, data=json.dumps(env), headers={"Content-Type": "application/json"},
                              timeout=TIMEOUT)
-        assert resp.status_code == 200 and resp.json()["status"] == 400, env
+        assert resp.status_code == 200 and resp.json()["status"] == 1, env
+        assert resp.json()["msg"] == "Params_Error"
     assert ok(enc, "screen/readList", {"deviceId": 0})  # still serving
 
 
@@ -417,7 +444,8 @@ def test_examples_over_http(splicer):
         reply = call(splicer, spec.path, spec.example_body())
         assert reply.status == 0, (spec.path, reply.msg)
         if spec.kind == "write" and not spec.path.endswith(("create", "createPreset", "createScreen",
-                                                             "groupCreate", "createSource", "writeCrop")):
+                                                             "groupCreate", "createSource", "writeCrop",
+                                                             "SourceCreate", "TemplateCreate")):
             assert reply.envelope["body"] == "", spec.path  # writes answer "" like real splicers
 
 
@@ -435,20 +463,20 @@ def test_every_seed_gives_a_plausible_h5(seed):
     st = DeviceState(seed)
     assert 2 <= len(st.screen_ids) <= 3
     assert 8 <= len(st.input_ids) <= 16
-    inputs = st.call("input/readList", {})["inputs"]
+    inputs = st.call("input/readList", {"deviceId": 0})["inputs"]
     assert any(i["iSignal"] for i in inputs) and not all(i["iSignal"] for i in inputs)
     labels = CATALOG.codes("interfaceType")
     kinds = {labels[i["interfaceType"]].split()[0] for i in inputs}
     assert "HDMI" in kinds and len(kinds) >= 2
     assert [st.brightness_supported(i) for i in st.screen_ids].count(False) == 1
     for sid in st.screen_ids:
-        presets = st.call("preset/readList", {"screenId": sid})["presets"]
+        presets = st.call("preset/readList", {"deviceId": 0, "screenId": sid})["presets"]
         assert 2 <= len(presets) <= 4
-        assert st.call("layer/detailList", {"screenId": sid})["screenLayers"]
+        assert st.call("layer/detailList", {"deviceId": 0, "screenId": sid})["screenLayers"]
     detail = st.call("device/readDetail", {"deviceId": 0})
     assert detail["name"] == "H5" and detail["modelId"] == 29962
-    assert st.call("main/initStatus", {})["softwareVersion"] == "1.9.7.0.S1.T1"
-    assert len(st.call("bkg/readAllList", {})) >= 2
+    assert st.call("main/initStatus", {"deviceId": 0})["softwareVersion"] == "1.9.7.0.S1.T1"
+    assert len(st.call("bkg/readAllList", {"deviceId": 0})) >= 2
 
 
 def test_writes_show_in_later_reads(splicer):
@@ -459,146 +487,147 @@ def test_writes_show_in_later_reads(splicer):
     ok(s, "screen/saveBrightness", {"deviceId": 0, "screenId": 1, "brightness": 55})
     d1 = ok(s, "screen/readDetail", {"deviceId": 0, "screenId": 1})
     assert d1["brightness"] == d1["savedBrightness"] == 55
-    ok(s, "screen/ftb", {"screenId": 0, "type": 0, "time": 1})
-    ok(s, "screen/writeFreeze", {"screenId": 0, "enable": 1})
-    ok(s, "screen/rename", {"screenId": 0, "name": "Stage LED"})
-    ok(s, "screen/writeBKG", {"screenId": 0, "enable": 0, "bkgId": 1})
+    ok(s, "screen/ftb", {"deviceId": 0, "screenId": 0, "type": 0, "time": 1})
+    ok(s, "screen/writeFreeze", {"deviceId": 0, "screenId": 0, "enable": 1})
+    ok(s, "screen/rename", {"deviceId": 0, "screenId": 0, "name": "Stage LED"})
+    ok(s, "screen/writeBKG", {"deviceId": 0, "screenId": 0, "enable": 0, "bkgId": 1})
     d = ok(s, "screen/readDetail", {"deviceId": 0, "screenId": 0})
     assert d["Ftb"]["enable"] == 0 and d["Freeze"]["enable"] == 1 and d["name"] == "Stage LED"
     assert d["Bkg"] == {"enable": 0, "bkgId": 1}
     assert ok(s, "screen/readList", {"deviceId": 0})["screens"][0]["name"] == "Stage LED"
-    ok(s, "screen/ftb", {"screenId": 0, "type": 1})
+    ok(s, "screen/ftb", {"deviceId": 0, "screenId": 0, "type": 1})
     assert ok(s, "screen/readDetail", {"deviceId": 0, "screenId": 0})["Ftb"]["enable"] == 1
 
 
 def test_preset_play_changes_the_layers(splicer):
     s = splicer
-    assert ok(s, "preset/readPlay", {"screenId": 0}) == {"screenId": 0, "presetId": 0}
-    presets = ok(s, "preset/readList", {"screenId": 0})["presets"]
+    assert ok(s, "preset/readPlay", {"deviceId": 0, "screenId": 0}) == {"screenId": 0, "presetId": 0}
+    presets = ok(s, "preset/readList", {"deviceId": 0, "screenId": 0})["presets"]
     assert presets[0]["name"] == "Walk-in"
     target = presets[1]["presetId"]
-    expected = ok(s, "preset/readDetail", {"screenId": 0, "presetId": target})["layers"]
-    ok(s, "preset/play", {"screenId": 0, "presetId": target})
-    assert ok(s, "preset/readPlay", {"screenId": 0})["presetId"] == target
-    layers = ok(s, "layer/detailList", {"screenId": 0})["screenLayers"]
+    expected = ok(s, "preset/readDetail", {"deviceId": 0, "screenId": 0, "presetId": target})["layers"]
+    ok(s, "preset/play", {"deviceId": 0, "screenId": 0, "presetId": target})
+    assert ok(s, "preset/readPlay", {"deviceId": 0, "screenId": 0})["presetId"] == target
+    layers = ok(s, "layer/detailList", {"deviceId": 0, "screenId": 0})["screenLayers"]
     assert [(lay["window"], lay["source"]["inputId"]) for lay in layers] == \
            [(lay["window"], lay["source"]["inputId"]) for lay in expected]
     assert len(layers) != 1 or len(expected) == 1
-    assert call(s, "preset/play", {"screenId": 0, "presetId": 99}).status == 400
+    assert call(s, "preset/play", {"deviceId": 0, "screenId": 0, "presetId": 99}).status == 1
 
 
 def test_layers_create_move_source_delete(splicer):
     s = splicer
-    before = ok(s, "layer/detailList", {"screenId": 0})["screenLayers"]
-    new = ok(s, "layer/create", {"screenId": 0, "name": "PIP", "window": {"x": 10, "y": 20, "width": 640,
+    before = ok(s, "layer/detailList", {"deviceId": 0, "screenId": 0})["screenLayers"]
+    new = ok(s, "layer/create", {"deviceId": 0, "screenId": 0, "name": "PIP", "window": {"x": 10, "y": 20, "width": 640,
                                                                           "height": 360},
                                  "source": {"sourceType": 1, "inputId": 0}})["layerId"]
-    ok(s, "layer/writeWindow", {"screenId": 0, "layerId": new, "x": 100, "y": 50, "width": 800, "height": 450})
-    ok(s, "layer/writeSource", {"screenId": 0, "layerId": new, "source": {"sourceType": 1, "inputId": 2,
+    ok(s, "layer/writeWindow", {"deviceId": 0, "screenId": 0, "layerId": new, "x": 100, "y": 50, "width": 800, "height": 450})
+    ok(s, "layer/writeSource", {"deviceId": 0, "screenId": 0, "layerId": new, "source": {"sourceType": 1, "inputId": 2,
                                                                           "cropId": 255}})
-    lay = ok(s, "layer/readDetail", {"screenId": 0, "layerId": new})
+    lay = ok(s, "layer/readDetail", {"deviceId": 0, "screenId": 0, "layerId": new})
     assert lay["window"] == {"x": 100, "y": 50, "width": 800, "height": 450}
     assert lay["source"]["inputId"] == 2 and lay["general"]["zorder"] == len(before)
     assert lay["general"]["name"] == "PIP"
-    ok(s, "layer/writeSource", {"screenId": 0, "layerId": new, "sourceType": 1, "inputId": 1})  # flat form
-    assert ok(s, "layer/readDetail", {"screenId": 0, "layerId": new})["source"]["inputId"] == 1
-    ok(s, "layer/writeZIndex", {"screenId": 0, "layerId": new, "zorder": 0})
-    z = ok(s, "layer/readZIndex", {"screenId": 0})["layers"]
+    ok(s, "layer/writeSource", {"deviceId": 0, "screenId": 0, "layerId": new, "sourceType": 1, "inputId": 1})  # flat form
+    assert ok(s, "layer/readDetail", {"deviceId": 0, "screenId": 0, "layerId": new})["source"]["inputId"] == 1
+    ok(s, "layer/writeZIndex", {"deviceId": 0, "screenId": 0, "layerId": new, "zorder": 0})
+    z = ok(s, "layer/readZIndex", {"deviceId": 0, "screenId": 0})["layers"]
     assert z[0]["layerId"] == new and [e["zorder"] for e in z] == list(range(len(z)))
-    ok(s, "layer/freeze", {"screenId": 0, "layerId": new, "enable": 1})
-    ok(s, "layer/writeLock", {"screenId": 0, "layerId": new, "lock": 1})
-    general = ok(s, "layer/readDetail", {"screenId": 0, "layerId": new})["general"]
+    ok(s, "layer/freeze", {"deviceId": 0, "screenId": 0, "layerId": new, "enable": 1})
+    ok(s, "layer/writeLock", {"deviceId": 0, "screenId": 0, "layerId": new, "lock": 1})
+    general = ok(s, "layer/readDetail", {"deviceId": 0, "screenId": 0, "layerId": new})["general"]
     assert general["isFreeze"] is True and general["lock"] == 1
-    ok(s, "layer/delete", {"screenId": 0, "layerId": new})
-    after = ok(s, "layer/detailList", {"screenId": 0})["screenLayers"]
+    ok(s, "layer/delete", {"deviceId": 0, "screenId": 0, "layerId": new})
+    after = ok(s, "layer/detailList", {"deviceId": 0, "screenId": 0})["screenLayers"]
     assert [lay["layerId"] for lay in after] == [lay["layerId"] for lay in before]
-    assert call(s, "layer/readDetail", {"screenId": 0, "layerId": new}).status == 400
-    assert call(s, "layer/writeSource", {"screenId": 0, "layerId": 0}).status == 400
-    ok(s, "layer/clear", {"screenId": 0})
-    assert ok(s, "layer/detailList", {"screenId": 0})["screenLayers"] == []
+    assert call(s, "layer/readDetail", {"deviceId": 0, "screenId": 0, "layerId": new}).status == 1
+    assert call(s, "layer/writeSource", {"deviceId": 0, "screenId": 0, "layerId": 0}).status == 1
+    ok(s, "layer/clear", {"deviceId": 0, "screenId": 0})
+    assert ok(s, "layer/detailList", {"deviceId": 0, "screenId": 0})["screenLayers"] == []
 
 
 def test_input_rename_and_is_used_follow_the_layers(enc):
     s = enc
     inputs = ok(s, "input/readList", {"deviceId": 0})["inputs"]
     free = next(i for i in inputs if not i["isUsed"] and i["iSignal"])
-    ok(s, "input/rename", {"inputId": free["inputId"], "name": "Lectern"})
-    ok(s, "layer/writeSource", {"screenId": 0, "layerId": 0, "sourceType": 1, "inputId": free["inputId"]})
+    ok(s, "input/rename", {"deviceId": 0, "inputId": free["inputId"], "name": "Lectern"})
+    ok(s, "layer/writeSource", {"deviceId": 0, "screenId": 0, "layerId": 0, "sourceType": 1, "inputId": free["inputId"]})
     rec = next(i for i in ok(s, "input/readList", {"deviceId": 0})["inputs"] if i["inputId"] == free["inputId"])
     assert rec["isUsed"] == 1 and rec["general"]["name"] == "Lectern"
-    lay = ok(s, "layer/readDetail", {"screenId": 0, "layerId": 0})
+    lay = ok(s, "layer/readDetail", {"deviceId": 0, "screenId": 0, "layerId": 0})
     assert lay["source"]["name"] == "Lectern"
 
 
 def test_inputs_crops_groups_sources_edid(enc):
     s = enc
-    crop = ok(s, "input/writeCrop", {"inputId": 0, "name": "Top", "x": 0, "y": 0, "width": 100,
+    crop = ok(s, "input/writeCrop", {"deviceId": 0, "inputId": 0, "name": "Top", "x": 0, "y": 0, "width": 100,
                                      "height": 100})["cropId"]
-    ok(s, "input/updateCrop", {"inputId": 0, "cropId": crop, "heigth": 200})  # the vendor's spelling
-    detail = ok(s, "input/readDetail", {"inputId": 0})
+    ok(s, "input/updateCrop", {"deviceId": 0, "inputId": 0, "cropId": crop, "heigth": 200})  # the vendor's spelling
+    detail = ok(s, "input/readDetail", {"deviceId": 0, "inputId": 0})
     assert {"cropId": crop, "name": "Top", "x": 0, "y": 0, "width": 100, "height": 200} in detail["crops"]
-    assert call(s, "input/writeCrop", {"inputId": 0, "name": "Too big", "x": 0, "y": 0, "width": 8000,
-                                       "height": 100}).status == 400
-    ok(s, "input/deleteCrop", {"inputId": 0, "cropId": crop})
-    gid = ok(s, "input/groupCreate", {"inputGroupName": "Laptops", "inputs": [{"inputId": 1}]})["inputGroupId"]
+    assert call(s, "input/writeCrop", {"deviceId": 0, "inputId": 0, "name": "Too big", "x": 0, "y": 0, "width": 8000,
+                                       "height": 100}).status == 1
+    ok(s, "input/deleteCrop", {"deviceId": 0, "inputId": 0, "cropId": crop})
+    gid = ok(s, "input/groupCreate", {"deviceId": 0, "inputGroupName": "Laptops", "inputs": [{"inputId": 1}]})["inputGroupId"]
     assert s.state._input_groups[gid]["inputs"] == [{"inputId": 1, "cropId": 255}]
-    assert call(s, "input/groupCreate", {"inputGroupName": "x", "inputs": [{"inputId": 999}]}).status == 400
-    ok(s, "input/groupOrder", {"inputGroupIdList": [gid, 0]})
-    src = ok(s, "input/createSource", {"name": "Tour", "inputs": [{"inputId": 0}]})["sourceId"]
-    ok(s, "input/enableSource", {"sourceId": src, "enable": 1})
+    assert call(s, "input/groupCreate", {"deviceId": 0, "inputGroupName": "x", "inputs": [{"inputId": 999}]}).status == 1
+    ok(s, "input/groupOrder", {"deviceId": 0, "inputGroupIdList": [gid, 0]})
+    src = ok(s, "input/createSource", {"deviceId": 0, "name": "Tour", "inputs": [{"inputId": 0}]})["sourceId"]
+    ok(s, "input/enableSource", {"deviceId": 0, "sourceId": src, "enable": 1})
     assert any(x["sourceId"] == src and x["enable"] == 1
-               for x in ok(s, "input/readSourceList", {})["sources"])
-    assert call(s, "input/importEDID", {"inputId": 0, "fileName": "x.bin",
-                                        "file": base64.b64encode(b"not an edid").decode()}).status == 400
-    ok(s, "input/writeResolution", {"inputId": 0, "width": 1280, "height": 720, "refreshRate": 50})
-    rec = ok(s, "input/readDetail", {"inputId": 0})
-    assert rec["resolution"] == {"width": 1280, "height": 720, "refreshRate": 50}
+               for x in ok(s, "input/readSourceList", {"deviceId": 0})["sources"])
+    assert call(s, "input/importEDID", {"deviceId": 0, "inputId": 0, "fileName": "x.bin",
+                                        "file": base64.b64encode(b"not an edid").decode()}).status == 1
+    ok(s, "input/writeResolution", {"deviceId": 0, "inputId": 0, "width": 1280, "height": 720, "refreshRate": 50})
+    rec = ok(s, "input/readDetail", {"deviceId": 0, "inputId": 0})
+    assert rec["resolution"] == {"width": 1280, "height": 720, "refreshRate": 50, "refresh": 50}
 
 
 def test_screens_create_and_delete(enc):
     s = enc
-    free = [o["outputId"] for o in ok(s, "output/readList", {})["outputs"] if o["screenId"] == -1]
-    sid = ok(s, "screen/createScreen", {"name": "Floor", "screenInterfaces": [{"interfaceId": free[0]}]})["screenId"]
+    free = [o["outputId"] for o in ok(s, "output/readList", {"deviceId": 0})["outputs"] if o["screenId"] == -1]
+    sid = ok(s, "screen/createScreen", {"deviceId": 0, "name": "Floor", "screenInterfaces": [{"interfaceId": free[0]}]})["screenId"]
     assert any(x["screenId"] == sid and x["name"] == "Floor" for x in ok(s, "screen/readList", {"deviceId": 0})["screens"])
-    assert call(s, "screen/createScreen", {"name": "Again", "screenInterfaces": [{"interfaceId": free[0]}]}).status == 400
-    ok(s, "screen/deleteScreen", {"screenIdList": [sid]})
+    assert call(s, "screen/createScreen", {"deviceId": 0, "name": "Again", "screenInterfaces": [{"interfaceId": free[0]}]}).status == 1
+    ok(s, "screen/deleteScreen", {"deviceId": 0, "screenIdList": [sid]})
     assert call(s, "screen/readDetail", {"deviceId": 0, "screenId": sid}).status == 404
-    assert call(s, "screen/deleteScreen", {"screenIdList": [sid]}).status == 404
+    assert call(s, "screen/deleteScreen", {"deviceId": 0, "screenIdList": [sid]}).status == 404
 
 
 def test_presets_create_overwrite_delete_and_groups(enc):
     s = enc
-    pid = ok(s, "preset/createPreset", {"screenId": 0, "name": "Mine"})["presetId"]
-    assert call(s, "preset/createPreset", {"screenId": 0, "name": "Mine"}).status == 400
-    assert ok(s, "preset/createPreset", {"screenId": 0, "name": "Mine", "overWrite": 1})["presetId"] == pid
-    ok(s, "layer/clear", {"screenId": 0})
-    ok(s, "preset/play", {"screenId": 0, "presetId": pid})
-    assert ok(s, "layer/detailList", {"screenId": 0})["screenLayers"]
-    tpl = ok(s, "preset/createPreset", {"screenId": 0, "name": "Quad", "layoutTemplateId": 2})["presetId"]
-    assert len(ok(s, "preset/readDetail", {"screenId": 0, "presetId": tpl})["layers"]) == 4
-    gid = ok(s, "preset/groupCreate", {"presetGroupName": "Loop", "presets": [{"screenId": 0, "presetId": pid}]})["presetGroupId"]
-    ok(s, "preset/presetPoll", {"presetGroupId": gid, "enable": 1})
-    assert ok(s, "preset/readPresetPoll", {}) == {"deviceId": 0, "presetGroupId": gid, "enable": 1}
-    nodes = ok(s, "preset/groupNodeList", {"presetGroupId": gid})["presets"]
+    pid = ok(s, "preset/createPreset", {"deviceId": 0, "screenId": 0, "name": "Mine"})["presetId"]
+    assert call(s, "preset/createPreset", {"deviceId": 0, "screenId": 0, "name": "Mine"}).status == 1
+    assert ok(s, "preset/createPreset", {"deviceId": 0, "screenId": 0, "name": "Mine", "overWrite": 1})["presetId"] == pid
+    ok(s, "layer/clear", {"deviceId": 0, "screenId": 0})
+    ok(s, "preset/play", {"deviceId": 0, "screenId": 0, "presetId": pid})
+    assert ok(s, "layer/detailList", {"deviceId": 0, "screenId": 0})["screenLayers"]
+    tpl = ok(s, "preset/createPreset", {"deviceId": 0, "screenId": 0, "name": "Quad",
+                                          "layoutTemplateId": "2"})["presetId"]
+    assert len(ok(s, "preset/readDetail", {"deviceId": 0, "screenId": 0, "presetId": tpl})["layers"]) == 4
+    gid = ok(s, "preset/groupCreate", {"deviceId": 0, "presetGroupName": "Loop", "presets": [{"screenId": 0, "presetId": pid}]})["presetGroupId"]
+    ok(s, "preset/presetPoll", {"deviceId": 0, "presetGroupId": gid, "enable": 1})
+    assert ok(s, "preset/readPresetPoll", {"deviceId": 0}) == {"deviceId": 0, "presetGroupId": gid, "enable": 1}
+    nodes = ok(s, "preset/groupNodeList", {"deviceId": 0, "presetGroupId": gid})["presets"]
     assert nodes == [{"screenId": 0, "presetId": pid, "name": "Mine"}]
-    ok(s, "preset/deletePreset", {"screenId": 0, "presetId": pid})
-    assert ok(s, "preset/readPlay", {"screenId": 0})["presetId"] == -1
-    assert ok(s, "preset/groupNodeList", {"presetGroupId": gid})["presets"] == []
-    ok(s, "preset/deleteAll", {"screenId": 0})
-    assert ok(s, "preset/readList", {"screenId": 0})["presets"] == []
+    ok(s, "preset/deletePreset", {"deviceId": 0, "screenId": 0, "presetId": pid})
+    assert ok(s, "preset/readPlay", {"deviceId": 0, "screenId": 0})["presetId"] == -1
+    assert ok(s, "preset/groupNodeList", {"deviceId": 0, "presetGroupId": gid})["presets"] == []
+    ok(s, "preset/deleteAll", {"deviceId": 0, "screenId": 0})
+    assert ok(s, "preset/readList", {"deviceId": 0, "screenId": 0})["presets"] == []
 
 
 def test_backgrounds(enc):
     s = enc
     png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
-    bid = ok(s, "bkg/create", {"name": "Dot", "fileName": "dot.png", "file": png})["bkgId"]
-    assert {"bkgId": bid, "general": {"name": "Dot"}} in ok(s, "bkg/readAllList", {})
-    assert ok(s, "bkg/readDetail", {"bkgId": bid})["width"] == 1
-    assert call(s, "bkg/create", {"name": "x", "fileName": "x", "file": "***"}).status == 400
-    ok(s, "screen/writeBKG", {"screenId": 0, "enable": 0, "bkgId": bid})
-    ok(s, "bkg/delete", {"bkgIdList": [bid]})
+    bid = ok(s, "bkg/create", {"deviceId": 0, "name": "Dot", "fileName": "dot.png", "file": png})["bkgId"]
+    assert {"bkgId": bid, "general": {"name": "Dot"}} in ok(s, "bkg/readAllList", {"deviceId": 0})
+    assert ok(s, "bkg/readDetail", {"deviceId": 0, "bkgId": bid})["width"] == 1
+    assert call(s, "bkg/create", {"deviceId": 0, "name": "x", "fileName": "x", "file": "***"}).status == 1
+    ok(s, "screen/writeBKG", {"deviceId": 0, "screenId": 0, "enable": 0, "bkgId": bid})
+    ok(s, "bkg/delete", {"deviceId": 0, "bkgIdList": [bid]})
     assert ok(s, "screen/readDetail", {"deviceId": 0, "screenId": 0})["Bkg"]["enable"] == 1
-    assert call(s, "bkg/readDetail", {"bkgId": bid}).status == 400
+    assert call(s, "bkg/readDetail", {"deviceId": 0, "bkgId": bid}).status == 1
 
 
 def test_reset_undoes_every_write(enc):
@@ -621,14 +650,14 @@ def test_big_replies_for_benchmarks():
 
 
 def test_200_parallel_requests_all_answered_correctly():
-    with serve() as s:
+    with serve(reply_sign=True) as s:
         def one(i: int):
             sid = i % 2  # screens 0 and 1 take brightness
             if i % 3 == 0:
                 r = call(s, "screen/writeBrightness", {"deviceId": 0, "screenId": sid, "brightness": i % 101})
                 return r.status == 0 and r.sign_verdict == "verified"
             if i % 3 == 1:
-                r = call(s, "layer/detailList", {"screenId": sid})
+                r = call(s, "layer/detailList", {"deviceId": 0, "screenId": sid})
                 return r.status == 0 and r.body["screenId"] == sid and r.sign_verdict == "verified"
             r = call(s, "input/readList", {"deviceId": 0})
             return r.status == 0 and len(r.body["inputs"]) == len(s.state.input_ids)
@@ -744,7 +773,11 @@ def test_cli_help_and_bad_arguments():
 
 @pytest.mark.parametrize("module", ["openapi_magic.server", "openapi_magic.server.splicer",
                                     "openapi_magic.server.state", "openapi_magic.server.httpd",
-                                    "openapi_magic.server.__main__"])
+                                    "openapi_magic.server.__main__", "openapi_magic.server.firmware",
+                                    "openapi_magic.server.model", "openapi_magic.server.modules",
+                                    *(f"openapi_magic.server.modules.{m}" for m in
+                                      ("main", "device", "screen", "input", "output", "layer",
+                                       "preset", "ipc", "bkg"))])
 def test_all_is_honest_and_documented(module):
     import importlib
     import inspect
@@ -763,9 +796,11 @@ def test_the_server_imports_only_the_protocol_catalog_errors_and_stdlib():
 
     import openapi_magic.server as server_pkg
 
-    for path in Path(server_pkg.__file__).parent.glob("*.py"):
+    top = Path(server_pkg.__file__).parent
+    for path in top.rglob("*.py"):
+        depth = len(path.relative_to(top).parts)  # 1 in server/, 2 in server/modules/
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.level >= 2:
+            if isinstance(node, ast.ImportFrom) and node.level > depth:
                 assert node.module in ("protocol", "catalog", "errors"), (path.name, node.module)
             elif isinstance(node, ast.ImportFrom) and node.level == 0:
                 assert node.module.split(".")[0] in sys.stdlib_module_names, (path.name, node.module)
@@ -829,3 +864,11 @@ def test_random_valid_bodies_never_crash_the_device_model(module):
 def test_latency_option_delays_but_answers():
     with serve(latency_ms=5, encrypt=False) as s:
         assert ok(s, "screen/readList", {"deviceId": 0})["screens"]
+
+
+def test_each_handler_lives_in_its_vendor_modules_file():
+    import inspect
+
+    for path, fn in DeviceState._HANDLERS.items():
+        module = path.split("/", 1)[0]
+        assert inspect.getmodule(fn).__name__ == f"openapi_magic.server.modules.{module}", path

@@ -31,7 +31,8 @@ def md5_b64(text: str) -> str:
 
 
 def des(secret_key: str) -> pyDes.des:
-    return pyDes.des(secret_key.encode("utf-8")[:8], pyDes.ECB, padmode=pyDes.PAD_PKCS5)
+    # The key as is, like the vendor's pyDes example and excontrol: exactly 8 bytes or an error.
+    return pyDes.des(secret_key.encode("utf-8"), pyDes.ECB, padmode=pyDes.PAD_PKCS5)
 
 
 def des_encrypt(plaintext: str, secret_key: str) -> str:
@@ -95,6 +96,18 @@ def pair(request):
 # ------------------------------------------------------------------ tests
 
 
+def test_the_demo_key_works_with_a_client_that_takes_exactly_8_bytes():
+    from openapi_magic.server import DEMO_SECRET_KEY
+
+    assert len(DEMO_SECRET_KEY.encode("utf-8")) == 8 and DEMO_SECRET_KEY.isascii()
+    with pytest.raises(ValueError):
+        des(DEMO_SECRET_KEY + "x")  # such a client refuses any other length
+    with serve() as splicer:
+        status, body, _ = SeedClient(splicer.root, splicer.pid, DEMO_SECRET_KEY, True).call(
+            "screen/readList", {"deviceId": 0})
+        assert status == 0 and body["screens"]
+
+
 def test_the_seed_vector_sign_is_what_the_seed_says():
     assert md5_b64("1689586062335" + "YmRj") == "YjlhMWRmZTVlNzJhYTg4MTgzMDFhNTdlOWE0NjMyNDc="
 
@@ -102,7 +115,7 @@ def test_the_seed_vector_sign_is_what_the_seed_says():
 def test_reads_answer_signed_and_decryptable(pair):
     splicer, client = pair
     status, body, reply = client.call("screen/readList", {"deviceId": 0})
-    assert status == 0 and reply["msg"] == "Success" and reply["sign"]
+    assert status == 0 and reply["msg"] == "Success" and reply["sign"] == ""  # as real firmware
     assert [s["screenId"] for s in body["screens"]] == splicer.state.screen_ids
     for path, body_in, key in [("input/readList", {"deviceId": 0}, "inputs"),
                                ("layer/detailList", {"deviceId": 0, "screenId": 0}, "screenLayers"),
@@ -121,8 +134,8 @@ def test_writes_answer_empty_body_and_show_on_the_next_read(pair):
     assert client.call("preset/play", {"deviceId": 0, "screenId": 1, "presetId": 1})[0] == 0
     assert client.call("preset/readPlay", {"deviceId": 0, "screenId": 1})[1] == {"screenId": 1, "presetId": 1}
     window = {"x": 11, "y": 22, "width": 333, "height": 444}
-    assert client.call("layer/writeWindow", {"screenId": 1, "layerId": 0, **window})[0] == 0
-    layers = client.call("layer/detailList", {"screenId": 1})[1]["screenLayers"]
+    assert client.call("layer/writeWindow", {"deviceId": 0, "screenId": 1, "layerId": 0, **window})[0] == 0
+    layers = client.call("layer/detailList", {"deviceId": 0, "screenId": 1})[1]["screenLayers"]
     assert next(lay for lay in layers if lay["layerId"] == 0)["window"] == window
 
 
@@ -142,23 +155,24 @@ def test_the_vendor_codes_for_envelope_problems(pair):
     env = client.envelope({"deviceId": 0})
     env["sign"] = md5_b64("something else")
     reply = client.post("screen/readList", env)
-    assert reply["status"] == 18 and set(reply) == {"status", "msg", "body"} and reply["body"] == ""
+    assert reply["status"] == 18 and list(reply) == ["body", "msg", "sign", "status"]
+    assert reply["sign"] == "" and reply["body"] == ("" if client.encrypt else {})
     stranger = SeedClient(splicer.root, "stranger", splicer.secret_key, splicer.encrypt)
     assert stranger.call("screen/readList", {"deviceId": 0})[0] == 15
     old = client.envelope({"deviceId": 0}, ts=str(int((time.time() - 3600) * 1000)))
     assert client.post("screen/readList", old)["status"] == 11
     other_mode = SeedClient(splicer.root, splicer.pid, splicer.secret_key, not splicer.encrypt)
     assert other_mode.post("screen/readList", other_mode.envelope({"deviceId": 0}))["status"] == 500
-    assert client.call("screen/nothing", {})[0] == 94
+    assert client.call("screen/nothing", {"deviceId": 0})[0] == 1  # Params_Error, as an H9 answers
     assert client.call("screen/readDetail", {"deviceId": 0, "screenId": 42})[0] == 404
-    assert client.call("screen/writeBrightness", {"deviceId": 0, "screenId": 0})[0] == 400
+    assert client.call("screen/writeBrightness", {"deviceId": 0, "screenId": 0})[0] == 1
 
 
 def test_wrong_secret_key_is_500_when_encrypted():
     with serve() as splicer:
-        wrong = SeedClient(splicer.root, splicer.pid, "Not-the-right-secret", True)
+        wrong = SeedClient(splicer.root, splicer.pid, "NotRight", True)
         status, _, reply = wrong.call("screen/readList", {"deviceId": 0})
-        assert status == 500 and set(reply) == {"status", "msg", "body"}
+        assert status == 500 and reply == {"body": "", "msg": "Server_Err", "sign": "", "status": 500}
 
 
 @pytest.mark.parametrize("encrypt", [True, False])

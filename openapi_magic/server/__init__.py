@@ -11,10 +11,16 @@ later reads show them. Start one from Python::
 
 or from a shell: ``python -m openapi_magic.server --port 8000``.
 
+By default it answers in the shape of real firmware's replies (sorted keys, an
+empty sign, short msg tokens, status 1 ``Params_Error``); ``firmware=NAME`` picks
+another profile of :data:`FIRMWARE_PROFILES` (``"h5-capture"``, ``"h9-1.9.7.1"``,
+``"teaching"``: see :mod:`.firmware`).
+
 It uses the protocol core (in the server role) and the interface catalog, and
 nothing of the client: it must be right on its own.
 """
 
+from .firmware import FirmwareProfile
 from .splicer import (
     DEFAULT_HOST,
     DEFAULT_MAX_BODY_BYTES,
@@ -25,6 +31,7 @@ from .splicer import (
     DEMO_PID,
     DEMO_SECRET_KEY,
     DEMO_SEED,
+    FIRMWARE_PROFILES,
     ROOT_PATH,
     STATUS_BAD_SIGN,
     STATUS_BAD_TIME,
@@ -33,6 +40,7 @@ from .splicer import (
     STATUS_INVALID,
     STATUS_INVALID_COMMAND,
     STATUS_OK,
+    STATUS_PARAMS_ERROR,
     STATUS_SERVER_ERROR,
     Account,
     SimulatedSplicer,
@@ -50,6 +58,7 @@ __all__ = [
     "DEMO_PID",
     "DEMO_SECRET_KEY",
     "DEMO_SEED",
+    "FIRMWARE_PROFILES",
     "ROOT_PATH",
     "STATUS_BAD_SIGN",
     "STATUS_BAD_TIME",
@@ -58,9 +67,11 @@ __all__ = [
     "STATUS_INVALID",
     "STATUS_INVALID_COMMAND",
     "STATUS_OK",
+    "STATUS_PARAMS_ERROR",
     "STATUS_SERVER_ERROR",
     "Account",
     "DeviceState",
+    "FirmwareProfile",
     "SimulatedSplicer",
     "VendorError",
     "serve",

@@ -23,6 +23,7 @@ from .splicer import (
     DEMO_PID,
     DEMO_SECRET_KEY,
     DEMO_SEED,
+    FIRMWARE_PROFILES,
     Account,
     SimulatedSplicer,
 )
@@ -47,10 +48,16 @@ def _account(text: str) -> Account:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line of ``python -m openapi_magic.server``."""
+    profiles = "\n".join(f"  {p.describe()}" for p in FIRMWARE_PROFILES.values())
     p = argparse.ArgumentParser(
         prog="python -m openapi_magic.server",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Run a simulated NovaStar H-series splicer (a virtual H5) that speaks the "
-                    "H-series OpenAPI, for tutorials and tests. Demo credentials by default.")
+                    "H-series OpenAPI, for tutorials and tests. Demo credentials by default.",
+        epilog="firmware profiles (--firmware NAME):\n" + profiles)
+    p.add_argument("--firmware", default="default", choices=list(FIRMWARE_PROFILES),
+                   help="how the splicer answers, modelled on real firmware (default %(default)s; "
+                        "the list below names each one's evidence)")
     p.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (default %(default)s)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT,
                    help="TCP port (default %(default)s, like a real splicer; 0 picks a free one)")
@@ -66,12 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="accepted clock skew of timeStamp, in seconds (default ±%(default)g; status 11 outside)")
     p.add_argument("--initialising-s", type=float, default=0,
                    help="answer 912 (still initialising) for this many seconds after start")
-    p.add_argument("--reply-sign", action=argparse.BooleanOptionalAction, default=True,
-                   help="sign replies (default); --no-reply-sign sends an empty sign like real firmware")
+    p.add_argument("--reply-sign", action=argparse.BooleanOptionalAction, default=None,
+                   help="sign replies (default: as the firmware profile; real firmware sends an "
+                        "empty sign, only 'teaching' signs)")
     p.add_argument("--status-space", action="store_true",
                    help="spell the reply key 'status ' with a trailing space, like some firmware")
     p.add_argument("--real-firmware", action="store_true",
-                   help="shorthand for --no-reply-sign --status-space")
+                   help="shorthand for --no-reply-sign --status-space (see also --firmware)")
     p.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES,
                    help="largest request body accepted (default %(default)s; status 413 above)")
     p.add_argument("--osd-limit", type=int, default=2,
@@ -89,8 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.pid, args.secret_key, args.encrypt, host=args.host, port=args.port,
             accounts=args.account, seed=args.seed, latency_ms=args.latency_ms,
             time_window_s=args.time_window_s, initialising_s=args.initialising_s,
-            reply_sign=args.reply_sign and not args.real_firmware,
-            status_key="status " if (args.status_space or args.real_firmware) else "status",
+            firmware=args.firmware,
+            reply_sign=False if args.real_firmware else args.reply_sign,
+            status_key="status " if (args.status_space or args.real_firmware) else None,
             max_body_bytes=args.max_body_bytes, osd_limit=args.osd_limit)
         splicer.start()
     except ConfigError as exc:
@@ -105,7 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(sig, lambda *_: stop.set())
     quirks = [q for q, on in (("empty reply sign", not splicer.reply_sign),
                               ("'status ' key", splicer.status_key != "status")) if on]
-    print(f"Simulated NovaStar H5 splicer (seed {splicer.seed}) is running.\n"
+    firmware = splicer.firmware
+    print(f"Simulated NovaStar {firmware.model} splicer (seed {splicer.seed}, firmware "
+          f"{firmware.name!r}, softwareVersion {firmware.software_version}) is running.\n"
           f"  root:       {splicer.root}\n"
           f"  pId:        {splicer.pid}\n"
           f"  secretKey:  {splicer.secret_key}\n"

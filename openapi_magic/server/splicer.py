@@ -5,25 +5,36 @@
 :mod:`.httpd` puts it on a socket. The checks run in this order, each answering
 with the vendor's status code (see ``shared/PROTOCOL.md`` and the catalog):
 
-1. envelope shape (a JSON object with body, sign, pId, timeStamp) → 400
-2. pId known and enabled → 15
+1. envelope shape (a JSON object with body, sign, pId, timeStamp) → 1 ``Params_Error``
+2. pId known and enabled → 15 ``Open_Id_Illegal_Err``
 3. timeStamp within ``time_window_s`` of the splicer's clock → 11
-4. body decrypts / the encryption mode matches this pId → 500
+4. body decrypts / the encryption mode matches this pId → 500 ``Server_Err``
 5. sign → 18
 6. still initialising (every interface but ``main/initStatus``) → 912
-7. interface known → 94
-8. body valid per the catalog → 400, msg naming the field
-9. the interface itself → 0, or 404 / 410 / 412 / 400 from the device model
+7. interface known → 1 ``Params_Error`` (the firmware profile decides: 500 on the H9)
+8. body valid per the catalog → 1 ``Params_Error``
+9. the interface itself → 0, or 404 / 410 / 412 / 1 from the device model
 
-Errors 1-7 never reach an interface: they answer the vendor's non-interface
-shape ``{"status", "msg", "body": ""}`` without a sign. From 8 on, replies are
-full envelopes, signed as the request's pId would expect (or with an empty sign,
-like real firmware, when ``reply_sign`` is false).
+How replies look is the firmware profile's (:mod:`.firmware`). By default they
+have the shape of the real replies quoted in ``shared/FIELD-EVIDENCE.md``: keys in
+alphabetical order (nested too), ``"sign": ""``, success msg ``"Success"``,
+failures ``{"body": {}, "msg": "<token>", "sign": "", "status": N}``. The msg of a
+failure is the firmware's token only, so what exactly was wrong is logged (logger
+``openapi_magic.server``, level INFO) rather than sent; the ``"teaching"`` profile
+sends it in prose, with this simulator's older codes (94, 400) and signed replies.
+
+A failure's ``body`` is ``{}`` when the request came in plain mode, as captured from a
+real H5 (a plain-mode entry). No failure to an encrypted request has been captured; we
+send ``""`` (no data) then, the vendor document's shape, which every client reads as
+"no data" where a bare ``{}`` would look like a plain body to a decrypting client.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -33,8 +44,11 @@ from typing import Any
 from ..catalog import load_catalog
 from ..errors import ConfigError, DecodeError, DecryptionError
 from ..protocol import des_key, open_request, seal_reply
+from .firmware import FIRMWARE_PROFILES, FirmwareProfile, firmware_profile
 from .httpd import SplicerHTTPServer
 from .state import DEMO_SEED, INVALID, DeviceState, VendorError
+
+log = logging.getLogger("openapi_magic.server")
 
 __all__ = [
     "DEFAULT_HOST",
@@ -46,6 +60,7 @@ __all__ = [
     "DEMO_PID",
     "DEMO_SECRET_KEY",
     "DEMO_SEED",
+    "FIRMWARE_PROFILES",
     "ROOT_PATH",
     "STATUS_BAD_SIGN",
     "STATUS_BAD_TIME",
@@ -54,6 +69,7 @@ __all__ = [
     "STATUS_INVALID",
     "STATUS_INVALID_COMMAND",
     "STATUS_OK",
+    "STATUS_PARAMS_ERROR",
     "STATUS_SERVER_ERROR",
     "Account",
     "SimulatedSplicer",
@@ -62,9 +78,9 @@ __all__ = [
 
 #: Demo credentials: public on purpose, for tutorials and tests.
 DEMO_PID = "demo"
-#: 20 bytes on purpose: the whole key is signed, only its first 8 bytes are the DES key;
-#: and those 8 bytes ("Sim5-dem") appear in no prose, so a leak scan can look for them.
-DEMO_SECRET_KEY = "Sim5-demo-secret-key"
+#: 8 ASCII bytes, like real secretKeys (FIELD-EVIDENCE.md), so every public client can use
+#: it (some take exactly 8); it appears in no prose, so a leak scan can look for it.
+DEMO_SECRET_KEY = "qX7dEm0k"
 DEMO_ENCRYPT = True
 DEFAULT_HOST = "127.0.0.1"
 #: The documented port of a real splicer's OpenAPI (``serve()`` picks a free port instead).
@@ -76,11 +92,12 @@ DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
 DEFAULT_SOCKET_TIMEOUT_S = 30.0
 
 STATUS_OK = 0
+STATUS_PARAMS_ERROR = 1  # real firmware's Params_Error: bad parameters, unknown interfaces
 STATUS_BAD_TIME = 11
 STATUS_ILLEGAL_PID = 15
 STATUS_BAD_SIGN = 18
-STATUS_INVALID_COMMAND = 94
-STATUS_INVALID = INVALID  # 400: our code for malformed requests and bad fields
+STATUS_INVALID_COMMAND = 94  # the "teaching" profile's code for an unknown interface
+STATUS_INVALID = INVALID  # 400: the "teaching" profile's code for malformed requests and bad fields
 STATUS_SERVER_ERROR = 500
 STATUS_INITIALISING = 912
 _STATUS_KEYS = ("status", "status ")
@@ -117,9 +134,12 @@ class SimulatedSplicer:
     ``with SimulatedSplicer() as s:`` does both. ``root`` is the URL to give a
     client, ``state`` the :class:`DeviceState` behind it.
 
-    Options that mimic real firmware: ``reply_sign=False`` answers with an empty
-    sign (as real splicers do), ``status_key="status "`` spells the status key with
-    a trailing space. ``initialising_s`` answers 912 for that many seconds after
+    ``firmware`` names a profile of :data:`FIRMWARE_PROFILES` (``"default"``: the
+    shape of real replies; ``"h5-capture"``, ``"h9-1.9.7.1"``: real quirks;
+    ``"teaching"``: prose msgs, 94/400, signed replies). ``reply_sign`` (sign replies
+    as the request's pId would expect) and ``status_key`` (``"status "`` with a
+    trailing space, like some firmware) override the profile when given.
+    ``initialising_s`` answers 912 for that many seconds after
     ``start()``; ``time_window_s`` is the accepted clock skew (status 11 outside it);
     ``accounts`` adds more OpenAPI entries (:class:`Account`, some maybe disabled,
     which answer 15). ``clock`` (epoch seconds) replaces the wall clock, for tests.
@@ -138,14 +158,23 @@ class SimulatedSplicer:
         latency_ms: float = 0,
         seed: int = DEMO_SEED,
         time_window_s: float = DEFAULT_TIME_WINDOW_S,
-        reply_sign: bool = True,
-        status_key: str = "status",
+        firmware: str | FirmwareProfile = "default",
+        reply_sign: bool | None = None,
+        status_key: str | None = None,
         initialising_s: float = 0,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         socket_timeout_s: float = DEFAULT_SOCKET_TIMEOUT_S,
         osd_limit: int = 2,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        try:
+            self.firmware = firmware_profile(firmware)
+        except ValueError as exc:
+            raise ConfigError(f"{exc}.") from None
+        if status_key is None:
+            status_key = self.firmware.status_key
+        if reply_sign is None:
+            reply_sign = self.firmware.reply_sign
         if status_key not in _STATUS_KEYS:
             raise ConfigError(f"status_key must be 'status' or 'status ' (with a space), not {status_key!r}.")
         if max_body_bytes <= 0:
@@ -155,7 +184,7 @@ class SimulatedSplicer:
         self.latency_ms = latency_ms
         self.seed = seed
         self.time_window_s = time_window_s
-        self.reply_sign = reply_sign
+        self.reply_sign = bool(reply_sign)
         self.status_key = status_key
         self.initialising_s = initialising_s
         self.max_body_bytes = max_body_bytes
@@ -241,7 +270,8 @@ class SimulatedSplicer:
         self.state = self._new_state()
 
     def _new_state(self) -> DeviceState:
-        state = DeviceState(self.seed, clock=self.clock, osd_limit=self.osd_limit)
+        state = DeviceState(self.seed, clock=self.clock, osd_limit=self.osd_limit,
+                            firmware=self.firmware)
         state.ready = lambda: not self.initialising()
         return state
 
@@ -249,7 +279,7 @@ class SimulatedSplicer:
         # Never the secretKey (PROTOCOL.md): pId and encryption mode are enough to recognise it.
         status = "running" if self.running else "stopped"
         return (f"<SimulatedSplicer {status} root={self.root!r} pid={self.pid!r} "
-                f"encrypt={self.encrypt} seed={self.seed}>")
+                f"encrypt={self.encrypt} seed={self.seed} firmware={self.firmware.name!r}>")
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -284,14 +314,43 @@ class SimulatedSplicer:
 
     # ------------------------------------------------------------------ the protocol
 
-    def non_interface_error(self, status: int, detail: str = "") -> dict:
-        """The vendor's shape for errors that never reached an interface (no sign)."""
-        return {self.status_key: status, "msg": self._msg(status, detail), "body": ""}
+    def non_interface_error(self, status: int, detail: str = "", *, encrypted: bool = False) -> dict:
+        """The reply to an error that never reached an interface, in the profile's shape.
+
+        ``status`` 400 (malformed request) becomes the profile's code for bad
+        parameters (1 ``Params_Error`` unless teaching). ``encrypted``: the request's
+        body was ciphertext (the failure then carries ``"body": ""``, see the module doc)."""
+        if status == STATUS_INVALID:
+            status = self.firmware.invalid_status
+        if self.firmware.messages == "prose":
+            return {self.status_key: status, "msg": self._msg(status, detail), "body": ""}
+        return self._failure(status, detail, None, encrypted=encrypted)
 
     def _msg(self, status: int, detail: str) -> str:
         entry = self.catalog.status(status)
+        if self.firmware.messages == "token":
+            # Real firmware sends its short token; where none is known, the short meaning.
+            return (entry.token or entry.meaning) if entry else "Error"
         meaning = entry.meaning if entry else "Error"
         return f"{meaning}: {detail}" if detail else meaning
+
+    def _failure(self, status: int, detail: str, seal: dict | None, *,
+                 encrypted: bool = False) -> dict:
+        """A failure reply: sealed (signed when the options say so) once the pId is known."""
+        if detail and self.firmware.messages == "token":
+            log.info("status %s (%s): %s", status, self._msg(status, ""), detail)
+        msg = self._msg(status, detail)
+        if seal is None:
+            reply = {self.status_key: status, "msg": msg, "sign": "", "body": ""}
+        else:
+            reply = seal_reply(status, msg, "", **seal)
+            encrypted = seal["encrypt"]
+        if not encrypted:
+            reply["body"] = copy.copy(self.firmware.error_body)  # the captured {} (plain mode)
+        return self._shape(reply)
+
+    def _shape(self, reply: dict) -> dict:
+        return _sorted_keys(reply) if self.firmware.sorted_keys else reply
 
     def answer(self, interface: str, envelope: Any) -> dict:
         """Answer one request: ``interface`` is ``module/action``, ``envelope`` the parsed
@@ -300,56 +359,110 @@ class SimulatedSplicer:
         problem = _envelope_problem(envelope)
         if problem:
             return self.non_interface_error(STATUS_INVALID, problem)
+        encrypted = isinstance(envelope["body"], str) and envelope["body"] != ""
         # 2. pId
         pid = envelope["pId"]
         with self._lock:
             account = self._accounts.get(pid)
         if account is None:
-            return self.non_interface_error(STATUS_ILLEGAL_PID, f"no OpenAPI entry has pId {pid[:64]!r}")
+            return self.non_interface_error(STATUS_ILLEGAL_PID, f"no OpenAPI entry has pId {pid[:64]!r}",
+                                            encrypted=encrypted)
         if not account.enabled:
-            return self.non_interface_error(STATUS_ILLEGAL_PID, f"the OpenAPI entry {pid!r} is disabled")
+            return self.non_interface_error(STATUS_ILLEGAL_PID, f"the OpenAPI entry {pid!r} is disabled",
+                                            encrypted=encrypted)
         # 3. timeStamp window
         skew = int(envelope["timeStamp"]) / 1000 - self.clock()
         if abs(skew) > self.time_window_s:
             return self.non_interface_error(
                 STATUS_BAD_TIME, f"timeStamp is {abs(skew):.0f} s {'ahead of' if skew > 0 else 'behind'} "
-                f"the splicer's clock (allowed: ±{self.time_window_s:g} s)")
+                f"the splicer's clock (allowed: ±{self.time_window_s:g} s)", encrypted=encrypted)
         # 4. decryption / mode, 5. sign
         try:
             opened = open_request(envelope, secret_key=account.secret_key, encrypt=account.encrypt)
         except DecryptionError as exc:
             mode = "on" if account.encrypt else "off"
             return self.non_interface_error(
-                STATUS_SERVER_ERROR, f"{exc.message} (encryption is {mode} for pId {pid!r} here)")
+                STATUS_SERVER_ERROR, f"{exc.message} (encryption is {mode} for pId {pid!r} here)",
+                encrypted=encrypted)
         except DecodeError as exc:
-            return self.non_interface_error(STATUS_INVALID, exc.message)
+            return self.non_interface_error(STATUS_INVALID, exc.message, encrypted=encrypted)
         if not opened.sign_ok:
             return self.non_interface_error(STATUS_BAD_SIGN, "the sign does not match "
                                             + ("Base64(md5hex(body + timeStamp + pId + secretKey))"
-                                               if account.encrypt else "Base64(md5hex(timeStamp + pId))"))
+                                               if account.encrypt else "Base64(md5hex(timeStamp + pId))"),
+                                            encrypted=encrypted)
         # 6. initialising
         if self.initialising() and interface != "main/initStatus":
             return self.non_interface_error(STATUS_INITIALISING, "try again in a few seconds "
-                                            "(main/initStatus answers initStatus 1 when ready)")
+                                            "(main/initStatus answers initStatus 1 when ready)",
+                                            encrypted=encrypted)
+        firmware = self.firmware
+        seal = {"pid": pid, "timestamp": opened.timestamp, "secret_key": account.secret_key,
+                "encrypt": account.encrypt, "sign": self.reply_sign, "status_key": self.status_key}
         # 7. interface known
         if interface not in self.catalog:
             close = self.catalog.suggest(interface)
             hint = f"; did you mean {' or '.join(close)}?" if close else ""
-            return self.non_interface_error(STATUS_INVALID_COMMAND, f"no interface {interface!r}{hint}")
-        seal = {"pid": pid, "timestamp": opened.timestamp, "secret_key": account.secret_key,
-                "encrypt": account.encrypt, "sign": self.reply_sign, "status_key": self.status_key}
+            status = firmware.unknown_interface_status
+            detail = f"no interface {interface!r}{hint}"
+            if firmware.messages == "prose":
+                return self.non_interface_error(status, detail, encrypted=encrypted)
+            return self._failure(status, detail, seal)
+        if firmware.fails(interface):
+            return self._failure(STATUS_SERVER_ERROR, f"{interface} fails on firmware "
+                                 f"{firmware.name!r}", seal)
         # 8. catalog validation
         # An empty body ("" or null) means "no parameters", as an empty reply body means no data.
         body = {} if opened.body is None or opened.body == "" else opened.body
+        # No stored value may break a later reply: refuse what JSON can carry but a reply
+        # cannot (a lone surrogate, NaN or Infinity), in any field or key, typed or not.
+        unsafe = _unsafe_value(body)
+        if unsafe:
+            return self._failure(firmware.invalid_status, unsafe, seal)
         problems = self.catalog.validate(interface, body)
         if problems:
-            return seal_reply(STATUS_INVALID, self._msg(STATUS_INVALID, "; ".join(problems)), "", **seal)
+            return self._failure(firmware.invalid_status, "; ".join(problems), seal)
         # 9. the interface
         try:
             reply = self.state.call(interface, body)
         except VendorError as exc:
-            return seal_reply(exc.status, self._msg(exc.status, exc.detail), "", **seal)
-        return seal_reply(STATUS_OK, "Success", reply, **seal)
+            status = firmware.invalid_status if exc.status == INVALID else exc.status
+            return self._failure(status, exc.detail, seal)
+        if firmware.sorted_keys and reply is not None:
+            reply = _sorted_keys(reply)
+        return self._shape(seal_reply(STATUS_OK, firmware.success_msg, reply, **seal))
+
+
+def _unsafe_value(value: Any, where: str = "body") -> str:
+    """What in ``value`` could not be sent back in a reply ("" when all is well)."""
+    stack = [(value, where)]
+    while stack:
+        item, at = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return f"{at} holds a lone surrogate (not a character: UTF-8 cannot carry it)"
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                return f"{at} is {item!r}, not a number"
+        elif isinstance(item, dict):
+            for key, sub in item.items():
+                if isinstance(key, str) and _unsafe_value(key):
+                    return f"a key in {at} holds a lone surrogate"
+                stack.append((sub, f"{at}.{key}" if isinstance(key, str) else at))
+        elif isinstance(item, list):
+            stack.extend((sub, f"{at}[{i}]") for i, sub in enumerate(item))
+    return ""
+
+
+def _sorted_keys(value: Any) -> Any:
+    """``value`` with every object's keys in alphabetical order, as real firmware sends them."""
+    if isinstance(value, dict):
+        return {k: _sorted_keys(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_keys(v) for v in value]
+    return value
 
 
 def _envelope_problem(envelope: Any) -> str:
@@ -374,9 +487,10 @@ def serve(port: int = 0, pid: str = DEMO_PID, secret_key: str = DEMO_SECRET_KEY,
     """Start a simulated splicer in a background thread and return it, running.
 
     Every argument is optional: by default a free port on 127.0.0.1, pId
-    ``"demo"``, secretKey ``"Sim5-demo-secret-key"``, encryption on, seed 0.
-    ``options`` are those of :class:`SimulatedSplicer` (``host``, ``seed``,
-    ``latency_ms``, ``reply_sign``, ``status_key``, ``initialising_s``, ...).
+    ``"demo"``, secretKey ``DEMO_SECRET_KEY``, encryption on, seed 0, the
+    ``"default"`` firmware profile. ``options`` are those of :class:`SimulatedSplicer`
+    (``firmware``, ``host``, ``seed``, ``latency_ms``, ``reply_sign``, ``status_key``,
+    ``initialising_s``, ...).
     Use it as a context manager, or call ``.stop()``::
 
         with serve() as splicer:

@@ -2,10 +2,25 @@
 
 :class:`DeviceState` holds what a real H5 would hold (chassis and cards, inputs,
 outputs, screens with their layers and presets, backgrounds, groups) and has one
-handler per catalog interface. Handlers take a body the catalog has already
+handler per catalog interface, the handlers living by vendor module in
+:mod:`.modules` (``modules/screen.py`` answers ``screen/*`` ...). Handlers take a body the catalog has already
 validated, change the state, and return the reply body (``None`` for a write,
 answered as ``"body": ""`` like real splicers; creations answer the new id).
 They refuse with :class:`VendorError` carrying the vendor's status code.
+
+Reply fields follow what real firmware sends (``shared/FIELD-EVIDENCE.md``):
+``device/readDetail`` carries ``MAC``; ``screen/readDetail.outputMode`` is an object
+``{screenInterfaces, mosaic, offset, size}`` (our older integer 0 live / 1 non-live is
+``nonTime``); screens sit side by side on one canvas (``offset``) and layer windows are
+in canvas coordinates; ``input/readList`` records carry a top-level ``name`` and
+``resolution.refresh`` beside our ``general.name`` and ``refreshRate`` (kept: clients and
+tutorials use them); ``interfaceType`` is numbered as the vendor's control-protocol
+document (13 RJ45 ...). Where the evidence is unresolved we picked: ``temp`` is a status
+code (0 normal, 1 warning, 2 critical) as Home Assistant's integration reads it, not
+degrees (``backboardTemperature`` stays in degrees); fans and power supplies report
+their real-looking figures with ``status`` 1 for healthy (the OpenAPI's convention is
+not known; over SNMP healthy supplies report 0). ``deviceId`` is required in every
+body but ``main/initStatus`` (checked against the catalog by the splicer, status 1).
 
 Everything is drawn from ``random.Random(seed)``, so one seed always gives the
 same device. The model knows nothing of HTTP, envelopes or the client.
@@ -18,15 +33,62 @@ to 100k) are never changed in place but replaced, so a reply may hold them as is
 
 from __future__ import annotations
 
-import base64
-import binascii
 import copy
 import random
-import struct
 import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from .firmware import FirmwareProfile, firmware_profile
+from .model import (
+    _INPUT_CARDS,
+    _IPC_SOURCES,
+    _NO_SIGNAL_RES,
+    _NO_SIGNAL_TIMING,
+    _PRESET_LAYOUTS,
+    _PRESETS,
+    _RESOLUTIONS,
+    _SCREEN_NAMES,
+    _VENUE_NAMES,
+    BRIGHTNESS_UNSUPPORTED,
+    CT_CONTROL,
+    CT_INPUT,
+    CT_IPC,
+    CT_OUTPUT,
+    CT_SENDING,
+    DEMO_SEED,
+    INVALID,
+    IPC_SLOT,
+    IT_DVI,
+    IT_HDMI20,
+    IT_HDMI_OUT,
+    IT_RJ45,
+    IT_SDI3G,
+    IT_SDI12G,
+    NO_CROP,
+    OSD_LIMIT_REACHED,
+    SCREEN_NOT_FOUND,
+    SOURCE_INPUT,
+    SOURCE_IPC_MOSAIC,
+    SOURCE_NONE,
+    VendorError,
+    _ids,
+    _resolution,
+    _Screen,
+    _timing,
+)
+from .modules import (
+    BackgroundsHandlers,
+    DeviceHandlers,
+    InputsHandlers,
+    IPCHandlers,
+    LayersHandlers,
+    MainHandlers,
+    OutputsHandlers,
+    PresetsHandlers,
+    ScreensHandlers,
+)
 
 __all__ = [
     "BRIGHTNESS_UNSUPPORTED",
@@ -38,156 +100,8 @@ __all__ = [
     "VendorError",
 ]
 
-#: The seed of the demo device: tutorials and tests rely on its data.
-DEMO_SEED = 0
 
-# Vendor status codes the handlers answer with; their meanings and hints live in
-# catalog.json (the msg is built from there), only the numbers are named here.
-INVALID = 400  # the simulator's code for a bad or dangling parameter (documented in the catalog)
-SCREEN_NOT_FOUND = 404
-BRIGHTNESS_UNSUPPORTED = 410
-OSD_LIMIT_REACHED = 412
-
-NO_CROP = 255
-MAX_LAYERS_PER_SCREEN = 16
-MAX_CROPS_PER_INPUT = 255  # ids 0..254, 255 means "no crop"
-MAX_BKGS = 32
-
-# interfaceType codes, labelled in catalog.json "codes" (the model only needs the numbers).
-IT_DVI, IT_HDMI14, IT_DP12, IT_SDI3G, IT_HDMI20, IT_SDI12G, IT_DP14 = 1, 2, 3, 4, 10, 11, 12
-IT_RJ45, IT_HDMI_OUT = 20, 21
-# cardType codes.
-CT_EMPTY, CT_INPUT, CT_OUTPUT, CT_SENDING, CT_CONTROL = 0, 1, 2, 3, 4
-SOURCE_NONE, SOURCE_INPUT = 0, 1
-
-# (model, interfaceType, ports, modelId) of the input cards a demo H5 may carry.
-_INPUT_CARDS = [
-    ("H_4xDVI", IT_DVI, 4, 0x3A11),
-    ("H_2xDP1.4", IT_DP14, 2, 0x3A21),
-    ("H_4x3G-SDI", IT_SDI3G, 4, 0x3A31),
-    ("H_2x12G-SDI", IT_SDI12G, 2, 0x3A32),
-    ("H_4xHDMI1.4", IT_HDMI14, 4, 0x3A02),
-    ("H_2xDP1.2", IT_DP12, 2, 0x3A22),
-]
-_RESOLUTIONS = {
-    IT_HDMI20: [(3840, 2160, 60), (1920, 1080, 60), (1920, 1080, 50), (2560, 1440, 60)],
-    IT_HDMI14: [(1920, 1080, 60), (1280, 720, 60), (1920, 1200, 60)],
-    IT_DVI: [(1920, 1200, 60), (1920, 1080, 60), (1280, 1024, 60)],
-    IT_DP14: [(3840, 2160, 60), (2560, 1440, 60)],
-    IT_DP12: [(2560, 1600, 60), (1920, 1080, 60)],
-    IT_SDI3G: [(1920, 1080, 50), (1920, 1080, 59.94)],
-    IT_SDI12G: [(3840, 2160, 50), (3840, 2160, 59.94)],
-}
-_VENUE_NAMES = ["Stage Cam 1", "Stage Cam 2", "Lectern PC", "Playback A", "Playback B",
-                "Media Server", "Laptop DSM", "Confidence", "Graphics", "Slides"]
-_SCREEN_NAMES = ["Main LED", "Side Left", "Side Right"]
-_PRESETS = [("Walk-in", "full"), ("Keynote", "pip"), ("Panel", "quad"), ("Side by side", "split"),
-            ("Break", "full")]
-# layoutTemplateId → windows as fractions (x, y, w, h) of the screen; see catalog enumLabels.
-_TEMPLATES = {
-    0: [(0, 0, 1, 1)],
-    1: [(0, 0, .5, 1), (.5, 0, .5, 1)],
-    2: [(0, 0, .5, .5), (.5, 0, .5, .5), (0, .5, .5, .5), (.5, .5, .5, .5)],
-    3: [(0, 0, 2 / 3, 1), (2 / 3, 0, 1 / 3, .5), (2 / 3, .5, 1 / 3, .5)],
-}
-_PRESET_LAYOUTS = {"full": _TEMPLATES[0], "split": _TEMPLATES[1], "quad": _TEMPLATES[2],
-                   "pip": [(0, 0, 1, 1), (.7, .05, .25, .25)]}
-
-
-class VendorError(Exception):
-    """A refusal with a vendor status code; ``detail`` says what exactly (it follows
-    the catalog's meaning in the reply's msg)."""
-
-    def __init__(self, status: int, detail: str = "") -> None:
-        super().__init__(f"status {status}: {detail}" if detail else f"status {status}")
-        self.status = status
-        self.detail = detail
-
-
-def _handles(path: str) -> Callable:
-    def mark(fn: Callable) -> Callable:
-        fn._interface = path  # type: ignore[attr-defined]
-        return fn
-    return mark
-
-
-def _timing(width: int, height: int, refresh: float) -> dict:
-    # CVT-reduced-blanking-like totals: plausible numbers, not a timing standard.
-    h_total, v_total = width + 160, height + max(23, height // 40)
-    return {"width": width, "height": height, "refreshRate": refresh, "hTotal": h_total,
-            "vTotal": v_total, "hFront": 48, "hSync": 32, "vFront": 3, "vSync": 5,
-            "pixelClock": round(h_total * v_total * refresh / 1e6, 2)}
-
-
-def _resolution(width: int, height: int, refresh: float) -> dict:
-    return {"width": width, "height": height, "refreshRate": refresh}
-
-
-_NO_SIGNAL_RES = _resolution(0, 0, 0)
-_NO_SIGNAL_TIMING = {"width": 0, "height": 0, "refreshRate": 0, "hTotal": 0, "vTotal": 0,
-                     "hFront": 0, "hSync": 0, "vFront": 0, "vSync": 0, "pixelClock": 0}
-
-
-def _b64(text: str, field: str) -> bytes:
-    try:
-        raw = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise VendorError(INVALID, f"{field} is not valid Base64") from None
-    if not raw:
-        raise VendorError(INVALID, f"{field} is empty")
-    return raw
-
-
-def _image_size(raw: bytes) -> tuple[int, int]:
-    """Width and height of a PNG or JPEG (0, 0 when unknown)."""
-    if raw[:8] == b"\x89PNG\r\n\x1a\n" and len(raw) >= 24:
-        return struct.unpack(">II", raw[16:24])
-    if raw[:2] == b"\xff\xd8":
-        i = 2
-        while i + 9 < len(raw):
-            if raw[i] != 0xFF:
-                break
-            marker, size = raw[i + 1], struct.unpack(">H", raw[i + 2:i + 4])[0]
-            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-                h, w = struct.unpack(">HH", raw[i + 5:i + 9])
-                return w, h
-            i += 2 + size
-    return 0, 0
-
-
-class _Screen:
-    """One screen's mutable state (only touched under the state lock)."""
-
-    def __init__(self, screen_id: int, name: str, create_time: str, width: int, height: int,
-                 interfaces: list[dict], mosaic: dict, brightness_supported: bool) -> None:
-        self.screen_id = screen_id
-        self.name = name
-        self.create_time = create_time
-        self.width = width
-        self.height = height
-        self.interfaces = interfaces  # [{interfaceId, x, y, width, height}]
-        self.mosaic = mosaic
-        self.brightness_supported = brightness_supported
-        self.brightness = 100
-        self.saved_brightness = 100
-        self.gamma = 2.8
-        self.ftb = {"enable": 1, "time": 0.5}
-        self.freeze = 0
-        self.bkg = {"enable": 1, "bkgId": 0}
-        self.osd = {"enable": 0, "words": {"text": "", "fontSize": 48,
-                                           "fontColor": {"A": 255, "R": 255, "G": 255, "B": 255},
-                                           "backgroundColor": {"A": 0, "R": 0, "G": 0, "B": 0},
-                                           "x": 0, "y": 0}}
-        self.osd_image = {"enable": 0, "fileName": "", "x": 0, "y": 0, "width": 0, "height": 0}
-        self.screen3d = {"enable": 0, "type": 0, "eyePriority": 0}
-        self.audio = {"inputChannelMode": 0, "outputChannelMode": 0, "volume": 80, "mute": 0}
-        self.output_mode = 0
-        self.layers: dict[int, dict] = {}
-        self.presets: dict[int, dict] = {}
-        self.playing = -1
-
-
-class DeviceState:
+class DeviceState(MainHandlers, DeviceHandlers, ScreensHandlers, InputsHandlers, OutputsHandlers, LayersHandlers, PresetsHandlers, IPCHandlers, BackgroundsHandlers):
     """A virtual H5 splicer: its data and one handler per catalog interface.
 
     ``DeviceState(seed)`` builds the same device for the same seed. Call an
@@ -199,9 +113,10 @@ class DeviceState:
     """
 
     def __init__(self, seed: int = DEMO_SEED, *, clock: Callable[[], float] = time.time,
-                 osd_limit: int = 2) -> None:
+                 osd_limit: int = 2, firmware: str | FirmwareProfile = "default") -> None:
         self.lock = threading.RLock()
         self.seed = seed
+        self.firmware = firmware_profile(firmware)
         self.clock = clock
         self.ready: Callable[[], bool] = lambda: True
         self.osd_limit = osd_limit
@@ -212,6 +127,7 @@ class DeviceState:
         self._build_backgrounds()
         self._build_screens(rng)
         self._build_groups()
+        self._build_ipc()
         self._used: set[int] = set()
         self._refresh_used()
 
@@ -224,8 +140,14 @@ class DeviceState:
         ``KeyError`` for an interface without a handler.
         """
         handler = self._HANDLERS[interface]
+        firmware = self.firmware
         with self.lock:
-            return handler(self, body if isinstance(body, dict) else {})
+            if interface in firmware.ignored_writes:
+                return None  # answered 0, nothing changes (the H9 V1.9.7.1's layer/writeSource)
+            reply = handler(self, body if isinstance(body, dict) else {})
+        if interface in firmware.create_without_id:
+            return None  # the H9 V1.9.7.1's ipc/IPCSourceCreate: created, but no id answered
+        return reply
 
     @classmethod
     def interfaces(cls) -> list[str]:
@@ -250,7 +172,7 @@ class DeviceState:
                 self._inputs[i] = {"inputId": i, "online": 1, "isUsed": 0, "iSignal": int(signal),
                                    "interfaceType": interface_type, "resolution": res,
                                    "timing": timing, "general": {"name": f"input X-{i}"},
-                                   "slotId": 255}
+                                   "name": f"input X-{i}", "slotId": 255}
             return list(ids)
 
     @property
@@ -273,9 +195,9 @@ class DeviceState:
     # ------------------------------------------------------------------ building
 
     def _build_device(self, rng: random.Random) -> None:
-        self.sn = f"HS05{rng.randrange(16 ** 10):010X}"
-        self.software_version = "1.9.7.0.S1.T1"
-        self.main_model_id = 29962
+        self.sn = f"HS{self.firmware.model[1:]:0>2}{rng.randrange(16 ** 10):010X}"
+        self.software_version = self.firmware.software_version
+        self.main_model_id = self.firmware.main_model_id
         mac = ":".join(f"{b:02X}" for b in (0x02, 0x4E, 0x56, *rng.randbytes(3)))
         self.ip = {"ip": f"192.168.0.{rng.randint(20, 200)}", "mask": "255.255.255.0",
                    "gateway": "192.168.0.1", "dhcp": 0, "mac": mac}
@@ -289,11 +211,16 @@ class DeviceState:
             self._input_cards.append((slot, itype, ports))
         self._slots.append(self._card(5, CT_SENDING, "H_16xRJ45", 0x3B01, rng, outputs=16))
         self._slots.append(self._card(6, CT_OUTPUT, "H_4xHDMI2.0-OUT", 0x3B11, rng, outputs=4))
-        self._slots.append({"slotId": 7, "cardType": CT_EMPTY, "name": "", "modelId": 0, "online": 0})
+        # An IPC decoding card (RJ45, H9 notes) where the demo H5 had an empty slot; the
+        # versions come from their own generator so the rest of the device stays as it was.
+        self._slots.append(self._card(IPC_SLOT, CT_IPC, "H_IPC-16", 0x3C01,
+                                      random.Random(f"ipc-{self.seed}")))
         psu2_ok = rng.random() < 0.75
         self.detail = {
-            "name": "H5", "modelId": self.main_model_id, "sn": self.sn, "protoVersion": "1.0.3",
-            "mac": mac, "temp": round(rng.uniform(36, 47), 1),
+            "name": self.firmware.model, "modelId": self.main_model_id, "sn": self.sn, "protoVersion": "1.0.3",
+            # HA-novastar-h reads temp as a status code (0 normal, 1 warning, 2 critical):
+            # one source, against our reconstruction's degrees; we follow HA (see module doc).
+            "MAC": mac, "temp": 0 if rng.uniform(36, 47) < 45 else 1,
             "backboardTemperature": round(rng.uniform(31, 40), 1),
             "powerList": [
                 {"powerId": 0, "iSignal": 1, "status": 1, "voltage": round(rng.uniform(11.9, 12.2), 2)},
@@ -336,7 +263,7 @@ class DeviceState:
                 self._inputs[input_id] = {
                     "inputId": input_id, "online": online, "isUsed": 0, "iSignal": int(bool(signal)),
                     "interfaceType": itype, "resolution": res, "timing": timing,
-                    "general": {"name": name}, "slotId": slot}
+                    "general": {"name": name}, "name": name, "slotId": slot}
                 self._crops[input_id] = {}
                 input_id += 1
         w = self._inputs[0]["resolution"]["width"]
@@ -385,6 +312,7 @@ class DeviceState:
             create = f"{base + sid * 3600 + rng.randint(0, 999)}.{rng.randrange(10 ** 7):07d}"
             screen = _Screen(sid, name, create, w, h, interfaces, {"row": rows, "column": cols},
                              brightness_supported=outs[0] < 16)
+            screen.offset = {"x": self._canvas_right(), "y": 0}  # side by side on the canvas
             screen.brightness = screen.saved_brightness = rng.choice([60, 70, 80, 100])
             for o in outs:
                 self._outputs[o]["screenId"] = sid
@@ -410,6 +338,54 @@ class DeviceState:
             0: {"presetGroupId": 0, "presetGroupName": "Lobby loop", "interval": 30,
                 "presets": [{"screenId": 0, "presetId": 0}, {"screenId": 0, "presetId": 1}]}}
         self._poll = {"presetGroupId": -1, "enable": 0}
+
+    def _build_ipc(self) -> None:
+        # Two cameras on the IPC card, each with a main and a sub stream (fixed, not seeded,
+        # so the rest of the device is what it was before the card was modelled).
+        self._ipc_sources: dict[int, dict] = {}
+        self._ipc_templates: dict[int, dict] = {}
+        self._next_stream = 0
+        for name, host in (("Foyer cam", "192.168.0.90"), ("Stage-door cam", "192.168.0.91")):
+            self._ipc_add(name, IPC_SLOT, f"rtsp://{host}:554/stream1")
+        self._ipc_templates[0] = {"templateId": 0, "name": "Both cams", "row": 1, "column": 2,
+                                  "sourceList": [{"sourceId": 0}, {"sourceId": 1}], "applied": 0}
+
+    def _ipc_add(self, name: str, slot: int, url: str) -> int:
+        sid = max(self._ipc_sources, default=-1) + 1
+        channels = []
+        for cid, (kind, path) in enumerate((("main", url), ("sub", url.rsplit("/", 1)[0] + "/sub"))):
+            channels.append({"channelId": cid, "streamId": self._next_stream, "name": f"{name} {kind}",
+                             "rtspUrl": path})
+            self._next_stream += 1
+        self._ipc_sources[sid] = {"sourceId": sid, "sourceName": name, "slotId": slot,
+                                  "rtspUrl": url, "channels": channels}
+        return sid
+
+    def _ipc_stream(self, stream_id: Any) -> dict | None:
+        for src in self._ipc_sources.values():
+            for ch in src["channels"]:
+                if ch["streamId"] == stream_id:
+                    return ch
+        return None
+
+    def _ipc_source(self, source_id: int, field: str = "sourceId") -> dict:
+        try:
+            return self._ipc_sources[source_id]
+        except KeyError:
+            raise VendorError(INVALID, f"{field} {source_id} does not exist (IPC sources are "
+                              f"{_ids(self._ipc_sources)})") from None
+
+    def _ipc_template(self, template_id: int, field: str = "templateId") -> dict:
+        try:
+            return self._ipc_templates[template_id]
+        except KeyError:
+            raise VendorError(INVALID, f"{field} {template_id} does not exist (mosaic templates "
+                              f"are {_ids(self._ipc_templates)})") from None
+
+    def _ipc_slot(self, slot: int) -> None:
+        if not any(s["slotId"] == slot and s["cardType"] == CT_IPC for s in self._slots):
+            raise VendorError(INVALID, f"slotId {slot} holds no IPC card (IPC cards are in "
+                              f"{_ids(s['slotId'] for s in self._slots if s['cardType'] == CT_IPC)})")
 
     # ------------------------------------------------------------------ lookups
 
@@ -475,9 +451,14 @@ class DeviceState:
 
     # ------------------------------------------------------------------ layer helpers
 
+    def _canvas_right(self) -> int:
+        """The first free x on the canvas, right of every screen."""
+        return max((s.offset["x"] + s.width for s in self._screens.values()), default=0)
+
     def _layer_spec(self, screen: _Screen, n: int, frac: tuple, input_id: int | None) -> dict:
         x, y, w, h = frac
-        window = {"x": round(x * screen.width), "y": round(y * screen.height),
+        ox, oy = screen.offset["x"], screen.offset["y"]
+        window = {"x": ox + round(x * screen.width), "y": oy + round(y * screen.height),
                   "width": max(1, round(w * screen.width)), "height": max(1, round(h * screen.height))}
         source = ({"sourceType": SOURCE_INPUT, "inputId": input_id, "cropId": NO_CROP}
                   if input_id is not None else {"sourceType": SOURCE_NONE, "inputId": 0, "cropId": NO_CROP})
@@ -490,9 +471,11 @@ class DeviceState:
                             "zorder": layer_id, "isBackground": False, "isFreeze": False,
                             "flipType": 0, "lock": 0},
                 "window": dict(window),
-                "source": {"sourceType": source.get("sourceType", SOURCE_NONE),
-                           "inputId": source.get("inputId", 0),
-                           "cropId": source.get("cropId", NO_CROP)},
+                "source": {k: v for k, v in source.items()
+                           if k in ("sourceType", "inputId", "cropId", "slotId", "streamId")}
+                          | {"sourceType": source.get("sourceType", SOURCE_NONE),
+                             "inputId": source.get("inputId", 0),
+                             "cropId": source.get("cropId", NO_CROP)},
                 "audioStatus": {"isAvailable": 0, "isOpen": 0}}
 
     def _layer_view(self, layer: dict) -> dict:
@@ -500,7 +483,12 @@ class DeviceState:
         view = copy.deepcopy(layer)
         src = view["source"]
         rec = self._inputs.get(src["inputId"]) if src["sourceType"] == SOURCE_INPUT else None
-        if rec is not None:
+        if src["sourceType"] in _IPC_SOURCES:
+            stream = self._ipc_stream(src.get("streamId"))
+            src.update(interfaceType=IT_RJ45, slotId=src.get("slotId", IPC_SLOT), connectCapacity=0,
+                       name=stream["name"] if stream else "")
+            view["audioStatus"]["isAvailable"] = 0
+        elif rec is not None:
             src.update(interfaceType=rec["interfaceType"], slotId=rec["slotId"],
                        connectCapacity=0, name=rec["general"]["name"])
             # Embedded audio exists on HDMI/DP/SDI inputs that carry a signal.
@@ -534,6 +522,17 @@ class DeviceState:
         stype = src.get("sourceType", SOURCE_INPUT if "inputId" in src else SOURCE_NONE)
         input_id = src.get("inputId", 0)
         crop = src.get("cropId", NO_CROP)
+        if stype in _IPC_SOURCES:
+            # An IPC stream (H9 notes): slotId of the IPC card, inputId 255, the streamId.
+            if stype == SOURCE_IPC_MOSAIC:
+                self._ipc_template(src.get("streamId", src.get("inputId", 0)), f"{where}streamId")
+            elif "streamId" not in src:
+                raise VendorError(INVALID, f"{where}streamId is required for an IPC source")
+            elif self._ipc_stream(src["streamId"]) is None:
+                raise VendorError(INVALID, f"{where}streamId {src['streamId']} does not exist "
+                                  "(see ipc/IPCChannelList)")
+            return {"sourceType": stype, "inputId": src.get("inputId", 255), "cropId": NO_CROP,
+                    "slotId": src.get("slotId", IPC_SLOT), "streamId": src.get("streamId", 0)}
         if stype == SOURCE_INPUT:
             if "inputId" not in src:
                 raise VendorError(INVALID, f"{where}inputId is required when sourceType is 1 (input)")
@@ -564,713 +563,24 @@ class DeviceState:
             "brightness": screen.brightness, "savedBrightness": screen.saved_brightness,
             "gamma": screen.gamma, "Ftb": screen.ftb, "Freeze": {"enable": screen.freeze},
             "audio": screen.audio, "Osd": screen.osd, "OsdImage": screen.osd_image, "Bkg": screen.bkg,
-            "Screen3D": screen.screen3d, "outputMode": screen.output_mode, "showId": self.show_id,
-            "mosaic": screen.mosaic,
+            "Screen3D": screen.screen3d, "nonTime": screen.output_mode, "showId": self.show_id,
+            "mosaic": screen.mosaic, "offset": screen.offset,
+            # As a real H9 answers it (FIELD-EVIDENCE.md), with size as HA reads it; cells in
+            # canvas coordinates. Our older integer (0 live, 1 non-live) is now "nonTime".
+            "outputMode": {
+                "screenInterfaces": [
+                    {"outputId": i["interfaceId"], "x": screen.offset["x"] + i["x"],
+                     "y": screen.offset["y"] + i["y"], "width": i["width"], "height": i["height"],
+                     "isCardOnline": self._outputs[i["interfaceId"]]["online"]}
+                    for i in screen.interfaces],
+                "mosaic": screen.mosaic, "offset": screen.offset,
+                "size": {"width": screen.width, "height": screen.height}},
             "interfaces": [{**i, "interfaceType": self._outputs[i["interfaceId"]]["interfaceType"]}
                            for i in screen.interfaces],
         })
 
-    # ================================================================== Homepage
-
-    @_handles("main/initStatus")
-    def _main_init_status(self, b: dict) -> dict:
-        return {"initStatus": int(self.ready()), "mainModelId": self.main_model_id, "sn": self.sn,
-                "softwareVersion": self.software_version}
-
-    # ================================================================== Device
-
-    @_handles("device/readDetail")
-    def _device_read_detail(self, b: dict) -> dict:
-        detail = copy.deepcopy(self.detail)
-        detail["slotList"] = [{k: v for k, v in slot.items() if k not in ("mcuVersion", "fpgaVersion")}
-                              for slot in self._slots]
-        return {"deviceId": b.get("deviceId", 0), **detail, "status": int(self.ready())}
-
-    @_handles("device/readCardVersion")
-    def _device_read_card_version(self, b: dict) -> dict:
-        cards = [{"slotId": s["slotId"], "cardType": s["cardType"], "name": s["name"],
-                  "modelId": s["modelId"], "mcuVersion": s["mcuVersion"],
-                  "fpgaVersion": s["fpgaVersion"], "sn": s["sn"]}
-                 for s in self._slots if s["cardType"] != CT_EMPTY]
-        return {"deviceId": b.get("deviceId", 0), "cards": cards}
-
-    @_handles("device/readIp")
-    def _device_read_ip(self, b: dict) -> dict:
-        return {"deviceId": b.get("deviceId", 0), **self.ip}
-
-    # ================================================================== Screens
-
-    @_handles("screen/readList")
-    def _screen_read_list(self, b: dict) -> dict:
-        return {"deviceId": b.get("deviceId", 0),
-                "screens": [{"screenId": s.screen_id, "name": s.name, "createTime": s.create_time}
-                            for s in self._screens.values()]}
-
-    @_handles("screen/readDetail")
-    def _screen_read_detail(self, b: dict) -> dict:
-        return self._screen_detail(self._screen(b["screenId"]), b.get("deviceId", 0))
-
-    @_handles("screen/nonTimeDetail")
-    def _screen_non_time_detail(self, b: dict) -> dict:
-        # The simulator has no separate preview bank: non-live detail equals the live one.
-        return self._screen_detail(self._screen(b["screenId"]), b.get("deviceId", 0))
-
-    def _brightness_screen(self, b: dict) -> _Screen:
-        screen = self._screen(b["screenId"])
-        if not screen.brightness_supported:
-            card = self._outputs[screen.interfaces[0]["interfaceId"]]
-            raise VendorError(BRIGHTNESS_UNSUPPORTED, f"screen {screen.screen_id} ({screen.name}) is "
-                              f"driven by output card in slot {card['slotId']}, which does not take brightness")
-        return screen
-
-    @_handles("screen/writeBrightness")
-    def _screen_write_brightness(self, b: dict) -> None:
-        self._brightness_screen(b).brightness = b["brightness"]
-
-    @_handles("screen/saveBrightness")
-    def _screen_save_brightness(self, b: dict) -> None:
-        screen = self._brightness_screen(b)
-        screen.brightness = screen.saved_brightness = b["brightness"]
-
-    @_handles("screen/writeGamma")
-    def _screen_write_gamma(self, b: dict) -> None:
-        self._screen(b["screenId"]).gamma = b["gamma"]
-
-    @_handles("screen/ftb")
-    def _screen_ftb(self, b: dict) -> None:
-        screen = self._screen(b["screenId"])
-        # FTB type 0 = black, 1 = back on; the detail's Ftb.enable reads 1 normal, 0 black.
-        screen.ftb = {"enable": b["type"], "time": b.get("time", screen.ftb["time"])}
-
-    @_handles("screen/writeFreeze")
-    def _screen_write_freeze(self, b: dict) -> None:
-        self._screen(b["screenId"]).freeze = b["enable"]
-
-    @_handles("screen/writeBKG")
-    def _screen_write_bkg(self, b: dict) -> None:
-        screen = self._screen(b["screenId"])
-        bkg_id = b.get("bkgId", screen.bkg["bkgId"])
-        if b["enable"] == 0:  # inverted by the vendor: 0 shows the background
-            if bkg_id < 0:
-                raise VendorError(INVALID, "bkgId is required to show a background")
-            self._bkg(bkg_id)
-        screen.bkg = {"enable": b["enable"], "bkgId": bkg_id}
-
-    @_handles("screen/writeShowId")
-    def _screen_write_show_id(self, b: dict) -> None:
-        self.show_id = b["screenIdEnable"]
-
-    @_handles("screen/rename")
-    def _screen_rename(self, b: dict) -> None:
-        self._screen(b["screenId"]).name = b["name"]
-
-    def _delete_screens(self, ids: list[int]) -> None:
-        for sid in ids:
-            self._screen(sid)
-        for sid in ids:
-            screen = self._screens.pop(sid, None)
-            if screen is None:
-                continue
-            for i in screen.interfaces:
-                self._outputs[i["interfaceId"]]["screenId"] = -1
-        for group in self._preset_groups.values():
-            group["presets"] = [n for n in group["presets"] if n["screenId"] in self._screens]
-        self._refresh_used()
-
-    @_handles("screen/deleteScreen")
-    def _screen_delete(self, b: dict) -> None:
-        self._delete_screens(b["screenIdList"])
-
-    @_handles("screen/clear")
-    def _screen_clear(self, b: dict) -> None:
-        self._delete_screens(list(self._screens))
-
-    @_handles("screen/createScreen")
-    def _screen_create(self, b: dict) -> dict:
-        interfaces, x = [], 0
-        seen: set[int] = set()
-        for i, node in enumerate(b["screenInterfaces"]):
-            out = self._output_rec(node["interfaceId"], f"screenInterfaces[{i}].interfaceId")
-            if out["screenId"] != -1 or out["outputId"] in seen:
-                raise VendorError(INVALID, f"screenInterfaces[{i}]: output {out['outputId']} already "
-                                  f"belongs to screen {out['screenId'] if out['screenId'] != -1 else 'in this request'}")
-            seen.add(out["outputId"])
-            w = node.get("width", out["resolution"]["width"])
-            h = node.get("height", out["resolution"]["height"])
-            rect = {"interfaceId": out["outputId"], "x": node.get("x", x), "y": node.get("y", 0),
-                    "width": w, "height": h}
-            x = rect["x"] + w
-            interfaces.append(rect)
-        if not interfaces:
-            raise VendorError(INVALID, "screenInterfaces must name at least one output")
-        sid = max(self._screens, default=-1) + 1
-        width = max(r["x"] + r["width"] for r in interfaces)
-        height = max(r["y"] + r["height"] for r in interfaces)
-        now = self.clock()
-        screen = _Screen(sid, b["name"], f"{now:.7f}", width, height, interfaces,
-                         b.get("mosaic", {"row": 1, "column": len(interfaces)}),
-                         brightness_supported=all(self._outputs[r["interfaceId"]]["interfaceType"] == IT_RJ45
-                                                  for r in interfaces))
-        screen.bkg = {"enable": 1, "bkgId": -1}
-        for r in interfaces:
-            self._outputs[r["interfaceId"]]["screenId"] = sid
-        self._screens[sid] = screen
-        return {"screenId": sid}
-
-    @_handles("screen/writeOutputMode")
-    def _screen_write_output_mode(self, b: dict) -> None:
-        self._screen(b["screenId"]).output_mode = b["outputMode"]
-
-    @_handles("screen/write3D")
-    def _screen_write_3d(self, b: dict) -> None:
-        screen = self._screen(b["screenId"])
-        screen.screen3d = {"enable": b["enable"], "type": b.get("type", screen.screen3d["type"]),
-                           "eyePriority": b.get("eyePriority", screen.screen3d["eyePriority"])}
-
-    def _claim_osd(self, current: dict) -> None:
-        if not current["enable"] and self._osd_in_use() >= self.osd_limit:
-            raise VendorError(OSD_LIMIT_REACHED, f"{self.osd_limit} OSD(s) already shown on this splicer; "
-                              "switch one off (enable 0) first")
-
-    @_handles("screen/writeOSD")
-    def _screen_write_osd(self, b: dict) -> None:
-        screen = self._screen(b["screenId"])
-        words = {**screen.osd["words"], **b.get("words", {})}
-        if b["enable"]:
-            if not words.get("text"):
-                raise VendorError(INVALID, "words.text is required to show a text OSD")
-            self._claim_osd(screen.osd)
-        screen.osd = {"enable": b["enable"], "words": copy.deepcopy(words)}
-
-    @_handles("screen/writeImageOSD")
-    def _screen_write_image_osd(self, b: dict) -> None:
-        screen = self._screen(b["screenId"])
-        image = dict(screen.osd_image)
-        if "image" in b:
-            w, h = _image_size(_b64(b["image"], "image"))
-            image.update(width=w, height=h)
-        for key in ("fileName", "x", "y", "width", "height"):
-            if key in b:
-                image[key] = b[key]
-        if b["enable"]:
-            if "image" not in b and not image.get("fileName"):
-                raise VendorError(INVALID, "image is required to show an image OSD")
-            self._claim_osd(screen.osd_image)
-        image["enable"] = b["enable"]
-        screen.osd_image = image
-
-    # ================================================================== Inputs
-
-    @_handles("input/readList")
-    def _input_read_list(self, b: dict) -> dict:
-        # The records are replaced on change, never modified: the list may share them.
-        return {"deviceId": b.get("deviceId", 0), "inputs": list(self._inputs.values())}
-
-    @_handles("input/readDetail")
-    def _input_read_detail(self, b: dict) -> dict:
-        rec = self._input(b["inputId"])
-        return {**copy.deepcopy(rec), "deviceId": b.get("deviceId", 0),
-                "crops": [dict(c) for c in self._crops[b["inputId"]].values()],
-                "edid": {"fileName": self._edid.get(b["inputId"], "default.bin")}}
-
-    @_handles("input/rename")
-    def _input_rename(self, b: dict) -> None:
-        rec = self._input(b["inputId"])
-        self._set_input(b["inputId"], general={**rec["general"], "name": b["name"]})
-
-    @_handles("input/writeResolution")
-    def _input_write_resolution(self, b: dict) -> None:
-        rec = self._input(b["inputId"])
-        if rec["iSignal"]:  # the source follows the new EDID; no signal, nothing to show yet
-            w, h, r = b["width"], b["height"], b["refreshRate"]
-            self._set_input(b["inputId"], resolution=_resolution(w, h, r), timing=_timing(w, h, r))
-
-    @_handles("input/writeTiming")
-    def _input_write_timing(self, b: dict) -> None:
-        self._input(b["inputId"])
-        t = b["timing"]
-        timing = {**_timing(t["width"], t["height"], t["refreshRate"]), **t}
-        self._set_input(b["inputId"], timing=timing,
-                        resolution=_resolution(t["width"], t["height"], t["refreshRate"]))
-
-    def _check_crop_fits(self, input_id: int, crop: dict) -> None:
-        res = self._inputs[input_id]["resolution"]
-        if res["width"] and (crop["x"] + crop["width"] > res["width"] or crop["y"] + crop["height"] > res["height"]
-                             or crop["x"] < 0 or crop["y"] < 0):
-            raise VendorError(INVALID, f"the crop ({crop['x']}, {crop['y']}, {crop['width']}x{crop['height']}) "
-                              f"does not fit in input {input_id} ({res['width']}x{res['height']})")
-
-    @_handles("input/writeCrop")
-    def _input_write_crop(self, b: dict) -> dict:
-        self._input(b["inputId"])
-        crops = self._crops[b["inputId"]]
-        free = next((c for c in range(MAX_CROPS_PER_INPUT) if c not in crops), None)
-        if free is None:
-            raise VendorError(INVALID, f"input {b['inputId']} already has {MAX_CROPS_PER_INPUT} crops")
-        crop = {"cropId": free, "name": b["name"], "x": b["x"], "y": b["y"], "width": b["width"],
-                "height": b["height"]}
-        self._check_crop_fits(b["inputId"], crop)
-        crops[free] = crop
-        return {"cropId": free}
-
-    @_handles("input/updateCrop")
-    def _input_update_crop(self, b: dict) -> None:
-        crop = dict(self._crop(b["inputId"], b["cropId"]))
-        for key in ("name", "x", "y", "width"):
-            if key in b:
-                crop[key] = b[key]
-        if "heigth" in b:  # the vendor's spelling on this interface
-            crop["height"] = b["heigth"]
-        self._check_crop_fits(b["inputId"], crop)
-        self._crops[b["inputId"]][b["cropId"]] = crop
-
-    @_handles("input/deleteCrop")
-    def _input_delete_crop(self, b: dict) -> None:
-        self._crop(b["inputId"], b["cropId"])
-        del self._crops[b["inputId"]][b["cropId"]]
-        for screen in self._screens.values():
-            for layer in screen.layers.values():
-                src = layer["source"]
-                if src["sourceType"] == SOURCE_INPUT and src["inputId"] == b["inputId"] \
-                        and src["cropId"] == b["cropId"]:
-                    src["cropId"] = NO_CROP
-
-    def _input_group(self, group_id: int) -> dict:
-        try:
-            return self._input_groups[group_id]
-        except KeyError:
-            raise VendorError(INVALID, f"inputGroupId {group_id} does not exist (groups are "
-                              f"{_ids(self._input_groups)})") from None
-
-    @_handles("input/groupCreate")
-    def _input_group_create(self, b: dict) -> dict:
-        nodes = self._nodes(b["inputs"])
-        gid = max(self._input_groups, default=-1) + 1
-        self._input_groups[gid] = {"inputGroupId": gid, "inputGroupName": b["inputGroupName"],
-                                   "inputs": nodes}
-        self._group_order.append(gid)
-        return {"inputGroupId": gid}
-
-    @_handles("input/groupUpdate")
-    def _input_group_update(self, b: dict) -> None:
-        group = self._input_group(b["inputGroupId"])
-        nodes = self._nodes(b["inputs"]) if "inputs" in b else group["inputs"]
-        group.update(inputGroupName=b.get("inputGroupName", group["inputGroupName"]), inputs=nodes)
-
-    @_handles("input/groupOrder")
-    def _input_group_order(self, b: dict) -> None:
-        order = b["inputGroupIdList"]
-        if sorted(order) != sorted(self._input_groups):
-            raise VendorError(INVALID, f"inputGroupIdList must list every input group once: "
-                              f"{_ids(self._input_groups)}")
-        self._group_order = list(order)
-
-    @_handles("input/groupDelete")
-    def _input_group_delete(self, b: dict) -> None:
-        self._input_group(b["inputGroupId"])
-        del self._input_groups[b["inputGroupId"]]
-        self._group_order.remove(b["inputGroupId"])
-
-    @_handles("input/groupNodeDelete")
-    def _input_group_node_delete(self, b: dict) -> None:
-        group = self._input_group(b["inputGroupId"])
-        drop = {(n["inputId"], n.get("cropId", NO_CROP)) for n in b["inputs"]}
-        group["inputs"] = [n for n in group["inputs"] if (n["inputId"], n["cropId"]) not in drop]
-
-    @_handles("input/importEDID")
-    def _input_import_edid(self, b: dict) -> None:
-        self._input(b["inputId"])
-        raw = _b64(b["file"], "file")
-        if len(raw) % 128 or raw[:8] != b"\x00\xff\xff\xff\xff\xff\xff\x00":
-            raise VendorError(INVALID, f"file is not an EDID ({len(raw)} bytes; an EDID is 128 or 256 "
-                              "bytes starting 00 FF FF FF FF FF FF 00)")
-        self._edid[b["inputId"]] = b["fileName"]
-
-    def _source_rec(self, source_id: int) -> dict:
-        try:
-            return self._sources[source_id]
-        except KeyError:
-            raise VendorError(INVALID, f"sourceId {source_id} does not exist (playlists are "
-                              f"{_ids(self._sources)})") from None
-
-    @_handles("input/readSourceList")
-    def _input_read_source_list(self, b: dict) -> dict:
-        return {"deviceId": b.get("deviceId", 0), "sources": copy.deepcopy(list(self._sources.values()))}
-
-    @_handles("input/createSource")
-    def _input_create_source(self, b: dict) -> dict:
-        nodes = self._nodes(b["inputs"])
-        sid = max(self._sources, default=-1) + 1
-        self._sources[sid] = {"sourceId": sid, "name": b["name"], "enable": 0,
-                              "interval": b.get("interval", 10), "inputs": nodes}
-        return {"sourceId": sid}
-
-    @_handles("input/updateSource")
-    def _input_update_source(self, b: dict) -> None:
-        src = self._source_rec(b["sourceId"])
-        if "inputs" in b:
-            src["inputs"] = self._nodes(b["inputs"])
-        for key in ("name", "interval"):
-            if key in b:
-                src[key] = b[key]
-
-    @_handles("input/enableSource")
-    def _input_enable_source(self, b: dict) -> None:
-        self._source_rec(b["sourceId"])["enable"] = b["enable"]
-
-    @_handles("input/deleteSource")
-    def _input_delete_source(self, b: dict) -> None:
-        for sid in b["sourceIdList"]:
-            self._source_rec(sid)
-        for sid in b["sourceIdList"]:
-            self._sources.pop(sid, None)
-
-    # ================================================================== Outputs
-
-    @_handles("output/readList")
-    def _output_read_list(self, b: dict) -> dict:
-        keys = ("outputId", "name", "slotId", "interfaceType", "online", "screenId", "resolution")
-        return {"deviceId": b.get("deviceId", 0),
-                "outputs": [copy.deepcopy({k: o[k] for k in keys}) for o in self._outputs.values()]}
-
-    @_handles("output/readDetail")
-    def _output_read_detail(self, b: dict) -> dict:
-        return {"deviceId": b.get("deviceId", 0), **copy.deepcopy(self._output_rec(b["outputId"]))}
-
-    @_handles("output/rename")
-    def _output_rename(self, b: dict) -> None:
-        self._output_rec(b["outputId"])["name"] = b["name"]
-
-    @_handles("output/writeGamma")
-    def _output_write_gamma(self, b: dict) -> None:
-        self._output_rec(b["outputId"])["gamma"] = b["gamma"]
-
-    @_handles("output/writeImageQuality")
-    def _output_write_image_quality(self, b: dict) -> None:
-        out = self._output_rec(b["outputId"])
-        out["imageQuality"] = {k: b.get(k, v) for k, v in out["imageQuality"].items()}
-
-    @_handles("output/writeFixedPosition")
-    def _output_write_fixed_position(self, b: dict) -> None:
-        self._output_rec(b["outputId"])["fixedPosition"] = b["enable"]
-
-    @_handles("output/writeResolution")
-    def _output_write_resolution(self, b: dict) -> None:
-        outs = [self._output_rec(o, f"outputIds[{i}]") for i, o in enumerate(b["outputIds"])]
-        w, h, r = b["width"], b["height"], b["refreshRate"]
-        for out in outs:
-            out["resolution"], out["timing"] = _resolution(w, h, r), _timing(w, h, r)
-
-    def _write_timing(self, out: dict, t: dict) -> None:
-        out["timing"] = {**_timing(t["width"], t["height"], t["refreshRate"]), **t}
-        out["resolution"] = _resolution(t["width"], t["height"], t["refreshRate"])
-
-    @_handles("output/writeTiming")
-    def _output_write_timing(self, b: dict) -> None:
-        self._write_timing(self._output_rec(b["outputId"]), b["timing"])
-
-    @_handles("output/write4KTiming")
-    def _output_write_4k_timing(self, b: dict) -> None:
-        out = self._output_rec(b["outputId"])
-        if out["interfaceType"] != IT_HDMI_OUT:
-            raise VendorError(INVALID, f"output {out['outputId']} is not on a 4K output card "
-                              "(use output/writeTiming)")
-        self._write_timing(out, b["timing"])
-
-    @_handles("output/writePayload")
-    def _output_write_payload(self, b: dict) -> None:
-        out = self._output_rec(b["outputId"])
-        if out["interfaceType"] != IT_RJ45:
-            raise VendorError(INVALID, f"output {out['outputId']} is not on an all-in-one (sending) card")
-        out["payload"] = {k: b[k] for k in ("x", "y", "width", "height")}
-
-    # ================================================================== Layers
-
-    @_handles("layer/detailList")
-    def _layer_detail_list(self, b: dict) -> dict:
-        screen = self._screen(b["screenId"])
-        return {"deviceId": b.get("deviceId", 0), "screenId": screen.screen_id,
-                "screenLayers": [self._layer_view(lay) for lay in self._layers_sorted(screen)]}
-
-    @_handles("layer/readDetail")
-    def _layer_read_detail(self, b: dict) -> dict:
-        screen = self._screen(b["screenId"])
-        return {"deviceId": b.get("deviceId", 0), "screenId": screen.screen_id,
-                **self._layer_view(self._layer(screen, b["layerId"]))}
-
-    @_handles("layer/readZIndex")
-    def _layer_read_z_index(self, b: dict) -> dict:
-        screen = self._screen(b["screenId"])
-        return {"deviceId": b.get("deviceId", 0), "screenId": screen.screen_id,
-                "layers": [{"layerId": lay["layerId"], "zorder": lay["general"]["zorder"]}
-                           for lay in self._layers_sorted(screen)]}
-
-    @_handles("layer/create")
-    def _layer_create(self, b: dict) -> dict:
-        screen = self._screen(b["screenId"])
-        if len(screen.layers) >= MAX_LAYERS_PER_SCREEN:
-            raise VendorError(INVALID, f"screen {screen.screen_id} already has {MAX_LAYERS_PER_SCREEN} "
-                              "layers, the most it can hold")
-        source = self._source_from(b.get("source", {}), "source.")
-        lid = next(i for i in range(MAX_LAYERS_PER_SCREEN + 1) if i not in screen.layers)
-        layer = self._new_layer(lid, b.get("name", f"Layer {lid + 1}"), b["window"], source,
-                                b.get("sizeType", 0))
-        layer["general"]["zorder"] = len(screen.layers)
-        screen.layers[lid] = layer
-        self._refresh_used()
-        return {"layerId": lid}
-
-    @_handles("layer/delete")
-    def _layer_delete(self, b: dict) -> None:
-        screen = self._screen(b["screenId"])
-        self._layer(screen, b["layerId"])
-        del screen.layers[b["layerId"]]
-        self._renumber_z(screen)
-        self._refresh_used()
-
-    @_handles("layer/clear")
-    def _layer_clear(self, b: dict) -> None:
-        self._screen(b["screenId"]).layers = {}
-        self._refresh_used()
-
-    @_handles("layer/writeWindow")
-    def _layer_write_window(self, b: dict) -> None:
-        layer = self._layer(self._screen(b["screenId"]), b["layerId"])
-        layer["window"] = {k: b[k] for k in ("x", "y", "width", "height")}
-
-    @_handles("layer/writeGeneral")
-    def _layer_write_general(self, b: dict) -> None:
-        general = self._layer(self._screen(b["screenId"]), b["layerId"])["general"]
-        if "name" in b:
-            general["name"] = b["name"]
-        if "isBackground" in b:
-            general["isBackground"] = bool(b["isBackground"])  # read back as a boolean, like the vendor
-        if "flipType" in b:
-            general["flipType"] = b["flipType"]
-
-    @_handles("layer/writeZIndex")
-    def _layer_write_z_index(self, b: dict) -> None:
-        screen = self._screen(b["screenId"])
-        layer = self._layer(screen, b["layerId"])
-        order = [lay for lay in self._layers_sorted(screen) if lay is not layer]
-        order.insert(min(b["zorder"], len(order)), layer)
-        self._renumber_z(screen, order)
-
-    @_handles("layer/writeLock")
-    def _layer_write_lock(self, b: dict) -> None:
-        self._layer(self._screen(b["screenId"]), b["layerId"])["general"]["lock"] = b["lock"]
-
-    @_handles("layer/freeze")
-    def _layer_freeze(self, b: dict) -> None:
-        general = self._layer(self._screen(b["screenId"]), b["layerId"])["general"]
-        general["isFreeze"] = bool(b["enable"])
-
-    @_handles("layer/writeSource")
-    def _layer_write_source(self, b: dict) -> None:
-        layer = self._layer(self._screen(b["screenId"]), b["layerId"])
-        # Clients disagree whether the source fields are nested under "source": take both.
-        nested = b.get("source")
-        src, where = (nested, "source.") if isinstance(nested, dict) else (b, "")
-        if "sourceType" not in src and "inputId" not in src:
-            raise VendorError(INVALID, "sourceType and inputId are required (at the top of the body "
-                              "or under 'source')")
-        layer["source"] = self._source_from(src, where)
-        self._refresh_used()
-
-    @_handles("layer/screenLayerLayout")
-    def _layer_screen_layer_layout(self, b: dict) -> None:
-        screen = self._screen(b["screenId"])
-        old = self._layers_sorted(screen)
-        screen.layers = {}
-        for n, frac in enumerate(_TEMPLATES[b["layoutTemplateId"]]):
-            spec = self._layer_spec(screen, n, frac, None)
-            if n < len(old):
-                spec["source"] = dict(old[n]["source"])
-                spec["general"]["name"] = old[n]["general"]["name"]
-            screen.layers[n] = spec
-        self._refresh_used()
-
-    @_handles("layer/writeStreamRule")
-    def _layer_write_stream_rule(self, b: dict) -> None:
-        layer = self._layer(self._screen(b["screenId"]), b["layerId"])
-        layer["streamRule"] = {"channelId": b["channelId"], "streamIndex": b["streamIndex"]}
-
-    # ================================================================== Presets
-
-    @_handles("preset/readList")
-    def _preset_read_list(self, b: dict) -> dict:
-        screen = self._screen(b["screenId"])
-        return {"deviceId": b.get("deviceId", 0), "screenId": screen.screen_id,
-                "presets": [{"presetId": p["presetId"], "name": p["name"]} for p in screen.presets.values()]}
-
-    @_handles("preset/readPlay")
-    def _preset_read_play(self, b: dict) -> dict:
-        screen = self._screen(b["screenId"])
-        return {"screenId": screen.screen_id, "presetId": screen.playing}
-
-    @_handles("preset/play")
-    def _preset_play(self, b: dict) -> None:
-        screen = self._screen(b["screenId"])
-        self._preset(screen, b["presetId"])
-        self._play(screen, b["presetId"])
-        self._refresh_used()
-
-    @_handles("preset/readDetail")
-    def _preset_read_detail(self, b: dict) -> dict:
-        screen = self._screen(b["screenId"])
-        preset = self._preset(screen, b["presetId"])
-        return {"deviceId": b.get("deviceId", 0), "screenId": screen.screen_id,
-                "presetId": preset["presetId"], "name": preset["name"],
-                "layers": [self._layer_view(lay) for lay in preset["layers"]]}
-
-    @_handles("preset/createPreset")
-    def _preset_create(self, b: dict) -> dict:
-        screen = self._screen(b["screenId"])
-        same = [p for p in screen.presets.values() if p["name"] == b["name"]]
-        if same and not b.get("overWrite", 0):
-            raise VendorError(INVALID, f"a preset named {b['name']!r} already exists on screen "
-                              f"{screen.screen_id} (overWrite 1 replaces it)")
-        if "layoutTemplateId" in b:
-            layers = [self._layer_spec(screen, n, frac, None)
-                      for n, frac in enumerate(_TEMPLATES[b["layoutTemplateId"]])]
-        else:
-            layers = self._snapshot(screen)
-        pid = same[0]["presetId"] if same else max(screen.presets, default=-1) + 1
-        screen.presets[pid] = {"presetId": pid, "name": b["name"], "layers": layers}
-        return {"presetId": pid}
-
-    @_handles("preset/overWrite")
-    def _preset_over_write(self, b: dict) -> None:
-        screen = self._screen(b["screenId"])
-        self._preset(screen, b["presetId"])["layers"] = self._snapshot(screen)
-
-    @_handles("preset/writeGeneral")
-    def _preset_write_general(self, b: dict) -> None:
-        screen = self._screen(b["screenId"])
-        self._preset(screen, b["presetId"])["name"] = b["name"]
-
-    def _forget_presets(self, screen: _Screen, ids: set[int]) -> None:
-        if screen.playing in ids:
-            screen.playing = -1
-        for group in self._preset_groups.values():
-            group["presets"] = [n for n in group["presets"]
-                                if not (n["screenId"] == screen.screen_id and n["presetId"] in ids)]
-
-    @_handles("preset/deletePreset")
-    def _preset_delete(self, b: dict) -> None:
-        screen = self._screen(b["screenId"])
-        self._preset(screen, b["presetId"])
-        del screen.presets[b["presetId"]]
-        self._forget_presets(screen, {b["presetId"]})
-
-    @_handles("preset/deleteAll")
-    def _preset_delete_all(self, b: dict) -> None:
-        screen = self._screen(b["screenId"])
-        ids = set(screen.presets)
-        screen.presets = {}
-        self._forget_presets(screen, ids)
-
-    def _preset_group(self, group_id: int) -> dict:
-        try:
-            return self._preset_groups[group_id]
-        except KeyError:
-            raise VendorError(INVALID, f"presetGroupId {group_id} does not exist (groups are "
-                              f"{_ids(self._preset_groups)})") from None
-
-    def _preset_nodes(self, nodes: list[dict]) -> list[dict]:
-        for i, node in enumerate(nodes):
-            self._preset(self._screen(node["screenId"]), node["presetId"])
-        return [{"screenId": n["screenId"], "presetId": n["presetId"]} for n in nodes]
-
-    @_handles("preset/groupList")
-    def _preset_group_list(self, b: dict) -> dict:
-        return {"deviceId": b.get("deviceId", 0),
-                "presetGroups": [{"presetGroupId": g["presetGroupId"], "presetGroupName": g["presetGroupName"],
-                                  "interval": g["interval"], "presetCount": len(g["presets"])}
-                                 for g in self._preset_groups.values()]}
-
-    @_handles("preset/groupNodeList")
-    def _preset_group_node_list(self, b: dict) -> dict:
-        group = self._preset_group(b["presetGroupId"])
-        nodes = [{**n, "name": self._screens[n["screenId"]].presets[n["presetId"]]["name"]}
-                 for n in group["presets"]]
-        return {"deviceId": b.get("deviceId", 0), "presetGroupId": group["presetGroupId"],
-                "presets": nodes}
-
-    @_handles("preset/groupCreate")
-    def _preset_group_create(self, b: dict) -> dict:
-        nodes = self._preset_nodes(b["presets"])
-        gid = max(self._preset_groups, default=-1) + 1
-        self._preset_groups[gid] = {"presetGroupId": gid, "presetGroupName": b["presetGroupName"],
-                                    "interval": b.get("interval", 10), "presets": nodes}
-        return {"presetGroupId": gid}
-
-    @_handles("preset/groupUpdate")
-    def _preset_group_update(self, b: dict) -> None:
-        group = self._preset_group(b["presetGroupId"])
-        if "presets" in b:
-            group["presets"] = self._preset_nodes(b["presets"])
-        for key in ("presetGroupName", "interval"):
-            if key in b:
-                group[key] = b[key]
-
-    @_handles("preset/groupDelete")
-    def _preset_group_delete(self, b: dict) -> None:
-        self._preset_group(b["presetGroupId"])
-        del self._preset_groups[b["presetGroupId"]]
-        if self._poll["presetGroupId"] == b["presetGroupId"]:
-            self._poll = {"presetGroupId": -1, "enable": 0}
-
-    @_handles("preset/presetPoll")
-    def _preset_poll(self, b: dict) -> None:
-        self._preset_group(b["presetGroupId"])
-        self._poll = {"presetGroupId": b["presetGroupId"], "enable": b["enable"]}
-
-    @_handles("preset/readPresetPoll")
-    def _preset_read_poll(self, b: dict) -> dict:
-        return {"deviceId": b.get("deviceId", 0), **self._poll}
-
-    # ================================================================== Backgrounds
-
-    @_handles("bkg/readAllList")
-    def _bkg_read_all_list(self, b: dict) -> list:
-        return [{"bkgId": g["bkgId"], "general": dict(g["general"])} for g in self._bkgs.values()]
-
-    @_handles("bkg/readDetail")
-    def _bkg_read_detail(self, b: dict) -> dict:
-        return {"deviceId": b.get("deviceId", 0), **copy.deepcopy(self._bkg(b["bkgId"]))}
-
-    @_handles("bkg/create")
-    def _bkg_create(self, b: dict) -> dict:
-        if len(self._bkgs) >= MAX_BKGS:
-            raise VendorError(INVALID, f"the splicer already stores {MAX_BKGS} backgrounds")
-        raw = _b64(b["file"], "file")
-        w, h = _image_size(raw)
-        bid = max(self._bkgs, default=-1) + 1
-        self._bkgs[bid] = {"bkgId": bid, "general": {"name": b["name"]}, "fileName": b["fileName"],
-                           "width": w, "height": h, "size": len(raw)}
-        return {"bkgId": bid}
-
-    @_handles("bkg/delete")
-    def _bkg_delete(self, b: dict) -> None:
-        for i, bid in enumerate(b["bkgIdList"]):
-            self._bkg(bid)
-        for bid in b["bkgIdList"]:
-            self._bkgs.pop(bid, None)
-            for screen in self._screens.values():
-                if screen.bkg["bkgId"] == bid:
-                    screen.bkg = {"enable": 1, "bkgId": -1}
-
 
 DeviceState._HANDLERS = {  # type: ignore[attr-defined]
-    fn._interface: fn for fn in vars(DeviceState).values() if hasattr(fn, "_interface")
+    fn._interface: fn for klass in reversed(DeviceState.__mro__)
+    for fn in vars(klass).values() if hasattr(fn, "_interface")
 }
-
-
-def _ids(mapping: dict | Iterable[int]) -> str:
-    ids = list(mapping)
-    if not ids:
-        return "none"
-    if len(ids) > 12:
-        return f"{ids[0]}..{ids[-1]} ({len(ids)} in all)"
-    return ", ".join(map(str, ids))
