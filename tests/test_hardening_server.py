@@ -249,7 +249,9 @@ def chunks(data: bytes, size: int, ext: bytes = b"") -> bytes:
     ("long extensions on tiny chunks", (b"1;" + b"e" * 1000 + b"\r\n \r\n") * 80, 413),
 ])
 def test_chunked_attacks_are_refused_with_the_vendor_shape(name, body, http_status):
-    with watchdog(60), serve(max_body_bytes=CAP, socket_timeout_s=TIMEOUT) as s:
+    # The teaching profile's prose msg names the cause (real firmware's token would not).
+    with watchdog(60), serve(max_body_bytes=CAP, socket_timeout_s=TIMEOUT,
+                             firmware="teaching") as s:
         env = _valid_envelope(s)
         body = body.replace(b"LEN", b"%x" % len(env)).replace(b"ENV", env)
         if body.startswith(b"%x"):
@@ -261,6 +263,14 @@ def test_chunked_attacks_are_refused_with_the_vendor_shape(name, body, http_stat
             assert str(CAP) in reply["msg"]  # says what the cap is
         assert Client.from_splicer(s, timeout=TIMEOUT).call("screen/readList",
                                                             {"deviceId": 0}).ok
+
+
+def test_http_level_refusals_take_real_firmwares_shape_by_default():
+    """By default a malformed request gets the shape real firmware uses for bad parameters."""
+    with watchdog(60), serve(socket_timeout_s=TIMEOUT) as s:
+        status, reply = exchange(s.port, chunked_request(b"-1\r\n" + b"x" * 100))
+        assert status == 400
+        assert reply == {"body": {}, "msg": "Params_Error", "sign": "", "status": 1}
 
 
 def _valid_envelope(s) -> bytes:
@@ -292,7 +302,8 @@ def test_chunked_bodies_a_real_client_might_send_are_accepted(framing):
     (str(CAP + 1), 413),
 ])
 def test_odd_content_lengths_are_refused(length, http_status):
-    with watchdog(60), serve(max_body_bytes=CAP, socket_timeout_s=TIMEOUT) as s:
+    with watchdog(60), serve(max_body_bytes=CAP, socket_timeout_s=TIMEOUT,
+                             firmware="teaching") as s:
         sent = (f"POST /open/api/screen/readList HTTP/1.1\r\nContent-Type: application/json\r\n"
                 f"Content-Length: {length}\r\n\r\n").encode()
         status, reply = exchange(s.port, sent)
@@ -300,7 +311,7 @@ def test_odd_content_lengths_are_refused(length, http_status):
 
 
 def test_two_different_content_lengths_are_refused():
-    with watchdog(60), serve(socket_timeout_s=TIMEOUT) as s:
+    with watchdog(60), serve(socket_timeout_s=TIMEOUT, firmware="teaching") as s:
         sent = (b"POST /open/api/screen/readList HTTP/1.1\r\nContent-Type: application/json\r\n"
                 b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}")
         status, reply = exchange(s.port, sent)
