@@ -164,6 +164,8 @@ from openapi_magic.server import serve
 splicers = []
 for spec in json.loads(sys.argv[1]):
     inputs = spec.pop("inputs", 0)
+    # Signed replies (real firmware sends none), so the client's verify path is measured too.
+    spec.setdefault("reply_sign", True)
     s = serve(**spec)
     if inputs:
         s.state.add_inputs(inputs)

@@ -61,7 +61,8 @@ def splicer_first_answer() -> float:
         r = client.call("screen/readList", {"deviceId": 0})
         return r.ok and r.sign_verdict == "verified"
     try:
-        return _until([sys.executable, "-m", "openapi_magic.server", "--port", str(port)], ready)
+        return _until([sys.executable, "-m", "openapi_magic.server", "--port", str(port),
+                       "--reply-sign"], ready)
     finally:
         client.close()
 
