@@ -522,7 +522,9 @@ def open_reply(envelope: Any, *, pid: str, timestamp: int | str,
     ``pid``/``timestamp`` are the request's; a reply's own ``pId``/``timeStamp``
     win where present (PROTOCOL.md). The vendor's quirks are accepted: a
     ``"status "`` key, a string status, an empty-string body meaning no data,
-    and (encryption off) a string body holding JSON text.
+    and (encryption off) a string body holding JSON text. A body of ``{}`` is no data
+    in either mode: real firmware answers failures ``{"body": {}, ...}``
+    (FIELD-EVIDENCE.md), and an empty object can be no ciphertext.
     """
     secret_key = as_secret(secret_key)  # from here down, frames hold the masked key only
     if not isinstance(envelope, dict):
@@ -537,7 +539,7 @@ def open_reply(envelope: Any, *, pid: str, timestamp: int | str,
     msg = envelope.get("msg", "")
     msg = "" if msg is None else msg if isinstance(msg, str) else dumps_safe(msg)
     raw_body = envelope.get("body", "")
-    if raw_body is None or raw_body == "":
+    if raw_body is None or raw_body == "" or (encrypt and raw_body == {}):
         body = None
     elif encrypt:
         body = decrypt_body(raw_body, secret_key)

@@ -51,6 +51,18 @@ def test_real_failures_decode_with_status_msg_and_the_token_hint(name):
     assert token in r.to_text() and "SIGN MISMATCH" not in r._repr_html_()
 
 
+@pytest.mark.parametrize("name", sorted(REAL_FAILURES))
+def test_real_failures_decode_for_an_encrypting_client_too(name):
+    """No failure to an encrypted request has been captured; an encrypted splicer may well
+    answer ``"body": {}`` as the plain H5 does, and an empty object is no ciphertext."""
+    text, status, token = REAL_FAILURES[name]
+    with replay({}, default=text) as s:
+        r = Client(s.root, "demo", "k8bytes!", encrypt=True).call("screen/readList",
+                                                                 {"deviceId": 0})
+    assert (r.status, r.msg, r.body) == (status, token, None) and not r.ok
+    assert r.response_envelope["body"] == {}  # what arrived stays reachable
+
+
 def test_an_unknown_status_with_a_known_token_gets_that_tokens_hint():
     text = '{"body":{},"msg":"Server_Err","sign":"","status":7777}'
     with replay({}, default=text) as s:
