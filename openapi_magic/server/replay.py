@@ -46,12 +46,13 @@ from typing import Any
 
 from ..errors import ConfigError
 from .firmware import FIRMWARE_PROFILES, FirmwareProfile
-from .model import IT_HDMI_OUT, NO_CROP, VendorError, _Screen
+from .model import IT_HDMI_OUT, VendorError, _is_int, _Screen
 from .state import DeviceState
 
 __all__ = [
     "DEMO_CAPTURE",
     "Replay",
+    "ReplayError",
     "ReplayReply",
     "demo_capture_path",
     "firmware_for",
@@ -119,10 +120,6 @@ def _body_key(interface: str, body: Any) -> str:
     body = {} if body is None or body == "" else body
     return interface + " " + json.dumps(body, sort_keys=True, ensure_ascii=False,
                                         separators=(",", ":"))
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def firmware_for(data: dict) -> FirmwareProfile:
@@ -409,19 +406,15 @@ class _Importer:
     @staticmethod
     def layer(rec: dict, n: int) -> dict:
         """A model layer from a captured layer record (the view's filled-in parts dropped)."""
-        general = dict(rec.get("general") or {})
+        general = rec.get("general") if isinstance(rec.get("general"), dict) else {}
         lid = rec.get("layerId", general.get("layerId", n))
-        general.setdefault("layerId", lid)
-        general.setdefault("zorder", n)
-        general.setdefault("name", f"Layer {n + 1}")
-        source = rec.get("source") or {}
-        return {"layerId": lid, "general": general, "window": dict(rec.get("window") or {}),
-                "source": {k: v for k, v in source.items()
-                           if k in ("sourceType", "inputId", "cropId", "slotId", "streamId")}
-                          | {"sourceType": source.get("sourceType", 0),
-                             "inputId": source.get("inputId", 0),
-                             "cropId": source.get("cropId", NO_CROP)},
-                "audioStatus": dict(rec.get("audioStatus") or {"isAvailable": 0, "isOpen": 0})}
+        layer = DeviceState._new_layer(lid, general.get("name", f"Layer {n + 1}"),
+                                       rec.get("window") or {}, rec.get("source") or {},
+                                       general.get("sizeType", 0))
+        layer["general"].update({"zorder": n, **general, "layerId": lid})
+        if isinstance(rec.get("audioStatus"), dict):
+            layer["audioStatus"].update(rec["audioStatus"])
+        return layer
 
     def screens(self) -> None:
         s = self.s
