@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,6 +65,9 @@ __all__ = [
 DEMO_CAPTURE = "demo-h5.capture.json"
 _FORMAT = "openapi_magic.capture"  # captures.FORMAT (not imported: see the module docstring)
 _FORMAT_VERSION = 1
+#: A model reply that could not be made (the read then answers as captured, unpatched).
+_UNTRACKED = object()
+log = logging.getLogger("openapi_magic.server")
 
 
 def demo_capture_path() -> Path:
@@ -210,13 +214,16 @@ class Replay:
 
     @staticmethod
     def _model_reply(state: DeviceState, interface: str, body: Any) -> Any:
-        """The model's reply (a private copy), or a VendorError when it refuses."""
+        """The model's reply (a private copy), a VendorError when it refuses, or
+        :data:`_UNTRACKED` when it cannot answer at all (no handler, or captured records
+        of a shape it does not know)."""
         try:
             return copy.deepcopy(state.call(interface, body if isinstance(body, dict) else {}))
         except VendorError as exc:
             return exc
-        except KeyError:  # an interface the model has no handler for
-            return VendorError(1, f"no handler for {interface}")
+        except Exception:  # a real firmware's odd record must not break the replay
+            log.debug("the replay's model cannot answer %s %r", interface, body, exc_info=True)
+            return _UNTRACKED
 
     def captured(self, interface: str, body: Any) -> dict | None:
         """The captured call of ``interface`` with this body (key order aside), or None."""
@@ -235,10 +242,12 @@ class Replay:
         if call["status"] != 0:
             return ReplayReply(call["status"], msg, None)
         captured = copy.deepcopy(call.get("reply"))
-        before = self._baseline.get(_body_key(interface, body))
-        if isinstance(before, VendorError) or state is not self._state:
+        before = self._baseline.get(_body_key(interface, body), _UNTRACKED)
+        if before is _UNTRACKED or isinstance(before, VendorError) or state is not self._state:
             return ReplayReply(0, msg, captured)  # the model cannot follow this read
         now = self._model_reply(state, interface, body)
+        if now is _UNTRACKED:
+            return ReplayReply(0, msg, captured)
         if isinstance(now, VendorError):
             raise now
         return ReplayReply(0, msg, patch(captured, before, now))
@@ -315,14 +324,24 @@ class _Importer:
         return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
 
     def run(self) -> None:
-        self.device()
-        self.inputs()
-        self.outputs()
-        self.backgrounds()
-        self.screens()
+        # Each part is imported on its own: records of a shape this model does not know
+        # (another firmware's) leave that part the model's own, and the replay still answers
+        # every captured read as captured.
+        for part in (self.device, self.inputs, self.outputs, self.backgrounds, self.screens):
+            saved = {k: copy.copy(v) for k, v in vars(self.s).items() if k.startswith("_")
+                     or k in ("sn", "detail", "ip", "show_id")}
+            try:
+                part()
+            except Exception:  # see above
+                log.info("replay: the capture's %s records are not imported (shape unknown)",
+                         part.__name__, exc_info=True)
+                vars(self.s).update(saved)
         s = self.s
-        s._used = {i for i, rec in s._inputs.items() if rec.get("isUsed")}
-        s._refresh_used()
+        try:
+            s._used = {i for i, rec in s._inputs.items() if rec.get("isUsed")}
+            s._refresh_used()
+        except (AttributeError, KeyError, TypeError):  # see above
+            s._used = set()
 
     def device(self) -> None:
         s = self.s
