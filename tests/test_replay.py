@@ -315,3 +315,13 @@ def test_records_of_an_unknown_shape_still_replay_as_captured(venue, odd):
     assert {c.interface for c, _ in matched} >= set(odd)
     assert [(c.status, c.msg, c.reply) for c, _ in matched] == \
         [(o.status, o.msg, o.reply) for _, o in matched]
+
+
+def test_an_anonymized_capture_replays_with_its_placeholders(venue):
+    cap, _ = venue
+    shared = cap.anonymized()
+    with serve(replay=shared) as replay:
+        ip = Client.from_splicer(replay).call("device/readIp", {"deviceId": 0}).body
+        assert not take(replay).diff(shared, volatile=())
+    assert ip == shared.find("device/readIp", {"deviceId": 0}).reply
+    assert ip != cap.find("device/readIp", {"deviceId": 0}).reply
