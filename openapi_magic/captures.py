@@ -74,6 +74,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "DEFAULT_MAX_SECONDS",
+    "DEMO_CAPTURE_ROOT",
     "FORMAT",
     "FORMAT_VERSION",
     "Call",
@@ -83,6 +84,7 @@ __all__ = [
     "WriteRefused",
     "anonymize",
     "capture",
+    "capture_demo",
     "is_read_interface",
     "own_id_keys",
 ]
@@ -524,6 +526,33 @@ class Capture:
         capture_options.setdefault("anonymize", self.is_anonymized)
         live = capture(other, **capture_options)
         return diff_captures(self, live, volatile=volatile)
+
+
+# --------------------------------------------------------------------------- the demo capture
+
+#: The root URL written into the shipped demo capture (the documented port of a real splicer).
+DEMO_CAPTURE_ROOT = "http://127.0.0.1:8000/open/api"
+
+
+def capture_demo(path: str | os.PathLike | None = None) -> Capture:
+    """A capture of the bundled simulated splicer (demo seed, default firmware), made now.
+
+    What ships in the package (``openapi_magic.server.replay.demo_capture_path()``) so the
+    replay tutorial runs with no file of the user's. Timings, ``taken_at`` and the root
+    URL are fixed (zero, ``""``, :data:`DEMO_CAPTURE_ROOT`) so the same code gives the same
+    file byte for byte: a test regenerates it and checks the shipped one is current.
+    Written to ``path`` when given.
+    """
+    from .server import serve
+
+    with serve() as splicer:
+        made = capture(splicer, quiet=True)
+    for call in made.calls:
+        call.elapsed = 0.0
+    made.seconds, made.taken_at, made.root = 0.0, "", DEMO_CAPTURE_ROOT
+    if path is not None:
+        made.save(path)
+    return made
 
 
 # --------------------------------------------------------------------------- capturing

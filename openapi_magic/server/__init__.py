@@ -11,6 +11,11 @@ later reads show them. Start one from Python::
 
 or from a shell: ``python -m openapi_magic.server --port 8000``.
 
+``serve(replay="venue.capture.json")`` (``--replay FILE``) answers like a captured
+splicer instead: its ids, names, replies and failures, writes applied on top (see
+:mod:`.replay`); ``replay="demo"`` replays the shipped capture of this simulator
+(:func:`demo_capture_path`).
+
 By default it answers in the shape of real firmware's replies (sorted keys, an
 empty sign, short msg tokens, status 1 ``Params_Error``); ``firmware=NAME`` picks
 another profile of :data:`FIRMWARE_PROFILES` (``"h5-capture"``, ``"h9-1.9.7.1"``,
@@ -46,6 +51,7 @@ from .splicer import (
     SimulatedSplicer,
     serve,
 )
+from .replay import Replay, demo_capture_path
 from .state import DeviceState, VendorError
 
 __all__ = [
@@ -72,7 +78,9 @@ __all__ = [
     "Account",
     "DeviceState",
     "FirmwareProfile",
+    "Replay",
     "SimulatedSplicer",
     "VendorError",
+    "demo_capture_path",
     "serve",
 ]

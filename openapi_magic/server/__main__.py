@@ -55,9 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a simulated NovaStar H-series splicer (a virtual H5) that speaks the "
                     "H-series OpenAPI, for tutorials and tests. Demo credentials by default.",
         epilog="firmware profiles (--firmware NAME):\n" + profiles)
-    p.add_argument("--firmware", default="default", choices=list(FIRMWARE_PROFILES),
-                   help="how the splicer answers, modelled on real firmware (default %(default)s; "
-                        "the list below names each one's evidence)")
+    p.add_argument("--firmware", default=None, choices=list(FIRMWARE_PROFILES),
+                   help="how the splicer answers, modelled on real firmware (default: 'default', "
+                        "or with --replay the profile matching the captured firmware; the list "
+                        "below names each one's evidence)")
+    p.add_argument("--replay", metavar="FILE", default=None,
+                   help="answer like the splicer captured in FILE (a saved capture, or 'demo' "
+                        "for the shipped one): its ids, names, replies and failures, with "
+                        "writes applied on top; the credentials stay the demo ones unless given")
     p.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (default %(default)s)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT,
                    help="TCP port (default %(default)s, like a real splicer; 0 picks a free one)")
@@ -97,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.pid, args.secret_key, args.encrypt, host=args.host, port=args.port,
             accounts=args.account, seed=args.seed, latency_ms=args.latency_ms,
             time_window_s=args.time_window_s, initialising_s=args.initialising_s,
-            firmware=args.firmware,
+            firmware=args.firmware, replay=args.replay,
             reply_sign=False if args.real_firmware else args.reply_sign,
             status_key="status " if (args.status_space or args.real_firmware) else None,
             max_body_bytes=args.max_body_bytes, osd_limit=args.osd_limit)
@@ -115,9 +120,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     quirks = [q for q, on in (("empty reply sign", not splicer.reply_sign),
                               ("'status ' key", splicer.status_key != "status")) if on]
     firmware = splicer.firmware
+    replaying = (f"  replaying:  {args.replay} ({splicer.replay.summary()})\n"
+                 if splicer.replay is not None else "")
     print(f"Simulated NovaStar {firmware.model} splicer (seed {splicer.seed}, firmware "
           f"{firmware.name!r}, softwareVersion {firmware.software_version}) is running.\n"
-          f"  root:       {splicer.root}\n"
+          + replaying
+          + f"  root:       {splicer.root}\n"
           f"  pId:        {splicer.pid}\n"
           f"  secretKey:  {splicer.secret_key}\n"
           f"  encryption: {'on' if splicer.encrypt else 'off'}\n"

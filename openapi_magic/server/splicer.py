@@ -46,6 +46,7 @@ from ..errors import ConfigError, DecodeError, DecryptionError
 from ..protocol import des_key, open_request, seal_reply
 from .firmware import FIRMWARE_PROFILES, FirmwareProfile, firmware_profile
 from .httpd import SplicerHTTPServer
+from .replay import Replay
 from .state import DEMO_SEED, INVALID, DeviceState, VendorError
 
 log = logging.getLogger("openapi_magic.server")
@@ -139,6 +140,10 @@ class SimulatedSplicer:
     ``"teaching"``: prose msgs, 94/400, signed replies). ``reply_sign`` (sign replies
     as the request's pId would expect) and ``status_key`` (``"status "`` with a
     trailing space, like some firmware) override the profile when given.
+    ``replay`` (a :class:`~openapi_magic.Capture`, a saved capture's path, or ``"demo"``
+    for the shipped one) answers the reads of that capture as captured, writes applied
+    on top (see :mod:`.replay`); ``firmware`` then defaults to the profile matching the
+    captured firmware.
     ``initialising_s`` answers 912 for that many seconds after
     ``start()``; ``time_window_s`` is the accepted clock skew (status 11 outside it);
     ``accounts`` adds more OpenAPI entries (:class:`Account`, some maybe disabled,
@@ -158,7 +163,8 @@ class SimulatedSplicer:
         latency_ms: float = 0,
         seed: int = DEMO_SEED,
         time_window_s: float = DEFAULT_TIME_WINDOW_S,
-        firmware: str | FirmwareProfile = "default",
+        firmware: str | FirmwareProfile | None = None,
+        replay: Any = None,
         reply_sign: bool | None = None,
         status_key: str | None = None,
         initialising_s: float = 0,
@@ -167,6 +173,10 @@ class SimulatedSplicer:
         osd_limit: int = 2,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        #: The capture this splicer replays (:class:`.replay.Replay`), or None.
+        self.replay = Replay(replay) if replay is not None else None
+        if firmware is None:
+            firmware = self.replay.firmware if self.replay is not None else "default"
         try:
             self.firmware = firmware_profile(firmware)
         except ValueError as exc:
@@ -270,8 +280,12 @@ class SimulatedSplicer:
         self.state = self._new_state()
 
     def _new_state(self) -> DeviceState:
-        state = DeviceState(self.seed, clock=self.clock, osd_limit=self.osd_limit,
-                            firmware=self.firmware)
+        if self.replay is not None:
+            state = self.replay.build_state(self.seed, clock=self.clock,
+                                            osd_limit=self.osd_limit, firmware=self.firmware)
+        else:
+            state = DeviceState(self.seed, clock=self.clock, osd_limit=self.osd_limit,
+                                firmware=self.firmware)
         state.ready = lambda: not self.initialising()
         return state
 
@@ -335,11 +349,12 @@ class SimulatedSplicer:
         return f"{meaning}: {detail}" if detail else meaning
 
     def _failure(self, status: int, detail: str, seal: dict | None, *,
-                 encrypted: bool = False) -> dict:
-        """A failure reply: sealed (signed when the options say so) once the pId is known."""
+                 encrypted: bool = False, msg: str | None = None) -> dict:
+        """A failure reply: sealed (signed when the options say so) once the pId is known;
+        ``msg`` (a replayed one) replaces the profile's."""
         if detail and self.firmware.messages == "token":
             log.info("status %s (%s): %s", status, self._msg(status, ""), detail)
-        msg = self._msg(status, detail)
+        msg = self._msg(status, detail) if msg is None else msg
         if seal is None:
             reply = {self.status_key: status, "msg": msg, "sign": "", "body": ""}
         else:
@@ -399,6 +414,12 @@ class SimulatedSplicer:
         firmware = self.firmware
         seal = {"pid": pid, "timestamp": opened.timestamp, "secret_key": account.secret_key,
                 "encrypt": account.encrypt, "sign": self.reply_sign, "status_key": self.status_key}
+        # A read the replayed capture made answers as captured (see .replay), before the
+        # profile's own rules: the capture is what that splicer said.
+        if self.replay is not None:
+            replayed = self._replayed(interface, opened.body, seal)
+            if replayed is not None:
+                return replayed
         # 7. interface known
         if interface not in self.catalog:
             close = self.catalog.suggest(interface)
@@ -431,6 +452,23 @@ class SimulatedSplicer:
         if firmware.sorted_keys and reply is not None:
             reply = _sorted_keys(reply)
         return self._shape(seal_reply(STATUS_OK, firmware.success_msg, reply, **seal))
+
+
+    def _replayed(self, interface: str, body: Any, seal: dict) -> dict | None:
+        """The replay's answer to a request the capture made, or None (see :mod:`.replay`)."""
+        try:
+            replayed = self.replay.answer(interface, body, self.state)
+        except VendorError as exc:
+            status = self.firmware.invalid_status if exc.status == INVALID else exc.status
+            return self._failure(status, exc.detail, seal)
+        if replayed is None:
+            return None
+        if replayed.status != STATUS_OK:
+            return self._failure(replayed.status, "as captured", seal, msg=replayed.msg)
+        reply = replayed.body
+        if self.firmware.sorted_keys and reply is not None:
+            reply = _sorted_keys(reply)
+        return self._shape(seal_reply(STATUS_OK, replayed.msg, reply, **seal))
 
 
 def _unsafe_value(value: Any, where: str = "body") -> str:
@@ -489,8 +527,9 @@ def serve(port: int = 0, pid: str = DEMO_PID, secret_key: str = DEMO_SECRET_KEY,
     Every argument is optional: by default a free port on 127.0.0.1, pId
     ``"demo"``, secretKey ``DEMO_SECRET_KEY``, encryption on, seed 0, the
     ``"default"`` firmware profile. ``options`` are those of :class:`SimulatedSplicer`
-    (``firmware``, ``host``, ``seed``, ``latency_ms``, ``reply_sign``, ``status_key``,
-    ``initialising_s``, ...).
+    (``firmware``, ``replay``, ``host``, ``seed``, ``latency_ms``, ``reply_sign``,
+    ``status_key``, ``initialising_s``, ...); ``serve(replay="venue.capture.json")``
+    answers like the captured splicer.
     Use it as a context manager, or call ``.stop()``::
 
         with serve() as splicer:
