@@ -63,7 +63,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-import pandas as pd
+from ._lazy import pandas as pd
 
 from .client import Client
 from .connection import is_splicer_like
