@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import requests
 import urllib3
 
-from . import _transport, protocol
+from . import _fast, _transport, protocol
 from .protocol import Secret
 from .catalog import load_catalog, normalize_path
 from .errors import (
@@ -601,7 +601,7 @@ def _parse_json(text: str, resp: requests.Response, url: str, context: dict) -> 
         raise DecodeError(f"{url} answered HTTP {resp.status_code} with an empty body, not an "
                           "OpenAPI envelope.", **context)
     try:
-        return json.loads(text)
+        return _fast.loads(text)  # json.loads' value or error (msgspec when installed)
     except RecursionError as exc:
         raise DecodeError(f"The reply from {url} is JSON nested too deeply to parse "
                           f"(HTTP {resp.status_code}).", **context) from exc

@@ -416,9 +416,15 @@ _FAILURES = [
      "_des.ecb_decrypt = late\ntry:\n    c.call('screen/readList', {'deviceId': 0})\nfinally:\n"
      "    _des.ecb_decrypt = orig", "KeyboardInterrupt"),
     # ... while parsing the decrypted text
+    # (json's, and msgspec's first when it is installed: openapi_magic._fast)
     ("orig = json.loads\n" + _raise("KeyboardInterrupt") + "protocol.json = types.SimpleNamespace(loads=boom, "
-     "dumps=json.dumps, JSONDecodeError=json.JSONDecodeError)\ntry:\n"
-     "    c.call('screen/readList', {'deviceId': 0})\nfinally:\n    protocol.json = json",
+     "dumps=json.dumps, JSONDecodeError=json.JSONDecodeError)\n"
+     "from openapi_magic import _fast\nfast_orig = _fast.try_loads\n"
+     "def fast_boom(*a, **k):\n    if threading.current_thread() is threading.main_thread():\n"
+     "        raise KeyboardInterrupt('injected deep inside')\n    return fast_orig(*a, **k)\n"
+     "_fast.try_loads = fast_boom\ntry:\n"
+     "    c.call('screen/readList', {'deviceId': 0})\nfinally:\n    protocol.json = json\n"
+     "    _fast.try_loads = fast_orig",
      "KeyboardInterrupt"),
     # a RecursionError and a failing dict subclass while sealing a body
     ("deep = []\nfor _ in range(100_000):\n    deep = [deep]\n"

@@ -85,3 +85,148 @@ def test_records_frame_matches_pandas_own_constructors(keys, n, nested, data):
 ])
 def test_records_frame_irregular_rows_as_before(rows):
     assert_frame_equal(result.records_frame(rows), _reference(rows), check_exact=True)
+
+
+# ---------------------------------------------------------------- DES across threads
+
+import base64  # noqa: E402
+import binascii  # noqa: E402
+import json  # noqa: E402
+import random  # noqa: E402
+import threading  # noqa: E402
+
+import pyDes  # noqa: E402
+
+from openapi_magic import _des, _fast, protocol  # noqa: E402
+
+_needs_openssl = pytest.mark.skipif(not _des.backend().startswith("OpenSSL"),
+                                    reason="no libcrypto with DES-ECB here")
+
+
+@_needs_openssl
+@pytest.mark.parametrize("threads", [2, 3, 5])
+@pytest.mark.parametrize("size", [3 * (1 << 20) + 8 * 7, _des._SPLIT_BYTES, 4 << 20])
+def test_a_multi_megabyte_body_split_across_threads_gives_single_thread_bytes(
+        monkeypatch, threads, size):
+    rng = random.Random(size)
+    key, data = rng.randbytes(8), rng.randbytes(size)
+    monkeypatch.setattr(_des, "_THREADS", 1)
+    one = bytes(_des.ecb_encrypt(key, data))
+    seen: list[str] = []
+    real = _des._OpenSSL._part
+
+    def spy(self, *args):
+        seen.append(threading.current_thread().name)
+        return real(self, *args)
+
+    monkeypatch.setattr(_des._OpenSSL, "_part", spy)
+    monkeypatch.setattr(_des, "_THREADS", threads)
+    many = bytes(_des.ecb_encrypt(key, data))
+    assert len(seen) == len(set(seen)) == threads  # it did split, one part a thread
+    assert many == one == bytes(_des.ecb_encrypt(key, data, "pycryptodome"))
+    assert bytes(_des.ecb_decrypt(key, many)) == data
+    head = data[:4096]
+    assert many[:4096] == pyDes.des(key, pyDes.ECB).encrypt(head)
+
+
+def test_default_threads_are_at_most_two(monkeypatch):
+    monkeypatch.setattr(_des, "_THREADS", 0)
+    monkeypatch.setattr(_des.os, "cpu_count", lambda: 16)
+    assert _des._threads() == 2
+    monkeypatch.setattr(_des.os, "cpu_count", lambda: None)
+    assert _des._threads() == 1
+
+
+@_needs_openssl
+def test_an_error_in_a_worker_thread_is_raised_in_the_caller(monkeypatch):
+    real = _des._OpenSSL._part
+    main = threading.get_ident()
+
+    def fail_off_main(self, *args):
+        if threading.get_ident() != main:
+            raise ValueError("OpenSSL DES-ECB failed")
+        return real(self, *args)
+
+    monkeypatch.setattr(_des._OpenSSL, "_part", fail_off_main)
+    monkeypatch.setattr(_des, "_THREADS", 2)
+    with pytest.raises(ValueError, match="DES-ECB failed"):
+        _des.ecb_encrypt(b"12345678", bytes(1 << 20))
+
+
+# ---------------------------------------------------------------- fast codecs, both ways
+
+
+@pytest.fixture(params=["fast", "stdlib"])
+def codecs(request, monkeypatch):
+    """Each test runs with msgspec/pybase64 (when installed) and with the fallback."""
+    if request.param == "stdlib":
+        monkeypatch.setattr(_fast, "_DECODER", None)
+        monkeypatch.setattr(_fast, "_pybase64", None)
+    elif _fast.backends() != {"json": "msgspec", "base64": "pybase64"}:
+        pytest.skip("msgspec / pybase64 not installed")
+    return request.param
+
+
+def test_backends_name_what_is_used(codecs):
+    expect = {"json": "msgspec", "base64": "pybase64"} if codecs == "fast" else {
+        "json": "json", "base64": "base64"}
+    assert _fast.backends() == expect
+
+
+def _outcome(fn, *args):
+    try:
+        value = fn(*args)
+    except BaseException as exc:  # noqa: BLE001
+        return "error", type(exc), str(exc)
+    return "value", type(value), repr(value)
+
+
+_JSON_CASES = [
+    '{"a": 1, "b": [1, 2.5, -0, -0.0, 1e-400, 1E+2], "a": 3}',   # duplicate key: the last
+    '[18446744073709551616, -9223372036854775809, 1' + "0" * 300 + "]",
+    "7" * 4300, "7" * 4301,                                        # Python's digit limit
+    "[NaN, Infinity, -Infinity]", "[1e400]", "[" + "1" * 400 + ".5]",
+    '"\\ud800"', '{"\\udc00x": 1}', '"\\u0000 \\/ é \\u2028 😀"',
+    '"a\x01b"', "\ufeff[1]", "[1,]", '{"a":1}x', "[01]", "", "   ", " [1] ",
+    "[" * 5000 + "]" * 5000, "[" * 50 + "]" * 50,
+]
+
+
+@pytest.mark.parametrize("text", _JSON_CASES, ids=range(len(_JSON_CASES)))
+def test_loads_gives_json_loads_values_and_errors(codecs, text):
+    assert _outcome(_fast.loads, text) == _outcome(json.loads, text)
+
+
+@pytest.mark.parametrize("text", _JSON_CASES, ids=range(len(_JSON_CASES)))
+def test_decrypt_body_gives_the_same_values_and_errors_both_ways(codecs, monkeypatch, text):
+    key = "0123456789abcdef"
+    plain = text.encode("utf-8", "surrogatepass")
+    n = 8 - len(plain) % 8
+    body = base64.b64encode(bytes(_des.ecb_encrypt(key.encode()[:8], plain + bytes((n,)) * n)))
+    got = _outcome(protocol.decrypt_body, body.decode(), key)
+    monkeypatch.setattr(_fast, "_DECODER", None)
+    monkeypatch.setattr(_fast, "_pybase64", None)
+    assert got == _outcome(protocol.decrypt_body, body.decode(), key)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= \n-_é",
+               max_size=40))
+def test_b64decode_gives_base64s_values_and_errors(text):
+    want = _outcome(lambda t: base64.b64decode(t, validate=True), text)
+    assert _outcome(_fast.b64decode, text) == want
+    assert want[0] == "value" or want[1] in (binascii.Error, ValueError)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=200))
+def test_b64encode_gives_base64s_bytes(data):
+    assert _fast.b64encode(data) == base64.b64encode(data)
+    assert _fast.b64encode(memoryview(data)) == base64.b64encode(data)
+
+
+def test_encrypted_round_trip_both_ways(codecs):
+    body = {"screens": [{"id": i, "name": f"LED {i}", "on": i % 2 == 0} for i in range(3000)]}
+    sealed = protocol.encrypt_body(body, "0123456789abcdef")
+    assert protocol.decrypt_body(sealed, "0123456789abcdef") == body
+    assert base64.b64decode(sealed, validate=True)  # stdlib reads what was written
