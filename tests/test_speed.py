@@ -230,3 +230,35 @@ def test_encrypted_round_trip_both_ways(codecs):
     sealed = protocol.encrypt_body(body, "0123456789abcdef")
     assert protocol.decrypt_body(sealed, "0123456789abcdef") == body
     assert base64.b64decode(sealed, validate=True)  # stdlib reads what was written
+
+
+# ---------------------------------------------------------------- fleets: more in flight
+
+
+def test_fleet_defaults_keep_more_than_eight_calls_in_flight(monkeypatch):
+    """50 splicers at 50 ms could never beat 8× a loop with 8 in flight; the default
+    lets 20 calls (on 20 different splicers) wait at once."""
+    from openapi_magic import Client, fleet
+
+    gate = threading.Barrier(20, timeout=20)
+    lock = threading.Lock()
+    state = {"now": 0, "most": 0}
+
+    def call(self, interface, body=None, **options):
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+        try:
+            gate.wait()  # breaks (an error) unless 20 calls are in flight together
+        finally:
+            with lock:
+                state["now"] -= 1
+        return f"{self.root} ok"
+
+    monkeypatch.setattr(Client, "call", call)
+    monkeypatch.setattr(fleet, "_attempt", lambda client, interface, body, options, nonce:
+                        fleet._Attempt(None, None) if client.call(interface, body) else None)
+    clients = [Client(f"http://10.0.0.{i}:8000/open/api", "demo") for i in range(40)]
+    fleet.run(clients, "screen/readList", {"deviceId": 0}, progress=False)
+    assert fleet.DEFAULT_MAX_WORKERS >= 20
+    assert state["most"] >= 20 and not gate.broken
