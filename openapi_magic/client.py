@@ -157,7 +157,7 @@ class Client:
         self._clock = clock or time.time
         self._last_ts = 0
         self._ts_lock = threading.Lock()
-        self._session = _with_headers(session or _transport.session())
+        self._session = _with_headers(session or _transport.session_for(self.root))
         if verify is False and self.root.lower().startswith("https://"):
             # Once per client, here; its sessions do not repeat it per request, and the
             # process's warning filters are left alone (see _transport).
@@ -259,7 +259,7 @@ class Client:
         self.__dict__.update(state)
         self._clock = self._clock or time.time
         self._ts_lock = threading.Lock()
-        self._session = _with_headers(_transport.session())
+        self._session = _with_headers(_transport.session_for(self.root))
 
     # ------------------------------------------------------------------ calls
 
@@ -344,7 +344,9 @@ class Client:
         with _transport.bounded(time.monotonic() + limit) as progress:
             try:
                 resp = self._session.post(url, data=prepared.data, timeout=(limit, limit),
-                                          stream=True, verify=self.verify,
+                                          stream=True,
+                                          verify=_transport.env_verify(self._session,
+                                                                       self.verify),
                                           allow_redirects=False)
             except requests.exceptions.RequestException as exc:
                 raise _transport_error(exc, url, limit, context, progress.phase) from exc

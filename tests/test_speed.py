@@ -262,3 +262,195 @@ def test_fleet_defaults_keep_more_than_eight_calls_in_flight(monkeypatch):
     fleet.run(clients, "screen/readList", {"deviceId": 0}, progress=False)
     assert fleet.DEFAULT_MAX_WORKERS >= 20
     assert state["most"] >= 20 and not gate.broken
+
+
+# ---------------------------------------------------------------- transports
+
+import gzip  # noqa: E402
+import socket  # noqa: E402
+
+import requests  # noqa: E402
+
+from openapi_magic import _transport  # noqa: E402
+from openapi_magic.errors import TransportError  # noqa: E402
+
+KEY = "H-series-demo-secret"
+
+
+class KeepAlive:
+    """A raw HTTP/1.1 server that keeps connections open: ``mode`` is ``"keep"``,
+    ``"close-idle"`` (closes each connection once its reply is sent, without saying
+    so), ``"chunked"`` or ``"gzip"``. Answers every POST with a plain reply."""
+
+    def __init__(self, mode: str = "keep") -> None:
+        self.mode, self.connections, self.requests = mode, 0, []
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.root = f"http://127.0.0.1:{self._server.getsockname()[1]}/open/api"
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                sock, _ = self._server.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(sock,), daemon=True).start()
+
+    def _serve(self, sock: socket.socket) -> None:
+        data = b""
+        with sock:
+            while True:
+                while b"\r\n\r\n" not in data:
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        return
+                    data += chunk
+                head, _, data = data.partition(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                headers = {k.strip().lower(): v.strip() for k, v in
+                           (line.split(":", 1) for line in lines[1:])}
+                length = int(headers.get("content-length", 0))
+                while len(data) < length:
+                    data += sock.recv(65536)
+                envelope, data = json.loads(data[:length]), data[length:]
+                self.requests.append((lines[0], headers))
+                out = protocol.seal_reply(0, "Success", {"n": len(self.requests)},
+                                          pid=envelope["pId"], timestamp=envelope["timeStamp"],
+                                          secret_key=KEY, encrypt=False)
+                body = json.dumps(out).encode()
+                extra = ""
+                if self.mode == "gzip":
+                    body, extra = gzip.compress(body), "Content-Encoding: gzip\r\n"
+                if self.mode == "chunked":
+                    half = len(body) // 2
+                    payload = b"".join(b"%x\r\n%s\r\n" % (len(p), p)
+                                       for p in (body[:half], body[half:])) + b"0\r\n\r\n"
+                    sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                 b"Transfer-Encoding: chunked\r\n\r\n" + payload)
+                else:
+                    sock.sendall((f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{extra}"
+                                  f"Content-Length: {len(body)}\r\n\r\n").encode() + body)
+                if self.mode == "close-idle":
+                    return
+
+    def stop(self) -> None:
+        self._server.close()
+
+
+@pytest.fixture
+def keepalive(request):
+    server = KeepAlive(getattr(request, "param", "keep"))
+    yield server
+    server.stop()
+
+
+def test_a_plain_http_root_gets_the_light_transport_and_reuses_one_connection(keepalive):
+    with Client(keepalive.root, "demo", KEY) as client:
+        assert isinstance(client._session, _transport.LightSession)
+        bodies = [client.call("screen/readList", {"deviceId": 0}).body for _ in range(5)]
+    assert bodies == [{"n": i} for i in range(1, 6)]
+    assert keepalive.connections == 1
+    line, headers = keepalive.requests[0]
+    assert line == "POST /open/api/screen/readList HTTP/1.1"
+    assert headers["content-type"] == "application/json; charset=utf-8"
+    assert headers["user-agent"].startswith("openapi_magic/")
+    assert headers["accept"] == "application/json"
+
+
+@pytest.mark.parametrize("keepalive", ["close-idle"], indirect=True)
+def test_a_connection_the_splicer_closed_while_idle_is_not_reused(keepalive):
+    with Client(keepalive.root, "demo", KEY) as client:
+        for _ in range(3):
+            time.sleep(0.05)  # the splicer's close reaches us
+            assert client.call("screen/readList", {"deviceId": 0}).ok
+    assert keepalive.connections == 3 and len(keepalive.requests) == 3  # nothing resent
+
+
+@pytest.mark.parametrize("keepalive", ["chunked", "gzip"], indirect=True)
+def test_chunked_and_gzip_replies_read_as_requests_reads_them(keepalive, monkeypatch):
+    with Client(keepalive.root, "demo", KEY) as client:
+        light = [client.call("screen/readList", {"deviceId": 0}).body for _ in range(2)]
+    monkeypatch.setenv(_transport.ENV_TRANSPORT, "requests")
+    with Client(keepalive.root, "demo", KEY) as client:
+        assert isinstance(client._session, requests.Session)
+        assert client.call("screen/readList", {"deviceId": 0}).body == {"n": 3}
+    assert light == [{"n": 1}, {"n": 2}]
+
+
+import time  # noqa: E402
+
+from openapi_magic import Client  # noqa: E402
+
+
+def test_requests_stays_for_https_a_proxy_a_login_and_a_session_of_ones_own(
+        monkeypatch, tmp_path):
+    for var in ("HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("NETRC", str(tmp_path / "none"))
+    assert isinstance(_transport.session_for("http://10.0.0.5:8000/open/api"),
+                      _transport.LightSession)
+    assert isinstance(_transport.session_for("https://10.0.0.5/open/api"), requests.Session)
+    own = requests.Session()
+    assert Client("http://10.0.0.5:8000/open/api", "demo", session=own)._session is own
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.example:3128")
+    s = _transport.session_for("http://10.0.0.5:8000/open/api")
+    assert isinstance(s, requests.Session) and not s.trust_env
+    assert s.proxies["http"] == "http://proxy.example:3128"
+    monkeypatch.setenv("NO_PROXY", "10.0.0.5")  # NO_PROXY as requests reads it
+    assert isinstance(_transport.session_for("http://10.0.0.5:8000/open/api"),
+                      _transport.LightSession)
+    assert isinstance(_transport.session_for("http://10.0.0.6:8000/open/api"), requests.Session)
+    monkeypatch.delenv("NO_PROXY")
+    monkeypatch.delenv("HTTP_PROXY")
+    (tmp_path / "netrc").write_text("machine 10.0.0.5 login admin password pw\n")
+    monkeypatch.setenv("NETRC", str(tmp_path / "netrc"))
+    s = _transport.session_for("http://10.0.0.5:8000/open/api")
+    assert isinstance(s, requests.Session) and s.auth == ("admin", "pw")
+
+
+def test_an_http_proxy_in_the_environment_is_still_honoured(monkeypatch):
+    """The proxy is read once, at connect; the call goes through it (absolute URL)."""
+    proxy = KeepAlive()  # plays the proxy: it answers whatever it is sent
+    try:
+        monkeypatch.setenv("HTTP_PROXY", proxy.root.rsplit("/open/api", 1)[0])
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        with Client("http://splicer.invalid:8000/open/api", "demo", KEY) as client:
+            monkeypatch.delenv("HTTP_PROXY")  # read once: later changes do not matter
+            assert client.call("screen/readList", {"deviceId": 0}).ok
+        line, headers = proxy.requests[0]
+        assert line == "POST http://splicer.invalid:8000/open/api/screen/readList HTTP/1.1"
+        assert headers["host"] == "splicer.invalid:8000"
+    finally:
+        proxy.stop()
+
+
+def test_the_ca_bundle_named_in_the_environment_is_still_used(monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/some-bundle.pem")
+    client = Client("https://10.0.0.5/open/api", "demo")
+    assert _transport.env_verify(client._session, client.verify) == (
+        "/etc/ssl/certs/some-bundle.pem")
+    assert _transport.env_verify(client._session, False) is False
+    assert _transport.env_verify(requests.Session(), True) is True  # a session of one's own
+
+
+def test_a_reply_cut_before_its_content_length_is_a_transport_error():
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        sock, _ = server.accept()
+        with sock:
+            sock.recv(65536)
+            sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"status\": 0")
+
+    threading.Thread(target=serve, daemon=True).start()
+    root = f"http://127.0.0.1:{server.getsockname()[1]}/open/api"
+    try:
+        with Client(root, "demo", KEY, timeout=5) as client:
+            with pytest.raises(TransportError, match="cut short") as info:
+                client.call("screen/readList", {"deviceId": 0})
+        assert info.value.raw_text == '{"status": 0'
+    finally:
+        server.close()
