@@ -237,15 +237,18 @@ def session_for(root: str) -> requests.Session | LightSession:
     proxies and ``NO_PROXY``, a ``.netrc`` login) is read here, once. A plain
     ``http://`` root with no proxy and no login gets a :class:`LightSession`
     (keep-alive ``http.client``, a fifth of requests' CPU per call); anything else
-    (https, a proxy, a login, ``OPENAPI_MAGIC_TRANSPORT=requests``) a requests
-    session with those settings fixed, ``trust_env`` off."""
+    (https, a proxy for it, a login, ``OPENAPI_MAGIC_TRANSPORT=requests``) a requests
+    session with those settings fixed, ``trust_env`` off. The environment is read
+    when the client is made: a proxy set later needs a new client."""
     proxies = requests.utils.get_environ_proxies(root)
     auth = requests.utils.get_netrc_auth(root)
     light = os.environ.get(ENV_TRANSPORT, "").strip().lower() != "requests"
     parts = urllib.parse.urlsplit(root)
-    if light and parts.scheme.lower() == "http" and not proxies and not auth:
+    if (light and parts.scheme.lower() == "http" and parts.hostname and not auth
+            and parts.username is None and parts.password is None  # a login in the URL
+            and requests.utils.select_proxy(root, proxies) is None):
         try:
-            return LightSession(parts.hostname or "", parts.port or 80)
+            return LightSession(parts.hostname, parts.port or 80)
         except ValueError:  # a port that is not a number: requests says what is wrong
             pass
     s = session()

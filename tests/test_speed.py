@@ -386,7 +386,8 @@ from openapi_magic import Client  # noqa: E402
 
 def test_requests_stays_for_https_a_proxy_a_login_and_a_session_of_ones_own(
         monkeypatch, tmp_path):
-    for var in ("HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+    for var in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy",
+                "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("NETRC", str(tmp_path / "none"))
     assert isinstance(_transport.session_for("http://10.0.0.5:8000/open/api"),
@@ -404,6 +405,12 @@ def test_requests_stays_for_https_a_proxy_a_login_and_a_session_of_ones_own(
     assert isinstance(_transport.session_for("http://10.0.0.6:8000/open/api"), requests.Session)
     monkeypatch.delenv("NO_PROXY")
     monkeypatch.delenv("HTTP_PROXY")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")  # not for http roots
+    assert isinstance(_transport.session_for("http://10.0.0.5:8000/open/api"),
+                      _transport.LightSession)
+    monkeypatch.delenv("HTTPS_PROXY")
+    assert isinstance(_transport.session_for("http://admin:pw@10.0.0.5/open/api"),
+                      requests.Session)  # requests sends the URL's login
     (tmp_path / "netrc").write_text("machine 10.0.0.5 login admin password pw\n")
     monkeypatch.setenv("NETRC", str(tmp_path / "netrc"))
     s = _transport.session_for("http://10.0.0.5:8000/open/api")
