@@ -94,9 +94,10 @@ __all__ = [
     "run",
 ]
 
-#: Calls in flight at once, over all splicers (32: 50 splicers at 50 ms take two rounds
-#: of waits, not seven; `per_splicer` still spares each device).
-DEFAULT_MAX_WORKERS = 32
+#: Calls in flight at once, over all splicers. 16: 50 splicers at 50 ms finish 11.8× faster
+#: than a loop, within 1.14× of the ideal for 16 (measured: with 32 or more in flight the
+#: client's CPU, not the wait, sets the pace); ``per_splicer`` still spares each device.
+DEFAULT_MAX_WORKERS = 16
 #: Calls in flight at once to one splicer (host:port), so one device is not flooded.
 DEFAULT_PER_SPLICER = 2
 #: The longest wait between two attempts, in seconds.
