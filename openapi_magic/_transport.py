@@ -29,6 +29,7 @@ import contextlib
 import contextvars
 import http.client
 import io
+import logging
 import os
 import socket
 import threading
@@ -46,6 +47,8 @@ from urllib3.util.wait import wait_for_read
 
 __all__ = ["Call", "DeadlineAdapter", "LightSession", "bounded", "env_verify", "headers_cut",
            "session", "session_for"]
+
+log = logging.getLogger(__name__)
 
 #: The deadline (``time.monotonic()``) of the reply being read in this context, if any.
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
@@ -351,6 +354,8 @@ class LightSession:
             conn.close()
             raise requests.exceptions.ConnectionError(
                 urllib3.exceptions.ProtocolError("Connection aborted.", exc)) from exc
+        log.debug('http://%s:%s "POST %s HTTP/1.1" %s', self.host, self.port, target,
+                  resp.status)
         return _LightResponse(self, conn, resp)
 
     def close(self) -> None:
@@ -358,6 +363,11 @@ class LightSession:
         with self._lock:
             idle, self._idle = self._idle, []
         for conn in idle:
+            conn.close()
+
+    def __del__(self) -> None:
+        # A client dropped without close(): its idle sockets close with it, quietly.
+        for conn in getattr(self, "_idle", ()):
             conn.close()
 
 

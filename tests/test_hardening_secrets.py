@@ -253,7 +253,9 @@ def test_one_session_with_every_feature_leaves_no_secret_anywhere(caplog, monkey
                  "OPENAPI_SECRET_KEY", "FleetError", "encrypted", "plain", "hall-a"):
         assert seen in blob, seen
     loggers = {r.name.split(".")[0] for r in caplog.records}
-    assert {"openapi_magic", "urllib3"} <= loggers, loggers
+    # urllib3 logs only the calls that go by requests (https, proxies): http roots take
+    # the light transport, whose lines are openapi_magic's (openapi_magic._transport)
+    assert "openapi_magic" in loggers, loggers
     assert len(blob) > 200_000
     assert_no_secret(blob)
 
