@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._lazy import pandas as pd
-
 from .captures import Call, _body_key, _compact, _records_hint, own_id_keys
 from .result import find_records
 

@@ -62,7 +62,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._lazy import pandas as pd
-
 from .catalog import Catalog, Interface, load_catalog, normalize_path
 from .client import Client
 from .connection import to_client

@@ -64,7 +64,6 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from ._lazy import pandas as pd
-
 from .client import Client
 from .connection import is_splicer_like
 from .errors import (

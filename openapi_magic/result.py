@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._lazy import pandas as pd
-
 from .errors import SignatureError, StatusError
 
 __all__ = ["Result", "find_records", "records_frame", "render_html", "prepared_html",

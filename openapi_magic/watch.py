@@ -41,7 +41,6 @@ from collections.abc import Callable
 from typing import Any
 
 from ._lazy import pandas as pd
-
 from .catalog import normalize_path
 from .errors import ConfigError, OpenAPIError, TransportError
 from .result import Result, _view, header_html

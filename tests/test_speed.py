@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import gzip
+import json
+import random
+import socket
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 
 import pandas as pd
+import pyDes
 import pytest
+import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from openapi_magic import result
-
+from openapi_magic import Client, _des, _fast, _transport, protocol, result
+from openapi_magic.errors import TransportError
 
 # ---------------------------------------------------------------- first cell: no pandas
 
 
 def _run(code: str) -> str:
     out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                         text=True, timeout=120)
+                         text=True, timeout=120, check=False)
     assert out.returncode == 0, out.stderr
     return out.stdout.strip()
 
@@ -89,15 +99,6 @@ def test_records_frame_irregular_rows_as_before(rows):
 
 # ---------------------------------------------------------------- DES across threads
 
-import base64  # noqa: E402
-import binascii  # noqa: E402
-import json  # noqa: E402
-import random  # noqa: E402
-import threading  # noqa: E402
-
-import pyDes  # noqa: E402
-
-from openapi_magic import _des, _fast, protocol  # noqa: E402
 
 _needs_openssl = pytest.mark.skipif(not _des.backend().startswith("OpenSSL"),
                                     reason="no libcrypto with DES-ECB here")
@@ -266,13 +267,6 @@ def test_fleet_defaults_keep_more_than_eight_calls_in_flight(monkeypatch):
 
 # ---------------------------------------------------------------- transports
 
-import gzip  # noqa: E402
-import socket  # noqa: E402
-
-import requests  # noqa: E402
-
-from openapi_magic import _transport  # noqa: E402
-from openapi_magic.errors import TransportError  # noqa: E402
 
 KEY = "H-series-demo-secret"
 
@@ -379,11 +373,6 @@ def test_chunked_and_gzip_replies_read_as_requests_reads_them(keepalive, monkeyp
     assert light == [{"n": 1}, {"n": 2}]
 
 
-import time  # noqa: E402
-
-from openapi_magic import Client  # noqa: E402
-
-
 def test_requests_stays_for_https_a_proxy_a_login_and_a_session_of_ones_own(
         monkeypatch, tmp_path):
     for var in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy",
@@ -449,15 +438,22 @@ def test_a_reply_cut_before_its_content_length_is_a_transport_error():
     def serve():
         sock, _ = server.accept()
         with sock:
-            sock.recv(65536)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += sock.recv(65536)
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+            while len(body) < length:  # all of it: closing on unread bytes would reset
+                body += sock.recv(65536)
             sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"status\": 0")
+            sock.shutdown(socket.SHUT_WR)
 
     threading.Thread(target=serve, daemon=True).start()
     root = f"http://127.0.0.1:{server.getsockname()[1]}/open/api"
     try:
-        with Client(root, "demo", KEY, timeout=5) as client:
-            with pytest.raises(TransportError, match="cut short") as info:
-                client.call("screen/readList", {"deviceId": 0})
+        with Client(root, "demo", KEY, timeout=5) as client, \
+                pytest.raises(TransportError, match="cut short") as info:
+            client.call("screen/readList", {"deviceId": 0})
         assert info.value.raw_text == '{"status": 0'
     finally:
         server.close()
