@@ -19,7 +19,7 @@ __all__ = ["LazyModule", "pandas"]
 class LazyModule:
     """A module imported on the first attribute read (``importlib.import_module``)."""
 
-    __slots__ = ("_name", "_module")
+    __slots__ = ("_module", "_name")
 
     def __init__(self, name: str) -> None:
         self._name = name
