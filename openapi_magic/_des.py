@@ -11,7 +11,9 @@ provider implicitly). OpenSSL 1.1 has DES built in. When anything is missing (no
 libcrypto found, no legacy provider, no DES-ECB), pycryptodome is used: the bytes
 are the same either way (tests check the two against each other and pyDes).
 
-The calls go through ``ctypes``, which releases the GIL while OpenSSL works.
+The calls go through ``ctypes``, which releases the GIL while OpenSSL works: a body of
+256 KB or more is cut at block boundaries into ``min(2, os.cpu_count())`` parts, each
+run in its own thread with its own cipher context (ECB: the bytes are the same).
 
 **The key.** ``key`` is 8 bytes, or a key object with a ``des_key()`` method (the
 protocol's :class:`~openapi_magic.protocol.Secret`). For a key object the bytes are
@@ -28,6 +30,7 @@ import ctypes.util
 import functools
 import os
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any, Protocol, Union
 
@@ -36,6 +39,10 @@ __all__ = ["BACKENDS", "backend", "ecb_decrypt", "ecb_encrypt"]
 _BLOCK = 8
 #: EVP_CipherUpdate takes an ``int`` length: feed it at most this much at a time.
 _MAX_UPDATE = 1 << 30
+#: Bodies from this size are split across threads (:func:`_threads`).
+_SPLIT_BYTES = 256 * 1024
+#: Threads per large body; 0 means ``min(2, os.cpu_count())``.
+_THREADS = 0
 #: Set to ``pycryptodome`` to skip OpenSSL (for comparison, or to rule it out).
 ENV_BACKEND = "OPENAPI_MAGIC_DES"
 
@@ -65,7 +72,6 @@ class _OpenSSL:
         self.version = version
 
     def run(self, key: Key, data: Any, encrypt: bool) -> memoryview:
-        lib = self._lib
         n = len(data)
         if not n:
             return memoryview(b"")
@@ -80,6 +86,34 @@ class _OpenSSL:
         else:
             src = data if isinstance(data, bytes) else bytes(data)
             src_addr = ctypes.cast(ctypes.c_char_p(src), ctypes.c_void_p).value or 0
+        # ECB: each block on its own, so a large body is cut at block boundaries and
+        # each part runs in a thread of its own (ctypes releases the GIL), with a
+        # context of its own: the bytes are those of one pass.
+        parts = _threads() if n >= _SPLIT_BYTES else 1
+        step = n // _BLOCK // parts * _BLOCK
+        cuts = [(i * step, n if i == parts - 1 else (i + 1) * step) for i in range(parts)]
+        errors: list[BaseException] = []
+
+        def part(a: int, b: int) -> None:
+            try:
+                self._part(key, src_addr + a, out_addr + a, b - a, encrypt)
+            except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+                errors.append(exc)
+
+        workers = [threading.Thread(target=part, args=cut, daemon=True) for cut in cuts[1:]]
+        for worker in workers:
+            worker.start()
+        part(*cuts[0])
+        for worker in workers:
+            worker.join()
+        del out_buf, src  # release the buffer exports
+        if errors:
+            raise errors[0]
+        return memoryview(out)[:n]
+
+    def _part(self, key: Key, src_addr: int, out_addr: int, n: int, encrypt: bool) -> None:
+        """DES-ECB of ``n`` bytes (whole blocks) at ``src_addr`` into ``out_addr``."""
+        lib = self._lib
         ctx = lib.EVP_CIPHER_CTX_new()
         if not ctx:
             raise MemoryError("OpenSSL could not allocate a cipher context")
@@ -100,8 +134,11 @@ class _OpenSSL:
                     raise ValueError("OpenSSL DES-ECB wrote an unexpected length")
         finally:
             lib.EVP_CIPHER_CTX_free(ctx)
-        del out_buf, src  # release the buffer exports
-        return memoryview(out)[:n]
+
+
+def _threads() -> int:
+    """Threads for one large body: ``min(2, os.cpu_count())`` (``_THREADS`` overrides)."""
+    return _THREADS or max(1, min(2, os.cpu_count() or 1))
 
 
 def _libcrypto() -> Any:

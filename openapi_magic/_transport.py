@@ -29,14 +29,26 @@ import contextlib
 import contextvars
 import http.client
 import io
+import logging
+import os
+import socket
+import threading
 import time
+import urllib.parse
+import zlib
 from collections.abc import Iterator
+from typing import Any
 
 import requests
 import urllib3
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.response import DeflateDecoder, GzipDecoder
+from urllib3.util.wait import wait_for_read
 
-__all__ = ["Call", "DeadlineAdapter", "bounded", "headers_cut", "session"]
+__all__ = ["Call", "DeadlineAdapter", "LightSession", "bounded", "env_verify", "headers_cut",
+           "session", "session_for"]
+
+log = logging.getLogger(__name__)
 
 #: The deadline (``time.monotonic()``) of the reply being read in this context, if any.
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
@@ -210,3 +222,221 @@ def session() -> requests.Session:
     s.mount("http://", adapter)
     s.mount("https://", adapter)
     return s
+
+
+# ---------------------------------------------------------------- the light transport
+
+#: Set to ``requests`` to send every call through requests (for comparison, or to rule
+#: the light transport out).
+ENV_TRANSPORT = "OPENAPI_MAGIC_TRANSPORT"
+#: Idle keep-alive connections kept per :class:`LightSession` (requests' pool size).
+_IDLE = 10
+
+
+def session_for(root: str) -> requests.Session | LightSession:
+    """The session a :class:`~openapi_magic.Client` makes for ``root``.
+
+    What requests reads from the environment on every call (``trust_env``: the
+    proxies and ``NO_PROXY``, a ``.netrc`` login) is read here, once. A plain
+    ``http://`` root with no proxy and no login gets a :class:`LightSession`
+    (keep-alive ``http.client``, a fifth of requests' CPU per call); anything else
+    (https, a proxy for it, a login, ``OPENAPI_MAGIC_TRANSPORT=requests``) a requests
+    session with those settings fixed, ``trust_env`` off. The environment is read
+    when the client is made: a proxy set later needs a new client."""
+    proxies = requests.utils.get_environ_proxies(root)
+    auth = requests.utils.get_netrc_auth(root)
+    light = os.environ.get(ENV_TRANSPORT, "").strip().lower() != "requests"
+    parts = urllib.parse.urlsplit(root)
+    if (light and parts.scheme.lower() == "http" and parts.hostname and not auth
+            and parts.username is None and parts.password is None  # a login in the URL
+            and requests.utils.select_proxy(root, proxies) is None):
+        try:
+            return LightSession(parts.hostname, parts.port or 80)
+        except ValueError:  # a port that is not a number: requests says what is wrong
+            pass
+    s = session()
+    s.trust_env = False
+    s.proxies.update(proxies)
+    if auth:
+        s.auth = auth
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        s.verify = bundle  # what trust_env gave a call made with verify=True
+    return s
+
+
+def env_verify(session: Any, verify: Any) -> Any:
+    """The ``verify`` to pass a call: ``verify=True`` meant the CA bundle named in the
+    environment when requests read it per call; :func:`session_for` read it once."""
+    if verify is True and isinstance(session, requests.Session) and not session.trust_env:
+        return session.verify
+    return verify
+
+
+class _LightConnection(http.client.HTTPConnection):
+    response_class = _Response
+
+    def connect(self) -> None:
+        super().connect()
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as urllib3 does
+
+
+class LightSession:
+    """Keep-alive ``http.client`` connections to one ``http://`` host and port, with
+    requests' surface as :class:`~openapi_magic.Client` uses it (``headers``,
+    ``post``, ``close``) and its errors (requests' and urllib3's exception types), so
+    the client's timeouts, reply cap, truncation and headers checks are the same code.
+
+    Redirects are never followed, nothing is retried (a POST may have acted), an idle
+    connection the splicer closed is noticed before reuse (as urllib3 does), and the
+    whole reply, headers included, keeps the :func:`bounded` deadline."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, int(port)
+        self.headers = requests.structures.CaseInsensitiveDict(requests.utils.default_headers())
+        self.headers["Accept-Encoding"] = "gzip, deflate"  # what _LightResponse decodes
+        self._idle: list[_LightConnection] = []
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"LightSession(http://{self.host}:{self.port})"
+
+    def _connection(self, connect: float, read: float) -> _LightConnection:
+        with self._lock:
+            while self._idle:
+                conn = self._idle.pop()
+                if conn.sock is not None and not wait_for_read(conn.sock, timeout=0.0):
+                    conn.sock.settimeout(read)
+                    return conn
+                conn.close()  # the splicer closed it while idle (or sent something unasked)
+        return _LightConnection(self.host, self.port, timeout=connect)
+
+    def _release(self, conn: _LightConnection) -> None:
+        with self._lock:
+            if len(self._idle) < _IDLE:
+                self._idle.append(conn)
+                return
+        conn.close()
+
+    def post(self, url: str, data: bytes, timeout: tuple[float, float] | float,
+             **_: Any) -> _LightResponse:
+        """POST ``data`` to ``url``; the reply's body is read through the response."""
+        connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+        parts = urllib.parse.urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        conn = self._connection(connect, read)
+        headers = dict(self.headers)
+        if conn.sock is None:
+            try:
+                conn.connect()
+            except TimeoutError as exc:
+                conn.close()
+                raise requests.exceptions.ConnectTimeout(
+                    urllib3.exceptions.ConnectTimeoutError(
+                        None, f"Connection to {self.host} timed out. (connect timeout="
+                        f"{connect:g})"), request=None) from exc
+            except OSError as exc:
+                conn.close()
+                raise requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(
+                    None, url, urllib3.exceptions.NewConnectionError(
+                        None, f"Failed to establish a new connection: {exc}"))) from exc
+            conn.sock.settimeout(read)
+        try:
+            _note("sending")
+            conn.request("POST", target, body=data, headers=headers)
+            _note("sent")
+            resp = conn.getresponse()
+        except TimeoutError as exc:
+            conn.close()
+            raise requests.exceptions.ReadTimeout(urllib3.exceptions.ReadTimeoutError(
+                None, url, f"Read timed out. (read timeout={read:g})")) from exc
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
+            raise requests.exceptions.ConnectionError(
+                urllib3.exceptions.ProtocolError("Connection aborted.", exc)) from exc
+        log.debug('http://%s:%s "POST %s HTTP/1.1" %s', self.host, self.port, target,
+                  resp.status)
+        return _LightResponse(self, conn, resp)
+
+    def close(self) -> None:
+        """Close the idle connections (a later call opens a new one)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
+    def __del__(self) -> None:
+        # A client dropped without close(): its idle sockets close with it, quietly.
+        for conn in getattr(self, "_idle", ()):
+            conn.close()
+
+
+class _LightResponse:
+    """requests' ``Response`` as the client reads it: ``status_code``, ``reason``,
+    ``headers``, ``raw.read1(n, decode_content=True)``, ``close()``."""
+
+    def __init__(self, owner: LightSession, conn: _LightConnection,
+                 resp: http.client.HTTPResponse) -> None:
+        self._owner, self._conn, self._original_response = owner, conn, resp
+        self.status_code, self.reason = resp.status, resp.reason
+        headers: requests.structures.CaseInsensitiveDict = (
+            requests.structures.CaseInsensitiveDict())
+        for name, value in resp.getheaders():  # repeated headers joined, as urllib3 does
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        self.headers = headers
+        self.raw = self
+        encoding = headers.get("Content-Encoding", "").strip().lower()
+        self._decoder: Any = (GzipDecoder() if encoding in ("gzip", "x-gzip") else
+                              DeflateDecoder() if encoding == "deflate" else None)
+        self._done = False
+        self._got = 0
+
+    def read1(self, n: int, decode_content: bool = True) -> bytes:
+        """Up to ``n`` bytes of the body (decoded), ``b""`` at its end."""
+        resp = self._original_response
+        while True:
+            try:
+                chunk = resp.read1(n)
+            except http.client.IncompleteRead as exc:  # a cut chunked body
+                raise urllib3.exceptions.ProtocolError(
+                    f"Connection broken: IncompleteRead({len(exc.partial)} bytes read)",
+                    exc) from exc
+            except http.client.HTTPException as exc:
+                raise urllib3.exceptions.ProtocolError(f"Connection broken: {exc!r}",
+                                                       exc) from exc
+            if not chunk and n:
+                left = resp.length
+                if left:  # the connection closed before Content-Length bytes came
+                    raise urllib3.exceptions.ProtocolError(
+                        f"Connection broken: IncompleteRead({self._got} bytes read, "
+                        f"{left} more expected)", http.client.IncompleteRead(b"", left))
+                self._done = True
+                return self._decoder.flush() if self._decoder is not None else b""
+            self._got += len(chunk)
+            if self._decoder is None or not decode_content:
+                return chunk
+            try:
+                out = self._decoder.decompress(chunk)
+            except (OSError, zlib.error) as exc:
+                raise urllib3.exceptions.DecodeError(
+                    "Received response with content-encoding: "
+                    f"{self.headers.get('Content-Encoding')}, but failed to decode it.",
+                    exc) from exc
+            if out:
+                return out
+
+    def close(self) -> None:
+        """End the reply: a fully read one gives its connection back for the next call."""
+        resp, conn = self._original_response, self._conn
+        if conn is None:
+            return
+        self._conn = None
+        # All of the body read (a Content-Length body leaves the response open at 0).
+        complete = self._done and (resp.isclosed() or resp.length == 0)
+        reusable = (complete and not resp.will_close and not resp.headers_cut
+                    and conn.sock is not None)
+        resp.close()
+        if reusable:
+            self._owner._release(conn)
+        else:
+            conn.close()

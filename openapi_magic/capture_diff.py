@@ -32,8 +32,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
+from ._lazy import pandas as pd
 from .captures import Call, _body_key, _compact, _records_hint, own_id_keys
 from .result import find_records
 

@@ -61,8 +61,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
+from ._lazy import pandas as pd
 from .catalog import Catalog, Interface, load_catalog, normalize_path
 from .client import Client
 from .connection import to_client

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import requests
 import urllib3
 
-from . import _transport, protocol
+from . import _fast, _transport, protocol
 from .catalog import Catalog, Problem, load_catalog, normalize_path
 from .protocol import Secret
 from .errors import (
@@ -199,7 +199,7 @@ class Client:
         self._clock = clock or time.time
         self._last_ts = 0
         self._ts_lock = threading.Lock()
-        self._session = _with_headers(session or _transport.session())
+        self._session = _with_headers(session or _transport.session_for(self.root))
         if verify is False and self.root.lower().startswith("https://"):
             # Once per client, here; its sessions do not repeat it per request, and the
             # process's warning filters are left alone (see _transport).
@@ -325,7 +325,7 @@ class Client:
         self.__dict__.update(state)
         self._clock = self._clock or time.time
         self._ts_lock = threading.Lock()
-        self._session = _with_headers(_transport.session())
+        self._session = _with_headers(_transport.session_for(self.root))
 
     # ------------------------------------------------------------------ calls
 
@@ -410,7 +410,9 @@ class Client:
         with _transport.bounded(time.monotonic() + limit) as progress:
             try:
                 resp = self._session.post(url, data=prepared.data, timeout=(limit, limit),
-                                          stream=True, verify=self.verify,
+                                          stream=True,
+                                          verify=_transport.env_verify(self._session,
+                                                                       self.verify),
                                           allow_redirects=False)
             except requests.exceptions.RequestException as exc:
                 raise _transport_error(exc, url, limit, context, progress.phase) from exc
@@ -674,7 +676,7 @@ def _parse_json(text: str, resp: requests.Response, url: str, context: dict) -> 
         raise DecodeError(f"{url} answered HTTP {resp.status_code} with an empty body, not an "
                           "OpenAPI envelope.", **context)
     try:
-        return json.loads(text)
+        return _fast.loads(text)  # json.loads' value or error (msgspec when installed)
     except RecursionError as exc:
         raise DecodeError(f"The reply from {url} is JSON nested too deeply to parse "
                           f"(HTTP {resp.status_code}).", **context) from exc

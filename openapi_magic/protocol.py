@@ -23,7 +23,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Union
 
-from . import _des
+from . import _des, _fast
 from .errors import ConfigError, DecodeError, DecryptionError
 
 __all__ = [
@@ -219,7 +219,7 @@ def encrypt_body(value: Any, secret_key: SecretKey) -> str:
     _check_des_length(len(secret_key))
     plaintext = _utf8(dumps(value), "request body")
     ciphertext = _des.ecb_encrypt(secret_key, _pad(plaintext))
-    return base64.b64encode(ciphertext).decode("ascii")
+    return _fast.b64encode(ciphertext).decode("ascii")
 
 
 def decrypt_body(body: str, secret_key: SecretKey) -> Any:
@@ -238,7 +238,7 @@ def decrypt_body(body: str, secret_key: SecretKey) -> Any:
         )
     _check_des_length(len(secret_key))
     try:
-        raw = base64.b64decode(body, validate=True)
+        raw = _fast.b64decode(body)
     except (binascii.Error, ValueError) as exc:
         plain = _try_json(body)
         if plain is not _MISSING:
@@ -267,6 +267,11 @@ def decrypt_body(body: str, secret_key: SecretKey) -> Any:
             "probably wrong for this pId.",
             likely="wrong secretKey",
         )
+    # msgspec (when installed) reads the plaintext's buffer as it is, no text made;
+    # what it refuses goes the json way below, for json's value or error.
+    value = _fast.try_loads(plaintext[:-n], _MISSING) if n < len(plaintext) else _MISSING
+    if value is not _MISSING:
+        return value
     try:
         text = str(plaintext[:-n], "utf-8")  # no copy of the plaintext before decoding
     except UnicodeDecodeError as exc:

@@ -20,8 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
-
+from ._lazy import pandas as pd
 from .errors import SignatureError, StatusError
 
 __all__ = ["Result", "find_records", "records_frame", "render_html", "prepared_html",
@@ -295,17 +294,18 @@ def records_frame(rows: Any) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame()
     if all(isinstance(r, dict) for r in rows):
-        if any(isinstance(v, dict) for r in rows for v in r.values()):
-            columns = _same_shape_columns(rows)
-            if columns is None:
+        columns = _same_shape_columns(rows)
+        if columns is None:
+            if any(isinstance(v, dict) for r in rows for v in r.values()):
                 return pd.json_normalize(rows, sep=".")
-            # The rows json_normalize would build, as tuples: the same constructor
-            # path (to_arrays → one object array → per-column inference), 3× faster.
-            names = [name for name, _ in columns]
-            records = list(zip(*(col for _, col in columns)))
-            del columns  # the tuples hold the values now
-            return pd.DataFrame(records, columns=names)
-        return pd.DataFrame.from_records(rows)
+            return pd.DataFrame.from_records(rows)
+        # The columns json_normalize / from_records would build, each handed to pandas
+        # as it is (no row tuples, no 2-D object array): each column is inferred on its
+        # own, as theirs are, so the dtypes and values are the same.
+        names = [name for name, _ in columns]
+        by_name = dict(columns)
+        del columns  # the dict holds the lists now
+        return pd.DataFrame(by_name, columns=names)
     return pd.DataFrame({"value": rows})
 
 

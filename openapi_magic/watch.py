@@ -40,8 +40,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-import pandas as pd
-
+from ._lazy import pandas as pd
 from .catalog import normalize_path
 from .errors import ConfigError, OpenAPIError, TransportError
 from .result import Result, _view, header_html

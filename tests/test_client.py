@@ -28,6 +28,13 @@ from openapi_magic.errors import (
 KEY = "H-series-demo-secret"
 
 
+@pytest.fixture(autouse=True, params=["light", "requests"])
+def transport(request, monkeypatch):
+    """Every test on both transports of an http root (https always goes by requests)."""
+    monkeypatch.setenv("OPENAPI_MAGIC_TRANSPORT", request.param)
+    return request.param
+
+
 @pytest.fixture(params=[True, False], ids=["encrypted", "plain"])
 def mode(request):
     return request.param

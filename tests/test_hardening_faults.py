@@ -25,7 +25,8 @@ from _hardening import SECRET, assert_no_secret, fresh_magic, global_shell, watc
 from IPython.utils.capture import capture_output
 from standin import Reply, StandIn, free_port
 
-from openapi_magic import Client, fleet
+from openapi_magic import Client, _transport, fleet
+from openapi_magic.client import _with_headers
 from openapi_magic.errors import (
     ConnectError,
     DecodeError,
@@ -173,8 +174,16 @@ def by_fleet(client: Client, ctx: dict) -> Seen:
     return Seen(call.error, shown + "\n" + res.to_text(), 1, shown)
 
 
+def by_client_via_requests(client: Client, ctx: dict) -> Seen:
+    """The client on requests' transport (an http root gets the light one by default)."""
+    client._session.close()
+    client._session = _with_headers(_transport.session())
+    return by_client(client, ctx)
+
+
 FRONT_ENDS: dict[str, Callable[[Client, dict], Seen]] = {
     "client": by_client,
+    "client-via-requests": by_client_via_requests,
     "magic": by_magic,
     "magic-keep-going": by_magic_keep_going,
     "form": by_form,
