@@ -34,23 +34,23 @@ class ConfirmButtons(widgets.VBox):
         self.error: BaseException | None = None
         self._send_fn = send
         self._question = widgets.HTML(pending._repr_html_())
-        self._send = widgets.Button(description="Send", icon="paper-plane",
+        self._send_button = widgets.Button(description="Send", icon="paper-plane",
                                     button_style="danger",
                                     tooltip="Send this write to the splicer(s) named above")
-        self._send.add_class("openapi-magic-confirm-send")
-        self._cancel = widgets.Button(description="Cancel", tooltip="Send nothing")
-        self._cancel.add_class("openapi-magic-confirm-cancel")
+        self._send_button.add_class("openapi-magic-confirm-send")
+        self._cancel_button = widgets.Button(description="Cancel", tooltip="Send nothing")
+        self._cancel_button.add_class("openapi-magic-confirm-cancel")
         self._status = widgets.Label("Not sent yet: Send to send it, Cancel to drop it.")
         self._out = widgets.Output()
-        self._send.on_click(self._on_send)
-        self._cancel.on_click(self._on_cancel)
+        self._send_button.on_click(self._on_send)
+        self._cancel_button.on_click(self._on_cancel)
         self.add_class("openapi-magic-confirm")
         self.children = [self._question,
-                         widgets.HBox([self._send, self._cancel, self._status]), self._out]
+                         widgets.HBox([self._send_button, self._cancel_button, self._status]), self._out]
 
     def _settle(self, state: str, text: str) -> None:
         self.state = state
-        self._send.disabled = self._cancel.disabled = True
+        self._send_button.disabled = self._cancel_button.disabled = True
         self._status.value = text
 
     def _on_send(self, _button: Any = None) -> None:
