@@ -16,15 +16,24 @@ import builtins
 import html
 import json
 import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from .catalog import load_catalog, normalize_path
 from .errors import WriteRefused
 
-__all__ = ["PendingWrite", "Confirm", "confirm", "pending", "prompt", "public_root",
-           "refuse_if_read_only", "write_kind"]
+__all__ = [
+    "Confirm",
+    "PendingWrite",
+    "confirm",
+    "pending",
+    "prompt",
+    "public_root",
+    "refuse_if_read_only",
+    "write_kind",
+]
 
 #: A confirmation callback: shown the pending write, answers True to send.
 Confirm = Callable[["PendingWrite"], bool]
@@ -141,7 +150,7 @@ def prompt(p: PendingWrite, *, ask: Callable[[str], str] | None = None) -> bool:
         answer = ask("Send it? [y/N] ")
     except EOFError:
         raise _no_prompt(p, "the input ended before an answer") from None
-    except Exception as exc:  # noqa: BLE001 - IPython's StdinNotImplementedError and the like
+    except Exception as exc:
         if type(exc).__name__ == "StdinNotImplementedError":
             raise _no_prompt(p, "this notebook front-end does not take input") from None
         raise

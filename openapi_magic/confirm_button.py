@@ -8,7 +8,8 @@ never a secret.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import ipywidgets as widgets
 from IPython.display import display

@@ -377,7 +377,7 @@ class OpenAPIMagics(Magics):
         if args.timeout is not None:
             overrides["timeout"] = args.timeout
         conn = self.connection
-        guards = dict(read_only=args.read_only, confirm_writes=args.confirm_writes)
+        guards = {"read_only": args.read_only, "confirm_writes": args.confirm_writes}
         try:
             if args.env:
                 if args.encrypt is not None:

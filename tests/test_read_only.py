@@ -13,7 +13,6 @@ from IPython.utils.capture import capture_output
 
 from openapi_magic import Client, WriteRefused, fleet
 from openapi_magic.confirm import PendingWrite, prompt, write_kind
-from openapi_magic.connection import Connection
 from openapi_magic.magics import LAST_ERROR, OpenAPIMagics
 from openapi_magic.server import serve
 from openapi_magic.widgets import RequestForm
