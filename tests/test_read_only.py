@@ -13,6 +13,7 @@ from IPython.utils.capture import capture_output
 
 from openapi_magic import Client, WriteRefused, fleet
 from openapi_magic.confirm import PendingWrite, prompt, write_kind
+from openapi_magic.connection import Connection
 from openapi_magic.magics import LAST_ERROR, OpenAPIMagics
 from openapi_magic.server import serve
 from openapi_magic.widgets import RequestForm
@@ -296,3 +297,54 @@ def test_the_form_asks_before_a_write(splicer):
     assert splicer.requests[WRITE] == 0
     f.pending._send_button.click()
     assert f.wait(WAIT) and f.result.ok and splicer.requests[WRITE] == 1
+
+
+def test_the_magic_prompts_in_a_terminal(splicer, ip, monkeypatch):
+    class Tty:
+        def isatty(self):
+            return True
+
+    answers = iter(["n", "yes"])
+    monkeypatch.setattr("sys.stdin", Tty())
+    monkeypatch.setattr("builtins.input", lambda question: next(answers))
+    ip.user_ns["splicer"] = splicer
+    cell(ip, "%openapi_connect splicer --confirm-writes --no-firmware")
+    res, out = cell(ip, f"%%openapi {WRITE}\n{json.dumps(BODY)}")
+    assert not res.success and "declined" in out and splicer.requests[WRITE] == 0
+    assert f"Send {WRITE}" in out and splicer.root in out
+    res, out = cell(ip, f"%%openapi {WRITE}\n{json.dumps(BODY)}")
+    assert res.success and res.result.ok and splicer.requests[WRITE] == 1
+
+
+def test_a_notebook_that_takes_no_input_refuses_saying_why():
+    from IPython.core.error import StdinNotImplementedError
+
+    def no_input(question):
+        raise StdinNotImplementedError("raw_input was called, but this frontend does not "
+                                       "support input requests.")
+
+    p = PendingWrite(WRITE, BODY, ("hall-a",))
+    with pytest.raises(WriteRefused, match="does not take input") as err:
+        prompt(p, ask=no_input)
+    assert err.value.reason == "no-prompt" and "confirm" in err.value.hint
+
+
+def test_profile_keys_read_only_and_confirm_writes(tmp_path, splicer):
+    from openapi_magic import ConfigError
+    from openapi_magic.profiles import get_profile
+
+    path = profile_file(tmp_path, splicer, "confirm_writes = yes")
+    profile = get_profile("show", path)
+    assert profile.confirm_writes and not profile.read_only
+    assert profile.client().confirm_writes
+    with pytest.raises(ConfigError, match="read_only"):
+        get_profile("show", profile_file(tmp_path, splicer, "read_only = maybe"))
+
+
+def test_the_connection_says_it_is_read_only(splicer):
+    conn = Connection()
+    conn.connect(splicer, read_only=True)
+    assert "read-only" in conn.describe() and splicer.secret_key not in conn.describe()
+    with pytest.raises(WriteRefused, match="read-only") as err:
+        conn.client.call(WRITE, BODY)
+    assert "--read-only" in err.value.hint and splicer.requests[WRITE] == 0
