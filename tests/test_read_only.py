@@ -348,3 +348,25 @@ def test_the_connection_says_it_is_read_only(splicer):
     with pytest.raises(WriteRefused, match="read-only") as err:
         conn.client.call(WRITE, BODY)
     assert "--read-only" in err.value.hint and splicer.requests[WRITE] == 0
+
+
+def test_a_watch_of_a_write_is_refused_up_front_on_a_guarded_splicer(splicer):
+    from openapi_magic import ConfigError
+    from openapi_magic.watch import Watch
+
+    with pytest.raises(WriteRefused, match="read-only"):
+        Watch(Client.from_splicer(splicer, read_only=True), WRITE, BODY, show=False)
+    with pytest.raises(ConfigError, match="every poll"):
+        Watch(Client.from_splicer(splicer, confirm_writes=True), WRITE, BODY, show=False)
+    assert splicer.requests[WRITE] == 0
+    import time
+
+    w = Watch(Client.from_splicer(splicer, read_only=True), READ, READ_BODY, show=False,
+              every=0.2)
+    try:
+        deadline = time.monotonic() + 5
+        while splicer.requests[READ] == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        w.stop()
+    assert splicer.requests[READ] >= 1 and not w.offline  # reads are watched as ever
