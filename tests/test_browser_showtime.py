@@ -8,6 +8,8 @@ the notebook). In Debian's Chromium (Playwright, never a downloaded browser):
   cell gains no outputs), shows OFFLINE when the splicer is stopped, clears itself when
   a splicer is started again on the same port, and stops cleanly with its Stop button
   (no poll reaches the splicer after that);
+- with ``confirm_writes`` a write cell shows what it would send and to which splicer, and
+  sends nothing until its Send button is clicked (the splicer's request count);
 - ``layer/detailList`` and ``preset/readDetail`` cells show an SVG picture beside their
   table, drawn to scale, in JupyterLab's light and dark theme (colours from the theme's
   variables: they differ between the two, and the text never has the background's colour).
@@ -48,6 +50,8 @@ CELLS = [
      + json.dumps(SCREEN)),
     "%%openapi layer/detailList\n" + json.dumps(SCREEN),
     "%%openapi preset/readDetail\n" + json.dumps({**SCREEN, "presetId": PRESET}),
+    "%config OpenAPIMagics.confirm_writes = True",
+    "%%openapi screen/writeFreeze\n" + json.dumps({**SCREEN, "enable": 1}),
 ]
 
 
@@ -195,10 +199,28 @@ def test_watch_and_pictures_in_jupyterlab(lab, splicer):
                     shown.locator(".openapi-magic-result").first.screenshot(
                         path=str(ARTIFACTS / f"{what}-{theme}.png"))
                 colours[theme] = seen
+
+            # --- confirm before a write: nothing sent until Send is clicked
+            ask = page.locator(".jp-Notebook .jp-Cell").nth(5)
+            panel = ask.locator(".openapi-magic-confirm")
+            panel.first.wait_for()
+            question = panel.first.inner_text()
+            assert "screen/writeFreeze" in question and splicer.root in question
+            assert splicer.secret_key not in question
+            time.sleep(1)
+            before = restarted.requests["screen/writeFreeze"]
+            ask.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "confirm-asked.png"))
+            ask.locator(".openapi-magic-confirm-send").click()
+            ask.locator(".openapi-magic-confirm :text-is('Sent.')").wait_for()
+            ask.locator(".openapi-magic-result").first.wait_for()  # the answer, in the panel
+            confirmed = (before, restarted.requests["screen/writeFreeze"])
+            page.screenshot(path=str(ARTIFACTS / "confirm-sent.png"))
         finally:
             browser.close()
             if restarted is not None:
                 restarted.stop()
+    assert confirmed == (0, 1)
     assert colours["light"][2]["fill"] != colours["dark"][2]["fill"]
     # to scale: the largest rectangle is the canvas; each layer's window keeps its
     # width-to-canvas ratio in the picture
