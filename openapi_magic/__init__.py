@@ -22,6 +22,7 @@ from .errors import (
     SignatureError,
     StatusError,
     TransportError,
+    WriteRefused,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -99,6 +100,7 @@ __all__ = [
     "SignatureError",
     "StatusError",
     "TransportError",
+    "WriteRefused",
     "capture",
     "current_client",
     "fleet",

@@ -26,6 +26,7 @@ import requests
 import urllib3
 
 from . import _fast, _transport, protocol
+from . import confirm as _confirm
 from .catalog import Catalog, Problem, load_catalog, normalize_path
 from .protocol import Secret
 from .errors import (
@@ -149,6 +150,12 @@ class Client:
     default only what is certain to fail is refused, the rest is sent with
     warnings on the Result).
 
+    ``read_only`` refuses, before anything is sent, every call the catalog does
+    not list as a read (:class:`WriteRefused`); ``confirm_writes`` asks before
+    sending one: ``confirm`` (a function shown the :class:`~openapi_magic.confirm.PendingWrite`,
+    answering True to send) or else a y/N prompt in the terminal or notebook
+    (refused when nothing can ask). A Result is never a write that was not meant.
+
     ``firmware`` is what ``main/initStatus`` last said (model and
     ``softwareVersion``), ``None`` until read (:meth:`read_firmware`, or any
     call to ``main/initStatus``); every Result carries the version.
@@ -170,6 +177,9 @@ class Client:
         clock: Callable[[], float] | None = None,
         name: str | None = None,
         strict_catalog: bool = False,
+        read_only: bool = False,
+        confirm_writes: bool = False,
+        confirm: "_confirm.Confirm | None" = None,
     ) -> None:
         secret_key = _secret(secret_key)  # from here down, frames hold the masked key only
         if not isinstance(root, str) or not root.strip():
@@ -191,6 +201,11 @@ class Client:
         self.display_limit = display_limit
         self.name = name
         self.strict_catalog = parse_bool(strict_catalog, "strict_catalog")
+        self.read_only = parse_bool(read_only, "read_only")
+        self.confirm_writes = parse_bool(confirm_writes, "confirm_writes")
+        self.confirm = confirm
+        #: How to allow writes, for the read-only error (set by a profile or a front-end).
+        self.read_only_hint: str | None = None
         #: ``{"model": mainModelId, "version": softwareVersion}`` once read, else None.
         self.firmware: dict | None = None
         # (pId, encryption) pairs that had a status-0 reply: the secretKey is fixed per
@@ -301,7 +316,10 @@ class Client:
         timeout = getattr(self, "timeout", None)
         return (f"Client({name}root={getattr(self, 'root', None)!r}, "
                 f"pid={getattr(self, 'pid', None)!r}, encrypt={getattr(self, 'encrypt', None)}, "
-                f"timeout={timeout if timeout is None else format(timeout, 'g')})")
+                f"timeout={timeout if timeout is None else format(timeout, 'g')}"
+                + (", read_only=True" if getattr(self, "read_only", False) else "")
+                + (", confirm_writes=True" if getattr(self, "confirm_writes", False) else "")
+                + ")")
 
     def close(self) -> None:
         """Close the HTTP session."""
@@ -317,6 +335,10 @@ class Client:
         state = dict(self.__dict__)
         state["_session"] = None  # a Session does not travel; a fresh one is made on arrival
         state["_ts_lock"] = None
+        if state.get("confirm") is not None:
+            # A callback may not travel (a lambda, a widget); without it a confirm-required
+            # write is asked about where it lands, or refused there: never sent unasked.
+            state["confirm"] = None
         if state.get("_clock") is time.time:
             state["_clock"] = None
         return state
@@ -375,11 +397,13 @@ class Client:
 
     def call(self, interface: str, body: Any = None, *, encrypt: bool | None = None,
              timeout: float | None = None, check: bool | None = None,
-             records: str | None = None, strict_catalog: bool | None = None) -> Result:
+             records: str | None = None, strict_catalog: bool | None = None,
+             read_only: bool = False, confirmed: bool = False) -> Result:
         """Seal, send and open one call; return its :class:`Result`.
 
         ``check`` and ``strict_catalog`` are :meth:`prepare`'s: by default the
         catalog's doubts are sent with warnings (``result.warnings``).
+        ``read_only`` and ``confirmed`` are :meth:`send`'s.
 
         A reply that arrived and decoded is returned even when the vendor's
         status is a failure (``result.ok`` false; ``result.raise_for_status()``
@@ -387,7 +411,28 @@ class Client:
         """
         prepared = self.prepare(interface, body, encrypt=encrypt, check=check,
                                 strict_catalog=strict_catalog)
-        return self.send(prepared, timeout=timeout, records=records)
+        return self.send(prepared, timeout=timeout, records=records, read_only=read_only,
+                         confirmed=confirmed)
+
+    @property
+    def where(self) -> str:
+        """The splicer in words for messages: its name and root (no credentials)."""
+        root = _confirm.public_root(self.root)
+        return f"{self.name} ({root})" if self.name else root
+
+    def needs_confirm(self, interface: str) -> bool:
+        """True when ``confirm_writes`` is on and ``interface`` is not a known read."""
+        return self.confirm_writes and _confirm.write_kind(interface) != "read"
+
+    def guard(self, interface: str, body: Any = None, *, read_only: bool = False,
+              confirmed: bool = False) -> None:
+        """Refuse or confirm a call before it is sent (see :meth:`send`); raises
+        :class:`WriteRefused` when it must not go."""
+        _confirm.refuse_if_read_only(interface, read_only=self.read_only or read_only,
+                                     where=self.where,
+                                     how=self.read_only_hint if self.read_only else None)
+        if not confirmed and self.needs_confirm(interface):
+            _confirm.confirm(_confirm.pending(interface, body, [self.where]), self.confirm)
 
     def watch(self, interface: str, body: Any = None, every: float = 5.0,
               **options: Any) -> "Watch":
@@ -398,8 +443,17 @@ class Client:
         return Watch(self, interface, body, every=every, **options)
 
     def send(self, prepared: Prepared, *, timeout: float | None = None,
-             records: str | None = None) -> Result:
-        """Send a :class:`Prepared` call and open the reply."""
+             records: str | None = None, read_only: bool = False,
+             confirmed: bool = False) -> Result:
+        """Send a :class:`Prepared` call and open the reply.
+
+        The one place writes are guarded: a call the catalog does not list as a
+        read is refused (:class:`WriteRefused`, nothing sent) when this client or
+        ``read_only`` says read-only, and asked about first when
+        ``confirm_writes`` is on, unless ``confirmed`` (a front-end already asked).
+        """
+        self.guard(prepared.interface, prepared.body, read_only=read_only,
+                   confirmed=confirmed)
         limit = self.timeout if timeout is None else _seconds(timeout)
         url = prepared.url
         context = {"url": url, "request_envelope": prepared.envelope}

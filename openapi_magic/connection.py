@@ -16,7 +16,7 @@ from .client import Client
 from .errors import ConfigError
 from .profiles import Profile, get_profile
 
-__all__ = ["NOT_CONNECTED", "Connection", "to_client"]
+__all__ = ["NOT_CONNECTED", "READ_ONLY_HINT", "Connection", "to_client"]
 
 NOT_CONNECTED = (
     "Not connected to a splicer. Use %openapi_connect splicer (a simulated splicer object), "
@@ -24,6 +24,11 @@ NOT_CONNECTED = (
     "OPENAPI_SECRET_KEY, OPENAPI_ENCRYPT), or %openapi_connect URL --pid PID (asks for the "
     "secretKey); from Python, pass client= or profile=."
 )
+
+#: How to allow writes on a connection made read-only here.
+READ_ONLY_HINT = ("This connection was made read-only (%openapi_connect --read-only, or "
+                  "Connection.connect(..., read_only=True)): connect again without it to allow "
+                  "writes.")
 
 
 def is_splicer_like(obj: Any) -> bool:
@@ -71,23 +76,37 @@ class Connection:
     def source(self) -> str:
         return self._source
 
-    def set(self, client: Client, source: str) -> Client:
-        """Make ``client`` the current connection."""
+    def set(self, client: Client, source: str, *, read_only: bool = False,
+            confirm_writes: bool = False) -> Client:
+        """Make ``client`` the current connection.
+
+        ``read_only`` / ``confirm_writes`` turn those guards on for the client (a
+        Client given by the caller too: they are only ever turned on here, never off).
+        """
+        if read_only:
+            client.read_only = True
+            client.read_only_hint = READ_ONLY_HINT
+        if confirm_writes:
+            client.confirm_writes = True
         self._client, self._source = client, source
         self._profile_clients.clear()
         return client
 
-    def connect(self, target: Any, **overrides: Any) -> Client:
-        """Make ``target`` (see :func:`to_client`) the current connection."""
+    def connect(self, target: Any, *, read_only: bool = False, confirm_writes: bool = False,
+                **overrides: Any) -> Client:
+        """Make ``target`` (see :func:`to_client`) the current connection (``read_only``,
+        ``confirm_writes``: see :meth:`set`)."""
         client, source = to_client(target, profiles_file=self.profiles_file, **overrides)
-        return self.set(client, source)
+        return self.set(client, source, read_only=read_only, confirm_writes=confirm_writes)
 
-    def connect_env(self, **overrides: Any) -> Client:
+    def connect_env(self, *, read_only: bool = False, confirm_writes: bool = False,
+                    **overrides: Any) -> Client:
         """Connect from ``OPENAPI_ROOT``, ``OPENAPI_PID``, ``OPENAPI_SECRET_KEY``, ``OPENAPI_ENCRYPT``."""
         # self._env, not os.environ itself: a verbose traceback would print a variable
         # holding the environment (secretKey included); from_env reads os.environ for None.
         return self.set(Client.from_env(self._env, **overrides),
-                        "environment variables OPENAPI_*")
+                        "environment variables OPENAPI_*", read_only=read_only,
+                        confirm_writes=confirm_writes)
 
     def client_for(self, profile: str | None = None) -> Client:
         """The client to use for one call (see the class docstring); ConfigError if none."""
@@ -110,5 +129,7 @@ class Connection:
         if c is None:
             return "Not connected."
         mode = "encryption on" if c.encrypt else "encryption off"
+        guard = ("; read-only: writes are refused" if c.read_only else
+                 "; writes are confirmed before sending" if c.confirm_writes else "")
         return (f"Connected to {c.root} as pId {c.pid!r} ({mode}, timeout {c.timeout:g} s; "
-                f"from {self._source}).")
+                f"from {self._source}{guard}).")

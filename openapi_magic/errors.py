@@ -7,7 +7,8 @@ ever contains the secretKey: messages are built from public facts only.
 
     OpenAPIError
     ├── ConfigError            bad settings (short secretKey, missing root, ...)
-    │   └── RequestValidationError   a body the catalog says the splicer will refuse
+    │   ├── RequestValidationError   a body the catalog says the splicer will refuse
+    │   └── WriteRefused     a write stopped before sending (read-only, or not confirmed)
     ├── TransportError         the HTTP exchange failed
     │   ├── ConnectError       never reached the splicer (safe to retry)
     │   ├── RequestTimeout     no complete reply in time (a write may have happened)
@@ -38,6 +39,7 @@ __all__ = [
     "SignatureError",
     "StatusError",
     "TransportError",
+    "WriteRefused",
 ]
 
 
@@ -105,6 +107,23 @@ class RequestValidationError(ConfigError):
         super().__init__(message, **kw)
         self.problems = list(problems or [])
         self.interface = interface
+
+
+class WriteRefused(ConfigError):
+    """A call that may change the splicer was stopped before anything was sent: the
+    connection is read-only, the confirmation was declined, or nobody could be asked.
+
+    ``interface`` names the call; ``reason`` is ``"read-only"``, ``"declined"`` or
+    ``"no-prompt"``; ``hint`` says how to allow writes.
+    """
+
+    sent = False
+
+    def __init__(self, message: str, *, interface: str | None = None,
+                 reason: str = "read-only", **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.interface = interface
+        self.reason = reason
 
 
 class TransportError(OpenAPIError):

@@ -63,6 +63,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
+from . import confirm as _confirm
 from ._lazy import pandas as pd
 from .client import Client
 from .connection import is_splicer_like
@@ -74,6 +75,7 @@ from .errors import (
     ReplyTooLarge,
     StatusError,
     TransportError,
+    WriteRefused,
 )
 from .profiles import Profile, load_profiles, profiles_path
 from .result import DEFAULT_DISPLAY_LIMIT, Result, safe_text, shown_frame, warnings_html
@@ -276,12 +278,7 @@ class _Target:
     host: str
 
 
-def _public_root(root: str) -> str:
-    """The root without user:password@ (a root may carry basic-auth credentials)."""
-    parts = urlsplit(root)
-    if "@" not in parts.netloc:
-        return root
-    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
+_public_root = _confirm.public_root
 
 
 def _host(root: str) -> str:
@@ -497,6 +494,10 @@ def run(
     display_limit: int | None = DEFAULT_DISPLAY_LIMIT,
     on_call: Callable[[Call], None] | None = None,
     rng: random.Random | None = None,
+    read_only: bool = False,
+    confirm_writes: bool = False,
+    confirm: _confirm.Confirm | None = None,
+    confirmed: bool = False,
 ) -> FleetResult:
     """Call ``interface`` on every target with every body, concurrently.
 
@@ -538,6 +539,13 @@ def run(
     arrived (calls then in flight are marked interrupted, "may have reached the
     splicer", and end on their own within the client's timeout); status 11 (clock skew) gives one :class:`ClockSkewWarning` for the
     whole run.
+
+    Writes (what the catalog does not list as a read) are guarded for the whole
+    run before anything is sent: when any splicer is read-only (its client, or
+    ``read_only``) nothing is sent to any (:class:`WriteRefused`, naming them);
+    when any has ``confirm_writes`` (or ``confirm_writes``), the run is confirmed once, naming every
+    splicer (``confirm``, else that client's ``confirm``, else a y/N prompt),
+    unless ``confirmed`` (a front-end already asked).
     """
     if not isinstance(max_workers, int) or max_workers < 1:
         raise ConfigError(f"max_workers must be a whole number of at least 1, not "
@@ -562,7 +570,10 @@ def run(
              for n, (ti, t, (fields, b)) in enumerate(
                  (ti, t, item) for ti, t in enumerate(resolved) for item in items)]
     options = {"encrypt": encrypt, "timeout": timeout, "check": check, "records": records,
-               "strict_catalog": strict_catalog}
+               "strict_catalog": strict_catalog, "read_only": read_only or None,
+               "confirmed": _guard_run(resolved, interface.strip(), items, read_only=read_only,
+                                       confirm_writes=confirm_writes, confirm=confirm,
+                                       confirmed=confirmed) or None}
     driver = _Driver(calls, resolved, interface.strip(), options, max_workers=max_workers,
                      per_splicer=per_splicer, retries=retries, retry_unsafe=retry_unsafe,
                      retry_statuses=frozenset(retry_statuses), backoff=backoff, rng=rng,
@@ -593,6 +604,34 @@ def run(
     if fleet.clock_skew:
         warnings.warn(fleet.clock_skew_message, ClockSkewWarning, stacklevel=2)
     return fleet
+
+
+def _guard_run(targets: list[_Target], interface: str, items: list, *, read_only: bool,
+               confirm_writes: bool, confirm: _confirm.Confirm | None, confirmed: bool) -> bool:
+    """Refuse or confirm a fleet write once, before any call; True when confirmed."""
+    if _confirm.write_kind(interface) == "read":
+        return False
+    clients = [t for t in targets if t.client is not None]
+    locked = [t for t in clients if read_only or t.client.read_only]
+    if locked:
+        names = ", ".join(t.label for t in locked)
+        hint = next((t.client.read_only_hint for t in locked if t.client.read_only_hint), None)
+        try:
+            _confirm.refuse_if_read_only(interface, read_only=True, where=names, how=hint)
+        except WriteRefused as exc:
+            exc.message = (f"Nothing of this run was sent ({len(clients)} splicer"
+                           f"{'' if len(clients) == 1 else 's'}): " + exc.message)
+            exc.args = (exc.message,)
+            raise
+    asking = [t for t in clients if confirm_writes or t.client.confirm_writes]
+    if confirmed or not asking:
+        return confirmed
+    bodies = [b for _, b in items]
+    body = bodies[0] if len(bodies) == 1 else bodies
+    ask = confirm or next((t.client.confirm for t in asking if t.client.confirm), None)
+    where = [t.label if t.label == t.root else f"{t.label} ({t.root})" for t in clients]
+    _confirm.confirm(_confirm.pending(interface, body, where), ask)
+    return True
 
 
 class _Driver:

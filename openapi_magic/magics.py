@@ -34,9 +34,10 @@ from IPython.display import display
 from traitlets import Bool, Float, Int, Unicode, observe
 
 from .catalog import load_catalog, normalize_path
+from . import confirm as _confirm
 from .client import Client, precheck
 from .connection import Connection, to_client
-from .errors import ConfigError, OpenAPIError, RequestValidationError, StatusError
+from .errors import ConfigError, OpenAPIError, RequestValidationError, StatusError, WriteRefused
 from .profiles import profiles_path
 from .result import Result, safe_text
 
@@ -104,6 +105,14 @@ class Notice:
         hint = f"<div>Hint: {html.escape(safe_text(self.hint))}</div>" if self.hint else ""
         return (f'<div style="color:#cf222e"><b>OpenAPI error:</b> <span style="white-space:'
                 f'pre-wrap">{html.escape(safe_text(self.message))}</span>{hint}</div>')
+
+
+class _AskLater(Exception):
+    """Raised from a fleet's confirm callback: the notebook asks with a button instead."""
+
+    def __init__(self, pending: Any) -> None:
+        super().__init__(pending.interface)
+        self.pending = pending
 
 
 # --------------------------------------------------------------------------- the cell text
@@ -294,6 +303,12 @@ class OpenAPIMagics(Magics):
                           "unknown interface or field, a range, a required field). By default "
                           "only what cannot be right is refused; the rest is sent, with the "
                           "catalog's note beside the splicer's answer.").tag(config=True)
+    read_only = Bool(False, help="Refuse, before anything is sent, every call the catalog does "
+                     "not list as a read (the magic, the form and --on runs); a connection or "
+                     "profile can also be read-only on its own.").tag(config=True)
+    confirm_writes = Bool(False, help="Show what a write would send, and to which splicer, and "
+                          "send it only after Send is clicked (a y/N prompt in a terminal)."
+                          ).tag(config=True)
     read_firmware = Bool(True, help="%openapi_connect reads main/initStatus once to show the "
                          "splicer's model and firmware version (kept on every Result)."
                          ).tag(config=True)
@@ -346,6 +361,10 @@ class OpenAPIMagics(Magics):
     @argument("--timeout", type=float, metavar="SECONDS", help="Seconds per call.")
     @argument("--no-firmware", action="store_true", help="Do not read main/initStatus for the "
               "model and firmware version.")
+    @argument("--read-only", action="store_true", help="Refuse every write on this connection "
+              "before it is sent (reads only: safe on a live wall).")
+    @argument("--confirm-writes", action="store_true", help="Ask before sending each write on "
+              "this connection.")
     @line_magic
     def openapi_connect(self, line: str = "", local_ns: dict | None = None) -> None:
         """Connect the %%openapi magic to a splicer, keeping the secretKey out of the notebook.
@@ -358,13 +377,14 @@ class OpenAPIMagics(Magics):
         if args.timeout is not None:
             overrides["timeout"] = args.timeout
         conn = self.connection
+        guards = {"read_only": args.read_only, "confirm_writes": args.confirm_writes}
         try:
             if args.env:
                 if args.encrypt is not None:
                     overrides["encrypt"] = args.encrypt
-                conn.connect_env(**overrides)
+                conn.connect_env(**guards, **overrides)
             elif args.profile:
-                conn.connect(args.profile, **overrides)
+                conn.connect(args.profile, **guards, **overrides)
             elif args.target is None:
                 print(self.describe())
                 return
@@ -376,16 +396,16 @@ class OpenAPIMagics(Magics):
                 if encrypt:
                     secret = getpass.getpass(f"secretKey for pId {args.pid} at {args.target}: ")
                 conn.set(Client(args.target, args.pid, secret, encrypt=encrypt, **overrides),
-                         "a URL and a hidden prompt")
+                         "a URL and a hidden prompt", **guards)
             elif args.target in ns:
                 if args.encrypt is not None:
                     overrides["encrypt"] = args.encrypt
                 client, source = to_client(ns[args.target], profiles_file=conn.profiles_file,
                                            **overrides)
-                conn.set(client, f"{source} {args.target}")
+                conn.set(client, f"{source} {args.target}", **guards)
             else:
                 try:
-                    conn.connect(args.target, **overrides)
+                    conn.connect(args.target, **guards, **overrides)
                 except ConfigError as exc:
                     where = conn.profiles_file or profiles_path()
                     raise UsageError(f"{args.target!r} is neither a notebook variable nor a "
@@ -511,6 +531,9 @@ class OpenAPIMagics(Magics):
                 prepared = client.prepare(path, body, encrypt=args.encrypt, strict_catalog=False)
                 self._store(args.out, prepared)
                 return prepared
+            client.guard(path, body, read_only=self.read_only, confirmed=True)
+            if self.confirm_writes or client.needs_confirm(path):
+                return self._confirm_one(client, args, path, body, timeout)
             result = client.call(path, body, encrypt=args.encrypt, timeout=timeout,
                                  records=args.table, strict_catalog=False)
             result.display_limit = args.limit if args.limit is not None else self.display_limit
@@ -535,11 +558,52 @@ class OpenAPIMagics(Magics):
                     self.last = exc
                     self.shell.user_ns[LAST_ERROR] = exc
         except OpenAPIError as exc:
-            return self._fail(exc)
+            return self._fail(self._rehint(exc, client))
         except OpenAPICellError as exc:
             self.shell.user_ns[LAST_ERROR] = exc
             raise
         return result
+
+    def _rehint(self, exc: OpenAPIError, client: Client | None = None) -> OpenAPIError:
+        """A read-only refusal caused by this magic's setting says how to lift it."""
+        if (isinstance(exc, WriteRefused) and exc.reason == "read-only" and self.read_only
+                and (client is None or not client.read_only)):
+            exc.hint = "%config OpenAPIMagics.read_only = False allows writes."
+        return exc
+
+    def _confirm_one(self, client: Client, args: Any, path: str, body: Any,
+                     timeout: float | None) -> Any:
+        """Ask before one write (a button in a notebook, a prompt in a terminal), then send."""
+        from .watch import _in_kernel
+
+        pending = _confirm.pending(path, body, [client.where])
+
+        def send() -> Any:
+            result = client.call(path, body, encrypt=args.encrypt, timeout=timeout,
+                                 records=args.table, strict_catalog=False, confirmed=True)
+            result.display_limit = args.limit if args.limit is not None else self.display_limit
+            self._store(args.out, result)
+            return result
+
+        if client.confirm is None and _in_kernel():
+            return self._confirm_panel(pending, send)
+        _confirm.confirm(pending, client.confirm)  # WriteRefused when declined
+        return send()
+
+    def _confirm_panel(self, pending: Any, send: Any) -> Any:
+        from .confirm_button import ConfirmButtons
+
+        def guarded() -> Any:
+            try:
+                return send()
+            except OpenAPIError as exc:
+                self.last = exc
+                self.shell.user_ns[LAST_ERROR] = exc
+                return Notice(exc.message, exc.hint)
+
+        panel = ConfirmButtons(pending, guarded)
+        self.last = panel
+        return panel
 
     def _run_many(self, args: Any, path: str, body_text: str, ns: dict, first_line: int) -> Any:
         from . import fleet
@@ -583,13 +647,30 @@ class OpenAPIMagics(Magics):
             bodies=bodies, labels=labels, encrypt=args.encrypt, records=args.table,
             strict_catalog=False,  # checked above, before anything was sent
             timeout=args.timeout if args.timeout is not None else self.timeout,
-            display_limit=limit, profiles=self.connection.profiles_file)
+            display_limit=limit, profiles=self.connection.profiles_file,
+            read_only=self.read_only, confirm_writes=self.confirm_writes)
         if args.workers is not None:
             if args.workers < 1:
                 raise UsageError("--workers must be at least 1.")
             options["max_workers"] = args.workers
+        from .watch import _in_kernel
+
+        def later(pending: Any) -> bool:
+            raise _AskLater(pending)
+
         try:
-            result = fleet.run(targets, path, body, **options)
+            result = fleet.run(targets, path, body, **options,
+                               confirm=later if _in_kernel() else None)
+        except _AskLater as asked:  # confirmed once for the whole run, by a button
+
+            def send() -> Any:
+                value = fleet.run(targets, path, body, **options, confirmed=True)
+                self._store(args.out, value)
+                return value
+
+            return self._confirm_panel(asked.pending, send)
+        except WriteRefused as exc:
+            return self._fail(self._rehint(exc))
         except (ConfigError, TypeError) as exc:
             raise UsageError(str(exc)) from None
         self._store(args.out, result)

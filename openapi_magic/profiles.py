@@ -13,6 +13,10 @@ names another file)::
     # ... or in the file itself (then keep the file private: chmod 600)
     # secret_key = ...
     timeout = 5
+    # refuse every write before sending (the show splicer) ...
+    read_only = true
+    # ... or ask before each write
+    # confirm_writes = true
 
 The notebook names the profile; the secret stays in the file or environment.
 Comments are whole lines starting with ``#`` or ``;``, or inline after whitespace
@@ -35,7 +39,8 @@ from .errors import ConfigError
 __all__ = ["ENV_PROFILES", "Profile", "get_profile", "load_profiles", "profiles_path"]
 
 ENV_PROFILES = "OPENAPI_MAGIC_PROFILES"
-_KNOWN = {"root", "pid", "secret_key", "secret_key_env", "encrypt", "timeout", "verify"}
+_KNOWN = {"root", "pid", "secret_key", "secret_key_env", "encrypt", "timeout", "verify",
+          "read_only", "confirm_writes"}
 
 
 @dataclass(frozen=True)
@@ -49,13 +54,24 @@ class Profile:
     encrypt: bool = False
     timeout: float = DEFAULT_TIMEOUT
     verify: bool = True
+    #: Refuse every write before it is sent (``read_only = true``).
+    read_only: bool = False
+    #: Ask before sending a write (``confirm_writes = true``).
+    confirm_writes: bool = False
 
     def client(self, **overrides: Any) -> Client:
+        """A :class:`Client` for this profile (keyword arguments override its settings)."""
         kw: dict[str, Any] = dict(root=self.root, pid=self.pid, secret_key=self.secret,
                                   encrypt=self.encrypt, timeout=self.timeout,
-                                  verify=self.verify, name=self.name)
+                                  verify=self.verify, name=self.name,
+                                  read_only=self.read_only, confirm_writes=self.confirm_writes)
         kw.update(overrides)
-        return Client(**kw)
+        client = Client(**kw)
+        if client.read_only and self.read_only:
+            client.read_only_hint = (f"Profile {self.name!r} has read_only = true in its "
+                                     "profiles file: set it to false there (or connect another "
+                                     "way) to allow writes.")
+        return client
 
 
 def profiles_path(env: Mapping[str, str] | None = None) -> Path:
@@ -133,4 +149,7 @@ def _profile(name: str, section: configparser.SectionProxy, path: Path,
         encrypt=parse_bool(section.get("encrypt", "false"), f"profile {name!r} encrypt"),
         timeout=timeout,
         verify=parse_bool(section.get("verify", "true"), f"profile {name!r} verify"),
+        read_only=parse_bool(section.get("read_only", "false"), f"profile {name!r} read_only"),
+        confirm_writes=parse_bool(section.get("confirm_writes", "false"),
+                                  f"profile {name!r} confirm_writes"),
     )

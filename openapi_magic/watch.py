@@ -159,6 +159,7 @@ class Watch:
             raise ConfigError(f"Cannot watch {broken[0].label}: {broken[0].error}")
         if not resolved:
             raise ConfigError("Nothing to watch: give a Client or a list of splicers.")
+        _refuse_polled_writes(self.interface, resolved)
         self._splicers = [_Splicer(t.label, t.client, t.host, t.owned) for t in resolved]
         self._history: deque = deque(maxlen=maxlen)
         self._stop = threading.Event()
@@ -420,6 +421,21 @@ class Watch:
                     pass
             self.updates += 1
         self._updated.set()
+
+
+def _refuse_polled_writes(interface: str, targets: list) -> None:
+    """A watch sends its call again and again: a write is refused up front on a read-only
+    or confirm-before-write splicer (not once per poll, and never asked about per poll)."""
+    from .confirm import refuse_if_read_only, write_kind
+
+    if write_kind(interface) == "read":
+        return
+    for t in targets:
+        refuse_if_read_only(interface, read_only=t.client.read_only, where=t.label,
+                            how=t.client.read_only_hint)
+        if t.client.confirm_writes:
+            raise ConfigError(f"Cannot watch {interface} on {t.label}: confirm_writes is on and "
+                              "a watch would send it at every poll; watch a read instead.")
 
 
 def watch(targets: Any, interface: str, body: Any = None, **options: Any) -> Watch:

@@ -44,7 +44,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from .catalog import Catalog, Field, Interface, load_catalog, normalize_path, provenance_text
 from .client import DEFAULT_TIMEOUT, Client
 from .connection import Connection, to_client
-from .errors import OpenAPIError
+from .errors import OpenAPIError, WriteRefused
 from .profiles import Profile
 from .result import safe_text
 
@@ -387,6 +387,13 @@ class RequestForm(widgets.VBox):
                                         "required or unknown field) instead of sending it with "
                                         "a warning", layout=widgets.Layout(width="10em"))
         self._strict.add_class("openapi-magic-form-strict")
+        self._read_only = widgets.Checkbox(value=self._default_guard("read_only"), indent=False,
+                                           description="read-only",
+                                           tooltip="Refuse writes before anything is sent",
+                                           layout=widgets.Layout(width="8em"))
+        self._read_only.add_class("openapi-magic-form-read-only")
+        #: The confirm step of the last write sent while confirm_writes is on (or None).
+        self.pending: Any = None
         self._timeout = widgets.BoundedFloatText(value=self._default_timeout(), min=0.1,
                                                  max=600, step=1, description="Timeout (s)",
                                                  layout=widgets.Layout(width="12em"))
@@ -430,7 +437,8 @@ class RequestForm(widgets.VBox):
             self._fields,
             self._raw,
             self._problem_box,
-            widgets.HBox([self._raw_toggle, self._encrypt, self._timeout, self._strict]),
+            widgets.HBox([self._raw_toggle, self._encrypt, self._timeout, self._strict,
+                          self._read_only]),
             widgets.HBox([self._send_button, self._clock, self._copy_cell, self._copy_curl],
                          layout=widgets.Layout(align_items="center")),
             self._copy_box,
@@ -539,15 +547,38 @@ class RequestForm(widgets.VBox):
             self._show_error(exc)
             return False
         self._describe_target(client)
+        try:
+            client.guard(self.interface, self._body, read_only=self.read_only, confirmed=True)
+        except WriteRefused as exc:
+            if self.read_only and not client.read_only:
+                exc.hint = "Untick read-only in the form to allow writes."
+            self.result, self.error = None, exc
+            self._show_error(exc)
+            return False
+        args = (client, self.interface, self._body, self._encrypt_override(),
+                float(self._timeout.value))
+        if self._default_guard("confirm_writes") or client.needs_confirm(self.interface):
+            return self._ask(client, args)
+        self._start(args)
+        return True
+
+    def _start(self, args: tuple, confirmed: bool = False) -> None:
         self._busy = True
         self._idle.clear()
         self._send_button.disabled = True
         self._send_button.description = "Sending…"
-        args = (client, self.interface, self._body, self._encrypt_override(),
-                float(self._timeout.value))
-        threading.Thread(target=self._work, args=args, daemon=True,
-                         name="openapi-form-send").start()
-        return True
+        threading.Thread(target=self._work, args=args, kwargs={"confirmed": confirmed},
+                         daemon=True, name="openapi-form-send").start()
+
+    def _ask(self, client: Client, args: tuple) -> bool:
+        """confirm_writes: show what would be sent, with Send / Cancel; False (not sent yet)."""
+        from .confirm import pending
+        from .confirm_button import ConfirmButtons
+
+        self.pending = ConfirmButtons(pending(self.interface, self._body, [client.where]),
+                                      lambda: self._start(args, confirmed=True))
+        self._show_bundle(self.pending._repr_mimebundle_())
+        return False
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until no call is in flight; False if ``timeout`` seconds passed first."""
@@ -618,6 +649,23 @@ class RequestForm(widgets.VBox):
         manager = getattr(shell, "magics_manager", None)
         magics = manager.registry.get("OpenAPIMagics") if manager is not None else None
         return bool(getattr(magics, "strict_catalog", False))
+
+    @staticmethod
+    def _default_guard(name: str) -> bool:
+        """The magic's ``read_only`` / ``confirm_writes`` setting (False without the magic)."""
+        shell = get_ipython()
+        manager = getattr(shell, "magics_manager", None)
+        magics = manager.registry.get("OpenAPIMagics") if manager is not None else None
+        return bool(getattr(magics, name, False))
+
+    @property
+    def read_only(self) -> bool:
+        """True when the form refuses writes (its checkbox; a read-only client refuses too)."""
+        return self._read_only.value
+
+    @read_only.setter
+    def read_only(self, value: bool) -> None:
+        self._read_only.value = bool(value)
 
     def _default_timeout(self) -> float:
         magic = _magic_timeout()
@@ -858,7 +906,7 @@ class RequestForm(widgets.VBox):
         self.send()
 
     def _work(self, client: Client, interface: str, body: Any, encrypt: bool | None,
-              timeout: float) -> None:
+              timeout: float, confirmed: bool = False) -> None:
         start = time.perf_counter()
         done = threading.Event()
 
@@ -871,7 +919,8 @@ class RequestForm(widgets.VBox):
         outcome = "interrupted"
         try:
             result = client.call(interface, body, encrypt=encrypt, timeout=timeout, check=True,
-                                 strict_catalog=self._strict.value)
+                                 strict_catalog=self._strict.value, read_only=self.read_only,
+                                 confirmed=confirmed)
             self.result, self.error = result, None
             self._show_bundle(result._repr_mimebundle_())
             outcome = "ok" if result.ok else f"status {result.status}"

@@ -9,7 +9,8 @@ MODULES = ["openapi_magic", "openapi_magic.protocol", "openapi_magic.errors",
            "openapi_magic.catalog", "openapi_magic.client", "openapi_magic.result",
            "openapi_magic.profiles", "openapi_magic.connection", "openapi_magic.magics",
            "openapi_magic.server", "openapi_magic.fleet",
-           "openapi_magic.widgets", "openapi_magic.captures", "openapi_magic.capture_diff"]
+           "openapi_magic.widgets", "openapi_magic.captures", "openapi_magic.capture_diff",
+           "openapi_magic.confirm", "openapi_magic.confirm_button"]
 
 
 @pytest.mark.parametrize("name", MODULES)

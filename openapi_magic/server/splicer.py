@@ -37,6 +37,7 @@ import logging
 import math
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -212,6 +213,8 @@ class SimulatedSplicer:
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self.state = self._new_state()
+        #: Requests answered, by interface (``module/action``): proof of what was sent.
+        self.requests: Counter[str] = Counter()
 
     # ------------------------------------------------------------------ properties
 
@@ -370,6 +373,8 @@ class SimulatedSplicer:
     def answer(self, interface: str, envelope: Any) -> dict:
         """Answer one request: ``interface`` is ``module/action``, ``envelope`` the parsed
         JSON of the HTTP body. Returns the reply envelope (a dict to send as JSON)."""
+        with self._lock:
+            self.requests[interface] += 1
         # 1. envelope shape
         problem = _envelope_problem(envelope)
         if problem:
