@@ -321,7 +321,10 @@ class Watch:
             spl.error = None
             row.update(online=True, status=result.status, elapsed_ms=result.elapsed * 1000,
                        error=None if result.ok else result._failure_sentence())
-            row.update(_scalars(result.body))
+            # A reply field named like a bookkeeping column (device/readDetail has `status`)
+            # must not overwrite it: it is kept as `body.<name>`.
+            for key, value in _scalars(result.body).items():
+                row[f"body.{key}" if key in row else key] = value
             self._history.append((when, row))
 
     # ------------------------------------------------------------------ data
@@ -329,7 +332,8 @@ class Watch:
     @property
     def history(self) -> pd.DataFrame:
         """One row per poll and splicer, time-indexed (local time): ``splicer``,
-        ``online``, ``status``, ``elapsed_ms``, ``error`` and the reply's scalar fields."""
+        ``online``, ``status`` (the vendor's), ``elapsed_ms``, ``error`` and the reply's
+        scalar fields (one named like those columns is ``body.<name>``)."""
         with self._lock:
             rows = list(self._history)
         frame = pd.DataFrame([row for _, row in rows],

@@ -95,6 +95,20 @@ def test_history_grows_bounded_and_is_time_indexed(splicer):
                                                        for c in history.columns)
 
 
+def test_a_reply_field_named_status_does_not_overwrite_the_vendor_status(splicer):
+    body = splicer.state.call("device/readDetail", {"deviceId": 0})
+    assert body["status"] != 0  # device/readDetail's own `status` (1 = ready)
+    client = Client.from_splicer(splicer)
+    w = Watch(client, "device/readDetail", {"deviceId": 0}, every=EVERY, handle=Handle())
+    try:
+        until(lambda: w.polls >= 2)
+    finally:
+        w.stop()
+    history = w.history
+    assert set(history["status"]) == {0}
+    assert set(history["body.status"]) == {body["status"]}
+
+
 def test_offline_after_missed_polls_and_back_on_the_same_port():
     first = serve()
     port = first.port
