@@ -106,4 +106,5 @@ __all__ = [
     "fleet",
     "form",
     "load_catalog",
+    "load_ipython_extension",
 ]

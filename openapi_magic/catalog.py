@@ -32,6 +32,7 @@ from importlib import resources
 from typing import Any
 
 __all__ = [
+    "SOURCES",
     "Catalog",
     "Field",
     "Interface",
@@ -40,7 +41,6 @@ __all__ = [
     "load_catalog",
     "normalize_path",
     "provenance_text",
-    "SOURCES",
 ]
 
 _JSON_TYPES = {"integer", "number", "string", "boolean", "object", "array", "any"}

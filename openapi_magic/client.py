@@ -46,8 +46,17 @@ from .result import DEFAULT_DISPLAY_LIMIT, Result, prepared_html, prepared_text
 if TYPE_CHECKING:  # pragma: no cover
     from .watch import Watch
 
-__all__ = ["Client", "Prepared", "Secret", "DEFAULT_TIMEOUT", "DEFAULT_MAX_REPLY_BYTES",
-           "FIRMWARE_INTERFACE", "join_url", "parse_bool", "precheck"]
+__all__ = [
+    "DEFAULT_MAX_REPLY_BYTES",
+    "DEFAULT_TIMEOUT",
+    "FIRMWARE_INTERFACE",
+    "Client",
+    "Prepared",
+    "Secret",
+    "join_url",
+    "parse_bool",
+    "precheck",
+]
 
 log = logging.getLogger("openapi_magic")
 

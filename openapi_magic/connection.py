@@ -16,7 +16,7 @@ from .client import Client
 from .errors import ConfigError
 from .profiles import Profile, get_profile
 
-__all__ = ["NOT_CONNECTED", "READ_ONLY_HINT", "Connection", "to_client"]
+__all__ = ["NOT_CONNECTED", "READ_ONLY_HINT", "Connection", "is_splicer_like", "to_client"]
 
 NOT_CONNECTED = (
     "Not connected to a splicer. Use %openapi_connect splicer (a simulated splicer object), "
