@@ -985,7 +985,7 @@ class FleetResult:
             lines.append(f"(showing {oview.shown} of {len(outcomes)}; all in .outcomes)")
         frame = self.df
         if len(frame):
-            view = frame_view(frame, limit)
+            view = frame_view(frame, limit, lead=1 + len(self.fields))
             lines.append("Replies:")
             lines += _grid_text(view, width, ".df")
             if view.shown < len(frame):
@@ -1027,7 +1027,7 @@ class FleetResult:
         limit = self.display_limit
         frame = self.df
         if len(frame):
-            view = frame_view(frame, limit)
+            view = frame_view(frame, limit, lead=1 + len(self.fields))
             replies = grid_html(view)
             foot = _foot(view.shown, len(frame), ".df", "row")
             if view.note:

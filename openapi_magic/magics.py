@@ -41,6 +41,7 @@ from .profiles import profiles_path
 from .result import Result, safe_text
 
 __all__ = [
+    "CallInterrupted",
     "CaptureMagics",
     "Notice",
     "OpenAPICellError",
@@ -49,6 +50,7 @@ __all__ = [
     "firmware_line",
     "load_ipython_extension",
     "parse_body",
+    "plain_connect_note",
     "substitute",
 ]
 
@@ -85,6 +87,33 @@ class OpenAPICellError(Exception):
         lines.append(f"{_DIM}(the full error, with what arrived, is in {LAST_ERROR}; "
                      f"%config OpenAPIMagics.short_errors = False shows tracebacks){_RESET}")
         return lines
+
+
+class CallInterrupted(Exception):
+    """Ctrl-C during a call, shown as one line saying whether the request was sent.
+
+    ``sent`` is True (it reached the splicer's connection: the wall may have acted),
+    False (nothing was sent) or None (not known)."""
+
+    def __init__(self, interface: str, sent: bool | None) -> None:
+        self.interface, self.sent = interface, sent
+        fate = {True: "the request was sent, so the splicer may have acted on it; read "
+                      "the state back before sending again",
+                False: "nothing was sent",
+                None: "the request may have been sent; read the state back before "
+                      "sending again"}[sent]
+        super().__init__(f"Interrupted {interface}: {fate}.")
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{_RED}{safe_text(str(self))}{_RESET}"]
+
+
+def plain_connect_note(url: str, pid: str) -> str:
+    """What ``%openapi_connect URL --pid X`` without ``--encrypt`` did and did not ask."""
+    return (f"No secretKey was asked (plain mode). If the splicer has encryption on for pId "
+            f"{pid}, connect again with --encrypt: %openapi_connect {url} --pid {pid} --encrypt "
+            "asks for the key with a hidden prompt (or use a profile's secret_key_env). Never "
+            "type the key into a cell: it would land in the notebook and IPython's history.")
 
 
 class Notice:
@@ -358,6 +387,7 @@ class OpenAPIMagics(Magics):
         if args.timeout is not None:
             overrides["timeout"] = args.timeout
         conn = self.connection
+        note = ""
         try:
             if args.env:
                 if args.encrypt is not None:
@@ -375,8 +405,13 @@ class OpenAPIMagics(Magics):
                 secret = None
                 if encrypt:
                     secret = getpass.getpass(f"secretKey for pId {args.pid} at {args.target}: ")
+                    source = "a URL, the secretKey from a hidden prompt"
+                else:
+                    source = "a URL, no secretKey asked: plain mode"
                 conn.set(Client(args.target, args.pid, secret, encrypt=encrypt, **overrides),
-                         "a URL and a hidden prompt")
+                         source)
+                if not encrypt:
+                    note = plain_connect_note(args.target, args.pid)
             elif args.target in ns:
                 if args.encrypt is not None:
                     overrides["encrypt"] = args.encrypt
@@ -393,6 +428,8 @@ class OpenAPIMagics(Magics):
         except ConfigError as exc:
             raise UsageError(str(exc)) from None
         print(self.describe())
+        if note:
+            print(note)
         if self.read_firmware and not args.no_firmware and self.client is not None:
             print(firmware_line(self.client))
 
@@ -511,8 +548,11 @@ class OpenAPIMagics(Magics):
                 prepared = client.prepare(path, body, encrypt=args.encrypt, strict_catalog=False)
                 self._store(args.out, prepared)
                 return prepared
-            result = client.call(path, body, encrypt=args.encrypt, timeout=timeout,
-                                 records=args.table, strict_catalog=False)
+            try:
+                result = client.call(path, body, encrypt=args.encrypt, timeout=timeout,
+                                     records=args.table, strict_catalog=False)
+            except KeyboardInterrupt as exc:
+                raise CallInterrupted(path, getattr(exc, "openapi_sent", None)) from None
             result.display_limit = args.limit if args.limit is not None else self.display_limit
             self._store(args.out, result)
             if args.table:
@@ -527,8 +567,17 @@ class OpenAPIMagics(Magics):
             if not result.ok:
                 fail = self.fail_on_status if fail_on_status is None else fail_on_status
                 if fail:
-                    display(result)
-                    result.raise_for_status()
+                    display(result)  # the reply, its status, msg and hint: shown once
+                    try:
+                        result.raise_for_status()
+                    except StatusError as exc:
+                        self.last = exc
+                        self.shell.user_ns[LAST_ERROR] = exc
+                        if not self.short_errors:
+                            raise
+                        raise OpenAPICellError(
+                            f"{path} failed with status {result.status} (the reply and its "
+                            "hint are shown above).", error=exc, result=result) from None
                 try:
                     result.raise_for_status()
                 except StatusError as exc:  # shown, not raised: still the last error

@@ -446,10 +446,16 @@ def _view(result: Result) -> _View:
                  len(cells), len(rows), key, note, numeric)
 
 
-def frame_view(frame: pd.DataFrame, limit: int | None = DEFAULT_DISPLAY_LIMIT) -> _View:
+def frame_view(frame: pd.DataFrame, limit: int | None = DEFAULT_DISPLAY_LIMIT,
+               lead: int | None = None) -> _View:
     """A DataFrame's first ``limit`` rows as a table view, cells cut and made safe as a
-    Result's are (integer columns that missing values made floats show as integers)."""
+    Result's are (integer columns that missing values made floats show as integers).
+    With ``lead``, the columns after the first ``lead`` are ordered as a Result's
+    (names, ids, status first); without it they keep the frame's order."""
     shown = frame if limit is None or limit < 0 else frame.head(limit)
+    if lead is not None and shown.shape[1] > lead:
+        names = list(shown.columns)
+        shown = shown[names[:lead] + _ordered_columns(names[lead:])]
     hidden = max(0, shown.shape[1] - DISPLAY_COLUMNS)
     shown = shown.iloc[:, :DISPLAY_COLUMNS]
     columns, numeric = [], []
@@ -706,10 +712,14 @@ def _grid_text(view: _View, width: int, where: str) -> list[str]:
     lines = [_bounded(table, where)]
     left = len(heads) - len(kept)
     if left:
-        names = ", ".join(view.columns[i] for i in range(len(heads)) if i not in kept)
-        lines.append(_wrap(_clip(f"({left} more column{'s' if left != 1 else ''} not shown "
-                                 f"at this width: {names}; all in {where})", width * 3),
-                           width))
+        named: list[str] = []
+        for i in range(len(heads)):
+            if i not in kept and sum(map(len, named)) < 2 * width:
+                named.append(view.columns[i])
+        rest = left - len(named)
+        names = ", ".join(named) + (f" and {rest} more" if rest else "")
+        lines.append(_wrap(f"({left} more column{'s' if left != 1 else ''} not shown at "
+                           f"this width: {names}; all in {where})", width))
     return lines
 
 

@@ -315,6 +315,13 @@ _PROBLEM_FIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)")
 # --------------------------------------------------------------------------- the form
 
 
+#: What the form's plain-text form says (a terminal or an export cannot draw a widget).
+FORM_NEEDS_A_NOTEBOOK = (
+    "The request form needs a notebook front-end (JupyterLab, Jupyter Notebook or VS Code) "
+    "to draw it. In a terminal, send calls with %openapi module/action {...} (or %%openapi) "
+    "and see an interface's fields with %openapi_help module/action.")
+
+
 class RequestForm(widgets.VBox):
     """A form that builds, validates and sends one OpenAPI call, as ``%%openapi`` does.
 
@@ -897,6 +904,14 @@ class RequestForm(widgets.VBox):
         # Assigning outputs (not `with self._out: display(...)`) because this runs in the
         # sending thread, where IPython's display would not know which output to write to.
         self._out.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict | None:
+        # A terminal (or an export) shows text/plain only: say what the form needs
+        # instead of a widget repr. A notebook front-end draws the widget view.
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is not None:
+            bundle["text/plain"] = FORM_NEEDS_A_NOTEBOOK
+        return bundle
 
     def _show_error(self, exc: BaseException) -> None:
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
