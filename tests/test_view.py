@@ -294,3 +294,25 @@ def test_the_form_in_a_terminal_says_it_needs_a_notebook():
     text = out.stdout + out.stderr
     assert "needs a notebook front-end" in text and "%openapi_help" in text, text
     assert "RequestForm(" not in text and "VBox(" not in text
+
+
+# ---------------------------------------------------------------------- the form
+
+
+def test_the_form_drops_the_previous_reply_when_the_interface_changes_and_wraps():
+    from openapi_magic.widgets import RequestForm
+    s = serve(secret_key=KEY)
+    try:
+        f = RequestForm(client=s, interface="screen/readList")
+        f._send_button.click()
+        assert f.wait(30) and f.result.ok and f._out.outputs
+        f.interface = "screen/readDetail"
+        assert f._out.outputs == ()  # no reply of another interface under this one
+        rows = list(f._rows.values())
+        assert rows and all(r.box.layout.flex_flow == "row wrap" for r in rows)
+        optional = [r for r in rows if r.include is not None]
+        # the include box sits right by its label (the label takes its own width)
+        assert all(r.widget.style.description_width == "initial" for r in optional)
+        assert f._clock.layout.width == "auto"
+    finally:
+        s.stop()
