@@ -218,6 +218,21 @@ PAGE_CHECKS = r"""
                      .slice(0, 60), ratio: Math.round(r * 100) / 100, color: style.color,
                      background: 'rgb(' + bg.slice(0, 3).map(Math.round).join(',') + ')'});
   }
+  // a key/value view is read down, never sideways: values left-aligned, the table within
+  // its box (a scrollbar under 45 rows is off-screen: values wrap instead)
+  for (const table of root.querySelectorAll('table.openapi-magic-keyvalue')) {
+    const box = table.parentElement;
+    if (table.getBoundingClientRect().width > box.clientWidth + 1)
+      problems.push({kind: 'clipped', element: 'table.openapi-magic-keyvalue',
+                     text: table.innerText.slice(0, 60), width: table.offsetWidth,
+                     clientWidth: box.clientWidth});
+    for (const td of table.querySelectorAll('td'))
+      if (!['left', 'start'].includes(getComputedStyle(td).textAlign)) {
+        problems.push({kind: 'alignment', element: 'td', text: td.innerText.slice(0, 60),
+                       textAlign: getComputedStyle(td).textAlign});
+        break;
+      }
+  }
   return {problems, texts};
 }
 """
