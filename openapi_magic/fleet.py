@@ -77,8 +77,8 @@ from .errors import (
     TransportError,
 )
 from .profiles import Profile, load_profiles, profiles_path
-from .result import (_DIM, _STYLE, DEFAULT_DISPLAY_LIMIT, Result, _grid_text, _text_width, frame_view, grid_html,
-                     safe_text, warnings_html)
+from .result import (_DIM, _STYLE, DEFAULT_DISPLAY_LIMIT, Result, _grid_text, _text_width,
+                     frame_view, grid_html, safe_text, warnings_html)
 
 __all__ = [
     "DEFAULT_MAX_WORKERS",
@@ -1015,7 +1015,8 @@ class FleetResult:
                 f"{_plural(self.n_targets, 'splicer')} × {_plural(self.n_bodies, 'body')}",
                 f"{self.elapsed:.2f} s"]
         if self.interrupted:
-            bits.append(f'<span style="{_STYLE["mismatch"]}">interrupted: {self.n_interrupted} not finished'
+            bits.append(f'<span style="{_STYLE["mismatch"]}">interrupted: '
+                        f"{self.n_interrupted} not finished"
                         f"</span>")
         head = " &middot; ".join(bits)
         if self.clock_skew:

@@ -2,10 +2,14 @@
 
 A :class:`Result` keeps everything that was sent and everything that arrived,
 decodes the body into a pandas DataFrame on demand, and renders itself for
-notebooks (``_repr_mimebundle_``: HTML and plain text) without importing
-IPython. The HTML shows one header line (outcome, vendor status and msg,
-interface, time, encryption, sign verdict), the decrypted body as a table
-beside the raw envelopes. Everything that came from the splicer is escaped, and
+notebooks (``_repr_mimebundle_``: HTML, plain text and Markdown) without
+importing IPython. The HTML shows one header line (outcome, vendor status and msg,
+interface, time, encryption, sign verdict), the decrypted body as a table (names,
+ids and status first; scrolling sideways when wide), then the raw envelopes one
+click away. The shown rows are rendered without pandas (a DataFrame costs ~5× the
+whole view for ten rows; ``df`` keeps pandas), with inline styles from
+JupyterLab's theme variables (an untrusted notebook strips ``<style>``); the text
+form fits the terminal's width. Everything that came from the splicer is escaped, and
 shown through :func:`safe_text` (control characters visible and inert, nothing a
 kernel cannot send). Views are bounded in rows, columns, fields, cell length and
 total size, with a footer saying what is not shown; the Result keeps everything.
@@ -572,20 +576,6 @@ def shown_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return frame, hidden
 
 
-def _trim_rows(rows: list) -> tuple[list, bool]:
-    """The rows a table is built from. Records within :data:`DISPLAY_COLUMNS` fields
-    and :data:`_DISPLAY_DEPTH` levels are the rows themselves; otherwise every record
-    becomes its first fields, flattened to dotted names (the names json_normalize
-    gives), deeper objects as short JSON text, so that a record of a million fields, or
-    nested a thousand deep, builds a small frame. Returns the rows and whether fields
-    were left out."""
-    flat = [_flatten(row, DISPLAY_COLUMNS) if isinstance(row, dict) else None for row in rows]
-    if not any(f is not None and (f[1] or f[2]) for f in flat):
-        return rows, False
-    out = [row if f is None else dict(f[0]) for row, f in zip(rows, flat)]
-    return out, any(f is not None and f[1] for f in flat)
-
-
 def _short_text(text: str) -> str:
     if len(text) <= CELL_DISPLAY_CHARS:
         return text
@@ -1051,7 +1041,8 @@ def prepared_html(prepared: Any) -> str:
     parts.append(f"<div>String signed (md5, then hex, then Base64; the secretKey is masked):</div>"
                  f"<pre {pre}>{_cut(prepared.sign_input)}</pre>")
     if not prepared.encrypted:
-        parts.append(f'<div style="{_STYLE["warn"]}">Plain mode: the sign covers only timeStamp and '
+        parts.append(f'<div style="{_STYLE["warn"]}">Plain mode: the sign covers only '
+                     "timeStamp and "
                      "pId, not the body.</div>")
     parts.append("</div>")
     return "".join(parts)
