@@ -116,6 +116,21 @@ def plain_connect_note(url: str, pid: str) -> str:
             "type the key into a cell: it would land in the notebook and IPython's history.")
 
 
+#: Statuses a plain call gets when the splicer has encryption on (PROTOCOL.md: the sign
+#: or the body does not open): the moment to say how to give the secretKey safely.
+_ENCRYPTION_SUSPECT = (18, 500)
+
+
+def _key_advice(client: Any, result: Result) -> str | None:
+    """How to give the secretKey without typing it into a cell, when a plain call failed
+    the way a splicer with encryption on answers; otherwise None."""
+    if getattr(client, "encrypt", True) or result.status not in _ENCRYPTION_SUSPECT:
+        return None
+    return (f"If encryption is on for pId {client.pid} on the splicer: %openapi_connect "
+            f"{client.root} --pid {client.pid} --encrypt asks for the secretKey with a hidden "
+            "prompt (or use a profile's secret_key_env). Never type the key into a cell.")
+
+
 class Notice:
     """A failure shown as output instead of raised (``--keep-going``): red, escaped."""
 
@@ -577,7 +592,8 @@ class OpenAPIMagics(Magics):
                             raise
                         raise OpenAPICellError(
                             f"{path} failed with status {result.status} (the reply and its "
-                            "hint are shown above).", error=exc, result=result) from None
+                            "hint are shown above).", error=exc, result=result,
+                            hint=_key_advice(client, result)) from None
                 try:
                     result.raise_for_status()
                 except StatusError as exc:  # shown, not raised: still the last error

@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -318,3 +319,37 @@ def test_the_form_drops_the_previous_reply_when_the_interface_changes_and_wraps(
         assert f._clock.layout.width == "auto"
     finally:
         s.stop()
+
+
+def test_a_plain_call_refused_as_encryption_would_be_says_how_to_give_the_key(ip):
+    s = serve(secret_key=KEY, encrypt=True)  # encryption on at the splicer
+    try:
+        c = Client.from_splicer(s)
+        res, cap = run(ip, f"%openapi_connect {c.root} --pid {c.pid} --no-firmware")
+        assert res.success
+        res, cap = run(ip, '%%openapi screen/readList\n{"deviceId": 0}')
+    finally:
+        s.stop()
+    assert not res.success
+    out = cap.stdout + cap.stderr
+    assert "--encrypt asks for the secretKey with a hidden prompt" in out, out
+    assert "Never type the key into a cell" in out and KEY not in out
+
+
+def test_the_readme_markdown_export_command_gives_markdown_tables(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    pytest.importorskip("nbconvert")
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    flag = re.search(r'--NbConvertBase\.display_data_priority="[^"]+"', readme).group(0)
+    bundle = make(wide_inputs())._repr_mimebundle_()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "%%openapi input/readList", outputs=[nbformat.v4.new_output(
+            "display_data", data=bundle)])])
+    path = tmp_path / "export.ipynb"
+    nbformat.write(nb, path)
+    option, value = flag.split("=", 1)
+    out = subprocess.run([sys.executable, "-m", "nbconvert", "--to", "markdown",
+                          f"{option}={value.strip(chr(34))}", "--stdout", str(path)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "| general.name | inputId |" in out.stdout and "<table" not in out.stdout
