@@ -38,7 +38,7 @@ from .client import Client, precheck
 from .connection import Connection, to_client
 from .errors import ConfigError, OpenAPIError, RequestValidationError, StatusError
 from .profiles import profiles_path
-from .result import Result, safe_text
+from .result import _STYLE, Result, safe_text
 
 __all__ = [
     "CallInterrupted",
@@ -146,7 +146,7 @@ class Notice:
 
     def _repr_html_(self) -> str:
         hint = f"<div>Hint: {html.escape(safe_text(self.hint))}</div>" if self.hint else ""
-        return (f'<div style="color:#cf222e"><b>OpenAPI error:</b> <span style="white-space:'
+        return (f'<div style="{_STYLE["fail"]}"><b>OpenAPI error:</b> <span style="white-space:'
                 f'pre-wrap">{html.escape(safe_text(self.message))}</span>{hint}</div>')
 
 
