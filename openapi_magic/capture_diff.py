@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._lazy import pandas as pd
 from .captures import Call, _body_key, _compact, _records_hint, own_id_keys
-from .result import find_records
+from .result import _DIM, _STYLE, find_records
 
 if TYPE_CHECKING:  # pragma: no cover
     from .captures import Capture
@@ -124,9 +124,9 @@ class CaptureDiff:
         return {"text/plain": repr(self), "text/html": self._repr_html_()}
 
     def _repr_html_(self) -> str:
-        tone = "color:#1a7f37" if not self.changes else "color:#9a6700"
+        tone = _STYLE["ok"] if not self.changes else _STYLE["warn"]
         parts = [f'<div style="{tone};font-weight:bold">{html.escape(self.headline())}</div>']
-        parts += [f'<div style="color:#57606a">Note: {html.escape(n)}</div>' for n in self.notes]
+        parts += [f'<div style="{_DIM}">Note: {html.escape(n)}</div>' for n in self.notes]
         if self.changes:
             shown = self.df.head(_SHOWN)
             shown["old"] = [_value(v) if c != "added" else "" for v, c in
@@ -136,7 +136,7 @@ class CaptureDiff:
             parts.append(shown.to_html(escape=True, index=False, border=0,
                                        classes="openapi-magic-table"))
             if len(self.changes) > _SHOWN:
-                parts.append(f'<div style="color:#57606a">showing {_SHOWN} of '
+                parts.append(f'<div style="{_DIM}">showing {_SHOWN} of '
                              f"{len(self.changes)} changes &middot; all in <code>.df</code></div>")
         return '<div class="openapi-magic-diff">' + "".join(parts) + "</div>"
 

@@ -66,7 +66,7 @@ from .catalog import Catalog, Interface, load_catalog, normalize_path
 from .client import Client
 from .connection import to_client
 from .errors import ConfigError, ConnectError, OpenAPIError
-from .result import find_records, records_frame
+from .result import _DIM, _STYLE, find_records, records_frame
 
 if TYPE_CHECKING:  # pragma: no cover
     from .capture_diff import CaptureDiff
@@ -314,7 +314,7 @@ class InterfaceCalls:
             parts.append(frame.head(_ROWS_SHOWN).to_html(escape=True, index=False, border=0,
                                                          na_rep=""))
             if len(frame) > _ROWS_SHOWN:
-                parts.append(f'<div style="color:#57606a">showing {_ROWS_SHOWN} of '
+                parts.append(f'<div style="{_DIM}">showing {_ROWS_SHOWN} of '
                              f"{len(frame)} records &middot; all in <code>.df</code></div>")
         return '<div class="openapi-magic-capture">' + "".join(parts) + "</div>"
 
@@ -434,7 +434,7 @@ class Capture:
         return {"text/plain": repr(self), "text/html": self._repr_html_()}
 
     def _repr_html_(self) -> str:
-        tone = "color:#cf222e" if self.partial else "color:#1a7f37"
+        tone = _STYLE["fail"] if self.partial else _STYLE["ok"]
         head = f'<div style="{tone};font-weight:bold">{_esc(self.headline())}</div>'
         table = self.summary().to_html(escape=True, index=False, border=0,
                                        classes="openapi-magic-table")
@@ -444,7 +444,7 @@ class Capture:
                             for k, v in self.skipped.items())
             skipped = (f"<details><summary>Not called ({len(self.skipped)})</summary>"
                        f"<ul>{items}</ul></details>")
-        foot = ('<div style="color:#57606a;font-size:90%">Drill down: '
+        foot = (f'<div style="{_DIM};font-size:90%">Drill down: '
                 '<code>capture["screen/readDetail"]</code> &middot; <code>.save(path)</code> '
                 "&middot; <code>.diff(other)</code></div>")
         return f'<div class="openapi-magic-capture">{head}{table}{skipped}{foot}</div>'

@@ -479,8 +479,15 @@ class Client:
                                           allow_redirects=False)
             except requests.exceptions.RequestException as exc:
                 raise _transport_error(exc, url, limit, context, progress.phase) from exc
+            except KeyboardInterrupt as exc:  # the magic says whether the call was sent
+                exc.openapi_sent = progress.phase == "sent" or (
+                    None if progress.phase in (None, "sending") else False)
+                raise
             try:
                 raw = self._read(resp, start, limit, context)
+            except KeyboardInterrupt as exc:
+                exc.openapi_sent = True  # the reply was being read
+                raise
             finally:
                 resp.close()
         elapsed = time.perf_counter() - start

@@ -78,7 +78,8 @@ from .errors import (
     WriteRefused,
 )
 from .profiles import Profile, load_profiles, profiles_path
-from .result import DEFAULT_DISPLAY_LIMIT, Result, safe_text, shown_frame, warnings_html
+from .result import (_DIM, _STYLE, DEFAULT_DISPLAY_LIMIT, Result, _grid_text, _text_width,
+                     frame_view, grid_html, safe_text, warnings_html)
 
 __all__ = [
     "DEFAULT_MAX_WORKERS",
@@ -1015,25 +1016,22 @@ class FleetResult:
         if self.firmware:
             lines.append("Firmware: " + ", ".join(f"{k} {v}" for k, v in self.firmware.items()))
         limit = self.display_limit
-        with pd.option_context("display.max_colwidth", 60, "display.width", 120):
-            outcomes = _failures_first(self.outcomes)
-            shown = outcomes if limit is None or limit < 0 else outcomes.head(limit)
-            lines.append("Outcomes:")
-            lines.append(shown_frame(shown)[0].to_string(index=False, max_colwidth=60)
-                         if len(shown) else "(no calls)")
-            if len(shown) < len(outcomes):
-                lines.append(f"(showing {len(shown)} of {len(outcomes)}; all in .outcomes)")
-            frame = self.df
-            if len(frame):
-                head = frame if limit is None or limit < 0 else frame.head(limit)
-                lines.append("Replies:")
-                head_shown, hidden = shown_frame(head)
-                lines.append(head_shown.to_string(index=False, max_colwidth=60))
-                if len(head) < len(frame):
-                    lines.append(f"(showing {len(head)} of {len(frame)} rows; all in .df)")
-                if hidden:
-                    lines.append(f"(showing {head_shown.shape[1]} of {frame.shape[1]:,} "
-                                 "columns; all in .df)")
+        width = _text_width()
+        outcomes = _failures_first(self.outcomes)
+        oview = frame_view(outcomes, limit)
+        lines.append("Outcomes:")
+        lines += _grid_text(oview, width, ".outcomes") if len(outcomes) else ["(no calls)"]
+        if oview.shown < len(outcomes):
+            lines.append(f"(showing {oview.shown} of {len(outcomes)}; all in .outcomes)")
+        frame = self.df
+        if len(frame):
+            view = frame_view(frame, limit, lead=1 + len(self.fields))
+            lines.append("Replies:")
+            lines += _grid_text(view, width, ".df")
+            if view.shown < len(frame):
+                lines.append(f"(showing {view.shown} of {len(frame)} rows; all in .df)")
+            if view.note:
+                lines.append(f"({view.note}; all in .df)")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -1050,43 +1048,41 @@ class FleetResult:
     def to_html(self) -> str:
         """The notebook view: a header line, the combined replies beside the
         outcome table (failures first). Everything is escaped."""
-        tone = "color:#1a7f37" if self.ok else "color:#cf222e"
+        tone = _STYLE["ok"] if self.ok else _STYLE["fail"]
         mark = "✔" if self.ok else "✘"
         bits = [(f'<span style="{tone};font-weight:bold">{mark} {self.n_ok} ok &middot; '
                 f"{self.n_failed} failed</span>"), f"<code>{_esc(self.interface)}</code>",
                 f"{_plural(self.n_targets, 'splicer')} × {_plural(self.n_bodies, 'body')}",
                 f"{self.elapsed:.2f} s"]
         if self.interrupted:
-            bits.append(f'<span style="color:#fff;background:#cf222e;padding:0 .4em;'
-                        f'border-radius:3px">interrupted: {self.n_interrupted} not finished'
+            bits.append(f'<span style="{_STYLE["mismatch"]}">interrupted: '
+                        f"{self.n_interrupted} not finished"
                         f"</span>")
         head = " &middot; ".join(bits)
         if self.clock_skew:
-            head += f'<div style="color:#9a6700">{_esc(self.clock_skew_message)}</div>'
+            head += f'<div style="{_STYLE["warn"]}">{_esc(self.clock_skew_message)}</div>'
         head += warnings_html(self.warnings)
         if self.firmware:
-            head += ('<div style="color:#57606a">Firmware: '
+            head += (f'<div style="{_DIM}">Firmware: '
                      + _esc(", ".join(f"{k} {v}" for k, v in self.firmware.items())) + "</div>")
         limit = self.display_limit
         frame = self.df
-        shown = frame if limit is None or limit < 0 else frame.head(limit)
         if len(frame):
-            shown, hidden = shown_frame(shown)
-            replies = shown.to_html(escape=True, index=False, border=0, na_rep="",
-                                    classes="openapi-magic-table")
-            foot = _foot(len(shown), len(frame), ".df", "row")
-            if hidden:
-                foot += _foot(shown.shape[1], frame.shape[1], ".df", "column")
+            view = frame_view(frame, limit, lead=1 + len(self.fields))
+            replies = grid_html(view)
+            foot = _foot(view.shown, len(frame), ".df", "row")
+            if view.note:
+                foot += _foot(len(view.columns), frame.shape[1], ".df", "column")
         else:
-            replies = ('<p style="color:#57606a"><i>no data</i> (no call answered with '
+            replies = (f'<p style="{_DIM}"><i>no data</i> (no call answered with '
                        "records)</p>")
             foot = ""
         outcomes = _failures_first(self.outcomes)
-        oshown = outcomes if limit is None or limit < 0 else outcomes.head(limit)
-        otable = shown_frame(oshown)[0].to_html(escape=True, index=False, border=0, na_rep="",
-                                classes="openapi-magic-outcomes")
+        oview = frame_view(outcomes, limit)
+        otable = grid_html(oview, "openapi-magic-outcomes")
+        oshown = outcomes.head(oview.shown)
         ofoot = _foot(len(oshown), len(outcomes), ".outcomes", "call")
-        col = 'style="flex:1 1 24em;min-width:0;overflow-x:auto"'
+        col = 'style="flex:1 1 24em;min-width:0;text-align:left"'
         return (
             '<div class="openapi-magic-fleet">'
             f'<div class="openapi-magic-header">{head}</div>'
@@ -1113,7 +1109,7 @@ def _plural(n: int, word: str) -> str:
 def _foot(shown: int, total: int, where: str, word: str) -> str:
     text = (f"showing {shown} of {total} {word}s &middot; all in <code>{where}</code>"
             if shown < total else _plural(total, word))
-    return f'<div style="color:#57606a;font-size:90%">{text}</div>'
+    return f'<div style="{_DIM};font-size:90%">{text}</div>'
 
 
 def _failures_first(outcomes: pd.DataFrame) -> pd.DataFrame:

@@ -39,9 +39,10 @@ from .client import Client, precheck
 from .connection import Connection, to_client
 from .errors import ConfigError, OpenAPIError, RequestValidationError, StatusError, WriteRefused
 from .profiles import profiles_path
-from .result import Result, safe_text
+from .result import _STYLE, Result, safe_text
 
 __all__ = [
+    "CallInterrupted",
     "CaptureMagics",
     "Notice",
     "OpenAPICellError",
@@ -50,6 +51,7 @@ __all__ = [
     "firmware_line",
     "load_ipython_extension",
     "parse_body",
+    "plain_connect_note",
     "substitute",
 ]
 
@@ -88,6 +90,48 @@ class OpenAPICellError(Exception):
         return lines
 
 
+class CallInterrupted(Exception):
+    """Ctrl-C during a call, shown as one line saying whether the request was sent.
+
+    ``sent`` is True (it reached the splicer's connection: the wall may have acted),
+    False (nothing was sent) or None (not known)."""
+
+    def __init__(self, interface: str, sent: bool | None) -> None:
+        self.interface, self.sent = interface, sent
+        fate = {True: "the request was sent, so the splicer may have acted on it; read "
+                      "the state back before sending again",
+                False: "nothing was sent",
+                None: "the request may have been sent; read the state back before "
+                      "sending again"}[sent]
+        super().__init__(f"Interrupted {interface}: {fate}.")
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{_RED}{safe_text(str(self))}{_RESET}"]
+
+
+def plain_connect_note(url: str, pid: str) -> str:
+    """What ``%openapi_connect URL --pid X`` without ``--encrypt`` did and did not ask."""
+    return (f"No secretKey was asked (plain mode). If the splicer has encryption on for pId "
+            f"{pid}, connect again with --encrypt: %openapi_connect {url} --pid {pid} --encrypt "
+            "asks for the key with a hidden prompt (or use a profile's secret_key_env). Never "
+            "type the key into a cell: it would land in the notebook and IPython's history.")
+
+
+#: Statuses a plain call gets when the splicer has encryption on (PROTOCOL.md: the sign
+#: or the body does not open): the moment to say how to give the secretKey safely.
+_ENCRYPTION_SUSPECT = (18, 500)
+
+
+def _key_advice(client: Any, result: Result) -> str | None:
+    """How to give the secretKey without typing it into a cell, when a plain call failed
+    the way a splicer with encryption on answers; otherwise None."""
+    if getattr(client, "encrypt", True) or result.status not in _ENCRYPTION_SUSPECT:
+        return None
+    return (f"If encryption is on for pId {client.pid} on the splicer: %openapi_connect "
+            f"{client.root} --pid {client.pid} --encrypt asks for the secretKey with a hidden "
+            "prompt (or use a profile's secret_key_env). Never type the key into a cell.")
+
+
 class Notice:
     """A failure shown as output instead of raised (``--keep-going``): red, escaped."""
 
@@ -103,7 +147,7 @@ class Notice:
 
     def _repr_html_(self) -> str:
         hint = f"<div>Hint: {html.escape(safe_text(self.hint))}</div>" if self.hint else ""
-        return (f'<div style="color:#cf222e"><b>OpenAPI error:</b> <span style="white-space:'
+        return (f'<div style="{_STYLE["fail"]}"><b>OpenAPI error:</b> <span style="white-space:'
                 f'pre-wrap">{html.escape(safe_text(self.message))}</span>{hint}</div>')
 
 
@@ -378,6 +422,7 @@ class OpenAPIMagics(Magics):
             overrides["timeout"] = args.timeout
         conn = self.connection
         guards = {"read_only": args.read_only, "confirm_writes": args.confirm_writes}
+        note = ""
         try:
             if args.env:
                 if args.encrypt is not None:
@@ -395,8 +440,13 @@ class OpenAPIMagics(Magics):
                 secret = None
                 if encrypt:
                     secret = getpass.getpass(f"secretKey for pId {args.pid} at {args.target}: ")
+                    source = "a URL, the secretKey from a hidden prompt"
+                else:
+                    source = "a URL, no secretKey asked: plain mode"
                 conn.set(Client(args.target, args.pid, secret, encrypt=encrypt, **overrides),
-                         "a URL and a hidden prompt", **guards)
+                         source, **guards)
+                if not encrypt:
+                    note = plain_connect_note(args.target, args.pid)
             elif args.target in ns:
                 if args.encrypt is not None:
                     overrides["encrypt"] = args.encrypt
@@ -413,6 +463,8 @@ class OpenAPIMagics(Magics):
         except ConfigError as exc:
             raise UsageError(str(exc)) from None
         print(self.describe())
+        if note:
+            print(note)
         if self.read_firmware and not args.no_firmware and self.client is not None:
             print(firmware_line(self.client))
 
@@ -534,8 +586,11 @@ class OpenAPIMagics(Magics):
             client.guard(path, body, read_only=self.read_only, confirmed=True)
             if self.confirm_writes or client.needs_confirm(path):
                 return self._confirm_one(client, args, path, body, timeout)
-            result = client.call(path, body, encrypt=args.encrypt, timeout=timeout,
-                                 records=args.table, strict_catalog=False)
+            try:
+                result = client.call(path, body, encrypt=args.encrypt, timeout=timeout,
+                                     records=args.table, strict_catalog=False)
+            except KeyboardInterrupt as exc:
+                raise CallInterrupted(path, getattr(exc, "openapi_sent", None)) from None
             result.display_limit = args.limit if args.limit is not None else self.display_limit
             self._store(args.out, result)
             if args.table:
@@ -550,8 +605,18 @@ class OpenAPIMagics(Magics):
             if not result.ok:
                 fail = self.fail_on_status if fail_on_status is None else fail_on_status
                 if fail:
-                    display(result)
-                    result.raise_for_status()
+                    display(result)  # the reply, its status, msg and hint: shown once
+                    try:
+                        result.raise_for_status()
+                    except StatusError as exc:
+                        self.last = exc
+                        self.shell.user_ns[LAST_ERROR] = exc
+                        if not self.short_errors:
+                            raise
+                        raise OpenAPICellError(
+                            f"{path} failed with status {result.status} (the reply and its "
+                            "hint are shown above).", error=exc, result=result,
+                            hint=_key_advice(client, result)) from None
                 try:
                     result.raise_for_status()
                 except StatusError as exc:  # shown, not raised: still the last error

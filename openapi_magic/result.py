@@ -2,10 +2,14 @@
 
 A :class:`Result` keeps everything that was sent and everything that arrived,
 decodes the body into a pandas DataFrame on demand, and renders itself for
-notebooks (``_repr_mimebundle_``: HTML and plain text) without importing
-IPython. The HTML shows one header line (outcome, vendor status and msg,
-interface, time, encryption, sign verdict), the decrypted body as a table
-beside the raw envelopes. Everything that came from the splicer is escaped, and
+notebooks (``_repr_mimebundle_``: HTML, plain text and Markdown) without
+importing IPython. The HTML shows one header line (outcome, vendor status and msg,
+interface, time, encryption, sign verdict), the decrypted body as a table (names,
+ids and status first; scrolling sideways when wide), then the raw envelopes one
+click away. The shown rows are rendered without pandas (a DataFrame costs ~5× the
+whole view for ten rows; ``df`` keeps pandas), with inline styles from
+JupyterLab's theme variables (an untrusted notebook strips ``<style>``); the text
+form fits the terminal's width. Everything that came from the splicer is escaped, and
 shown through :func:`safe_text` (control characters visible and inert, nothing a
 kernel cannot send). Views are bounded in rows, columns, fields, cell length and
 total size, with a footer saying what is not shown; the Result keeps everything.
@@ -13,19 +17,40 @@ total size, with a footer saying what is not shown; the Result keeps everything.
 
 from __future__ import annotations
 
+import datetime as _dt
+import functools
 import html
 import json
 import operator
 import re
+import shutil
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
 from ._lazy import pandas as pd
 from .errors import SignatureError, StatusError
 
-__all__ = ["Result", "find_records", "records_frame", "render_html", "prepared_html",
-           "prepared_text", "safe_text", "shown_frame", "warnings_html", "DEFAULT_DISPLAY_LIMIT",
-           "DISPLAY_COLUMNS", "DISPLAY_FIELDS", "OUTPUT_CHARS"]
+__all__ = [
+    "DEFAULT_DISPLAY_LIMIT",
+    "DISPLAY_COLUMNS",
+    "DISPLAY_FIELDS",
+    "OUTPUT_CHARS",
+    "Result",
+    "envelope_html",
+    "find_records",
+    "frame_view",
+    "grid_html",
+    "header_html",
+    "markdown_text",
+    "prepared_html",
+    "prepared_text",
+    "records_frame",
+    "render_html",
+    "safe_text",
+    "shown_frame",
+    "warnings_html",
+]
 
 #: Rows shown in a notebook unless told otherwise (jupysql's default too).
 DEFAULT_DISPLAY_LIMIT = 10
@@ -34,9 +59,6 @@ RAW_DISPLAY_CHARS = 20_000
 #: Characters of one value shown in a table (a 50 MB Base64 image must not become 50 MB
 #: of notebook output; the whole value stays in the Result).
 CELL_DISPLAY_CHARS = 2_000
-#: Replies longer than this (characters as received) are not pretty-printed in full
-#: just to show their first RAW_DISPLAY_CHARS.
-_LARGE_REPLY_CHARS = 1_000_000
 #: Columns of a table shown (nested objects count their fields); all are in ``df``.
 DISPLAY_COLUMNS = 50
 #: Fields of a one-record (field/value) view shown; all are in ``body``.
@@ -204,26 +226,29 @@ class Result:
         """Header line, hint and the table (or key/value view) as plain text."""
         return self._text(_view(self))
 
-    def _text(self, view: _View) -> str:
+    def _text(self, view: _View, width: int | None = None) -> str:
+        width = _text_width() if width is None else width
         lines = [self.summary()]
         if not self.ok and self.hint:
             lines.append(f"Hint: {safe_text(self.hint)}")
         lines += [f"Catalog (sent anyway): {safe_text(w)}" for w in self.warnings]
+        lines = [_wrap(line, width) for line in lines]
         if view.kind == "empty":
             lines.append(f"({_NO_DATA})")
-        elif view.kind == "keyvalue":
-            width = max((len(f) for f in view.frame["field"]), default=0)  # {} has none
-            table = "\n".join(f"{f:<{width}}  {v}"
-                              for f, v in zip(view.frame["field"], view.frame["value"]))
-            lines.append(_bounded(table, "result.body"))
         else:
-            with pd.option_context("display.max_colwidth", 60, "display.width", 120):
-                lines.append(_bounded(view.frame.to_string(index=False), "result.df"))
+            lines += _grid_text(view, width, "result.body" if view.kind == "keyvalue"
+                                else "result.df")
             if view.kind == "table" and view.shown < view.total:
-                lines.append(f"(showing {view.shown} of {view.total} rows; all in result.df)")
+                lines.append(_wrap(f"(showing {view.shown} of {view.total} rows; all in "
+                                   "result.df)", width))
         if view.note:
-            lines.append(f"({view.note})")
+            lines.append(_wrap(f"({view.note})", width))
         return "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:
+        """The view as Markdown (what ``nbconvert --to markdown`` and Markdown-first
+        front-ends show): the header line, then the table as a Markdown table."""
+        return markdown_text(self, _view(self))
 
     def __str__(self) -> str:
         return self.to_text()
@@ -235,7 +260,8 @@ class Result:
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         view = _view(self)  # once for both: the shown rows' DataFrame is most of the cost
-        return {"text/plain": self._text(view), "text/html": _render_html(self, view)}
+        return {"text/plain": self._text(view), "text/html": _render_html(self, view),
+                "text/markdown": markdown_text(self, view)}
 
 
 # ---------------------------------------------------------------------- records
@@ -368,43 +394,182 @@ def _nested_columns(rows: list[dict], prefix: str, out: list) -> bool:
 
 @dataclass
 class _View:
+    """What a view shows, as text cells already cut and made safe (``None``: no value).
+
+    Built without pandas (a 10-row view must not pay for a DataFrame); ``frame`` gives
+    the same cells as a DataFrame for callers that want one (the watch)."""
+
     kind: str  # "table", "keyvalue", "empty"
-    frame: pd.DataFrame
+    columns: list = field(default_factory=list)
+    cells: list = field(default_factory=list)
     shown: int = 0
     total: int = 0
     key: str | None = None
     note: str = ""  # what else is not shown (columns, fields), for the footer
+    numeric: list = field(default_factory=list)  # per column: right-aligned numbers
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The shown cells as a DataFrame (``field``/``value`` for a key/value view)."""
+        return pd.DataFrame(self.cells, columns=self.columns) if self.columns else pd.DataFrame()
 
 
 def _view(result: Result) -> _View:
     body = result.body
     if body is None or body == "":
-        return _View("empty", pd.DataFrame())
+        return _View("empty")
     try:
         rows, key = find_records(body, result.records, result.records_hint)
     except KeyError:
         rows, key = body, None
     if isinstance(rows, dict):
         flat, more, _ = _flatten(rows, DISPLAY_FIELDS)
-        values = [safe_text(_cell(v, f"{key}.{k}" if key else k)) for k, v in flat]
-        frame = pd.DataFrame({"field": [safe_text(_short_text(k)) for k, _ in flat],
-                              "value": values})
-        note = (f"showing the first {len(frame)} fields; more are not shown, all in result.body"
+        cells = [[safe_text(_short_text(k)), _value_text(k, v, f"{key}.{k}" if key else k)]
+                 for k, v in flat]
+        note = (f"showing the first {len(cells)} fields; more are not shown, all in result.body"
                 if more else "")
-        return _View("keyvalue", frame, len(frame), len(frame), key, note)
+        return _View("keyvalue", ["field", "value"], cells, len(cells), len(cells), key, note,
+                     [False, False])
     if not isinstance(rows, list):
-        frame = pd.DataFrame({"field": ["value"], "value": [safe_text(_cell(rows))]})
-        return _View("keyvalue", frame, 1, 1, key)
+        return _View("keyvalue", ["field", "value"], [["value", _value_text("value", rows)]],
+                     1, 1, key, numeric=[False, False])
     limit = result.display_limit
     shown = rows if limit is None or limit < 0 else rows[:limit]
-    trimmed, cut = _trim_rows(shown)
-    frame, hidden = shown_frame(records_frame(trimmed))
+    flat_rows: list[dict] = []
+    cut = False
+    for row in shown:
+        if isinstance(row, dict):
+            flat, more, _ = _flatten(row, DISPLAY_COLUMNS)
+            cut = cut or more
+            flat_rows.append(dict(flat))
+        else:
+            flat_rows.append({"value": row})
+    names = _ordered_columns(list(dict.fromkeys(k for r in flat_rows for k in r)))
+    hidden = max(0, len(names) - DISPLAY_COLUMNS)
+    names = names[:DISPLAY_COLUMNS]
+    missing = object()
+    columns, numeric = [], []
+    for name in names:
+        values = [r.get(name, missing) for r in flat_rows]
+        columns.append([None if v is missing or v is None else _value_text(name, v)
+                        for v in values])
+        numeric.append(all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                           for v in values if v is not missing and v is not None)
+                       and not _labelled(name))
+    cells = [list(r) for r in zip(*columns)] if columns else [[] for _ in flat_rows]
     note = ""
     if cut or hidden:
-        note = (f"showing the first {len(frame.columns)} columns; "
+        note = (f"showing the first {len(names)} columns; "
                 + (f"{hidden:,} more" if hidden and not cut else "more")
                 + " are not shown, all in result.df")
-    return _View("table", frame, len(frame), len(rows), key, note)
+    return _View("table", [safe_text(_short_text(str(n))) for n in names], cells,
+                 len(cells), len(rows), key, note, numeric)
+
+
+def frame_view(frame: pd.DataFrame, limit: int | None = DEFAULT_DISPLAY_LIMIT,
+               lead: int | None = None) -> _View:
+    """A DataFrame's first ``limit`` rows as a table view, cells cut and made safe as a
+    Result's are (integer columns that missing values made floats show as integers).
+    With ``lead``, the columns after the first ``lead`` are ordered as a Result's
+    (names, ids, status first); without it they keep the frame's order."""
+    shown = frame if limit is None or limit < 0 else frame.head(limit)
+    if lead is not None and shown.shape[1] > lead:
+        names = list(shown.columns)
+        shown = shown[names[:lead] + _ordered_columns(names[lead:])]
+    hidden = max(0, shown.shape[1] - DISPLAY_COLUMNS)
+    shown = shown.iloc[:, :DISPLAY_COLUMNS]
+    columns, numeric = [], []
+    for i, name in enumerate(shown.columns):
+        values = shown.iloc[:, i].tolist()
+        present = [v for v in values if not _missing(v)]
+        whole = bool(present) and all(isinstance(v, float) and v.is_integer() for v in present)
+        columns.append([None if _missing(v) else _value_text(str(name), int(v) if whole else v)
+                        for v in values])
+        numeric.append(all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                           for v in present) and not _labelled(str(name)))
+    cells = [list(r) for r in zip(*columns)] if columns else [[] for _ in range(len(shown))]
+    note = (f"showing the first {shown.shape[1]} of {frame.shape[1]:,} columns"
+            if hidden else "")
+    return _View("table", [safe_text(_short_text(str(c))) for c in shown.columns], cells,
+                 len(cells), len(frame), None, note, numeric)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+#: Last parts of column names a person looks for first, in this order (names, ids, status).
+_FIRST_COLUMNS = (re.compile(r"(?i)^(name|.*Name)$"), re.compile(r"^(id|ID|.*Id|.*_id)$"),
+                  re.compile(r"(?i)^(status|state|online|isOnline|connected|.*Status|.*State)$"))
+
+
+def _ordered_columns(names: list) -> list:
+    """``names`` with the columns a person looks for first (names, then ids, then status),
+    each group and the rest in the reply's order."""
+    def rank(name: Any) -> int:
+        last = str(name).rsplit(".", 1)[-1]
+        return next((i for i, pattern in enumerate(_FIRST_COLUMNS) if pattern.match(last)),
+                    len(_FIRST_COLUMNS))
+    return sorted(names, key=rank)
+
+
+@functools.lru_cache(maxsize=1)
+def _code_tables() -> dict:
+    """The catalog's code tables (read once: the catalog is a data file)."""
+    try:
+        from .catalog import load_catalog
+        catalog = load_catalog()
+        return {name: catalog.codes(name) for name in catalog.code_tables()}
+    except Exception:  # noqa: BLE001 - a view without labels is still a view
+        return {}
+
+
+def _labelled(name: str) -> bool:
+    last = name.rsplit(".", 1)[-1]
+    return last in _code_tables() or last in _TIME_FIELDS
+
+
+#: Fields the splicer sends as epoch seconds (``"1757509392.7567859"``), shown as dates.
+_TIME_FIELDS = ("createTime", "updateTime", "modifyTime")
+
+
+def _value_text(name: str, value: Any, path: str = "") -> str:
+    """One value as a view shows it: cut, safe, a code with its catalog label beside it
+    (``2 (DVI)``), a time field as a UTC date; records lists and objects as short text."""
+    last = str(name).rsplit(".", 1)[-1]
+    if last in _TIME_FIELDS and isinstance(value, (str, int, float)) \
+            and not isinstance(value, bool):
+        try:
+            seconds = float(value)
+            if seconds > 1e11:  # milliseconds
+                seconds /= 1000
+            if 1e8 < seconds < 1e10:
+                stamp = _dt.datetime.fromtimestamp(seconds, _dt.timezone.utc)
+                return stamp.strftime("%Y-%m-%d %H:%M:%S UTC")
+        except (ValueError, OverflowError, OSError):
+            pass
+    if isinstance(value, (int, str)) and not isinstance(value, bool):
+        table = _code_tables().get(last)
+        if table:
+            try:
+                label = table.get(int(value))
+            except (ValueError, TypeError):
+                label = None
+            if label is not None:
+                return safe_text(f"{_short_text(str(value))} ({label})")
+    if isinstance(value, str):
+        return safe_text(_short_text(value))
+    if isinstance(value, (bool, int, float)):
+        return _repr(value) if not isinstance(value, int) or isinstance(value, bool) \
+            else _int_text(value)
+    return safe_text(_cell(value, path))
+
+
+def _int_text(value: int) -> str:
+    try:
+        return str(value)
+    except ValueError:  # past Python's digit limit
+        return f"<int of about {value.bit_length() * 0.30103:,.0f} digits>"
 
 
 def shown_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -425,20 +590,6 @@ def shown_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
                 frame.isetitem(i, [safe_text(_short_text(v)) if isinstance(v, str) else v
                                    for v in column])
     return frame, hidden
-
-
-def _trim_rows(rows: list) -> tuple[list, bool]:
-    """The rows a table is built from. Records within :data:`DISPLAY_COLUMNS` fields
-    and :data:`_DISPLAY_DEPTH` levels are the rows themselves; otherwise every record
-    becomes its first fields, flattened to dotted names (the names json_normalize
-    gives), deeper objects as short JSON text, so that a record of a million fields, or
-    nested a thousand deep, builds a small frame. Returns the rows and whether fields
-    were left out."""
-    flat = [_flatten(row, DISPLAY_COLUMNS) if isinstance(row, dict) else None for row in rows]
-    if not any(f is not None and (f[1] or f[2]) for f in flat):
-        return rows, False
-    out = [row if f is None else dict(f[0]) for row, f in zip(rows, flat)]
-    return out, any(f is not None and f[1] for f in flat)
 
 
 def _short_text(text: str) -> str:
@@ -508,16 +659,139 @@ def _bounded(table: str, where: str) -> str:
             f"lower display_limit, or see {where})")
 
 
+#: Characters of one column in the text form before its cells are cut with "…".
+_TEXT_COLUMN_CHARS = 40
+
+
+def _text_width() -> int:
+    """The terminal's width (``COLUMNS`` first, as :func:`shutil.get_terminal_size` reads
+    it), 100 when there is no terminal (a kernel's)."""
+    return max(20, shutil.get_terminal_size((100, 24)).columns)
+
+
+def _wrap(line: str, width: int) -> str:
+    if len(line) <= width:
+        return line
+    return textwrap.fill(line, width, subsequent_indent="  ", break_long_words=True,
+                         break_on_hyphens=False)
+
+
+def _clip(text: str, width: int) -> str:
+    text = text.replace("\n", "\\n").replace("\t", " ")
+    return text if len(text) <= width else text[:max(0, width - 1)] + "…"
+
+
+def _grid_text(view: _View, width: int, where: str) -> list[str]:
+    """A view's cells as text lines no longer than ``width``: cells cut to
+    :data:`_TEXT_COLUMN_CHARS`, the columns that do not fit left out with a note (as
+    pandas does), numbers right-aligned."""
+    if view.kind == "keyvalue":
+        names = [c[0] for c in view.cells]
+        key_width = min(max((len(n) for n in names), default=0), max(10, width // 3))
+        room = max(10, width - key_width - 2)
+        table = "\n".join(f"{_clip(n, key_width):<{key_width}}  {_clip(v or '', room)}"
+                          for n, v in view.cells)
+        return [_bounded(table, where)]
+    heads = [_clip(c, _TEXT_COLUMN_CHARS) for c in view.columns]
+    rows = [[_clip(v if v is not None else "", _TEXT_COLUMN_CHARS) for v in row]
+            for row in view.cells]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(heads)]
+    kept, used = [], 0
+    for i, w in enumerate(widths):
+        need = w + (2 if kept else 0)
+        if used + need > width and kept:
+            break
+        kept.append(i)
+        used += need
+    if kept and widths[kept[0]] > width:  # one column wider than the terminal: cut it
+        widths[kept[0]] = width
+
+    def line(cells: list[str], header: bool = False) -> str:
+        out = []
+        for i in kept:
+            cell = _clip(cells[i], widths[i])
+            right = view.numeric[i] if i < len(view.numeric) else False
+            out.append(cell.rjust(widths[i]) if right else cell.ljust(widths[i]))
+        return "  ".join(out).rstrip()
+
+    table = "\n".join([line(heads, True)] + [line(r) for r in rows])
+    lines = [_bounded(table, where)]
+    left = len(heads) - len(kept)
+    if left:
+        named: list[str] = []
+        for i in range(len(heads)):
+            if i not in kept and sum(map(len, named)) < 2 * width:
+                named.append(view.columns[i])
+        rest = left - len(named)
+        names = ", ".join(named) + (f" and {rest} more" if rest else "")
+        lines.append(_wrap(f"({left} more column{'s' if left != 1 else ''} not shown at "
+                           f"this width: {names}; all in {where})", width))
+    return lines
+
+
+def markdown_text(result: Result, view: _View) -> str:
+    """A Result as Markdown: the header line, hint and warnings, then the view as a
+    Markdown table (cells escaped; the raw envelope stays in the Result)."""
+    def md(text: Any) -> str:
+        return (html.escape(safe_text(text), quote=False).replace("|", "\\|")
+                .replace("\n", " ").replace("`", "\\`"))
+    lines = [f"**{md(result.summary())}**", ""]
+    if not result.ok and result.hint:
+        lines += [f"Hint: {md(result.hint)}", ""]
+    lines += [f"- Catalog (sent anyway): {md(w)}" for w in result.warnings]
+    if view.kind == "empty":
+        lines.append(f"*{_NO_DATA}*")
+    else:
+        heads = ["field", "value"] if view.kind == "keyvalue" else view.columns
+        lines.append("| " + " | ".join(md(h) for h in heads) + " |")
+        lines.append("|" + "|".join("---:" if view.kind == "table" and i < len(view.numeric)
+                                     and view.numeric[i] else "---"
+                                     for i in range(len(heads))) + "|")
+        lines += ["| " + " | ".join(md(v if v is not None else "") for v in row) + " |"
+                  for row in view.cells]
+        if view.kind == "table" and view.shown < view.total:
+            lines.append(f"\n*showing {view.shown} of {view.total} rows; all in result.df*")
+    if view.note:
+        lines.append(f"\n*{md(view.note)}*")
+    return _bounded("\n".join(lines), "result.df")
+
+
 # ---------------------------------------------------------------------- html
 
+# Colours come from JupyterLab's theme variables (light, dark, high contrast), with
+# fallbacks for other front-ends. A tone is mixed with the theme's text colour so it
+# keeps >= 4.5:1 contrast on either background (the plain colour first: a browser
+# without color-mix keeps it). Inline styles only: an untrusted notebook strips <style>.
+_TEXT = "var(--jp-content-font-color1, #1f2328)"
+_DIM = "color:var(--jp-content-font-color2, #57606a)"
+
+
+def _tone(var: str, fallback: str, share: int = 65) -> str:
+    return (f"color:{fallback};color:color-mix(in srgb, var({var}, {fallback}) {share}%, "
+            f"{_TEXT})")
+
+
 _STYLE = {
-    "ok": "color:#1a7f37",
-    "fail": "color:#cf222e",
-    "mismatch": "color:#fff;background:#cf222e;padding:0 .4em;border-radius:3px;font-weight:bold",
-    "absent": "color:#57606a",
-    "verified": "color:#1a7f37",
-    "warn": "color:#9a6700",
+    "ok": _tone("--jp-success-color1", "#1a7f37", 60),
+    "fail": _tone("--jp-error-color1", "#cf222e", 70),
+    "mismatch": ("color:#fff;background:#a40e26;padding:0 .4em;border-radius:3px;"
+                 "font-weight:bold"),
+    "absent": _DIM,
+    "verified": _tone("--jp-success-color1", "#1a7f37", 60),
+    "warn": _tone("--jp-warn-color1", "#9a6700", 55),
 }
+#: A scrolling box: whatever does not fit scrolls visibly, nothing is clipped.
+_SCROLL = "overflow-x:auto;max-width:100%"
+_TABLE = "border-collapse:collapse;margin:.2em 0;border:none;width:auto;table-layout:auto"
+_TH = ("text-align:left;padding:.25em .75em .25em 0;font-weight:bold;white-space:nowrap;"
+       "vertical-align:bottom;border:none;"
+       "border-bottom:1px solid var(--jp-border-color1, #8c959f)")
+_TD = "padding:.2em .75em .2em 0;vertical-align:top;border:none;"
+_SHORT = 40  # cells up to this long stay on one line; longer ones wrap
+_PRE = ("max-height:28em;overflow:auto;background:var(--jp-layout-color2, #f6f8fa);"
+        f"color:{_TEXT};padding:.5em;margin:.2em 0;white-space:pre-wrap;"
+        "overflow-wrap:anywhere;word-break:break-all;border:none")
+_FOOT = f"{_DIM};font-size:90%"
 
 
 def _esc(text: Any) -> str:
@@ -539,7 +813,8 @@ def header_html(result: Result) -> str:
         sign = (f'<span style="{_STYLE["absent"]}" title="Real splicers send an empty sign; '
                 f'this is normal.">sign absent</span>')
     else:
-        sign = f'<span style="{_STYLE[verdict] if verdict in _STYLE else ""}">sign {_esc(verdict)}</span>'
+        style = _STYLE.get(verdict, "")
+        sign = f'<span style="{style}">sign {_esc(verdict)}</span>'
     parts = [
         f'<span style="{tone};font-weight:bold">{mark} {"ok" if result.ok else "failed"}</span>',
         f"<code>{_esc(result.interface)}</code>",
@@ -554,7 +829,8 @@ def header_html(result: Result) -> str:
     if not result.ok and result.hint:
         line += f'<div style="{_STYLE["fail"]}">Hint: {_esc(result.hint)}</div>'
     line += warnings_html(result.warnings)
-    return f'<div class="openapi-magic-header">{line}</div>'
+    return (f'<div class="openapi-magic-header" style="overflow-wrap:anywhere;'
+            f'text-align:left">{line}</div>')
 
 
 def warnings_html(warnings: Any) -> str:
@@ -567,37 +843,58 @@ def warnings_html(warnings: Any) -> str:
             "</div>")
 
 
+def grid_html(view: _View, css_class: str = "openapi-magic-table") -> str:
+    """A view's cells as an HTML table in a box that scrolls sideways (escaped, inline
+    styles): the one table renderer of a Result, a fleet result and the form."""
+    if view.kind == "keyvalue":
+        rows = "".join(
+            f'<tr><th style="{_TH};border-bottom:none;vertical-align:top">{_esc(k)}</th>'
+            f'<td style="{_TD}text-align:left;white-space:pre-wrap;overflow-wrap:anywhere;'
+            f'min-width:8em">{_esc(v or "")}</td></tr>'
+            for k, v in view.cells)
+        table = (f'<table class="openapi-magic-keyvalue" style="{_TABLE}">'
+                 f"<tbody>{rows}</tbody></table>")
+    else:
+        def td(v: str | None, right: bool) -> str:
+            text = "" if v is None else v
+            wrap = ("white-space:nowrap" if len(text) <= _SHORT else
+                    "white-space:pre-wrap;overflow-wrap:anywhere;min-width:16em;max-width:40em")
+            return (f'<td style="{_TD}text-align:{"right" if right else "left"};{wrap}">'
+                    f"{_esc(text)}</td>")
+        numeric = view.numeric or [False] * len(view.columns)
+        head = "".join(f'<th style="{_TH};text-align:{"right" if r else "left"}">{_esc(c)}</th>'
+                       for c, r in zip(view.columns, numeric))
+        body = "".join("<tr>" + "".join(td(v, r) for v, r in zip(row, numeric)) + "</tr>"
+                       for row in view.cells)
+        table = (f'<table class="{css_class}" style="{_TABLE}"><thead><tr>{head}</tr></thead>'
+                 f"<tbody>{body}</tbody></table>")
+    return f'<div style="{_SCROLL}">{table}</div>'
+
+
 def _table_html(result: Result, view: _View) -> str:
     if view.kind == "empty":
-        return f'<p style="color:#57606a"><i>{_NO_DATA}</i> (the splicer sent an empty body)</p>'
-    frame = view.frame
+        return f'<p style="{_DIM}"><i>{_NO_DATA}</i> (the splicer sent an empty body)</p>'
     title = "Reply body"
     if view.key:
         title += f" &middot; <code>{_esc(view.key)}</code>"
+    where = "result.df" if view.kind == "table" else "result.body"
+    table = _bounded_html(grid_html(view), where)
+    foot = ""
     if view.kind == "table":
-        table = _bounded_html(frame.to_html(escape=True, index=False, border=0, na_rep="",
-                                            classes="openapi-magic-table"), "result.df")
-        foot = (f'<div style="color:#57606a;font-size:90%">showing {view.shown} of {view.total} '
+        foot = (f'<div style="{_FOOT}">showing {view.shown} of {view.total} '
                 f"rows &middot; all rows in <code>result.df</code></div>"
                 if view.shown < view.total else
-                f'<div style="color:#57606a;font-size:90%">{view.total} row'
+                f'<div style="{_FOOT}">{view.total} row'
                 f'{"s" if view.total != 1 else ""}</div>')
-    else:
-        table = _bounded_html(frame.to_html(escape=True, index=False, border=0, header=False,
-                                            classes="openapi-magic-keyvalue"), "result.body")
-        table = ("<style>.openapi-magic-keyvalue td{text-align:left}"
-                 ".openapi-magic-keyvalue td:first-child{font-weight:bold;white-space:nowrap}"
-                 "</style>" + table)
-        foot = ""
     if view.note:
-        foot += f'<div style="color:#57606a;font-size:90%">{_esc(view.note)}</div>'
+        foot += f'<div style="{_FOOT}">{_esc(view.note)}</div>'
     return f"<div><b>{title}</b></div>{table}{foot}"
 
 
 def _bounded_html(table: str, where: str) -> str:
     if len(table) <= OUTPUT_CHARS:
         return table
-    return f'<p style="color:#57606a">{_esc(_bounded(table, where))}</p>'
+    return f'<p style="{_DIM}">{_esc(_bounded(table, where))}</p>'
 
 
 def _pretty(value: Any) -> str:
@@ -625,81 +922,99 @@ def _cut(text: str) -> str:
             + f"\n… ({more:,} more characters; the full text is in the Result)")
 
 
-def _reply_view(result: Result) -> str:
-    """The reply envelope pretty-printed and cut, as :func:`_cut` does.
+#: A string in an envelope longer than this (the Base64 ciphertext) is shown by its
+#: start and its length; the full text stays in the Result.
+_ENVELOPE_STRING_CHARS = 120
 
-    For a reply over ``_LARGE_REPLY_CHARS`` the indented text is not written out:
-    json's indenting encoder is pure Python (4.6 s for a 100k-record reply), and
-    only its first ``RAW_DISPLAY_CHARS`` are shown. The note then gives the size
-    of the reply as received instead of the length of the indented text.
-    """
-    envelope = result.response_envelope
-    if envelope is None:
-        return _cut(result.raw_text)
-    received = len(result.raw_text or "")
-    if received <= _LARGE_REPLY_CHARS:
-        return _cut(_pretty(envelope))
-    shown = envelope
-    if isinstance(envelope, dict):
-        # An encrypted body is one long string: escaping all of it to show its start
-        # is most of the time. A string's escaped start is the start of its escaping.
-        shown = {k: v[:RAW_DISPLAY_CHARS + 1] if isinstance(v, str) else v
-                 for k, v in envelope.items()}
+
+def _shortened(envelope: Any, encrypted: bool, where: str) -> Any:
+    """``envelope`` with its ciphertext (the ``body`` string of an encrypted envelope)
+    shortened for the view to its start and its length; the rest is as sent."""
+    body = envelope.get("body") if isinstance(envelope, dict) else None
+    if not encrypted or not isinstance(body, str) or len(body) <= _ENVELOPE_STRING_CHARS:
+        return envelope
+    return {**envelope, "body": f"{body[:64]}… ({len(body):,} characters of ciphertext; "
+                                f"all in {where})"}
+
+
+def _envelope_text(envelope: Any, received: int | None = None) -> str:
+    """The head of ``envelope`` pretty-printed (escaped), encoded only as far as it is
+    shown: json's indenting encoder is pure Python, and only the first
+    :data:`RAW_DISPLAY_CHARS` are shown whatever the size."""
     head: list[str] = []
     size = 0
     try:
-        for chunk in json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(shown):
+        for chunk in json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(envelope):
             if size + len(chunk) > RAW_DISPLAY_CHARS:
                 head.append(chunk[:RAW_DISPLAY_CHARS - size])
                 break
             head.append(chunk)
             size += len(chunk)
         else:
-            return _esc("".join(head))  # it all fits after all
-    except (TypeError, ValueError):
+            return _esc("".join(head))  # it all fits
+    except (TypeError, ValueError, RecursionError):
         return _cut(_pretty(envelope))
-    return (_esc("".join(head)) + f"\n… (cut here; the reply as received is {received:,} "
-            "characters, and the full text is in the Result)")
+    of = f"the reply as received is {received:,} characters, and " if received else ""
+    return (_esc("".join(head))
+            + f"\n… (more characters cut here; {of}the full text is in the Result)")
 
 
-def envelope_html(result: Result) -> str:
-    """The request as sent and the reply as received, pretty-printed and escaped."""
+def _reply_view(result: Result) -> str:
+    """The reply envelope pretty-printed and cut (its ciphertext shortened), for every
+    size encoded only as far as it is shown."""
+    envelope = result.response_envelope
+    if envelope is None:
+        return _cut(result.raw_text)
+    return _envelope_text(_shortened(envelope, result.encrypted, "result.raw_text"),
+                          len(result.raw_text or ""))
+
+
+def envelope_html(result: Result, *, open_: bool = False) -> str:
+    """The request as sent and the reply as received, pretty-printed and escaped, in a
+    ``<details>`` closed by default (one click away; the answer comes first)."""
     reply = _reply_view(result)
-    pre = ('style="max-height:28em;overflow:auto;background:#f6f8fa;padding:.5em;'
-           'margin:.2em 0;white-space:pre-wrap;word-break:break-all"')
+    pre = f'style="{_PRE}"'
     plain_note = ("" if result.encrypted else
-                  '<div style="color:#9a6700;font-size:90%">Plain mode: the sign covers only '
+                  f'<div style="{_STYLE["warn"]};font-size:90%">Plain mode: the sign covers only '
                   "timeStamp and pId, not the body; anyone who knows the pId can send this.</div>")
     decrypted = ""
     if result.encrypted and result.request_body is not None:
         decrypted = (f"<div>Request body before encryption:</div><pre {pre}>"
                      f"{_cut(_pretty(result.request_body))}</pre>")
+    request = _envelope_text(_shortened(result.request_envelope, result.encrypted,
+                                        "result.request_envelope"))
     return (
-        f'<details open><summary><b>Raw envelope</b></summary>'
-        f"<div>Request as sent: POST <code>{_esc(result.url)}</code></div>"
-        f"<pre {pre}>{_cut(_pretty(result.request_envelope))}</pre>{decrypted}{plain_note}"
+        f'<details{" open" if open_ else ""} style="margin-top:.4em;max-width:100%">'
+        f'<summary style="cursor:pointer"><b>Raw envelope</b> '
+        f'<span style="{_DIM}">(request as sent, reply as received: HTTP '
+        f"{_esc(result.http_status)})</span></summary>"
+        f'<div style="overflow-wrap:anywhere">Request as sent: POST '
+        f"<code>{_esc(result.url)}</code></div>"
+        f"<pre {pre}>{request}</pre>{decrypted}{plain_note}"
         f"<div>Reply as received: HTTP {_esc(result.http_status)}</div>"
         f"<pre {pre}>{reply}</pre></details>"
     )
 
 
 def render_html(result: Result) -> str:
-    """The whole notebook view of a Result: header, table beside raw envelope."""
+    """The whole notebook view of a Result: the header, the table (beside a picture of
+    the wall where the reply describes one), then the raw envelope one click away."""
     return _render_html(result, _view(result))
 
 
 def _render_html(result: Result, view: _View) -> str:
-    col = 'style="flex:1 1 22em;min-width:0;overflow-x:auto"'
     from .draw import svg  # a reply that describes geometry shows the wall beside its table
     picture = svg(result.interface, result.body) if result.ok else None
     return (
-        '<div class="openapi-magic-result">'
+        '<div class="openapi-magic-result" style="text-align:left;max-width:100%">'
         f"{header_html(result)}"
-        '<div style="display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start;margin-top:.4em">'
-        + (f'<div style="flex:0 1 auto;max-width:100%">{picture}</div>' if picture else "")
-        + f"<div {col}>{_table_html(result, view)}</div>"
-        f"<div {col}>{envelope_html(result)}</div>"
-        "</div></div>"
+        '<div style="display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start;'
+        'margin-top:.4em">'
+        + (f'<div style="flex:0 1 auto;max-width:100%;{_SCROLL}">{picture}</div>'
+           if picture else "")
+        + f'<div style="flex:1 1 24em;min-width:0">{_table_html(result, view)}</div>'
+        "</div>"
+        f"{envelope_html(result)}</div>"
     )
 
 
@@ -727,11 +1042,10 @@ def prepared_text(prepared: Any) -> str:
 def prepared_html(prepared: Any) -> str:
     """A dry run as HTML (escaped), in the same style as a Result."""
     mode = "encrypted" if prepared.encrypted else "plain"
-    pre = ('style="max-height:28em;overflow:auto;background:#f6f8fa;padding:.5em;'
-           'margin:.2em 0;white-space:pre-wrap;word-break:break-all"')
+    pre = f'style="{_PRE}"'
     parts = [
         '<div class="openapi-magic-dryrun">',
-        f'<div><span style="color:#9a6700;font-weight:bold">DRY RUN</span> (nothing sent) '
+        f'<div><span style="{_STYLE["warn"]};font-weight:bold">DRY RUN</span> (nothing sent) '
         f"&middot; <code>{_esc(prepared.interface)}</code> &middot; {mode}</div>",
         f"<div>POST <code>{_esc(prepared.url)}</code></div>",
         warnings_html(getattr(prepared, "warnings", ())),
@@ -743,7 +1057,8 @@ def prepared_html(prepared: Any) -> str:
     parts.append(f"<div>String signed (md5, then hex, then Base64; the secretKey is masked):</div>"
                  f"<pre {pre}>{_cut(prepared.sign_input)}</pre>")
     if not prepared.encrypted:
-        parts.append('<div style="color:#9a6700">Plain mode: the sign covers only timeStamp and '
+        parts.append(f'<div style="{_STYLE["warn"]}">Plain mode: the sign covers only '
+                     "timeStamp and "
                      "pId, not the body.</div>")
     parts.append("</div>")
     return "".join(parts)

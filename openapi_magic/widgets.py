@@ -46,6 +46,7 @@ from .client import DEFAULT_TIMEOUT, Client
 from .connection import Connection, to_client
 from .errors import OpenAPIError, WriteRefused
 from .profiles import Profile
+from .result import _STYLE as _result_style
 from .result import safe_text
 
 __all__ = ["FormMagics", "RequestForm", "cell_text", "curl_text", "form", "register"]
@@ -53,9 +54,11 @@ __all__ = ["FormMagics", "RequestForm", "cell_text", "curl_text", "form", "regis
 #: Environment variable the copied curl command reads the secretKey from.
 SECRET_ENV = "OPENAPI_SECRET_KEY"
 
-_RED = "#cf222e"
-_GREY = "#57606a"
-_AMBER = "#9a6700"
+# The Result view's theme-following colours (each a value for ``style="color:..."``:
+# JupyterLab's variables with fallbacks, >= 4.5:1 on the light and the dark theme).
+_RED = _result_style["fail"].removeprefix("color:")
+_GREY = _result_style["absent"].removeprefix("color:")
+_AMBER = _result_style["warn"].removeprefix("color:")
 _TICK_S = 0.1  # how often the elapsed-time label moves while a call is in flight
 _ENCRYPT_CHOICES = [("as the connection says", "auto"), ("on (--encrypt)", "on"),
                     ("off (--plain)", "off")]
@@ -184,7 +187,8 @@ class _FieldRow:
         self._quiet = False
         label = spec.name + (" *" if spec.required else "")
         tip = spec.description or spec.name
-        style = {"description_width": "11em"}
+        # The label's own width, so an optional field's include box sits right beside it.
+        style = {"description_width": "initial"}
         self.include = None
         if not spec.required:
             self.include = widgets.Checkbox(value=included, indent=False, tooltip="include "
@@ -195,11 +199,14 @@ class _FieldRow:
         self.widget = self._make(spec, label, tip, style)
         self.set(value)
         self.widget.observe(self._edited, "value")
-        self.help = widgets.HTML(self._help_html(spec))
+        # The help takes the rest of the row and goes below the field when the notebook is
+        # narrow (wrapping), instead of squeezing into three lines beside it.
+        self.help = widgets.HTML(self._help_html(spec),
+                                 layout=widgets.Layout(flex="1 1 18em", min_width="12em"))
         self.message = widgets.HTML("")
         spacer = widgets.Box(layout=widgets.Layout(width="1.8em"))
         self.box = widgets.HBox([self.include or spacer, self.widget, self.help, self.message],
-                                layout=widgets.Layout(align_items="center"))
+                                layout=widgets.Layout(align_items="center", flex_flow="row wrap"))
         self.box.add_class("openapi-magic-form-field")
 
     @staticmethod
@@ -315,6 +322,13 @@ _PROBLEM_FIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)")
 # --------------------------------------------------------------------------- the form
 
 
+#: What the form's plain-text form says (a terminal or an export cannot draw a widget).
+FORM_NEEDS_A_NOTEBOOK = (
+    "The request form needs a notebook front-end (JupyterLab, Jupyter Notebook or VS Code) "
+    "to draw it. In a terminal, send calls with %openapi module/action {...} (or %%openapi) "
+    "and see an interface's fields with %openapi_help module/action.")
+
+
 class RequestForm(widgets.VBox):
     """A form that builds, validates and sends one OpenAPI call, as ``%%openapi`` does.
 
@@ -400,7 +414,7 @@ class RequestForm(widgets.VBox):
         self._send_button = widgets.Button(description="Send", icon="paper-plane",
                                            button_style="primary")
         self._send_button.add_class("openapi-magic-form-send")
-        self._clock = widgets.Label("")
+        self._clock = widgets.Label("", layout=widgets.Layout(width="auto", min_width="10em"))
         self._clock.add_class("openapi-magic-form-elapsed")
         self._copy_cell = widgets.Button(description="Copy as cell", icon="clone",
                                          tooltip="Write the equivalent %%openapi cell below")
@@ -432,15 +446,15 @@ class RequestForm(widgets.VBox):
 
         self.children = [
             self._target,
-            widgets.HBox([self._module, self._iface]),
+            widgets.HBox([self._module, self._iface], layout=widgets.Layout(flex_flow="row wrap")),
             self._summary,
             self._fields,
             self._raw,
             self._problem_box,
             widgets.HBox([self._raw_toggle, self._encrypt, self._timeout, self._strict,
-                          self._read_only]),
+                          self._read_only], layout=widgets.Layout(flex_flow="row wrap")),
             widgets.HBox([self._send_button, self._clock, self._copy_cell, self._copy_curl],
-                         layout=widgets.Layout(align_items="center")),
+                         layout=widgets.Layout(align_items="center", flex_flow="row wrap")),
             self._copy_box,
             self._out,
         ]
@@ -708,7 +722,7 @@ class RequestForm(widgets.VBox):
         if self._guard or not change["new"]:
             return
         spec = self._catalog.get(change["new"])
-        kind = ("<b style='color:#9a6700'>write</b> (changes the splicer)" if spec.kind == "write"
+        kind = (f"<b style='color:{_AMBER}'>write</b> (changes the splicer)" if spec.kind == "write"
                 else spec.kind)
         desc = f"<br><span style='color:{_GREY}'>{_esc(spec.description)}</span>" \
             if spec.description else ""
@@ -720,6 +734,8 @@ class RequestForm(widgets.VBox):
         self._summary.value = (f"<div><code>{_esc(spec.path)}</code> · {_esc(spec.summary)} · "
                                f"{kind}{desc}{sure}</div>")
         self._send_button.button_style = "warning" if spec.kind == "write" else "primary"
+        if self._out.outputs:  # the reply shown was another interface's: not this one's
+            self._out.outputs = ()
         example = spec.example_body()
         for old in [*self._rows.values()]:
             old.close()
@@ -946,6 +962,14 @@ class RequestForm(widgets.VBox):
         # Assigning outputs (not `with self._out: display(...)`) because this runs in the
         # sending thread, where IPython's display would not know which output to write to.
         self._out.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict | None:
+        # A terminal (or an export) shows text/plain only: say what the form needs
+        # instead of a widget repr. A notebook front-end draws the widget view.
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is not None:
+            bundle["text/plain"] = FORM_NEEDS_A_NOTEBOOK
+        return bundle
 
     def _show_error(self, exc: BaseException) -> None:
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__

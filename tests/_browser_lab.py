@@ -42,15 +42,17 @@ def free_port() -> int:
 
 
 class JupyterLabServer:
-    """``jupyter lab`` serving ``root`` on loopback; ``url(path)`` carries the token."""
+    """``jupyter lab`` serving ``root`` on loopback; ``url(path)`` carries the token.
+    ``settings`` adds user settings (file name → value) to :data:`SETTINGS`."""
 
-    def __init__(self, root: Path, *, startup_timeout: float = 60) -> None:
+    def __init__(self, root: Path, *, startup_timeout: float = 60,
+                 settings: dict | None = None) -> None:
         self.root = Path(root)
         self.port = free_port()
         self.token = secrets.token_hex(16)
         home = self.root.parent / (self.root.name + "-jupyter")
-        settings = home / "settings"
-        for name, value in SETTINGS.items():
+        extra, settings = settings or {}, home / "settings"
+        for name, value in {**SETTINGS, **extra}.items():
             path = settings / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(value), encoding="utf-8")
@@ -138,3 +140,99 @@ def notebook(cells: list[str]) -> dict:
                    "execution_count": None, "outputs": [], "source": src}
                   for i, src in enumerate(cells)],
     }
+
+
+#: The bundled themes, by the name JupyterLab's theme setting takes.
+THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
+
+
+def theme_settings(theme: str) -> dict:
+    """User settings for ``theme`` (a key of :data:`THEMES`), with every cell rendered
+    (no windowing: the page checks need the outputs laid out, not skipped)."""
+    return {
+        "@jupyterlab/apputils-extension/themes.jupyterlab-settings": {"theme": THEMES[theme]},
+        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    }
+
+
+#: Run in the page: what in the outputs is clipped without a scrollbar, and which text
+#: reads below 4.5:1 against its effective background. Colours are read back through a
+#: canvas, so any CSS colour (color-mix, color(srgb ...), rgba) compares the same.
+PAGE_CHECKS = r"""
+(root) => {
+  const canvas = document.createElement('canvas'); canvas.width = canvas.height = 1;
+  const ctx = canvas.getContext('2d', {willReadFrequently: true});
+  const rgba = (css) => {
+    ctx.clearRect(0, 0, 1, 1); ctx.fillStyle = '#000'; ctx.fillStyle = css;
+    ctx.fillRect(0, 0, 1, 1); const d = ctx.getImageData(0, 0, 1, 1).data;
+    return [d[0], d[1], d[2], d[3] / 255];
+  };
+  const over = (top, under) => [0, 1, 2].map(i => top[i] * top[3] + under[i] * (1 - top[3]))
+    .concat([1]);
+  const background = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+    }
+    let bg = [255, 255, 255, 1];
+    for (let i = layers.length - 1; i >= 0; i--) bg = over(layers[i], bg);
+    return bg;
+  };
+  const lum = (c) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+  };
+  const ratio = (a, b) => { const x = lum(a), y = lum(b);
+    return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+  const problems = []; let texts = 0;
+  const name = (el) => el.tagName.toLowerCase() + (el.className && typeof el.className === 'string'
+    ? '.' + el.className.trim().split(/\s+/).join('.') : '');
+  for (const el of root.querySelectorAll('*')) {
+    if (el.closest('svg, select, .jp-InputArea, [disabled], .lm-mod-hidden')) continue;
+    const style = getComputedStyle(el);
+    if (style.display === 'none' || style.visibility === 'hidden') continue;
+    const ox = style.overflowX;
+    if (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1
+        && !['auto', 'scroll'].includes(ox) && style.display !== 'inline') {
+      // overflowing visibly is fine only inside a box that scrolls
+      let scroller = el.parentElement, ok = false;
+      for (; scroller && scroller !== root.parentElement; scroller = scroller.parentElement) {
+        const s = getComputedStyle(scroller);
+        if (['auto', 'scroll'].includes(s.overflowX)) { ok = true; break; }
+        if (['hidden', 'clip'].includes(s.overflowX)) break;
+      }
+      if (ox !== 'visible' || !ok)
+        problems.push({kind: 'clipped', element: name(el), text: el.innerText.slice(0, 60),
+                       scrollWidth: el.scrollWidth, clientWidth: el.clientWidth, overflow: ox});
+    }
+    const own = [...el.childNodes].filter(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own.length) continue;
+    const rect = el.getBoundingClientRect();
+    if (rect.width === 0 || rect.height === 0) continue;
+    texts += 1;
+    const fg = rgba(style.color), bg = background(el);
+    const r = ratio(over(fg, bg), bg);
+    if (r < 4.5)
+      problems.push({kind: 'contrast', element: name(el), text: own[0].textContent.trim()
+                     .slice(0, 60), ratio: Math.round(r * 100) / 100, color: style.color,
+                     background: 'rgb(' + bg.slice(0, 3).map(Math.round).join(',') + ')'});
+  }
+  // a key/value view is read down, never sideways: values left-aligned, the table within
+  // its box (a scrollbar under 45 rows is off-screen: values wrap instead)
+  for (const table of root.querySelectorAll('table.openapi-magic-keyvalue')) {
+    const box = table.parentElement;
+    if (table.getBoundingClientRect().width > box.clientWidth + 1)
+      problems.push({kind: 'clipped', element: 'table.openapi-magic-keyvalue',
+                     text: table.innerText.slice(0, 60), width: table.offsetWidth,
+                     clientWidth: box.clientWidth});
+    for (const td of table.querySelectorAll('td'))
+      if (!['left', 'start'].includes(getComputedStyle(td).textAlign)) {
+        problems.push({kind: 'alignment', element: 'td', text: td.innerText.slice(0, 60),
+                       textAlign: getComputedStyle(td).textAlign});
+        break;
+      }
+  }
+  return {problems, texts};
+}
+"""

@@ -7,7 +7,10 @@ right below the form (through ipylab; without it the text is shown to copy),
 and running that cell must show the same table. Then the notebook is saved with
 its widget state and the file is scanned for the secretKey.
 
-The screenshot is kept in ``test-artifacts/form.png``. Never downloads a
+The screenshot is kept in ``test-artifacts/form.png``. ``test_tutorial_outputs_are_readable``
+runs every tutorial in the light and the dark theme and checks each output from the
+DOM (nothing clipped without a scrollbar, key/value tables read down, text >= 4.5:1
+against its effective background); its screenshots go to ``test-artifacts/browser/``. Never downloads a
 browser: it uses ``/usr/bin/chromium`` (``apt-get install chromium``) or skips.
 """
 
@@ -163,3 +166,79 @@ def test_form_in_jupyterlab(lab):
     for piece in secret_variants():
         assert piece not in saved, piece
     assert shot.stat().st_size > 10_000
+
+
+# ---------------------------------------------------------------------- the tutorials, read
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+#: The tutorials read in the browser: all of them (each ~10-30 s to run on 2 cores, per theme).
+TUTORIALS = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
+RUN_MS = 240_000
+
+
+def run_all_and_wait(page: Page) -> None:
+    """Run every cell of the open notebook and wait until each code cell has run."""
+    page.wait_for_selector("#jp-main-statusbar >> text=Idle")
+    menu(page, "Run", "runmenu:run-all")
+    page.wait_for_function(
+        "() => { const p = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) "
+        ".jp-CodeCell .jp-InputPrompt')].map(e => e.innerText.trim());"
+        " return p.length && p.every(t => /^\\[\\d+\\]:$/.test(t)); }", timeout=RUN_MS)
+    page.wait_for_selector("#jp-main-statusbar >> text=Idle", timeout=RUN_MS)
+    page.wait_for_timeout(1500)  # widgets and late displays settle
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_tutorial_outputs_are_readable(tmp_path, monkeypatch, theme):
+    """Every output of the tutorials, in the light and the dark theme: nothing clipped
+    without a scrollbar, all text at >= 4.5:1 against its effective background."""
+    from _browser_lab import PAGE_CHECKS, theme_settings
+
+    root = tmp_path / "notebooks"
+    root.mkdir()
+    for name in TUTORIALS:
+        (root / f"{name}.ipynb").write_bytes((NOTEBOOKS / f"{name}.ipynb").read_bytes())
+    for var in ("OPENAPI_ROOT", "OPENAPI_PID", "OPENAPI_SECRET_KEY", "OPENAPI_ENCRYPT"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(tmp_path / "no-profiles.ini"))
+    shots = ARTIFACTS / "browser"
+    shots.mkdir(parents=True, exist_ok=True)
+    problems: dict[str, list] = {}
+    with JupyterLabServer(root, settings=theme_settings(theme)) as lab, \
+            sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(WAIT_MS)
+            for name in TUTORIALS:
+                page.goto(lab.url(f"lab/tree/{name}.ipynb?reset"))  # this notebook alone
+                run_all_and_wait(page)
+                dark = page.evaluate("() => document.body.dataset.jpThemeLight")
+                assert dark == ("true" if theme == "light" else "false"), dark
+                outputs = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) "
+                                       ".jp-OutputArea-output")
+                assert outputs.count() > 3, name
+                texts = 0
+                for i in range(outputs.count()):
+                    out = outputs.nth(i)
+                    found = out.evaluate(PAGE_CHECKS)
+                    texts += found["texts"]
+                    for p in found["problems"]:
+                        problems.setdefault(f"{name} output {i}", []).append(p)
+                assert texts > 50, (name, texts)  # the checks saw the replies' text
+                results = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) "
+                                       ".openapi-magic-result")
+                for i in range(min(results.count(), 4)):
+                    results.nth(i).scroll_into_view_if_needed()
+                    page.screenshot(path=str(shots / f"{theme}-{name}-{i}.png"))
+                forms = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) "
+                                     ".openapi-magic-form")
+                if forms.count():
+                    forms.first.scroll_into_view_if_needed()
+                    page.screenshot(path=str(shots / f"{theme}-{name}-form.png"))
+                if not results.count():
+                    page.screenshot(path=str(shots / f"{theme}-{name}.png"))
+        finally:
+            browser.close()
+    assert not problems, json.dumps(problems, indent=1)[:6000]

@@ -236,7 +236,10 @@ def test_vendor_error_is_short_red_with_hint_and_fails_the_cell(ip):
     assert not res.success
     out = cap.stdout
     assert "OpenAPI error: screen/readList failed with status 15" in out
-    assert "Hint: " + load_catalog().status(15).hint[:40] in out and "Traceback" not in out
+    assert "Traceback" not in out and "shown above" in out
+    shown = "".join(o.data.get("text/plain", "") for o in cap.outputs)  # the reply, shown
+    hint = "Hint: " + load_catalog().status(15).hint[:40]
+    assert hint in shown and hint not in out  # once (issue 17: not repeated by the error)
     assert ip.user_ns["r"].status == 15  # the Result is kept
     assert ip.user_ns[LAST_ERROR].result is ip.user_ns["r"]
     assert any("illegal pId" in html_of(ip, o) for o in [ip.user_ns["r"]])

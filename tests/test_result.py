@@ -86,7 +86,7 @@ def test_big_raw_envelope_is_cut_in_display_only():
 def test_mimebundle_and_repr():
     r = make({"screens": [{"screenId": 0}]})
     bundle = r._repr_mimebundle_()
-    assert set(bundle) == {"text/plain", "text/html"}
+    assert set(bundle) == {"text/plain", "text/html", "text/markdown"}
     assert repr(r) == "<Result screen/readList ok status=0 rows=1 12.3 ms sign=verified>"
     assert isinstance(r.df, pd.DataFrame)
 

@@ -115,31 +115,34 @@ def plain_view(result):
     return result_module._cut(result_module._pretty(result.response_envelope))
 
 
-def test_small_reply_view_is_unchanged():
-    r = reply({"status": 0, "body": {"inputs": [input_record(i) for i in range(2000)]}})
-    assert len(r.raw_text) < result_module._LARGE_REPLY_CHARS
-    assert result_module._reply_view(r) == plain_view(r)
-    assert "more characters" in result_module._reply_view(r)
-
-
 @pytest.mark.parametrize("envelope", [
+    {"status": 0, "body": {"inputs": [input_record(i) for i in range(2000)]}},  # < 1 MB
     {"status": 0, "msg": "", "sign": "x", "body": {"inputs": [input_record(i)
                                                                for i in range(8000)]}},
-    {"status": 0, "msg": "", "sign": "x", "body": "QUJD" * 300_000},  # encrypted: one string
     {"status": 0, "body": [{"名前": "入力<&>", "v": 1.5e-7, "k": None}] * 40_000},
 ])
-def test_large_reply_view_shows_the_same_start(envelope):
+def test_reply_view_of_every_size_shows_the_same_start(envelope):
+    # issue 18 section 3: no size threshold; the head of the same encoding for every size
     r = reply(envelope)
-    assert len(r.raw_text) > result_module._LARGE_REPLY_CHARS
     fast, plain = result_module._reply_view(r), plain_view(r)
     head = plain.split("\n… (")[0]
-    assert fast.startswith(head + "\n… (cut here; the reply as received is ")
+    assert fast.startswith(head + "\n… (more characters cut here; the reply as received is ")
     assert f"{len(r.raw_text):,} characters" in fast
+
+
+def test_reply_view_shortens_ciphertext_and_keeps_it_in_the_result():
+    cipher = "QUJD" * 300_000
+    r = reply({"status": 0, "msg": "", "sign": "x", "body": cipher})
+    r.encrypted = True
+    shown = result_module._reply_view(r)
+    assert cipher[:64] in shown and cipher[:200] not in shown
+    assert f"{len(cipher):,} characters of ciphertext; all in result.raw_text" in shown
+    assert len(shown) < 1_000 and cipher in r.raw_text
 
 
 def test_large_reply_whose_envelope_is_small():
     r = reply({"status": 0, "body": ""}, raw_text=" " * 2_000_000 + '{"status":0,"body":""}')
-    assert result_module._reply_view(r) == plain_view(r)
+    assert result_module._reply_view(r) == plain_view(r)  # it all fits: no note
 
 
 def test_reply_view_without_an_envelope_is_the_raw_text():
