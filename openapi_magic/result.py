@@ -424,6 +424,8 @@ def _view(result: Result) -> _View:
         rows, key = body, None
     if isinstance(rows, dict):
         flat, more, _ = _flatten(rows, DISPLAY_FIELDS)
+        # One object: its own name, ids and status first (not those of nested parts).
+        flat = sorted(flat, key=lambda kv: len(_FIRST_COLUMNS) if "." in kv[0] else _rank(kv[0]))
         cells = [[safe_text(_short_text(k)), _value_text(k, v, f"{key}.{k}" if key else k)]
                  for k, v in flat]
         note = (f"showing the first {len(cells)} fields; more are not shown, all in result.body"
@@ -506,11 +508,14 @@ _FIRST_COLUMNS = (re.compile(r"(?i)^(name|.*Name)$"), re.compile(r"^(id|ID|.*Id|
 def _ordered_columns(names: list) -> list:
     """``names`` with the columns a person looks for first (names, then ids, then status),
     each group and the rest in the reply's order."""
-    def rank(name: Any) -> int:
-        last = str(name).rsplit(".", 1)[-1]
-        return next((i for i, pattern in enumerate(_FIRST_COLUMNS) if pattern.match(last)),
-                    len(_FIRST_COLUMNS))
-    return sorted(names, key=rank)
+    return sorted(names, key=_rank)
+
+
+def _rank(name: Any) -> int:
+    """0 for a name column, 1 for an id, 2 for a status, 3 for the rest (by the last part)."""
+    last = str(name).rsplit(".", 1)[-1]
+    return next((i for i, pattern in enumerate(_FIRST_COLUMNS) if pattern.match(last)),
+                len(_FIRST_COLUMNS))
 
 
 @functools.lru_cache(maxsize=1)

@@ -353,3 +353,15 @@ def test_the_readme_markdown_export_command_gives_markdown_tables(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "| general.name | inputId |" in out.stdout and "<table" not in out.stdout
+
+
+def test_one_object_shows_its_name_ids_and_status_first():
+    """A screen's detail has ~60 fields in alphabetical order (as real firmware sends them):
+    its own name and ids lead the key/value table, nested parts' names do not jump ahead."""
+    with serve() as splicer:
+        r = Client.from_splicer(splicer).call("screen/readDetail",
+                                              {"deviceId": 0, "screenId": 0})
+    keys = [line.split()[0] for line in r.to_text().splitlines()[1:4] if line.strip()]
+    assert keys[0] == "name", keys
+    assert {"deviceId", "screenId"} <= set(keys), keys
+    assert all("." not in k for k in keys), keys
