@@ -573,7 +573,7 @@ class OpenAPIMagics(Magics):
              fail_on_status: bool | None = None) -> Any:
         path = normalize_path(args.interface)
         if args.each or args.on:
-            return self._run_many(args, path, body_text, ns, first_line)
+            return self._run_many(args, path, body_text, ns, first_line, fail_on_status)
         body = parse_body(substitute(body_text, ns), first_line)
         self._check(path, body, args.force)
         client = self.client_for(args.profile)
@@ -670,7 +670,8 @@ class OpenAPIMagics(Magics):
         self.last = panel
         return panel
 
-    def _run_many(self, args: Any, path: str, body_text: str, ns: dict, first_line: int) -> Any:
+    def _run_many(self, args: Any, path: str, body_text: str, ns: dict, first_line: int,
+                  fail_on_status: bool | None = None) -> Any:
         from . import fleet
 
         if args.dry_run:
@@ -731,7 +732,7 @@ class OpenAPIMagics(Magics):
             def send() -> Any:
                 value = fleet.run(targets, path, body, **options, confirmed=True)
                 self._store(args.out, value)
-                return value
+                return self._judge_many(value, fail_on_status)
 
             return self._confirm_panel(asked.pending, send)
         except WriteRefused as exc:
@@ -739,7 +740,34 @@ class OpenAPIMagics(Magics):
         except (ConfigError, TypeError) as exc:
             raise UsageError(str(exc)) from None
         self._store(args.out, result)
-        return result
+        return self._judge_many(result, fail_on_status)
+
+    def _judge_many(self, result: Any, fail_on_status: bool | None) -> Any:
+        """A fleet cell fails as a single call's does: on a failed call when
+        ``fail_on_status`` (not under ``-k``), on a sign mismatch when ``strict_sign``."""
+        from .fleet import FleetError
+
+        fail = self.fail_on_status if fail_on_status is None else fail_on_status
+        mismatched = [c for c in result.calls if self.strict_sign and c.result is not None
+                      and c.result.sign_verdict == "mismatch"]
+        if (result.ok or not fail) and not mismatched:
+            return result
+        display(result)  # the outcome table: every reply that arrived, shown once
+        try:
+            if fail:
+                result.raise_on_failure()
+            raise FleetError(f"{len(mismatched)} of {len(result.calls)} replies to "
+                             f"{result.interface} have a sign that does not match "
+                             "(strict_sign).", fleet=result,
+                             hint="The replies are in error.fleet; a mismatch means the reply "
+                                  "was altered, or the secretKey differs.")
+        except FleetError as exc:
+            self.last = exc
+            self.shell.user_ns[LAST_ERROR] = exc
+            if not self.short_errors:
+                raise
+            raise OpenAPICellError(exc.message + " (the outcome table is shown above)",
+                                   hint=exc.hint, error=exc) from None
 
     def _store(self, name: str | None, value: Any) -> None:
         self.last = value

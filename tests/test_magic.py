@@ -416,8 +416,22 @@ def test_each_runs_the_cell_per_item_with_an_outcome_table(ip):
     with serve() as sp:
         ip.user_ns.update(sp=sp, ids=[0, 1, 9999])
         run(ip, "%openapi_connect sp")
-        res, _ = run(ip, '%%openapi input/readDetail --each inputId=ids -o many\n'
+        # One call failed: the cell fails, as a single failed call's does (fail_on_status),
+        # after showing the outcome table; the FleetResult is kept.
+        res, cap = run(ip, '%%openapi input/readDetail --each inputId=ids -o many\n'
+                           '{"deviceId": 0, "inputId": $inputId}')
+        assert not res.success and "1 of 3 calls to input/readDetail failed" in cap.stdout
+        assert ip.user_ns[LAST_ERROR].fleet is ip.user_ns["many"]
+        # -k (or fail_on_status = False) shows it without failing the cell.
+        res, _ = run(ip, '%%openapi input/readDetail --each inputId=ids -o many -k\n'
                          '{"deviceId": 0, "inputId": $inputId}')
+        assert res.success
+        ip.run_line_magic("config", "OpenAPIMagics.fail_on_status = False")
+        try:
+            res, _ = run(ip, '%%openapi input/readDetail --each inputId=ids -o many\n'
+                             '{"deviceId": 0, "inputId": $inputId}')
+        finally:
+            ip.run_line_magic("config", "OpenAPIMagics.fail_on_status = True")
         assert res.success
         fr = ip.user_ns["many"]
         assert (fr.n_ok, fr.n_failed) == (2, 1)
@@ -434,12 +448,34 @@ def test_on_runs_the_cell_on_every_splicer(ip):
     with serve() as a, serve(encrypt=False) as b, serve(pid="other") as c:
         wrong = Client(c.root, "nobody", c.secret_key, encrypt=True)
         ip.user_ns["rig"] = {"hall-a": a, "hall-b": b, "wrong": wrong}
-        res, _ = run(ip, '%%openapi screen/readList --on rig --workers 2\n{"deviceId": 0}')
+        res, _ = run(ip, '%%openapi screen/readList --on rig --workers 2 -k\n{"deviceId": 0}')
         fr = res.result
         assert fr.n_ok == 2 and fr.n_failed == 1
         assert set(fr.df["splicer"]) == {"hall-a", "hall-b"}
         failed = fr.outcomes[~fr.outcomes["ok"]]
         assert list(failed["splicer"]) == ["wrong"] and list(failed["status"]) == [15]
+
+
+def test_on_with_strict_sign_fails_on_a_sign_mismatch(ip, splicer):
+    """strict_sign holds for fleet cells as for one call: a reply whose sign does not match
+    fails the cell, although its status is 0."""
+    from openapi_magic.server import serve
+
+    def bad(req):
+        out = json.loads(splicer.splicer(req).body)
+        out["sign"] = protocol.sign_plain("1", "someone-else")
+        return Reply.json(out)
+    splicer.handler = bad
+    with serve() as good:
+        ip.user_ns["rig"] = {"good": good, "forged": splicer}
+        res, _ = run(ip, '%%openapi screen/readList --on rig\n{"deviceId": 0}')
+        assert res.success  # a mismatch alone passes by default (it is shown)
+        ip.run_line_magic("config", "OpenAPIMagics.strict_sign = True")
+        try:
+            res, cap = run(ip, '%%openapi screen/readList --on rig\n{"deviceId": 0}')
+        finally:
+            ip.run_line_magic("config", "OpenAPIMagics.strict_sign = False")
+        assert not res.success and "1 of 2 replies" in cap.stdout and "strict_sign" in cap.stdout
 
 
 def test_each_usage_errors(ip, splicer):
