@@ -14,12 +14,11 @@ from _field_replies import (
     REAL_FAILURES,
     replay,
 )
-from _hardening import global_shell
+from _hardening import fresh_magic, global_shell
 from IPython.utils.capture import capture_output
 from standin import free_port
 
 from openapi_magic import Client, fleet, load_catalog
-from openapi_magic.magics import OpenAPIMagics
 
 CATALOG = load_catalog()
 
@@ -106,14 +105,7 @@ def shell():
 
 @pytest.fixture
 def ip(shell, monkeypatch, tmp_path):
-    for var in ("OPENAPI_ROOT", "OPENAPI_PID", "OPENAPI_SECRET_KEY", "OPENAPI_ENCRYPT"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(tmp_path / "none.ini"))
-    shell.reset(new_session=False)
-    shell.config.pop("OpenAPIMagics", None)
-    shell.run_line_magic("load_ext", "openapi_magic")
-    shell.register_magics(OpenAPIMagics)
-    return shell
+    return fresh_magic(shell, monkeypatch, tmp_path)
 
 
 def cell(ip, code):

@@ -8,13 +8,13 @@ and a read through the same connection proves it still works.
 import json
 
 import pytest
-from IPython.testing import globalipapp
+from _hardening import fresh_magic, global_shell
 from IPython.utils.capture import capture_output
 
 from openapi_magic import Client, WriteRefused, fleet
 from openapi_magic.confirm import PendingWrite, prompt, write_kind
 from openapi_magic.connection import Connection
-from openapi_magic.magics import LAST_ERROR, OpenAPIMagics
+from openapi_magic.magics import LAST_ERROR
 from openapi_magic.server import serve
 from openapi_magic.widgets import RequestForm
 
@@ -33,23 +33,12 @@ def splicer():
 
 @pytest.fixture(scope="module")
 def shell():
-    ip = globalipapp.start_ipython()
-    if ip is None:
-        return globalipapp.get_ipython()
-    del globalipapp.start_ipython.already_called
-    return ip
+    return global_shell()
 
 
 @pytest.fixture
 def ip(shell, monkeypatch, tmp_path):
-    for var in ("OPENAPI_ROOT", "OPENAPI_PID", "OPENAPI_SECRET_KEY", "OPENAPI_ENCRYPT"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(tmp_path / "none.ini"))
-    shell.reset(new_session=False)
-    shell.config.pop("OpenAPIMagics", None)
-    shell.run_line_magic("load_ext", "openapi_magic")
-    shell.register_magics(OpenAPIMagics)
-    return shell
+    return fresh_magic(shell, monkeypatch, tmp_path)
 
 
 def profile_file(tmp_path, splicer, extra="read_only = true"):

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _hardening import fresh_magic, global_shell
 from IPython.utils.capture import capture_output
-from _hardening import global_shell
 from standin import Reply, StandIn
 
 from openapi_magic import Client, protocol
 from openapi_magic import magics as magics_module
 from openapi_magic import result as result_module
-from openapi_magic.magics import LAST_ERROR, OpenAPIMagics
+from openapi_magic.magics import LAST_ERROR
 from openapi_magic.result import Result, _view, render_html
 from openapi_magic.server import serve
 
@@ -217,14 +217,7 @@ def shell():
 
 @pytest.fixture
 def ip(shell, monkeypatch, tmp_path):
-    for var in ("OPENAPI_ROOT", "OPENAPI_PID", "OPENAPI_SECRET_KEY", "OPENAPI_ENCRYPT"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(tmp_path / "none.ini"))
-    shell.reset(new_session=False)
-    shell.config.pop("OpenAPIMagics", None)
-    shell.run_line_magic("load_ext", "openapi_magic")
-    shell.register_magics(OpenAPIMagics)
-    return shell
+    return fresh_magic(shell, monkeypatch, tmp_path)
 
 
 def run(ip, code):
