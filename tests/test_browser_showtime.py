@@ -73,15 +73,6 @@ def wait_text(page: Page, selector: str, text: str, present: bool = True) -> Non
 
 
 @pytest.fixture
-def splicer():
-    s = SimulatedSplicer().start()
-    try:
-        yield s
-    finally:
-        s.stop()
-
-
-@pytest.fixture
 def lab(tmp_path, monkeypatch, splicer):
     root = tmp_path / "notebooks"
     root.mkdir()

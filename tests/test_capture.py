@@ -51,12 +51,6 @@ class Recorder:
 
 
 @pytest.fixture
-def splicer():
-    with serve() as s:  # encryption on: ciphertext and signs to look for
-        yield s
-
-
-@pytest.fixture
 def recorder(splicer, monkeypatch):
     rec = Recorder(splicer)
     monkeypatch.setattr(splicer, "answer", rec)

@@ -3,28 +3,10 @@
 import json
 
 import pytest
-from _hardening import fresh_magic, global_shell
 from IPython.utils.capture import capture_output
 
 from openapi_magic import Client
 from openapi_magic.captures import Capture
-from openapi_magic.server import serve
-
-
-@pytest.fixture(scope="module")
-def shell():
-    return global_shell()  # the one global test shell, shared politely with other modules
-
-
-@pytest.fixture
-def ip(shell, monkeypatch, tmp_path):
-    return fresh_magic(shell, monkeypatch, tmp_path)  # nothing connected, no profiles
-
-
-@pytest.fixture
-def splicer():
-    with serve() as s:
-        yield s
 
 
 def run(ip, code):

@@ -14,7 +14,6 @@ from _field_replies import (
     REAL_FAILURES,
     replay,
 )
-from _hardening import fresh_magic, global_shell
 from IPython.utils.capture import capture_output
 from standin import free_port
 
@@ -96,16 +95,6 @@ def test_firmware_read_cached_and_kept_on_every_result():
 
 
 # ---------------------------------------------------------------------- the magic
-
-
-@pytest.fixture(scope="module")
-def shell():
-    return global_shell()
-
-
-@pytest.fixture
-def ip(shell, monkeypatch, tmp_path):
-    return fresh_magic(shell, monkeypatch, tmp_path)
 
 
 def cell(ip, code):

@@ -20,7 +20,6 @@ import ipywidgets.embed
 import pytest
 import traitlets
 from IPython.core.error import UsageError
-from IPython.testing import globalipapp
 from IPython.utils.capture import capture_output
 from standin import Reply, StandIn, free_port
 
@@ -30,7 +29,7 @@ from openapi_magic.client import Client
 from openapi_magic.connection import Connection
 from openapi_magic.errors import ConfigError, ConnectError, RequestTimeout
 from openapi_magic.server import serve
-from openapi_magic.widgets import RequestForm, cell_text, curl_text, form, register
+from openapi_magic.widgets import RequestForm, cell_text, curl_text, form
 
 #: A secret whose pieces (first 8 bytes, Base64, hex) appear nowhere else.
 KEY = "Form-Qz7-Secret-Key-9481"
@@ -458,29 +457,6 @@ def test_the_secret_never_enters_widget_state(splicer):
 
 
 # --------------------------------------------------------------------------- with the magic
-
-
-@pytest.fixture(scope="module")
-def shell():
-    ip = globalipapp.start_ipython()
-    if ip is None:  # another test module started it: the same global shell
-        return globalipapp.get_ipython()
-    # start_ipython() hands the shell to its first caller only (later calls return None);
-    # let the other test modules that ask for it the same way get it too.
-    del globalipapp.start_ipython.already_called
-    return ip
-
-
-@pytest.fixture
-def ip(shell, no_env):
-    from openapi_magic.magics import OpenAPIMagics
-
-    shell.reset(new_session=False)
-    shell.config.pop("OpenAPIMagics", None)
-    shell.run_line_magic("load_ext", "openapi_magic")
-    shell.register_magics(OpenAPIMagics)  # a fresh instance: no connection
-    register(shell)
-    return shell
 
 
 def run(ip, code):

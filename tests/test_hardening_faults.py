@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from _hardening import SECRET, assert_no_secret, fresh_magic, global_shell, watchdog
+from _hardening import SECRET, assert_no_secret, fresh_magic, watchdog
 from IPython.utils.capture import capture_output
 from standin import Reply, StandIn, free_port
 
@@ -189,11 +189,6 @@ FRONT_ENDS: dict[str, Callable[[Client, dict], Seen]] = {
     "form": by_form,
     "fleet": by_fleet,
 }
-
-
-@pytest.fixture(scope="module")
-def shell():
-    return global_shell()
 
 
 @pytest.fixture

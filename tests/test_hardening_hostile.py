@@ -25,7 +25,7 @@ import tracemalloc
 import ipywidgets
 
 import pytest
-from _hardening import SECRET, fresh_magic, global_shell, watchdog
+from _hardening import SECRET, watchdog
 from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 from standin import Reply, StandIn
@@ -145,16 +145,6 @@ def test_vendor_failure_hint_and_dry_run_are_text():
 
 
 # --------------------------------------------------------------------------- front-ends
-
-
-@pytest.fixture(scope="module")
-def shell():
-    return global_shell()
-
-
-@pytest.fixture
-def ip(shell, monkeypatch, tmp_path):
-    return fresh_magic(shell, monkeypatch, tmp_path)
 
 
 def _cell_html(ip, code: str) -> tuple[object, str]:

@@ -7,7 +7,6 @@ import re
 import pytest
 from IPython.core.completer import provisionalcompleter
 from IPython.core.error import UsageError
-from IPython.testing.globalipapp import get_ipython, start_ipython
 from IPython.utils.capture import capture_output
 from standin import Reply, StandIn, free_port
 
@@ -15,24 +14,6 @@ from openapi_magic import Client, load_catalog, protocol
 from openapi_magic.magics import LAST_ERROR, OpenAPIMagics, substitute
 
 KEY = "Magic-Test-Secret-Key-42"
-
-
-@pytest.fixture(scope="module")
-def shell():
-    return start_ipython() or get_ipython()  # start_ipython() returns None after the first call
-
-
-@pytest.fixture
-def ip(shell, monkeypatch, tmp_path):
-    """A shell with a fresh magics instance and namespace (tests never share state)."""
-    for var in ("OPENAPI_ROOT", "OPENAPI_PID", "OPENAPI_SECRET_KEY", "OPENAPI_ENCRYPT"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(tmp_path / "none.ini"))
-    shell.reset(new_session=False)
-    shell.config.pop("OpenAPIMagics", None)  # %config of an earlier test must not leak in
-    shell.run_line_magic("load_ext", "openapi_magic")
-    shell.register_magics(OpenAPIMagics)  # a fresh instance: no connection, default traits
-    return shell
 
 
 def magics(ip) -> OpenAPIMagics:

@@ -8,14 +8,12 @@ and a read through the same connection proves it still works.
 import json
 
 import pytest
-from _hardening import fresh_magic, global_shell
 from IPython.utils.capture import capture_output
 
 from openapi_magic import Client, WriteRefused, fleet
 from openapi_magic.confirm import PendingWrite, prompt, write_kind
 from openapi_magic.connection import Connection
 from openapi_magic.magics import LAST_ERROR
-from openapi_magic.server import serve
 from openapi_magic.widgets import RequestForm
 
 WRITE = "screen/writeBrightness"
@@ -23,22 +21,6 @@ BODY = {"deviceId": 0, "screenId": 0, "brightness": 42}
 READ = "screen/readDetail"
 READ_BODY = {"deviceId": 0, "screenId": 0}
 WAIT = 15
-
-
-@pytest.fixture
-def splicer():
-    with serve() as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def shell():
-    return global_shell()
-
-
-@pytest.fixture
-def ip(shell, monkeypatch, tmp_path):
-    return fresh_magic(shell, monkeypatch, tmp_path)
 
 
 def profile_file(tmp_path, splicer, extra="read_only = true"):

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _hardening import fresh_magic, global_shell
 from IPython.utils.capture import capture_output
 from standin import Reply, StandIn
 
@@ -208,16 +207,6 @@ def test_fleet_views_use_the_result_renderer():
 
 
 # ---------------------------------------------------------------------- the magic
-
-
-@pytest.fixture(scope="module")
-def shell():
-    return global_shell()
-
-
-@pytest.fixture
-def ip(shell, monkeypatch, tmp_path):
-    return fresh_magic(shell, monkeypatch, tmp_path)
 
 
 def run(ip, code):

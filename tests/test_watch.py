@@ -33,12 +33,6 @@ def until(predicate, limit=10.0):
         time.sleep(0.01)
 
 
-@pytest.fixture
-def splicer():
-    with serve() as s:
-        yield s
-
-
 def test_polls_and_updates_one_display(splicer):
     handle = Handle()
     client = Client.from_splicer(splicer)
@@ -242,13 +236,6 @@ def test_views_are_inert_and_escaped_and_hold_no_secret(splicer):
 
 
 # ---------------------------------------------------------------------- the magic
-
-
-@pytest.fixture
-def ip(monkeypatch, tmp_path):
-    from _hardening import fresh_magic, global_shell
-
-    return fresh_magic(global_shell(), monkeypatch, tmp_path)
 
 
 def test_magic_watches_the_current_connection(ip, splicer):
