@@ -25,7 +25,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import _common  # after the sys.path line
+import _common  # noqa: E402 - after the sys.path line
 
 DEFAULT_OUT = HERE / "results" / "latest.md"
 #: section → (module, heading, text)

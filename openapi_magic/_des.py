@@ -32,7 +32,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any, Protocol, Union
+from typing import Any, Protocol
 
 __all__ = ["BACKENDS", "backend", "ecb_decrypt", "ecb_encrypt"]
 
@@ -55,7 +55,7 @@ class KeyHolder(Protocol):
     def des_key(self) -> bytes: ...
 
 
-Key = Union[bytes, KeyHolder]
+Key = bytes | KeyHolder
 
 
 def _key(key: Key) -> bytes:

@@ -246,7 +246,7 @@ class _Differ:
                 else:
                     self.values(interface, record, sub, a, b)
             return
-        if old != new or type(old) is not type(new) and not _same_number(old, new):
+        if old != new or (type(old) is not type(new) and not _same_number(old, new)):
             self.add(interface, record, path, old, new, "changed")
 
 
@@ -276,7 +276,7 @@ def _id_key(rows: list, list_key: str | None, module: str, sides: tuple) -> str 
         return all(k in r for r in rows) and all(
             len({_hashable(r[k]) for r in side}) == len(side) for side in sides)
 
-    own = [k for k in own_id_keys(rows[0], list_key, module or "")]
+    own = list(own_id_keys(rows[0], list_key, module or ""))
     for k in own:
         if unique(k):
             return k

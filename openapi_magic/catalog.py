@@ -266,7 +266,7 @@ class Interface:
             if f.max_length is not None:
                 bits.append(f"≤ {f.max_length} chars")
             own = ""
-            if f.source and f.source != self.source or f.disagreement:
+            if (f.source and f.source != self.source) or f.disagreement:
                 own = " [" + provenance_text(f.source or self.source, f.evidence,
                                              f.disagreement) + "]"
             desc = f": {f.description}" if f.description else ""

@@ -19,8 +19,9 @@ import os
 import threading
 import time
 import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import requests
 import urllib3
@@ -28,7 +29,6 @@ import urllib3
 from . import _fast, _transport, protocol
 from . import confirm as _confirm
 from .catalog import Catalog, Problem, load_catalog, normalize_path
-from .protocol import Secret
 from .errors import (
     ConfigError,
     ConnectError,
@@ -41,6 +41,7 @@ from .errors import (
     RequestValidationError,
     TransportError,
 )
+from .protocol import Secret
 from .result import DEFAULT_DISPLAY_LIMIT, Result, prepared_html, prepared_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -174,7 +175,7 @@ class Client:
         self,
         root: str,
         pid: str,
-        secret_key: "str | Secret | None" = None,
+        secret_key: str | Secret | None = None,
         *,
         encrypt: bool = False,
         timeout: float = DEFAULT_TIMEOUT,
@@ -188,7 +189,7 @@ class Client:
         strict_catalog: bool = False,
         read_only: bool = False,
         confirm_writes: bool = False,
-        confirm: "_confirm.Confirm | None" = None,
+        confirm: _confirm.Confirm | None = None,
     ) -> None:
         secret_key = _secret(secret_key)  # from here down, frames hold the masked key only
         if not isinstance(root, str) or not root.strip():
@@ -235,7 +236,7 @@ class Client:
     # ------------------------------------------------------------------ building
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Client":
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Client:
         """A client from ``OPENAPI_ROOT``, ``OPENAPI_PID``, ``OPENAPI_SECRET_KEY``,
         ``OPENAPI_ENCRYPT`` (and ``OPENAPI_TIMEOUT``); keyword overrides win."""
         # The settings only, the key masked: a frame holding the environment would show
@@ -270,7 +271,7 @@ class Client:
         return cls(**kw)
 
     @classmethod
-    def from_splicer(cls, splicer: Any, **overrides: Any) -> "Client":
+    def from_splicer(cls, splicer: Any, **overrides: Any) -> Client:
         """A client for a running simulated splicer (anything with ``root``,
         ``pid``, ``secret_key`` and ``encrypt``)."""
         try:
@@ -334,10 +335,10 @@ class Client:
         """Close the HTTP session."""
         self._session.close()
 
-    def __enter__(self) -> "Client":
+    def __enter__(self) -> Client:  # noqa: PYI034 (typing.Self needs 3.11)
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __getstate__(self) -> dict:
@@ -444,7 +445,7 @@ class Client:
             _confirm.confirm(_confirm.pending(interface, body, [self.where]), self.confirm)
 
     def watch(self, interface: str, body: Any = None, every: float = 5.0,
-              **options: Any) -> "Watch":
+              **options: Any) -> Watch:
         """Poll ``interface`` every ``every`` s in the background, keeping one live view
         (see :class:`openapi_magic.watch.Watch` for the options); ``.stop()`` ends it."""
         from .watch import Watch
@@ -610,7 +611,7 @@ def _settings_from(env: Mapping[str, str]) -> dict[str, Any]:
         out[ENV_SECRET_KEY] = _secret(env.get(ENV_SECRET_KEY) or None)
     except ConfigError as exc:
         out[ENV_SECRET_KEY] = exc.with_traceback(None)  # its frames held the environment
-    env = None  # noqa: F841 - nothing of this frame holds the environment now
+    env = None  # nothing of this frame holds the environment now
     return out
 
 

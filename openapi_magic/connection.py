@@ -40,7 +40,7 @@ def to_client(target: Any, *, profiles_file: str | None = None,
               **overrides: Any) -> tuple[Client, str]:
     """A client for ``target`` and a short description of where it came from."""
     if isinstance(target, Client):
-        return target, target.name and f"client {target.name!r}" or "a Client"
+        return target, (target.name and f"client {target.name!r}") or "a Client"
     if isinstance(target, Profile):
         return target.client(**overrides), f"profile {target.name!r}"
     if isinstance(target, str):

@@ -78,8 +78,18 @@ from .errors import (
     WriteRefused,
 )
 from .profiles import Profile, load_profiles, profiles_path
-from .result import (_DIM, _STYLE, DEFAULT_DISPLAY_LIMIT, Result, _grid_text, _text_width,
-                     frame_view, grid_html, safe_text, warnings_html)
+from .result import (
+    _DIM,
+    _STYLE,
+    DEFAULT_DISPLAY_LIMIT,
+    Result,
+    _grid_text,
+    _text_width,
+    frame_view,
+    grid_html,
+    safe_text,
+    warnings_html,
+)
 
 __all__ = [
     "DEFAULT_MAX_WORKERS",

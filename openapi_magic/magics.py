@@ -33,8 +33,8 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from IPython.display import display
 from traitlets import Bool, Float, Int, Unicode, observe
 
-from .catalog import load_catalog, normalize_path
 from . import confirm as _confirm
+from .catalog import load_catalog, normalize_path
 from .client import Client, precheck
 from .connection import Connection, to_client
 from .errors import ConfigError, OpenAPIError, RequestValidationError, StatusError, WriteRefused

@@ -21,7 +21,7 @@ import math
 import secrets
 import sys
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from . import _des, _fast
 from .errors import ConfigError, DecodeError, DecryptionError
@@ -97,9 +97,9 @@ class Secret:
     body), never in a variable. Accepts text, bytes or another Secret.
     """
 
-    __slots__ = ("_pad", "_masked", "_binary")
+    __slots__ = ("_binary", "_masked", "_pad")
 
-    def __init__(self, value: "str | bytes | Secret") -> None:
+    def __init__(self, value: str | bytes | Secret) -> None:
         if isinstance(value, Secret):
             self._pad, self._masked, self._binary = value._pad, value._masked, value._binary
             return
@@ -177,10 +177,10 @@ def _xor(data: bytes, pad: bytes) -> bytes:
 
 
 #: What the protocol functions take as a secretKey: text, bytes or a :class:`Secret`.
-SecretKey = Union[str, bytes, Secret]
+SecretKey = str | bytes | Secret
 
 
-def as_secret(secret_key: "SecretKey | None") -> Secret | None:
+def as_secret(secret_key: SecretKey | None) -> Secret | None:
     """``secret_key`` as a :class:`Secret` (``None`` stays ``None``)."""
     if secret_key is None or isinstance(secret_key, Secret):
         return secret_key

@@ -168,7 +168,7 @@ class Result:
         self._frame, self._frame_key = frame, key
         return frame
 
-    def raise_for_status(self) -> "Result":
+    def raise_for_status(self) -> Result:
         """Raise :class:`StatusError` when the vendor's status is not 0; else return self."""
         if not self.ok:
             raise StatusError(
@@ -179,7 +179,7 @@ class Result:
             )
         return self
 
-    def check_sign(self) -> "Result":
+    def check_sign(self) -> Result:
         """Raise :class:`SignatureError` when the reply's sign does not match."""
         if self.sign_verdict == "mismatch":
             raise SignatureError(

@@ -421,7 +421,7 @@ class Watch:
                 bundle = self._repr_mimebundle_()
                 try:
                     self._handle.update(bundle, raw=True)
-                except Exception:  # noqa: BLE001 - the front-end went away; polling goes on
+                except Exception:  # noqa: BLE001, S110 - the front-end went away; polling goes on
                     pass
             self.updates += 1
         self._updated.set()

@@ -31,11 +31,12 @@ for _needed in ("playwright", "jupyterlab", "ipykernel"):
     if importlib.util.find_spec(_needed) is None:
         pytest.skip(f"the {_needed} Python package is not installed", allow_module_level=True)
 
-from playwright.sync_api import Page, sync_playwright
+# The imports below wait for the skip above (a machine without the packages).
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
-from openapi_magic.catalog import load_catalog
-from openapi_magic.server import DEMO_SEED, SimulatedSplicer
-from openapi_magic.widgets import cell_text
+from openapi_magic.catalog import load_catalog  # noqa: E402
+from openapi_magic.server import DEMO_SEED, SimulatedSplicer  # noqa: E402
+from openapi_magic.widgets import cell_text  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 SECRET_VAR = "OPENAPI_FORM_BROWSER_SECRET"

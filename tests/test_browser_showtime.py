@@ -34,10 +34,11 @@ for _needed in ("playwright", "jupyterlab", "ipykernel"):
     if importlib.util.find_spec(_needed) is None:
         pytest.skip(f"the {_needed} Python package is not installed", allow_module_level=True)
 
-from playwright.sync_api import Page, sync_playwright
+# The imports below wait for the skip above (a machine without the packages).
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
-from openapi_magic import Client
-from openapi_magic.server import SimulatedSplicer
+from openapi_magic import Client  # noqa: E402
+from openapi_magic.server import SimulatedSplicer  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "showtime"
 WAIT_MS = 60_000

@@ -40,7 +40,7 @@ def test_layers_are_drawn_to_scale_on_the_screen_canvas():
                                             layer(1, 2920, 2080, 960, 540)]}
     text = draw.svg("layer/detailList", body, screen_detail=DETAIL)
     root, _ = rects(text)
-    x, y, w, h = map(float, root.attrib["viewBox"].split())
+    x, _y, w, _h = map(float, root.attrib["viewBox"].split())
     assert x == 1000 and w == 3840  # the canvas is the output cells' bounding box
     assert float(root.attrib["width"]) <= draw.MAX_WIDTH
     half, small = layer_rects(text)
@@ -145,6 +145,5 @@ def test_screen_and_preset_read_what_they_need():
 def test_a_failed_read_raises_its_error():
     from openapi_magic.errors import StatusError
 
-    with serve() as splicer:
-        with pytest.raises(StatusError):
-            draw.screen(Client.from_splicer(splicer), 99)
+    with serve() as splicer, pytest.raises(StatusError):
+        draw.screen(Client.from_splicer(splicer), 99)

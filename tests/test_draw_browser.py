@@ -21,8 +21,9 @@ playwright = pytest.importorskip("playwright.sync_api")
 
 
 def theme_css(name: str) -> str:
-    import jupyterlab  # noqa: F401 - the themes ship with it (the test extra)
     import sys
+
+    import jupyterlab  # noqa: F401 - the themes ship with it (the test extra)
 
     for root in {sys.prefix, os.path.dirname(os.path.dirname(sys.executable))}:
         path = Path(root, "share/jupyter/lab/themes/@jupyterlab", f"theme-{name}-extension",

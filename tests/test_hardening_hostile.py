@@ -23,7 +23,6 @@ import time
 import tracemalloc
 
 import ipywidgets
-
 import pytest
 from _hardening import SECRET, watchdog
 from IPython.core.error import UsageError

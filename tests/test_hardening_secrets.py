@@ -125,7 +125,7 @@ def test_one_session_with_every_feature_leaves_no_secret_anywhere(caplog, monkey
             "profile-env": get_profile("hall-c").client(),
         }
         scan.add(repr(get_profile("hall-a")), repr(get_profile("hall-c")))
-        for name, c in clients.items():
+        for c in clients.values():
             scan.add(repr(c), str(c), repr(vars(c)))
             for body in ({"deviceId": 0}, {"deviceId": 0, "screenId": 99}):
                 interface = "screen/readList" if len(body) == 1 else "screen/readDetail"

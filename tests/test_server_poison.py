@@ -108,7 +108,7 @@ def test_a_lone_surrogate_in_a_string_field_is_refused_and_poisons_nothing(plain
                                                                             path):
     bad = plain.firmware.invalid_status
     reply = _post_raw(plain, interface, _poisoned(interface, path, '"\\ud800"'))
-    assert reply["status"] == bad and "surrogate" in reply["msg"] or reply == {
+    assert (reply["status"] == bad and "surrogate" in reply["msg"]) or reply == {
         "body": {}, "msg": "Params_Error", "sign": "", "status": 1}, reply
     reply = _post_raw(plain, interface, _poisoned(interface, path, '"x\\udfffy"'))
     assert reply["status"] == bad

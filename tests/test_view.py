@@ -118,7 +118,7 @@ def test_colours_come_from_the_theme_with_fallbacks():
                                       r"\s*([^;]+)", style):
             # a literal colour only as the fallback before a theme-variable mix
             assert "var(--jp-" in value or f"{prop}:color-mix" in style.replace(" ", "") \
-                or value in ("#fff",) and "background:#a40e26" in style, (prop, value, style)
+                or (value in ("#fff",) and "background:#a40e26" in style), (prop, value, style)
     pre = re.findall(r'<pre style="([^"]*)"', markup)
     assert pre and all("background:var(--jp-layout-color2" in p and "color:var(--jp-" in p
                        for p in pre)

@@ -26,6 +26,7 @@ nothing of the client: it must be right on its own.
 """
 
 from .firmware import FirmwareProfile
+from .replay import Replay, demo_capture_path
 from .splicer import (
     DEFAULT_HOST,
     DEFAULT_MAX_BODY_BYTES,
@@ -51,7 +52,6 @@ from .splicer import (
     SimulatedSplicer,
     serve,
 )
-from .replay import Replay, demo_capture_path
 from .state import DeviceState, VendorError
 
 __all__ = [

@@ -36,7 +36,7 @@ class BackgroundsHandlers:
 
     @_handles("bkg/delete")
     def _bkg_delete(self, b: dict) -> None:
-        for i, bid in enumerate(b["bkgIdList"]):
+        for bid in b["bkgIdList"]:
             self._bkg(bid)
         for bid in b["bkgIdList"]:
             self._bkgs.pop(bid, None)

@@ -59,7 +59,7 @@ class OutputsHandlers:
     @_handles("output/writeTiming")
     def _output_write_timing(self, b: dict) -> None:
         # meros: {outputIdList, refreshRate}; ours: {outputId, timing{...}}.
-        if "outputIdList" in b or "refreshRate" in b and "timing" not in b:
+        if "outputIdList" in b or ("refreshRate" in b and "timing" not in b):
             ids = b.get("outputIdList", [b["outputId"]] if "outputId" in b else None)
             if ids is None or "refreshRate" not in b:
                 raise VendorError(INVALID, "outputIdList and refreshRate are required")

@@ -96,7 +96,7 @@ class PresetsHandlers:
                               f"{_ids(self._preset_groups)})") from None
 
     def _preset_nodes(self, nodes: list[dict]) -> list[dict]:
-        for i, node in enumerate(nodes):
+        for node in nodes:
             self._preset(self._screen(node["screenId"]), node["presetId"])
         return [{"screenId": n["screenId"], "presetId": n["presetId"]} for n in nodes]
 
