@@ -11,7 +11,7 @@ import base64
 import binascii
 import struct
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeGuard
 
 __all__ = [
     "BRIGHTNESS_UNSUPPORTED",
@@ -59,7 +59,7 @@ _INPUT_CARDS = [
     ("H_4xHDMI1.4", IT_HDMI14, 4, 0x3A02),
     ("H_2xDP1.2", IT_DP12, 2, 0x3A22),
 ]
-_RESOLUTIONS = {
+_RESOLUTIONS: dict[int, list[tuple[int, int, float]]] = {
     IT_HDMI20: [(3840, 2160, 60), (1920, 1080, 60), (1920, 1080, 50), (2560, 1440, 60)],
     IT_HDMI14: [(1920, 1080, 60), (1280, 720, 60), (1920, 1200, 60)],
     IT_DVI: [(1920, 1200, 60), (1920, 1080, 60), (1280, 1024, 60)],
@@ -74,14 +74,15 @@ _SCREEN_NAMES = ["Main LED", "Side Left", "Side Right"]
 _PRESETS = [("Walk-in", "full"), ("Keynote", "pip"), ("Panel", "quad"), ("Side by side", "split"),
             ("Break", "full")]
 # layoutTemplateId → windows as fractions (x, y, w, h) of the screen; see catalog enumLabels.
-_TEMPLATES = {
+_TEMPLATES: dict[int, list[tuple[float, float, float, float]]] = {
     0: [(0, 0, 1, 1)],
     1: [(0, 0, .5, 1), (.5, 0, .5, 1)],
     2: [(0, 0, .5, .5), (.5, 0, .5, .5), (0, .5, .5, .5), (.5, .5, .5, .5)],
     3: [(0, 0, 2 / 3, 1), (2 / 3, 0, 1 / 3, .5), (2 / 3, .5, 1 / 3, .5)],
 }
-_PRESET_LAYOUTS = {"full": _TEMPLATES[0], "split": _TEMPLATES[1], "quad": _TEMPLATES[2],
-                   "pip": [(0, 0, 1, 1), (.7, .05, .25, .25)]}
+_PRESET_LAYOUTS: dict[str, list[tuple[float, float, float, float]]] = {
+    "full": _TEMPLATES[0], "split": _TEMPLATES[1], "quad": _TEMPLATES[2],
+    "pip": [(0, 0, 1, 1), (.7, .05, .25, .25)]}
 
 
 class VendorError(Exception):
@@ -165,14 +166,14 @@ class _Screen:
         self.ftb = {"enable": 1, "time": 1}
         self.freeze = 0
         self.bkg = {"enable": 1, "bkgId": 0}
-        self.osd = {"enable": 0, "isJudge": 0, "type": 0, "x": 0, "y": 0, "width": 0, "height": 0,
+        self.osd: dict[str, Any] = {"enable": 0, "isJudge": 0, "type": 0, "x": 0, "y": 0, "width": 0, "height": 0,
                     "words": {"chars": "", "text": "", "fontSize": 48, "fontPercent": 100,
                               "speed": 0, "direction": 0, "aligned": 0, "space": 0,
                               "backgroundEnable": 0, "backgroundType": 0,
                               "fontColor": {"A": 255, "R": 255, "G": 255, "B": 255},
                               "backgroundColor": {"A": 0, "R": 0, "G": 0, "B": 0},
                               "x": 0, "y": 0}}
-        self.osd_image = {"enable": 0, "isJudge": 0, "type": 1, "fileName": "", "fileLength": 0,
+        self.osd_image: dict[str, Any] = {"enable": 0, "isJudge": 0, "type": 1, "fileName": "", "fileLength": 0,
                           "opacity": 100, "x": 0, "y": 0, "width": 0, "height": 0}
         self.screen3d = {"enable": 0, "type": 0, "eyePriority": 0}
         self.audio = {"inputChannelMode": 0, "outputChannelMode": 0, "volume": 80, "mute": 0}
@@ -185,7 +186,7 @@ class _Screen:
         self.playing = -1
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -73,7 +73,7 @@ log = logging.getLogger("openapi_magic.server")
 def demo_capture_path() -> Path:
     """The path of the shipped capture of the bundled simulated splicer (demo seed, default
     firmware, read with the demo account): replay it when no capture of your own is at hand."""
-    return Path(str(resources.files(__package__).joinpath("data", DEMO_CAPTURE)))
+    return Path(str(resources.files(__package__).joinpath("data").joinpath(DEMO_CAPTURE)))
 
 
 class ReplayError(ConfigError):
@@ -278,10 +278,10 @@ def patch(captured: Any, before: Any, now: Any) -> Any:
         if id_key:
             old = {item[id_key]: item for item in before}
             mine = {item[id_key]: item for item in captured}
-            out = [patch(mine[item[id_key]], old[item[id_key]], item)
-                   if item[id_key] in old and item[id_key] in mine else item for item in now]
-            out += [item for key, item in mine.items() if key not in old]
-            return out
+            items = [patch(mine[item[id_key]], old[item[id_key]], item)
+                     if item[id_key] in old and item[id_key] in mine else item for item in now]
+            items += [item for key, item in mine.items() if key not in old]
+            return items
         if len(before) == len(now) == len(captured):
             return [patch(c, b, n) for c, b, n in zip(captured, before, now)]
     return now
@@ -425,7 +425,9 @@ class _Importer:
     @staticmethod
     def layer(rec: dict, n: int) -> dict:
         """A model layer from a captured layer record (the view's filled-in parts dropped)."""
-        general = rec.get("general") if isinstance(rec.get("general"), dict) else {}
+        general = rec.get("general")
+        if not isinstance(general, dict):
+            general = {}
         lid = rec.get("layerId", general.get("layerId", n))
         layer = DeviceState._new_layer(lid, general.get("name", f"Layer {n + 1}"),
                                        rec.get("window") or {}, rec.get("source") or {},
@@ -446,12 +448,13 @@ class _Importer:
             sid = rec.get("screenId")
             if not _is_int(sid):
                 continue
-            d = self.reply("screen/readDetail", screenId=sid)
-            d = d if isinstance(d, dict) else {}
+            got = self.reply("screen/readDetail", screenId=sid)
+            d: dict[str, Any] = got if isinstance(got, dict) else {}
             cells = [{k: c[k] for k in ("interfaceId", "x", "y", "width", "height") if k in c}
                      for c in self.records(d, "interfaces")]
             hdmi_only = bool(cells) and all(
-                s._outputs.get(c.get("interfaceId"), {}).get("interfaceType") == IT_HDMI_OUT
+                "interfaceId" in c
+                and s._outputs.get(c["interfaceId"], {}).get("interfaceType") == IT_HDMI_OUT
                 for c in cells)
             screen = _Screen(sid, rec.get("name", d.get("name", f"Screen {sid}")),
                              rec.get("createTime", d.get("createTime", "")),

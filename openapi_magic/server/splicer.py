@@ -462,6 +462,7 @@ class SimulatedSplicer:
     def _replayed(self, interface: str, body: Any, seal: dict) -> dict | None:
         """The replay's answer to a request the capture made, or None (see :mod:`.replay`)."""
         try:
+            assert self.replay is not None  # the caller calls only with a replay
             replayed = self.replay.answer(interface, body, self.state)
         except VendorError as exc:
             status = self.firmware.invalid_status if exc.status == INVALID else exc.status

@@ -38,7 +38,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from .firmware import FirmwareProfile, firmware_profile
 from .model import (
@@ -111,6 +111,9 @@ class DeviceState(MainHandlers, DeviceHandlers, ScreensHandlers, InputsHandlers,
     finished initialising (the splicer sets it); ``osd_limit`` is how many OSDs
     (text and image, all screens together) may be shown at once before status 412.
     """
+
+    #: ``module/action`` -> handler, collected from the mixins below the class.
+    _HANDLERS: ClassVar[dict[str, Callable[..., Any]]]
 
     def __init__(self, seed: int = DEMO_SEED, *, clock: Callable[[], float] = time.time,
                  osd_limit: int = 2, firmware: str | FirmwareProfile = "default") -> None:
@@ -580,7 +583,7 @@ class DeviceState(MainHandlers, DeviceHandlers, ScreensHandlers, InputsHandlers,
         })
 
 
-DeviceState._HANDLERS = {  # type: ignore[attr-defined]
+DeviceState._HANDLERS = {
     fn._interface: fn for klass in reversed(DeviceState.__mro__)
     for fn in vars(klass).values() if hasattr(fn, "_interface")
 }

@@ -8,11 +8,12 @@ from __future__ import annotations
 import copy
 
 from ..model import INVALID, MAX_BKGS, VendorError, _b64, _handles, _image_size
+from ._base import DeviceBase
 
 __all__ = ["BackgroundsHandlers"]
 
 
-class BackgroundsHandlers:
+class BackgroundsHandlers(DeviceBase):
     """The ``bkg/*`` handlers (see the catalog for each interface's fields)."""
 
     @_handles("bkg/readAllList")

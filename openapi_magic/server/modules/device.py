@@ -8,11 +8,12 @@ from __future__ import annotations
 import copy
 
 from ..model import CT_EMPTY, _handles
+from ._base import DeviceBase
 
 __all__ = ["DeviceHandlers"]
 
 
-class DeviceHandlers:
+class DeviceHandlers(DeviceBase):
     """The ``device/*`` handlers (see the catalog for each interface's fields)."""
 
     @_handles("device/readDetail")

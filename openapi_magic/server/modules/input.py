@@ -19,11 +19,12 @@ from ..model import (
     _resolution,
     _timing,
 )
+from ._base import DeviceBase
 
 __all__ = ["InputsHandlers"]
 
 
-class InputsHandlers:
+class InputsHandlers(DeviceBase):
     """The ``input/*`` handlers (see the catalog for each interface's fields)."""
 
     @_handles("input/readList")

@@ -8,11 +8,12 @@ from __future__ import annotations
 import copy
 
 from ..model import CT_IPC, INVALID, VendorError, _handles
+from ._base import DeviceBase
 
 __all__ = ["IPCHandlers"]
 
 
-class IPCHandlers:
+class IPCHandlers(DeviceBase):
     """The ``ipc/*`` handlers (see the catalog for each interface's fields)."""
 
     @_handles("ipc/IPCSlotList")

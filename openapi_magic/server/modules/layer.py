@@ -15,11 +15,12 @@ from ..model import (
     _is_int,
     _window,
 )
+from ._base import DeviceBase
 
 __all__ = ["LayersHandlers"]
 
 
-class LayersHandlers:
+class LayersHandlers(DeviceBase):
     """The ``layer/*`` handlers (see the catalog for each interface's fields)."""
 
     @_handles("layer/detailList")

@@ -6,11 +6,12 @@ Mixed into :class:`..state.DeviceState`, whose state and lookups they share.
 from __future__ import annotations
 
 from ..model import _handles
+from ._base import DeviceBase
 
 __all__ = ["MainHandlers"]
 
 
-class MainHandlers:
+class MainHandlers(DeviceBase):
     """The ``main/*`` handlers (see the catalog for each interface's fields)."""
 
     @_handles("main/initStatus")

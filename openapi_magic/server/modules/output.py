@@ -8,11 +8,12 @@ from __future__ import annotations
 import copy
 
 from ..model import INVALID, IT_HDMI_OUT, IT_RJ45, VendorError, _handles, _resolution, _timing
+from ._base import DeviceBase
 
 __all__ = ["OutputsHandlers"]
 
 
-class OutputsHandlers:
+class OutputsHandlers(DeviceBase):
     """The ``output/*`` handlers (see the catalog for each interface's fields)."""
 
     @_handles("output/readList")

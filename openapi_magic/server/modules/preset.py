@@ -6,11 +6,12 @@ Mixed into :class:`..state.DeviceState`, whose state and lookups they share.
 from __future__ import annotations
 
 from ..model import _TEMPLATES, INVALID, VendorError, _handles, _ids, _Screen
+from ._base import DeviceBase
 
 __all__ = ["PresetsHandlers"]
 
 
-class PresetsHandlers:
+class PresetsHandlers(DeviceBase):
     """The ``preset/*`` handlers (see the catalog for each interface's fields)."""
 
     @_handles("preset/readList")

@@ -18,11 +18,12 @@ from ..model import (
     _image_size,
     _Screen,
 )
+from ._base import DeviceBase
 
 __all__ = ["ScreensHandlers"]
 
 
-class ScreensHandlers:
+class ScreensHandlers(DeviceBase):
     """The ``screen/*`` handlers (see the catalog for each interface's fields)."""
 
     @_handles("screen/readList")
