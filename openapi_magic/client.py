@@ -45,7 +45,11 @@ from .protocol import Secret
 from .result import DEFAULT_DISPLAY_LIMIT, Result, prepared_html, prepared_text
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ._transport import _LightResponse
     from .watch import Watch
+
+    #: What a session's post answers: requests' Response, or the light transport's.
+    _Response = requests.Response | _LightResponse
 
 __all__ = [
     "DEFAULT_MAX_REPLY_BYTES",
@@ -355,7 +359,8 @@ class Client:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self._clock = self._clock or time.time
+        if state.get("_clock") is None:  # time.time travels as None (see __getstate__)
+            self._clock = time.time
         self._ts_lock = threading.Lock()
         self._session = _with_headers(_transport.session_for(self.root))
 
@@ -466,7 +471,7 @@ class Client:
                    confirmed=confirmed)
         limit = self.timeout if timeout is None else _seconds(timeout)
         url = prepared.url
-        context = {"url": url, "request_envelope": prepared.envelope}
+        context: dict[str, Any] = {"url": url, "request_envelope": prepared.envelope}
         sent_at = self._clock()
         start = time.perf_counter()
         # One deadline for the whole reply, headers included (requests' read timeout
@@ -481,13 +486,14 @@ class Client:
             except requests.exceptions.RequestException as exc:
                 raise _transport_error(exc, url, limit, context, progress.phase) from exc
             except KeyboardInterrupt as exc:  # the magic says whether the call was sent
-                exc.openapi_sent = progress.phase == "sent" or (
+                exc.openapi_sent = progress.phase == "sent" or (  # type: ignore[attr-defined]
                     None if progress.phase in (None, "sending") else False)
                 raise
             try:
                 raw = self._read(resp, start, limit, context)
             except KeyboardInterrupt as exc:
-                exc.openapi_sent = True  # the reply was being read
+                # The reply was being read.
+                exc.openapi_sent = True  # type: ignore[attr-defined]
                 raise
             finally:
                 resp.close()
@@ -542,7 +548,7 @@ class Client:
             result.check_sign()
         return result
 
-    def _read(self, resp: requests.Response, start: float, limit: float,
+    def _read(self, resp: _Response, start: float, limit: float,
               context: dict) -> bytes:
         url = context["url"]
         length = resp.headers.get("Content-Length")
@@ -611,7 +617,7 @@ def _settings_from(env: Mapping[str, str]) -> dict[str, Any]:
         out[ENV_SECRET_KEY] = _secret(env.get(ENV_SECRET_KEY) or None)
     except ConfigError as exc:
         out[ENV_SECRET_KEY] = exc.with_traceback(None)  # its frames held the environment
-    env = None  # nothing of this frame holds the environment now
+    del env  # nothing of this frame holds the environment now
     return out
 
 
@@ -626,7 +632,8 @@ def _splicer_settings(splicer: Any) -> dict[str, Any]:
         raise
 
 
-def _with_headers(session: requests.Session) -> requests.Session:
+def _with_headers(session: requests.Session | _transport.LightSession,
+                  ) -> requests.Session | _transport.LightSession:
     """The headers every call of ours carries, set once on the session."""
     session.headers.update({
         "Content-Type": "application/json; charset=utf-8",
@@ -717,7 +724,7 @@ def _snippet(text: str) -> str:
     return flat if len(flat) <= _SNIPPET else flat[:_SNIPPET - 1] + "…"
 
 
-def _http_error(resp: requests.Response, text: str, url: str, context: dict) -> HTTPStatusError:
+def _http_error(resp: _Response, text: str, url: str, context: dict) -> HTTPStatusError:
     code = resp.status_code
     if 300 <= code < 400:
         where = resp.headers.get("Location", "?")
@@ -742,7 +749,7 @@ def _http_error(resp: requests.Response, text: str, url: str, context: dict) -> 
                            + f"{detail}", **context)
 
 
-def _parse_json(text: str, resp: requests.Response, url: str, context: dict) -> Any:
+def _parse_json(text: str, resp: _Response, url: str, context: dict) -> Any:
     if not text.strip():
         raise DecodeError(f"{url} answered HTTP {resp.status_code} with an empty body, not an "
                           "OpenAPI envelope.", **context)

@@ -98,6 +98,9 @@ class Secret:
     """
 
     __slots__ = ("_binary", "_masked", "_pad")
+    _pad: bytes
+    _masked: bytes
+    _binary: bool
 
     def __init__(self, value: str | bytes | Secret) -> None:
         if isinstance(value, Secret):
@@ -106,7 +109,7 @@ class Secret:
         try:
             self._pad, self._masked, self._binary = _mask(value)
         except ConfigError:
-            value = None  # the frame a traceback shows holds no key
+            del value  # the frame a traceback shows holds no key
             raise
 
     def reveal(self) -> str:
@@ -164,13 +167,20 @@ def _mask(value: Any) -> tuple[bytes, bytes, bool]:
     return pad, _xor(value.encode("utf-8"), pad), False
 
 
+def _encryption_key(secret_key: Secret | None) -> Secret:
+    """The key encryption (and its sign) needs: a ConfigError when none was given."""
+    if secret_key is None:
+        raise ConfigError("Encryption is on but no secretKey was given.")
+    return secret_key
+
+
 def _unpickle_secret(masked: bytes, pad: bytes, binary: bool) -> Secret:
     secret = Secret.__new__(Secret)
     secret._masked, secret._pad, secret._binary = masked, pad, binary
     return secret
 
 
-def _xor(data: bytes, pad: bytes) -> bytes:
+def _xor(data: bytes | bytearray, pad: bytes) -> bytes:
     # One expression: no variable of this frame holds the result.
     return (int.from_bytes(data, "little") ^ int.from_bytes(pad, "little")).to_bytes(
         len(pad), "little")
@@ -393,8 +403,7 @@ def seal_request(body: Any, *, pid: str, secret_key: SecretKey | None,
     pid = _pid(pid)
     ts = _timestamp(timestamp)
     if encrypt:
-        if secret_key is None:
-            raise ConfigError("Encryption is on but no secretKey was given.")
+        secret_key = _encryption_key(secret_key)
         sealed = encrypt_body(body, secret_key)
         sign = sign_encrypted(sealed, ts, pid, secret_key)
     else:
@@ -443,6 +452,7 @@ def open_request(envelope: Any, *, secret_key: SecretKey | None,
     except ConfigError as exc:
         raise DecodeError(f"The envelope's 'timeStamp' is unusable: {exc}") from exc
     if encrypt:
+        secret_key = _encryption_key(secret_key)
         value = decrypt_body(body, secret_key)  # a plain object body raises here
         expected = sign_encrypted(body, ts, pid, secret_key)
     else:
@@ -490,13 +500,14 @@ def seal_reply(status: int, msg: str, body: Any, *, pid: str, timestamp: int | s
     if body is None or body == "":
         sealed: Any = ""
     elif encrypt:
-        sealed = encrypt_body(body, secret_key)
+        sealed = encrypt_body(body, _encryption_key(secret_key))
     else:
         sealed = body
     if not sign:
         signature = ""
     elif encrypt:
-        signature = sign_encrypted(sealed if isinstance(sealed, str) else "", ts, pid, secret_key)
+        signature = sign_encrypted(sealed if isinstance(sealed, str) else "", ts, pid,
+                                   _encryption_key(secret_key))
     else:
         signature = sign_plain(ts, pid)
     return {status_key: status, "msg": msg, "sign": signature, "body": sealed}
@@ -548,7 +559,7 @@ def open_reply(envelope: Any, *, pid: str, timestamp: int | str,
     if raw_body is None or raw_body == "" or (encrypt and raw_body == {}):
         body = None
     elif encrypt:
-        body = decrypt_body(raw_body, secret_key)
+        body = decrypt_body(raw_body, _encryption_key(secret_key))
     elif isinstance(raw_body, str):
         parsed = _try_json(raw_body)
         if isinstance(parsed, (dict, list)):
@@ -582,7 +593,7 @@ def _reply_verdict(envelope: dict, raw_body: Any, *, pid: str, timestamp: int | 
         r_pid = _pid(r_pid)
         if encrypt:
             body = raw_body if isinstance(raw_body, str) else ""
-            expected = sign_encrypted(body, r_ts, r_pid, secret_key)
+            expected = sign_encrypted(body, r_ts, r_pid, _encryption_key(secret_key))
         else:
             expected = sign_plain(r_ts, r_pid)
     except ConfigError:

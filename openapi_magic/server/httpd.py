@@ -258,8 +258,9 @@ class _Conn:
         self.continued = False
 
 
-class _Writer(io.RawIOBase):
-    """The handler's ``wfile``: every write is a ``sendall`` (as the stdlib's own)."""
+class _Writer(io.BufferedIOBase):
+    """The handler's ``wfile``: every write is a ``sendall`` (as the stdlib's own), so
+    whole, as a buffered writer's."""
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
@@ -293,7 +294,8 @@ class SplicerHTTPServer(socketserver.TCPServer):
         self.max_connections = max_connections
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
-        super().__init__(address, _Handler)
+        # _Handler is built by the loop with the request it read, never by TCPServer.
+        super().__init__(address, _Handler)  # type: ignore[arg-type]
         self.socket.setblocking(False)
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix=f"splicer:{self.port}-worker")
         self._conns: dict[int, _Conn] = {}  # every open connection, by file number
@@ -385,6 +387,14 @@ class SplicerHTTPServer(socketserver.TCPServer):
         except OSError:  # full (the loop will wake anyway) or closed
             pass
 
+    @property
+    def _selector(self) -> selectors.BaseSelector:
+        """The loop's selector: it exists while :meth:`serve_forever` runs (on its thread)."""
+        sel = self._sel
+        if sel is None:
+            raise RuntimeError("the splicer's loop is not running")
+        return sel
+
     def _in_loop(self) -> bool:
         return self._sel is not None and threading.current_thread() is self._loop
 
@@ -392,9 +402,9 @@ class SplicerHTTPServer(socketserver.TCPServer):
         if not self._in_loop() or on == self._listening or (on and self._stopping.is_set()):
             return
         if on:
-            self._sel.register(self.socket, selectors.EVENT_READ, "listen")
+            self._selector.register(self.socket, selectors.EVENT_READ, "listen")
         else:
-            self._sel.unregister(self.socket)
+            self._selector.unregister(self.socket)
         self._listening = on
 
     def _accept(self) -> None:
@@ -419,7 +429,7 @@ class SplicerHTTPServer(socketserver.TCPServer):
             conn = _Conn(sock, addr, time.monotonic())
             with self._lock:
                 self._conns[sock.fileno()] = conn
-            self._sel.register(sock, selectors.EVENT_READ, conn)
+            self._selector.register(sock, selectors.EVENT_READ, conn)
 
     def _evict(self) -> bool:
         """Close the connection that has kept the splicer waiting longest: lingering ones
@@ -449,7 +459,7 @@ class SplicerHTTPServer(socketserver.TCPServer):
             known = self._conns.pop(conn.sock.fileno(), None) is conn
         if known and self._in_loop() and conn.state in ("idle", "head", "body", "linger"):
             try:
-                self._sel.unregister(conn.sock)
+                self._selector.unregister(conn.sock)
             except (KeyError, ValueError):
                 pass
         try:
@@ -476,7 +486,7 @@ class SplicerHTTPServer(socketserver.TCPServer):
                 conn.state, conn.since, conn.drained = "linger", now, 0
             else:
                 conn.wait(now)
-            self._sel.register(conn.sock, selectors.EVENT_READ, conn)
+            self._selector.register(conn.sock, selectors.EVENT_READ, conn)
             if conn.linger:
                 continue
             if conn.buf:  # pipelined: the next request may be here already
@@ -534,7 +544,7 @@ class SplicerHTTPServer(socketserver.TCPServer):
             del conn.buf[:end]
             conn.state = "body"
             try:
-                self._framing(conn, cap)
+                self._framing(conn, conn.head, cap)
             except _Problem as problem:
                 self._dispatch(conn, _Request(conn.head, problem=problem), 0)
                 return
@@ -564,10 +574,10 @@ class SplicerHTTPServer(socketserver.TCPServer):
                 except OSError:
                     pass
 
-    def _framing(self, conn: _Conn, cap: int) -> None:
+    def _framing(self, conn: _Conn, head: bytes, cap: int) -> None:
         """How the body is framed (chunked, or Content-Length), from the head's headers."""
-        first = conn.head.find(b"\n")
-        headers = http.client.parse_headers(io.BytesIO(conn.head[first + 1:]))
+        first = head.find(b"\n")
+        headers = http.client.parse_headers(io.BytesIO(head[first + 1:]))
         if "chunked" in headers.get("Transfer-Encoding", "").lower():
             conn.chunked = _ChunkedBody(cap)
             return
@@ -589,7 +599,7 @@ class SplicerHTTPServer(socketserver.TCPServer):
         del conn.buf[:used]
         if request.problem is not None or request.close:
             conn.buf.clear()
-        self._sel.unregister(conn.sock)
+        self._selector.unregister(conn.sock)
         conn.state = "worker"
         conn.requests += 1
         try:
@@ -759,8 +769,9 @@ class _Handler(BaseHTTPRequestHandler):
             elif self.command == "HEAD":
                 self.end_headers()
             else:  # headers and body in one write: no Nagle / delayed-ACK stall
-                self._headers_buffer.append(b"\r\n")
-                self._headers_buffer.append(data)
+                # The stdlib's own header buffer (private, not in its stubs).
+                self._headers_buffer.append(b"\r\n")  # type: ignore[attr-defined]
+                self._headers_buffer.append(data)  # type: ignore[attr-defined]
                 self.flush_headers()
         except OSError:
             self.close_connection = True
