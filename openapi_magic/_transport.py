@@ -151,7 +151,7 @@ class _Response(http.client.HTTPResponse):
 
     def begin(self) -> None:
         fp = self.fp
-        watch = self.fp = _LineWatch(fp)
+        watch = self.fp = _LineWatch(fp)  # type: ignore[assignment]  # a reader, duck-typed
         try:
             super().begin()
         finally:
@@ -337,10 +337,12 @@ class LightSession:
                         f"{connect:g})"), request=None) from exc
             except OSError as exc:
                 conn.close()
+                # requests' own errors, as urllib3 builds them, without a pool or connection.
                 raise requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(
-                    None, url, urllib3.exceptions.NewConnectionError(
-                        None, f"Failed to establish a new connection: {exc}"))) from exc
-            conn.sock.settimeout(read)
+                    None, url, urllib3.exceptions.NewConnectionError(  # type: ignore[arg-type]
+                        None,  # type: ignore[arg-type]
+                        f"Failed to establish a new connection: {exc}"))) from exc
+            conn.sock.settimeout(read)  # type: ignore[attr-defined]  # connect() set it
         try:
             _note("sending")
             conn.request("POST", target, body=data, headers=headers)
@@ -349,7 +351,8 @@ class LightSession:
         except TimeoutError as exc:
             conn.close()
             raise requests.exceptions.ReadTimeout(urllib3.exceptions.ReadTimeoutError(
-                None, url, f"Read timed out. (read timeout={read:g})")) from exc
+                None,  # type: ignore[arg-type]  # as urllib3 builds it, without a pool
+                url, f"Read timed out. (read timeout={read:g})")) from exc
         except (OSError, http.client.HTTPException) as exc:
             conn.close()
             raise requests.exceptions.ConnectionError(
@@ -377,7 +380,8 @@ class _LightResponse:
 
     def __init__(self, owner: LightSession, conn: _LightConnection,
                  resp: http.client.HTTPResponse) -> None:
-        self._owner, self._conn, self._original_response = owner, conn, resp
+        self._owner, self._original_response = owner, resp
+        self._conn: _LightConnection | None = conn
         self.status_code, self.reason = resp.status, resp.reason
         headers: requests.structures.CaseInsensitiveDict = (
             requests.structures.CaseInsensitiveDict())
@@ -433,7 +437,7 @@ class _LightResponse:
         self._conn = None
         # All of the body read (a Content-Length body leaves the response open at 0).
         complete = self._done and (resp.isclosed() or resp.length == 0)
-        reusable = (complete and not resp.will_close and not resp.headers_cut
+        reusable = (complete and not resp.will_close and not headers_cut(resp)
                     and conn.sock is not None)
         resp.close()
         if reusable:

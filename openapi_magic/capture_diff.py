@@ -265,7 +265,7 @@ def _match(old: list, new: list, list_key: str | None,
     b = {_hashable(r[key]): r for r in new}
     ids = list(dict.fromkeys([*a, *b]))
     return [(_label({key: r[key]}), a.get(i, _MISSING), b.get(i, _MISSING))
-            for i, r in ((i, a.get(i) or b.get(i)) for i in ids)]
+            for i, r in ((i, a[i] if i in a else b[i]) for i in ids)]
 
 
 def _id_key(rows: list, list_key: str | None, module: str, sides: tuple) -> str | None:

@@ -128,7 +128,7 @@ def _box(node: Any) -> _Box | None:
     if not isinstance(node, dict):
         return None
     x, y, w, h = (_num(node.get(k)) for k in ("x", "y", "width", "height"))
-    if None in (x, y, w, h) or w <= 0 or h <= 0:
+    if x is None or y is None or w is None or h is None or w <= 0 or h <= 0:
         return None
     return _Box(x, y, w, h)
 
@@ -151,7 +151,7 @@ def _source_text(source: Any) -> str:
 
 
 def _layers(records: Any) -> list[_Layer]:
-    out = []
+    out: list[_Layer] = []
     if not isinstance(records, list):
         return out
     for i, rec in enumerate(records):
@@ -160,7 +160,9 @@ def _layers(records: Any) -> list[_Layer]:
         box = _box(rec.get("window"))
         if box is None:
             continue
-        general = rec.get("general") if isinstance(rec.get("general"), dict) else {}
+        general = rec.get("general")
+        if not isinstance(general, dict):
+            general = {}
         name = general.get("name", rec.get("name", ""))
         z = _num(general.get("zorder"))
         out.append(_Layer(box, "" if name is None else str(name), _source_text(rec.get("source")),
@@ -195,9 +197,12 @@ def _canvas(detail: Any, cells: list[_Cell]) -> _Box | None:
         return _bounds(c.box for c in cells)
     if not isinstance(detail, dict):
         return None
-    mode = detail.get("outputMode") if isinstance(detail.get("outputMode"), dict) else {}
-    offset = mode.get("offset") if isinstance(mode.get("offset"), dict) else {}
-    size = mode.get("size") if isinstance(mode.get("size"), dict) else detail
+    mode = detail.get("outputMode")
+    mode = mode if isinstance(mode, dict) else {}
+    offset = mode.get("offset")
+    offset = offset if isinstance(offset, dict) else {}
+    size = mode.get("size")
+    size = size if isinstance(size, dict) else detail
     x, y = _num(offset.get("x")) or 0.0, _num(offset.get("y")) or 0.0
     w, h = _num(size.get("width")), _num(size.get("height"))
     if w and h and w > 0 and h > 0:
@@ -227,7 +232,7 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _paint(kind: str, what: str = "fill") -> str:
+def _paint(kind: str, what: str = "fill") -> tuple[str, str]:
     """A colour as attribute (the fallback) and style (the theme's variable)."""
     var, fallback = _C[kind]
     return f'{what}="{fallback}"', f"{what}:{var}"

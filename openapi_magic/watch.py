@@ -459,7 +459,7 @@ def _frame(result: Result) -> tuple[pd.DataFrame, str]:
 
 def _changes(old: pd.DataFrame, new: pd.DataFrame) -> set[tuple[int, str]]:
     """``(row, column)`` of the cells of ``new`` that differ from ``old`` at the same place."""
-    changed = set()
+    changed: set[tuple[int, str]] = set()
     for col in new.columns:
         if col not in old.columns:
             changed.update((i, col) for i in range(len(new)))
