@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __all__ = ["LazyModule", "pandas"]
 
@@ -36,5 +36,8 @@ class LazyModule:
         return f"<lazy module {self._name!r} ({state})>"
 
 
-#: pandas, imported on first use.
-pandas = LazyModule("pandas")
+if TYPE_CHECKING:  # pragma: no cover - type checkers see pandas itself (pd.DataFrame...)
+    import pandas
+else:
+    #: pandas, imported on first use.
+    pandas = LazyModule("pandas")

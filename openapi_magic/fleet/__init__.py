@@ -58,9 +58,19 @@ from .. import confirm as _confirm
 from ..errors import ConfigError
 from ..result import DEFAULT_DISPLAY_LIMIT
 from ._result import Call, ClockSkewWarning, FleetError, FleetResult
-from ._schedule import (DEFAULT_MAX_WORKERS, DEFAULT_PER_SPLICER, DEFAULT_RETRY_STATUSES,
-                        MAX_BACKOFF, PROGRESS_DELAY, _attempt, _Driver, _Progress, backoff_delay,
-                        retry_kind)
+from ._schedule import (
+    DEFAULT_MAX_WORKERS,
+    DEFAULT_PER_SPLICER,
+    DEFAULT_RETRY_STATUSES,
+    MAX_BACKOFF,
+    PROGRESS_DELAY,
+    _attempt,
+    _Driver,
+    _Progress,
+    backoff_delay,
+    retry_kind,
+)
+
 # Private names other modules (watch: _resolve; captures: _Progress) and tests (_attempt,
 # _Attempt) reach as ``fleet.<name>``, kept where they were before the split.
 from ._schedule import _Attempt as _Attempt
@@ -154,8 +164,8 @@ def run(
     A Ctrl-C (or kernel interrupt) while the calls run cancels those not yet
     started and returns at once, with ``interrupted=True`` and every reply that
     arrived (calls then in flight are marked interrupted, "may have reached the
-    splicer", and end on their own within the client's timeout); status 11 (clock skew) gives one :class:`ClockSkewWarning` for the
-    whole run.
+    splicer", and end on their own within the client's timeout); status 11 (clock
+    skew) gives one :class:`ClockSkewWarning` for the whole run.
 
     Writes (what the catalog does not list as a read) are guarded for the whole
     run before anything is sent: when any splicer is read-only (its client, or
@@ -218,7 +228,8 @@ def run(
     fleet = FleetResult(interface.strip(), calls, fields=field_names, interrupted=interrupted,
                         elapsed=time.perf_counter() - started, records=records,
                         display_limit=display_limit, targets=len(resolved), bodies=len(items))
-    if fleet.clock_skew:
-        warnings.warn(fleet.clock_skew_message, ClockSkewWarning, stacklevel=2)
+    skew = fleet.clock_skew_message
+    if skew is not None:
+        warnings.warn(skew, ClockSkewWarning, stacklevel=2)
     return fleet
 

@@ -7,14 +7,24 @@ from __future__ import annotations
 
 import email.utils
 import html
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .._lazy import pandas as pd
 from ..errors import OpenAPIError, StatusError
-from ..result import (_DIM, _STYLE, DEFAULT_DISPLAY_LIMIT, Result, _grid_text, _text_width,
-                      frame_view, grid_html, safe_text, warnings_html)
+from ..result import (
+    _DIM,
+    _STYLE,
+    DEFAULT_DISPLAY_LIMIT,
+    Result,
+    _grid_text,
+    _text_width,
+    frame_view,
+    grid_html,
+    safe_text,
+    warnings_html,
+)
 
 __all__ = ["Call", "ClockSkewWarning", "FleetError", "FleetResult"]
 
@@ -58,13 +68,13 @@ class Call:
     index: int
     splicer: str
     root: str | None
-    fields: dict
+    fields: dict[str, Any]
     body: Any
     state: str = "pending"
     result: Result | None = None
     error: BaseException | None = None
     attempts: int = 0
-    delays: list = field(default_factory=list)
+    delays: list[float] = field(default_factory=list)
     elapsed: float = 0.0
     in_flight: bool = False
     _target: int = field(default=0, repr=False)
@@ -207,12 +217,13 @@ class FleetResult:
         for call in self.calls:
             if not call.ok:
                 continue
+            assert call.result is not None  # an ok call is one whose reply said status 0
             try:
                 frame = call.result.to_dataframe(key)
             except KeyError:
                 frame = pd.DataFrame()
             parts.append((call, frame))
-        reply_columns = set()
+        reply_columns: set[str] = set()
         for _, frame in parts:
             reply_columns.update(map(str, frame.columns))
         names = {n: (f"request.{n}" if n in reply_columns else n)
@@ -239,7 +250,7 @@ class FleetResult:
                  for n in self.fields}
         rows = []
         for call in self.calls:
-            row = {"splicer": call.splicer}
+            row: dict[str, Any] = {"splicer": call.splicer}
             row.update({names[f]: call.fields.get(f) for f in self.fields})
             result = call.result if call.result is not None else getattr(call.error, "result",
                                                                            None)
@@ -353,8 +364,9 @@ class FleetResult:
         """Header line, clock-skew note, outcome table (failures first) and the
         combined table, as plain text."""
         lines = [safe_text(self.summary())]
-        if self.clock_skew:
-            lines.append(self.clock_skew_message)
+        skew = self.clock_skew_message
+        if skew is not None:
+            lines.append(skew)
         lines += [f"Catalog (sent anyway): {w}" for w in self.warnings]
         if self.firmware:
             lines.append("Firmware: " + ", ".join(f"{k} {v}" for k, v in self.firmware.items()))
@@ -385,7 +397,7 @@ class FleetResult:
     def _repr_html_(self) -> str:
         return self.to_html()
 
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         return {"text/plain": self.to_text(), "text/html": self.to_html()}
 
     def to_html(self) -> str:
@@ -462,7 +474,7 @@ def _failures_first(outcomes: pd.DataFrame) -> pd.DataFrame:
     return outcomes.iloc[order]
 
 
-def _fields_text(fields: dict) -> str:
+def _fields_text(fields: Mapping[str, Any]) -> str:
     return " (" + ", ".join(f"{k}={v!r}" for k, v in fields.items()) + ")" if fields else ""
 
 
@@ -481,6 +493,8 @@ def _offset(call: Call) -> float | None:
     if result is None:
         return None
     date = {k.lower(): v for k, v in (result.headers or {}).items()}.get("date")
+    if not isinstance(date, str):
+        return None  # no Date header
     try:
         sent = int(result.request_envelope["timeStamp"]) / 1000
         # A Date header counts whole seconds (rounded down): +0.5 s is the best guess.

@@ -15,8 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from ..client import Client
-from ..errors import (ConnectError, HTTPStatusError, OpenAPIError, ReplyTooLarge,
-                      TransportError)
+from ..errors import ConnectError, HTTPStatusError, OpenAPIError, ReplyTooLarge, TransportError
 from ..result import Result
 from ._result import Call
 from ._targets import _Target
@@ -50,7 +49,8 @@ class _Attempt(NamedTuple):
     error: BaseException | None
 
 
-def _attempt(client: Client, interface: str, body: Any, options: dict, nonce: Any) -> _Attempt:
+def _attempt(client: Client, interface: str, body: Any, options: dict[str, Any],
+             nonce: Any) -> _Attempt:
     """One attempt, freshly signed. Top-level (and returning picklable things)
     so process pools and dask can run it. ``nonce`` makes every attempt a
     distinct task for executors that cache by arguments (dask's ``pure``)."""
@@ -133,9 +133,10 @@ class _Driver:
     """The coordinator: submits attempts within the limits, schedules retries,
     collects outcomes. Runs in the caller's thread."""
 
-    def __init__(self, calls: list[Call], targets: list[_Target], interface: str, options: dict,
+    def __init__(self, calls: list[Call], targets: list[_Target], interface: str,
+                 options: dict[str, Any],
                  *, max_workers: int, per_splicer: int | None, retries: int,
-                 retry_unsafe: bool, retry_statuses: frozenset, backoff: float,
+                 retry_unsafe: bool, retry_statuses: frozenset[int], backoff: float,
                  rng: random.Random | None, on_call: Callable[[Call], None] | None,
                  attempt: Callable[..., _Attempt] = _attempt) -> None:
         self.calls, self.targets, self.interface = calls, targets, interface
@@ -148,10 +149,11 @@ class _Driver:
         # (or a caller) that replaces it there reaches every attempt.
         self.attempt = attempt
         self.run_id = uuid.uuid4().hex
-        self.queues: dict[str, deque] = {}
-        self.inflight: dict[cf.Future, int] = {}
-        self.busy: Counter = Counter()
-        self.waiting: list = []  # heap of (ready_at, seq, call index): retries in backoff
+        self.queues: dict[str, deque[int]] = {}
+        self.inflight: dict[cf.Future[_Attempt], int] = {}
+        self.busy: Counter[str] = Counter()
+        # a heap of (ready_at, seq, call index): the retries waiting out their backoff
+        self.waiting: list[tuple[float, int, int]] = []
         self.seq = itertools.count()
         self.rotation = 0
         self.n_ok = self.n_failed = 0
@@ -205,7 +207,7 @@ class _Driver:
                 return
             hosts = [h for h in hosts if self.queues[h]]
 
-    def _collect(self, fut: cf.Future, *, may_retry: bool = True) -> None:
+    def _collect(self, fut: cf.Future[_Attempt], *, may_retry: bool = True) -> None:
         i = self.inflight.pop(fut)
         call = self.calls[i]
         self.busy[self.targets[call._target].host] -= 1
@@ -238,6 +240,8 @@ class _Driver:
                 self._finish(call, "failed")
             else:
                 self.queues.setdefault(target.host, deque()).append(call.index)
+        # run makes a thread pool whenever a call has a client to go to
+        assert executor is not None or not self.queues, "calls to send but no executor"
         try:
             while True:
                 now = time.monotonic()
@@ -245,7 +249,8 @@ class _Driver:
                     _, _, i = heapq.heappop(self.waiting)
                     host = self.targets[self.calls[i]._target].host
                     self.queues[host].appendleft(i)  # a retry goes before new work
-                self._fill(executor)
+                if executor is not None:
+                    self._fill(executor)
                 if self.inflight:
                     wait = _POLL
                     if self.waiting:

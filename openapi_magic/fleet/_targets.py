@@ -54,7 +54,7 @@ def _as_items(targets: Any) -> list[tuple[str | None, Any]]:
 
 
 def _resolve(targets: Any, profiles: Any) -> list[_Target]:
-    loaded: dict | None = None
+    loaded: dict[str, Profile] | None = None
     load_error: ConfigError | None = None
     out: list[_Target] = []
     for label, item in _as_items(targets):
@@ -74,7 +74,7 @@ def _resolve(targets: Any, profiles: Any) -> list[_Target]:
                     loaded = _load(profiles)
                 except ConfigError as exc:
                     load_error = exc
-            if load_error is not None:
+            if load_error is not None or loaded is None:
                 error = load_error
             elif item not in loaded:
                 where = ("the profiles given" if isinstance(profiles, Mapping) else
@@ -98,8 +98,8 @@ def _resolve(targets: Any, profiles: Any) -> list[_Target]:
         root = _public_root(client.root) if client is not None else None
         host = _host(client.root) if client is not None else f"(unresolved) {name}"
         out.append(_Target(label or name, root, client, error, owned, host))
-    seen: Counter = Counter(t.label for t in out)
-    count: Counter = Counter()
+    seen: Counter[str] = Counter(t.label for t in out)
+    count: Counter[str] = Counter()
     for t in out:  # two targets with one label (one root, two pIds) stay apart
         if seen[t.label] > 1:
             count[t.label] += 1
@@ -108,7 +108,7 @@ def _resolve(targets: Any, profiles: Any) -> list[_Target]:
     return out
 
 
-def _load(profiles: Any) -> dict:
+def _load(profiles: Any) -> dict[str, Profile]:
     if isinstance(profiles, Mapping):
         return dict(profiles)
     return load_profiles(profiles)
@@ -124,7 +124,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _expand(body: Any, bodies: Any, vary: Any, labels: Any) -> list[tuple[dict, Any]]:
+def _expand(body: Any, bodies: Any, vary: Any,
+            labels: Any) -> list[tuple[dict[str, Any], Any]]:
     """``[(fields, body), ...]``: the bodies to send and the request fields
     that vary between them (the source columns of the combined table)."""
     if bodies is not None and body is not None:
@@ -155,30 +156,31 @@ def _expand(body: Any, bodies: Any, vary: Any, labels: Any) -> list[tuple[dict, 
         if isinstance(bodies, (str, bytes, Mapping)) or not isinstance(bodies, Iterable):
             raise ConfigError("bodies must be a list of bodies.")
         bodies = list(bodies)
+        varied: list[dict[str, Any]]
         if labels is not None:
             labels = list(labels)
             if len(labels) != len(bodies):
                 raise ConfigError(f"labels has {len(labels)} items but bodies has "
                                   f"{len(bodies)}: give one label per body.")
-            fields = [({str(k): _plain(v) for k, v in lab.items()} if isinstance(lab, Mapping)
+            varied = [({str(k): _plain(v) for k, v in lab.items()} if isinstance(lab, Mapping)
                        else {"item": _plain(lab)}) for lab in labels]
         else:
-            fields = _varied_fields(bodies)
-        return list(zip(fields, bodies))
+            varied = _varied_fields(bodies)
+        return list(zip(varied, bodies))
     return [({}, body)]
 
 
-def _varied_fields(bodies: list) -> list[dict]:
+def _varied_fields(bodies: list[Any]) -> list[dict[str, Any]]:
     if len(bodies) < 2:
         return [{} for _ in bodies]
     if not all(isinstance(b, Mapping) for b in bodies):
         return [{"body": json.dumps(b, ensure_ascii=False, default=str)} for b in bodies]
-    keys: list = []
+    keys: list[Any] = []
     for b in bodies:
         keys.extend(k for k in b if k not in keys)
     missing = object()
 
-    def same(k):
+    def same(k: Any) -> bool:
         first = bodies[0].get(k, missing)
         return all(b.get(k, missing) == first for b in bodies[1:])
 
@@ -186,16 +188,17 @@ def _varied_fields(bodies: list) -> list[dict]:
     return [{str(k): b.get(k) for k in varied} for b in bodies]
 
 
-def _guard_run(targets: list[_Target], interface: str, items: list, *, read_only: bool,
-               confirm_writes: bool, confirm: _confirm.Confirm | None, confirmed: bool) -> bool:
+def _guard_run(targets: list[_Target], interface: str, items: list[tuple[dict[str, Any], Any]],
+               *, read_only: bool, confirm_writes: bool, confirm: _confirm.Confirm | None,
+               confirmed: bool) -> bool:
     """Refuse or confirm a fleet write once, before any call; True when confirmed."""
     if _confirm.write_kind(interface) == "read":
         return False
-    clients = [t for t in targets if t.client is not None]
-    locked = [t for t in clients if read_only or t.client.read_only]
+    clients = [(t, t.client) for t in targets if t.client is not None]
+    locked = [(t, c) for t, c in clients if read_only or c.read_only]
     if locked:
-        names = ", ".join(t.label for t in locked)
-        hint = next((t.client.read_only_hint for t in locked if t.client.read_only_hint), None)
+        names = ", ".join(t.label for t, _ in locked)
+        hint = next((c.read_only_hint for _, c in locked if c.read_only_hint), None)
         try:
             _confirm.refuse_if_read_only(interface, read_only=True, where=names, how=hint)
         except WriteRefused as exc:
@@ -203,13 +206,13 @@ def _guard_run(targets: list[_Target], interface: str, items: list, *, read_only
                            f"{'' if len(clients) == 1 else 's'}): " + exc.message)
             exc.args = (exc.message,)
             raise
-    asking = [t for t in clients if confirm_writes or t.client.confirm_writes]
+    asking = [c for _, c in clients if confirm_writes or c.confirm_writes]
     if confirmed or not asking:
         return confirmed
     bodies = [b for _, b in items]
     body = bodies[0] if len(bodies) == 1 else bodies
-    ask = confirm or next((t.client.confirm for t in asking if t.client.confirm), None)
-    where = [t.label if t.label == t.root else f"{t.label} ({t.root})" for t in clients]
+    ask = confirm or next((c.confirm for c in asking if c.confirm), None)
+    where = [t.label if t.label == t.root else f"{t.label} ({t.root})" for t, _ in clients]
     _confirm.confirm(_confirm.pending(interface, body, where), ask)
     return True
 
