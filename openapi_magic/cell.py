@@ -390,7 +390,7 @@ def magic_line(interface: str, **options: Any) -> str:
     ``limit``, ``table``, ``force``, ``each``, ``on``, ``workers``, ``keep_going``,
     ``dry_run``). ``None``, ``False`` for a switch and ``""`` are left out; values
     are quoted for :func:`parse`. TypeError for an option the magic does not have,
-    ValueError for an interface it could not read back."""
+    ValueError for an interface or a value it could not read back."""
     path = normalize_path(interface)
     if not path or path.startswith("-") or any(ch.isspace() for ch in path):
         raise ValueError(f"{interface!r} is not an interface a cell can name.")
@@ -410,6 +410,9 @@ def magic_line(interface: str, **options: Any) -> str:
                 parts.append(option.flags[0])
         elif value is not None and value != "":
             text = _value_text(value)
+            if "\n" in text or "\r" in text:  # the magic line ends at the first line break
+                raise ValueError(f"--{option.dest.replace('_', '-')} {text!r}: a cell can "
+                                 "only give a value on one line.")
             if text.startswith("-"):
                 parts.append(f"{option.long}={shlex.quote(text)}")
             else:
