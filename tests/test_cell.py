@@ -91,8 +91,8 @@ def test_the_magic_reads_the_written_line_as_ipython_hands_it(interface, opts):
 HAND_WRITTEN = [
     "%%openapi screen/readList\n{\"deviceId\": 0}",
     "%%openapi /screen/readList/ -p hall-a --plain -t screens\n{\"deviceId\": 0}",
-    "%%openapi screen/rename -p 'hall a' --encrypt --timeout 2.5 -o r\n"
-    "{\"screenId\": 0, \"name\": \"Cost $$5\"}",
+    ("%%openapi screen/rename -p 'hall a' --encrypt --timeout 2.5 -o r\n"
+     "{\"screenId\": 0, \"name\": \"Cost $$5\"}"),
     "%%openapi screen/rename -p \"it's\" --limit 3 -f -k\n{\n  \"name\": \"\\\"$$HOME\\\"\"\n}",
     "%%openapi input/readDetail --each inputId=ids --workers 2\n{\"inputId\": 1}",
     "%%openapi main/initStatus --on walls -n\n",
