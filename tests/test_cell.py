@@ -212,3 +212,17 @@ def test_parse_cell_wants_the_magic():
 def test_the_written_body_is_indented_json():
     text = cell.cell_text("x/y", {"a": [1, "é"]})
     assert text == '%%openapi x/y\n' + json.dumps({"a": [1, "é"]}, indent=2, ensure_ascii=False)
+
+
+def test_the_grammar_and_curl_import_no_front_end():
+    import subprocess
+    import sys
+    code = ("import sys, openapi_magic.curl\n"
+            "assert not any(m.startswith('IPython') for m in sys.modules), 'curl: IPython'\n"
+            "import openapi_magic.cell\n"
+            "bad = {'openapi_magic.magics', 'openapi_magic.widgets', 'ipywidgets'} & set("
+            "sys.modules)\n"
+            "assert not bad, bad\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False, timeout=60)
+    assert done.returncode == 0, done.stderr
