@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import getpass
 import html
-import json
 import re
 from typing import Any
 
@@ -29,12 +28,17 @@ from IPython.core.magic import (
     needs_local_scope,
     no_var_expand,
 )
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 from traitlets import Bool, Float, Int, Unicode, observe
 
+from . import cell as _grammar
 from . import confirm as _confirm
 from .catalog import load_catalog, normalize_path
+from .cell import _reason, _short, parse_body, substitute
+from .cell import lookup as _lookup
+from .cell import parse_options as _parse_options
+from .cell import split_line as _split_line
 from .client import Client, precheck
 from .connection import Connection, to_client
 from .errors import ConfigError, OpenAPIError, RequestValidationError, StatusError, WriteRefused
@@ -59,7 +63,6 @@ __all__ = [
 LAST_ERROR = "_openapi_error"
 
 _RED, _DIM, _RESET = "\x1b[31m", "\x1b[2m", "\x1b[0m"
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
 class OpenAPICellError(Exception):
@@ -157,164 +160,6 @@ class _AskLater(Exception):
     def __init__(self, pending: Any) -> None:
         super().__init__(pending.interface)
         self.pending = pending
-
-
-# --------------------------------------------------------------------------- the cell text
-
-
-def _jsonable(value: Any) -> Any:
-    """JSON forms for common notebook values that json does not know (numpy, pandas, sets)."""
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if hasattr(value, "item"):
-        return value.item()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, (set, frozenset)):
-        return sorted(value)
-    raise TypeError(type(value).__name__)
-
-
-def _encode(name: str, value: Any) -> str:
-    try:
-        return json.dumps(value, ensure_ascii=False, default=_jsonable, allow_nan=False)
-    except RecursionError:
-        raise UsageError(f"${name} is {type(value).__name__} nested too deeply to write as "
-                         "JSON.") from None
-    except (TypeError, ValueError) as exc:
-        raise UsageError(f"${name} is {type(value).__name__} {_short(value)}, which has no JSON "
-                         f"form ({_reason(exc)}).") from None
-    except Exception as exc:  # noqa: BLE001 - the object's own tolist()/isoformat()/... failed
-        raise UsageError(f"${name} is {type(value).__name__} {_short(value)}, which could not "
-                         f"be written as JSON: {type(exc).__name__}: {_reason(exc)}.") from None
-
-
-def _reason(exc: BaseException) -> str:
-    try:
-        text = str(exc)
-    except Exception:  # noqa: BLE001 - an exception whose str() fails
-        text = ""
-    return safe_text(text[:200]) if text else type(exc).__name__
-
-
-def _short(value: Any, limit: int = 40) -> str:
-    try:
-        text = repr(value)
-    except Exception:  # noqa: BLE001 - e.g. an int past Python's digit limit, a broken repr
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _lookup(expr: str, namespace: dict) -> Any:
-    head, *attrs = expr.split(".")
-    if head not in namespace:
-        raise UsageError(f"${head} is not defined in the notebook (write $$ for a literal $).")
-    value = namespace[head]
-    for attr in attrs:
-        try:
-            if isinstance(value, dict) and attr in value:
-                value = value[attr]
-                continue
-            value = getattr(value, attr)
-        except AttributeError:
-            raise UsageError(f"${expr}: {head} has no {attr!r}.") from None
-        except Exception as exc:  # noqa: BLE001 - a property of the user's object raised
-            raise UsageError(f"${expr}: reading {attr!r} raised {type(exc).__name__}: "
-                             f"{_reason(exc)}.") from None
-    return value
-
-
-def substitute(text: str, namespace: dict) -> str:
-    """Put notebook variables into JSON text, safely.
-
-    ``$name`` (or ``$name.attr``) outside a JSON string becomes the JSON
-    encoding of the value (strings quoted and escaped, lists and dicts as JSON);
-    inside a JSON string it becomes the value's text, escaped for that string.
-    ``$$`` is a literal ``$``; a ``$`` not followed by a name stays as it is.
-    """
-    out: list[str] = []
-    i, n = 0, len(text)
-    in_string = False
-    while i < n:
-        ch = text[i]
-        if in_string and ch == "\\":
-            out.append(text[i:i + 2])
-            i += 2
-            continue
-        if ch == '"':
-            in_string = not in_string
-            out.append(ch)
-            i += 1
-            continue
-        if ch == "$":
-            if text.startswith("$$", i):
-                out.append("$")
-                i += 2
-                continue
-            m = _IDENT.match(text, i + 1)
-            if m:
-                expr = m.group(0)
-                value = _lookup(expr, namespace)
-                if in_string:
-                    piece = value if isinstance(value, str) else _encode(expr, value)
-                    out.append(json.dumps(piece, ensure_ascii=False)[1:-1])
-                else:
-                    out.append(_encode(expr, value))
-                i = m.end()
-                continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-def parse_body(text: str, first_line: int = 2) -> Any:
-    """Parse the cell body as JSON (empty → ``{}``); errors point at line and column.
-
-    ``first_line`` is the cell line number of the body's first line (the magic's
-    own line is line 1).
-    """
-    if not text.strip():
-        return {}
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        lines = text.splitlines() or [""]
-        row = min(exc.lineno, len(lines)) - 1
-        shown = lines[row]
-        col = exc.colno - 1
-        if len(shown) > 70:  # keep the caret in view on long lines
-            start = max(0, col - 35)
-            shown, col = ("…" + shown[start:start + 70], col - start + 1) if start else (
-                shown[:70], col)
-        caret = " " * max(col, 0) + "^"
-        raise UsageError(
-            f"The cell body is not valid JSON: {exc.msg} at cell line "
-            f"{exc.lineno + first_line - 1}, column {exc.colno}:\n    {shown}\n    {caret}"
-        ) from None
-    except RecursionError:
-        raise UsageError("The cell body is nested too deeply to parse.") from None
-
-
-def _parse_options(magic: Any, line: str) -> Any:
-    """``parse_argstring``, with an unclosed quote as a UsageError (shlex raises ValueError)."""
-    try:
-        return parse_argstring(magic, line)
-    except ValueError as exc:
-        raise UsageError(f"Cannot read the options {line.strip()!r}: {exc}.") from None
-
-
-def _split_line(line: str) -> tuple[str, str]:
-    """Split a line-magic line into its options and an inline JSON body."""
-    quote = None
-    for i, ch in enumerate(line):
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-        elif ch in "{[":
-            return line[:i], line[i:]
-    return line, ""
 
 
 # --------------------------------------------------------------------------- the magics
@@ -492,33 +337,7 @@ class OpenAPIMagics(Magics):
     @no_var_expand
     @needs_local_scope
     @magic_arguments()
-    @argument("interface", nargs="?",
-              help="The interface, module/action (screen/readList or /screen/readList).")
-    @argument("-o", "--out", metavar="NAME", help="Store the Result in this variable.")
-    @argument("-p", "--profile", metavar="NAME", help="Use this profile for this cell only.")
-    @argument("-n", "--dry-run", action="store_true",
-              help="Show the exact envelope and the string signed (secret masked); send nothing.")
-    @argument("--encrypt", action="store_const", const=True, dest="encrypt", default=None,
-              help="Encrypt this call whatever the connection says.")
-    @argument("--plain", action="store_const", const=False, dest="encrypt",
-              help="Send this call unencrypted whatever the connection says.")
-    @argument("-t", "--table", metavar="KEY", help="Which part of the body to tabulate "
-              "(e.g. screens, or dotted: device.slotList) when detection picks wrong.")
-    @argument("--timeout", type=float, metavar="SECONDS", help="Seconds for this call.")
-    @argument("--limit", type=int, metavar="ROWS", help="Rows shown for this cell.")
-    @argument("-f", "--force", action="store_true", help="Send even if the catalog does not "
-              "know the interface or says a field is missing or wrong.")
-    @argument("--each", metavar="NAME=VAR", help="Run the cell once per item of the notebook "
-              "variable VAR, with $NAME set to the item (e.g. --each inputId=ids); the "
-              "replies show as one table beside an outcome table.")
-    @argument("--on", metavar="VAR", help="Run the cell on every splicer in the notebook "
-              "variable VAR (a list or dict of profile names, Clients, Profiles or simulated "
-              "splicers), concurrently.")
-    @argument("--workers", type=int, metavar="N", help="Calls in flight at once for --each/--on "
-              "(default 8; at most 2 per splicer).")
-    @argument("-k", "--keep-going", action="store_true", help="Show a failure (vendor status, "
-              "transport, bad input) as a message without failing the cell, so Run All goes "
-              "on; the error stays in _openapi_error.")
+    @_grammar.call_arguments
     @line_cell_magic
     def openapi(self, line: str = "", cell: str | None = None,
                 local_ns: dict | None = None) -> Any:
@@ -532,15 +351,9 @@ class OpenAPIMagics(Magics):
         The reply shows as a table beside the raw envelope; the Result is returned
         (so ``_`` works) and stored with ``-o NAME``.
         """
-        if cell is None:
-            opts, body_text = _split_line(line)
-            first_line = 1
-        else:
-            opts, body_text, first_line = line, cell, 2
-        args = _parse_options(self.openapi, opts)
+        call = _grammar.parse(line, cell)
+        args, body_text, first_line = call.options, call.body_text, call.first_line
         if not args.interface:
-            if body_text.strip():
-                raise UsageError("Name the interface first, e.g. %%openapi screen/readList.")
             print(self.describe())
             print("Usage: %%openapi module/action [options], then the JSON body; %openapi? "
                   "for help.")

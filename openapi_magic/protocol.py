@@ -27,10 +27,16 @@ from . import _des, _fast
 from .errors import ConfigError, DecodeError, DecryptionError
 
 __all__ = [
+    "BODY_CIPHER",
+    "BODY_PADDING",
+    "DES_KEY_BYTES",
     "MIN_SECRET_KEY_BYTES",
+    "REQUEST_KEYS",
     "SECRET_MASK",
     "SIGN_ABSENT",
     "SIGN_MISMATCH",
+    "SIGN_PARTS_ENCRYPTED",
+    "SIGN_PARTS_PLAIN",
     "SIGN_VERIFIED",
     "OpenedReply",
     "OpenedRequest",
@@ -51,11 +57,28 @@ __all__ = [
     "seal_request",
     "sign_encrypted",
     "sign_input",
+    "sign_parts",
     "sign_plain",
 ]
 
-#: DES needs 8 key bytes; a Java server's DESKeySpec takes the first 8 of a longer key.
-MIN_SECRET_KEY_BYTES = 8
+# The rules below are stated once, as data, so that whatever restates the protocol
+# elsewhere (the "Copy as curl" bash in curl.py) is written from them, not beside them.
+
+#: The DES key is this many first bytes of the secretKey's UTF-8 encoding (a Java
+#: server's DESKeySpec takes the first 8 of a longer key).
+DES_KEY_BYTES = 8
+#: The shortest secretKey encryption can use: DES needs all of its key bytes.
+MIN_SECRET_KEY_BYTES = DES_KEY_BYTES
+#: The body cipher, in OpenSSL's spelling (``openssl enc -des-ecb``), and its padding
+#: (OpenSSL's default for block ciphers, as :func:`encrypt_body` pads).
+BODY_CIPHER = "des-ecb"
+BODY_PADDING = "PKCS#5"
+#: What the sign covers, in order: ``Base64(md5hex(...))`` of these envelope fields
+#: (``secretKey``: the whole key) joined with nothing between them.
+SIGN_PARTS_ENCRYPTED = ("body", "timeStamp", "pId", "secretKey")
+SIGN_PARTS_PLAIN = ("timeStamp", "pId")
+#: A request envelope's keys, in the order they are written.
+REQUEST_KEYS = ("body", "sign", "pId", "timeStamp")
 #: What stands for the secretKey wherever a string to sign is shown.
 SECRET_MASK = "<secretKey>"
 
@@ -122,7 +145,7 @@ class Secret:
     def des_key(self) -> bytes:
         """The DES key: the first 8 bytes (ConfigError, never the key, when shorter)."""
         _check_des_length(len(self))
-        return _xor(self._masked[:MIN_SECRET_KEY_BYTES], self._pad[:MIN_SECRET_KEY_BYTES])
+        return _xor(self._masked[:DES_KEY_BYTES], self._pad[:DES_KEY_BYTES])
 
     def __len__(self) -> int:
         return len(self._pad)
@@ -201,7 +224,8 @@ def _check_des_length(n: int) -> None:
     if n < MIN_SECRET_KEY_BYTES:
         raise ConfigError(
             f"The secretKey is {n} byte{'s' if n != 1 else ''} long, but "
-            f"encryption needs at least {MIN_SECRET_KEY_BYTES} (DES uses its first 8 bytes). "
+            f"encryption needs at least {MIN_SECRET_KEY_BYTES} (DES uses its first "
+            f"{DES_KEY_BYTES} bytes). "
             "Copy the whole secretKey from the splicer's Settings > OpenAPI Management, "
             "or turn encryption off if the splicer has it off for this pId."
         )
@@ -332,9 +356,16 @@ def _b64_md5hex(*parts: str) -> str:
     return base64.b64encode(h.hexdigest().encode("ascii")).decode("ascii")
 
 
+def sign_parts(encrypt: bool) -> tuple[str, ...]:
+    """The envelope fields the sign covers, in order (:data:`SIGN_PARTS_ENCRYPTED` or
+    :data:`SIGN_PARTS_PLAIN`)."""
+    return SIGN_PARTS_ENCRYPTED if encrypt else SIGN_PARTS_PLAIN
+
+
 def sign_plain(timestamp: str | int, pid: str) -> str:
     """Encryption off: ``Base64(md5hex(timeStamp + pId))``."""
-    return _b64_md5hex(_timestamp(timestamp), pid)
+    fields = {"timeStamp": _timestamp(timestamp), "pId": pid}
+    return _b64_md5hex(*(fields[part] for part in SIGN_PARTS_PLAIN))
 
 
 def sign_encrypted(body: str, timestamp: str | int, pid: str, secret_key: SecretKey) -> str:
@@ -343,10 +374,13 @@ def sign_encrypted(body: str, timestamp: str | int, pid: str, secret_key: Secret
     ``body`` is the Base64 ciphertext string; the *whole* secretKey is signed.
     """
     secret_key = Secret(secret_key)  # from here down, frames hold the masked key only
+    fields = {"body": body, "timeStamp": _timestamp(timestamp), "pId": pid}
     h = hashlib.md5()
-    for part in (body, _timestamp(timestamp), pid):
-        h.update(_utf8(part, "text to sign"))
-    h.update(secret_key._bytes())  # the key's bytes: a value handed over, never a variable
+    for part in SIGN_PARTS_ENCRYPTED:
+        if part == "secretKey":  # the key's bytes: a value handed over, never a variable
+            h.update(secret_key._bytes())
+        else:
+            h.update(_utf8(fields[part], "text to sign"))
     return base64.b64encode(h.hexdigest().encode("ascii")).decode("ascii")
 
 
@@ -356,10 +390,9 @@ def sign_input(body: Any, timestamp: str | int, pid: str, *, encrypt: bool,
 
     For showing in a dry run; safe to print.
     """
-    ts = _timestamp(timestamp)
-    if encrypt:
-        return f"{body}{ts}{pid}{mask}"
-    return f"{ts}{pid}"
+    fields = {"body": f"{body}", "timeStamp": _timestamp(timestamp), "pId": f"{pid}",
+              "secretKey": mask}
+    return "".join(fields[part] for part in sign_parts(encrypt))
 
 
 def _timestamp(timestamp: str | int) -> str:
@@ -410,7 +443,8 @@ def seal_request(body: Any, *, pid: str, secret_key: SecretKey | None,
         dumps(body)  # refuse what cannot be sent, before sending
         sealed = body
         sign = sign_plain(ts, pid)
-    return {"body": sealed, "sign": sign, "pId": pid, "timeStamp": ts}
+    fields = {"body": sealed, "sign": sign, "pId": pid, "timeStamp": ts}
+    return {key: fields[key] for key in REQUEST_KEYS}
 
 
 def _pid(pid: Any) -> str:

@@ -30,7 +30,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shlex
 import threading
 import time
 from typing import Any
@@ -42,17 +41,16 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from .catalog import Catalog, Field, Interface, load_catalog, normalize_path, provenance_text
+from .cell import cell_text
 from .client import DEFAULT_TIMEOUT, Client
 from .connection import Connection, to_client
+from .curl import SECRET_ENV, curl_text
 from .errors import OpenAPIError, WriteRefused
 from .profiles import Profile
 from .result import _STYLE as _result_style
 from .result import safe_text
 
 __all__ = ["FormMagics", "RequestForm", "cell_text", "curl_text", "form", "register"]
-
-#: Environment variable the copied curl command reads the secretKey from.
-SECRET_ENV = "OPENAPI_SECRET_KEY"
 
 # The Result view's theme-following colours (each a value for ``style="color:..."``:
 # JupyterLab's variables with fallbacks, >= 4.5:1 on the light and the dark theme).
@@ -74,86 +72,8 @@ def _num(x: float) -> str:
 
 
 # --------------------------------------------------------------------------- texts to copy
-
-
-def cell_text(interface: str, body: Any, *, profile: str | None = None,
-              encrypt: bool | None = None, timeout: float | None = None) -> str:
-    """The ``%%openapi`` cell that makes the same call: the magic line, then the body.
-
-    ``$`` in the body is written ``$$`` (the magic would otherwise read ``$name``
-    as a notebook variable). ``profile`` adds ``-p``, ``encrypt`` ``--encrypt`` or
-    ``--plain``, ``timeout`` ``--timeout``.
-    """
-    parts = ["%%openapi", normalize_path(interface)]
-    if profile:
-        parts += ["-p", shlex.quote(profile)]
-    if encrypt is True:
-        parts.append("--encrypt")
-    elif encrypt is False:
-        parts.append("--plain")
-    if timeout is not None:
-        parts += ["--timeout", f"{timeout:g}"]
-    text = json.dumps({} if body is None else body, indent=2, ensure_ascii=False)
-    return " ".join(parts) + "\n" + text.replace("$", "$$")
-
-
-def curl_text(root: str, pid: str, interface: str, body: Any, *, encrypt: bool) -> str:
-    """A bash snippet that sends the call with curl, signing it afresh when it runs.
-
-    A copied envelope would go stale (the splicer accepts a timeStamp within
-    about 60 s), so the snippet computes timeStamp and sign itself, with
-    openssl, following ``shared/PROTOCOL.md``. With encryption on it needs the
-    secretKey, which it reads from ``$OPENAPI_SECRET_KEY``: the key itself never
-    appears in the text. Plain calls need no secret at all (their sign covers
-    only timeStamp and pId).
-    """
-    path = normalize_path(interface)
-    url = root.rstrip("/") + "/" + path
-    q = shlex.quote
-    compact = json.dumps({} if body is None else body, ensure_ascii=False, separators=(",", ":"))
-    mode = "encryption on" if encrypt else "encryption off (plain)"
-    lines = [
-        f"# {path} at {url}",
-        f"# pId {pid!r}, {mode}. Needs bash, openssl and curl; makes a fresh timeStamp and sign.",
-    ]
-    if encrypt:
-        lines.append(f"# Reads the secretKey from ${SECRET_ENV} (export it first; it is not in "
-                     "this text). The reply body comes back encrypted too.")
-    else:
-        lines.append("# Plain mode: the sign covers only timeStamp and pId, so no secret is "
-                     "needed (and anyone who knows the pId can send this).")
-    lines += [
-        f"PID={q(pid)}",
-        f"PID_JSON={q(json.dumps(pid, ensure_ascii=False))}",
-        f"URL={q(url)}",
-        f"JSON={q(compact)}",
-        'TS="$(date +%s)000"',
-        "md5hex() { openssl md5 | awk '{print $NF}' | tr -d '\\n'; }",
-    ]
-    if encrypt:
-        lines += [
-            f': "${{{SECRET_ENV}:?set {SECRET_ENV} to the secretKey}}"',
-            # DES key: the first 8 bytes of the secretKey; ECB, PKCS#5 (openssl's default).
-            f'KEY="$(printf %s "${SECRET_ENV}" | head -c 8 | od -An -tx1 | tr -d \' \\n\')"',
-            "des() { openssl enc -des-ecb -K \"$KEY\" \"$@\" 2>/dev/null | openssl base64 -A; }",
-            # OpenSSL 3 keeps DES in its legacy provider; 1.1 and LibreSSL have it built in.
-            'BODY="$(printf %s "$JSON" | des -provider legacy -provider default)"',
-            '[ -n "$BODY" ] || BODY="$(printf %s "$JSON" | des)"',
-            f'SIGN="$(printf %s "$BODY$TS$PID${SECRET_ENV}" | md5hex | openssl base64 -A)"',
-            'BODY_JSON="\\"$BODY\\""',
-        ]
-    else:
-        lines += [
-            'SIGN="$(printf %s "$TS$PID" | md5hex | openssl base64 -A)"',
-            'BODY_JSON="$JSON"',
-        ]
-    lines += [
-        "curl -sS -X POST -H 'Content-Type: application/json; charset=utf-8' \\",
-        ('  --data "{\\"body\\":$BODY_JSON,\\"sign\\":\\"$SIGN\\",\\"pId\\":$PID_JSON,'
-        '\\"timeStamp\\":\\"$TS\\"}" \\'),
-        '  "$URL"',
-    ]
-    return "\n".join(lines)
+# "Copy as cell" writes with the cell grammar (cell.py), "Copy as curl" with curl.py (the
+# protocol's rules): both are importable from here as before.
 
 
 # --------------------------------------------------------------------------- connection
