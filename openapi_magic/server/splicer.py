@@ -499,12 +499,21 @@ def _unsafe_value(value: Any, where: str = "body") -> str:
     return ""
 
 
+_CONTAINERS = (dict, list)
+
+
 def _sorted_keys(value: Any) -> Any:
     """``value`` with every object's keys in alphabetical order, as real firmware sends them."""
+    # Recurse into containers only: a 100k-record reply holds millions of scalars, and a
+    # call per scalar was most of the simulator's time to answer it.
     if isinstance(value, dict):
-        return {k: _sorted_keys(value[k]) for k in sorted(value)}
+        out = {}
+        for k in sorted(value):
+            v = value[k]
+            out[k] = _sorted_keys(v) if isinstance(v, _CONTAINERS) else v
+        return out
     if isinstance(value, list):
-        return [_sorted_keys(v) for v in value]
+        return [_sorted_keys(v) if isinstance(v, _CONTAINERS) else v for v in value]
     return value
 
 
