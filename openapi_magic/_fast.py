@@ -20,37 +20,64 @@ import gc
 import json
 from typing import Any
 
-try:  # optional: the [fast] extra
-    import msgspec as _msgspec
-except ImportError:  # pragma: no cover - exercised by the fallback tests
-    _msgspec = None
-try:
-    import pybase64 as _pybase64
-except ImportError:  # pragma: no cover
-    _pybase64 = None
-
 __all__ = ["b64decode", "b64encode", "backends", "loads", "try_loads"]
 
 _MISSING = object()
+#: Not imported yet: msgspec (with what it imports: datetime, uuid, typing_extensions)
+#: costs more at start-up than the simulated splicer's whole first answer, so it is
+#: imported by the first text large enough to need it (tests set these to None to
+#: force the standard library).
+_UNLOADED: Any = object()
 
 #: Texts at least this long are decoded with the garbage collector paused.
 _GC_PAUSE_CHARS = 1 << 20
-_DECODER = _msgspec.json.Decoder() if _msgspec is not None else None
+#: Shorter texts go to ``json.loads`` directly (as fast, at that size, as msgspec).
+_FAST_MIN_CHARS = 64 << 10
+_DECODER: Any = _UNLOADED
+_pybase64: Any = _UNLOADED
+
+
+def _decoder() -> Any:
+    global _DECODER
+    if _DECODER is _UNLOADED:
+        try:  # optional: the [fast] extra
+            import msgspec
+        except ImportError:  # pragma: no cover - exercised by the fallback tests
+            _DECODER = None
+        else:
+            _DECODER = msgspec.json.Decoder()
+    return _DECODER
+
+
+def _b64() -> Any:
+    global _pybase64
+    if _pybase64 is _UNLOADED:
+        try:
+            import pybase64
+        except ImportError:  # pragma: no cover
+            _pybase64 = None
+        else:
+            _pybase64 = pybase64
+    return _pybase64
 
 
 def backends() -> dict[str, str]:
-    """Which library does each job: ``{"json": "msgspec"|"json", "base64": ...}``."""
-    return {"json": "msgspec" if _DECODER is not None else "json",
-            "base64": "pybase64" if _pybase64 is not None else "base64"}
+    """Which library does each job: ``{"json": "msgspec"|"json", "base64": ...}``
+    (msgspec for texts of 64 KiB or more: shorter ones are as fast with ``json``)."""
+    return {"json": "msgspec" if _decoder() is not None else "json",
+            "base64": "pybase64" if _b64() is not None else "base64"}
 
 
 def try_loads(data: str | bytes | memoryview, default: Any = None) -> Any:
     """msgspec's value of ``data`` when it gives one (it is then ``json.loads``'
-    value), else ``default`` (msgspec not installed, or it refused ``data``).
+    value), else ``default`` (msgspec not installed, it refused ``data``, or ``data``
+    is shorter than 64 KiB).
 
     ``data`` may be UTF-8 bytes or a memoryview of them, decoded straight from the
     buffer (msgspec checks the UTF-8)."""
-    decoder = _DECODER
+    if len(data) < _FAST_MIN_CHARS:
+        return default
+    decoder = _decoder()
     if decoder is None:
         return default
     pause = len(data) >= _GC_PAUSE_CHARS and gc.isenabled()
@@ -73,16 +100,18 @@ def loads(text: str) -> Any:
 
 def b64encode(data: Any) -> bytes:
     """``base64.b64encode(data)``."""
-    if _pybase64 is not None:
-        return _pybase64.b64encode(data)
+    fast = _b64()
+    if fast is not None:
+        return fast.b64encode(data)
     return base64.b64encode(data)
 
 
 def b64decode(text: str | bytes) -> bytes:
     """``base64.b64decode(text, validate=True)``: its value, or its error."""
-    if _pybase64 is not None:
+    fast = _b64()
+    if fast is not None:
         try:
-            return _pybase64.b64decode(text, validate=True)
+            return fast.b64decode(text, validate=True)
         except (ValueError, TypeError):
             pass  # the standard library's verdict stands (value or error)
     return base64.b64decode(text, validate=True)

@@ -47,7 +47,6 @@ from ..errors import ConfigError, DecodeError, DecryptionError
 from ..protocol import des_key, open_request, seal_reply
 from .firmware import FIRMWARE_PROFILES, FirmwareProfile, firmware_profile
 from .httpd import SplicerHTTPServer
-from .replay import Replay
 from .state import DEMO_SEED, INVALID, DeviceState, VendorError
 
 log = logging.getLogger("openapi_magic.server")
@@ -175,7 +174,11 @@ class SimulatedSplicer:
         clock: Callable[[], float] = time.time,
     ) -> None:
         #: The capture this splicer replays (:class:`.replay.Replay`), or None.
-        self.replay = Replay(replay) if replay is not None else None
+        self.replay: Any = None
+        if replay is not None:
+            from .replay import Replay  # only when replaying: not a start-up cost
+
+            self.replay = Replay(replay)
         if firmware is None:
             firmware = self.replay.firmware if self.replay is not None else "default"
         try:
