@@ -23,7 +23,6 @@ For reference, the same bare call as a plain ``python -c`` (no IPython), and
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
