@@ -7,6 +7,12 @@
   of float range, a number of more digits than Python converts, deep nesting, text
   that is not JSON — is handed to ``json.loads``, so what is accepted is what Python
   accepts and every error is the one ``json`` raises today.
+* **JSON out**: msgspec encodes a large value several times faster than ``json.dumps``;
+  :func:`dumps_utf8` uses it only for values it writes byte for byte as ``json.dumps``
+  (compact, ``ensure_ascii=False``) does — exact dicts with text keys, lists, tuples,
+  text, ``None``, booleans, 64-bit integers, and floats that Python writes without an
+  exponent (msgspec writes ``1e16`` where Python writes ``1e+16``) — and hands every
+  other value (and every error) to ``json``.
 * **Base64**: ``pybase64`` (SIMD) encodes and decodes many times faster than
   ``base64``; a text it refuses is handed to ``base64``, whose error (or value) stands.
 
@@ -20,7 +26,7 @@ import gc
 import json
 from typing import Any
 
-__all__ = ["b64decode", "b64encode", "backends", "loads", "try_loads"]
+__all__ = ["b64decode", "b64encode", "backends", "dumps_utf8", "loads", "try_loads"]
 
 _MISSING = object()
 #: Not imported yet: msgspec (with what it imports: datetime, uuid, typing_extensions)
@@ -34,7 +40,10 @@ _GC_PAUSE_CHARS = 1 << 20
 #: Shorter texts go to ``json.loads`` directly (as fast, at that size, as msgspec).
 _FAST_MIN_CHARS = 64 << 10
 _DECODER: Any = _UNLOADED
+_ENCODER: Any = _UNLOADED
 _pybase64: Any = _UNLOADED
+#: Integers msgspec writes as Python does (it goes further, Python's digit limit does not).
+_INT_MIN, _INT_END = -(1 << 63), 1 << 64
 
 
 def _decoder() -> Any:
@@ -47,6 +56,69 @@ def _decoder() -> Any:
         else:
             _DECODER = msgspec.json.Decoder()
     return _DECODER
+
+
+def _encoder() -> Any:
+    global _ENCODER
+    if _ENCODER is _UNLOADED:
+        try:
+            import msgspec
+        except ImportError:  # pragma: no cover
+            _ENCODER = None
+        else:
+            _ENCODER = msgspec.json.Encoder()
+    return _ENCODER
+
+
+def _plain_size(value: Any) -> int:
+    """Characters of text plus items in ``value`` when msgspec writes it as ``json.dumps``
+    does (see the module docstring), else -1."""
+    size = 0
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if type(node) is dict:
+            for key in node:
+                if type(key) is not str:
+                    return -1
+                size += len(key)
+            items: Any = node.values()
+        else:
+            items = node
+        size += len(node)
+        for item in items:
+            t = type(item)
+            if t is str:
+                size += len(item)
+            elif t is int:
+                if not _INT_MIN <= item < _INT_END:
+                    return -1
+            elif t is dict or t is list or t is tuple:
+                stack.append(item)
+            elif t is float:
+                if not (1e-4 <= abs(item) < 1e16 or item == 0.0):  # NaN fails both
+                    return -1
+            elif item is not None and t is not bool:
+                return -1
+    return size
+
+
+def dumps_utf8(value: Any) -> bytes | None:
+    """``json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()`` written
+    by msgspec, for a large container msgspec writes byte for byte the same (see the
+    module docstring); ``None`` for anything else (small, other types, msgspec missing
+    or refusing): the caller then uses ``json``, for its bytes or its error."""
+    if type(value) is not dict and type(value) is not list:
+        return None
+    if _plain_size(value) < _FAST_MIN_CHARS:
+        return None
+    encoder = _encoder()
+    if encoder is None:
+        return None
+    try:
+        return encoder.encode(value)
+    except Exception:  # noqa: BLE001 - a lone surrogate, say: json's error stands
+        return None
 
 
 def _b64() -> Any:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import logging
 import math
 import threading
@@ -44,7 +45,7 @@ from typing import Any
 
 from ..catalog import load_catalog
 from ..errors import ConfigError, DecodeError, DecryptionError
-from ..protocol import des_key, open_request, seal_reply
+from ..protocol import des_key, dumps_bytes, open_request, seal_reply
 from .firmware import FIRMWARE_PROFILES, FirmwareProfile, firmware_profile
 from .httpd import SplicerHTTPServer
 from .state import DEMO_SEED, INVALID, DeviceState, VendorError
@@ -307,7 +308,8 @@ class SimulatedSplicer:
         """Bind the port and serve from a background thread; returns ``self``."""
         if self.running:
             return self
-        server = SplicerHTTPServer(self, (self.host, self._port))  # self is its Backend
+        server = SplicerHTTPServer(self, (self.host, self._port),  # self is its Backend
+                                   encode=_reply_bytes)
         self._server = server
         self._started_at = self.clock()
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -500,6 +502,15 @@ def _unsafe_value(value: Any, where: str = "body") -> str:
         elif isinstance(item, list):
             stack.extend((sub, f"{at}[{i}]") for i, sub in enumerate(item))
     return ""
+
+
+def _reply_bytes(payload: Any) -> bytes:
+    """A reply envelope as the HTTP body: the protocol's compact JSON (msgspec writes a
+    large one, the same bytes); what it refuses (a NaN) written as ``json`` writes it."""
+    try:
+        return dumps_bytes(payload, "reply")
+    except ConfigError:
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 _CONTAINERS = (dict, list)
