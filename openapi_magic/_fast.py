@@ -46,28 +46,34 @@ _pybase64: Any = _UNLOADED
 _INT_MIN, _INT_END = -(1 << 63), 1 << 64
 
 
+def _optional(name: str) -> Any:
+    """The module ``name`` (msgspec, pybase64: the [fast] extra), or None if missing."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError:  # pragma: no cover - exercised by the fallback tests
+        return None
+
+
+def _json_codec(which: str) -> Any:
+    """msgspec's JSON ``Decoder`` / ``Encoder`` (made once), or None without msgspec."""
+    global _DECODER, _ENCODER
+    if _DECODER is _UNLOADED or _ENCODER is _UNLOADED:
+        msgspec = _optional("msgspec")
+        if _DECODER is _UNLOADED:
+            _DECODER = msgspec.json.Decoder() if msgspec is not None else None
+        if _ENCODER is _UNLOADED:
+            _ENCODER = msgspec.json.Encoder() if msgspec is not None else None
+    return _DECODER if which == "decoder" else _ENCODER
+
+
 def _decoder() -> Any:
-    global _DECODER
-    if _DECODER is _UNLOADED:
-        try:  # optional: the [fast] extra
-            import msgspec
-        except ImportError:  # pragma: no cover - exercised by the fallback tests
-            _DECODER = None
-        else:
-            _DECODER = msgspec.json.Decoder()
-    return _DECODER
+    return _json_codec("decoder")
 
 
 def _encoder() -> Any:
-    global _ENCODER
-    if _ENCODER is _UNLOADED:
-        try:
-            import msgspec
-        except ImportError:  # pragma: no cover
-            _ENCODER = None
-        else:
-            _ENCODER = msgspec.json.Encoder()
-    return _ENCODER
+    return _json_codec("encoder")
 
 
 def _plain_size(value: Any) -> int:
@@ -124,12 +130,7 @@ def dumps_utf8(value: Any) -> bytes | None:
 def _b64() -> Any:
     global _pybase64
     if _pybase64 is _UNLOADED:
-        try:
-            import pybase64
-        except ImportError:  # pragma: no cover
-            _pybase64 = None
-        else:
-            _pybase64 = pybase64
+        _pybase64 = _optional("pybase64")
     return _pybase64
 
 
