@@ -158,6 +158,22 @@ def machine() -> dict[str, str]:
 # Runs in a child process: start the splicers, print how to reach them, serve until
 # stdin closes (so they never outlive the benchmark). The client under test then
 # has this interpreter to itself, as with a real splicer on another machine.
+#: Where children keep their bytecode (see :func:`child_env`).
+PYCACHE = os.path.join(os.environ.get("TMPDIR", "/tmp"), "openapi_magic_bench_pycache")
+
+
+def child_env(env: dict | None = None) -> dict:
+    """The environment for a timed child process: bytecode written and reused, as an
+    installed package has it (pip compiles it). ``PYTHONDONTWRITEBYTECODE`` (set on
+    some machines, this one included) would make every child compile the package's
+    source again, a cost no installed user pays; the standard library on the other
+    side has its bytecode. ``PYTHONPYCACHEPREFIX`` keeps the cache out of the tree."""
+    out = dict(os.environ if env is None else env)
+    out.pop("PYTHONDONTWRITEBYTECODE", None)
+    out.setdefault("PYTHONPYCACHEPREFIX", PYCACHE)
+    return out
+
+
 _CHILD = """
 import json, sys
 from openapi_magic.server import serve

@@ -23,11 +23,10 @@ For reference, the same bare call as a plain ``python -c`` (no IPython), and
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
-from _common import fmt_ratio, median, ms, ratios, run_child, splicers, table, verdict
+from _common import child_env, fmt_ratio, median, ms, ratios, run_child, splicers, table, verdict
 
 BARE_CALL = r'''
 import base64, hashlib, json, os, time
@@ -71,7 +70,7 @@ def run(quick: bool = False, log: Any = print) -> dict:
     rounds = 2 if quick else 7
     py = sys.executable
     with splicers({"encrypt": True}) as (splicer,):
-        env = {**os.environ, "OPENAPI_ROOT": splicer.root, "OPENAPI_PID": splicer.pid,
+        env = {**child_env(), "OPENAPI_ROOT": splicer.root, "OPENAPI_PID": splicer.pid,
                "OPENAPI_SECRET_KEY": splicer.secret_key, "OPENAPI_ENCRYPT": "1"}
         cmds = {
             "ours": [py, "-c", _shell_script(OURS_CELLS)],

@@ -63,10 +63,23 @@ def load_ipython_extension(ipython):
     """``%load_ext openapi_magic``: register %%openapi, %openapi, %openapi_connect,
     %openapi_form, %openapi_capture and %openapi_diff."""
     from .magics import load_ipython_extension as _load
-    from .widgets import register as _register_form
 
     _load(ipython)
-    _register_form(ipython)
+    # ipywidgets costs about a third of the first cell to import: %openapi_form is a
+    # stand-in until first used, which registers the real magic and hands over.
+    ipython.register_magic_function(_form_stand_in(ipython), "line", "openapi_form")
+
+
+def _form_stand_in(ipython):
+    def openapi_form(line=""):
+        """``%openapi_form [-p PROFILE] [interface]``: open the request form (loads
+        ipywidgets the first time; then ``%openapi_form?`` shows the form's own help)."""
+        from .widgets import register as _register_form
+
+        _register_form(ipython)
+        return ipython.run_line_magic("openapi_form", line)
+
+    return openapi_form
 
 
 def form(client=None, profile=None, interface=None):

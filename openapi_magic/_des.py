@@ -26,7 +26,6 @@ the key schedule into its context, which is freed before ``run`` returns.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import os
 import sys
@@ -150,15 +149,21 @@ def _libcrypto() -> Any:
     elif sys.platform == "win32":
         names = ["libcrypto-3-x64", "libcrypto-3", "libcrypto-1_1-x64", "libcrypto-1_1"]
     else:
-        names = ["libcrypto.so.3", "libcrypto.so.1.1", ctypes.util.find_library("crypto")]
+        names = ["libcrypto.so.3", "libcrypto.so.1.1"]
     for name in names:
-        if not name:
-            continue
         try:
             return ctypes.CDLL(name)
         except OSError:
             continue
-    return None
+    # Searched last: ctypes.util imports subprocess and tempfile (a start-up cost the
+    # simulated splicer's first answer would pay) and may run ldconfig.
+    from ctypes.util import find_library
+
+    name = find_library("crypto")
+    try:
+        return ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
 
 
 def _declare(lib: Any) -> None:

@@ -7,6 +7,12 @@
   of float range, a number of more digits than Python converts, deep nesting, text
   that is not JSON — is handed to ``json.loads``, so what is accepted is what Python
   accepts and every error is the one ``json`` raises today.
+* **JSON out**: msgspec encodes a large value several times faster than ``json.dumps``;
+  :func:`dumps_utf8` uses it only for values it writes byte for byte as ``json.dumps``
+  (compact, ``ensure_ascii=False``) does — exact dicts with text keys, lists, tuples,
+  text, ``None``, booleans, 64-bit integers, and floats that Python writes without an
+  exponent (msgspec writes ``1e16`` where Python writes ``1e+16``) — and hands every
+  other value (and every error) to ``json``.
 * **Base64**: ``pybase64`` (SIMD) encodes and decodes many times faster than
   ``base64``; a text it refuses is handed to ``base64``, whose error (or value) stands.
 
@@ -20,37 +26,131 @@ import gc
 import json
 from typing import Any
 
-try:  # optional: the [fast] extra
-    import msgspec as _msgspec
-except ImportError:  # pragma: no cover - exercised by the fallback tests
-    _msgspec = None
-try:
-    import pybase64 as _pybase64
-except ImportError:  # pragma: no cover
-    _pybase64 = None
-
-__all__ = ["b64decode", "b64encode", "backends", "loads", "try_loads"]
+__all__ = ["b64decode", "b64encode", "backends", "dumps_utf8", "loads", "try_loads"]
 
 _MISSING = object()
+#: Not imported yet: msgspec (with what it imports: datetime, uuid, typing_extensions)
+#: costs more at start-up than the simulated splicer's whole first answer, so it is
+#: imported by the first text large enough to need it (tests set these to None to
+#: force the standard library).
+_UNLOADED: Any = object()
 
 #: Texts at least this long are decoded with the garbage collector paused.
 _GC_PAUSE_CHARS = 1 << 20
-_DECODER = _msgspec.json.Decoder() if _msgspec is not None else None
+#: Shorter texts go to ``json.loads`` directly (as fast, at that size, as msgspec).
+_FAST_MIN_CHARS = 64 << 10
+_DECODER: Any = _UNLOADED
+_ENCODER: Any = _UNLOADED
+_pybase64: Any = _UNLOADED
+#: Integers msgspec writes as Python does (it goes further, Python's digit limit does not).
+_INT_MIN, _INT_END = -(1 << 63), 1 << 64
+
+
+def _optional(name: str) -> Any:
+    """The module ``name`` (msgspec, pybase64: the [fast] extra), or None if missing."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError:  # pragma: no cover - exercised by the fallback tests
+        return None
+
+
+def _json_codec(which: str) -> Any:
+    """msgspec's JSON ``Decoder`` / ``Encoder`` (made once), or None without msgspec."""
+    global _DECODER, _ENCODER
+    if _DECODER is _UNLOADED or _ENCODER is _UNLOADED:
+        msgspec = _optional("msgspec")
+        if _DECODER is _UNLOADED:
+            _DECODER = msgspec.json.Decoder() if msgspec is not None else None
+        if _ENCODER is _UNLOADED:
+            _ENCODER = msgspec.json.Encoder() if msgspec is not None else None
+    return _DECODER if which == "decoder" else _ENCODER
+
+
+def _decoder() -> Any:
+    return _json_codec("decoder")
+
+
+def _encoder() -> Any:
+    return _json_codec("encoder")
+
+
+def _plain_size(value: Any) -> int:
+    """Characters of text plus items in ``value`` when msgspec writes it as ``json.dumps``
+    does (see the module docstring), else -1."""
+    size = 0
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if type(node) is dict:
+            for key in node:
+                if type(key) is not str:
+                    return -1
+                size += len(key)
+            items: Any = node.values()
+        else:
+            items = node
+        size += len(node)
+        for item in items:
+            t = type(item)
+            if t is str:
+                size += len(item)
+            elif t is int:
+                if not _INT_MIN <= item < _INT_END:
+                    return -1
+            elif t is dict or t is list or t is tuple:
+                stack.append(item)
+            elif t is float:
+                if not (1e-4 <= abs(item) < 1e16 or item == 0.0):  # NaN fails both
+                    return -1
+            elif item is not None and t is not bool:
+                return -1
+    return size
+
+
+def dumps_utf8(value: Any) -> bytes | None:
+    """``json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()`` written
+    by msgspec, for a large container msgspec writes byte for byte the same (see the
+    module docstring); ``None`` for anything else (small, other types, msgspec missing
+    or refusing): the caller then uses ``json``, for its bytes or its error."""
+    if type(value) is not dict and type(value) is not list:
+        return None
+    if _plain_size(value) < _FAST_MIN_CHARS:
+        return None
+    encoder = _encoder()
+    if encoder is None:
+        return None
+    try:
+        return encoder.encode(value)
+    except Exception:  # noqa: BLE001 - a lone surrogate, say: json's error stands
+        return None
+
+
+def _b64() -> Any:
+    global _pybase64
+    if _pybase64 is _UNLOADED:
+        _pybase64 = _optional("pybase64")
+    return _pybase64
 
 
 def backends() -> dict[str, str]:
-    """Which library does each job: ``{"json": "msgspec"|"json", "base64": ...}``."""
-    return {"json": "msgspec" if _DECODER is not None else "json",
-            "base64": "pybase64" if _pybase64 is not None else "base64"}
+    """Which library does each job: ``{"json": "msgspec"|"json", "base64": ...}``
+    (msgspec for texts of 64 KiB or more: shorter ones are as fast with ``json``)."""
+    return {"json": "msgspec" if _decoder() is not None else "json",
+            "base64": "pybase64" if _b64() is not None else "base64"}
 
 
 def try_loads(data: str | bytes | memoryview, default: Any = None) -> Any:
     """msgspec's value of ``data`` when it gives one (it is then ``json.loads``'
-    value), else ``default`` (msgspec not installed, or it refused ``data``).
+    value), else ``default`` (msgspec not installed, it refused ``data``, or ``data``
+    is shorter than 64 KiB).
 
     ``data`` may be UTF-8 bytes or a memoryview of them, decoded straight from the
     buffer (msgspec checks the UTF-8)."""
-    decoder = _DECODER
+    if len(data) < _FAST_MIN_CHARS:
+        return default
+    decoder = _decoder()
     if decoder is None:
         return default
     pause = len(data) >= _GC_PAUSE_CHARS and gc.isenabled()
@@ -73,16 +173,18 @@ def loads(text: str) -> Any:
 
 def b64encode(data: Any) -> bytes:
     """``base64.b64encode(data)``."""
-    if _pybase64 is not None:
-        return _pybase64.b64encode(data)
+    fast = _b64()
+    if fast is not None:
+        return fast.b64encode(data)
     return base64.b64encode(data)
 
 
 def b64decode(text: str | bytes) -> bytes:
     """``base64.b64decode(text, validate=True)``: its value, or its error."""
-    if _pybase64 is not None:
+    fast = _b64()
+    if fast is not None:
         try:
-            return _pybase64.b64decode(text, validate=True)
+            return fast.b64decode(text, validate=True)
         except (ValueError, TypeError):
             pass  # the standard library's verdict stands (value or error)
     return base64.b64decode(text, validate=True)

@@ -23,12 +23,11 @@ interface's. Status codes carry the firmware's ``msg`` token (``Server_Err``...)
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 __all__ = [
@@ -379,6 +378,8 @@ class Catalog:
         lower = {p.lower(): p for p in self._interfaces}
         if norm.lower() in lower:
             return [lower[norm.lower()]]
+        import difflib  # only for a name not in the catalog: not a start-up cost
+
         hits = difflib.get_close_matches(norm.lower(), list(lower), n=n, cutoff=0.6)
         if not hits and "/" in norm:  # right action, wrong module, or the other way round
             mod, _, act = norm.lower().partition("/")
@@ -449,7 +450,14 @@ class Catalog:
 @functools.lru_cache(maxsize=1)
 def load_catalog() -> Catalog:
     """The catalog bundled with the package (read once, immutable)."""
-    text = resources.files(__package__).joinpath("catalog.json").read_text(encoding="utf-8")
+    path = os.path.join(os.path.dirname(__file__), "catalog.json")
+    if os.path.isfile(path):  # an ordinary install: no importlib.resources to import
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    else:  # a zip or another loader
+        from importlib import resources
+
+        text = resources.files(__package__).joinpath("catalog.json").read_text(encoding="utf-8")
     return Catalog(json.loads(text))
 
 

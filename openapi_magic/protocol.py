@@ -46,6 +46,7 @@ __all__ = [
     "decrypt_body",
     "des_key",
     "dumps",
+    "dumps_bytes",
     "dumps_safe",
     "encrypt_body",
     "json_problem",
@@ -98,6 +99,12 @@ def dumps(value: Any) -> str:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"The request body cannot be written as JSON: {exc}.") from exc
+
+
+def dumps_bytes(value: Any, what: str = "request body") -> bytes:
+    """:func:`dumps` as UTF-8 bytes, the same bytes and errors; a large value is written
+    by msgspec when installed and when its bytes are the same (``_fast.dumps_utf8``)."""
+    return _fast.dumps_utf8(value) or _utf8(dumps(value), what)
 
 
 def _utf8(text: str, what: str) -> bytes:
@@ -252,7 +259,7 @@ def encrypt_body(value: Any, secret_key: SecretKey) -> str:
     """Base64(DES-ECB-PKCS#5(compact JSON of ``value``)) as an ASCII string."""
     secret_key = Secret(secret_key)  # from here down, frames hold the masked key only
     _check_des_length(len(secret_key))
-    plaintext = _utf8(dumps(value), "request body")
+    plaintext = dumps_bytes(value)
     ciphertext = _des.ecb_encrypt(secret_key, _pad(plaintext))
     return _fast.b64encode(ciphertext).decode("ascii")
 

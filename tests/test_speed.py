@@ -165,6 +165,8 @@ def codecs(request, monkeypatch):
         monkeypatch.setattr(_fast, "_pybase64", None)
     elif _fast.backends() != {"json": "msgspec", "base64": "pybase64"}:
         pytest.skip("msgspec / pybase64 not installed")
+    else:  # the cases are short: send them through msgspec all the same
+        monkeypatch.setattr(_fast, "_FAST_MIN_CHARS", 0)
     return request.param
 
 
@@ -457,3 +459,55 @@ def test_a_reply_cut_before_its_content_length_is_a_transport_error():
         assert info.value.raw_text == '{"status": 0'
     finally:
         server.close()
+
+
+# ---------------------------------------------------------------- fast JSON out
+
+
+def _json_bytes(value):
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode("utf-8")
+
+
+_PAD = "x" * 70_000  # over the size from which msgspec writes
+
+
+_DUMPS_CASES = [
+    {"data": _PAD + "\u2028 \x7f \x00 \" \\ / é 😀 \t\n"},
+    [{"a": 1, "b": [1.5, 0.0001, 123.0, -0.0, 9999999999999998.0, True, None]}, _PAD],
+    {"big": [2 ** 63, -(2 ** 63), 2 ** 64 - 1], "s": _PAD},
+    {"e": [1e16, 1e-5, 1e300], "s": _PAD},            # exponents: json writes them
+    {"nan": float("nan"), "s": _PAD},                  # json refuses
+    {"huge": 2 ** 64, "s": _PAD},                      # beyond msgspec's agreement
+    {1: "int key", "s": _PAD},                         # json turns it into "1"
+    {"t": (1, 2, ("x",)), "s": _PAD},
+    {"sub": type("S", (str,), {})("x"), "s": _PAD},    # a str subclass: json's way
+    {"lone": "\ud800" + _PAD},                         # json writes it; UTF-8 refuses
+    {"small": 1},                                      # small: json's way
+]
+
+
+@pytest.mark.parametrize("value", _DUMPS_CASES, ids=range(len(_DUMPS_CASES)))
+def test_dumps_utf8_is_json_dumps_bytes_or_declines(value):
+    fast = _fast.dumps_utf8(value)
+    try:
+        expect = _json_bytes(value)
+    except (ValueError, UnicodeEncodeError):
+        assert fast is None
+        return
+    assert fast is None or fast == expect
+
+
+@pytest.mark.parametrize("value", _DUMPS_CASES, ids=range(len(_DUMPS_CASES)))
+def test_encrypt_body_same_both_ways(value, monkeypatch):
+    key = "0123456789abcdef"
+    got = _outcome(protocol.encrypt_body, value, key)
+    monkeypatch.setattr(_fast, "_ENCODER", None)
+    assert got == _outcome(protocol.encrypt_body, value, key)
+
+
+def test_dumps_utf8_takes_large_plain_values():
+    if _fast._encoder() is None:
+        pytest.skip("msgspec not installed")
+    assert _fast.dumps_utf8(_DUMPS_CASES[0]) == _json_bytes(_DUMPS_CASES[0])
+    assert _fast.dumps_utf8(_DUMPS_CASES[3]) is None

@@ -25,6 +25,8 @@ It uses the protocol core (in the server role) and the interface catalog, and
 nothing of the client: it must be right on its own.
 """
 
+from typing import TYPE_CHECKING
+
 from .firmware import FirmwareProfile
 from .replay import Replay, demo_capture_path
 from .splicer import (
@@ -53,6 +55,26 @@ from .splicer import (
     serve,
 )
 from .state import DeviceState, VendorError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .replay import Replay, demo_capture_path
+
+#: Imported when first asked for (``python -m openapi_magic.server`` starts without them).
+_LAZY = {"Replay": ".replay", "demo_capture_path": ".replay"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 __all__ = [
     "DEFAULT_HOST",

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import logging
 import math
 import threading
@@ -44,10 +45,9 @@ from typing import Any
 
 from ..catalog import load_catalog
 from ..errors import ConfigError, DecodeError, DecryptionError
-from ..protocol import des_key, open_request, seal_reply
+from ..protocol import des_key, dumps_bytes, open_request, seal_reply
 from .firmware import FIRMWARE_PROFILES, FirmwareProfile, firmware_profile
 from .httpd import SplicerHTTPServer
-from .replay import Replay
 from .state import DEMO_SEED, INVALID, DeviceState, VendorError
 
 log = logging.getLogger("openapi_magic.server")
@@ -175,7 +175,11 @@ class SimulatedSplicer:
         clock: Callable[[], float] = time.time,
     ) -> None:
         #: The capture this splicer replays (:class:`.replay.Replay`), or None.
-        self.replay = Replay(replay) if replay is not None else None
+        self.replay: Any = None
+        if replay is not None:
+            from .replay import Replay  # only when replaying: not a start-up cost
+
+            self.replay = Replay(replay)
         if firmware is None:
             firmware = self.replay.firmware if self.replay is not None else "default"
         try:
@@ -304,7 +308,8 @@ class SimulatedSplicer:
         """Bind the port and serve from a background thread; returns ``self``."""
         if self.running:
             return self
-        server = SplicerHTTPServer(self, (self.host, self._port))  # self is its Backend
+        server = SplicerHTTPServer(self, (self.host, self._port),  # self is its Backend
+                                   encode=_reply_bytes)
         self._server = server
         self._started_at = self.clock()
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -500,12 +505,30 @@ def _unsafe_value(value: Any, where: str = "body") -> str:
     return ""
 
 
+def _reply_bytes(payload: Any) -> bytes:
+    """A reply envelope as the HTTP body: the protocol's compact JSON (msgspec writes a
+    large one, the same bytes); what it refuses (a NaN) written as ``json`` writes it."""
+    try:
+        return dumps_bytes(payload, "reply")
+    except ConfigError:
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+_CONTAINERS = (dict, list)
+
+
 def _sorted_keys(value: Any) -> Any:
     """``value`` with every object's keys in alphabetical order, as real firmware sends them."""
+    # Recurse into containers only: a 100k-record reply holds millions of scalars, and a
+    # call per scalar was most of the simulator's time to answer it.
     if isinstance(value, dict):
-        return {k: _sorted_keys(value[k]) for k in sorted(value)}
+        out = {}
+        for k in sorted(value):
+            v = value[k]
+            out[k] = _sorted_keys(v) if isinstance(v, _CONTAINERS) else v
+        return out
     if isinstance(value, list):
-        return [_sorted_keys(v) for v in value]
+        return [_sorted_keys(v) if isinstance(v, _CONTAINERS) else v for v in value]
     return value
 
 
