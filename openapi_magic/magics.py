@@ -367,9 +367,7 @@ class OpenAPIMagics(Magics):
                               default_profile=self.default_profile))
         # The %config level: what the config section (or a keyword) set before this instance
         # existed; later changes arrive through _settings_changed.
-        given = set(kwargs) | set(dict.get(self.config, type(self).__name__) or {})
-        for name in given & set(SETTINGS):
-            self.session.set_config(name, getattr(self, name))
+        self._push_config(set(kwargs))
         #: The last Result, dry run or error of a cell.
         self.last: Any = None
 
@@ -384,6 +382,20 @@ class OpenAPIMagics(Magics):
             self.connection.default_profile = change["new"]
         else:
             session.set_config(change["name"], change["new"])
+
+    def _push_config(self, also: frozenset[str] | set[str] = frozenset()) -> None:
+        """Give the session every setting the config section names, with its trait value."""
+        named = set(dict.get(self.config, type(self).__name__) or {}) | also
+        for name in named & set(SETTINGS):
+            self.session.set_config(name, getattr(self, name))
+
+    def update_config(self, config: Any) -> None:
+        """Load ``config`` (what ``%config`` does), then give the session what it names."""
+        super().update_config(config)
+        # %config OpenAPIMagics.x = v with the value the trait already has changes no trait
+        # (no _settings_changed), but the user said it: it is the %config level from now on.
+        if getattr(self, "session", None) is not None:
+            self._push_config()
 
     @property
     def connection(self) -> Connection:

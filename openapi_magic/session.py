@@ -227,12 +227,17 @@ class NotebookSession:
         resolved settings (the body or bodies were :meth:`check`-ed before)."""
         from . import fleet
 
-        return fleet.run(targets, interface, body, strict_catalog=False,
-                         timeout=settings.timeout, encrypt=settings.encrypt,
-                         display_limit=settings.display_limit,
-                         profiles=self.connection.profiles_file, read_only=settings.read_only,
-                         confirm_writes=settings.confirm_writes, confirm=confirm,
-                         confirmed=confirmed, **options)
+        result = fleet.run(targets, interface, body, strict_catalog=False,
+                           timeout=settings.timeout, encrypt=settings.encrypt,
+                           display_limit=settings.display_limit,
+                           profiles=self.connection.profiles_file,
+                           read_only=settings.read_only,
+                           confirm_writes=settings.confirm_writes, confirm=confirm,
+                           confirmed=confirmed, **options)
+        for call in result.calls:  # each reply shown alone shows what the table shows
+            if call.result is not None:
+                call.result.display_limit = settings.display_limit
+        return result
 
     @staticmethod
     def render(value: Any) -> dict:

@@ -398,7 +398,10 @@ class RequestForm(widgets.VBox):
         self.pending: Any = None
         # Up to the client's own maximum: a box that clamps (600 once) would send a timeout
         # nobody typed, and differ from the magic's for the same %config value.
-        self._timeout = widgets.BoundedFloatText(value=self._usual_timeout(usual), min=0.1,
+        #: What the form itself put in the timeout box: while it is there, the box follows
+        #: the notebook (%config, the connection); a value typed over it is the form's own.
+        self._timeout_filled = self._usual_timeout(usual)
+        self._timeout = widgets.BoundedFloatText(value=self._timeout_filled, min=0.1,
                                                  max=MAX_TIMEOUT, step=1,
                                                  description="Timeout (s)",
                                                  layout=widgets.Layout(width="12em"))
@@ -695,6 +698,11 @@ class RequestForm(widgets.VBox):
         only when the box differs from what %config, the connection or the default say."""
         value = float(self._timeout.value)
         usual = self._usual_timeout(self._usual_settings())
+        if abs(value - self._timeout_filled) < 1e-9:  # not typed: follow the notebook
+            if abs(value - usual) >= 1e-9:
+                self._timeout_filled = usual
+                self._timeout.value = usual
+            return None
         return None if abs(value - usual) < 1e-9 else value
 
     def _encrypt_override(self) -> bool | None:
