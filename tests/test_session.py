@@ -292,3 +292,37 @@ def test_a_plain_python_session_runs_a_call_with_its_settings(splicer):
         settings.no_such_setting  # noqa: B018
     with pytest.raises(KeyError):
         session.resolve(cell={"no_such_setting": 1})
+
+
+def test_config_strict_sign_fails_the_magic_the_form_and_a_fleet_alike(ip, splicer,
+                                                                       monkeypatch):
+    """A reply whose sign does not match: shown by default, an error under strict_sign,
+    with the reply kept on the error, in each front-end."""
+    import dataclasses
+
+    from openapi_magic import protocol
+    from openapi_magic.errors import SignatureError
+
+    opened = protocol.open_reply
+
+    def forged(*args, **kwargs):  # the splicer's reply, as if signed with another key
+        return dataclasses.replace(opened(*args, **kwargs), sign_verdict="mismatch")
+
+    monkeypatch.setattr(protocol, "open_reply", forged)
+    connected(ip, splicer)
+    ip.user_ns["targets"] = {"a": splicer}
+    f = run(ip, "%openapi_form screen/readList")
+    click_send(f)  # strict_sign off: the reply is shown, no error
+    assert f.result.sign_verdict == "mismatch"
+
+    run(ip, "%config OpenAPIMagics.strict_sign = True")
+    assert session_for(ip).resolve().source("strict_sign") == "%config"
+    for cell in ('%%openapi screen/readList\n{"deviceId": 0}',
+                 '%%openapi screen/readList --on targets\n{"deviceId": 0}'):
+        with capture_output():
+            res = ip.run_cell(cell)
+        assert not res.success, cell
+    f._send_button.click()
+    assert f.wait(WAIT)
+    assert isinstance(f.error, SignatureError) and f.result.body["screens"]
+    assert "SignatureError" in form_html(f)
