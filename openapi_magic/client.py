@@ -55,6 +55,7 @@ __all__ = [
     "DEFAULT_MAX_REPLY_BYTES",
     "DEFAULT_TIMEOUT",
     "FIRMWARE_INTERFACE",
+    "MAX_TIMEOUT",
     "Client",
     "Prepared",
     "Secret",
@@ -72,6 +73,8 @@ DEFAULT_MAX_REPLY_BYTES = 64 * 1024 * 1024
 _CHUNK = 256 * 1024
 #: The longest timeout taken, in seconds (a day; sockets cannot wait past ~10**9 s).
 _MAX_TIMEOUT = 86400.0
+#: The longest timeout a client takes (public: a front-end's box must not clamp below it).
+MAX_TIMEOUT = _MAX_TIMEOUT
 _SNIPPET = 200
 
 ENV_ROOT = "OPENAPI_ROOT"

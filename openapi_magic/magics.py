@@ -39,11 +39,12 @@ from .cell import _reason, _short, parse_body, substitute
 from .cell import lookup as _lookup
 from .cell import parse_options as _parse_options
 from .cell import split_line as _split_line
-from .client import Client, precheck
+from .client import Client
 from .connection import Connection, to_client
 from .errors import ConfigError, OpenAPIError, RequestValidationError, StatusError, WriteRefused
 from .profiles import profiles_path
 from .result import _STYLE, Result, safe_text
+from .session import SETTINGS, NotebookSession, Settings, session_for, start_session
 
 __all__ = [
     "CallInterrupted",
@@ -204,18 +205,47 @@ class OpenAPIMagics(Magics):
 
     def __init__(self, shell=None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
-        #: The notebook's connection (shared with the form through this instance).
-        self.connection = Connection(profiles_file=self.profiles_file,
-                                     default_profile=self.default_profile)
+        #: The notebook session (connection and settings) this magic and the form share:
+        #: loading the magic starts a fresh one, nothing connected.
+        self.session: NotebookSession = start_session(
+            shell, Connection(profiles_file=self.profiles_file,
+                              default_profile=self.default_profile))
+        # The %config level: what the config section (or a keyword) set before this instance
+        # existed; later changes arrive through _settings_changed.
+        self._push_config(set(kwargs))
         #: The last Result, dry run or error of a cell.
         self.last: Any = None
 
-    @observe("profiles_file", "default_profile")
+    @observe("profiles_file", "default_profile", *SETTINGS)
     def _settings_changed(self, change: Any) -> None:
+        session = getattr(self, "session", None)
+        if session is None:  # the config being loaded in __init__, before the session
+            return
         if change["name"] == "profiles_file":
             self.connection.profiles_file = change["new"] or None
-        else:
+        elif change["name"] == "default_profile":
             self.connection.default_profile = change["new"]
+        else:
+            session.set_config(change["name"], change["new"])
+
+    def _push_config(self, also: frozenset[str] | set[str] = frozenset()) -> None:
+        """Give the session every setting the config section names, with its trait value."""
+        named = set(dict.get(self.config, type(self).__name__) or {}) | also
+        for name in named & set(SETTINGS):
+            self.session.set_config(name, getattr(self, name))
+
+    def update_config(self, config: Any) -> None:
+        """Load ``config`` (what ``%config`` does), then give the session what it names."""
+        super().update_config(config)
+        # %config OpenAPIMagics.x = v with the value the trait already has changes no trait
+        # (no _settings_changed), but the user said it: it is the %config level from now on.
+        if getattr(self, "session", None) is not None:
+            self._push_config()
+
+    @property
+    def connection(self) -> Connection:
+        """The notebook's connection (the session's)."""
+        return self.session.connection
 
     @property
     def client(self) -> Client | None:
@@ -281,7 +311,8 @@ class OpenAPIMagics(Magics):
             elif re.match(r"(?i)https?://", args.target):
                 if not args.pid:
                     raise UsageError("Give the pId with --pid when connecting to a URL.")
-                encrypt = self.default_encrypt if args.encrypt is None else args.encrypt
+                encrypt = (self.session.resolve().default_encrypt if args.encrypt is None
+                           else args.encrypt)
                 secret = None
                 if encrypt:
                     secret = getpass.getpass(f"secretKey for pId {args.pid} at {args.target}: ")
@@ -370,14 +401,15 @@ class OpenAPIMagics(Magics):
             display(Notice(exc.message, exc.hint))
         return None
 
-    def _check(self, path: str, body: Any, force: bool, label: str = "") -> None:
-        """Refuse, before anything is sent, what :func:`precheck` refuses (certain
+    def _check(self, path: str, body: Any, force: bool, label: str = "",
+               settings: Settings | None = None) -> None:
+        """Refuse, before anything is sent, what the session's check refuses (certain
         problems; every doubt with ``strict_catalog``). The doubts that pass are
         sent, and the client puts them on the Result."""
         if force:
             return
         try:
-            precheck(path, body, strict_catalog=self.strict_catalog)
+            self.session.check(path, body, settings or self.session.resolve())
         except RequestValidationError as exc:
             raise UsageError(f"{path}{label}: " + "; ".join(exc.problems)
                              + f". {exc.hint} (--force sends it anyway.)") from None
@@ -388,23 +420,22 @@ class OpenAPIMagics(Magics):
         if args.each or args.on:
             return self._run_many(args, path, body_text, ns, first_line, fail_on_status)
         body = parse_body(substitute(body_text, ns), first_line)
-        self._check(path, body, args.force)
+        self._check(path, body, args.force, settings=self._settings(args, fail_on_status))
         client = self.client_for(args.profile)
-        timeout = args.timeout if args.timeout is not None else self.timeout
+        settings = self._settings(args, fail_on_status, client)
         try:
             if args.dry_run:
-                prepared = client.prepare(path, body, encrypt=args.encrypt, strict_catalog=False)
+                prepared = client.prepare(path, body, encrypt=settings.encrypt,
+                                          strict_catalog=False)
                 self._store(args.out, prepared)
                 return prepared
-            client.guard(path, body, read_only=self.read_only, confirmed=True)
-            if self.confirm_writes or client.needs_confirm(path):
-                return self._confirm_one(client, args, path, body, timeout)
+            self.session.guard(client, path, body, settings)
+            if self.session.needs_confirm(client, path, settings):
+                return self._confirm_one(client, args, path, body, settings)
             try:
-                result = client.call(path, body, encrypt=args.encrypt, timeout=timeout,
-                                     records=args.table, strict_catalog=False)
+                result = self.session.call(client, path, body, settings, records=args.table)
             except KeyboardInterrupt as exc:
                 raise CallInterrupted(path, getattr(exc, "openapi_sent", None)) from None
-            result.display_limit = args.limit if args.limit is not None else self.display_limit
             self._store(args.out, result)
             if args.table:
                 try:
@@ -413,11 +444,9 @@ class OpenAPIMagics(Magics):
                     raise OpenAPICellError(f"{exc.args[0]}; the Result is kept"
                                            + (f" in {args.out}" if args.out else "") + ".",
                                            result=result) from None
-            if self.strict_sign:
-                result.check_sign()
+            self.session.judge(result, settings)
             if not result.ok:
-                fail = self.fail_on_status if fail_on_status is None else fail_on_status
-                if fail:
+                if settings.fail_on_status:
                     display(result)  # the reply, its status, msg and hint: shown once
                     try:
                         result.raise_for_status()
@@ -436,30 +465,40 @@ class OpenAPIMagics(Magics):
                     self.last = exc
                     self.shell.user_ns[LAST_ERROR] = exc
         except OpenAPIError as exc:
-            return self._fail(self._rehint(exc, client))
+            return self._fail(self._rehint(exc, settings, client))
         except OpenAPICellError as exc:
             self.shell.user_ns[LAST_ERROR] = exc
             raise
         return result
 
-    def _rehint(self, exc: OpenAPIError, client: Client | None = None) -> OpenAPIError:
-        """A read-only refusal caused by this magic's setting says how to lift it."""
-        if (isinstance(exc, WriteRefused) and exc.reason == "read-only" and self.read_only
+    def _settings(self, args: Any, fail_on_status: bool | None = None,
+                  client: Client | None = None) -> Settings:
+        """The session's settings for this cell: its options first (``-k`` turns
+        fail_on_status off), then %config, the connection, the defaults."""
+        return self.session.resolve(client, cell={
+            "timeout": getattr(args, "timeout", None),
+            "display_limit": getattr(args, "limit", None),
+            "encrypt": getattr(args, "encrypt", None), "fail_on_status": fail_on_status})
+
+    def _rehint(self, exc: OpenAPIError, settings: Settings,
+                client: Client | None = None) -> OpenAPIError:
+        """A read-only refusal caused by the %config setting says how to lift it."""
+        if (isinstance(exc, WriteRefused) and exc.reason == "read-only"
+                and settings.source("read_only") == "%config" and settings.read_only
                 and (client is None or not client.read_only)):
             exc.hint = "%config OpenAPIMagics.read_only = False allows writes."
         return exc
 
     def _confirm_one(self, client: Client, args: Any, path: str, body: Any,
-                     timeout: float | None) -> Any:
+                     settings: Settings) -> Any:
         """Ask before one write (a button in a notebook, a prompt in a terminal), then send."""
         from .watch import _in_kernel
 
         pending = _confirm.pending(path, body, [client.where])
 
         def send() -> Any:
-            result = client.call(path, body, encrypt=args.encrypt, timeout=timeout,
-                                 records=args.table, strict_catalog=False, confirmed=True)
-            result.display_limit = args.limit if args.limit is not None else self.display_limit
+            result = self.session.call(client, path, body, settings, records=args.table,
+                                       confirmed=True)
             self._store(args.out, result)
             return result
 
@@ -485,10 +524,11 @@ class OpenAPIMagics(Magics):
 
     def _run_many(self, args: Any, path: str, body_text: str, ns: dict, first_line: int,
                   fail_on_status: bool | None = None) -> Any:
-        from . import fleet
-
         if args.dry_run:
             raise UsageError("--dry-run shows one call: drop --each/--on to see its envelope.")
+        # No single client: each splicer keeps its own timeout and encryption unless the
+        # cell or %config says otherwise; fail_on_status and strict_sign judge the whole run.
+        settings = self._settings(args, fail_on_status)
         bodies, labels = None, None
         if args.each:
             name, sep, var = args.each.partition("=")
@@ -510,24 +550,19 @@ class OpenAPIMagics(Magics):
             bodies, labels = [], []
             for item in items:
                 body = parse_body(substitute(body_text, {**ns, name: item}), first_line)
-                self._check(path, body, args.force, f" (for {name} = {_short(item)})")
+                self._check(path, body, args.force, f" (for {name} = {_short(item)})",
+                            settings)
                 bodies.append(body)
                 labels.append({name: item})
             body = None
         else:
             body = parse_body(substitute(body_text, ns), first_line)
-            self._check(path, body, args.force)
+            self._check(path, body, args.force, settings=settings)
         if args.on:
             targets = _lookup(args.on, ns)
         else:
             targets = self.client_for(args.profile)
-        limit = args.limit if args.limit is not None else self.display_limit
-        options: dict[str, Any] = dict(
-            bodies=bodies, labels=labels, encrypt=args.encrypt, records=args.table,
-            strict_catalog=False,  # checked above, before anything was sent
-            timeout=args.timeout if args.timeout is not None else self.timeout,
-            display_limit=limit, profiles=self.connection.profiles_file,
-            read_only=self.read_only, confirm_writes=self.confirm_writes)
+        options: dict[str, Any] = dict(bodies=bodies, labels=labels, records=args.table)
         if args.workers is not None:
             if args.workers < 1:
                 raise UsageError("--workers must be at least 1.")
@@ -537,31 +572,33 @@ class OpenAPIMagics(Magics):
         def later(pending: Any) -> bool:
             raise _AskLater(pending)
 
+        session = self.session
         try:
-            result = fleet.run(targets, path, body, **options,
-                               confirm=later if _in_kernel() else None)
+            result = session.fleet_call(targets, path, body, settings, **options,
+                                        confirm=later if _in_kernel() else None)
         except _AskLater as asked:  # confirmed once for the whole run, by a button
 
             def send() -> Any:
-                value = fleet.run(targets, path, body, **options, confirmed=True)
+                value = session.fleet_call(targets, path, body, settings, **options,
+                                           confirmed=True)
                 self._store(args.out, value)
-                return self._judge_many(value, fail_on_status)
+                return self._judge_many(value, settings)
 
             return self._confirm_panel(asked.pending, send)
         except WriteRefused as exc:
-            return self._fail(self._rehint(exc))
+            return self._fail(self._rehint(exc, settings))
         except (ConfigError, TypeError) as exc:
             raise UsageError(str(exc)) from None
         self._store(args.out, result)
-        return self._judge_many(result, fail_on_status)
+        return self._judge_many(result, settings)
 
-    def _judge_many(self, result: Any, fail_on_status: bool | None) -> Any:
+    def _judge_many(self, result: Any, settings: Settings) -> Any:
         """A fleet cell fails as a single call's does: on a failed call when
         ``fail_on_status`` (not under ``-k``), on a sign mismatch when ``strict_sign``."""
         from .fleet import FleetError
 
-        fail = self.fail_on_status if fail_on_status is None else fail_on_status
-        mismatched = [c for c in result.calls if self.strict_sign and c.result is not None
+        fail = settings.fail_on_status
+        mismatched = [c for c in result.calls if settings.strict_sign and c.result is not None
                       and c.result.sign_verdict == "mismatch"]
         if (result.ok or not fail) and not mismatched:
             return result
@@ -638,13 +675,15 @@ class OpenAPIMagics(Magics):
         ns = {**self.shell.user_ns, **(local_ns or {})}
         path = normalize_path(args.interface)
         body = parse_body(substitute(body_text, ns), 1)
-        self._check(path, body, args.force)
+        settings = self._settings(args)
+        self._check(path, body, args.force, settings=settings)
         targets = _lookup(args.on, ns) if args.on else self.client_for(args.profile)
         kernel = _in_kernel()
+        # settings.timeout: the cell's, else %config's, else None (each splicer's own).
         options: dict[str, Any] = dict(every=args.every, offline_after=args.misses,
                                        records=args.table, show=kernel,
-                                       timeout=args.timeout if args.timeout is not None
-                                       else self.timeout, profiles=self.connection.profiles_file)
+                                       timeout=settings.timeout,
+                                       profiles=self.connection.profiles_file)
         if args.maxlen is not None:
             options["maxlen"] = args.maxlen
         try:
@@ -700,11 +739,11 @@ def current_client(profile: str | None = None) -> Client:
     from IPython import get_ipython
 
     shell = get_ipython()
-    magics = shell.magics_manager.registry.get("OpenAPIMagics") if shell else None
-    if magics is None:
+    session = session_for(shell, create=False) if shell is not None else None
+    if session is None:
         raise ConfigError("The openapi_magic extension is not loaded: run %load_ext openapi_magic "
                           "and %openapi_connect first, or build a Client directly.")
-    return magics.connection.client_for(profile)
+    return session.client_for(profile)
 
 
 def _settings_help() -> str:
@@ -733,14 +772,14 @@ def load_ipython_extension(ipython) -> None:
 class CaptureMagics(Magics):
     """``%openapi_capture`` and ``%openapi_diff``: capture the connected splicer, diff captures.
 
-    They use the connection of ``%openapi_connect`` (the OpenAPIMagics instance).
+    They use the connection of ``%openapi_connect`` (the notebook session's).
     """
 
     def _connection(self) -> Connection:
-        magics = self.shell.magics_manager.registry.get("OpenAPIMagics")
-        if magics is None:
+        session = session_for(self.shell, create=False)
+        if session is None:
             raise UsageError("Load the extension first: %load_ext openapi_magic.")
-        return magics.connection
+        return session.connection
 
     @no_var_expand
     @magic_arguments()

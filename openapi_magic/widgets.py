@@ -21,8 +21,9 @@ signs afresh from ``$OPENAPI_SECRET_KEY``.
 This is a front-end: it calls the client and never signs, encrypts or parses
 envelopes itself. The Client stays on the Python side: no widget trait ever
 holds the secretKey, so a notebook saved with its widget state does not contain
-it. It does not import the magics module; the magic's connection is found
-through IPython's magics registry.
+it. It does not import or look up the magics: both sit on the shell's notebook
+session (:mod:`openapi_magic.session`), which holds the connection and resolves
+the settings (the magic's ``%config`` values included) for both.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from .errors import OpenAPIError, WriteRefused
 from .profiles import Profile
 from .result import _STYLE as _result_style
 from .result import safe_text
+from .session import MAX_TIMEOUT, NotebookSession, Settings, session_for
 
 __all__ = ["FormMagics", "RequestForm", "cell_text", "curl_text", "form", "register"]
 
@@ -74,26 +76,6 @@ def _num(x: float) -> str:
 # --------------------------------------------------------------------------- texts to copy
 # "Copy as cell" writes with the cell grammar (cell.py), "Copy as curl" with curl.py (the
 # protocol's rules): both are importable from here as before.
-
-
-# --------------------------------------------------------------------------- connection
-
-
-def _magic_connection(shell: Any = None) -> Connection | None:
-    """The loaded ``%%openapi`` magic's connection, found without importing the magics."""
-    shell = shell if shell is not None else get_ipython()
-    manager = getattr(shell, "magics_manager", None)
-    if manager is None:
-        return None
-    magics = manager.registry.get("OpenAPIMagics")
-    return getattr(magics, "connection", None)
-
-
-def _magic_timeout(shell: Any = None) -> float | None:
-    shell = shell if shell is not None else get_ipython()
-    manager = getattr(shell, "magics_manager", None)
-    magics = manager.registry.get("OpenAPIMagics") if manager is not None else None
-    return getattr(magics, "timeout", None)
 
 
 # --------------------------------------------------------------------------- one field
@@ -254,8 +236,10 @@ class RequestForm(widgets.VBox):
 
     ``client`` is the target (a Client, a simulated splicer, a Profile or a
     profile name); ``profile`` names a profile; with neither, each send uses the
-    notebook's current connection (the loaded magic's, else the ``OPENAPI_*``
-    environment or the default profile). ``interface`` preselects one.
+    notebook's current connection (the shell's session: what ``%openapi_connect``
+    connected, else the ``OPENAPI_*`` environment or the default profile).
+    ``interface`` preselects one. ``session`` (or ``connection``) fixes the
+    session instead of the shell's current one.
 
     ``result`` is the last call's Result, ``error`` its error (``None`` when a
     reply arrived); ``send()`` is the Send button, ``wait()`` waits for it.
@@ -263,7 +247,8 @@ class RequestForm(widgets.VBox):
 
     def __init__(self, client: Any = None, *, profile: str | None = None,
                  interface: str | None = None, connection: Connection | None = None,
-                 catalog: Catalog | None = None) -> None:
+                 catalog: Catalog | None = None,
+                 session: NotebookSession | None = None) -> None:
         super().__init__()
         self.add_class("openapi-magic-form")
         self._catalog = catalog or load_catalog()
@@ -276,8 +261,10 @@ class RequestForm(widgets.VBox):
             self._profile = client.name
         if client is not None:
             self._explicit, self._source = to_client(client)
-        self._connection = connection  # None: the loaded magic's, looked up at each send
-        self._fallback: Connection | None = None
+        if session is None and connection is not None:
+            session = NotebookSession(connection)
+        self._session = session  # None: the shell's current session, looked up at each send
+        self._fallback: NotebookSession | None = None
         #: The last call's Result (``None`` before the first reply, or after an error).
         self.result = None
         #: The last call's error (an OpenAPIError), or ``None``.
@@ -315,21 +302,28 @@ class RequestForm(widgets.VBox):
                                          tooltip="Follow the connection, or force --encrypt / "
                                          "--plain for this call",
                                          layout=widgets.Layout(width="22em"))
-        self._strict = widgets.Checkbox(value=self._default_strict(), indent=False,
+        usual = self._usual_settings()
+        self._strict = widgets.Checkbox(value=bool(usual.strict_catalog), indent=False,
                                         description="strict catalog",
                                         tooltip="Refuse what the catalog doubts (a range, a "
                                         "required or unknown field) instead of sending it with "
                                         "a warning", layout=widgets.Layout(width="10em"))
         self._strict.add_class("openapi-magic-form-strict")
-        self._read_only = widgets.Checkbox(value=self._default_guard("read_only"), indent=False,
+        self._read_only = widgets.Checkbox(value=bool(usual.read_only), indent=False,
                                            description="read-only",
                                            tooltip="Refuse writes before anything is sent",
                                            layout=widgets.Layout(width="8em"))
         self._read_only.add_class("openapi-magic-form-read-only")
         #: The confirm step of the last write sent while confirm_writes is on (or None).
         self.pending: Any = None
-        self._timeout = widgets.BoundedFloatText(value=self._default_timeout(), min=0.1,
-                                                 max=600, step=1, description="Timeout (s)",
+        # Up to the client's own maximum: a box that clamps (600 once) would send a timeout
+        # nobody typed, and differ from the magic's for the same %config value.
+        #: What the form itself put in the timeout box: while it is there, the box follows
+        #: the notebook (%config, the connection); a value typed over it is the form's own.
+        self._timeout_filled = self._usual_timeout(usual)
+        self._timeout = widgets.BoundedFloatText(value=self._timeout_filled, min=0.1,
+                                                 max=MAX_TIMEOUT, step=1,
+                                                 description="Timeout (s)",
                                                  layout=widgets.Layout(width="12em"))
         self._send_button = widgets.Button(description="Send", icon="paper-plane",
                                            button_style="primary")
@@ -481,17 +475,18 @@ class RequestForm(widgets.VBox):
             self._show_error(exc)
             return False
         self._describe_target(client)
+        session = self._session_now()
+        settings = self.settings(client)
         try:
-            client.guard(self.interface, self._body, read_only=self.read_only, confirmed=True)
+            session.guard(client, self.interface, self._body, settings)
         except WriteRefused as exc:
             if self.read_only and not client.read_only:
                 exc.hint = "Untick read-only in the form to allow writes."
             self.result, self.error = None, exc
             self._show_error(exc)
             return False
-        args = (client, self.interface, self._body, self._encrypt_override(),
-                float(self._timeout.value))
-        if self._default_guard("confirm_writes") or client.needs_confirm(self.interface):
+        args = (session, client, self.interface, self._body, settings)
+        if session.needs_confirm(client, self.interface, settings):
             return self._ask(client, args)
         self._start(args)
         return True
@@ -534,13 +529,45 @@ class RequestForm(widgets.VBox):
 
     # ------------------------------------------------------------------ connection
 
+    def _session_now(self) -> NotebookSession:
+        """The session this send uses: the form's own, else the shell's current one."""
+        if self._session is not None:
+            return self._session
+        shell = get_ipython()
+        if shell is None:  # plain Python: a session of the form's own (environment, profile)
+            self._fallback = self._fallback or NotebookSession()
+            return self._fallback
+        session = session_for(shell)
+        assert session is not None  # create=True
+        return session
+
     def _client(self) -> Client:
         if self._explicit is not None:
             return self._explicit
-        connection = self._connection or _magic_connection()
-        if connection is None:  # no magic loaded: environment variables or default profile
-            connection = self._fallback = self._fallback or Connection()
-        return connection.client_for(self._profile)
+        return self._session_now().client_for(self._profile)
+
+    def _client_or_none(self) -> Client | None:
+        try:
+            return self._client()
+        except OpenAPIError:
+            return None
+
+    def settings(self, client: Client | None = None) -> Settings:
+        """The settings the next send uses, resolved by the session with the form's fields
+        (``settings.source(name)`` says which level decided each)."""
+        client = client if client is not None else self._client_or_none()
+        return self._session_now().resolve(client, form={
+            "timeout": self._timeout_option(), "encrypt": self._encrypt_override(),
+            "strict_catalog": self._strict.value, "read_only": self._read_only.value})
+
+    def _usual_settings(self, client: Client | None = None) -> Settings:
+        """The settings without the form's fields: what its fields start from."""
+        client = client if client is not None else self._client_or_none()
+        return self._session_now().resolve(client)
+
+    @staticmethod
+    def _usual_timeout(usual: Settings) -> float:
+        return DEFAULT_TIMEOUT if usual.timeout is None else float(usual.timeout)
 
     def _describe_target(self, client: Client | None = None) -> None:
         try:
@@ -577,21 +604,6 @@ class RequestForm(widgets.VBox):
         threading.Thread(target=work, daemon=True, name="openapi-form-firmware").start()
         return "reading main/initStatus"
 
-    @staticmethod
-    def _default_strict() -> bool:
-        shell = get_ipython()
-        manager = getattr(shell, "magics_manager", None)
-        magics = manager.registry.get("OpenAPIMagics") if manager is not None else None
-        return bool(getattr(magics, "strict_catalog", False))
-
-    @staticmethod
-    def _default_guard(name: str) -> bool:
-        """The magic's ``read_only`` / ``confirm_writes`` setting (False without the magic)."""
-        shell = get_ipython()
-        manager = getattr(shell, "magics_manager", None)
-        magics = manager.registry.get("OpenAPIMagics") if manager is not None else None
-        return bool(getattr(magics, name, False))
-
     @property
     def read_only(self) -> bool:
         """True when the form refuses writes (its checkbox; a read-only client refuses too)."""
@@ -601,24 +613,16 @@ class RequestForm(widgets.VBox):
     def read_only(self, value: bool) -> None:
         self._read_only.value = bool(value)
 
-    def _default_timeout(self) -> float:
-        magic = _magic_timeout()
-        if magic:
-            return float(magic)
-        try:
-            return float(self._client().timeout)
-        except OpenAPIError:
-            return DEFAULT_TIMEOUT
-
     def _timeout_option(self) -> float | None:
-        """``--timeout`` for the copied cell: only when it differs from the connection's."""
+        """The form's own timeout (its field level, and ``--timeout`` in the copied cell):
+        only when the box differs from what %config, the connection or the default say."""
         value = float(self._timeout.value)
-        try:
-            usual = self._client().timeout
-        except OpenAPIError:
-            usual = DEFAULT_TIMEOUT
-        magic = _magic_timeout()
-        usual = float(magic) if magic else usual
+        usual = self._usual_timeout(self._usual_settings())
+        if abs(value - self._timeout_filled) < 1e-9:  # not typed: follow the notebook
+            if abs(value - usual) >= 1e-9:
+                self._timeout_filled = usual
+                self._timeout.value = usual
+            return None
         return None if abs(value - usual) < 1e-9 else value
 
     def _encrypt_override(self) -> bool | None:
@@ -841,8 +845,8 @@ class RequestForm(widgets.VBox):
     def _on_send(self, _button: Any = None) -> None:
         self.send()
 
-    def _work(self, client: Client, interface: str, body: Any, encrypt: bool | None,
-              timeout: float, confirmed: bool = False) -> None:
+    def _work(self, session: NotebookSession, client: Client, interface: str, body: Any,
+              settings: Settings, confirmed: bool = False) -> None:
         start = time.perf_counter()
         done = threading.Event()
 
@@ -854,11 +858,11 @@ class RequestForm(widgets.VBox):
         ticker.start()
         outcome = "interrupted"
         try:
-            result = client.call(interface, body, encrypt=encrypt, timeout=timeout, check=True,
-                                 strict_catalog=self._strict.value, read_only=self.read_only,
-                                 confirmed=confirmed)
+            session.check(interface, body, settings)
+            result = session.call(client, interface, body, settings, confirmed=confirmed)
             self.result, self.error = result, None
-            self._show_bundle(result._repr_mimebundle_())
+            session.judge(result, settings)  # strict_sign: the error, with the reply on it
+            self._show_bundle(session.render(result))
             outcome = "ok" if result.ok else f"status {result.status}"
         except OpenAPIError as exc:
             self.result, self.error = getattr(exc, "result", None), exc
@@ -1035,7 +1039,7 @@ class FormMagics(Magics):
             tail = f" Did you mean {' or '.join(close)}?" if close else ""
             raise UsageError(f"Unknown interface {normalize_path(args.interface)!r}.{tail}")
         return RequestForm(profile=args.profile, interface=args.interface,
-                           connection=_magic_connection(self.shell))
+                           session=session_for(self.shell))
 
 
 def register(ipython: Any) -> None:

@@ -1,0 +1,319 @@
+"""The notebook session under both front-ends: one setting, one outcome, magic and form alike.
+
+Each drift test drives the real front-ends through the same setting: an
+InteractiveShell running real cells (``%config``, ``%openapi_connect``,
+``%%openapi``, ``%openapi_form``), headless clicks on the form, fleet cells, and
+the simulated splicer on port 0. What reaches the socket is read from the
+client's HTTP session (the ``timeout=`` requests is given), not inferred.
+"""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+
+import pytest
+from _hardening import fresh_magic
+from IPython.utils.capture import capture_output
+
+import openapi_magic
+from openapi_magic.client import MAX_TIMEOUT, Client
+from openapi_magic.connection import Connection
+from openapi_magic.fleet import FleetResult
+from openapi_magic.result import Result
+from openapi_magic.server import serve
+from openapi_magic.session import SETTINGS, NotebookSession, session_for, start_session
+from openapi_magic.widgets import RequestForm
+
+KEY = "Session-Qz7-Secret-Key-5512"
+WAIT = 15  # seconds a form call may take before the test gives up (calls take milliseconds)
+PACKAGE = pathlib.Path(openapi_magic.__file__).parent
+
+
+@pytest.fixture
+def splicer():
+    """This module's own account (a secret of its own, so the scans know what to look for)."""
+    with serve(secret_key=KEY, encrypt=True) as s:
+        yield s
+
+
+def run(ip, code):
+    with capture_output() as cap:
+        res = ip.run_cell(code)
+    assert res.success, (code, cap.stdout, cap.stderr, res.error_in_exec)
+    return res.result
+
+
+def connected(ip, splicer):
+    ip.user_ns["splicer"] = splicer
+    run(ip, "%openapi_connect splicer --no-firmware")
+    return session_for(ip).connection.client
+
+
+def click_send(f: RequestForm) -> None:
+    f._send_button.click()
+    assert f.wait(WAIT), "the call did not finish"
+    assert f.error is None, f.error
+
+
+def socket_timeouts(monkeypatch, client: Client) -> list:
+    """What ``timeout=`` the client's HTTP session is given on each post (the socket's)."""
+    seen: list = []
+    post = client._session.post
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["timeout"])
+        return post(*args, **kwargs)
+
+    monkeypatch.setattr(client._session, "post", spy)
+    return seen
+
+
+def form_html(f: RequestForm) -> str:
+    return "".join(o["data"].get("text/html", "") for o in f._out.outputs)
+
+
+def screen_count(splicer) -> int:
+    return len(splicer.state.call("screen/readList", {"deviceId": 0})["screens"])
+
+
+# --------------------------------------------------------------------------- the drifts
+
+
+@pytest.mark.parametrize("limit", [1, 25])
+def test_config_display_limit_is_the_same_in_magic_form_and_fleets(ip, splicer, limit):
+    connected(ip, splicer)
+    run(ip, f"%config OpenAPIMagics.display_limit = {limit}")
+    total = screen_count(splicer)
+    assert total > 1, "the simulated splicer needs two screens to show a cut"
+    shown = f"showing {min(limit, total)} of {total} rows"
+
+    magic = run(ip, '%openapi screen/readList {"deviceId": 0}')
+    assert isinstance(magic, Result) and magic.display_limit == limit
+
+    f = run(ip, "%openapi_form screen/readList")
+    click_send(f)
+    assert f.result.display_limit == limit
+    if limit < total:  # the same cut, drawn the same way, in both front-ends
+        assert shown in magic._repr_html_() and shown in form_html(f)
+    else:
+        assert "showing" not in form_html(f) and "showing" not in magic._repr_html_()
+
+    ip.user_ns["targets"] = {"a": splicer}
+    on = run(ip, '%%openapi screen/readList --on targets\n{"deviceId": 0}')
+    ip.user_ns["ids"] = [0, 0]
+    each = run(ip, '%%openapi screen/readList --each d=ids\n{"deviceId": $d}')
+    for fleet in (on, each):
+        assert isinstance(fleet, FleetResult) and fleet.display_limit == limit
+        assert all(c.result.display_limit == limit for c in fleet.calls)
+
+
+def test_config_timeout_of_700_reaches_the_socket_from_magic_form_and_fleet(
+        ip, splicer, monkeypatch):
+    client = connected(ip, splicer)
+    seen = socket_timeouts(monkeypatch, client)
+    run(ip, "%config OpenAPIMagics.timeout = 700")
+
+    run(ip, '%openapi screen/readList {"deviceId": 0}')
+    f = run(ip, "%openapi_form screen/readList")
+    assert f._timeout.value == 700  # not clamped to 600
+    assert f.settings().source("timeout") == "%config"
+    click_send(f)
+    ip.user_ns["targets"] = [client]
+    run(ip, '%%openapi screen/readList --on targets\n{"deviceId": 0}')
+    assert seen == [(700.0, 700.0)] * 3
+    # The copied cell needs no --timeout: it is the notebook's own.
+    assert "--timeout" not in f.cell_text()
+
+
+def test_the_form_box_accepts_the_clients_maximum(ip, splicer, monkeypatch):
+    client = connected(ip, splicer)
+    seen = socket_timeouts(monkeypatch, client)
+    f = run(ip, "%openapi_form screen/readList")
+    f._timeout.value = MAX_TIMEOUT
+    assert f._timeout.value == MAX_TIMEOUT
+    assert f.settings().source("timeout") == "form"
+    click_send(f)
+    cell = f.cell_text()
+    assert f"--timeout {MAX_TIMEOUT:g}" in cell.splitlines()[0]
+    run(ip, cell)  # the copied cell: the same timeout, as a cell option
+    assert seen == [(MAX_TIMEOUT, MAX_TIMEOUT)] * 2
+
+
+def test_the_form_does_not_find_the_magic_by_name():
+    """No front-end module imports the other or looks it up in IPython's registry."""
+    front_ends = {"magics": PACKAGE / "magics.py", "widgets": PACKAGE / "widgets.py"}
+    for name, path in front_ends.items():
+        other = ({"magics", "widgets"} - {name}).pop()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {(node.module or "").split(".")[-1] for node in ast.walk(tree)
+                    if isinstance(node, ast.ImportFrom)}
+        imported |= {alias.name.split(".")[-1] for node in ast.walk(tree)
+                     if isinstance(node, ast.Import) for alias in node.names}
+        assert other not in imported, f"{name} imports {other}"
+    widgets_text = front_ends["widgets"].read_text(encoding="utf-8")
+    assert "OpenAPIMagics" not in widgets_text and "magics_manager" not in widgets_text
+    session_tree = ast.parse((PACKAGE / "session.py").read_text(encoding="utf-8"))
+    below = {(n.module or "") for n in ast.walk(session_tree) if isinstance(n, ast.ImportFrom)}
+    assert not below & {"magics", "widgets", ".magics", ".widgets"}
+
+
+# --------------------------------------------------------------------------- precedence
+
+
+def profile_file(tmp_path, splicer, extra: str) -> pathlib.Path:
+    path = tmp_path / "profiles.ini"
+    path.write_text(f"[hall]\nroot = {splicer.root}\npid = {splicer.pid}\nencrypt = true\n"
+                    f"secret_key_env = HALL_SECRET\n{extra}\n", encoding="utf-8")
+    return path
+
+
+def test_timeout_precedence_each_level_over_the_next(ip, splicer, tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(profile_file(tmp_path, splicer,
+                                                                  "timeout = 30")))
+    monkeypatch.setenv("HALL_SECRET", KEY)
+    session = session_for(ip)
+    session.connection.profiles_file = None  # the environment's file, set just above
+    # default: a plain client says nothing, so the client's own 10 s is the default's
+    plain = Client(splicer.root, splicer.pid, KEY, encrypt=True)
+    usual = session.resolve(plain)
+    assert usual.source("timeout") == "default" and usual.timeout == plain.timeout
+
+    run(ip, "%openapi_connect -p hall --no-firmware")
+    client = session.connection.client
+    seen = socket_timeouts(monkeypatch, client)
+    assert session.resolve(client).explain("timeout") == "timeout = 30.0 (from profile)"
+    f = run(ip, "%openapi_form screen/readList")
+    assert f._timeout.value == 30 and f.settings().source("timeout") == "profile"
+    run(ip, '%openapi screen/readList {"deviceId": 0}')
+    click_send(f)
+
+    run(ip, "%config OpenAPIMagics.timeout = 45")  # %config over the profile
+    assert f.settings().source("timeout") == "%config" and f.settings().timeout == 45
+    run(ip, '%openapi screen/readList {"deviceId": 0}')
+    click_send(f)
+
+    f._timeout.value = 50  # the form's field over %config
+    assert f.settings().source("timeout") == "form"
+    click_send(f)
+    run(ip, '%openapi screen/readList --timeout 55 {"deviceId": 0}')  # the cell over all
+    both = session.resolve(client, cell={"timeout": 55}, form={"timeout": 50})
+    assert both.source("timeout") == "cell" and both.timeout == 55
+    assert [t[0] for t in seen] == [30, 30, 45, 45, 50, 55]
+
+
+def test_read_only_and_strict_catalog_come_from_config_then_the_profile(
+        ip, splicer, tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(profile_file(tmp_path, splicer,
+                                                                  "read_only = true")))
+    monkeypatch.setenv("HALL_SECRET", KEY)
+    session = session_for(ip)
+    session.connection.profiles_file = None
+    run(ip, "%openapi_connect -p hall --no-firmware")
+    client = session.connection.client
+    assert session.resolve(client).source("read_only") == "profile"
+    assert session.resolve(client).source("strict_catalog") == "default"
+    run(ip, "%config OpenAPIMagics.strict_catalog = True")
+    run(ip, "%config OpenAPIMagics.read_only = False")
+    settings = session.resolve(client)
+    assert settings.source("strict_catalog") == "%config" and settings.strict_catalog
+    assert settings.source("read_only") == "%config" and not settings.read_only
+    f = run(ip, "%openapi_form screen/readList")
+    assert f.strict_catalog is True  # the form starts from what the magic uses
+    assert f.settings().source("strict_catalog") == "form"
+    # The profile's own read-only still refuses writes in both front-ends (it is the
+    # connection's guard, not a preference a weaker level can lift).
+    with capture_output():
+        res = ip.run_cell('%%openapi screen/rename\n{"deviceId": 0, "screenId": 0, '
+                          '"name": "x"}')
+    assert not res.success
+    f.interface = "screen/rename"
+    f._rows["name"].widget.value = "x"
+    assert f.send() is False and "read" in str(f.error).lower()
+
+
+def test_cell_option_wins_and_keep_going_is_the_cells_fail_on_status(ip):
+    session = session_for(ip)
+    run(ip, "%config OpenAPIMagics.fail_on_status = True")
+    settings = session.resolve(cell={"fail_on_status": False, "display_limit": 3},
+                               form={"display_limit": 7})
+    assert settings.source("fail_on_status") == "cell" and settings.fail_on_status is False
+    assert settings.explain("display_limit") == "display_limit = 3 (from cell)"
+    assert session.resolve(form={"display_limit": 7}).source("display_limit") == "form"
+    assert session.resolve().source("fail_on_status") == "%config"
+    assert set(settings) == set(SETTINGS)
+
+
+def test_config_before_the_extension_loads_reaches_the_session(shell, monkeypatch, tmp_path):
+    ip = fresh_magic(shell, monkeypatch, tmp_path)
+    from openapi_magic.magics import OpenAPIMagics
+
+    run(ip, "%config OpenAPIMagics.display_limit = 4")
+    ip.register_magics(OpenAPIMagics)  # a new instance reads the config section
+    settings = session_for(ip).resolve()
+    assert settings.display_limit == 4 and settings.source("display_limit") == "%config"
+    run(ip, "%config OpenAPIMagics.timeout = None")  # None: not set, the connection's own
+    assert session_for(ip).resolve().source("timeout") == "default"
+
+
+# --------------------------------------------------------------------------- the session
+
+
+def test_one_session_per_shell_and_one_of_its_own_without_a_shell():
+    class Shell:
+        pass
+
+    a, b = Shell(), Shell()
+    assert session_for(a) is session_for(a) is not session_for(b)
+    assert session_for(None) is not session_for(None)
+    assert session_for(Shell(), create=False) is None
+    fresh = start_session(a, Connection())
+    assert session_for(a) is fresh
+
+
+def test_a_plain_python_session_runs_a_call_with_its_settings(splicer):
+    session = NotebookSession()
+    client = Client(splicer.root, splicer.pid, KEY, encrypt=True)
+    settings = session.resolve(client, cell={"display_limit": 2})
+    session.check("screen/readList", {"deviceId": 0}, settings)
+    result = session.call(client, "screen/readList", {"deviceId": 0}, settings)
+    assert result.ok and result.display_limit == 2
+    assert "text/html" in session.render(result)
+    with pytest.raises(AttributeError, match="not a session setting"):
+        settings.no_such_setting  # noqa: B018
+    with pytest.raises(KeyError):
+        session.resolve(cell={"no_such_setting": 1})
+
+
+def test_config_strict_sign_fails_the_magic_the_form_and_a_fleet_alike(ip, splicer,
+                                                                       monkeypatch):
+    """A reply whose sign does not match: shown by default, an error under strict_sign,
+    with the reply kept on the error, in each front-end."""
+    import dataclasses
+
+    from openapi_magic import protocol
+    from openapi_magic.errors import SignatureError
+
+    opened = protocol.open_reply
+
+    def forged(*args, **kwargs):  # the splicer's reply, as if signed with another key
+        return dataclasses.replace(opened(*args, **kwargs), sign_verdict="mismatch")
+
+    monkeypatch.setattr(protocol, "open_reply", forged)
+    connected(ip, splicer)
+    ip.user_ns["targets"] = {"a": splicer}
+    f = run(ip, "%openapi_form screen/readList")
+    click_send(f)  # strict_sign off: the reply is shown, no error
+    assert f.result.sign_verdict == "mismatch"
+
+    run(ip, "%config OpenAPIMagics.strict_sign = True")
+    assert session_for(ip).resolve().source("strict_sign") == "%config"
+    for cell in ('%%openapi screen/readList\n{"deviceId": 0}',
+                 '%%openapi screen/readList --on targets\n{"deviceId": 0}'):
+        with capture_output():
+            res = ip.run_cell(cell)
+        assert not res.success, cell
+    f._send_button.click()
+    assert f.wait(WAIT)
+    assert isinstance(f.error, SignatureError) and f.result.body["screens"]
+    assert "SignatureError" in form_html(f)
