@@ -159,9 +159,9 @@ def _libcrypto() -> Any:
     # simulated splicer's first answer would pay) and may run ldconfig.
     from ctypes.util import find_library
 
-    name = find_library("crypto")
+    found = find_library("crypto")
     try:
-        return ctypes.CDLL(name) if name else None
+        return ctypes.CDLL(found) if found else None
     except OSError:
         return None
 

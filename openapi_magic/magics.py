@@ -16,7 +16,7 @@ from __future__ import annotations
 import getpass
 import html
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.completer import SimpleCompletion, context_matcher
 from IPython.core.error import UsageError
@@ -45,6 +45,9 @@ from .errors import ConfigError, OpenAPIError, RequestValidationError, StatusErr
 from .profiles import profiles_path
 from .result import _STYLE, Result, safe_text
 from .session import SETTINGS, NotebookSession, Settings, session_for, start_session
+
+if TYPE_CHECKING:
+    from IPython.core.interactiveshell import InteractiveShell
 
 __all__ = [
     "CallInterrupted",
@@ -170,6 +173,9 @@ class _AskLater(Exception):
 class OpenAPIMagics(Magics):
     """Magics to call NovaStar H-series splicers: ``%%openapi``, ``%openapi``,
     ``%openapi_connect``, ``%openapi_help``."""
+
+    if TYPE_CHECKING:  # always set: IPython makes magics with the shell they run in
+        shell: InteractiveShell
 
     display_limit = Int(10, allow_none=True,
                         help="Rows of a reply table shown in the notebook (the Result keeps "
@@ -774,6 +780,9 @@ class CaptureMagics(Magics):
 
     They use the connection of ``%openapi_connect`` (the notebook session's).
     """
+
+    if TYPE_CHECKING:  # always set: IPython makes magics with the shell they run in
+        shell: InteractiveShell
 
     def _connection(self) -> Connection:
         session = session_for(self.shell, create=False)

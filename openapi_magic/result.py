@@ -701,7 +701,8 @@ def _grid_text(view: _View, width: int, where: str) -> list[str]:
     rows = [[_clip(v if v is not None else "", _TEXT_COLUMN_CHARS) for v in row]
             for row in view.cells]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(heads)]
-    kept, used = [], 0
+    kept: list[int] = []
+    used = 0
     for i, w in enumerate(widths):
         need = w + (2 if kept else 0)
         if used + need > width and kept:
@@ -728,9 +729,9 @@ def _grid_text(view: _View, width: int, where: str) -> list[str]:
             if i not in kept and sum(map(len, named)) < 2 * width:
                 named.append(view.columns[i])
         rest = left - len(named)
-        names = ", ".join(named) + (f" and {rest} more" if rest else "")
+        listed = ", ".join(named) + (f" and {rest} more" if rest else "")
         lines.append(_wrap(f"({left} more column{'s' if left != 1 else ''} not shown at "
-                           f"this width: {names}; all in {where})", width))
+                           f"this width: {listed}; all in {where})", width))
     return lines
 
 

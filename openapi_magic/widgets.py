@@ -49,7 +49,7 @@ from .curl import SECRET_ENV, curl_text
 from .errors import OpenAPIError, WriteRefused
 from .profiles import Profile
 from .result import _STYLE as _result_style
-from .result import safe_text
+from .result import Result, safe_text
 from .session import MAX_TIMEOUT, NotebookSession, Settings, session_for
 
 __all__ = ["FormMagics", "RequestForm", "cell_text", "curl_text", "form", "register"]
@@ -266,7 +266,7 @@ class RequestForm(widgets.VBox):
         self._session = session  # None: the shell's current session, looked up at each send
         self._fallback: NotebookSession | None = None
         #: The last call's Result (``None`` before the first reply, or after an error).
-        self.result = None
+        self.result: Result | None = None
         #: The last call's error (an OpenAPIError), or ``None``.
         self.error: BaseException | None = None
         self._rows: dict[str, _FieldRow] = {}
