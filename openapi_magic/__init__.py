@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .fleet import ClockSkewWarning, FleetError, FleetResult
     from .magics import current_client
     from .result import Result
+    from .session import NotebookSession, current_settings, session_for
 
 # Imported on first use, so that `python -m openapi_magic.server` starts without
 # loading pandas and requests.
@@ -41,6 +42,7 @@ _LAZY = {
     "Client": "client", "Prepared": "client", "Secret": "client",
     "Result": "result", "Catalog": "catalog", "load_catalog": "catalog",
     "current_client": "magics",
+    "current_settings": "session", "session_for": "session", "NotebookSession": "session",
     "FleetResult": "fleet", "FleetError": "fleet", "ClockSkewWarning": "fleet",
     "capture": "captures", "Capture": "captures", "CaptureDiff": "capture_diff",
 }
@@ -102,6 +104,7 @@ __all__ = [
     "FleetError",
     "FleetResult",
     "HTTPStatusError",
+    "NotebookSession",
     "OpenAPIError",
     "Prepared",
     "ProtocolError",
@@ -116,8 +119,10 @@ __all__ = [
     "WriteRefused",
     "capture",
     "current_client",
+    "current_settings",
     "fleet",
     "form",
     "load_catalog",
     "load_ipython_extension",
+    "session_for",
 ]

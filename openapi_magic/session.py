@@ -22,12 +22,14 @@ depend on it.
 from __future__ import annotations
 
 import inspect
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .client import MAX_TIMEOUT, Client, precheck
 from .connection import Connection
+from .errors import ConfigError
 from .result import DEFAULT_DISPLAY_LIMIT, Result
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,6 +41,7 @@ __all__ = [
     "SOURCES",
     "NotebookSession",
     "Settings",
+    "current_settings",
     "session_for",
     "start_session",
 ]
@@ -65,6 +68,9 @@ SETTINGS: Mapping[str, Any] = {
 #: attribute of the same name. A Client's own display_limit and strict_catalog are for its
 #: direct Python calls: the front-ends pass theirs on every call, as before the session.
 _CONNECTION_LEVEL = ("confirm_writes", "encrypt", "read_only", "strict_sign", "timeout")
+
+#: Settings that only add up: any level turning one on turns it on (see ``resolve``).
+_GUARDS = ("confirm_writes", "read_only")
 
 #: The shell attribute holding its session (on the shell object: no module-level state).
 _ATTR = "_openapi_magic_session"
@@ -111,6 +117,10 @@ class Settings:
     def __iter__(self) -> Iterator[str]:
         return iter(self.values)
 
+    def __repr__(self) -> str:
+        # One line a setting, with its level: what a person asks on show night.
+        return "\n".join(["Settings:"] + [f"  {self.explain(name)}" for name in self.values])
+
 
 class NotebookSession:
     """The notebook's connection and settings, shared by the magic, the form and fleets.
@@ -122,6 +132,7 @@ class NotebookSession:
         #: The current connection and the per-profile clients.
         self.connection = connection if connection is not None else Connection()
         self._config: dict[str, Any] = {}
+        self._watchers: list[weakref.WeakMethod] = []
 
     # ------------------------------------------------------------------ settings
 
@@ -138,10 +149,26 @@ class NotebookSession:
             self._config.pop(name, None)
         else:
             self._config[name] = value
+        self._changed(name)
 
     def clear_config(self, name: str) -> None:
         """Forget ``name`` at the ``%config`` level (the levels below decide again)."""
         self._config.pop(name, None)
+        self._changed(name)
+
+    def watch_config(self, method: Callable[[str], Any]) -> None:
+        """Call the bound ``method(name)`` after a ``%config``-level change (a form keeps its
+        boxes in step); held weakly, so a closed form is forgotten."""
+        self._watchers.append(weakref.WeakMethod(method))
+
+    def _changed(self, name: str) -> None:
+        alive = []
+        for ref in self._watchers:
+            method = ref()
+            if method is not None:
+                alive.append(ref)
+                method(name)
+        self._watchers = alive
 
     def resolve(self, client: Client | None = None, *, cell: Mapping[str, Any] | None = None,
                 form: Mapping[str, Any] | None = None) -> Settings:
@@ -170,7 +197,10 @@ class NotebookSession:
         for name, default in SETTINGS.items():
             values[name], sources[name] = default, "default"
             for where, given in levels:
-                if name in given:
+                # The guards only add up: a level may turn read-only or confirm-before-write
+                # on, never off below a level that has it on (a profile's read_only still
+                # refuses in the client, so the resolved value must say so).
+                if name in given and (name not in _GUARDS or given[name]):
                     values[name], sources[name] = given[name], where
                     break
         if client is not None:  # a single call: the client's own value beats "none given"
@@ -243,6 +273,24 @@ class NotebookSession:
     def render(value: Any) -> dict:
         """The MIME bundle a front-end shows for a Result, a fleet result or a panel."""
         return value._repr_mimebundle_()
+
+
+def current_settings(profile: str | None = None, shell: Any = None) -> Settings:
+    """The settings a ``%%openapi`` cell with no options would use now, each with where it
+    came from (``print(openapi_magic.current_settings())``): the shell's session and its
+    current connection (or ``profile``'s client); without a connection, the levels above
+    it only."""
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    session = session_for(shell)
+    assert session is not None  # create=True
+    try:
+        client: Client | None = session.client_for(profile)
+    except ConfigError:
+        client = None
+    return session.resolve(client)
 
 
 def session_for(shell: Any = None, *, create: bool = True) -> NotebookSession | None:

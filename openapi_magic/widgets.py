@@ -318,10 +318,13 @@ class RequestForm(widgets.VBox):
         self.pending: Any = None
         # Up to the client's own maximum: a box that clamps (600 once) would send a timeout
         # nobody typed, and differ from the magic's for the same %config value.
-        #: What the form itself put in the timeout box: while it is there, the box follows
-        #: the notebook (%config, the connection); a value typed over it is the form's own.
-        self._timeout_filled = self._usual_timeout(usual)
-        self._timeout = widgets.BoundedFloatText(value=self._timeout_filled, min=0.1,
+        #: What the form itself put in its timeout, strict-catalog and read-only boxes: while
+        #: a box holds it, the box follows the notebook (%config, the connection); a value
+        #: typed or ticked over it is the form's own.
+        self._filled: dict[str, Any] = {
+            "timeout": self._usual_timeout(usual),
+            "strict_catalog": bool(usual.strict_catalog), "read_only": bool(usual.read_only)}
+        self._timeout = widgets.BoundedFloatText(value=self._filled["timeout"], min=0.1,
                                                  max=MAX_TIMEOUT, step=1,
                                                  description="Timeout (s)",
                                                  layout=widgets.Layout(width="12em"))
@@ -374,6 +377,8 @@ class RequestForm(widgets.VBox):
         ]
         self._describe_target()
         self.interface = interface or self._catalog.paths()[0]
+        self._follow_notebook()
+        self._session_now().watch_config(self._config_changed)
 
     # ------------------------------------------------------------------ public API
 
@@ -384,7 +389,8 @@ class RequestForm(widgets.VBox):
         for row in getattr(self, "_rows", {}).values():
             row.close()
         names = ("_target", "_module", "_iface", "_summary", "_fields", "_raw_toggle", "_raw",
-                 "_problem_box", "_encrypt", "_timeout", "_strict", "_send_button", "_clock",
+                 "_problem_box", "_encrypt", "_timeout", "_strict", "_read_only", "_send_button",
+                 "_clock",
                  "_copy_cell", "_copy_curl", "_copy_note", "_copy_text", "_copy_box", "_out")
         owned = [getattr(self, name, None) for name in names]
         fields = getattr(self, "_fields", None)
@@ -556,9 +562,52 @@ class RequestForm(widgets.VBox):
         """The settings the next send uses, resolved by the session with the form's fields
         (``settings.source(name)`` says which level decided each)."""
         client = client if client is not None else self._client_or_none()
-        return self._session_now().resolve(client, form={
-            "timeout": self._timeout_option(), "encrypt": self._encrypt_override(),
-            "strict_catalog": self._strict.value, "read_only": self._read_only.value})
+        return self._session_now().resolve(client, form=self._form_level(client))
+
+    def _boxes(self) -> dict[str, Any]:
+        return {"timeout": self._timeout, "strict_catalog": self._strict,
+                "read_only": self._read_only}
+
+    def _form_level(self, client: Client | None = None) -> dict[str, Any]:
+        """The form's own values: a box the user changed; a box still holding what the
+        notebook said is brought up to date instead (and says nothing)."""
+        self._follow_notebook(client)
+        level: dict[str, Any] = {"encrypt": self._encrypt_override()}
+        usual = self._usual_settings(client)
+        for name, box in self._boxes().items():
+            value = float(box.value) if name == "timeout" else bool(box.value)
+            wanted = self._usual_timeout(usual) if name == "timeout" else bool(getattr(usual, name))
+            level[name] = None if value == self._filled[name] or value == wanted else value
+        return level
+
+    def _follow_notebook(self, client: Client | None = None, name: str | None = None) -> None:
+        """Bring the boxes that still hold what the notebook said up to what it says now. A
+        guard on at the notebook's level (read-only from %config, the profile or the
+        connection) shows ticked and cannot be unticked here: it only adds up."""
+        try:
+            usual = self._usual_settings(client)
+        except Exception:  # noqa: BLE001 - a half-made form or a closing session
+            return
+        for key, box in self._boxes().items():
+            if name is not None and key != name:
+                continue
+            wanted = self._usual_timeout(usual) if key == "timeout" else bool(getattr(usual, key))
+            held = float(box.value) if key == "timeout" else bool(box.value)
+            if held == self._filled[key] and held != wanted:
+                self._filled[key] = wanted
+                box.value = wanted
+        lifted = bool(usual.read_only)
+        self._read_only.disabled = lifted
+        self._read_only.tooltip = (f"Read-only from {usual.source('read_only')}: writes are "
+                                   "refused before anything is sent" if lifted else
+                                   "Refuse writes before anything is sent")
+        if lifted and not self._read_only.value:
+            self._filled["read_only"] = True
+            self._read_only.value = True
+
+    def _config_changed(self, name: str) -> None:
+        if name in ("timeout", "strict_catalog", "read_only"):
+            self._follow_notebook()
 
     def _usual_settings(self, client: Client | None = None) -> Settings:
         """The settings without the form's fields: what its fields start from."""
@@ -616,14 +665,7 @@ class RequestForm(widgets.VBox):
     def _timeout_option(self) -> float | None:
         """The form's own timeout (its field level, and ``--timeout`` in the copied cell):
         only when the box differs from what %config, the connection or the default say."""
-        value = float(self._timeout.value)
-        usual = self._usual_timeout(self._usual_settings())
-        if abs(value - self._timeout_filled) < 1e-9:  # not typed: follow the notebook
-            if abs(value - usual) >= 1e-9:
-                self._timeout_filled = usual
-                self._timeout.value = usual
-            return None
-        return None if abs(value - usual) < 1e-9 else value
+        return self._form_level()["timeout"]
 
     def _encrypt_override(self) -> bool | None:
         return {"auto": None, "on": True, "off": False}[self._encrypt.value]

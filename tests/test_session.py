@@ -217,10 +217,15 @@ def test_read_only_and_strict_catalog_come_from_config_then_the_profile(
     run(ip, "%config OpenAPIMagics.read_only = False")
     settings = session.resolve(client)
     assert settings.source("strict_catalog") == "%config" and settings.strict_catalog
-    assert settings.source("read_only") == "%config" and not settings.read_only
+    # The guards only add up: %config saying False does not lift the profile's read-only.
+    assert settings.source("read_only") == "profile" and settings.read_only
     f = run(ip, "%openapi_form screen/readList")
     assert f.strict_catalog is True  # the form starts from what the magic uses
-    assert f.settings().source("strict_catalog") == "form"
+    # A box still holding what the notebook said is not the form's own value: it follows.
+    assert f.settings().source("strict_catalog") == "%config"
+    f.strict_catalog = False  # ticked off by the user: now the form's
+    assert f.settings().source("strict_catalog") == "form" and not f.settings().strict_catalog
+    f.strict_catalog = True
     # The profile's own read-only still refuses writes in both front-ends (it is the
     # connection's guard, not a preference a weaker level can lift).
     with capture_output():
@@ -317,3 +322,79 @@ def test_config_strict_sign_fails_the_magic_the_form_and_a_fleet_alike(ip, splic
     assert f.wait(WAIT)
     assert isinstance(f.error, SignatureError) and f.result.body["screens"]
     assert "SignatureError" in form_html(f)
+
+
+# --------------------------------------------------------------------------- the form follows
+
+
+def brightness(splicer) -> int:
+    return splicer.state.call("screen/readDetail", {"deviceId": 0, "screenId": 0})["brightness"]
+
+
+def test_the_form_boxes_follow_config_until_the_user_changes_them(ip, splicer, monkeypatch):
+    client = connected(ip, splicer)
+    f = run(ip, "%openapi_form screen/readList")
+    run(ip, "%config OpenAPIMagics.timeout = 700")
+    run(ip, "%config OpenAPIMagics.strict_catalog = True")
+    # Seen at once in the boxes, not only at the next send.
+    assert f._timeout.value == 700 and f._strict.value is True
+    run(ip, "%config OpenAPIMagics.timeout = 30")
+    assert f._timeout.value == 30
+    seen = socket_timeouts(monkeypatch, client)
+    click_send(f)
+    assert seen[-1] == (30.0, 30.0)
+    f._timeout.value = 45  # the user's own value: %config no longer moves it
+    run(ip, "%config OpenAPIMagics.timeout = 20")
+    assert f._timeout.value == 45
+    assert f.settings().explain("timeout") == "timeout = 45.0 (from form)"
+    click_send(f)
+    assert seen[-1] == (45.0, 45.0)
+
+
+def test_read_only_from_config_ticks_the_form_box_and_cannot_be_lifted_there(ip, splicer):
+    connected(ip, splicer)
+    f = run(ip, "%openapi_form " + "screen/writeBrightness")
+    before = brightness(splicer)
+    f.body = {"deviceId": 0, "screenId": 0, "brightness": (before + 7) % 100}
+    run(ip, "%config OpenAPIMagics.read_only = True")
+    assert f._read_only.value is True and f._read_only.disabled
+    assert "%config" in f._read_only.tooltip
+    f.read_only = False  # from Python, past the disabled box: the guard still holds
+    assert f.settings().read_only and f.settings().source("read_only") == "%config"
+    f._send_button.click()
+    assert f.wait(WAIT)
+    assert f.error is not None and "read" in str(f.error).lower()
+    assert brightness(splicer) == before  # nothing reached the wall
+    run(ip, "%config OpenAPIMagics.read_only = False")
+    assert not f._read_only.disabled
+    # The box was the notebook's: it follows back to unticked, and writes go out again.
+    assert f._read_only.value is False and f.settings().read_only is False
+    click_send(f)
+    assert brightness(splicer) == (before + 7) % 100
+
+
+def test_the_guards_only_add_up_across_levels(splicer):
+    session = NotebookSession()
+    client = Client.from_splicer(splicer, read_only=True)
+    assert session.resolve(client, form={"read_only": False}).read_only
+    assert session.resolve(client, cell={"read_only": False}).source("read_only") == "connection"
+    plain = Client.from_splicer(splicer)
+    session.set_config("confirm_writes", True)
+    s = session.resolve(plain, form={"confirm_writes": False})
+    assert s.confirm_writes and s.source("confirm_writes") == "%config"
+    session.set_config("confirm_writes", False)
+    s = session.resolve(plain, form={"confirm_writes": True})
+    assert s.confirm_writes and s.source("confirm_writes") == "form"
+
+
+def test_current_settings_says_where_each_value_came_from(ip, splicer):
+    import openapi_magic
+
+    connected(ip, splicer)
+    run(ip, "%config OpenAPIMagics.timeout = 700")
+    settings = openapi_magic.current_settings(shell=ip)
+    assert settings.explain("timeout") == "timeout = 700.0 (from %config)"
+    assert settings.source("display_limit") == "default"
+    text = repr(settings)
+    assert "timeout = 700.0 (from %config)" in text and "encrypt = True" in text
+    assert splicer.secret_key not in text
