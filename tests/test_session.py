@@ -398,3 +398,16 @@ def test_current_settings_says_where_each_value_came_from(ip, splicer):
     text = repr(settings)
     assert "timeout = 700.0 (from %config)" in text and "encrypt = True" in text
     assert splicer.secret_key not in text
+
+
+def test_the_readmes_settings_example_prints_what_it_says(ip, splicer, capsys):
+    import openapi_magic
+
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    assert "print(openapi_magic.current_settings())" in readme
+    connected(ip, splicer)
+    run(ip, "%config OpenAPIMagics.timeout = 700")
+    print(openapi_magic.current_settings(shell=ip))
+    out = capsys.readouterr().out
+    quoted = "timeout = 700.0 (from %config)"
+    assert f"`{quoted}`" in readme and quoted in out
