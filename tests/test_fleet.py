@@ -595,27 +595,3 @@ def test_public_names_exist_and_have_docstrings():
         obj = getattr(fleet, name)
         if inspect.isclass(obj) or inspect.isfunction(obj):
             assert obj.__doc__, f"fleet.{name} has no docstring"
-
-
-def test_a_second_run_reuses_the_first_runs_worker_threads(monkeypatch):
-    """Starting a thread waits for it to run: the default pool is kept between clean runs
-    (its threads are the same ones), and a run never shares it with another."""
-    import threading
-
-    seen: list[set[threading.Thread]] = [set(), set()]  # objects: an ident can be reused
-    which = {"run": 0}
-
-    def call(self, interface, body=None, **options):
-        seen[which["run"]].add(threading.current_thread())
-        time.sleep(0.01)  # keep several in flight, so several threads start
-        raise ConnectError("refused", sent=False)
-
-    monkeypatch.setattr(Client, "call", call)
-    clients = [Client(f"http://10.0.1.{i}:8000/open/api", "demo") for i in range(8)]
-    fleet.run(clients, "screen/readList", {"deviceId": 0}, retries=0, progress=False)
-    which["run"] = 1
-    fleet.run(clients, "screen/readList", {"deviceId": 0}, retries=0, progress=False)
-    # the same threads serve again (a thread still finishing its last call as the next
-    # run starts may make the pool start another, up to max_workers)
-    assert seen[1] & seen[0]
-    assert threading.current_thread() not in seen[0]

@@ -66,9 +66,7 @@ from ._schedule import (
     PROGRESS_DELAY,
     _attempt,
     _Driver,
-    _give_back,
     _Progress,
-    _take_pool,
     backoff_delay,
     retry_kind,
 )
@@ -143,8 +141,7 @@ def run(
 
     Concurrency: at most ``max_workers`` calls in flight, at most
     ``per_splicer`` to one splicer (``None``: no per-splicer limit). By default
-    a thread pool of up to ``max_workers`` threads is used (kept for the next run,
-    so its threads need not start again); pass any
+    a thread pool of ``max_workers`` threads is used and shut down; pass any
     ``concurrent.futures.Executor`` as ``executor`` (a process pool, or a dask
     ``client.get_executor()``) to run the calls there instead (it is not shut
     down). Clients travel to process or dask workers pickled, secretKey
@@ -212,17 +209,18 @@ def run(
     bar = _Progress(progress, len(calls), interface.strip())
     own = None
     if executor is None and any(t.client is not None for t in resolved) and calls:
-        own = _take_pool(max_workers)
+        own = cf.ThreadPoolExecutor(max_workers=min(max_workers, len(calls)),
+                                    thread_name_prefix="openapi-fleet")
     interrupted: bool | None = None  # None: the run itself raised
     try:
         interrupted = driver.drive(executor or own, bar)
     finally:
         bar.close()
         if own is not None:
-            # Kept for the next run when it ended cleanly. After an interrupt (or an
-            # error in on_call), threads still in a request end on their own (bounded by
-            # the client's timeout); nobody waits for them here.
-            _give_back(own, clean=interrupted is False)
+            # After an interrupt (or an error in on_call), threads still in a
+            # request end on their own (bounded by the client's timeout);
+            # nobody waits for them here.
+            own.shutdown(wait=interrupted is False, cancel_futures=True)
         if interrupted is False:
             for t in resolved:
                 if t.owned and t.client is not None:

@@ -8,7 +8,6 @@ import concurrent.futures as cf
 import heapq
 import itertools
 import random
-import threading
 import time
 import uuid
 from collections import Counter, deque
@@ -92,39 +91,6 @@ def backoff_delay(retry: int, backoff: float, rng: random.Random | None = None) 
         return 0.0
     ceiling = min(MAX_BACKOFF, backoff * 2 ** (retry - 1))
     return (rng or random).uniform(0.0, ceiling)
-
-
-# ---------------------------------------------------------------------- worker threads
-
-# One idle pool kept between runs. Starting a thread waits until it runs (a GIL handoff,
-# up to the 5 ms switch interval while other threads work): a fresh pool per run made 50
-# short calls at 5 ms pay about a fifth of the coordinator's time starting 16 threads.
-_idle_pool: list[cf.ThreadPoolExecutor] = []
-_pool_lock = threading.Lock()
-
-
-def _take_pool(size: int) -> cf.ThreadPoolExecutor:
-    """A thread pool of at least ``size`` threads (started as calls need them): the idle
-    one when it is large enough, else a new one. Two runs at once never share one."""
-    with _pool_lock:
-        pool = _idle_pool.pop() if _idle_pool else None
-    if pool is not None and pool._max_workers >= size:
-        return pool
-    if pool is not None:
-        pool.shutdown(wait=False)  # too small: its idle threads end
-    return cf.ThreadPoolExecutor(max_workers=size, thread_name_prefix="openapi-fleet")
-
-
-def _give_back(pool: cf.ThreadPoolExecutor, *, clean: bool) -> None:
-    """Keep ``pool`` for the next run when the run ended cleanly (no attempt still holds a
-    thread); otherwise (interrupted, or it raised) shut it down without waiting, so a
-    request still in flight ends on its own, bounded by the client's timeout."""
-    if clean:
-        with _pool_lock:
-            if not _idle_pool:
-                _idle_pool.append(pool)
-                return
-    pool.shutdown(wait=False, cancel_futures=True)
 
 
 # ---------------------------------------------------------------------- progress
