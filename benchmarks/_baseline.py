@@ -36,6 +36,7 @@ _MAX_UPDATE = 1 << 30
 
 # ---------------------------------------------------------------- _des.py (verbatim)
 
+
 class _OpenSSL:
     """DES-ECB through libcrypto's EVP interface (padding off, whole blocks only)."""
 
@@ -71,8 +72,12 @@ class _OpenSSL:
             written = ctypes.c_int(0)
             while done < n:
                 step = min(n - done, _MAX_UPDATE)
-                if lib.EVP_CipherUpdate(ctx, out_addr + done, ctypes.byref(written),
-                                        src_addr + done, step) != 1:
+                if (
+                    lib.EVP_CipherUpdate(
+                        ctx, out_addr + done, ctypes.byref(written), src_addr + done, step
+                    )
+                    != 1
+                ):
                     raise ValueError("OpenSSL DES-ECB failed")
                 done += written.value
                 if written.value != step:
@@ -158,8 +163,6 @@ def _load_openssl() -> _OpenSSL | None:
         return None
 
 
-
-
 # ---------------------------------------------------------------- result.py (verbatim)
 
 
@@ -243,8 +246,6 @@ def _nested_columns(rows: list[dict], prefix: str, out: list) -> bool:
     return True
 
 
-
-
 # ---------------------------------------------------------------- protocol.py (the path)
 
 _DES = None
@@ -263,6 +264,7 @@ def des() -> Any:
             def run(key: bytes, data: Any, encrypt: bool) -> bytes:
                 cipher = DES.new(key, DES.MODE_ECB)
                 return cipher.encrypt(data) if encrypt else cipher.decrypt(data)
+
             _DES = run
     return _DES
 
@@ -290,23 +292,41 @@ def _b64_md5hex(*parts: str) -> str:
     return base64.b64encode(h.hexdigest().encode("ascii")).decode("ascii")
 
 
-def fetch_records(session: Any, url: str, *, pid: str, secret_key: str, encrypt: bool,
-                  body: Any, timestamp: str, records: str) -> pd.DataFrame:
+def fetch_records(
+    session: Any,
+    url: str,
+    *,
+    pid: str,
+    secret_key: str,
+    encrypt: bool,
+    body: Any,
+    timestamp: str,
+    records: str,
+) -> pd.DataFrame:
     """One call the way the package did it on that commit, ending in the DataFrame."""
     plain = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
     if encrypt:
         padded = plain.encode("utf-8")
         n = _BLOCK - len(padded) % _BLOCK
         padded += bytes((n,)) * n
-        sealed: Any = base64.b64encode(bytes(des()(secret_key.encode("utf-8")[:8],
-                                                      padded, True))).decode("ascii")
+        sealed: Any = base64.b64encode(
+            bytes(des()(secret_key.encode("utf-8")[:8], padded, True))
+        ).decode("ascii")
         sign = _b64_md5hex(sealed, timestamp, pid, secret_key)
     else:
         sealed, sign = body, _b64_md5hex(timestamp, pid)
-    data = json.dumps({"body": sealed, "sign": sign, "pId": pid, "timeStamp": timestamp},
-                      separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    resp = session.post(url, data=data, stream=True, timeout=300,
-                        headers={"Content-Type": "application/json; charset=utf-8"})
+    data = json.dumps(
+        {"body": sealed, "sign": sign, "pId": pid, "timeStamp": timestamp},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode("utf-8")
+    resp = session.post(
+        url,
+        data=data,
+        stream=True,
+        timeout=300,
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
     chunks = list(resp.iter_content(1 << 16))  # the client's streamed read, in chunks
     raw = b"".join(chunks)
     del chunks

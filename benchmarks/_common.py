@@ -32,8 +32,9 @@ def per_call(fn: Callable[[], Any], inner: int = 1) -> float:
     return (time.perf_counter() - start) / inner
 
 
-def interleave(sides: dict[str, Callable[[], Any]], rounds: int, inner: int = 1,
-               warmup: int = 1) -> dict[str, list[float]]:
+def interleave(
+    sides: dict[str, Callable[[], Any]], rounds: int, inner: int = 1, warmup: int = 1
+) -> dict[str, list[float]]:
     """Per-call seconds of each side, one sample per round; sides alternate
     within each round and the order rotates between rounds."""
     names = list(sides)
@@ -95,6 +96,7 @@ def table(header: list[str], rows: list[list[Any]], align: str | None = None) ->
 def _version(dist: str) -> str:
     try:
         from importlib.metadata import version
+
         return version(dist)
     except Exception:  # noqa: BLE001 - not installed
         return "not installed"
@@ -122,8 +124,9 @@ def machine() -> dict[str, str]:
     cli_version = "not found"
     if cli:
         try:
-            cli_version = subprocess.run([cli, "version"], capture_output=True, text=True,
-                                         timeout=10, check=False).stdout.strip()
+            cli_version = subprocess.run(
+                [cli, "version"], capture_output=True, text=True, timeout=10, check=False
+            ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             cli_version = "unusable"
     try:
@@ -132,6 +135,7 @@ def machine() -> dict[str, str]:
         usable = os.cpu_count() or 0
     try:
         from openapi_magic import _des
+
         backend = _des.backend()
     except ImportError:  # a checkout from before the OpenSSL backend
         backend = "pycryptodome"
@@ -197,14 +201,20 @@ for s in splicers:
 def splicers(*specs: dict) -> Iterator[list[SimpleNamespace]]:
     """Simulated splicers in a child process, one per spec (``serve`` keyword
     arguments, plus ``inputs``: extra input records for ``input/readList``)."""
-    child = subprocess.Popen([sys.executable, "-c", _CHILD, json.dumps(list(specs))],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, json.dumps(list(specs))],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = child.stdout.readline()
         if not line:
             raise RuntimeError("the splicers' process ended before it started them")
-        yield [SimpleNamespace(root=r, pid=p, secret_key=k, encrypt=e)
-               for r, p, k, e in json.loads(line)]
+        yield [
+            SimpleNamespace(root=r, pid=p, secret_key=k, encrypt=e)
+            for r, p, k, e in json.loads(line)
+        ]
     finally:
         child.stdin.close()
         try:
@@ -217,8 +227,12 @@ def splicers(*specs: dict) -> Iterator[list[SimpleNamespace]]:
 # --------------------------------------------------------------------------- paired verdicts
 
 
-def paired(sides: dict[str, Callable[[], Any]], rounds: int, warmup: int = 1,
-           clock: Callable[[], float] = time.perf_counter) -> dict[str, list[float]]:
+def paired(
+    sides: dict[str, Callable[[], Any]],
+    rounds: int,
+    warmup: int = 1,
+    clock: Callable[[], float] = time.perf_counter,
+) -> dict[str, list[float]]:
     """One sample per side per round, each side timed by ``clock`` (``time.process_time``
     for CPU time); the sides run back to back in each round, the order rotated (and
     reversed every other round) so neither side always goes first. A side that returns
@@ -253,8 +267,10 @@ def verdict(rs: list[float]) -> dict[str, float]:
 
 def fmt_ratio(v: dict[str, float], unit: str = "×") -> str:
     """``1.23× (1.10–1.40, 7 rounds)``."""
-    return (f"{v['median']:.2f}{unit} ({v['low']:.2f}–{v['high']:.2f}, "
-            f"{v['rounds']} round{'s' if v['rounds'] != 1 else ''})")
+    return (
+        f"{v['median']:.2f}{unit} ({v['low']:.2f}–{v['high']:.2f}, "
+        f"{v['rounds']} round{'s' if v['rounds'] != 1 else ''})"
+    )
 
 
 def run_child(cmd: list[str], env: dict | None = None) -> tuple[float, float, str]:
@@ -270,8 +286,10 @@ def run_child(cmd: list[str], env: dict | None = None) -> tuple[float, float, st
     proc.stdout.close()
     proc.stderr.close()
     if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[:3])} failed ({proc.returncode}): "
-                           f"{err.decode(errors='replace')[-2000:]}")
+        raise RuntimeError(
+            f"{' '.join(cmd[:3])} failed ({proc.returncode}): "
+            f"{err.decode(errors='replace')[-2000:]}"
+        )
     return usage.ru_utime + usage.ru_stime, wall, out.decode("utf-8", "replace")
 
 
@@ -281,6 +299,7 @@ def splicer_farm(specs: list[dict], processes: int = 4) -> Iterator[list[SimpleN
     robin), so a wide fleet is not measuring one server process's GIL; the list
     comes back in the order of ``specs``."""
     from contextlib import ExitStack
+
     processes = max(1, min(processes, len(specs)))
     shares = [specs[i::processes] for i in range(processes)]
     with ExitStack() as stack:

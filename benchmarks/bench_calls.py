@@ -61,6 +61,7 @@ class BareCall:
 
     def __call__(self) -> Any:
         from Crypto.Cipher import DES
+
         ts = str(int(time.time() * 1000))
         if self.encrypt:
             plain = json.dumps(BODY, separators=(",", ":")).encode()
@@ -70,17 +71,22 @@ class BareCall:
             sign = self.md5_b64(sealed + ts + self.pid + self.key)
         else:
             sealed, sign = BODY, self.md5_b64(ts + self.pid)
-        data = json.dumps({"body": sealed, "sign": sign, "pId": self.pid, "timeStamp": ts},
-                          separators=(",", ":")).encode()
-        resp = self.session.post(self.url, data=data, timeout=10, headers={
-            "Content-Type": "application/json; charset=utf-8"})
+        data = json.dumps(
+            {"body": sealed, "sign": sign, "pId": self.pid, "timeStamp": ts}, separators=(",", ":")
+        ).encode()
+        resp = self.session.post(
+            self.url,
+            data=data,
+            timeout=10,
+            headers={"Content-Type": "application/json; charset=utf-8"},
+        )
         reply = resp.json()
         raw = reply["body"]
         if self.encrypt:
             # real firmware (and the simulated splicer by default) sends an empty sign
             assert reply["sign"] in ("", self.md5_b64(raw + ts + self.pid + self.key))
             plain = DES.new(self.key.encode()[:8], DES.MODE_ECB).decrypt(base64.b64decode(raw))
-            body = json.loads(plain[:-plain[-1]].decode())
+            body = json.loads(plain[: -plain[-1]].decode())
         else:
             assert reply["sign"] in ("", self.md5_b64(ts + self.pid))
             body = raw
@@ -90,11 +96,13 @@ class BareCall:
 
 def requests_session() -> Any:
     import requests
+
     return requests.Session()
 
 
 def _shell(splicer: Any) -> Any:
     from IPython.core.interactiveshell import InteractiveShell
+
     shell = InteractiveShell.instance()
     with contextlib.redirect_stdout(io.StringIO()):
         shell.run_line_magic("load_ext", "openapi_magic")
@@ -113,12 +121,14 @@ def _cell(shell: Any, code: str, sink: io.StringIO) -> Any:
             res.raise_error()
         sink.seek(0)
         sink.truncate()
+
     return run
 
 
 def _check_render(shell: Any) -> None:
     """The magic cell's display renders the Result's HTML (so the timing includes it)."""
     from openapi_magic.result import Result
+
     bundles = []
     original = Result._repr_mimebundle_
 
@@ -126,6 +136,7 @@ def _check_render(shell: Any) -> None:
         bundle = original(self, include, exclude)
         bundles.append(bundle)
         return bundle
+
     Result._repr_mimebundle_ = spy
     try:
         with contextlib.redirect_stdout(io.StringIO()):
@@ -146,6 +157,7 @@ class HttpClientCall(BareCall):
 
     def __call__(self) -> Any:
         from Crypto.Cipher import DES
+
         ts = str(int(time.time() * 1000))
         if self.encrypt:
             plain = json.dumps(BODY, separators=(",", ":")).encode()
@@ -155,17 +167,22 @@ class HttpClientCall(BareCall):
             sign = self.md5_b64(sealed + ts + self.pid + self.key)
         else:
             sealed, sign = BODY, self.md5_b64(ts + self.pid)
-        data = json.dumps({"body": sealed, "sign": sign, "pId": self.pid, "timeStamp": ts},
-                          separators=(",", ":")).encode()
-        self.conn.request("POST", self.path, body=data, headers={
-            "Content-Type": "application/json; charset=utf-8"})
+        data = json.dumps(
+            {"body": sealed, "sign": sign, "pId": self.pid, "timeStamp": ts}, separators=(",", ":")
+        ).encode()
+        self.conn.request(
+            "POST",
+            self.path,
+            body=data,
+            headers={"Content-Type": "application/json; charset=utf-8"},
+        )
         resp = self.conn.getresponse()
         reply = json.loads(resp.read())
         raw = reply["body"]
         if self.encrypt:
             assert reply["sign"] == self.md5_b64(raw + ts + self.pid + self.key)
             plain = DES.new(self.key.encode()[:8], DES.MODE_ECB).decrypt(base64.b64decode(raw))
-            body = json.loads(plain[:-plain[-1]].decode())
+            body = json.loads(plain[: -plain[-1]].decode())
         else:
             assert reply["sign"] == self.md5_b64(ts + self.pid)
             body = raw
@@ -173,15 +190,30 @@ class HttpClientCall(BareCall):
         return body
 
 
-GROUPS = (("os.environ scan (requests' trust_env proxy lookup, per call)",
-           ("<frozen os>", "urllib/request.py", "_collections_abc")),
-          ("typing Protocol isinstance (requests' _types)", "typing.py"),
-          ("requests", "/requests/"), ("urllib3", "/urllib3/"),
-          ("openapi_magic", "/openapi_magic/"),
-          ("stdlib http/socket/ssl", ("/http/", "socket.py", "ssl.py", "selectors.py",
-                                      "<method 'recv", "<method 'send", "<method 'connect",
-                                      "<built-in method _socket", "<method 'makefile")),
-          )
+GROUPS = (
+    (
+        "os.environ scan (requests' trust_env proxy lookup, per call)",
+        ("<frozen os>", "urllib/request.py", "_collections_abc"),
+    ),
+    ("typing Protocol isinstance (requests' _types)", "typing.py"),
+    ("requests", "/requests/"),
+    ("urllib3", "/urllib3/"),
+    ("openapi_magic", "/openapi_magic/"),
+    (
+        "stdlib http/socket/ssl",
+        (
+            "/http/",
+            "socket.py",
+            "ssl.py",
+            "selectors.py",
+            "<method 'recv",
+            "<method 'send",
+            "<method 'connect",
+            "<built-in method _socket",
+            "<method 'makefile",
+        ),
+    ),
+)
 
 
 def _group(file: str, func: str) -> str:
@@ -242,21 +274,26 @@ def run(quick: bool = False, log: Any = print) -> dict:
                 "httpclient": batch(light),
                 "client_noenv": batch(lambda: noenv.call(INTERFACE, BODY)),
                 "bare_cell": batch(_cell(shell, "_bare()", sink)),
-                "magic": batch(_cell(shell, f"%%openapi {INTERFACE}\n{json.dumps(BODY)}",
-                                     sink)),
+                "magic": batch(_cell(shell, f"%%openapi {INTERFACE}\n{json.dumps(BODY)}", sink)),
             }
             samples = paired(sides, rounds, warmup=1, clock=time.process_time)
             samples = {k: [x / calls for x in v] for k, v in samples.items()}
-            split = profile_split(lambda: client.call(INTERFACE, BODY),
-                                  calls=20 if quick else 100, rounds=2 if quick else 7)
-            modes.append({"mode": mode, "samples": samples, "split": split,
-                          "client_vs_bare": verdict(ratios(samples["client"], samples["bare"])),
-                          "noenv_vs_bare": verdict(ratios(samples["client_noenv"],
-                                                          samples["bare"])),
-                          "light_vs_bare": verdict(ratios(samples["httpclient"],
-                                                          samples["bare"])),
-                          "cell_vs_bare_cell": verdict(ratios(samples["magic"],
-                                                              samples["bare_cell"]))})
+            split = profile_split(
+                lambda: client.call(INTERFACE, BODY),
+                calls=20 if quick else 100,
+                rounds=2 if quick else 7,
+            )
+            modes.append(
+                {
+                    "mode": mode,
+                    "samples": samples,
+                    "split": split,
+                    "client_vs_bare": verdict(ratios(samples["client"], samples["bare"])),
+                    "noenv_vs_bare": verdict(ratios(samples["client_noenv"], samples["bare"])),
+                    "light_vs_bare": verdict(ratios(samples["httpclient"], samples["bare"])),
+                    "cell_vs_bare_cell": verdict(ratios(samples["magic"], samples["bare_cell"])),
+                }
+            )
             light.conn.close()
             noenv.close()
             client.close()
@@ -267,33 +304,54 @@ def markdown(modes: list[dict]) -> str:
     rows = []
     for m in modes:
         s = m["samples"]
-        for name, label in (("bare", "bare requests + hashlib call"),
-                            ("client", "client.call"),
-                            ("client_noenv", "prototype: client.call, Session.trust_env = False"),
-                            ("httpclient", "keep-alive http.client, same signing and parsing"),
-                            ("bare_cell", "bare call in an IPython cell (displayed)"),
-                            ("magic", "%%openapi cell (Result displayed: mimebundle)")):
+        for name, label in (
+            ("bare", "bare requests + hashlib call"),
+            ("client", "client.call"),
+            ("client_noenv", "prototype: client.call, Session.trust_env = False"),
+            ("httpclient", "keep-alive http.client, same signing and parsing"),
+            ("bare_cell", "bare call in an IPython cell (displayed)"),
+            ("magic", "%%openapi cell (Result displayed: mimebundle)"),
+        ):
             ref = "bare_cell" if name == "magic" else "bare"
             v = verdict(ratios(s[name], s[ref]))
-            rows.append([f"{m['mode']}: {label}", ms(median(s[name])),
-                         "" if name == ref else fmt_ratio(v),
-                         "a bare call in a cell" if name == "magic" else
-                         ("" if name == ref else "the bare call")])
-    main = table(["call (screen/readList, 320-byte reply)", "CPU ms per call (median)",
-                  "÷ reference, per round (median, range)", "reference"], rows)
+            rows.append(
+                [
+                    f"{m['mode']}: {label}",
+                    ms(median(s[name])),
+                    "" if name == ref else fmt_ratio(v),
+                    "a bare call in a cell"
+                    if name == "magic"
+                    else ("" if name == ref else "the bare call"),
+                ]
+            )
+    main = table(
+        [
+            "call (screen/readList, 320-byte reply)",
+            "CPU ms per call (median)",
+            "÷ reference, per round (median, range)",
+            "reference",
+        ],
+        rows,
+    )
     groups = sorted({g for m in modes for g in m["split"]})
     prow = []
     for g in groups:
         cells = []
         for m in modes:
             vals = m["split"].get(g, [0.0])
-            total = [sum(v[i] for v in m["split"].values() if i < len(v))
-                     for i in range(len(vals))]
+            total = [sum(v[i] for v in m["split"].values() if i < len(v)) for i in range(len(vals))]
             share = median([v / t for v, t in zip(vals, total)])
             cells.append(f"{ms(median(vals))} ({share * 100:.0f} %)")
         prow.append([g] + cells)
-    parts = [main, "", ("Where client.call's CPU goes (cProfile own time by where the code "
-                        "lives, ms per call and share; medians of repeated rounds; profiling "
-                        "inflates every figure, read the shares):"), "",
-             table(["code"] + [m["mode"] for m in modes], prow)]
+    parts = [
+        main,
+        "",
+        (
+            "Where client.call's CPU goes (cProfile own time by where the code "
+            "lives, ms per call and share; medians of repeated rounds; profiling "
+            "inflates every figure, read the shares):"
+        ),
+        "",
+        table(["code"] + [m["mode"] for m in modes], prow),
+    ]
     return "\n".join(parts)

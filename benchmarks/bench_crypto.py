@@ -46,12 +46,25 @@ def _openssl_speed(size: int, decrypt: bool) -> float | None:
     cli = openssl_cli()
     if not cli:
         return None
-    version = subprocess.run([cli, "version"], capture_output=True, text=True,
-                             check=False).stdout
-    providers = [] if version.startswith(("OpenSSL 1.", "LibreSSL")) else [
-        "-provider", "legacy", "-provider", "default"]
-    cmd = [cli, "speed", *providers, "-evp", "des-ecb", "-elapsed", "-mr", "-seconds", "1",
-           "-bytes", str(size)] + (["-decrypt"] if decrypt else [])
+    version = subprocess.run([cli, "version"], capture_output=True, text=True, check=False).stdout
+    providers = (
+        []
+        if version.startswith(("OpenSSL 1.", "LibreSSL"))
+        else ["-provider", "legacy", "-provider", "default"]
+    )
+    cmd = [
+        cli,
+        "speed",
+        *providers,
+        "-evp",
+        "des-ecb",
+        "-elapsed",
+        "-mr",
+        "-seconds",
+        "1",
+        "-bytes",
+        str(size),
+    ] + (["-decrypt"] if decrypt else [])
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False).stdout
     except (OSError, subprocess.SubprocessError):
@@ -73,35 +86,48 @@ def run(quick: bool = False, log: Any = print) -> dict:
         plain = protocol.dumps(body).encode()
         padded = plain + bytes((8 - len(plain) % 8,)) * (8 - len(plain) % 8)
         key = KEY.encode()[:8]
-        reply = protocol.seal_reply(0, "", body, pid=PID, timestamp=TS, secret_key=KEY,
-                                    encrypt=True)
+        reply = protocol.seal_reply(
+            0, "", body, pid=PID, timestamp=TS, secret_key=KEY, encrypt=True
+        )
         cipher = base64.b64decode(reply["body"])
         # Identical bytes, checked before timing.
         sealed = protocol.seal_request(body, pid=PID, secret_key=KEY, timestamp=TS, encrypt=True)
         same = {
-            "seal = Base64(OpenSSL)": sealed["body"] == base64.b64encode(
-                bytes(ossl.run(key, padded, True))).decode() if ossl else None,
-            "prototype seal = ours": prototypes.seal(body, pid=PID, secret_key=KEY,
-                                                     timestamp=TS) == sealed,
-            "open = body": protocol.open_reply(reply, pid=PID, timestamp=TS, secret_key=KEY,
-                                               encrypt=True).body == body,
+            "seal = Base64(OpenSSL)": sealed["body"]
+            == base64.b64encode(bytes(ossl.run(key, padded, True))).decode()
+            if ossl
+            else None,
+            "prototype seal = ours": prototypes.seal(body, pid=PID, secret_key=KEY, timestamp=TS)
+            == sealed,
+            "open = body": protocol.open_reply(
+                reply, pid=PID, timestamp=TS, secret_key=KEY, encrypt=True
+            ).body
+            == body,
             "prototype open = body": prototypes.open_body(reply["body"], secret_key=KEY) == body,
         }
         sides = {
-            "seal": lambda: protocol.seal_request(body, pid=PID, secret_key=KEY, timestamp=TS,
-                                                  encrypt=True) and None,
-            "open": lambda: protocol.open_reply(reply, pid=PID, timestamp=TS, secret_key=KEY,
-                                                encrypt=True) and None,
-            "proto_seal": lambda: prototypes.seal(body, pid=PID, secret_key=KEY,
-                                                  timestamp=TS) and None,
+            "seal": lambda: (
+                protocol.seal_request(body, pid=PID, secret_key=KEY, timestamp=TS, encrypt=True)
+                and None
+            ),
+            "open": lambda: (
+                protocol.open_reply(reply, pid=PID, timestamp=TS, secret_key=KEY, encrypt=True)
+                and None
+            ),
+            "proto_seal": lambda: (
+                prototypes.seal(body, pid=PID, secret_key=KEY, timestamp=TS) and None
+            ),
             "proto_open": lambda: prototypes.open_body(reply["body"], secret_key=KEY) and None,
         }
         if ossl:
             sides["ossl_enc"] = lambda: ossl.run(key, padded, True) and None
             sides["ossl_dec"] = lambda: ossl.run(key, cipher, False) and None
         samples = paired(sides, rounds, clock=time.perf_counter)
-        row: dict[str, Any] = {"size": size, "same": same,
-                               "med": {k: median(v) for k, v in samples.items()}}
+        row: dict[str, Any] = {
+            "size": size,
+            "same": same,
+            "med": {k: median(v) for k, v in samples.items()},
+        }
         if ossl:
             row["seal"] = verdict(ratios(samples["ossl_enc"], samples["seal"]))
             row["open"] = verdict(ratios(samples["ossl_dec"], samples["open"]))
@@ -122,19 +148,40 @@ def markdown(rows: list[dict]) -> str:
         def mbps(name: str) -> str:
             return f"{size / m[name] / 1e6:.0f}" if name in m else "n/a"
 
-        speed = (f"{r['speed_enc'] / 1e6:.0f} / {r['speed_dec'] / 1e6:.0f}"
-                 if r.get("speed_enc") and r.get("speed_dec") else "n/a")
+        speed = (
+            f"{r['speed_enc'] / 1e6:.0f} / {r['speed_dec'] / 1e6:.0f}"
+            if r.get("speed_enc") and r.get("speed_dec")
+            else "n/a"
+        )
         same = all(v is not False for v in r["same"].values())
-        out.append([size_label(size), f"{mbps('seal')} / {mbps('open')}",
-                    f"{mbps('ossl_enc')} / {mbps('ossl_dec')}", speed,
-                    f"**{fmt_ratio(r['seal'])}**" if "seal" in r else "n/a",
-                    f"**{fmt_ratio(r['open'])}**" if "open" in r else "n/a",
-                    f"{mbps('proto_seal')} / {mbps('proto_open')}",
-                    (f"{fmt_ratio(r['proto_seal'])} / {fmt_ratio(r['proto_open'])}"
-                     if "proto_seal" in r else "n/a"),
-                    "yes" if same else "**NO** " + json.dumps(r["same"])])
-    return table(["body (JSON)", "ours seal / open MB/s",
-                  "OpenSSL DES-ECB in-process enc / dec MB/s", "`openssl speed` enc / dec MB/s (cross-check)",
-                  "seal ÷ OpenSSL, per round", "open ÷ OpenSSL, per round",
-                  "prototype seal / open MB/s", "prototype ÷ OpenSSL (seal / open)",
-                  "bytes identical"], out)
+        out.append(
+            [
+                size_label(size),
+                f"{mbps('seal')} / {mbps('open')}",
+                f"{mbps('ossl_enc')} / {mbps('ossl_dec')}",
+                speed,
+                f"**{fmt_ratio(r['seal'])}**" if "seal" in r else "n/a",
+                f"**{fmt_ratio(r['open'])}**" if "open" in r else "n/a",
+                f"{mbps('proto_seal')} / {mbps('proto_open')}",
+                (
+                    f"{fmt_ratio(r['proto_seal'])} / {fmt_ratio(r['proto_open'])}"
+                    if "proto_seal" in r
+                    else "n/a"
+                ),
+                "yes" if same else "**NO** " + json.dumps(r["same"]),
+            ]
+        )
+    return table(
+        [
+            "body (JSON)",
+            "ours seal / open MB/s",
+            "OpenSSL DES-ECB in-process enc / dec MB/s",
+            "`openssl speed` enc / dec MB/s (cross-check)",
+            "seal ÷ OpenSSL, per round",
+            "open ÷ OpenSSL, per round",
+            "prototype seal / open MB/s",
+            "prototype ÷ OpenSSL (seal / open)",
+            "bytes identical",
+        ],
+        out,
+    )

@@ -33,8 +33,10 @@ def run(quick: bool = False, log: Any = print) -> dict:
     n = QUICK_N if quick else N
     rounds = 3 if quick else 7
     with splicers({"encrypt": False, "inputs": n}, {"encrypt": True, "inputs": n}) as started:
-        plain, enc = (Client.from_splicer(s, timeout=300).call("input/readList", {"deviceId": 0})
-                      for s in started)
+        plain, enc = (
+            Client.from_splicer(s, timeout=300).call("input/readList", {"deviceId": 0})
+            for s in started
+        )
     text = plain.raw_text
     rows_ = plain.body["inputs"]
     cipher_b64 = enc.response_envelope["body"]
@@ -45,30 +47,58 @@ def run(quick: bool = False, log: Any = print) -> dict:
 
     def case(name: str, today: Any, proto: Any, same: bool, protoname: str) -> None:
         checks[name] = same
-        s = paired({"today": _side(today), "proto": _side(proto)}, rounds,
-                   clock=time.process_time)
-        cases.append([name, ms(median(s["today"])), protoname, ms(median(s["proto"])),
-                      f"**{fmt_ratio(verdict(ratios(s['proto'], s['today'])))}**",
-                      "yes" if same else "**NO**"])
+        s = paired({"today": _side(today), "proto": _side(proto)}, rounds, clock=time.process_time)
+        cases.append(
+            [
+                name,
+                ms(median(s["today"])),
+                protoname,
+                ms(median(s["proto"])),
+                f"**{fmt_ratio(verdict(ratios(s['proto'], s['today'])))}**",
+                "yes" if same else "**NO**",
+            ]
+        )
 
     import msgspec
     import orjson
+
     ref = json.loads(text)
-    case("parse the reply JSON", lambda: json.loads(text), lambda: msgspec.json.decode(text),
-         msgspec.json.decode(text) == ref, "msgspec.json.decode")
-    case("parse the reply JSON", lambda: json.loads(text), lambda: orjson.loads(text),
-         orjson.loads(text) == ref, "orjson.loads")
-    case("parse the reply JSON, GC paused", lambda: json.loads(text), lambda: _nogc(
-        lambda: msgspec.json.decode(text)), True, "msgspec, gc.disable() around it")
+    case(
+        "parse the reply JSON",
+        lambda: json.loads(text),
+        lambda: msgspec.json.decode(text),
+        msgspec.json.decode(text) == ref,
+        "msgspec.json.decode",
+    )
+    case(
+        "parse the reply JSON",
+        lambda: json.loads(text),
+        lambda: orjson.loads(text),
+        orjson.loads(text) == ref,
+        "orjson.loads",
+    )
+    case(
+        "parse the reply JSON, GC paused",
+        lambda: json.loads(text),
+        lambda: _nogc(lambda: msgspec.json.decode(text)),
+        True,
+        "msgspec, gc.disable() around it",
+    )
     frame = _baseline.records_frame(rows_)
-    case("records → DataFrame", lambda: _baseline.records_frame(rows_),
-         lambda: prototypes.frame_by_columns(rows_),
-         prototypes.frame_by_columns(rows_).equals(frame), "columns built directly")
-    case("Base64-decode the encrypted body",
-         lambda: base64.b64decode(cipher_b64, validate=True),
-         lambda: prototypes.b64decode(cipher_b64),
-         prototypes.b64decode(cipher_b64) == base64.b64decode(cipher_b64),
-         "pybase64" if prototypes.pybase64 else "base64 (pybase64 not installed)")
+    case(
+        "records → DataFrame",
+        lambda: _baseline.records_frame(rows_),
+        lambda: prototypes.frame_by_columns(rows_),
+        prototypes.frame_by_columns(rows_).equals(frame),
+        "columns built directly",
+    )
+    case(
+        "Base64-decode the encrypted body",
+        lambda: base64.b64decode(cipher_b64, validate=True),
+        lambda: prototypes.b64decode(cipher_b64),
+        prototypes.b64decode(cipher_b64) == base64.b64decode(cipher_b64),
+        "pybase64" if prototypes.pybase64 else "base64 (pybase64 not installed)",
+    )
 
     def pandas_view() -> Any:
         f = _baseline.records_frame(small)
@@ -76,16 +106,32 @@ def run(quick: bool = False, log: Any = print) -> dict:
 
     def light_view() -> Any:
         return prototypes.table_text(small), prototypes.table_html(small)
+
     html_rows = prototypes.table_html(small).count("<tr>") - 1
-    case("10-row table of a small reply (text + HTML)", pandas_view, light_view,
-         html_rows == len(small), "no pandas (prototypes.table_html)")
-    md = table(["step", "today CPU ms", "prototype", "prototype CPU ms",
-                "prototype ÷ today, per round", "same output"], cases)
+    case(
+        "10-row table of a small reply (text + HTML)",
+        pandas_view,
+        light_view,
+        html_rows == len(small),
+        "no pandas (prototypes.table_html)",
+    )
+    md = table(
+        [
+            "step",
+            "today CPU ms",
+            "prototype",
+            "prototype CPU ms",
+            "prototype ÷ today, per round",
+            "same output",
+        ],
+        cases,
+    )
     return {"cases": cases, "checks": checks, "markdown": md}
 
 
 def _nogc(fn: Any) -> Any:
     import gc
+
     gc.disable()
     try:
         return fn()

@@ -28,7 +28,7 @@ from typing import Any
 
 from _common import child_env, fmt_ratio, median, ms, ratios, run_child, splicers, table, verdict
 
-BARE_CALL = r'''
+BARE_CALL = r"""
 import base64, hashlib, json, os, time
 import requests
 from Crypto.Cipher import DES
@@ -43,9 +43,9 @@ reply = requests.post(f"{root}/screen/readList", json={"body": body, "sign": md5
 assert reply["sign"] == md5_b64(reply["body"] + ts + pid + key)
 out = DES.new(key.encode()[:8], DES.MODE_ECB).decrypt(base64.b64decode(reply["body"]))
 print(json.dumps(json.loads(out[:-out[-1]].decode()), indent=2))
-'''
+"""
 
-SHELL = r'''
+SHELL = r"""
 import os, sys
 from IPython.core.interactiveshell import InteractiveShell
 shell = InteractiveShell.instance()
@@ -56,10 +56,12 @@ for cell in CELLS:
 if os.environ.get("BENCH_CHECK"):
     data, _ = shell.display_formatter.format(shell.user_ns["_"])
     print("BENCH_CHECK", sorted(data), )
-'''
+"""
 
-OURS_CELLS = ["%load_ext openapi_magic\n%openapi_connect --env",
-              '%%openapi screen/readList\n{"deviceId": 0}']
+OURS_CELLS = [
+    "%load_ext openapi_magic\n%openapi_connect --env",
+    '%%openapi screen/readList\n{"deviceId": 0}',
+]
 
 
 def _shell_script(cells: list[str]) -> str:
@@ -70,8 +72,13 @@ def run(quick: bool = False, log: Any = print) -> dict:
     rounds = 2 if quick else 7
     py = sys.executable
     with splicers({"encrypt": True}) as (splicer,):
-        env = {**child_env(), "OPENAPI_ROOT": splicer.root, "OPENAPI_PID": splicer.pid,
-               "OPENAPI_SECRET_KEY": splicer.secret_key, "OPENAPI_ENCRYPT": "1"}
+        env = {
+            **child_env(),
+            "OPENAPI_ROOT": splicer.root,
+            "OPENAPI_PID": splicer.pid,
+            "OPENAPI_SECRET_KEY": splicer.secret_key,
+            "OPENAPI_ENCRYPT": "1",
+        }
         cmds = {
             "ours": [py, "-c", _shell_script(OURS_CELLS)],
             "bare": [py, "-c", _shell_script([BARE_CALL])],
@@ -97,17 +104,32 @@ def run(quick: bool = False, log: Any = print) -> dict:
                 walls[name].append(wall)
     v = verdict(ratios(samples["ours"], samples["bare"]))
     rows = []
-    labels = {"ours": "ours: %load_ext + %openapi_connect + %%openapi cell (rendered)",
-              "bare": "bare requests call in a fresh InteractiveShell, prints its JSON",
-              "bare_python": "the same bare call as plain `python -c` (no IPython)",
-              "pandas": "`python -c 'import pandas'` alone"}
+    labels = {
+        "ours": "ours: %load_ext + %openapi_connect + %%openapi cell (rendered)",
+        "bare": "bare requests call in a fresh InteractiveShell, prints its JSON",
+        "bare_python": "the same bare call as plain `python -c` (no IPython)",
+        "pandas": "`python -c 'import pandas'` alone",
+    }
     for name in names:
         rv = verdict(ratios(samples[name], samples["bare"]))
-        rows.append([labels[name], ms(median(samples[name])), ms(median(walls[name])),
-                     f"**{fmt_ratio(rv)}**" if name == "ours" else fmt_ratio(rv)])
-    md = table(["fresh process", "CPU ms (median)", "wall ms (median)",
-                "÷ bare (CPU, per round)"], rows)
-    md += (f"\n\nChecks: ours rendered the Result's HTML: {'yes' if rendered else '**NO**'}; "
-           f"the bare cell printed the reply's JSON: {'yes' if printed else '**NO**'}.")
-    return {"verdict": v, "checks": {"rendered": rendered, "printed": printed},
-            "samples": samples, "markdown": md}
+        rows.append(
+            [
+                labels[name],
+                ms(median(samples[name])),
+                ms(median(walls[name])),
+                f"**{fmt_ratio(rv)}**" if name == "ours" else fmt_ratio(rv),
+            ]
+        )
+    md = table(
+        ["fresh process", "CPU ms (median)", "wall ms (median)", "÷ bare (CPU, per round)"], rows
+    )
+    md += (
+        f"\n\nChecks: ours rendered the Result's HTML: {'yes' if rendered else '**NO**'}; "
+        f"the bare cell printed the reply's JSON: {'yes' if printed else '**NO**'}."
+    )
+    return {
+        "verdict": v,
+        "checks": {"rendered": rendered, "printed": printed},
+        "samples": samples,
+        "markdown": md,
+    }

@@ -41,8 +41,9 @@ WIDE = 64
 
 
 def _clients(splicers: list) -> list[Client]:
-    return [Client.from_splicer(s, name=f"splicer-{i:03d}", timeout=30)
-            for i, s in enumerate(splicers)]
+    return [
+        Client.from_splicer(s, name=f"splicer-{i:03d}", timeout=30) for i, s in enumerate(splicers)
+    ]
 
 
 def _children_cpu() -> float:
@@ -121,8 +122,10 @@ def run(quick: bool = False, log: Any = print) -> dict:
             with Client.from_splicer(started[0]) as warm:  # imports, catalog: paid once
                 warm.call(INTERFACE, BODY).raise_for_status()
             cpu: list[tuple[float, float]] = []
-            sides = {"default": lambda: _timed_fleet(started, cpu),
-                     "wide": lambda: _timed_fleet(started, max_workers=wide)}
+            sides = {
+                "default": lambda: _timed_fleet(started, cpu),
+                "wide": lambda: _timed_fleet(started, max_workers=wide),
+            }
             if n <= 50:
                 sides["loop"] = lambda: _timed_loop(started)
             samples: dict[str, list[float]] = {k: [] for k in sides}
@@ -133,20 +136,31 @@ def run(quick: bool = False, log: Any = print) -> dict:
                 k = r % len(names)
                 for name in names[k:] + names[:k]:
                     samples[name].append(sides[name]())
-        ideal = {name: [math.ceil(n / w) * lat + f for f in floors]
-                 for name, w in (("default", w_default), ("wide", w_wide))}
+        ideal = {
+            name: [math.ceil(n / w) * lat + f for f in floors]
+            for name, w in (("default", w_default), ("wide", w_wide))
+        }
         cores = os.cpu_count() or 1
-        cpu_bound = [max(ideal_s, n * c, n * (c + s) / cores)
-                     for ideal_s, (c, s) in zip(ideal["default"], cpu)]
-        row = {"n": n, "latency_ms": latency_ms, "floor": median(floors),
-               "client_cpu": median([c for c, _ in cpu]),
-               "server_cpu": median([s for _, s in cpu]), "cores": cores,
-               "cpu_bound": median(cpu_bound),
-               "default_vs_cpu_bound": verdict(ratios(samples["default"], cpu_bound)),
-               "w_default": w_default, "w_wide": w_wide,
-               "default": median(samples["default"]), "wide": median(samples["wide"]),
-               "default_vs_ideal": verdict(ratios(samples["default"], ideal["default"])),
-               "wide_vs_ideal": verdict(ratios(samples["wide"], ideal["wide"]))}
+        cpu_bound = [
+            max(ideal_s, n * c, n * (c + s) / cores)
+            for ideal_s, (c, s) in zip(ideal["default"], cpu)
+        ]
+        row = {
+            "n": n,
+            "latency_ms": latency_ms,
+            "floor": median(floors),
+            "client_cpu": median([c for c, _ in cpu]),
+            "server_cpu": median([s for _, s in cpu]),
+            "cores": cores,
+            "cpu_bound": median(cpu_bound),
+            "default_vs_cpu_bound": verdict(ratios(samples["default"], cpu_bound)),
+            "w_default": w_default,
+            "w_wide": w_wide,
+            "default": median(samples["default"]),
+            "wide": median(samples["wide"]),
+            "default_vs_ideal": verdict(ratios(samples["default"], ideal["default"])),
+            "wide_vs_ideal": verdict(ratios(samples["wide"], ideal["wide"])),
+        }
         if "loop" in samples:
             row["loop"] = median(samples["loop"])
             row["loop_vs_default"] = verdict(ratios(samples["loop"], samples["default"]))
@@ -160,18 +174,60 @@ def markdown(rows: list[dict]) -> str:
     for r in rows:
         case = f"{r['n']} splicers, {r['latency_ms']} ms"
         for side, w in (("default", r["w_default"]), ("wide", r["w_wide"])):
-            label = ("fleet.run defaults" if side == "default" else "fleet.run max_workers="
-                     f"{r['w_wide']}")
+            label = (
+                "fleet.run defaults"
+                if side == "default"
+                else f"fleet.run max_workers={r['w_wide']}"
+            )
             loop = fmt_ratio(r[f"loop_vs_{side}"]) if f"loop_vs_{side}" in r else ""
-            t.append([case, label, w, ms(r[side]), ms(r["floor"]),
-                      f"**{fmt_ratio(r[f'{side}_vs_ideal'])}**", loop])
+            t.append(
+                [
+                    case,
+                    label,
+                    w,
+                    ms(r[side]),
+                    ms(r["floor"]),
+                    f"**{fmt_ratio(r[f'{side}_vs_ideal'])}**",
+                    loop,
+                ]
+            )
         if "loop" in r:
             t.append([case, "sequential loop of client.call", 1, ms(r["loop"]), "", "", ""])
-    main = table(["fleet", "method", "in flight", "wall ms (median)", "floor ms",
-                  "÷ ideal, per round", "loop ÷ this, per round"], t)
-    c = [[f"{r['n']} splicers, {r['latency_ms']} ms", f"{r['client_cpu'] * 1000:.2f}",
-          f"{r['server_cpu'] * 1000:.2f}", r["cores"], ms(r["cpu_bound"]),
-          f"**{fmt_ratio(r['default_vs_cpu_bound'])}**"] for r in rows]
-    return main + "\n\nWhat the machine's CPU allows (defaults):\n\n" + table(
-        ["fleet", "client CPU ms / call", "splicer CPU ms / call", "cores",
-         "CPU-bound ideal ms", "÷ CPU-bound ideal, per round"], c)
+    main = table(
+        [
+            "fleet",
+            "method",
+            "in flight",
+            "wall ms (median)",
+            "floor ms",
+            "÷ ideal, per round",
+            "loop ÷ this, per round",
+        ],
+        t,
+    )
+    c = [
+        [
+            f"{r['n']} splicers, {r['latency_ms']} ms",
+            f"{r['client_cpu'] * 1000:.2f}",
+            f"{r['server_cpu'] * 1000:.2f}",
+            r["cores"],
+            ms(r["cpu_bound"]),
+            f"**{fmt_ratio(r['default_vs_cpu_bound'])}**",
+        ]
+        for r in rows
+    ]
+    return (
+        main
+        + "\n\nWhat the machine's CPU allows (defaults):\n\n"
+        + table(
+            [
+                "fleet",
+                "client CPU ms / call",
+                "splicer CPU ms / call",
+                "cores",
+                "CPU-bound ideal ms",
+                "÷ CPU-bound ideal, per round",
+            ],
+            c,
+        )
+    )

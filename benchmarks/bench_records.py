@@ -48,12 +48,21 @@ def sides(splicer: Any) -> tuple[dict, dict]:
 
     def baseline() -> None:
         seen["baseline"] = _baseline.fetch_records(
-            session, url, pid=splicer.pid, secret_key=splicer.secret_key,
-            encrypt=splicer.encrypt, body=BODY, timestamp=str(int(time.time() * 1000)),
-            records="inputs")
+            session,
+            url,
+            pid=splicer.pid,
+            secret_key=splicer.secret_key,
+            encrypt=splicer.encrypt,
+            body=BODY,
+            timestamp=str(int(time.time() * 1000)),
+            records="inputs",
+        )
 
-    return {"ours": ours, "baseline": baseline}, {"client": client, "session": session,
-                                                  "seen": seen}
+    return {"ours": ours, "baseline": baseline}, {
+        "client": client,
+        "session": session,
+        "seen": seen,
+    }
 
 
 def peak_ratio(client: Client) -> int:
@@ -88,19 +97,45 @@ def run(quick: bool = False, log: Any = print) -> dict:
             peak = peak_ratio(ctx["client"])
             ctx["client"].close()
             ctx["session"].close()
-            rows.append({"mode": mode, "rows": n_rows, "bytes": body_bytes, "equal": equal,
-                         "ours": median(samples["ours"]),
-                         "baseline": median(samples["baseline"]),
-                         "ratio": verdict(ratios(samples["ours"], samples["baseline"])),
-                         "peak": peak})
+            rows.append(
+                {
+                    "mode": mode,
+                    "rows": n_rows,
+                    "bytes": body_bytes,
+                    "equal": equal,
+                    "ours": median(samples["ours"]),
+                    "baseline": median(samples["baseline"]),
+                    "ratio": verdict(ratios(samples["ours"], samples["baseline"])),
+                    "peak": peak,
+                }
+            )
     return {"rows": rows, "markdown": markdown(rows)}
 
 
 def markdown(rows: list[dict]) -> str:
-    out = [[f"{r['rows']:,} records, {r['mode']}", f"{r['bytes'] / 1e6:.1f}",
-            ms(r["ours"]), ms(r["baseline"]), f"**{fmt_ratio(r['ratio'])}**",
-            f"{r['peak'] / 1e6:,.0f}", f"**{r['peak'] / r['bytes']:.1f}×**",
-            "yes" if r["equal"] else "**NO**"] for r in rows]
-    return table(["reply (input/readList)", "body MB", "ours ms (median)",
-                  "baseline (0239a67) ms", "ours ÷ baseline, per round", "peak MB",
-                  "peak ÷ body", "same DataFrame"], out)
+    out = [
+        [
+            f"{r['rows']:,} records, {r['mode']}",
+            f"{r['bytes'] / 1e6:.1f}",
+            ms(r["ours"]),
+            ms(r["baseline"]),
+            f"**{fmt_ratio(r['ratio'])}**",
+            f"{r['peak'] / 1e6:,.0f}",
+            f"**{r['peak'] / r['bytes']:.1f}×**",
+            "yes" if r["equal"] else "**NO**",
+        ]
+        for r in rows
+    ]
+    return table(
+        [
+            "reply (input/readList)",
+            "body MB",
+            "ours ms (median)",
+            "baseline (0239a67) ms",
+            "ours ÷ baseline, per round",
+            "peak MB",
+            "peak ÷ body",
+            "same DataFrame",
+        ],
+        out,
+    )

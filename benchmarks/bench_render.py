@@ -34,25 +34,50 @@ class CannedAdapter(requests.adapters.HTTPAdapter):
         super().__init__()
         self.payload = payload
 
-    def send(self, request: Any, stream: bool = False, timeout: Any = None, verify: Any = True,
-             cert: Any = None, proxies: Any = None) -> requests.Response:
+    def send(
+        self,
+        request: Any,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
         raw = urllib3.HTTPResponse(
-            body=io.BytesIO(self.payload), status=200, reason="OK", preload_content=False,
-            decode_content=False, headers={"Content-Type": "application/json; charset=utf-8",
-                                           "Content-Length": str(len(self.payload))})
+            body=io.BytesIO(self.payload),
+            status=200,
+            reason="OK",
+            preload_content=False,
+            decode_content=False,
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "Content-Length": str(len(self.payload)),
+            },
+        )
         return self.build_response(request, raw)
 
 
 def reply_of(size: int) -> bytes:
     """A plain reply envelope of about ``size`` bytes, records of one shape."""
+
     def record(i: int) -> dict:
-        return {"inputId": i, "name": f"Input {i}", "online": i % 3 != 0,
-                "resolution": {"width": 1920, "height": 1080, "refresh": 60},
-                "signal": "HDMI" if i % 2 else "DP", "note": "x" * 20}
+        return {
+            "inputId": i,
+            "name": f"Input {i}",
+            "online": i % 3 != 0,
+            "resolution": {"width": 1920, "height": 1080, "refresh": 60},
+            "signal": "HDMI" if i % 2 else "DP",
+            "note": "x" * 20,
+        }
+
     one = len(json.dumps(record(0), separators=(",", ":"))) + 1
     n = max(1, (size - 60) // one)
-    env = {"status": 0, "msg": "", "sign": "", "body": {"deviceId": 0,
-                                                         "inputs": [record(i) for i in range(n)]}}
+    env = {
+        "status": 0,
+        "msg": "",
+        "sign": "",
+        "body": {"deviceId": 0, "inputs": [record(i) for i in range(n)]},
+    }
     return json.dumps(env, separators=(",", ":")).encode()
 
 
@@ -86,6 +111,7 @@ def run(quick: bool = False, log: Any = print) -> dict:
                 pair = f"**{pair}**"
         rows.append([f"{results[size][0]:,}", ms(median(samples[size])), pair])
     worst = max(pairs, key=lambda p: p[2]["median"])
-    md = table(["plain reply bytes", "render CPU ms (median)",
-                "÷ the next larger size, per round"], rows)
+    md = table(
+        ["plain reply bytes", "render CPU ms (median)", "÷ the next larger size, per round"], rows
+    )
     return {"pairs": pairs, "worst": worst, "markdown": md}

@@ -33,8 +33,9 @@ def _free_port() -> int:
 
 def _until(cmd: list[str], ready: Any, timeout: float = 60) -> float:
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=child_env())
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=child_env()
+    )
     try:
         while time.perf_counter() - t0 < timeout:
             try:
@@ -57,15 +58,19 @@ def _until(cmd: list[str], ready: Any, timeout: float = 60) -> float:
 
 def splicer_first_answer() -> float:
     port = _free_port()
-    client = Client(f"http://127.0.0.1:{port}/open/api", DEMO_PID, DEMO_SECRET_KEY, encrypt=True,
-                    timeout=2)
+    client = Client(
+        f"http://127.0.0.1:{port}/open/api", DEMO_PID, DEMO_SECRET_KEY, encrypt=True, timeout=2
+    )
 
     def ready() -> bool:
         r = client.call("screen/readList", {"deviceId": 0})
         return r.ok and r.sign_verdict == "verified"
+
     try:
-        return _until([sys.executable, "-m", "openapi_magic.server", "--port", str(port),
-                       "--reply-sign"], ready)
+        return _until(
+            [sys.executable, "-m", "openapi_magic.server", "--port", str(port), "--reply-sign"],
+            ready,
+        )
     finally:
         client.close()
 
@@ -80,8 +85,8 @@ def http_server_first_answer() -> float:
             return conn.getresponse().status == 200
         finally:
             conn.close()
-    return _until([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
-                  ready)
+
+    return _until([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"], ready)
 
 
 def run(quick: bool = False, log: Any = print) -> dict:
@@ -92,11 +97,19 @@ def run(quick: bool = False, log: Any = print) -> dict:
         log(f"  first answer, round {r + 1}/{rounds}")
         order = ["splicer", "http"] if r % 2 == 0 else ["http", "splicer"]
         for name in order:
-            samples[name].append(splicer_first_answer() if name == "splicer"
-                                 else http_server_first_answer())
+            samples[name].append(
+                splicer_first_answer() if name == "splicer" else http_server_first_answer()
+            )
     v = verdict(ratios(samples["splicer"], samples["http"]))
-    md = table(["process start → first answer", "wall ms (median)", "÷ http.server, per round"],
-               [["`python -m openapi_magic.server` (first verified reply)",
-                 ms(median(samples["splicer"])), f"**{fmt_ratio(v)}**"],
-                ["`python -m http.server` (first 200)", ms(median(samples["http"])), ""]])
+    md = table(
+        ["process start → first answer", "wall ms (median)", "÷ http.server, per round"],
+        [
+            [
+                "`python -m openapi_magic.server` (first verified reply)",
+                ms(median(samples["splicer"])),
+                f"**{fmt_ratio(v)}**",
+            ],
+            ["`python -m http.server` (first 200)", ms(median(samples["http"])), ""],
+        ],
+    )
     return {"verdict": v, "samples": samples, "markdown": md}

@@ -49,8 +49,9 @@ def _ecb_into(key: bytes, src_addr: int, dst_addr: int, n: int, encrypt: bool) -
         lib.EVP_CIPHER_CTX_free(ctx)
 
 
-def des_ecb(key: bytes, data: bytes, encrypt: bool, threads: int = 2,
-            min_split: int = 256 << 10) -> bytearray:
+def des_ecb(
+    key: bytes, data: bytes, encrypt: bool, threads: int = 2, min_split: int = 256 << 10
+) -> bytearray:
     """DES-ECB of whole blocks, split across ``threads`` (ctypes releases the GIL)."""
     n = len(data)
     out = bytearray(n + 8)
@@ -59,8 +60,10 @@ def des_ecb(key: bytes, data: bytes, encrypt: bool, threads: int = 2,
     parts = threads if n >= min_split else 1
     step = (n // 8 // parts) * 8
     bounds = [(i * step, n if i == parts - 1 else (i + 1) * step) for i in range(parts)]
-    workers = [threading.Thread(target=_ecb_into, args=(key, src + a, dst + a, b - a, encrypt))
-               for a, b in bounds[1:]]
+    workers = [
+        threading.Thread(target=_ecb_into, args=(key, src + a, dst + a, b - a, encrypt))
+        for a, b in bounds[1:]
+    ]
     for w in workers:
         w.start()
     a, b = bounds[0]
@@ -90,13 +93,19 @@ def _md5_b64(*parts: str) -> str:
 
 def seal(body: Any, *, pid: str, secret_key: str, timestamp: str) -> dict:
     """protocol.seal_request(encrypt=True) with 2-thread DES and the faster Base64."""
-    plain = json.dumps(body, separators=(",", ":"), ensure_ascii=False,
-                       allow_nan=False).encode("utf-8")
+    plain = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
+        "utf-8"
+    )
     n = 8 - len(plain) % 8
-    sealed = b64encode(des_ecb(secret_key.encode("utf-8")[:8], plain + bytes((n,)) * n,
-                               True)).decode("ascii")
-    return {"body": sealed, "sign": _md5_b64(sealed, timestamp, pid, secret_key), "pId": pid,
-            "timeStamp": timestamp}
+    sealed = b64encode(
+        des_ecb(secret_key.encode("utf-8")[:8], plain + bytes((n,)) * n, True)
+    ).decode("ascii")
+    return {
+        "body": sealed,
+        "sign": _md5_b64(sealed, timestamp, pid, secret_key),
+        "pId": pid,
+        "timeStamp": timestamp,
+    }
 
 
 def open_body(raw_body: str, *, secret_key: str) -> Any:
@@ -115,11 +124,13 @@ def loads_fast(text: str | bytes) -> Any:
     """msgspec, else orjson, else json: the same values."""
     try:
         import msgspec
+
         return msgspec.json.decode(text)
     except ImportError:
         pass
     try:
         import orjson
+
         return orjson.loads(text)
     except ImportError:
         return json.loads(text)
@@ -129,6 +140,7 @@ def frame_by_columns(rows: list[dict]) -> Any:
     """records_frame for records of one shape, built column by column (dotted names for
     nested objects, json_normalize's order), each column inferred on its own."""
     import pandas as pd
+
     cols = _baseline._same_shape_columns(rows)
     if cols is None:
         return _baseline.records_frame(rows)
@@ -158,10 +170,14 @@ def table_html(rows: list[dict]) -> str:
             if k not in names:
                 names.append(k)
     head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(r.get(n)))}</td>" for n in names)
-                   + "</tr>" for r in flat)
-    return (f'<table class="openapi-magic-table"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table>")
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_cell(r.get(n)))}</td>" for n in names) + "</tr>"
+        for r in flat
+    )
+    return (
+        f'<table class="openapi-magic-table"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table>"
+    )
 
 
 def table_text(rows: list[dict]) -> str:

@@ -30,23 +30,49 @@ import _common  # noqa: E402 - after the sys.path line
 DEFAULT_OUT = HERE / "results" / "latest.md"
 #: section → (module, heading, text)
 SECTIONS: dict[str, tuple[str, str, str]] = {
-    "first_cell": ("bench_first_cell", "First cell of a fresh kernel",
-                   ("Fresh process per side, CPU time of that process (`os.wait4`); see "
-                    "`bench_first_cell.py` for why an `InteractiveShell` and not a kernel.")),
-    "calls": ("bench_calls", "Small calls and a small cell (CPU of the client process)",
-              "Simulated splicer in a child process, no latency, `screen/readList`."),
-    "render": ("bench_render", "Rendering time per plain reply size",
-               "Each Result's `_repr_mimebundle_` (text + HTML, 10 rows), CPU time."),
-    "fleet": ("bench_fleet", "Fleets of simulated splicers in 4 processes",
-              "Ideal = ceil(n / in flight) × latency + the per-call floor of the same round."),
-    "crypto": ("bench_crypto", "Crypto: seal + open against OpenSSL's single-thread DES-ECB",
-               "Wall time (one process, one thread each side except the 2-thread prototype)."),
-    "records": ("bench_records", "Many records end to end, HTTP included, vs today's code",
-                "Baseline = `benchmarks/_baseline.py` (commit 0239a67, frozen)."),
-    "startup": ("bench_startup", "Simulated splicer: time to first answer",
-                "Process start → first valid reply, wall time."),
-    "findings": ("bench_findings", "Prototypes (for FINDINGS.md)",
-                 "Candidate fixes against today's code, same run, identical output checked."),
+    "first_cell": (
+        "bench_first_cell",
+        "First cell of a fresh kernel",
+        (
+            "Fresh process per side, CPU time of that process (`os.wait4`); see "
+            "`bench_first_cell.py` for why an `InteractiveShell` and not a kernel."
+        ),
+    ),
+    "calls": (
+        "bench_calls",
+        "Small calls and a small cell (CPU of the client process)",
+        "Simulated splicer in a child process, no latency, `screen/readList`.",
+    ),
+    "render": (
+        "bench_render",
+        "Rendering time per plain reply size",
+        "Each Result's `_repr_mimebundle_` (text + HTML, 10 rows), CPU time.",
+    ),
+    "fleet": (
+        "bench_fleet",
+        "Fleets of simulated splicers in 4 processes",
+        "Ideal = ceil(n / in flight) × latency + the per-call floor of the same round.",
+    ),
+    "crypto": (
+        "bench_crypto",
+        "Crypto: seal + open against OpenSSL's single-thread DES-ECB",
+        "Wall time (one process, one thread each side except the 2-thread prototype).",
+    ),
+    "records": (
+        "bench_records",
+        "Many records end to end, HTTP included, vs today's code",
+        "Baseline = `benchmarks/_baseline.py` (commit 0239a67, frozen).",
+    ),
+    "startup": (
+        "bench_startup",
+        "Simulated splicer: time to first answer",
+        "Process start → first valid reply, wall time.",
+    ),
+    "findings": (
+        "bench_findings",
+        "Prototypes (for FINDINGS.md)",
+        "Candidate fixes against today's code, same run, identical output checked.",
+    ),
 }
 
 
@@ -64,62 +90,105 @@ def goals(report: dict) -> list[list[str]]:
 
     if "first_cell" in report:
         v = report["first_cell"]["verdict"]
-        add("first cell (load, connect, small call rendered) ≤ 1.3× a bare requests first call "
-            "(CPU)", fr(v), v["median"] <= 1.3)
+        add(
+            "first cell (load, connect, small call rendered) ≤ 1.3× a bare requests first call "
+            "(CPU)",
+            fr(v),
+            v["median"] <= 1.3,
+        )
     if "calls" in report:
         for m in report["calls"]["modes"]:
             v = m["cell_vs_bare_cell"]
-            add(f"small %%openapi cell rendered ≤ 1.3× a bare call in a cell, {m['mode']} (CPU)",
-                fr(v), v["median"] <= 1.3)
+            add(
+                f"small %%openapi cell rendered ≤ 1.3× a bare call in a cell, {m['mode']} (CPU)",
+                fr(v),
+                v["median"] <= 1.3,
+            )
         for m in report["calls"]["modes"]:
             v = m["client_vs_bare"]
-            add(f"client CPU per small call ≤ 0.5× a bare requests call, {m['mode']}", fr(v),
-                v["median"] <= 0.5)
+            add(
+                f"client CPU per small call ≤ 0.5× a bare requests call, {m['mode']}",
+                fr(v),
+                v["median"] <= 0.5,
+            )
     if "render" in report:
         small, large, v = report["render"]["worst"]
-        add("no size at which a smaller plain reply renders slower (worst neighbours, "
+        add(
+            "no size at which a smaller plain reply renders slower (worst neighbours, "
             f"≤ {report['render'].get('tolerance', 1.1):.2f})",
-            f"{small:,} B ÷ {large:,} B: {fr(v)}", v["median"] <= 1.1)
+            f"{small:,} B ÷ {large:,} B: {fr(v)}",
+            v["median"] <= 1.1,
+        )
     if "fleet" in report:
         for r in report["fleet"]["rows"]:
             v = r["default_vs_ideal"]
-            add(f"fleet of {r['n']} at {r['latency_ms']} ms, defaults ({r['w_default']} in "
-                "flight) ≤ 1.2× ideal", fr(v), v["median"] <= 1.2)
+            add(
+                f"fleet of {r['n']} at {r['latency_ms']} ms, defaults ({r['w_default']} in "
+                "flight) ≤ 1.2× ideal",
+                fr(v),
+                v["median"] <= 1.2,
+            )
             if "default_vs_cpu_bound" in r:  # the same run against what the CPU allows
                 v = r["default_vs_cpu_bound"]
-                add(f"  (the same ÷ its CPU-bound ideal: client {r['client_cpu'] * 1000:.2f} "
+                add(
+                    f"  (the same ÷ its CPU-bound ideal: client {r['client_cpu'] * 1000:.2f} "
                     f"+ splicers {r['server_cpu'] * 1000:.2f} ms CPU per call, "
-                    f"{r['cores']} cores)", fr(v), v["median"] <= 1.2)
+                    f"{r['cores']} cores)",
+                    fr(v),
+                    v["median"] <= 1.2,
+                )
             v = r["wide_vs_ideal"]
-            add(f"fleet of {r['n']} at {r['latency_ms']} ms, {r['w_wide']} in flight ≤ 1.2× "
-                "ideal", fr(v), v["median"] <= 1.2)
+            add(
+                f"fleet of {r['n']} at {r['latency_ms']} ms, {r['w_wide']} in flight ≤ 1.2× ideal",
+                fr(v),
+                v["median"] <= 1.2,
+            )
             if r["n"] == 50 and r["latency_ms"] == 50:
                 v = r["loop_vs_default"]
                 add("50 splicers at 50 ms: defaults beat 8× a loop", fr(v), v["median"] > 8)
     if "crypto" in report:
         for r in report["crypto"]["rows"]:
             if "seal" not in r:
-                add(f"seal + open ≥ 0.8× OpenSSL, {_common.size_label(r['size'])}",
-                    "no libcrypto DES", None)
+                add(
+                    f"seal + open ≥ 0.8× OpenSSL, {_common.size_label(r['size'])}",
+                    "no libcrypto DES",
+                    None,
+                )
                 continue
             worst = min((r["seal"], r["open"]), key=lambda v: v["median"])
             which = "seal" if worst is r["seal"] else "open"
-            add(f"seal + open ≥ 0.8× OpenSSL DES-ECB, {_common.size_label(r['size'])} "
-                f"(worst: {which})", fr(worst), worst["median"] >= 0.8)
+            add(
+                f"seal + open ≥ 0.8× OpenSSL DES-ECB, {_common.size_label(r['size'])} "
+                f"(worst: {which})",
+                fr(worst),
+                worst["median"] >= 0.8,
+            )
             same = all(v is not False for v in r["same"].values())
-            add(f"crypto bytes identical, {_common.size_label(r['size'])}",
-                "checked" if same else "DIFFER", same)
+            add(
+                f"crypto bytes identical, {_common.size_label(r['size'])}",
+                "checked" if same else "DIFFER",
+                same,
+            )
     if "records" in report:
         for r in report["records"]["rows"]:
             v = r["ratio"]
-            add(f"{r['rows']:,} records {r['mode']}, end to end ≤ 0.5× today's code", fr(v),
-                v["median"] <= 0.5)
-            add(f"{r['rows']:,} records {r['mode']}, peak ≤ 4× the body",
-                f"{r['peak'] / r['bytes']:.1f}×", r["peak"] <= 4 * r["bytes"])
+            add(
+                f"{r['rows']:,} records {r['mode']}, end to end ≤ 0.5× today's code",
+                fr(v),
+                v["median"] <= 0.5,
+            )
+            add(
+                f"{r['rows']:,} records {r['mode']}, peak ≤ 4× the body",
+                f"{r['peak'] / r['bytes']:.1f}×",
+                r["peak"] <= 4 * r["bytes"],
+            )
     if "startup" in report:
         v = report["startup"]["verdict"]
-        add("simulated splicer to first answer ≤ 1.3× `python -m http.server`", fr(v),
-            v["median"] <= 1.3)
+        add(
+            "simulated splicer to first answer ≤ 1.3× `python -m http.server`",
+            fr(v),
+            v["median"] <= 1.3,
+        )
     return rows
 
 
@@ -141,8 +210,8 @@ def checks(report: dict) -> list[str]:
 def render(report: dict, args: argparse.Namespace, seconds: float) -> str:
     cmd = "python benchmarks/run.py" + (" --quick" if args.quick else "")
     lines = [
-        "# openapi_magic benchmarks" + (" (quick: tiny sizes, not for claims)" if args.quick
-                                         else ""),
+        "# openapi_magic benchmarks"
+        + (" (quick: tiny sizes, not for claims)" if args.quick else ""),
         "",
         f"`{cmd}` — {datetime.date.today().isoformat()}, whole run {seconds:.0f} s.",
         "",
@@ -156,8 +225,10 @@ def render(report: dict, args: argparse.Namespace, seconds: float) -> str:
         "",
     ]
     bad = checks(report)
-    lines += [f"Correctness checks: {'all passed' if not bad else 'FAILED: ' + '; '.join(bad)}.",
-              ""]
+    lines += [
+        f"Correctness checks: {'all passed' if not bad else 'FAILED: ' + '; '.join(bad)}.",
+        "",
+    ]
     for name, (_, heading, text) in SECTIONS.items():
         if name in report:
             lines += [f"## {heading}", "", text, "", report[name]["markdown"], ""]
@@ -166,12 +237,20 @@ def render(report: dict, args: argparse.Namespace, seconds: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny sizes and few rounds: checks the script runs, not for claims")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help=f"Markdown file to write ({DEFAULT_OUT.relative_to(HERE.parent)})")
-    parser.add_argument("--only", action="append", choices=list(SECTIONS),
-                        help="run only this section (repeatable)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny sizes and few rounds: checks the script runs, not for claims",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help=f"Markdown file to write ({DEFAULT_OUT.relative_to(HERE.parent)})",
+    )
+    parser.add_argument(
+        "--only", action="append", choices=list(SECTIONS), help="run only this section (repeatable)"
+    )
     args = parser.parse_args(argv)
     start = time.perf_counter()
     report: dict[str, Any] = {"machine": _common.machine()}

@@ -39,12 +39,22 @@ if TYPE_CHECKING:  # pragma: no cover
 # Imported on first use, so that `python -m openapi_magic.server` starts without
 # loading pandas and requests.
 _LAZY = {
-    "Client": "client", "Prepared": "client", "Secret": "client",
-    "Result": "result", "Catalog": "catalog", "load_catalog": "catalog",
+    "Client": "client",
+    "Prepared": "client",
+    "Secret": "client",
+    "Result": "result",
+    "Catalog": "catalog",
+    "load_catalog": "catalog",
     "current_client": "magics",
-    "current_settings": "session", "session_for": "session", "NotebookSession": "session",
-    "FleetResult": "fleet", "FleetError": "fleet", "ClockSkewWarning": "fleet",
-    "capture": "captures", "Capture": "captures", "CaptureDiff": "capture_diff",
+    "current_settings": "session",
+    "session_for": "session",
+    "NotebookSession": "session",
+    "FleetResult": "fleet",
+    "FleetError": "fleet",
+    "ClockSkewWarning": "fleet",
+    "capture": "captures",
+    "Capture": "captures",
+    "CaptureDiff": "capture_diff",
 }
 
 

@@ -117,16 +117,22 @@ class _OpenSSL:
         if not ctx:
             raise MemoryError("OpenSSL could not allocate a cipher context")
         try:
-            if lib.EVP_CipherInit_ex(ctx, self._cipher, None, _key(key), None,
-                                     1 if encrypt else 0) != 1:
+            if (
+                lib.EVP_CipherInit_ex(ctx, self._cipher, None, _key(key), None, 1 if encrypt else 0)
+                != 1
+            ):
                 raise ValueError("OpenSSL refused the DES key")
             lib.EVP_CIPHER_CTX_set_padding(ctx, 0)
             done = 0
             written = ctypes.c_int(0)
             while done < n:
                 step = min(n - done, _MAX_UPDATE)
-                if lib.EVP_CipherUpdate(ctx, out_addr + done, ctypes.byref(written),
-                                        src_addr + done, step) != 1:
+                if (
+                    lib.EVP_CipherUpdate(
+                        ctx, out_addr + done, ctypes.byref(written), src_addr + done, step
+                    )
+                    != 1
+                ):
                     raise ValueError("OpenSSL DES-ECB failed")
                 done += written.value
                 if written.value != step:

@@ -137,8 +137,10 @@ def _b64() -> Any:
 def backends() -> dict[str, str]:
     """Which library does each job: ``{"json": "msgspec"|"json", "base64": ...}``
     (msgspec for texts of 64 KiB or more: shorter ones are as fast with ``json``)."""
-    return {"json": "msgspec" if _decoder() is not None else "json",
-            "base64": "pybase64" if _b64() is not None else "base64"}
+    return {
+        "json": "msgspec" if _decoder() is not None else "json",
+        "base64": "pybase64" if _b64() is not None else "base64",
+    }
 
 
 def try_loads(data: str | bytes | memoryview, default: Any = None) -> Any:

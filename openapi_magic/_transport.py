@@ -45,14 +45,23 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.response import DeflateDecoder, GzipDecoder
 from urllib3.util.wait import wait_for_read
 
-__all__ = ["Call", "DeadlineAdapter", "LightSession", "bounded", "env_verify", "headers_cut",
-           "session", "session_for"]
+__all__ = [
+    "Call",
+    "DeadlineAdapter",
+    "LightSession",
+    "bounded",
+    "env_verify",
+    "headers_cut",
+    "session",
+    "session_for",
+]
 
 log = logging.getLogger(__name__)
 
 #: The deadline (``time.monotonic()``) of the reply being read in this context, if any.
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
-    "openapi_magic_reply_deadline", default=None)
+    "openapi_magic_reply_deadline", default=None
+)
 
 
 class Call:
@@ -67,7 +76,8 @@ class Call:
 
 
 _CALL: contextvars.ContextVar[Call | None] = contextvars.ContextVar(
-    "openapi_magic_call", default=None)
+    "openapi_magic_call", default=None
+)
 
 
 def _note(phase: str) -> None:
@@ -115,8 +125,7 @@ class _DeadlineReader(io.RawIOBase):
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError("the reply did not finish before the deadline")
-        self._sock.settimeout(remaining if self._timeout is None
-                              else min(self._timeout, remaining))
+        self._sock.settimeout(remaining if self._timeout is None else min(self._timeout, remaining))
         return self._raw.readinto(buffer)
 
     def close(self) -> None:
@@ -247,9 +256,15 @@ def session_for(root: str) -> requests.Session | LightSession:
     auth = requests.utils.get_netrc_auth(root)
     light = os.environ.get(ENV_TRANSPORT, "").strip().lower() != "requests"
     parts = urllib.parse.urlsplit(root)
-    if (light and parts.scheme.lower() == "http" and parts.hostname and not auth
-            and parts.username is None and parts.password is None  # a login in the URL
-            and requests.utils.select_proxy(root, proxies) is None):
+    if (
+        light
+        and parts.scheme.lower() == "http"
+        and parts.hostname
+        and not auth
+        and parts.username is None
+        and parts.password is None  # a login in the URL
+        and requests.utils.select_proxy(root, proxies) is None
+    ):
         try:
             return LightSession(parts.hostname, parts.port or 80)
         except ValueError:  # a port that is not a number: requests says what is wrong
@@ -318,8 +333,9 @@ class LightSession:
                 return
         conn.close()
 
-    def post(self, url: str, data: bytes, timeout: tuple[float, float] | float,
-             **_: Any) -> _LightResponse:
+    def post(
+        self, url: str, data: bytes, timeout: tuple[float, float] | float, **_: Any
+    ) -> _LightResponse:
         """POST ``data`` to ``url``; the reply's body is read through the response."""
         connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
         parts = urllib.parse.urlsplit(url)
@@ -333,15 +349,23 @@ class LightSession:
                 conn.close()
                 raise requests.exceptions.ConnectTimeout(
                     urllib3.exceptions.ConnectTimeoutError(
-                        None, f"Connection to {self.host} timed out. (connect timeout="
-                        f"{connect:g})"), request=None) from exc
+                        None, f"Connection to {self.host} timed out. (connect timeout={connect:g})"
+                    ),
+                    request=None,
+                ) from exc
             except OSError as exc:
                 conn.close()
                 # requests' own errors, as urllib3 builds them, without a pool or connection.
-                raise requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(
-                    None, url, urllib3.exceptions.NewConnectionError(  # type: ignore[arg-type]
+                raise requests.exceptions.ConnectionError(
+                    urllib3.exceptions.MaxRetryError(
                         None,  # type: ignore[arg-type]
-                        f"Failed to establish a new connection: {exc}"))) from exc
+                        url,
+                        urllib3.exceptions.NewConnectionError(
+                            None,  # type: ignore[arg-type]
+                            f"Failed to establish a new connection: {exc}",
+                        ),
+                    )
+                ) from exc
             conn.sock.settimeout(read)  # type: ignore[attr-defined]  # connect() set it
         try:
             _note("sending")
@@ -350,15 +374,19 @@ class LightSession:
             resp = conn.getresponse()
         except TimeoutError as exc:
             conn.close()
-            raise requests.exceptions.ReadTimeout(urllib3.exceptions.ReadTimeoutError(
-                None,  # type: ignore[arg-type]  # as urllib3 builds it, without a pool
-                url, f"Read timed out. (read timeout={read:g})")) from exc
+            raise requests.exceptions.ReadTimeout(
+                urllib3.exceptions.ReadTimeoutError(
+                    None,  # type: ignore[arg-type]  # as urllib3 builds it, without a pool
+                    url,
+                    f"Read timed out. (read timeout={read:g})",
+                )
+            ) from exc
         except (OSError, http.client.HTTPException) as exc:
             conn.close()
             raise requests.exceptions.ConnectionError(
-                urllib3.exceptions.ProtocolError("Connection aborted.", exc)) from exc
-        log.debug('http://%s:%s "POST %s HTTP/1.1" %s', self.host, self.port, target,
-                  resp.status)
+                urllib3.exceptions.ProtocolError("Connection aborted.", exc)
+            ) from exc
+        log.debug('http://%s:%s "POST %s HTTP/1.1" %s', self.host, self.port, target, resp.status)
         return _LightResponse(self, conn, resp)
 
     def close(self) -> None:
@@ -378,20 +406,25 @@ class _LightResponse:
     """requests' ``Response`` as the client reads it: ``status_code``, ``reason``,
     ``headers``, ``raw.read1(n, decode_content=True)``, ``close()``."""
 
-    def __init__(self, owner: LightSession, conn: _LightConnection,
-                 resp: http.client.HTTPResponse) -> None:
+    def __init__(
+        self, owner: LightSession, conn: _LightConnection, resp: http.client.HTTPResponse
+    ) -> None:
         self._owner, self._original_response = owner, resp
         self._conn: _LightConnection | None = conn
         self.status_code, self.reason = resp.status, resp.reason
-        headers: requests.structures.CaseInsensitiveDict = (
-            requests.structures.CaseInsensitiveDict())
+        headers: requests.structures.CaseInsensitiveDict = requests.structures.CaseInsensitiveDict()
         for name, value in resp.getheaders():  # repeated headers joined, as urllib3 does
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
         self.headers = headers
         self.raw = self
         encoding = headers.get("Content-Encoding", "").strip().lower()
-        self._decoder: Any = (GzipDecoder() if encoding in ("gzip", "x-gzip") else
-                              DeflateDecoder() if encoding == "deflate" else None)
+        self._decoder: Any = (
+            GzipDecoder()
+            if encoding in ("gzip", "x-gzip")
+            else DeflateDecoder()
+            if encoding == "deflate"
+            else None
+        )
         self._done = False
         self._got = 0
 
@@ -403,17 +436,18 @@ class _LightResponse:
                 chunk = resp.read1(n)
             except http.client.IncompleteRead as exc:  # a cut chunked body
                 raise urllib3.exceptions.ProtocolError(
-                    f"Connection broken: IncompleteRead({len(exc.partial)} bytes read)",
-                    exc) from exc
+                    f"Connection broken: IncompleteRead({len(exc.partial)} bytes read)", exc
+                ) from exc
             except http.client.HTTPException as exc:
-                raise urllib3.exceptions.ProtocolError(f"Connection broken: {exc!r}",
-                                                       exc) from exc
+                raise urllib3.exceptions.ProtocolError(f"Connection broken: {exc!r}", exc) from exc
             if not chunk and n:
                 left = resp.length
                 if left:  # the connection closed before Content-Length bytes came
                     raise urllib3.exceptions.ProtocolError(
                         f"Connection broken: IncompleteRead({self._got} bytes read, "
-                        f"{left} more expected)", http.client.IncompleteRead(b"", left))
+                        f"{left} more expected)",
+                        http.client.IncompleteRead(b"", left),
+                    )
                 self._done = True
                 return self._decoder.flush() if self._decoder is not None else b""
             self._got += len(chunk)
@@ -425,7 +459,8 @@ class _LightResponse:
                 raise urllib3.exceptions.DecodeError(
                     "Received response with content-encoding: "
                     f"{self.headers.get('Content-Encoding')}, but failed to decode it.",
-                    exc) from exc
+                    exc,
+                ) from exc
             if out:
                 return out
 
@@ -437,8 +472,9 @@ class _LightResponse:
         self._conn = None
         # All of the body read (a Content-Length body leaves the response open at 0).
         complete = self._done and (resp.isclosed() or resp.length == 0)
-        reusable = (complete and not resp.will_close and not headers_cut(resp)
-                    and conn.sock is not None)
+        reusable = (
+            complete and not resp.will_close and not headers_cut(resp) and conn.sock is not None
+        )
         resp.close()
         if reusable:
             self._owner._release(conn)

@@ -77,8 +77,9 @@ class CaptureDiff:
     the text, one line per change; ``changes`` the :class:`Change` objects.
     """
 
-    def __init__(self, changes: list[Change], *, compared: int, volatile: tuple,
-                 notes: list[str]) -> None:
+    def __init__(
+        self, changes: list[Change], *, compared: int, volatile: tuple, notes: list[str]
+    ) -> None:
         self.changes = list(changes)
         self.compared = compared
         self.volatile = tuple(volatile)
@@ -97,13 +98,14 @@ class CaptureDiff:
     def df(self) -> pd.DataFrame:
         """One row per change: interface, record, field, old, new, change."""
         # object columns: old/new keep their JSON values (80 stays 80, not 80.0 beside a None)
-        return pd.DataFrame({k: pd.Series([getattr(c, k) for c in self.changes], dtype=object)
-                             for k in COLUMNS}, columns=COLUMNS)
+        return pd.DataFrame(
+            {k: pd.Series([getattr(c, k) for c in self.changes], dtype=object) for k in COLUMNS},
+            columns=COLUMNS,
+        )
 
     def headline(self) -> str:
         """``3 changes in 75 calls compared`` or the plain statement that nothing changed."""
-        ignored = (f" (volatile fields ignored: {', '.join(self.volatile)})"
-                   if self.volatile else "")
+        ignored = f" (volatile fields ignored: {', '.join(self.volatile)})" if self.volatile else ""
         if not self.changes:
             return f"No differences: the captures agree on all {self.compared} calls{ignored}."
         n = len(self.changes)
@@ -129,15 +131,20 @@ class CaptureDiff:
         parts += [f'<div style="{_DIM}">Note: {html.escape(n)}</div>' for n in self.notes]
         if self.changes:
             shown = self.df.head(_SHOWN)
-            shown["old"] = [_value(v) if c != "added" else "" for v, c in
-                            zip(shown["old"], shown["change"])]
-            shown["new"] = [_value(v) if c != "removed" else "" for v, c in
-                            zip(shown["new"], shown["change"])]
-            parts.append(shown.to_html(escape=True, index=False, border=0,
-                                       classes="openapi-magic-table"))
+            shown["old"] = [
+                _value(v) if c != "added" else "" for v, c in zip(shown["old"], shown["change"])
+            ]
+            shown["new"] = [
+                _value(v) if c != "removed" else "" for v, c in zip(shown["new"], shown["change"])
+            ]
+            parts.append(
+                shown.to_html(escape=True, index=False, border=0, classes="openapi-magic-table")
+            )
             if len(self.changes) > _SHOWN:
-                parts.append(f'<div style="{_DIM}">showing {_SHOWN} of '
-                             f"{len(self.changes)} changes &middot; all in <code>.df</code></div>")
+                parts.append(
+                    f'<div style="{_DIM}">showing {_SHOWN} of '
+                    f"{len(self.changes)} changes &middot; all in <code>.df</code></div>"
+                )
         return '<div class="openapi-magic-diff">' + "".join(parts) + "</div>"
 
 
@@ -155,11 +162,15 @@ def diff_captures(old: Capture, new: Capture, *, volatile: Any = None) -> Captur
     notes = []
     for label, cap in (("old", old), ("new", new)):
         if cap.partial:
-            notes.append(f"the {label} capture is partial ({cap.partial_reason}): calls it "
-                         "lacks show as added or removed.")
+            notes.append(
+                f"the {label} capture is partial ({cap.partial_reason}): calls it "
+                "lacks show as added or removed."
+            )
     if old.is_anonymized != new.is_anonymized:
-        notes.append("one capture is anonymized and the other is not: serials, MAC and IP "
-                     "addresses show as changed.")
+        notes.append(
+            "one capture is anonymized and the other is not: serials, MAC and IP "
+            "addresses show as changed."
+        )
     compared = sum(1 for k in keys if k in old_calls and k in new_calls)
     return CaptureDiff(differ.out, compared=compared, volatile=skip, notes=notes)
 
@@ -169,8 +180,7 @@ class _Differ:
         self.volatile = volatile
         self.out: list[Change] = []
 
-    def add(self, interface: str, record: str, path: str, old: Any, new: Any,
-            change: str) -> None:
+    def add(self, interface: str, record: str, path: str, old: Any, new: Any, change: str) -> None:
         self.out.append(Change(interface, record, path, old, new, change))
 
     def calls(self, old: Call | None, new: Call | None) -> None:
@@ -178,8 +188,14 @@ class _Differ:
         assert call is not None
         label = _label(call.ids())
         if old is None or new is None:
-            self.add(call.interface, label, "", None if old is None else old.reply,
-                     None if new is None else new.reply, "added" if old is None else "removed")
+            self.add(
+                call.interface,
+                label,
+                "",
+                None if old is None else old.reply,
+                None if new is None else new.reply,
+                "added" if old is None else "removed",
+            )
             return
         if old.status != new.status or old.error.split(":")[0] != new.error.split(":")[0]:
             self.add(call.interface, label, "status", old.outcome(), new.outcome(), "changed")
@@ -195,8 +211,7 @@ class _Differ:
         module = call.interface.split("/", 1)[0]
         rows_old, key_old = find_records(old, None, hint)
         rows_new, key_new = find_records(new, None, hint)
-        listed = (isinstance(rows_old, list) and isinstance(rows_new, list)
-                  and key_old == key_new)
+        listed = isinstance(rows_old, list) and isinstance(rows_new, list) and key_old == key_new
         if not listed:
             self.values(call.interface, label, "", old, new)
             return
@@ -208,8 +223,9 @@ class _Differ:
             self.values(call.interface, label, "", rest_old, rest_new)
         self.records(call.interface, label, rows_old, rows_new, key, module)
 
-    def records(self, interface: str, label: str, old: list, new: list,
-                list_key: str | None, module: str) -> None:
+    def records(
+        self, interface: str, label: str, old: list, new: list, list_key: str | None, module: str
+    ) -> None:
         matched = _match(old, new, list_key, module)
         for rid, a, b in matched:
             name = " · ".join(p for p in (label, rid) if p)
@@ -222,8 +238,10 @@ class _Differ:
 
     def values(self, interface: str, record: str, path: str, old: Any, new: Any) -> None:
         last = path.rsplit(".", 1)[-1].split("[", 1)[0].lower()
-        if last and (last in self.volatile or ("temperature" in self.volatile
-                                               and last.endswith("temperature"))):
+        if last and (
+            last in self.volatile
+            or ("temperature" in self.volatile and last.endswith("temperature"))
+        ):
             return
         if isinstance(old, dict) and isinstance(new, dict):
             for k in dict.fromkeys([*old, *new]):
@@ -235,8 +253,13 @@ class _Differ:
                 else:
                     self.values(interface, record, sub, old[k], new[k])
             return
-        if (isinstance(old, list) and isinstance(new, list) and old != new
-                and all(isinstance(r, dict) for r in old + new) and (old or new)):
+        if (
+            isinstance(old, list)
+            and isinstance(new, list)
+            and old != new
+            and all(isinstance(r, dict) for r in old + new)
+            and (old or new)
+        ):
             for rid, a, b in _match(old, new, path.rsplit(".", 1)[-1] or None, ""):
                 sub = f"{path}[{rid}]"
                 if a is _MISSING:
@@ -253,19 +276,22 @@ class _Differ:
 _MISSING = object()
 
 
-def _match(old: list, new: list, list_key: str | None,
-           module: str) -> list[tuple[str, Any, Any]]:
+def _match(old: list, new: list, list_key: str | None, module: str) -> list[tuple[str, Any, Any]]:
     """Pair the records of two lists by their id (see the module doc): (id, old, new)."""
     key = _id_key(old + new, list_key, module, (old, new))
     if key is None:
         n = max(len(old), len(new))
-        return [(f"#{i}", old[i] if i < len(old) else _MISSING,
-                 new[i] if i < len(new) else _MISSING) for i in range(n)]
+        return [
+            (f"#{i}", old[i] if i < len(old) else _MISSING, new[i] if i < len(new) else _MISSING)
+            for i in range(n)
+        ]
     a = {_hashable(r[key]): r for r in old}
     b = {_hashable(r[key]): r for r in new}
     ids = list(dict.fromkeys([*a, *b]))
-    return [(_label({key: r[key]}), a.get(i, _MISSING), b.get(i, _MISSING))
-            for i, r in ((i, a[i] if i in a else b[i]) for i in ids)]
+    return [
+        (_label({key: r[key]}), a.get(i, _MISSING), b.get(i, _MISSING))
+        for i, r in ((i, a[i] if i in a else b[i]) for i in ids)
+    ]
 
 
 def _id_key(rows: list, list_key: str | None, module: str, sides: tuple) -> str | None:
@@ -274,7 +300,8 @@ def _id_key(rows: list, list_key: str | None, module: str, sides: tuple) -> str 
 
     def unique(k: str) -> bool:
         return all(k in r for r in rows) and all(
-            len({_hashable(r[k]) for r in side}) == len(side) for side in sides)
+            len({_hashable(r[k]) for r in side}) == len(side) for side in sides
+        )
 
     own = list(own_id_keys(rows[0], list_key, module or ""))
     for k in own:
@@ -296,13 +323,18 @@ def _hashable(value: Any) -> Any:
 
 def _label(ids: dict) -> str:
     """``{"screenId": 0, "layerId": 2}`` → ``screen 0 · layer 2``."""
-    return " · ".join(f"{k[:-2] if k.endswith('Id') and len(k) > 2 else k} {v}"
-                      for k, v in ids.items())
+    return " · ".join(
+        f"{k[:-2] if k.endswith('Id') and len(k) > 2 else k} {v}" for k, v in ids.items()
+    )
 
 
 def _same_number(a: Any, b: Any) -> bool:
-    return (isinstance(a, (int, float)) and isinstance(b, (int, float))
-            and not isinstance(a, bool) and not isinstance(b, bool))
+    return (
+        isinstance(a, (int, float))
+        and isinstance(b, (int, float))
+        and not isinstance(a, bool)
+        and not isinstance(b, bool)
+    )
 
 
 def _value(value: Any) -> str:

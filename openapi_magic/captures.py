@@ -97,11 +97,16 @@ DEFAULT_MAX_SECONDS = 180.0
 DEFAULT_DEVICE_ID = 0
 
 # An action that reads: read…/list…/get…/query…, or …List/…Detail/…Status/…Info/…Version.
-_READ_ACTION = re.compile(r"^(read|list|get|query)"
-                          r"|(List|Detail|Details|Status|Info|Version)$")
+_READ_ACTION = re.compile(
+    r"^(read|list|get|query)"
+    r"|(List|Detail|Details|Status|Info|Version)$"
+)
 # An action that writes, whatever else it looks like (belt and braces).
-_WRITE_ACTION = re.compile(r"^(write|save|set|create|delete|update|clear|rename|play|import|"
-                           r"enable|disable|overWrite|apply|edit|ftb|freeze)", re.IGNORECASE)
+_WRITE_ACTION = re.compile(
+    r"^(write|save|set|create|delete|update|clear|rename|play|import|"
+    r"enable|disable|overWrite|apply|edit|ftb|freeze)",
+    re.IGNORECASE,
+)
 _ROWS_SHOWN = 20
 
 
@@ -116,19 +121,26 @@ class WriteRefused(CaptureError):
 def is_read_interface(interface: Interface) -> bool:
     """True when the catalog calls ``interface`` a read *and* its action reads like one."""
     action = interface.action
-    return (interface.kind == "read" and bool(_READ_ACTION.search(action))
-            and not _WRITE_ACTION.search(action))
+    return (
+        interface.kind == "read"
+        and bool(_READ_ACTION.search(action))
+        and not _WRITE_ACTION.search(action)
+    )
 
 
 def _guard(interface: Interface) -> None:
     """Refuse anything but a read (see the module docstring): raised before any I/O."""
     if interface.kind != "read":
-        raise WriteRefused(f"Capture never sends {interface.path}: the catalog says it is a "
-                           f"{interface.kind}, not a read.")
+        raise WriteRefused(
+            f"Capture never sends {interface.path}: the catalog says it is a "
+            f"{interface.kind}, not a read."
+        )
     if not is_read_interface(interface):
-        raise WriteRefused(f"Capture never sends {interface.path}: its action "
-                           f"{interface.action!r} does not read like a read (read…, …List, "
-                           "…Detail, …Status), whatever the catalog says.")
+        raise WriteRefused(
+            f"Capture never sends {interface.path}: its action "
+            f"{interface.action!r} does not read like a read (read…, …List, "
+            "…Detail, …Status), whatever the catalog says."
+        )
 
 
 def own_id_keys(record: Any, list_key: str | None, module: str) -> list[str]:
@@ -152,8 +164,11 @@ def own_id_keys(record: Any, list_key: str | None, module: str) -> list[str]:
 
 def _id_fields(interface: Interface) -> list[str]:
     """The ids an interface needs: its required ``…Id`` fields, ``deviceId`` aside."""
-    return [f.name for f in interface.fields
-            if f.required and f.name.endswith("Id") and f.name != "deviceId"]
+    return [
+        f.name
+        for f in interface.fields
+        if f.required and f.name.endswith("Id") and f.name != "deviceId"
+    ]
 
 
 def _valid_id(value: Any) -> bool:
@@ -213,8 +228,11 @@ class Call:
         """The ids in the request body (``deviceId`` aside): ``{"screenId": 1}``."""
         if not isinstance(self.body, dict):
             return {}
-        return {k: v for k, v in self.body.items()
-                if isinstance(k, str) and k.endswith("Id") and k != "deviceId"}
+        return {
+            k: v
+            for k, v in self.body.items()
+            if isinstance(k, str) and k.endswith("Id") and k != "deviceId"
+        }
 
     def outcome(self) -> str:
         """``"0 Success"``, ``"500 Server_Err"`` or the error's class name."""
@@ -224,9 +242,16 @@ class Call:
 
     def to_dict(self) -> dict:
         """The call as saved (JSON types only)."""
-        return {"interface": self.interface, "body": self.body, "status": self.status,
-                "msg": self.msg, "reply": self.reply, "http_status": self.http_status,
-                "elapsed": round(self.elapsed, 4), "error": self.error}
+        return {
+            "interface": self.interface,
+            "body": self.body,
+            "status": self.status,
+            "msg": self.msg,
+            "reply": self.reply,
+            "http_status": self.http_status,
+            "elapsed": round(self.elapsed, 4),
+            "error": self.error,
+        }
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "a call") -> Call:
@@ -236,14 +261,22 @@ class Call:
         status = data.get("status")
         if status is not None and (not isinstance(status, int) or isinstance(status, bool)):
             raise CaptureError(f"{where}: status must be an integer or null, not {status!r}.")
-        return cls(interface=data["interface"], body=data.get("body"), status=status,
-                   msg=str(data.get("msg") or ""), reply=data.get("reply"),
-                   http_status=data.get("http_status"),
-                   elapsed=float(data.get("elapsed") or 0.0), error=str(data.get("error") or ""))
+        return cls(
+            interface=data["interface"],
+            body=data.get("body"),
+            status=status,
+            msg=str(data.get("msg") or ""),
+            reply=data.get("reply"),
+            http_status=data.get("http_status"),
+            elapsed=float(data.get("elapsed") or 0.0),
+            error=str(data.get("error") or ""),
+        )
 
     def __repr__(self) -> str:
-        return (f"<Call {self.interface} {_compact(self.body)} → {self.outcome()} "
-                f"records={self.records}>")
+        return (
+            f"<Call {self.interface} {_compact(self.body)} → {self.outcome()} "
+            f"records={self.records}>"
+        )
 
 
 class InterfaceCalls:
@@ -283,20 +316,23 @@ class InterfaceCalls:
 
     def table(self) -> pd.DataFrame:
         """One row per call: body, status, msg, records (and the error, if any)."""
-        return pd.DataFrame({
-            "body": [_compact(c.body) for c in self.calls],
-            "status": [c.status for c in self.calls],
-            "msg": [c.msg or c.error for c in self.calls],
-            "records": [c.records for c in self.calls],
-        })
+        return pd.DataFrame(
+            {
+                "body": [_compact(c.body) for c in self.calls],
+                "status": [c.status for c in self.calls],
+                "msg": [c.msg or c.error for c in self.calls],
+                "records": [c.records for c in self.calls],
+            }
+        )
 
     def __repr__(self) -> str:
         lines = [f"{self.interface}: {len(self.calls)} call{_s(len(self.calls))}"]
         lines.append(self.table().to_string(index=False))
         frame = self.df
         if not frame.empty:
-            lines.append(frame.head(_ROWS_SHOWN).to_string(index=False, max_cols=12,
-                                                           max_colwidth=40))
+            lines.append(
+                frame.head(_ROWS_SHOWN).to_string(index=False, max_cols=12, max_colwidth=40)
+            )
             if len(frame) > _ROWS_SHOWN:
                 lines.append(f"(showing {_ROWS_SHOWN} of {len(frame)} records; all in .df)")
         return "\n".join(lines)
@@ -305,17 +341,22 @@ class InterfaceCalls:
         return {"text/plain": repr(self), "text/html": self._repr_html_()}
 
     def _repr_html_(self) -> str:
-        head = (f"<div><b><code>{_esc(self.interface)}</code></b> &middot; {len(self.calls)} "
-                f"call{_s(len(self.calls))}</div>")
+        head = (
+            f"<div><b><code>{_esc(self.interface)}</code></b> &middot; {len(self.calls)} "
+            f"call{_s(len(self.calls))}</div>"
+        )
         parts = [head, self.table().to_html(escape=True, index=False, border=0)]
         frame = self.df
         if not frame.empty:
             parts.append("<div><b>Records</b></div>")
-            parts.append(frame.head(_ROWS_SHOWN).to_html(escape=True, index=False, border=0,
-                                                         na_rep=""))
+            parts.append(
+                frame.head(_ROWS_SHOWN).to_html(escape=True, index=False, border=0, na_rep="")
+            )
             if len(frame) > _ROWS_SHOWN:
-                parts.append(f'<div style="{_DIM}">showing {_ROWS_SHOWN} of '
-                             f"{len(frame)} records &middot; all in <code>.df</code></div>")
+                parts.append(
+                    f'<div style="{_DIM}">showing {_ROWS_SHOWN} of '
+                    f"{len(frame)} records &middot; all in <code>.df</code></div>"
+                )
         return '<div class="openapi-magic-capture">' + "".join(parts) + "</div>"
 
 
@@ -394,14 +435,20 @@ class Capture:
         rows = []
         for path in self.interfaces():
             calls = [c for c in self.calls if c.interface == path]
-            rows.append({
-                "interface": path,
-                "calls": len(calls),
-                "status": _tally(str(c.status) if c.status is not None else
-                                 (c.error.split(":", 1)[0] or "error") for c in calls),
-                "msg": _tally(c.msg or c.error.split(": ", 1)[-1] for c in calls),
-                "records": sum(c.records for c in calls),
-            })
+            rows.append(
+                {
+                    "interface": path,
+                    "calls": len(calls),
+                    "status": _tally(
+                        str(c.status)
+                        if c.status is not None
+                        else (c.error.split(":", 1)[0] or "error")
+                        for c in calls
+                    ),
+                    "msg": _tally(c.msg or c.error.split(": ", 1)[-1] for c in calls),
+                    "records": sum(c.records for c in calls),
+                }
+            )
         return pd.DataFrame(rows, columns=["interface", "calls", "status", "msg", "records"])
 
     def headline(self) -> str:
@@ -409,9 +456,11 @@ class Capture:
         model = f"model {self.model_id}" if self.model_id is not None else "model unknown"
         firmware = f"firmware {self.firmware}" if self.firmware else "firmware unknown"
         failed = len(self.failed)
-        line = (f"Capture of {self.root or 'a splicer'} · {model} · {firmware} · taken "
-                f"{self.taken_at or '?'} in {self.seconds:.1f} s · {len(self.calls)} call"
-                f"{_s(len(self.calls))}, {failed} failed")
+        line = (
+            f"Capture of {self.root or 'a splicer'} · {model} · {firmware} · taken "
+            f"{self.taken_at or '?'} in {self.seconds:.1f} s · {len(self.calls)} call"
+            f"{_s(len(self.calls))}, {failed} failed"
+        )
         if self.is_anonymized:
             line += " · anonymized"
         if self.partial:
@@ -436,17 +485,23 @@ class Capture:
     def _repr_html_(self) -> str:
         tone = _STYLE["fail"] if self.partial else _STYLE["ok"]
         head = f'<div style="{tone};font-weight:bold">{_esc(self.headline())}</div>'
-        table = self.summary().to_html(escape=True, index=False, border=0,
-                                       classes="openapi-magic-table")
+        table = self.summary().to_html(
+            escape=True, index=False, border=0, classes="openapi-magic-table"
+        )
         skipped = ""
         if self.skipped:
-            items = "".join(f"<li><code>{_esc(k)}</code>: {_esc(v)}</li>"
-                            for k, v in self.skipped.items())
-            skipped = (f"<details><summary>Not called ({len(self.skipped)})</summary>"
-                       f"<ul>{items}</ul></details>")
-        foot = (f'<div style="{_DIM};font-size:90%">Drill down: '
-                '<code>capture["screen/readDetail"]</code> &middot; <code>.save(path)</code> '
-                "&middot; <code>.diff(other)</code></div>")
+            items = "".join(
+                f"<li><code>{_esc(k)}</code>: {_esc(v)}</li>" for k, v in self.skipped.items()
+            )
+            skipped = (
+                f"<details><summary>Not called ({len(self.skipped)})</summary>"
+                f"<ul>{items}</ul></details>"
+            )
+        foot = (
+            f'<div style="{_DIM};font-size:90%">Drill down: '
+            '<code>capture["screen/readDetail"]</code> &middot; <code>.save(path)</code> '
+            "&middot; <code>.diff(other)</code></div>"
+        )
         return f'<div class="openapi-magic-capture">{head}{table}{skipped}{foot}</div>'
 
     # ------------------------------------------------------------------ files
@@ -454,12 +509,18 @@ class Capture:
     def to_dict(self) -> dict:
         """The capture as saved (JSON types only)."""
         return {
-            "format": FORMAT, "version": FORMAT_VERSION,
-            "model_id": self.model_id, "firmware": self.firmware,
-            "taken_at": self.taken_at, "seconds": round(self.seconds, 3),
-            "partial": self.partial, "partial_reason": self.partial_reason,
-            "skipped": dict(self.skipped), "anonymized": self.is_anonymized,
-            "root": self.root, "encrypted": self.encrypted,
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "model_id": self.model_id,
+            "firmware": self.firmware,
+            "taken_at": self.taken_at,
+            "seconds": round(self.seconds, 3),
+            "partial": self.partial,
+            "partial_reason": self.partial_reason,
+            "skipped": dict(self.skipped),
+            "anonymized": self.is_anonymized,
+            "root": self.root,
+            "encrypted": self.encrypted,
             "calls": [c.to_dict() for c in self.calls],
         }
 
@@ -467,23 +528,31 @@ class Capture:
     def from_dict(cls, data: Any, source: str = "the data") -> Capture:
         """A capture from its saved form; CaptureError for anything else."""
         if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise CaptureError(f"{source} is not an openapi_magic capture (no \"format\": "
-                               f"\"{FORMAT}\").")
+            raise CaptureError(
+                f'{source} is not an openapi_magic capture (no "format": "{FORMAT}").'
+            )
         version = data.get("version")
         if version != FORMAT_VERSION:
-            raise CaptureError(f"{source} is a capture of format version {version!r}; this "
-                               f"openapi_magic reads version {FORMAT_VERSION} (a newer "
-                               "openapi_magic may read it).")
+            raise CaptureError(
+                f"{source} is a capture of format version {version!r}; this "
+                f"openapi_magic reads version {FORMAT_VERSION} (a newer "
+                "openapi_magic may read it)."
+            )
         calls = data.get("calls")
         if not isinstance(calls, list):
-            raise CaptureError(f"{source}: \"calls\" must be a list.")
+            raise CaptureError(f'{source}: "calls" must be a list.')
         return cls(
             calls=[Call.from_dict(c, f"{source}: call {i}") for i, c in enumerate(calls)],
-            model_id=data.get("model_id"), firmware=data.get("firmware"),
-            taken_at=str(data.get("taken_at") or ""), seconds=float(data.get("seconds") or 0),
-            partial=bool(data.get("partial")), partial_reason=str(data.get("partial_reason") or ""),
-            skipped=dict(data.get("skipped") or {}), is_anonymized=bool(data.get("anonymized")),
-            root=str(data.get("root") or ""), encrypted=data.get("encrypted"),
+            model_id=data.get("model_id"),
+            firmware=data.get("firmware"),
+            taken_at=str(data.get("taken_at") or ""),
+            seconds=float(data.get("seconds") or 0),
+            partial=bool(data.get("partial")),
+            partial_reason=str(data.get("partial_reason") or ""),
+            skipped=dict(data.get("skipped") or {}),
+            is_anonymized=bool(data.get("anonymized")),
+            root=str(data.get("root") or ""),
+            encrypted=data.get("encrypted"),
         )
 
     def save(self, path: str | os.PathLike) -> Path:
@@ -557,9 +626,16 @@ def capture_demo(path: str | os.PathLike | None = None) -> Capture:
 # --------------------------------------------------------------------------- capturing
 
 
-def capture(target: Any, *, anonymize: bool = False, max_seconds: float = DEFAULT_MAX_SECONDS,
-            quiet: bool = False, device_id: int = DEFAULT_DEVICE_ID,
-            profiles_file: str | None = None, catalog: Catalog | None = None) -> Capture:
+def capture(
+    target: Any,
+    *,
+    anonymize: bool = False,
+    max_seconds: float = DEFAULT_MAX_SECONDS,
+    quiet: bool = False,
+    device_id: int = DEFAULT_DEVICE_ID,
+    profiles_file: str | None = None,
+    catalog: Catalog | None = None,
+) -> Capture:
     """Read a splicer read-only and return a :class:`Capture` (see the module docstring).
 
     ``target`` is a :class:`Client`, a profile name or :class:`Profile` (as
@@ -572,8 +648,9 @@ def capture(target: Any, *, anonymize: bool = False, max_seconds: float = DEFAUL
     except (TypeError, ValueError):
         budget = float("nan")
     if not budget > 0:
-        raise CaptureError(f"max_seconds must be a positive number of seconds, not "
-                           f"{max_seconds!r}.")
+        raise CaptureError(
+            f"max_seconds must be a positive number of seconds, not {max_seconds!r}."
+        )
     client, _ = to_client(target, profiles_file=profiles_file)
     try:
         result = _Capturer(client, catalog or load_catalog(), budget, quiet, device_id).run()
@@ -586,8 +663,9 @@ def capture(target: Any, *, anonymize: bool = False, max_seconds: float = DEFAUL
 class _Capturer:
     """One capture run: the plan (stages by ids needed), the budget and the calls."""
 
-    def __init__(self, client: Client, catalog: Catalog, budget: float, quiet: bool,
-                 device_id: int) -> None:
+    def __init__(
+        self, client: Client, catalog: Catalog, budget: float, quiet: bool, device_id: int
+    ) -> None:
         self.client = client
         self.catalog = catalog
         self.budget = budget
@@ -629,10 +707,15 @@ class _Capturer:
         init = next((c for c in self.calls if c.interface == "main/initStatus" and c.ok), None)
         info = init.reply if init is not None and isinstance(init.reply, dict) else {}
         return Capture(
-            calls=self.calls, model_id=info.get("mainModelId"),
-            firmware=info.get("softwareVersion"), taken_at=taken_at,
-            seconds=time.monotonic() - self.start, partial=bool(self.stop_reason),
-            partial_reason=self.stop_reason, skipped=self.skipped, root=self.client.root,
+            calls=self.calls,
+            model_id=info.get("mainModelId"),
+            firmware=info.get("softwareVersion"),
+            taken_at=taken_at,
+            seconds=time.monotonic() - self.start,
+            partial=bool(self.stop_reason),
+            partial_reason=self.stop_reason,
+            skipped=self.skipped,
+            root=self.client.root,
             encrypted=self.client.encrypt,
         )
 
@@ -641,8 +724,9 @@ class _Capturer:
 
     def _out_of_time(self) -> bool:
         if time.monotonic() - self.start >= self.budget:
-            self.stop_reason = (f"stopped after max_seconds={self.budget:g} s "
-                                f"({len(self.calls)} calls made)")
+            self.stop_reason = (
+                f"stopped after max_seconds={self.budget:g} s ({len(self.calls)} calls made)"
+            )
         return bool(self.stop_reason)
 
     def _base(self, iface: Interface) -> dict:
@@ -669,8 +753,7 @@ class _Capturer:
             missing = [n for n in need if n not in given]
             if len(missing) != 1:
                 continue
-            rows, key = find_records(call.reply, None, _records_hint(call.interface,
-                                                                     self.catalog))
+            rows, key = find_records(call.reply, None, _records_hint(call.interface, self.catalog))
             if not isinstance(rows, list):
                 continue
             module = call.interface.split("/", 1)[0]
@@ -686,18 +769,27 @@ class _Capturer:
         example = iface.example_body()
         if len(need) == 1 and unlisted and need[0] in example:
             return [{**base, need[0]: example[need[0]]}]
-        why = (f"no read interface lists {' or '.join(unlisted)}" if unlisted else
-               f"the lists that hold them ({', '.join(sorted(set().union(*listers.values())))}) "
-               "failed or are empty")
+        why = (
+            f"no read interface lists {' or '.join(unlisted)}"
+            if unlisted
+            else f"the lists that hold them ({', '.join(sorted(set().union(*listers.values())))}) "
+            "failed or are empty"
+        )
         self.skipped[iface.path] = f"no {' and '.join(need)} to follow: {why}"
         return []
 
     def _listers(self, id_name: str) -> set[str]:
         """The read interfaces whose list is named for ``id_name`` (``screenId`` → screens)."""
         stem = id_name[:-2].lower()
-        return {i.path for i in self.catalog if is_read_interface(i)
-                and ((i.records or "").lower().endswith(stem + "s")
-                     or (not i.records and i.module.lower() == stem))}
+        return {
+            i.path
+            for i in self.catalog
+            if is_read_interface(i)
+            and (
+                (i.records or "").lower().endswith(stem + "s")
+                or (not i.records and i.module.lower() == stem)
+            )
+        }
 
     def _send(self, iface: Interface, body: dict) -> None:
         _guard(iface)
@@ -707,14 +799,21 @@ class _Capturer:
         try:
             result = self.client.call(iface.path, body, timeout=timeout)
         except OpenAPIError as exc:
-            self.calls.append(_failed_call(iface.path, body, exc,
-                                           time.perf_counter() - started))
+            self.calls.append(_failed_call(iface.path, body, exc, time.perf_counter() - started))
             if isinstance(exc, ConnectError):
                 self.stop_reason = f"the splicer could not be reached ({exc.message})"
             return
-        self.calls.append(Call(interface=iface.path, body=body, status=result.status,
-                               msg=result.msg or "", reply=result.body,
-                               http_status=result.http_status, elapsed=result.elapsed))
+        self.calls.append(
+            Call(
+                interface=iface.path,
+                body=body,
+                status=result.status,
+                msg=result.msg or "",
+                reply=result.body,
+                http_status=result.http_status,
+                elapsed=result.elapsed,
+            )
+        )
 
 
 def _failed_call(path: str, body: dict, exc: OpenAPIError, elapsed: float) -> Call:
@@ -739,9 +838,16 @@ def _failed_call(path: str, body: dict, exc: OpenAPIError, elapsed: float) -> Ca
                 value = env.get(key)
                 if isinstance(value, str) and len(value) >= 8:
                     text = text.replace(value, "…")
-    return Call(interface=path, body=body, status=status, msg=msg, reply=None,
-                http_status=exc.http_status, elapsed=elapsed,
-                error=f"{type(exc).__name__}: {text}")
+    return Call(
+        interface=path,
+        body=body,
+        status=status,
+        msg=msg,
+        reply=None,
+        http_status=exc.http_status,
+        elapsed=elapsed,
+        error=f"{type(exc).__name__}: {text}",
+    )
 
 
 def _records_hint(interface: str, catalog: Catalog | None = None) -> str | None:
@@ -756,13 +862,19 @@ def _records_hint(interface: str, catalog: Catalog | None = None) -> str | None:
 _SERIAL_KEY = re.compile(r"^(sn|serial.*|.*Sn|.*SN|.*Serial.*)$")
 _MAC_KEY = re.compile(r"(?i)^(mac|.*mac|mac.*address|macaddr)$")
 _IP_KEY = re.compile(r"(?i)^(ip|.*Ip|ip.*addr.*|gateway|dns.*|host)$")
-_MAC = re.compile(r"(?<![0-9A-Fa-f:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}"
-                  r"(?![0-9A-Fa-f:-])")
-_IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)"
-                   r"(?![\w.])")
+_MAC = re.compile(
+    r"(?<![0-9A-Fa-f:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}"
+    r"(?![0-9A-Fa-f:-])"
+)
+_IPV4 = re.compile(
+    r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)"
+    r"(?![\w.])"
+)
 _IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])")
-_DOC_NETS = [ipaddress.ip_network(n) for n in
-             ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")]
+_DOC_NETS = [
+    ipaddress.ip_network(n)
+    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+]
 _SERIAL_PLACEHOLDER = re.compile(r"^SN-ANON-\d{4,}$")
 _MAC_PLACEHOLDER = "00:00:5E:00:"
 #: Keys whose values are never anonymized (a netmask or a version string is not an address).
@@ -798,9 +910,12 @@ class _Anonymizer:
             addr = ipaddress.ip_address(value)
         except ValueError:
             return value
-        if (addr.is_loopback or addr.is_unspecified or any(addr in n for n in _DOC_NETS
-                                                           if n.version == addr.version)
-                or (addr.version == 4 and _is_netmask(int(addr)))):
+        if (
+            addr.is_loopback
+            or addr.is_unspecified
+            or any(addr in n for n in _DOC_NETS if n.version == addr.version)
+            or (addr.version == 4 and _is_netmask(int(addr)))
+        ):
             return value
         key = str(addr)
         if key not in self.ips:
@@ -837,8 +952,12 @@ class _Anonymizer:
         elif isinstance(obj, list):
             for v in obj:
                 self.collect(v, key)
-        elif key and _SERIAL_KEY.match(key) and isinstance(obj, (str, int)) \
-                and not isinstance(obj, bool):
+        elif (
+            key
+            and _SERIAL_KEY.match(key)
+            and isinstance(obj, (str, int))
+            and not isinstance(obj, bool)
+        ):
             self.serial(str(obj))
 
     def walk(self, obj: Any, key: str = "") -> Any:

@@ -129,8 +129,9 @@ class Field:
         """Problems with ``value`` for this field (empty when it is fine)."""
         return [p.message for p in self.problems(value, where)]
 
-    def problems(self, value: Any, where: str, source: str = "reconstruction",
-                 extra: bool = False) -> list[Problem]:
+    def problems(
+        self, value: Any, where: str, source: str = "reconstruction", extra: bool = False
+    ) -> list[Problem]:
         """:class:`Problem` objects for ``value`` (see :meth:`Interface.problems`).
 
         ``source`` is the provenance inherited from the enclosing field or
@@ -138,22 +139,38 @@ class Field:
         """
         source = self.source or source
         if not _type_ok(self.type, value):
-            return [Problem(f"{where} must be {_article(self.type)}, not {_json_type(value)} "
-                            f"{_short(value)}", self._type_certain(value, source), where)]
+            return [
+                Problem(
+                    f"{where} must be {_article(self.type)}, not {_json_type(value)} "
+                    f"{_short(value)}",
+                    self._type_certain(value, source),
+                    where,
+                )
+            ]
         problems: list[Problem] = []
         if self.enum and value not in self.enum:
             allowed = ", ".join(_label(v, self.enum_labels) for v in self.enum)
-            problems.append(Problem(f"{where} must be one of {allowed}, not {_short(value)}",
-                                    field=where))
+            problems.append(
+                Problem(f"{where} must be one of {allowed}, not {_short(value)}", field=where)
+            )
         if self.minimum is not None and isinstance(value, (int, float)) and value < self.minimum:
-            problems.append(Problem(f"{where} must be at least {_num(self.minimum)}, not "
-                                    f"{_short(value)}", field=where))
+            problems.append(
+                Problem(
+                    f"{where} must be at least {_num(self.minimum)}, not {_short(value)}",
+                    field=where,
+                )
+            )
         if self.maximum is not None and isinstance(value, (int, float)) and value > self.maximum:
-            problems.append(Problem(f"{where} must be at most {_num(self.maximum)}, not "
-                                    f"{_short(value)}", field=where))
+            problems.append(
+                Problem(
+                    f"{where} must be at most {_num(self.maximum)}, not {_short(value)}",
+                    field=where,
+                )
+            )
         if self.max_length is not None and isinstance(value, str) and len(value) > self.max_length:
-            problems.append(Problem(f"{where} must be at most {self.max_length} characters long",
-                                    field=where))
+            problems.append(
+                Problem(f"{where} must be at most {self.max_length} characters long", field=where)
+            )
         if self.type == "object" and self.fields:
             problems.extend(_field_problems(self.fields, value, where + ".", source, extra))
         if self.type == "array" and self.items is not None:
@@ -266,8 +283,11 @@ class Interface:
                 bits.append(f"≤ {f.max_length} chars")
             own = ""
             if (f.source and f.source != self.source) or f.disagreement:
-                own = " [" + provenance_text(f.source or self.source, f.evidence,
-                                             f.disagreement) + "]"
+                own = (
+                    " ["
+                    + provenance_text(f.source or self.source, f.evidence, f.disagreement)
+                    + "]"
+                )
             desc = f": {f.description}" if f.description else ""
             lines.append(f"  {f.name}{' *' if f.required else ''} ({'; '.join(bits)}){desc}{own}")
         return "\n".join(lines)
@@ -324,8 +344,13 @@ class Catalog:
             for name, table in data.get("codes", {}).items()
         }
         self._statuses: dict[int, StatusCode] = {
-            int(code): StatusCode(int(code), spec["meaning"], spec.get("hint", ""),
-                                  spec.get("token", ""), spec.get("hintAfterSuccess", ""))
+            int(code): StatusCode(
+                int(code),
+                spec["meaning"],
+                spec.get("hint", ""),
+                spec.get("token", ""),
+                spec.get("hintAfterSuccess", ""),
+            )
             for code, spec in data.get("statuses", {}).items()
         }
         self._tokens: dict[str, StatusCode] = {
@@ -409,8 +434,12 @@ class Catalog:
         if norm not in self._interfaces:
             close = self.suggest(norm)
             tail = f"; did you mean {' or '.join(close)}?" if close else ""
-            return [Problem(f"the catalog does not know {norm!r}{tail} (firmware may know "
-                            "more than the catalog)")]
+            return [
+                Problem(
+                    f"the catalog does not know {norm!r}{tail} (firmware may know "
+                    "more than the catalog)"
+                )
+            ]
         return self._interfaces[norm].problems(body)
 
     # -- status codes
@@ -491,8 +520,9 @@ def provenance_text(source: str, evidence: str = "", disagreement: str = "") -> 
 _ALWAYS_KNOWN = frozenset({"deviceId"})
 
 
-def _field_problems(fields: tuple[Field, ...], body: dict, prefix: str, source: str,
-                    extra: bool) -> list[Problem]:
+def _field_problems(
+    fields: tuple[Field, ...], body: dict, prefix: str, source: str, extra: bool
+) -> list[Problem]:
     problems = []
     for f in fields:
         where = prefix + f.name
@@ -506,8 +536,12 @@ def _field_problems(fields: tuple[Field, ...], body: dict, prefix: str, source: 
         unknown = [k for k in body if k not in known and not (prefix == "" and k in _ALWAYS_KNOWN)]
         for name in unknown:
             listed = ", ".join(sorted(known)) or "none"
-            problems.append(Problem(f"{prefix}{name} is not a field the catalog knows "
-                                    f"(it lists: {listed})", field=prefix + name))
+            problems.append(
+                Problem(
+                    f"{prefix}{name} is not a field the catalog knows (it lists: {listed})",
+                    field=prefix + name,
+                )
+            )
     return problems
 
 
@@ -556,8 +590,14 @@ def _default(f: Field) -> Any:
 def _json_type(value: Any) -> str:
     if isinstance(value, bool):
         return "boolean"
-    return {dict: "object", list: "array", str: "string", int: "integer",
-            float: "number", type(None): "null"}.get(type(value), type(value).__name__)
+    return {
+        dict: "object",
+        list: "array",
+        str: "string",
+        int: "integer",
+        float: "number",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
 
 
 def _article(ftype: str) -> str:

@@ -95,39 +95,99 @@ class Option:
 #: The options of ``%%openapi`` / ``%openapi``, in the order ``%openapi?`` lists them
 #: and :func:`cell_text` writes them. The first is the interface (positional).
 OPTIONS: tuple[Option, ...] = (
-    Option(("interface",), {"nargs": "?", "help": "The interface, module/action "
-                            "(screen/readList or /screen/readList)."}),
+    Option(
+        ("interface",),
+        {
+            "nargs": "?",
+            "help": "The interface, module/action (screen/readList or /screen/readList).",
+        },
+    ),
     Option(("-o", "--out"), {"metavar": "NAME", "help": "Store the Result in this variable."}),
-    Option(("-p", "--profile"), {"metavar": "NAME",
-                                 "help": "Use this profile for this cell only."}),
-    Option(("-n", "--dry-run"), {"action": "store_true", "help": "Show the exact envelope and "
-                                 "the string signed (secret masked); send nothing."}),
-    Option(("--encrypt",), {"action": "store_const", "const": True, "dest": "encrypt",
-                            "default": None,
-                            "help": "Encrypt this call whatever the connection says."}),
-    Option(("--plain",), {"action": "store_const", "const": False, "dest": "encrypt",
-                          "help": "Send this call unencrypted whatever the connection says."}),
-    Option(("-t", "--table"), {"metavar": "KEY", "help": "Which part of the body to tabulate "
-                               "(e.g. screens, or dotted: device.slotList) when detection "
-                               "picks wrong."}),
-    Option(("--timeout",), {"type": float, "metavar": "SECONDS",
-                            "help": "Seconds for this call."}),
+    Option(
+        ("-p", "--profile"), {"metavar": "NAME", "help": "Use this profile for this cell only."}
+    ),
+    Option(
+        ("-n", "--dry-run"),
+        {
+            "action": "store_true",
+            "help": "Show the exact envelope and the string signed (secret masked); send nothing.",
+        },
+    ),
+    Option(
+        ("--encrypt",),
+        {
+            "action": "store_const",
+            "const": True,
+            "dest": "encrypt",
+            "default": None,
+            "help": "Encrypt this call whatever the connection says.",
+        },
+    ),
+    Option(
+        ("--plain",),
+        {
+            "action": "store_const",
+            "const": False,
+            "dest": "encrypt",
+            "help": "Send this call unencrypted whatever the connection says.",
+        },
+    ),
+    Option(
+        ("-t", "--table"),
+        {
+            "metavar": "KEY",
+            "help": "Which part of the body to tabulate "
+            "(e.g. screens, or dotted: device.slotList) when detection "
+            "picks wrong.",
+        },
+    ),
+    Option(("--timeout",), {"type": float, "metavar": "SECONDS", "help": "Seconds for this call."}),
     Option(("--limit",), {"type": int, "metavar": "ROWS", "help": "Rows shown for this cell."}),
-    Option(("-f", "--force"), {"action": "store_true", "help": "Send even if the catalog does "
-                               "not know the interface or says a field is missing or wrong."}),
-    Option(("--each",), {"metavar": "NAME=VAR", "help": "Run the cell once per item of the "
-                         "notebook variable VAR, with $NAME set to the item (e.g. --each "
-                         "inputId=ids); the replies show as one table beside an outcome "
-                         "table."}),
-    Option(("--on",), {"metavar": "VAR", "help": "Run the cell on every splicer in the "
-                       "notebook variable VAR (a list or dict of profile names, Clients, "
-                       "Profiles or simulated splicers), concurrently."}),
-    Option(("--workers",), {"type": int, "metavar": "N", "help": "Calls in flight at once for "
-                            "--each/--on (default 8; at most 2 per splicer)."}),
-    Option(("-k", "--keep-going"), {"action": "store_true", "help": "Show a failure (vendor "
-                                    "status, transport, bad input) as a message without "
-                                    "failing the cell, so Run All goes on; the error stays in "
-                                    "_openapi_error."}),
+    Option(
+        ("-f", "--force"),
+        {
+            "action": "store_true",
+            "help": "Send even if the catalog does "
+            "not know the interface or says a field is missing or wrong.",
+        },
+    ),
+    Option(
+        ("--each",),
+        {
+            "metavar": "NAME=VAR",
+            "help": "Run the cell once per item of the "
+            "notebook variable VAR, with $NAME set to the item (e.g. --each "
+            "inputId=ids); the replies show as one table beside an outcome "
+            "table.",
+        },
+    ),
+    Option(
+        ("--on",),
+        {
+            "metavar": "VAR",
+            "help": "Run the cell on every splicer in the "
+            "notebook variable VAR (a list or dict of profile names, Clients, "
+            "Profiles or simulated splicers), concurrently.",
+        },
+    ),
+    Option(
+        ("--workers",),
+        {
+            "type": int,
+            "metavar": "N",
+            "help": "Calls in flight at once for --each/--on (default 8; at most 2 per splicer).",
+        },
+    ),
+    Option(
+        ("-k", "--keep-going"),
+        {
+            "action": "store_true",
+            "help": "Show a failure (vendor "
+            "status, transport, bad input) as a message without "
+            "failing the cell, so Run All goes on; the error stays in "
+            "_openapi_error.",
+        },
+    ),
 )
 
 
@@ -195,12 +255,15 @@ def parse_cell(text: str) -> CellCall:
     ``%openapi LINE {...}`` line."""
     head, newline, body = text.partition("\n")
     stripped = head.lstrip()
-    if stripped.startswith(MAGIC) and stripped[len(MAGIC):len(MAGIC) + 1] in ("", " ", "\t"):
-        return parse(stripped[len(MAGIC):], body)
+    if stripped.startswith(MAGIC) and stripped[len(MAGIC) : len(MAGIC) + 1] in ("", " ", "\t"):
+        return parse(stripped[len(MAGIC) :], body)
     magic = MAGIC[1:]
-    if (not newline and stripped.startswith(magic)
-            and stripped[len(magic):len(magic) + 1] in ("", " ", "\t")):
-        return parse(stripped[len(magic):])
+    if (
+        not newline
+        and stripped.startswith(magic)
+        and stripped[len(magic) : len(magic) + 1] in ("", " ", "\t")
+    ):
+        return parse(stripped[len(magic) :])
     raise UsageError(f"A cell of this magic starts with {MAGIC}, not {_short(head)}.")
 
 
@@ -252,14 +315,19 @@ def _encode(name: str, value: Any) -> str:
     try:
         return json.dumps(value, ensure_ascii=False, default=_jsonable, allow_nan=False)
     except RecursionError:
-        raise UsageError(f"${name} is {type(value).__name__} nested too deeply to write as "
-                         "JSON.") from None
+        raise UsageError(
+            f"${name} is {type(value).__name__} nested too deeply to write as JSON."
+        ) from None
     except (TypeError, ValueError) as exc:
-        raise UsageError(f"${name} is {type(value).__name__} {_short(value)}, which has no JSON "
-                         f"form ({_reason(exc)}).") from None
+        raise UsageError(
+            f"${name} is {type(value).__name__} {_short(value)}, which has no JSON "
+            f"form ({_reason(exc)})."
+        ) from None
     except Exception as exc:  # noqa: BLE001 - the object's own tolist()/isoformat()/... failed
-        raise UsageError(f"${name} is {type(value).__name__} {_short(value)}, which could not "
-                         f"be written as JSON: {type(exc).__name__}: {_reason(exc)}.") from None
+        raise UsageError(
+            f"${name} is {type(value).__name__} {_short(value)}, which could not "
+            f"be written as JSON: {type(exc).__name__}: {_reason(exc)}."
+        ) from None
 
 
 def _reason(exc: BaseException) -> str:
@@ -294,8 +362,9 @@ def lookup(expr: str, namespace: Mapping[str, Any]) -> Any:
         except AttributeError:
             raise UsageError(f"${expr}: {head} has no {attr!r}.") from None
         except Exception as exc:  # noqa: BLE001 - a property of the user's object raised
-            raise UsageError(f"${expr}: reading {attr!r} raised {type(exc).__name__}: "
-                             f"{_reason(exc)}.") from None
+            raise UsageError(
+                f"${expr}: reading {attr!r} raised {type(exc).__name__}: {_reason(exc)}."
+            ) from None
     return value
 
 
@@ -313,7 +382,7 @@ def substitute(text: str, namespace: Mapping[str, Any]) -> str:
     while i < n:
         ch = text[i]
         if in_string and ch == "\\":
-            out.append(text[i:i + 2])
+            out.append(text[i : i + 2])
             i += 2
             continue
         if ch == '"':
@@ -359,8 +428,9 @@ def parse_body(text: str, first_line: int = 2) -> Any:
         col = exc.colno - 1
         if len(shown) > 70:  # keep the caret in view on long lines
             start = max(0, col - 35)
-            shown, col = ("…" + shown[start:start + 70], col - start + 1) if start else (
-                shown[:70], col)
+            shown, col = (
+                ("…" + shown[start : start + 70], col - start + 1) if start else (shown[:70], col)
+            )
         caret = " " * max(col, 0) + "^"
         raise UsageError(
             f"The cell body is not valid JSON: {exc.msg} at cell line "
@@ -411,8 +481,10 @@ def magic_line(interface: str, **options: Any) -> str:
         elif value is not None and value != "":
             text = _value_text(value)
             if "\n" in text or "\r" in text:  # the magic line ends at the first line break
-                raise ValueError(f"--{option.dest.replace('_', '-')} {text!r}: a cell can "
-                                 "only give a value on one line.")
+                raise ValueError(
+                    f"--{option.dest.replace('_', '-')} {text!r}: a cell can "
+                    "only give a value on one line."
+                )
             if text.startswith("-"):
                 parts.append(f"{option.long}={shlex.quote(text)}")
             else:

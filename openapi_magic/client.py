@@ -105,8 +105,9 @@ def join_url(root: str, interface: str) -> str:
     return root.rstrip("/") + "/" + normalize_path(interface)
 
 
-def precheck(interface: str, body: Any, *, strict_catalog: bool = False,
-             catalog: Catalog | None = None) -> list[Problem]:
+def precheck(
+    interface: str, body: Any, *, strict_catalog: bool = False, catalog: Catalog | None = None
+) -> list[Problem]:
     """The pre-send check every front-end uses: refuse what is certain to fail, warn of the rest.
 
     Returns the catalog's problems with the call (see :meth:`Catalog.problems`),
@@ -123,10 +124,13 @@ def precheck(interface: str, body: Any, *, strict_catalog: bool = False,
     if all(p.certain for p in refused):
         hint = "Fix the body: no firmware can take this."
     else:
-        hint = ("strict_catalog is on, so what the catalog is unsure of refuses the call; "
-                "turn it off to send with a warning (the splicer decides).")
-    raise RequestValidationError(f"{path}: " + "; ".join(messages) + ".", problems=messages,
-                                 interface=path, hint=hint)
+        hint = (
+            "strict_catalog is on, so what the catalog is unsure of refuses the call; "
+            "turn it off to send with a warning (the splicer decides)."
+        )
+    raise RequestValidationError(
+        f"{path}: " + "; ".join(messages) + ".", problems=messages, interface=path, hint=hint
+    )
 
 
 @dataclass(frozen=True)
@@ -200,8 +204,10 @@ class Client:
     ) -> None:
         secret_key = _secret(secret_key)  # from here down, frames hold the masked key only
         if not isinstance(root, str) or not root.strip():
-            raise ConfigError("The root URL is empty: give the splicer's OpenAPI root, e.g. "
-                              "http://10.0.0.5:8000/open/api.")
+            raise ConfigError(
+                "The root URL is empty: give the splicer's OpenAPI root, e.g. "
+                "http://10.0.0.5:8000/open/api."
+            )
         root = root.strip()
         if not root.lower().startswith(("http://", "https://")):
             raise ConfigError(f"The root URL {root!r} must start with http:// or https://.")
@@ -250,8 +256,11 @@ class Client:
         # the key in a traceback that prints variables.
         env = _settings_from(os.environ if env is None else env)
         kw: dict[str, Any] = {}
-        missing = [n for n, k in ((ENV_ROOT, "root"), (ENV_PID, "pid"))
-                   if k not in overrides and not env.get(n)]
+        missing = [
+            n
+            for n, k in ((ENV_ROOT, "root"), (ENV_PID, "pid"))
+            if k not in overrides and not env.get(n)
+        ]
         if missing:
             raise ConfigError(
                 f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: set "
@@ -272,8 +281,9 @@ class Client:
             try:
                 kw["timeout"] = float(env[ENV_TIMEOUT])
             except ValueError:
-                raise ConfigError(f"{ENV_TIMEOUT} must be a number of seconds, "
-                                  f"not {env[ENV_TIMEOUT]!r}.") from None
+                raise ConfigError(
+                    f"{ENV_TIMEOUT} must be a number of seconds, not {env[ENV_TIMEOUT]!r}."
+                ) from None
         kw.update(overrides)
         return cls(**kw)
 
@@ -314,7 +324,8 @@ class Client:
         """
         result = self.call(FIRMWARE_INTERFACE, {"deviceId": 0}, timeout=timeout, check=False)
         said = isinstance(result.body, dict) and (
-            "softwareVersion" in result.body or "mainModelId" in result.body)
+            "softwareVersion" in result.body or "mainModelId" in result.body
+        )
         return self.firmware if result.ok and said else None
 
     def _note_firmware(self, body: Any) -> None:
@@ -331,12 +342,14 @@ class Client:
         name = getattr(self, "name", None)
         name = f"name={name!r}, " if name else ""
         timeout = getattr(self, "timeout", None)
-        return (f"Client({name}root={getattr(self, 'root', None)!r}, "
-                f"pid={getattr(self, 'pid', None)!r}, encrypt={getattr(self, 'encrypt', None)}, "
-                f"timeout={timeout if timeout is None else format(timeout, 'g')}"
-                + (", read_only=True" if getattr(self, "read_only", False) else "")
-                + (", confirm_writes=True" if getattr(self, "confirm_writes", False) else "")
-                + ")")
+        return (
+            f"Client({name}root={getattr(self, 'root', None)!r}, "
+            f"pid={getattr(self, 'pid', None)!r}, encrypt={getattr(self, 'encrypt', None)}, "
+            f"timeout={timeout if timeout is None else format(timeout, 'g')}"
+            + (", read_only=True" if getattr(self, "read_only", False) else "")
+            + (", confirm_writes=True" if getattr(self, "confirm_writes", False) else "")
+            + ")"
+        )
 
     def close(self) -> None:
         """Close the HTTP session."""
@@ -369,9 +382,16 @@ class Client:
 
     # ------------------------------------------------------------------ calls
 
-    def prepare(self, interface: str, body: Any = None, *, encrypt: bool | None = None,
-                timestamp: int | str | None = None, check: bool | None = None,
-                strict_catalog: bool | None = None) -> Prepared:
+    def prepare(
+        self,
+        interface: str,
+        body: Any = None,
+        *,
+        encrypt: bool | None = None,
+        timestamp: int | str | None = None,
+        check: bool | None = None,
+        strict_catalog: bool | None = None,
+    ) -> Prepared:
         """Seal a call without sending it (what a dry run shows).
 
         The body is checked against the catalog (:func:`precheck`): what it
@@ -389,19 +409,28 @@ class Client:
         strict = self.strict_catalog if strict_catalog is None else bool(strict_catalog)
         found: list[Problem] = []
         if check is not False:
-            found = (precheck(path, body, strict_catalog=strict) if check or strict
-                     else load_catalog().problems(path, body))
+            found = (
+                precheck(path, body, strict_catalog=strict)
+                if check or strict
+                else load_catalog().problems(path, body)
+            )
         if enc:
             self._des_check()
         ts = self._next_timestamp() if timestamp is None else timestamp
-        envelope = protocol.seal_request(body, pid=self.pid, secret_key=self._secret,
-                                         timestamp=ts, encrypt=enc)
+        envelope = protocol.seal_request(
+            body, pid=self.pid, secret_key=self._secret, timestamp=ts, encrypt=enc
+        )
         data = protocol.dumps(envelope).encode("utf-8")
         return Prepared(
-            interface=path, url=join_url(self.root, path), body=body, envelope=envelope,
-            data=data, encrypted=enc,
-            sign_input=protocol.sign_input(envelope["body"], envelope["timeStamp"], self.pid,
-                                           encrypt=enc),
+            interface=path,
+            url=join_url(self.root, path),
+            body=body,
+            envelope=envelope,
+            data=data,
+            encrypted=enc,
+            sign_input=protocol.sign_input(
+                envelope["body"], envelope["timeStamp"], self.pid, encrypt=enc
+            ),
             warnings=tuple(p.message for p in found),
         )
 
@@ -413,10 +442,19 @@ class Client:
             self._last_ts = ts
         return ts
 
-    def call(self, interface: str, body: Any = None, *, encrypt: bool | None = None,
-             timeout: float | None = None, check: bool | None = None,
-             records: str | None = None, strict_catalog: bool | None = None,
-             read_only: bool = False, confirmed: bool = False) -> Result:
+    def call(
+        self,
+        interface: str,
+        body: Any = None,
+        *,
+        encrypt: bool | None = None,
+        timeout: float | None = None,
+        check: bool | None = None,
+        records: str | None = None,
+        strict_catalog: bool | None = None,
+        read_only: bool = False,
+        confirmed: bool = False,
+    ) -> Result:
         """Seal, send and open one call; return its :class:`Result`.
 
         ``check`` and ``strict_catalog`` are :meth:`prepare`'s: by default the
@@ -427,10 +465,12 @@ class Client:
         status is a failure (``result.ok`` false; ``result.raise_for_status()``
         raises). Transport failures, undecodable replies and bad settings raise.
         """
-        prepared = self.prepare(interface, body, encrypt=encrypt, check=check,
-                                strict_catalog=strict_catalog)
-        return self.send(prepared, timeout=timeout, records=records, read_only=read_only,
-                         confirmed=confirmed)
+        prepared = self.prepare(
+            interface, body, encrypt=encrypt, check=check, strict_catalog=strict_catalog
+        )
+        return self.send(
+            prepared, timeout=timeout, records=records, read_only=read_only, confirmed=confirmed
+        )
 
     @property
     def where(self) -> str:
@@ -442,27 +482,36 @@ class Client:
         """True when ``confirm_writes`` is on and ``interface`` is not a known read."""
         return self.confirm_writes and _confirm.write_kind(interface) != "read"
 
-    def guard(self, interface: str, body: Any = None, *, read_only: bool = False,
-              confirmed: bool = False) -> None:
+    def guard(
+        self, interface: str, body: Any = None, *, read_only: bool = False, confirmed: bool = False
+    ) -> None:
         """Refuse or confirm a call before it is sent (see :meth:`send`); raises
         :class:`WriteRefused` when it must not go."""
-        _confirm.refuse_if_read_only(interface, read_only=self.read_only or read_only,
-                                     where=self.where,
-                                     how=self.read_only_hint if self.read_only else None)
+        _confirm.refuse_if_read_only(
+            interface,
+            read_only=self.read_only or read_only,
+            where=self.where,
+            how=self.read_only_hint if self.read_only else None,
+        )
         if not confirmed and self.needs_confirm(interface):
             _confirm.confirm(_confirm.pending(interface, body, [self.where]), self.confirm)
 
-    def watch(self, interface: str, body: Any = None, every: float = 5.0,
-              **options: Any) -> Watch:
+    def watch(self, interface: str, body: Any = None, every: float = 5.0, **options: Any) -> Watch:
         """Poll ``interface`` every ``every`` s in the background, keeping one live view
         (see :class:`openapi_magic.watch.Watch` for the options); ``.stop()`` ends it."""
         from .watch import Watch
 
         return Watch(self, interface, body, every=every, **options)
 
-    def send(self, prepared: Prepared, *, timeout: float | None = None,
-             records: str | None = None, read_only: bool = False,
-             confirmed: bool = False) -> Result:
+    def send(
+        self,
+        prepared: Prepared,
+        *,
+        timeout: float | None = None,
+        records: str | None = None,
+        read_only: bool = False,
+        confirmed: bool = False,
+    ) -> Result:
         """Send a :class:`Prepared` call and open the reply.
 
         The one place writes are guarded: a call the catalog does not list as a
@@ -470,8 +519,7 @@ class Client:
         ``read_only`` says read-only, and asked about first when
         ``confirm_writes`` is on, unless ``confirmed`` (a front-end already asked).
         """
-        self.guard(prepared.interface, prepared.body, read_only=read_only,
-                   confirmed=confirmed)
+        self.guard(prepared.interface, prepared.body, read_only=read_only, confirmed=confirmed)
         limit = self.timeout if timeout is None else _seconds(timeout)
         url = prepared.url
         context: dict[str, Any] = {"url": url, "request_envelope": prepared.envelope}
@@ -481,16 +529,20 @@ class Client:
         # bounds each wait only: a header drip would hold the call for ever).
         with _transport.bounded(time.monotonic() + limit) as progress:
             try:
-                resp = self._session.post(url, data=prepared.data, timeout=(limit, limit),
-                                          stream=True,
-                                          verify=_transport.env_verify(self._session,
-                                                                       self.verify),
-                                          allow_redirects=False)
+                resp = self._session.post(
+                    url,
+                    data=prepared.data,
+                    timeout=(limit, limit),
+                    stream=True,
+                    verify=_transport.env_verify(self._session, self.verify),
+                    allow_redirects=False,
+                )
             except requests.exceptions.RequestException as exc:
                 raise _transport_error(exc, url, limit, context, progress.phase) from exc
             except KeyboardInterrupt as exc:  # the magic says whether the call was sent
                 exc.openapi_sent = progress.phase == "sent" or (  # type: ignore[attr-defined]
-                    None if progress.phase in (None, "sending") else False)
+                    None if progress.phase in (None, "sending") else False
+                )
                 raise
             try:
                 raw = self._read(resp, start, limit, context)
@@ -509,16 +561,21 @@ class Client:
             raise TransportError(
                 f"The connection to {url} closed in the middle of the reply's headers (the "
                 f"status line said HTTP {resp.status_code}, then the headers stopped short); "
-                "the splicer or a proxy hung up early.", **context)
+                "the splicer or a proxy hung up early.",
+                **context,
+            )
         if not 200 <= resp.status_code < 300:
             raise _http_error(resp, text, url, context)
         envelope = _parse_json(text, resp, url, context)
         context["response_envelope"] = envelope
         try:
-            opened = protocol.open_reply(envelope, pid=self.pid,
-                                         timestamp=prepared.envelope["timeStamp"],
-                                         secret_key=self._secret,
-                                         encrypt=prepared.encrypted)
+            opened = protocol.open_reply(
+                envelope,
+                pid=self.pid,
+                timestamp=prepared.envelope["timeStamp"],
+                secret_key=self._secret,
+                encrypt=prepared.encrypted,
+            )
         except ProtocolError as exc:
             _attach(exc, context, prefix=f"The reply to {prepared.interface} from {url}: ")
             _add_status(exc, envelope)
@@ -526,8 +583,9 @@ class Client:
         except ConfigError as exc:  # e.g. a short secretKey met while decrypting
             raise ProtocolError(str(exc), **context) from exc
         mode = (self.pid, prepared.encrypted)
-        meaning, hint = _status_help(opened.status, opened.msg, prepared.interface,
-                                     after_success=mode in self._succeeded)
+        meaning, hint = _status_help(
+            opened.status, opened.msg, prepared.interface, after_success=mode in self._succeeded
+        )
         if opened.status == 0:
             self._succeeded.add(mode)
             if prepared.interface == FIRMWARE_INTERFACE:
@@ -535,31 +593,50 @@ class Client:
         if opened.status == 11:
             hint = _skew_hint(hint, headers, sent_at)
         result = Result(
-            interface=prepared.interface, url=url, status=opened.status, msg=opened.msg,
-            body=opened.body, request_envelope=prepared.envelope, response_envelope=envelope,
-            raw_text=text, http_status=resp.status_code, elapsed=elapsed,
-            encrypted=prepared.encrypted, sign_verdict=opened.sign_verdict,
-            request_body=prepared.body, headers=headers, meaning=meaning, hint=hint,
-            records=records, records_hint=_records_hint(prepared.interface),
-            display_limit=self.display_limit, warnings=list(prepared.warnings),
+            interface=prepared.interface,
+            url=url,
+            status=opened.status,
+            msg=opened.msg,
+            body=opened.body,
+            request_envelope=prepared.envelope,
+            response_envelope=envelope,
+            raw_text=text,
+            http_status=resp.status_code,
+            elapsed=elapsed,
+            encrypted=prepared.encrypted,
+            sign_verdict=opened.sign_verdict,
+            request_body=prepared.body,
+            headers=headers,
+            meaning=meaning,
+            hint=hint,
+            records=records,
+            records_hint=_records_hint(prepared.interface),
+            display_limit=self.display_limit,
+            warnings=list(prepared.warnings),
             firmware=self.firmware_version,
         )
-        log.debug("POST %s -> status %s in %.1f ms (%s, sign %s)", url, result.status,
-                  elapsed * 1000, "encrypted" if result.encrypted else "plain",
-                  result.sign_verdict)
+        log.debug(
+            "POST %s -> status %s in %.1f ms (%s, sign %s)",
+            url,
+            result.status,
+            elapsed * 1000,
+            "encrypted" if result.encrypted else "plain",
+            result.sign_verdict,
+        )
         if self.strict_sign:
             result.check_sign()
         return result
 
-    def _read(self, resp: _Response, start: float, limit: float,
-              context: dict) -> bytes:
+    def _read(self, resp: _Response, start: float, limit: float, context: dict) -> bytes:
         url = context["url"]
         length = resp.headers.get("Content-Length")
         if length and length.isdigit() and int(length) > self.max_reply_bytes:
             raise ReplyTooLarge(
                 f"The reply from {url} announces {int(length):,} bytes, more than the "
                 f"{self.max_reply_bytes:,}-byte cap (max_reply_bytes).",
-                http_status=resp.status_code, **context)
+                http_status=resp.status_code,
+                **context,
+            )
         chunks: list[bytes] = []
         size = 0
         try:
@@ -567,8 +644,11 @@ class Client:
                 if time.perf_counter() - start > limit:
                     raise RequestTimeout(
                         f"The reply from {url} did not finish within {limit:g} s "
-                        f"({size:,} bytes arrived).", http_status=resp.status_code,
-                        raw_text=b"".join(chunks).decode("utf-8", "replace"), **context)
+                        f"({size:,} bytes arrived).",
+                        http_status=resp.status_code,
+                        raw_text=b"".join(chunks).decode("utf-8", "replace"),
+                        **context,
+                    )
                 chunk = resp.raw.read1(_CHUNK, decode_content=True)
                 if not chunk:
                     break
@@ -579,18 +659,24 @@ class Client:
                         f"The reply from {url} is larger than the {self.max_reply_bytes:,}-byte "
                         "cap (max_reply_bytes); raise the cap if this is expected.",
                         http_status=resp.status_code,
-                        raw_text=b"".join(chunks)[:_SNIPPET * 10].decode("utf-8", "replace"),
-                        **context)
+                        raw_text=b"".join(chunks)[: _SNIPPET * 10].decode("utf-8", "replace"),
+                        **context,
+                    )
         except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
             raise RequestTimeout(  # stalled, or trickled past the deadline
-                f"The reply from {url} did not finish within {limit:g} s ({size:,} bytes "
-                "arrived).", http_status=resp.status_code,
-                raw_text=b"".join(chunks).decode("utf-8", "replace"), **context) from exc
+                f"The reply from {url} did not finish within {limit:g} s ({size:,} bytes arrived).",
+                http_status=resp.status_code,
+                raw_text=b"".join(chunks).decode("utf-8", "replace"),
+                **context,
+            ) from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise TransportError(
                 f"The connection to {url} broke while the reply was arriving ({size:,} bytes "
-                f"arrived): {_reason(exc)}.", http_status=resp.status_code,
-                raw_text=b"".join(chunks).decode("utf-8", "replace"), **context) from exc
+                f"arrived): {_reason(exc)}.",
+                http_status=resp.status_code,
+                raw_text=b"".join(chunks).decode("utf-8", "replace"),
+                **context,
+            ) from exc
         return b"".join(chunks)
 
 
@@ -613,8 +699,9 @@ def _secret(value: Any) -> Secret | None:
 def _settings_from(env: Mapping[str, str]) -> dict[str, Any]:
     """The ``OPENAPI_*`` settings of an environment, the secretKey as a :class:`Secret`
     (or, when it cannot be one, the ConfigError saying why)."""
-    out: dict[str, Any] = {name: env.get(name) for name in (ENV_ROOT, ENV_PID, ENV_ENCRYPT,
-                                                             ENV_TIMEOUT)}
+    out: dict[str, Any] = {
+        name: env.get(name) for name in (ENV_ROOT, ENV_PID, ENV_ENCRYPT, ENV_TIMEOUT)
+    }
     out[ENV_SECRET_KEY] = None
     try:
         out[ENV_SECRET_KEY] = _secret(env.get(ENV_SECRET_KEY) or None)
@@ -628,21 +715,28 @@ def _splicer_settings(splicer: Any) -> dict[str, Any]:
     """``root``, ``pid``, ``secret_key`` (as a :class:`Secret`) and ``encrypt`` of a
     splicer-like object."""
     try:
-        return {"root": splicer.root, "pid": splicer.pid,
-                "secret_key": _secret(splicer.secret_key), "encrypt": splicer.encrypt}
+        return {
+            "root": splicer.root,
+            "pid": splicer.pid,
+            "secret_key": _secret(splicer.secret_key),
+            "encrypt": splicer.encrypt,
+        }
     except BaseException:
         splicer = None  # no frame of the traceback holds an object that may show the key
         raise
 
 
-def _with_headers(session: requests.Session | _transport.LightSession,
-                  ) -> requests.Session | _transport.LightSession:
+def _with_headers(
+    session: requests.Session | _transport.LightSession,
+) -> requests.Session | _transport.LightSession:
     """The headers every call of ours carries, set once on the session."""
-    session.headers.update({
-        "Content-Type": "application/json; charset=utf-8",
-        "Accept": "application/json",
-        "User-Agent": f"openapi_magic/{_version()}",
-    })
+    session.headers.update(
+        {
+            "Content-Type": "application/json; charset=utf-8",
+            "Accept": "application/json",
+            "User-Agent": f"openapi_magic/{_version()}",
+        }
+    )
     return session
 
 
@@ -650,6 +744,7 @@ def _with_headers(session: requests.Session | _transport.LightSession,
 def _version() -> str:
     try:
         from importlib.metadata import version
+
         return version("openapi_magic")
     except Exception:  # noqa: BLE001 - not installed (running from a checkout)
         return "dev"
@@ -662,8 +757,10 @@ def _seconds(value: Any) -> float:
     except (TypeError, ValueError):
         seconds = math.nan
     if isinstance(value, bool) or not 0 < seconds <= _MAX_TIMEOUT:
-        raise ConfigError(f"timeout must be a positive number of seconds, at most "
-                          f"{_MAX_TIMEOUT:g} (a day), not {value!r}.")
+        raise ConfigError(
+            f"timeout must be a positive number of seconds, at most "
+            f"{_MAX_TIMEOUT:g} (a day), not {value!r}."
+        )
     return seconds
 
 
@@ -680,51 +777,87 @@ def _reason(exc: BaseException) -> str:
             text = str(cur) or text
         else:
             break
-    for marker in ("Connection refused", "Name or service not known", "No route to host",
-                   "Connection reset by peer", "timed out", "Remote end closed connection",
-                   "IncompleteRead", "certificate verify failed", "Network is unreachable",
-                   "Temporary failure in name resolution"):
+    for marker in (
+        "Connection refused",
+        "Name or service not known",
+        "No route to host",
+        "Connection reset by peer",
+        "timed out",
+        "Remote end closed connection",
+        "IncompleteRead",
+        "certificate verify failed",
+        "Network is unreachable",
+        "Temporary failure in name resolution",
+    ):
         if marker.lower() in str(exc).lower() or marker.lower() in text.lower():
             return marker.lower() if marker != "IncompleteRead" else "the reply was cut short"
     return text[:_SNIPPET]
 
 
-def _transport_error(exc: requests.exceptions.RequestException, url: str, limit: float,
-                     context: dict, phase: str | None = None) -> TransportError:
+def _transport_error(
+    exc: requests.exceptions.RequestException,
+    url: str,
+    limit: float,
+    context: dict,
+    phase: str | None = None,
+) -> TransportError:
     if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return ConnectError(f"Could not connect to {url} within {limit:g} s: is the splicer on "
-                            "and reachable at that address?", **context)
+        return ConnectError(
+            f"Could not connect to {url} within {limit:g} s: is the splicer on "
+            "and reachable at that address?",
+            **context,
+        )
     if isinstance(exc, requests.exceptions.ReadTimeout) and phase == "handshake":
-        return ConnectError(f"The TLS handshake with {url} did not finish within {limit:g} s "
-                            "(the request was not sent): is something other than the "
-                            "splicer's HTTPS listening at that address?", **context)
+        return ConnectError(
+            f"The TLS handshake with {url} did not finish within {limit:g} s "
+            "(the request was not sent): is something other than the "
+            "splicer's HTTPS listening at that address?",
+            **context,
+        )
     if isinstance(exc, requests.exceptions.ReadTimeout):
-        return RequestTimeout(f"No reply from {url} within {limit:g} s (the request was sent; a "
-                              "write may have happened).", **context)
+        return RequestTimeout(
+            f"No reply from {url} within {limit:g} s (the request was sent; a "
+            "write may have happened).",
+            **context,
+        )
     if isinstance(exc, requests.exceptions.SSLError):
         return ConnectError(f"TLS failed for {url}: {_reason(exc)}.", **context)
     if isinstance(exc, requests.exceptions.ConnectionError):
         reason = _reason(exc)
         inner = exc.args[0] if exc.args else None
-        pre_send = isinstance(getattr(inner, "reason", None),
-                              (urllib3.exceptions.NewConnectionError,
-                               urllib3.exceptions.ConnectTimeoutError))
-        if pre_send or reason in ("connection refused", "name or service not known",
-                                  "no route to host", "network is unreachable",
-                                  "temporary failure in name resolution"):
-            return ConnectError(f"Could not connect to {url}: {reason}. Is the splicer on and "
-                                "the root URL right?", **context)
-        return TransportError(f"The connection to {url} broke before a reply arrived: "
-                              f"{reason}.", **context)
-    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                        requests.exceptions.InvalidSchema)):
+        pre_send = isinstance(
+            getattr(inner, "reason", None),
+            (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError),
+        )
+        if pre_send or reason in (
+            "connection refused",
+            "name or service not known",
+            "no route to host",
+            "network is unreachable",
+            "temporary failure in name resolution",
+        ):
+            return ConnectError(
+                f"Could not connect to {url}: {reason}. Is the splicer on and the root URL right?",
+                **context,
+            )
+        return TransportError(
+            f"The connection to {url} broke before a reply arrived: {reason}.", **context
+        )
+    if isinstance(
+        exc,
+        (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema,
+        ),
+    ):
         return ConnectError(f"The URL {url} is not usable: {_reason(exc)}.", **context)
     return TransportError(f"The request to {url} failed: {_reason(exc)}.", **context)
 
 
 def _snippet(text: str) -> str:
     flat = " ".join(text.split())
-    return flat if len(flat) <= _SNIPPET else flat[:_SNIPPET - 1] + "…"
+    return flat if len(flat) <= _SNIPPET else flat[: _SNIPPET - 1] + "…"
 
 
 def _http_error(resp: _Response, text: str, url: str, context: dict) -> HTTPStatusError:
@@ -733,7 +866,9 @@ def _http_error(resp: _Response, text: str, url: str, context: dict) -> HTTPStat
         where = resp.headers.get("Location", "?")
         return HTTPStatusError(
             f"{url} answered HTTP {code}, a redirect to {where}; openapi_magic does not follow "
-            "redirects: check the root URL (http or https, host, port, path).", **context)
+            "redirects: check the root URL (http or https, host, port, path).",
+            **context,
+        )
     envelope = None
     try:
         envelope = json.loads(text)
@@ -748,26 +883,36 @@ def _http_error(resp: _Response, text: str, url: str, context: dict) -> HTTPStat
         detail = f": {_snippet(text)}"
     else:
         detail = " with an empty body"
-    return HTTPStatusError(f"{url} answered HTTP {code} {resp.reason or ''}".rstrip()
-                           + f"{detail}", **context)
+    return HTTPStatusError(
+        f"{url} answered HTTP {code} {resp.reason or ''}".rstrip() + f"{detail}", **context
+    )
 
 
 def _parse_json(text: str, resp: _Response, url: str, context: dict) -> Any:
     if not text.strip():
-        raise DecodeError(f"{url} answered HTTP {resp.status_code} with an empty body, not an "
-                          "OpenAPI envelope.", **context)
+        raise DecodeError(
+            f"{url} answered HTTP {resp.status_code} with an empty body, not an OpenAPI envelope.",
+            **context,
+        )
     try:
         return _fast.loads(text)  # json.loads' value or error (msgspec when installed)
     except RecursionError as exc:
-        raise DecodeError(f"The reply from {url} is JSON nested too deeply to parse "
-                          f"(HTTP {resp.status_code}).", **context) from exc
+        raise DecodeError(
+            f"The reply from {url} is JSON nested too deeply to parse (HTTP {resp.status_code}).",
+            **context,
+        ) from exc
     except ValueError as exc:
         if not isinstance(exc, json.JSONDecodeError):  # JSON, but not one Python will hold
-            raise DecodeError(f"The reply from {url} cannot be read (HTTP {resp.status_code}): "
-                              f"{protocol.json_problem(exc)}.", **context) from exc
+            raise DecodeError(
+                f"The reply from {url} cannot be read (HTTP {resp.status_code}): "
+                f"{protocol.json_problem(exc)}.",
+                **context,
+            ) from exc
         kind = resp.headers.get("Content-Type", "no Content-Type")
-        raise DecodeError(f"The reply from {url} is not JSON (HTTP {resp.status_code}, {kind}): "
-                          f"{_snippet(text)}", **context) from exc
+        raise DecodeError(
+            f"The reply from {url} is not JSON (HTTP {resp.status_code}, {kind}): {_snippet(text)}",
+            **context,
+        ) from exc
 
 
 def _attach(exc: OpenAPIError, context: dict, prefix: str = "") -> None:
@@ -790,8 +935,9 @@ def _add_status(exc: OpenAPIError, envelope: Any) -> None:
         return
     if status:
         meaning, hint = _status_help(status, envelope.get("msg", ""))
-        exc.message += f" The splicer's status was {status}" + (f" ({meaning})." if meaning
-                                                                  else ".")
+        exc.message += f" The splicer's status was {status}" + (
+            f" ({meaning})." if meaning else "."
+        )
         exc.args = (exc.message,)
         if hint and not exc.hint:
             exc.hint = hint
@@ -805,8 +951,9 @@ def _records_hint(path: str) -> str | None:
     return catalog.get(path).records or ""
 
 
-def _status_help(status: int, msg: Any = "", interface: str = "",
-                 after_success: bool = False) -> tuple[str | None, str | None]:
+def _status_help(
+    status: int, msg: Any = "", interface: str = "", after_success: bool = False
+) -> tuple[str | None, str | None]:
     """The meaning and hint of a failure, from its status code and the firmware's msg token.
 
     ``after_success``: this client already had a success with the same pId,
@@ -820,8 +967,10 @@ def _status_help(status: int, msg: Any = "", interface: str = "",
     by_token = catalog.status_for_token(msg)
     note = ""
     if by_token is not None and by_token is not entry:
-        note = (f"The msg {by_token.token} is the firmware's token for status {by_token.code} "
-                f"({by_token.meaning}). ")
+        note = (
+            f"The msg {by_token.token} is the firmware's token for status {by_token.code} "
+            f"({by_token.meaning}). "
+        )
         if entry is None:
             entry = by_token
             note = f"Status {status} is not in the catalog, but " + note[0].lower() + note[1:]
@@ -843,5 +992,7 @@ def _skew_hint(hint: str | None, headers: Mapping[str, str], sent_at: float) -> 
         return hint  # an unreadable or out-of-range Date (year 99999...): no skew to tell
     skew = sent_at - server
     direction = "ahead of" if skew > 0 else "behind"
-    return (f"This computer's clock is about {abs(skew):.0f} s {direction} the splicer's "
-            f"(from its Date header). " + (hint or ""))
+    return (
+        f"This computer's clock is about {abs(skew):.0f} s {direction} the splicer's "
+        f"(from its Date header). " + (hint or "")
+    )

@@ -60,12 +60,16 @@ def public_root(root: str) -> str:
 
 
 def _why(kind: str) -> str:
-    return ("the catalog lists it as a write" if kind == _WRITE else
-            "the catalog does not know it, so it may change the splicer")
+    return (
+        "the catalog lists it as a write"
+        if kind == _WRITE
+        else "the catalog does not know it, so it may change the splicer"
+    )
 
 
-def refuse_if_read_only(interface: str, *, read_only: bool, where: str = "",
-                        how: str | None = None) -> None:
+def refuse_if_read_only(
+    interface: str, *, read_only: bool, where: str = "", how: str | None = None
+) -> None:
     """Raise :class:`WriteRefused` when ``read_only`` and ``interface`` is not a known read.
 
     ``where`` names the splicer; ``how`` says how to allow writes (the hint).
@@ -79,9 +83,12 @@ def refuse_if_read_only(interface: str, *, read_only: bool, where: str = "",
     at = f" to {where}" if where else ""
     raise WriteRefused(
         f"{path} was not sent{at}: the connection is read-only and {_why(kind)}.",
-        interface=path, reason="read-only",
-        hint=how or "Connect without read-only (Client(read_only=False), a profile without "
-        "read_only = true, %openapi_connect without --read-only) to allow writes.")
+        interface=path,
+        reason="read-only",
+        hint=how
+        or "Connect without read-only (Client(read_only=False), a profile without "
+        "read_only = true, %openapi_connect without --read-only) to allow writes.",
+    )
 
 
 @dataclass(frozen=True)
@@ -113,11 +120,14 @@ class PendingWrite:
 
     def _repr_html_(self) -> str:
         esc = html.escape
-        note = ("" if self.kind == _WRITE else
-                " <i>(not in the catalog: it may change the splicer)</i>")
+        note = (
+            "" if self.kind == _WRITE else " <i>(not in the catalog: it may change the splicer)</i>"
+        )
         rows = "".join(f"<li><code>{esc(s)}</code></li>" for s in self.splicers)
-        return (f'<div class="openapi-magic-confirm"><b>Send <code>{esc(self.interface)}'
-                f"</code></b>{note} to:<ul>{rows}</ul><pre>{esc(self.body_text())}</pre></div>")
+        return (
+            f'<div class="openapi-magic-confirm"><b>Send <code>{esc(self.interface)}'
+            f"</code></b>{note} to:<ul>{rows}</ul><pre>{esc(self.body_text())}</pre></div>"
+        )
 
 
 def pending(interface: str, body: Any, splicers: Iterable[str]) -> PendingWrite:
@@ -127,10 +137,12 @@ def pending(interface: str, body: Any, splicers: Iterable[str]) -> PendingWrite:
 
 def _no_prompt(p: PendingWrite, why: str) -> WriteRefused:
     return WriteRefused(
-        f"{p.interface} was not sent: confirm_writes is on and {why}.", interface=p.interface,
+        f"{p.interface} was not sent: confirm_writes is on and {why}.",
+        interface=p.interface,
         reason="no-prompt",
         hint="Run it where you can answer (a notebook or a terminal), pass confirm= a "
-        "function that decides, or turn confirm_writes off for this connection.")
+        "function that decides, or turn confirm_writes off for this connection.",
+    )
 
 
 def prompt(p: PendingWrite, *, ask: Callable[[str], str] | None = None) -> bool:
@@ -161,9 +173,12 @@ def confirm(p: PendingWrite, ask: Confirm | None = None) -> None:
     """Ask ``ask`` (default :func:`prompt`) about ``p``; :class:`WriteRefused` unless yes."""
     answer = (ask or prompt)(p)
     if answer is not True:
-        raise WriteRefused(f"{p.interface} was not sent: the confirmation was declined.",
-                           interface=p.interface, reason="declined",
-                           hint="Nothing was sent. Run the call again and confirm to send it.")
+        raise WriteRefused(
+            f"{p.interface} was not sent: the confirmation was declined.",
+            interface=p.interface,
+            reason="declined",
+            hint="Nothing was sent. Run the call again and confirm to send it.",
+        )
 
 
 def _in_kernel() -> bool:

@@ -35,9 +35,12 @@ class ConfirmButtons(widgets.VBox):
         self.error: BaseException | None = None
         self._send_fn = send
         self._question = widgets.HTML(pending._repr_html_())
-        self._send_button = widgets.Button(description="Send", icon="paper-plane",
-                                    button_style="danger",
-                                    tooltip="Send this write to the splicer(s) named above")
+        self._send_button = widgets.Button(
+            description="Send",
+            icon="paper-plane",
+            button_style="danger",
+            tooltip="Send this write to the splicer(s) named above",
+        )
         self._send_button.add_class("openapi-magic-confirm-send")
         self._cancel_button = widgets.Button(description="Cancel", tooltip="Send nothing")
         self._cancel_button.add_class("openapi-magic-confirm-cancel")
@@ -46,8 +49,11 @@ class ConfirmButtons(widgets.VBox):
         self._send_button.on_click(self._on_send)
         self._cancel_button.on_click(self._on_cancel)
         self.add_class("openapi-magic-confirm")
-        self.children = [self._question,
-                         widgets.HBox([self._send_button, self._cancel_button, self._status]), self._out]
+        self.children = [
+            self._question,
+            widgets.HBox([self._send_button, self._cancel_button, self._status]),
+            self._out,
+        ]
 
     def _settle(self, state: str, text: str) -> None:
         self.state = state

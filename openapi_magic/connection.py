@@ -26,9 +26,11 @@ NOT_CONNECTED = (
 )
 
 #: How to allow writes on a connection made read-only here.
-READ_ONLY_HINT = ("This connection was made read-only (%openapi_connect --read-only, or "
-                  "Connection.connect(..., read_only=True)): connect again without it to allow "
-                  "writes.")
+READ_ONLY_HINT = (
+    "This connection was made read-only (%openapi_connect --read-only, or "
+    "Connection.connect(..., read_only=True)): connect again without it to allow "
+    "writes."
+)
 
 
 def is_splicer_like(obj: Any) -> bool:
@@ -36,8 +38,9 @@ def is_splicer_like(obj: Any) -> bool:
     return all(hasattr(obj, a) for a in ("root", "pid", "secret_key", "encrypt"))
 
 
-def to_client(target: Any, *, profiles_file: str | None = None,
-              **overrides: Any) -> tuple[Client, str]:
+def to_client(
+    target: Any, *, profiles_file: str | None = None, **overrides: Any
+) -> tuple[Client, str]:
     """A client for ``target`` and a short description of where it came from."""
     if isinstance(target, Client):
         return target, (target.name and f"client {target.name!r}") or "a Client"
@@ -47,8 +50,10 @@ def to_client(target: Any, *, profiles_file: str | None = None,
         return get_profile(target, profiles_file).client(**overrides), f"profile {target!r}"
     if is_splicer_like(target):
         return Client.from_splicer(target, **overrides), type(target).__name__
-    raise ConfigError(f"Cannot connect to a {type(target).__name__}: give a simulated splicer, "
-                      "a Client, a Profile or a profile name.")
+    raise ConfigError(
+        f"Cannot connect to a {type(target).__name__}: give a simulated splicer, "
+        "a Client, a Profile or a profile name."
+    )
 
 
 class Connection:
@@ -58,8 +63,13 @@ class Connection:
     connection, the ``OPENAPI_*`` environment variables, ``default_profile``.
     """
 
-    def __init__(self, *, profiles_file: str | None = None, default_profile: str = "",
-                 env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        profiles_file: str | None = None,
+        default_profile: str = "",
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.profiles_file = profiles_file or None
         self.default_profile = default_profile
         self._env = env
@@ -76,8 +86,9 @@ class Connection:
     def source(self) -> str:
         return self._source
 
-    def set(self, client: Client, source: str, *, read_only: bool = False,
-            confirm_writes: bool = False) -> Client:
+    def set(
+        self, client: Client, source: str, *, read_only: bool = False, confirm_writes: bool = False
+    ) -> Client:
         """Make ``client`` the current connection.
 
         ``read_only`` / ``confirm_writes`` turn those guards on for the client (a
@@ -92,21 +103,31 @@ class Connection:
         self._profile_clients.clear()
         return client
 
-    def connect(self, target: Any, *, read_only: bool = False, confirm_writes: bool = False,
-                **overrides: Any) -> Client:
+    def connect(
+        self,
+        target: Any,
+        *,
+        read_only: bool = False,
+        confirm_writes: bool = False,
+        **overrides: Any,
+    ) -> Client:
         """Make ``target`` (see :func:`to_client`) the current connection (``read_only``,
         ``confirm_writes``: see :meth:`set`)."""
         client, source = to_client(target, profiles_file=self.profiles_file, **overrides)
         return self.set(client, source, read_only=read_only, confirm_writes=confirm_writes)
 
-    def connect_env(self, *, read_only: bool = False, confirm_writes: bool = False,
-                    **overrides: Any) -> Client:
+    def connect_env(
+        self, *, read_only: bool = False, confirm_writes: bool = False, **overrides: Any
+    ) -> Client:
         """Connect from ``OPENAPI_ROOT``, ``OPENAPI_PID``, ``OPENAPI_SECRET_KEY``, ``OPENAPI_ENCRYPT``."""
         # self._env, not os.environ itself: a verbose traceback would print a variable
         # holding the environment (secretKey included); from_env reads os.environ for None.
-        return self.set(Client.from_env(self._env, **overrides),
-                        "environment variables OPENAPI_*", read_only=read_only,
-                        confirm_writes=confirm_writes)
+        return self.set(
+            Client.from_env(self._env, **overrides),
+            "environment variables OPENAPI_*",
+            read_only=read_only,
+            confirm_writes=confirm_writes,
+        )
 
     def client_for(self, profile: str | None = None) -> Client:
         """The client to use for one call (see the class docstring); ConfigError if none."""
@@ -129,7 +150,14 @@ class Connection:
         if c is None:
             return "Not connected."
         mode = "encryption on" if c.encrypt else "encryption off"
-        guard = ("; read-only: writes are refused" if c.read_only else
-                 "; writes are confirmed before sending" if c.confirm_writes else "")
-        return (f"Connected to {c.root} as pId {c.pid!r} ({mode}, timeout {c.timeout:g} s; "
-                f"from {self._source}{guard}).")
+        guard = (
+            "; read-only: writes are refused"
+            if c.read_only
+            else "; writes are confirmed before sending"
+            if c.confirm_writes
+            else ""
+        )
+        return (
+            f"Connected to {c.root} as pId {c.pid!r} ({mode}, timeout {c.timeout:g} s; "
+            f"from {self._source}{guard})."
+        )

@@ -29,8 +29,12 @@ SECRET_ENV = "OPENAPI_SECRET_KEY"
 # The bash variable that holds each envelope field the sign covers, as it is signed.
 _SIGNED = {"body": "$BODY", "timeStamp": "$TS", "pId": "$PID", "secretKey": f"${SECRET_ENV}"}
 # Each request key's JSON value, as written inside the double-quoted --data argument.
-_ENVELOPE = {"body": "$BODY_JSON", "sign": '\\"$SIGN\\"', "pId": "$PID_JSON",
-             "timeStamp": '\\"$TS\\"'}
+_ENVELOPE = {
+    "body": "$BODY_JSON",
+    "sign": '\\"$SIGN\\"',
+    "pId": "$PID_JSON",
+    "timeStamp": '\\"$TS\\"',
+}
 # openssl enc pads block ciphers with PKCS#5 unless told -nopad: the protocol's padding.
 _OPENSSL_PADDING = "PKCS#5"
 
@@ -58,11 +62,15 @@ def curl_text(root: str, pid: str, interface: str, body: Any, *, encrypt: bool) 
         f"# pId {pid!r}, {mode}. Needs bash, openssl and curl; makes a fresh timeStamp and sign.",
     ]
     if encrypt:
-        lines.append(f"# Reads the secretKey from ${SECRET_ENV} (export it first; it is not in "
-                     "this text). The reply body comes back encrypted too.")
+        lines.append(
+            f"# Reads the secretKey from ${SECRET_ENV} (export it first; it is not in "
+            "this text). The reply body comes back encrypted too."
+        )
     else:
-        lines.append("# Plain mode: the sign covers only timeStamp and pId, so no secret is "
-                     "needed (and anyone who knows the pId can send this).")
+        lines.append(
+            "# Plain mode: the sign covers only timeStamp and pId, so no secret is "
+            "needed (and anyone who knows the pId can send this)."
+        )
     signed = "".join(_SIGNED[part] for part in protocol.sign_parts(encrypt))
     lines += [
         f"PID={q(pid)}",
@@ -76,8 +84,10 @@ def curl_text(root: str, pid: str, interface: str, body: Any, *, encrypt: bool) 
         cipher = protocol.BODY_CIPHER
         lines += [
             f': "${{{SECRET_ENV}:?set {SECRET_ENV} to the secretKey}}"',
-            (f'KEY="$(printf %s "${SECRET_ENV}" | head -c {protocol.DES_KEY_BYTES} '
-             "| od -An -tx1 | tr -d ' \\n')\""),
+            (
+                f'KEY="$(printf %s "${SECRET_ENV}" | head -c {protocol.DES_KEY_BYTES} '
+                "| od -An -tx1 | tr -d ' \\n')\""
+            ),
             f'des() {{ openssl enc -{cipher} -K "$KEY" "$@" 2>/dev/null | openssl base64 -A; }}',
             # OpenSSL 3 keeps DES in its legacy provider; 1.1 and LibreSSL have it built in.
             'BODY="$(printf %s "$JSON" | des -provider legacy -provider default)"',

@@ -165,8 +165,14 @@ def _layers(records: Any) -> list[_Layer]:
             general = {}
         name = general.get("name", rec.get("name", ""))
         z = _num(general.get("zorder"))
-        out.append(_Layer(box, "" if name is None else str(name), _source_text(rec.get("source")),
-                          z if z is not None else float(i)))
+        out.append(
+            _Layer(
+                box,
+                "" if name is None else str(name),
+                _source_text(rec.get("source")),
+                z if z is not None else float(i),
+            )
+        )
     return sorted(out, key=lambda lay: lay.z)  # bottom first, so the top is drawn last
 
 
@@ -186,8 +192,13 @@ def _cells(detail: Any) -> list[_Cell]:
             continue
         online = item.get("isCardOnline")
         ident = item.get(key, item.get("outputId"))
-        out.append(_Cell(box, "" if ident is None else f"out {ident}",
-                         None if online is None else bool(online)))
+        out.append(
+            _Cell(
+                box,
+                "" if ident is None else f"out {ident}",
+                None if online is None else bool(online),
+            )
+        )
     return out
 
 
@@ -252,11 +263,14 @@ def _shape(tag: str, attrs: str, fill: str | None, stroke: str | None, extra: st
     return f'<{tag} {" ".join(parts)} style="{";".join(style)}"/>'
 
 
-def _text(x: float, y: float, size: float, text: str, kind: str = "text",
-          anchor: str = "start") -> str:
+def _text(
+    x: float, y: float, size: float, text: str, kind: str = "text", anchor: str = "start"
+) -> str:
     attr, css = _paint(kind)
-    return (f'<text x="{x:.6g}" y="{y:.6g}" font-size="{size:.6g}" font-family="sans-serif" '
-            f'text-anchor="{anchor}" {attr} style="{css}">{_esc(text)}</text>')
+    return (
+        f'<text x="{x:.6g}" y="{y:.6g}" font-size="{size:.6g}" font-family="sans-serif" '
+        f'text-anchor="{anchor}" {attr} style="{css}">{_esc(text)}</text>'
+    )
 
 
 def _size(canvas: _Box, max_width: float) -> tuple[float, float]:
@@ -264,8 +278,15 @@ def _size(canvas: _Box, max_width: float) -> tuple[float, float]:
     return max(1.0, canvas.w * scale), max(1.0, canvas.h * scale)
 
 
-def _draw(canvas: _Box, layers: list[_Layer], cells: list[_Cell], *, title: str,
-          note: str = "", max_width: float = MAX_WIDTH) -> str:
+def _draw(
+    canvas: _Box,
+    layers: list[_Layer],
+    cells: list[_Cell],
+    *,
+    title: str,
+    note: str = "",
+    max_width: float = MAX_WIDTH,
+) -> str:
     width, height = _size(canvas, max_width)
     unit = canvas.w / width  # canvas units per CSS pixel
     font = _FONT_PX * unit
@@ -279,38 +300,83 @@ def _draw(canvas: _Box, layers: list[_Layer], cells: list[_Cell], *, title: str,
         f'{canvas.w:.6g} {canvas.h + pad:.6g}" style="max-width:100%;height:auto">',
         f"<title>{_esc(title)}</title>",
         _text(canvas.x, canvas.y - pad * 0.3, font, _short(title + note, int(width / 6.2)), "dim"),
-        _shape("rect", f'x="{canvas.x:.6g}" y="{canvas.y:.6g}" width="{canvas.w:.6g}" '
-               f'height="{canvas.h:.6g}"', "canvas", "edge", "stroke-width:1px"),
+        _shape(
+            "rect",
+            f'x="{canvas.x:.6g}" y="{canvas.y:.6g}" width="{canvas.w:.6g}" height="{canvas.h:.6g}"',
+            "canvas",
+            "edge",
+            "stroke-width:1px",
+        ),
     ]
     # vector-effect keeps strokes one pixel wide whatever the canvas scale.
     thin = 'vector-effect="non-scaling-stroke" stroke-width="1"'
     for layer in drawn:
         b = layer.box
-        out.append(_shape("rect", f'x="{b.x:.6g}" y="{b.y:.6g}" width="{b.w:.6g}" '
-                          f'height="{b.h:.6g}" {thin} fill-opacity="0.55"', "layer",
-                          "layer_edge"))
+        out.append(
+            _shape(
+                "rect",
+                f'x="{b.x:.6g}" y="{b.y:.6g}" width="{b.w:.6g}" '
+                f'height="{b.h:.6g}" {thin} fill-opacity="0.55"',
+                "layer",
+                "layer_edge",
+            )
+        )
         w_px, h_px = b.w / unit, b.h / unit
         if labels and w_px > 30 and h_px > 14:
             chars = min(LABEL_CHARS, int(w_px / 6.5))
-            out.append(_text(b.x + font * 0.4, b.y + font * 1.2, font,
-                             _short(layer.name or "(no name)", chars)))
+            out.append(
+                _text(
+                    b.x + font * 0.4,
+                    b.y + font * 1.2,
+                    font,
+                    _short(layer.name or "(no name)", chars),
+                )
+            )
             if layer.source and h_px > 30:
-                out.append(_text(b.x + font * 0.4, b.y + font * 2.4, font * 0.9,
-                                 _short(layer.source, chars), "dim"))
+                out.append(
+                    _text(
+                        b.x + font * 0.4,
+                        b.y + font * 2.4,
+                        font * 0.9,
+                        _short(layer.source, chars),
+                        "dim",
+                    )
+                )
     # Output cells over the layers (outlines only): which outputs a layer spans.
     for cell in cells:
         b = cell.box
-        out.append(_shape("rect", f'x="{b.x:.6g}" y="{b.y:.6g}" width="{b.w:.6g}" '
-                          f'height="{b.h:.6g}" {thin} stroke-dasharray="4 3"', None,
-                          "offline" if cell.online is False else "cell"))
+        out.append(
+            _shape(
+                "rect",
+                f'x="{b.x:.6g}" y="{b.y:.6g}" width="{b.w:.6g}" '
+                f'height="{b.h:.6g}" {thin} stroke-dasharray="4 3"',
+                None,
+                "offline" if cell.online is False else "cell",
+            )
+        )
         if cell.label and b.w / unit > 80 and b.h / unit > 40:
             tail = " (card offline)" if cell.online is False else ""
-            out.append(_text(b.right - font * 0.4, b.bottom - font * 0.4, font * 0.9,
-                             _short(cell.label + tail, int(b.w / unit / 6)),
-                             "offline" if cell.online is False else "dim", "end"))
+            out.append(
+                _text(
+                    b.right - font * 0.4,
+                    b.bottom - font * 0.4,
+                    font * 0.9,
+                    _short(cell.label + tail, int(b.w / unit / 6)),
+                    "offline" if cell.online is False else "dim",
+                    "end",
+                )
+            )
     if hidden:
-        out.append(_text(canvas.right - font * 0.4, canvas.bottom - font * 0.4, font,
-                         f"+{hidden} more layers not drawn", "text", "end"))
+        out.append(
+            _text(
+                canvas.right - font * 0.4,
+                canvas.bottom - font * 0.4,
+                font,
+                f"+{hidden} more layers not drawn",
+                "text",
+                "end",
+            )
+        )
     out.append("</svg>")
     return "".join(out)
 
@@ -320,18 +386,19 @@ def _grid(pictures: list[tuple[str, float, float]], columns: int = 3) -> str:
     gap = 8.0
     widths = [w for _, w, _ in pictures]
     col_w = max(widths, default=1.0)
-    rows = [pictures[i:i + columns] for i in range(0, len(pictures), columns)]
+    rows = [pictures[i : i + columns] for i in range(0, len(pictures), columns)]
     heights = [max(h for _, _, h in row) for row in rows]
     total_w = min(len(pictures), columns) * (col_w + gap) - gap
     total_h = sum(heights) + gap * (len(rows) - 1)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{total_w:.0f}" '
-           f'height="{total_h:.0f}" viewBox="0 0 {total_w:.0f} {total_h:.0f}" '
-           'style="max-width:100%;height:auto">']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{total_w:.0f}" '
+        f'height="{total_h:.0f}" viewBox="0 0 {total_w:.0f} {total_h:.0f}" '
+        'style="max-width:100%;height:auto">'
+    ]
     y = 0.0
     for row, row_h in zip(rows, heights):
         for i, (text, _w, _h) in enumerate(row):
-            out.append(text.replace("<svg ", f'<svg x="{i * (col_w + gap):.0f}" y="{y:.0f}" ',
-                                    1))
+            out.append(text.replace("<svg ", f'<svg x="{i * (col_w + gap):.0f}" y="{y:.0f}" ', 1))
         y += row_h + gap
     out.append("</svg>")
     return "".join(out)
@@ -356,8 +423,9 @@ def _layers_title(body: dict, kind: str) -> str:
     return f"screen {sid} layers" if sid is not None else "layers"
 
 
-def _layers_svg(body: dict, records: Any, kind: str, detail: Any = None,
-                max_width: float = MAX_WIDTH) -> str | None:
+def _layers_svg(
+    body: dict, records: Any, kind: str, detail: Any = None, max_width: float = MAX_WIDTH
+) -> str | None:
     layers = _layers(records)
     cells = _cells(detail)
     canvas = _canvas(detail, cells)
@@ -369,8 +437,9 @@ def _layers_svg(body: dict, records: Any, kind: str, detail: Any = None,
         return None
     count = len(layers)
     note = f" · {count} layer{'s' if count != 1 else ''}{note}"
-    return _draw(canvas, layers, cells, title=_layers_title(body, kind), note=note,
-                 max_width=max_width)
+    return _draw(
+        canvas, layers, cells, title=_layers_title(body, kind), note=note, max_width=max_width
+    )
 
 
 def svg(interface: str, body: Any, *, screen_detail: Any = None) -> str | None:
@@ -396,14 +465,16 @@ def svg(interface: str, body: Any, *, screen_detail: Any = None) -> str | None:
                 return None
             name = body.get("name")
             title = f"screen {body.get('screenId', '')}" + (f" · {name}" if name else "")
-            mosaic = (body.get("outputMode") or {}).get("mosaic") \
-                if isinstance(body.get("outputMode"), dict) else body.get("mosaic")
+            mosaic = (
+                (body.get("outputMode") or {}).get("mosaic")
+                if isinstance(body.get("outputMode"), dict)
+                else body.get("mosaic")
+            )
             note = f" · {canvas.w:g}×{canvas.h:g} at ({canvas.x:g}, {canvas.y:g})"
             if isinstance(mosaic, dict) and "row" in mosaic and "column" in mosaic:
                 note += f" · {mosaic['row']}×{mosaic['column']} outputs"
             return _draw(canvas, [], cells, title=title, note=note)
-    except (TypeError, ValueError, KeyError, AttributeError, ZeroDivisionError,
-            OverflowError):
+    except (TypeError, ValueError, KeyError, AttributeError, ZeroDivisionError, OverflowError):
         return None
     return None
 
@@ -428,15 +499,17 @@ def screen(client: Any, screen_id: int, *, device_id: int = 0) -> Picture:
     detail = _read(client, "screen/readDetail", where)
     layers = _read(client, "layer/detailList", where)
     body = layers if isinstance(layers, dict) else {}
-    text = _layers_svg({**body, "screenId": screen_id}, body.get("screenLayers", []), "layers",
-                       detail)
+    text = _layers_svg(
+        {**body, "screenId": screen_id}, body.get("screenLayers", []), "layers", detail
+    )
     if text is None:
         text = svg("screen/readDetail", detail) or _empty(f"screen {screen_id}: no geometry")
     return Picture(text, f"screen {screen_id}")
 
 
-def preset(client: Any, screen_id: int, preset_id: int | None = None, *,
-           device_id: int = 0) -> Picture:
+def preset(
+    client: Any, screen_id: int, preset_id: int | None = None, *, device_id: int = 0
+) -> Picture:
     """A preset's layout on the screen's canvas (``preset/readDetail`` and
     ``screen/readDetail``); with no ``preset_id``, a thumbnail per preset of the
     screen (``preset/readList`` first)."""
@@ -444,17 +517,23 @@ def preset(client: Any, screen_id: int, preset_id: int | None = None, *,
     detail = _read(client, "screen/readDetail", where)
     if preset_id is not None:
         body = _read(client, "preset/readDetail", {**where, "presetId": preset_id})
-        text = svg("preset/readDetail", body, screen_detail=detail) if isinstance(body, dict) \
-            else None
-        return Picture(text or _empty(f"preset {preset_id}: no layers"),
-                       f"screen {screen_id} preset {preset_id}")
+        text = (
+            svg("preset/readDetail", body, screen_detail=detail) if isinstance(body, dict) else None
+        )
+        return Picture(
+            text or _empty(f"preset {preset_id}: no layers"),
+            f"screen {screen_id} preset {preset_id}",
+        )
     listing = _read(client, "preset/readList", where)
     ids = [p.get("presetId") for p in (listing or {}).get("presets", []) if isinstance(p, dict)]
     thumbs = []
     for pid in ids:
         body = _read(client, "preset/readDetail", {**where, "presetId": pid})
-        text = _layers_svg(body, body.get("layers", []), "preset", detail,
-                           max_width=THUMB_WIDTH) if isinstance(body, dict) else None
+        text = (
+            _layers_svg(body, body.get("layers", []), "preset", detail, max_width=THUMB_WIDTH)
+            if isinstance(body, dict)
+            else None
+        )
         text = text or _empty(f"preset {pid}: no layers", THUMB_WIDTH)
         thumbs.append((text, *_size_of(text)))
     if not thumbs:
@@ -463,6 +542,9 @@ def preset(client: Any, screen_id: int, preset_id: int | None = None, *,
 
 
 def _empty(message: str, width: float = MAX_WIDTH) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="24" '
-            f'viewBox="0 0 {width:.0f} 24">'
-            + _text(4, 16, _FONT_PX, _short(message, int(width / 6.2)), "dim") + "</svg>")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="24" '
+        f'viewBox="0 0 {width:.0f} 24">'
+        + _text(4, 16, _FONT_PX, _short(message, int(width / 6.2)), "dim")
+        + "</svg>"
+    )

@@ -102,8 +102,14 @@ class RequestValidationError(ConfigError):
     ``problems`` lists one sentence per field; ``interface`` names the call.
     """
 
-    def __init__(self, message: str, *, problems: list[str] | None = None,
-                 interface: str | None = None, **kw: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        problems: list[str] | None = None,
+        interface: str | None = None,
+        **kw: Any,
+    ) -> None:
         super().__init__(message, **kw)
         self.problems = list(problems or [])
         self.interface = interface
@@ -119,8 +125,9 @@ class WriteRefused(ConfigError):
 
     sent = False
 
-    def __init__(self, message: str, *, interface: str | None = None,
-                 reason: str = "read-only", **kw: Any) -> None:
+    def __init__(
+        self, message: str, *, interface: str | None = None, reason: str = "read-only", **kw: Any
+    ) -> None:
         super().__init__(message, **kw)
         self.interface = interface
         self.reason = reason
@@ -180,8 +187,15 @@ class StatusError(OpenAPIError):
     the interface catalog.
     """
 
-    def __init__(self, message: str, *, status: int | None = None, msg: str = "",
-                 meaning: str | None = None, **kw: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        msg: str = "",
+        meaning: str | None = None,
+        **kw: Any,
+    ) -> None:
         super().__init__(message, **kw)
         self.status = status
         self.msg = msg

@@ -76,8 +76,14 @@ class OpenAPICellError(Exception):
     ``None``; ``result`` the :class:`Result` of a vendor failure.
     """
 
-    def __init__(self, message: str, *, hint: str | None = None,
-                 error: BaseException | None = None, result: Result | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        error: BaseException | None = None,
+        result: Result | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
@@ -92,8 +98,10 @@ class OpenAPICellError(Exception):
         lines = [f"{_RED}OpenAPI error: {safe_text(self.message)}{_RESET}"]
         if self.hint:
             lines.append(f"Hint: {safe_text(self.hint)}")
-        lines.append(f"{_DIM}(the full error, with what arrived, is in {LAST_ERROR}; "
-                     f"%config OpenAPIMagics.short_errors = False shows tracebacks){_RESET}")
+        lines.append(
+            f"{_DIM}(the full error, with what arrived, is in {LAST_ERROR}; "
+            f"%config OpenAPIMagics.short_errors = False shows tracebacks){_RESET}"
+        )
         return lines
 
 
@@ -105,11 +113,12 @@ class CallInterrupted(Exception):
 
     def __init__(self, interface: str, sent: bool | None) -> None:
         self.interface, self.sent = interface, sent
-        fate = {True: "the request was sent, so the splicer may have acted on it; read "
-                      "the state back before sending again",
-                False: "nothing was sent",
-                None: "the request may have been sent; read the state back before "
-                      "sending again"}[sent]
+        fate = {
+            True: "the request was sent, so the splicer may have acted on it; read "
+            "the state back before sending again",
+            False: "nothing was sent",
+            None: "the request may have been sent; read the state back before sending again",
+        }[sent]
         super().__init__(f"Interrupted {interface}: {fate}.")
 
     def _render_traceback_(self) -> list[str]:
@@ -118,10 +127,12 @@ class CallInterrupted(Exception):
 
 def plain_connect_note(url: str, pid: str) -> str:
     """What ``%openapi_connect URL --pid X`` without ``--encrypt`` did and did not ask."""
-    return (f"No secretKey was asked (plain mode). If the splicer has encryption on for pId "
-            f"{pid}, connect again with --encrypt: %openapi_connect {url} --pid {pid} --encrypt "
-            "asks for the key with a hidden prompt (or use a profile's secret_key_env). Never "
-            "type the key into a cell: it would land in the notebook and IPython's history.")
+    return (
+        f"No secretKey was asked (plain mode). If the splicer has encryption on for pId "
+        f"{pid}, connect again with --encrypt: %openapi_connect {url} --pid {pid} --encrypt "
+        "asks for the key with a hidden prompt (or use a profile's secret_key_env). Never "
+        "type the key into a cell: it would land in the notebook and IPython's history."
+    )
 
 
 #: Statuses a plain call gets when the splicer has encryption on (PROTOCOL.md: the sign
@@ -134,9 +145,11 @@ def _key_advice(client: Any, result: Result) -> str | None:
     the way a splicer with encryption on answers; otherwise None."""
     if getattr(client, "encrypt", True) or result.status not in _ENCRYPTION_SUSPECT:
         return None
-    return (f"If encryption is on for pId {client.pid} on the splicer: %openapi_connect "
-            f"{client.root} --pid {client.pid} --encrypt asks for the secretKey with a hidden "
-            "prompt (or use a profile's secret_key_env). Never type the key into a cell.")
+    return (
+        f"If encryption is on for pId {client.pid} on the splicer: %openapi_connect "
+        f"{client.root} --pid {client.pid} --encrypt asks for the secretKey with a hidden "
+        "prompt (or use a profile's secret_key_env). Never type the key into a cell."
+    )
 
 
 class Notice:
@@ -146,16 +159,19 @@ class Notice:
         self.message, self.hint = message, hint
 
     def __repr__(self) -> str:
-        return safe_text(f"OpenAPI error: {self.message}"
-                         + (f"\nHint: {self.hint}" if self.hint else ""))
+        return safe_text(
+            f"OpenAPI error: {self.message}" + (f"\nHint: {self.hint}" if self.hint else "")
+        )
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         return {"text/plain": repr(self), "text/html": self._repr_html_()}
 
     def _repr_html_(self) -> str:
         hint = f"<div>Hint: {html.escape(safe_text(self.hint))}</div>" if self.hint else ""
-        return (f'<div style="{_STYLE["fail"]}"><b>OpenAPI error:</b> <span style="white-space:'
-                f'pre-wrap">{html.escape(safe_text(self.message))}</span>{hint}</div>')
+        return (
+            f'<div style="{_STYLE["fail"]}"><b>OpenAPI error:</b> <span style="white-space:'
+            f'pre-wrap">{html.escape(safe_text(self.message))}</span>{hint}</div>'
+        )
 
 
 class _AskLater(Exception):
@@ -177,45 +193,77 @@ class OpenAPIMagics(Magics):
     if TYPE_CHECKING:  # always set: IPython makes magics with the shell they run in
         shell: InteractiveShell
 
-    display_limit = Int(10, allow_none=True,
-                        help="Rows of a reply table shown in the notebook (the Result keeps "
-                        "all of them). None shows every row.").tag(config=True)
-    timeout = Float(None, allow_none=True,
-                    help="Seconds to connect and to receive a whole reply; None uses the "
-                    "connection's own (10 s unless its profile says otherwise).").tag(config=True)
-    short_errors = Bool(True, help="Show failed calls as one short red message with a hint; "
-                        "False shows full tracebacks.").tag(config=True)
-    strict_sign = Bool(False, help="Treat a reply whose sign does not match as an error "
-                       "(the data stays in the error's result).").tag(config=True)
-    fail_on_status = Bool(True, help="A vendor status other than 0 fails the cell (so Run All "
-                          "stops), after showing the reply.").tag(config=True)
-    default_encrypt = Bool(False, help="Encryption for connections that do not say (a URL "
-                           "given to %openapi_connect without --encrypt/--plain).").tag(config=True)
-    default_profile = Unicode("", help="Profile used when nothing is connected and "
-                              "OPENAPI_ROOT is not set.").tag(config=True)
-    profiles_file = Unicode("", help="Profiles file; empty means $OPENAPI_MAGIC_PROFILES or "
-                            "~/.config/openapi_magic/profiles.ini.").tag(config=True)
-    strict_catalog = Bool(False, help="Refuse every call the catalog has doubts about (an "
-                          "unknown interface or field, a range, a required field). By default "
-                          "only what cannot be right is refused; the rest is sent, with the "
-                          "catalog's note beside the splicer's answer.").tag(config=True)
-    read_only = Bool(False, help="Refuse, before anything is sent, every call the catalog does "
-                     "not list as a read (the magic, the form and --on runs); a connection or "
-                     "profile can also be read-only on its own.").tag(config=True)
-    confirm_writes = Bool(False, help="Show what a write would send, and to which splicer, and "
-                          "send it only after Send is clicked (a y/N prompt in a terminal)."
-                          ).tag(config=True)
-    read_firmware = Bool(True, help="%openapi_connect reads main/initStatus once to show the "
-                         "splicer's model and firmware version (kept on every Result)."
-                         ).tag(config=True)
+    display_limit = Int(
+        10,
+        allow_none=True,
+        help="Rows of a reply table shown in the notebook (the Result keeps "
+        "all of them). None shows every row.",
+    ).tag(config=True)
+    timeout = Float(
+        None,
+        allow_none=True,
+        help="Seconds to connect and to receive a whole reply; None uses the "
+        "connection's own (10 s unless its profile says otherwise).",
+    ).tag(config=True)
+    short_errors = Bool(
+        True,
+        help="Show failed calls as one short red message with a hint; False shows full tracebacks.",
+    ).tag(config=True)
+    strict_sign = Bool(
+        False,
+        help="Treat a reply whose sign does not match as an error "
+        "(the data stays in the error's result).",
+    ).tag(config=True)
+    fail_on_status = Bool(
+        True,
+        help="A vendor status other than 0 fails the cell (so Run All "
+        "stops), after showing the reply.",
+    ).tag(config=True)
+    default_encrypt = Bool(
+        False,
+        help="Encryption for connections that do not say (a URL "
+        "given to %openapi_connect without --encrypt/--plain).",
+    ).tag(config=True)
+    default_profile = Unicode(
+        "", help="Profile used when nothing is connected and OPENAPI_ROOT is not set."
+    ).tag(config=True)
+    profiles_file = Unicode(
+        "",
+        help="Profiles file; empty means $OPENAPI_MAGIC_PROFILES or "
+        "~/.config/openapi_magic/profiles.ini.",
+    ).tag(config=True)
+    strict_catalog = Bool(
+        False,
+        help="Refuse every call the catalog has doubts about (an "
+        "unknown interface or field, a range, a required field). By default "
+        "only what cannot be right is refused; the rest is sent, with the "
+        "catalog's note beside the splicer's answer.",
+    ).tag(config=True)
+    read_only = Bool(
+        False,
+        help="Refuse, before anything is sent, every call the catalog does "
+        "not list as a read (the magic, the form and --on runs); a connection or "
+        "profile can also be read-only on its own.",
+    ).tag(config=True)
+    confirm_writes = Bool(
+        False,
+        help="Show what a write would send, and to which splicer, and "
+        "send it only after Send is clicked (a y/N prompt in a terminal).",
+    ).tag(config=True)
+    read_firmware = Bool(
+        True,
+        help="%openapi_connect reads main/initStatus once to show the "
+        "splicer's model and firmware version (kept on every Result).",
+    ).tag(config=True)
 
     def __init__(self, shell=None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
         #: The notebook session (connection and settings) this magic and the form share:
         #: loading the magic starts a fresh one, nothing connected.
         self.session: NotebookSession = start_session(
-            shell, Connection(profiles_file=self.profiles_file,
-                              default_profile=self.default_profile))
+            shell,
+            Connection(profiles_file=self.profiles_file, default_profile=self.default_profile),
+        )
         # The %config level: what the config section (or a keyword) set before this instance
         # existed; later changes arrive through _settings_changed.
         self._push_config(set(kwargs))
@@ -272,24 +320,52 @@ class OpenAPIMagics(Magics):
     @no_var_expand
     @needs_local_scope
     @magic_arguments()
-    @argument("target", nargs="?", help="A variable holding a simulated splicer, Client or "
-              "Profile; a profile name; or a root URL (then --pid, and the secretKey is asked "
-              "with a hidden prompt when encryption is on).")
+    @argument(
+        "target",
+        nargs="?",
+        help="A variable holding a simulated splicer, Client or "
+        "Profile; a profile name; or a root URL (then --pid, and the secretKey is asked "
+        "with a hidden prompt when encryption is on).",
+    )
     @argument("-p", "--profile", metavar="NAME", help="Connect with a named profile.")
-    @argument("--env", action="store_true", help="Connect from OPENAPI_ROOT, OPENAPI_PID, "
-              "OPENAPI_SECRET_KEY, OPENAPI_ENCRYPT.")
+    @argument(
+        "--env",
+        action="store_true",
+        help="Connect from OPENAPI_ROOT, OPENAPI_PID, OPENAPI_SECRET_KEY, OPENAPI_ENCRYPT.",
+    )
     @argument("--pid", help="pId for a root URL.")
-    @argument("--encrypt", action="store_const", const=True, dest="encrypt", default=None,
-              help="The splicer has encryption on for this pId.")
-    @argument("--plain", action="store_const", const=False, dest="encrypt",
-              help="The splicer has encryption off for this pId.")
+    @argument(
+        "--encrypt",
+        action="store_const",
+        const=True,
+        dest="encrypt",
+        default=None,
+        help="The splicer has encryption on for this pId.",
+    )
+    @argument(
+        "--plain",
+        action="store_const",
+        const=False,
+        dest="encrypt",
+        help="The splicer has encryption off for this pId.",
+    )
     @argument("--timeout", type=float, metavar="SECONDS", help="Seconds per call.")
-    @argument("--no-firmware", action="store_true", help="Do not read main/initStatus for the "
-              "model and firmware version.")
-    @argument("--read-only", action="store_true", help="Refuse every write on this connection "
-              "before it is sent (reads only: safe on a live wall).")
-    @argument("--confirm-writes", action="store_true", help="Ask before sending each write on "
-              "this connection.")
+    @argument(
+        "--no-firmware",
+        action="store_true",
+        help="Do not read main/initStatus for the model and firmware version.",
+    )
+    @argument(
+        "--read-only",
+        action="store_true",
+        help="Refuse every write on this connection "
+        "before it is sent (reads only: safe on a live wall).",
+    )
+    @argument(
+        "--confirm-writes",
+        action="store_true",
+        help="Ask before sending each write on this connection.",
+    )
     @line_magic
     def openapi_connect(self, line: str = "", local_ns: dict | None = None) -> None:
         """Connect the %%openapi magic to a splicer, keeping the secretKey out of the notebook.
@@ -317,31 +393,38 @@ class OpenAPIMagics(Magics):
             elif re.match(r"(?i)https?://", args.target):
                 if not args.pid:
                     raise UsageError("Give the pId with --pid when connecting to a URL.")
-                encrypt = (self.session.resolve().default_encrypt if args.encrypt is None
-                           else args.encrypt)
+                encrypt = (
+                    self.session.resolve().default_encrypt if args.encrypt is None else args.encrypt
+                )
                 secret = None
                 if encrypt:
                     secret = getpass.getpass(f"secretKey for pId {args.pid} at {args.target}: ")
                     source = "a URL, the secretKey from a hidden prompt"
                 else:
                     source = "a URL, no secretKey asked: plain mode"
-                conn.set(Client(args.target, args.pid, secret, encrypt=encrypt, **overrides),
-                         source, **guards)
+                conn.set(
+                    Client(args.target, args.pid, secret, encrypt=encrypt, **overrides),
+                    source,
+                    **guards,
+                )
                 if not encrypt:
                     note = plain_connect_note(args.target, args.pid)
             elif args.target in ns:
                 if args.encrypt is not None:
                     overrides["encrypt"] = args.encrypt
-                client, source = to_client(ns[args.target], profiles_file=conn.profiles_file,
-                                           **overrides)
+                client, source = to_client(
+                    ns[args.target], profiles_file=conn.profiles_file, **overrides
+                )
                 conn.set(client, f"{source} {args.target}", **guards)
             else:
                 try:
                     conn.connect(args.target, **guards, **overrides)
                 except ConfigError as exc:
                     where = conn.profiles_file or profiles_path()
-                    raise UsageError(f"{args.target!r} is neither a notebook variable nor a "
-                                     f"profile ({exc}; profiles file: {where}).") from None
+                    raise UsageError(
+                        f"{args.target!r} is neither a notebook variable nor a "
+                        f"profile ({exc}; profiles file: {where})."
+                    ) from None
         except ConfigError as exc:
             raise UsageError(str(exc)) from None
         print(self.describe())
@@ -365,8 +448,10 @@ class OpenAPIMagics(Magics):
         if path not in catalog:
             close = catalog.suggest(path)
             tail = f" Did you mean {' or '.join(close)}?" if close else ""
-            raise UsageError(f"The catalog does not know {path!r}.{tail} (%%openapi sends it "
-                             "anyway: firmware may know more than the catalog.)")
+            raise UsageError(
+                f"The catalog does not know {path!r}.{tail} (%%openapi sends it "
+                "anyway: firmware may know more than the catalog.)"
+            )
         print(catalog.get(path).help())
 
     # ------------------------------------------------------------------ the call
@@ -376,8 +461,7 @@ class OpenAPIMagics(Magics):
     @magic_arguments()
     @_grammar.call_arguments
     @line_cell_magic
-    def openapi(self, line: str = "", cell: str | None = None,
-                local_ns: dict | None = None) -> Any:
+    def openapi(self, line: str = "", cell: str | None = None, local_ns: dict | None = None) -> Any:
         """Send one signed (and, when the connection says so, encrypted) call.
 
         The first line names the interface and options; the cell body is JSON
@@ -392,8 +476,9 @@ class OpenAPIMagics(Magics):
         args, body_text, first_line = call.options, call.body_text, call.first_line
         if not args.interface:
             print(self.describe())
-            print("Usage: %%openapi module/action [options], then the JSON body; %openapi? "
-                  "for help.")
+            print(
+                "Usage: %%openapi module/action [options], then the JSON body; %openapi? for help."
+            )
             return None
         ns = {**self.shell.user_ns, **(local_ns or {})}
         if not args.keep_going:
@@ -407,8 +492,9 @@ class OpenAPIMagics(Magics):
             display(Notice(exc.message, exc.hint))
         return None
 
-    def _check(self, path: str, body: Any, force: bool, label: str = "",
-               settings: Settings | None = None) -> None:
+    def _check(
+        self, path: str, body: Any, force: bool, label: str = "", settings: Settings | None = None
+    ) -> None:
         """Refuse, before anything is sent, what the session's check refuses (certain
         problems; every doubt with ``strict_catalog``). The doubts that pass are
         sent, and the client puts them on the Result."""
@@ -417,11 +503,20 @@ class OpenAPIMagics(Magics):
         try:
             self.session.check(path, body, settings or self.session.resolve())
         except RequestValidationError as exc:
-            raise UsageError(f"{path}{label}: " + "; ".join(exc.problems)
-                             + f". {exc.hint} (--force sends it anyway.)") from None
+            raise UsageError(
+                f"{path}{label}: "
+                + "; ".join(exc.problems)
+                + f". {exc.hint} (--force sends it anyway.)"
+            ) from None
 
-    def _run(self, args: Any, body_text: str, ns: dict, first_line: int,
-             fail_on_status: bool | None = None) -> Any:
+    def _run(
+        self,
+        args: Any,
+        body_text: str,
+        ns: dict,
+        first_line: int,
+        fail_on_status: bool | None = None,
+    ) -> Any:
         path = normalize_path(args.interface)
         if args.each or args.on:
             return self._run_many(args, path, body_text, ns, first_line, fail_on_status)
@@ -431,8 +526,9 @@ class OpenAPIMagics(Magics):
         settings = self._settings(args, fail_on_status, client)
         try:
             if args.dry_run:
-                prepared = client.prepare(path, body, encrypt=settings.encrypt,
-                                          strict_catalog=False)
+                prepared = client.prepare(
+                    path, body, encrypt=settings.encrypt, strict_catalog=False
+                )
                 self._store(args.out, prepared)
                 return prepared
             self.session.guard(client, path, body, settings)
@@ -447,9 +543,12 @@ class OpenAPIMagics(Magics):
                 try:
                     result.to_dataframe()
                 except KeyError as exc:
-                    raise OpenAPICellError(f"{exc.args[0]}; the Result is kept"
-                                           + (f" in {args.out}" if args.out else "") + ".",
-                                           result=result) from None
+                    raise OpenAPICellError(
+                        f"{exc.args[0]}; the Result is kept"
+                        + (f" in {args.out}" if args.out else "")
+                        + ".",
+                        result=result,
+                    ) from None
             self.session.judge(result, settings)
             if not result.ok:
                 if settings.fail_on_status:
@@ -463,8 +562,11 @@ class OpenAPIMagics(Magics):
                             raise
                         raise OpenAPICellError(
                             f"{path} failed with status {result.status} (the reply and its "
-                            "hint are shown above).", error=exc, result=result,
-                            hint=_key_advice(client, result)) from None
+                            "hint are shown above).",
+                            error=exc,
+                            result=result,
+                            hint=_key_advice(client, result),
+                        ) from None
                 try:
                     result.raise_for_status()
                 except StatusError as exc:  # shown, not raised: still the last error
@@ -477,34 +579,47 @@ class OpenAPIMagics(Magics):
             raise
         return result
 
-    def _settings(self, args: Any, fail_on_status: bool | None = None,
-                  client: Client | None = None) -> Settings:
+    def _settings(
+        self, args: Any, fail_on_status: bool | None = None, client: Client | None = None
+    ) -> Settings:
         """The session's settings for this cell: its options first (``-k`` turns
         fail_on_status off), then %config, the connection, the defaults."""
-        return self.session.resolve(client, cell={
-            "timeout": getattr(args, "timeout", None),
-            "display_limit": getattr(args, "limit", None),
-            "encrypt": getattr(args, "encrypt", None), "fail_on_status": fail_on_status})
+        return self.session.resolve(
+            client,
+            cell={
+                "timeout": getattr(args, "timeout", None),
+                "display_limit": getattr(args, "limit", None),
+                "encrypt": getattr(args, "encrypt", None),
+                "fail_on_status": fail_on_status,
+            },
+        )
 
-    def _rehint(self, exc: OpenAPIError, settings: Settings,
-                client: Client | None = None) -> OpenAPIError:
+    def _rehint(
+        self, exc: OpenAPIError, settings: Settings, client: Client | None = None
+    ) -> OpenAPIError:
         """A read-only refusal caused by the %config setting says how to lift it."""
-        if (isinstance(exc, WriteRefused) and exc.reason == "read-only"
-                and settings.source("read_only") == "%config" and settings.read_only
-                and (client is None or not client.read_only)):
+        if (
+            isinstance(exc, WriteRefused)
+            and exc.reason == "read-only"
+            and settings.source("read_only") == "%config"
+            and settings.read_only
+            and (client is None or not client.read_only)
+        ):
             exc.hint = "%config OpenAPIMagics.read_only = False allows writes."
         return exc
 
-    def _confirm_one(self, client: Client, args: Any, path: str, body: Any,
-                     settings: Settings) -> Any:
+    def _confirm_one(
+        self, client: Client, args: Any, path: str, body: Any, settings: Settings
+    ) -> Any:
         """Ask before one write (a button in a notebook, a prompt in a terminal), then send."""
         from .watch import _in_kernel
 
         pending = _confirm.pending(path, body, [client.where])
 
         def send() -> Any:
-            result = self.session.call(client, path, body, settings, records=args.table,
-                                       confirmed=True)
+            result = self.session.call(
+                client, path, body, settings, records=args.table, confirmed=True
+            )
             self._store(args.out, result)
             return result
 
@@ -528,8 +643,15 @@ class OpenAPIMagics(Magics):
         self.last = panel
         return panel
 
-    def _run_many(self, args: Any, path: str, body_text: str, ns: dict, first_line: int,
-                  fail_on_status: bool | None = None) -> Any:
+    def _run_many(
+        self,
+        args: Any,
+        path: str,
+        body_text: str,
+        ns: dict,
+        first_line: int,
+        fail_on_status: bool | None = None,
+    ) -> Any:
         if args.dry_run:
             raise UsageError("--dry-run shows one call: drop --each/--on to see its envelope.")
         # No single client: each splicer keeps its own timeout and encryption unless the
@@ -540,24 +662,28 @@ class OpenAPIMagics(Magics):
             name, sep, var = args.each.partition("=")
             name, var = name.strip(), var.strip()
             if not sep or not name.isidentifier() or not var:
-                raise UsageError(f"--each takes NAME=VAR (e.g. --each inputId=ids), not "
-                                 f"{args.each!r}.")
+                raise UsageError(
+                    f"--each takes NAME=VAR (e.g. --each inputId=ids), not {args.each!r}."
+                )
             items = _lookup(var, ns)
             if isinstance(items, (str, bytes, dict)) or not hasattr(items, "__iter__"):
-                raise UsageError(f"--each {args.each}: {var} must be a list of values, not "
-                                 f"{type(items).__name__}.")
+                raise UsageError(
+                    f"--each {args.each}: {var} must be a list of values, not "
+                    f"{type(items).__name__}."
+                )
             try:
                 items = list(items)
             except Exception as exc:  # noqa: BLE001 - the user's iterable raised
-                raise UsageError(f"--each {args.each}: going through {var} raised "
-                                 f"{type(exc).__name__}: {_reason(exc)}.") from None
+                raise UsageError(
+                    f"--each {args.each}: going through {var} raised "
+                    f"{type(exc).__name__}: {_reason(exc)}."
+                ) from None
             if not items:
                 raise UsageError(f"--each {args.each}: {var} is empty, nothing to send.")
             bodies, labels = [], []
             for item in items:
                 body = parse_body(substitute(body_text, {**ns, name: item}), first_line)
-                self._check(path, body, args.force, f" (for {name} = {_short(item)})",
-                            settings)
+                self._check(path, body, args.force, f" (for {name} = {_short(item)})", settings)
                 bodies.append(body)
                 labels.append({name: item})
             body = None
@@ -580,13 +706,13 @@ class OpenAPIMagics(Magics):
 
         session = self.session
         try:
-            result = session.fleet_call(targets, path, body, settings, **options,
-                                        confirm=later if _in_kernel() else None)
+            result = session.fleet_call(
+                targets, path, body, settings, **options, confirm=later if _in_kernel() else None
+            )
         except _AskLater as asked:  # confirmed once for the whole run, by a button
 
             def send() -> Any:
-                value = session.fleet_call(targets, path, body, settings, **options,
-                                           confirmed=True)
+                value = session.fleet_call(targets, path, body, settings, **options, confirmed=True)
                 self._store(args.out, value)
                 return self._judge_many(value, settings)
 
@@ -604,26 +730,33 @@ class OpenAPIMagics(Magics):
         from .fleet import FleetError
 
         fail = settings.fail_on_status
-        mismatched = [c for c in result.calls if settings.strict_sign and c.result is not None
-                      and c.result.sign_verdict == "mismatch"]
+        mismatched = [
+            c
+            for c in result.calls
+            if settings.strict_sign and c.result is not None and c.result.sign_verdict == "mismatch"
+        ]
         if (result.ok or not fail) and not mismatched:
             return result
         display(result)  # the outcome table: every reply that arrived, shown once
         try:
             if fail:
                 result.raise_on_failure()
-            raise FleetError(f"{len(mismatched)} of {len(result.calls)} replies to "
-                             f"{result.interface} have a sign that does not match "
-                             "(strict_sign).", fleet=result,
-                             hint="The replies are in error.fleet; a mismatch means the reply "
-                                  "was altered, or the secretKey differs.")
+            raise FleetError(
+                f"{len(mismatched)} of {len(result.calls)} replies to "
+                f"{result.interface} have a sign that does not match "
+                "(strict_sign).",
+                fleet=result,
+                hint="The replies are in error.fleet; a mismatch means the reply "
+                "was altered, or the secretKey differs.",
+            )
         except FleetError as exc:
             self.last = exc
             self.shell.user_ns[LAST_ERROR] = exc
             if not self.short_errors:
                 raise
-            raise OpenAPICellError(exc.message + " (the outcome table is shown above)",
-                                   hint=exc.hint, error=exc) from None
+            raise OpenAPICellError(
+                exc.message + " (the outcome table is shown above)", hint=exc.hint, error=exc
+            ) from None
 
     def _store(self, name: str | None, value: Any) -> None:
         self.last = value
@@ -637,8 +770,9 @@ class OpenAPIMagics(Magics):
         self.shell.user_ns[LAST_ERROR] = exc
         if not self.short_errors:
             raise exc
-        raise OpenAPICellError(exc.message, hint=exc.hint, error=exc,
-                               result=getattr(exc, "result", None)) from None
+        raise OpenAPICellError(
+            exc.message, hint=exc.hint, error=exc, result=getattr(exc, "result", None)
+        ) from None
 
     # ------------------------------------------------------------------ watching
 
@@ -646,21 +780,44 @@ class OpenAPIMagics(Magics):
     @needs_local_scope
     @magic_arguments()
     @argument("interface", nargs="?", help="The interface to poll, module/action.")
-    @argument("--every", type=float, default=5.0, metavar="SECONDS",
-              help="Seconds between polls (default 5).")
+    @argument(
+        "--every",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="Seconds between polls (default 5).",
+    )
     @argument("-t", "--table", metavar="KEY", help="Which part of the body to tabulate.")
     @argument("-p", "--profile", metavar="NAME", help="Watch this profile's splicer.")
-    @argument("--on", metavar="VAR", help="Watch every splicer in the notebook variable VAR "
-              "(as %%openapi --on), one row each.")
-    @argument("--misses", type=int, default=3, metavar="N",
-              help="Missed polls in a row before a splicer shows offline (default 3).")
+    @argument(
+        "--on",
+        metavar="VAR",
+        help="Watch every splicer in the notebook variable VAR (as %%openapi --on), one row each.",
+    )
+    @argument(
+        "--misses",
+        type=int,
+        default=3,
+        metavar="N",
+        help="Missed polls in a row before a splicer shows offline (default 3).",
+    )
     @argument("--maxlen", type=int, metavar="ROWS", help="Rows kept in the watch's history.")
     @argument("--timeout", type=float, metavar="SECONDS", help="Seconds per poll.")
     @argument("-o", "--out", metavar="NAME", help="Store the Watch in this variable.")
-    @argument("-b", "--background", action="store_true", help="In a terminal, return at once "
-              "instead of printing updates until Ctrl-C (a notebook always returns at once).")
-    @argument("-f", "--force", action="store_true", help="Poll even if the catalog does not "
-              "know the interface or says a field is missing or wrong.")
+    @argument(
+        "-b",
+        "--background",
+        action="store_true",
+        help="In a terminal, return at once "
+        "instead of printing updates until Ctrl-C (a notebook always returns at once).",
+    )
+    @argument(
+        "-f",
+        "--force",
+        action="store_true",
+        help="Poll even if the catalog does not "
+        "know the interface or says a field is missing or wrong.",
+    )
     @line_magic
     def openapi_watch(self, line: str = "", local_ns: dict | None = None) -> Any:
         """Poll one interface in the background and keep one output up to date.
@@ -676,8 +833,10 @@ class OpenAPIMagics(Magics):
         opts, body_text = _split_line(line)
         args = _parse_options(self.openapi_watch, opts)
         if not args.interface:
-            raise UsageError("Name the interface to watch, e.g. %openapi_watch "
-                             "device/readDetail {\"deviceId\": 0}.")
+            raise UsageError(
+                "Name the interface to watch, e.g. %openapi_watch "
+                'device/readDetail {"deviceId": 0}.'
+            )
         ns = {**self.shell.user_ns, **(local_ns or {})}
         path = normalize_path(args.interface)
         body = parse_body(substitute(body_text, ns), 1)
@@ -686,10 +845,14 @@ class OpenAPIMagics(Magics):
         targets = _lookup(args.on, ns) if args.on else self.client_for(args.profile)
         kernel = _in_kernel()
         # settings.timeout: the cell's, else %config's, else None (each splicer's own).
-        options: dict[str, Any] = dict(every=args.every, offline_after=args.misses,
-                                       records=args.table, show=kernel,
-                                       timeout=settings.timeout,
-                                       profiles=self.connection.profiles_file)
+        options: dict[str, Any] = dict(
+            every=args.every,
+            offline_after=args.misses,
+            records=args.table,
+            show=kernel,
+            timeout=settings.timeout,
+            profiles=self.connection.profiles_file,
+        )
         if args.maxlen is not None:
             options["maxlen"] = args.maxlen
         try:
@@ -733,8 +896,10 @@ def firmware_line(client: Client) -> str:
         return f"Firmware not read (main/initStatus: {exc.message}); still connected."
     if not firmware:
         return "Firmware not read: main/initStatus did not name a model or softwareVersion."
-    return (f"Splicer model {firmware.get('model', '?')} (mainModelId), firmware "
-            f"{firmware.get('version') or '?'} (softwareVersion).")
+    return (
+        f"Splicer model {firmware.get('model', '?')} (mainModelId), firmware "
+        f"{firmware.get('version') or '?'} (softwareVersion)."
+    )
 
 
 def current_client(profile: str | None = None) -> Client:
@@ -747,8 +912,10 @@ def current_client(profile: str | None = None) -> Client:
     shell = get_ipython()
     session = session_for(shell, create=False) if shell is not None else None
     if session is None:
-        raise ConfigError("The openapi_magic extension is not loaded: run %load_ext openapi_magic "
-                          "and %openapi_connect first, or build a Client directly.")
+        raise ConfigError(
+            "The openapi_magic extension is not loaded: run %load_ext openapi_magic "
+            "and %openapi_connect first, or build a Client directly."
+        )
     return session.client_for(profile)
 
 
@@ -794,11 +961,19 @@ class CaptureMagics(Magics):
     @magic_arguments()
     @argument("path", nargs="?", help="Save the capture to this JSON file.")
     @argument("-o", "--out", metavar="NAME", help="Store the Capture in this variable.")
-    @argument("-a", "--anonymize", action="store_true",
-              help="Replace serial numbers, MAC and IP addresses with stable placeholders.")
+    @argument(
+        "-a",
+        "--anonymize",
+        action="store_true",
+        help="Replace serial numbers, MAC and IP addresses with stable placeholders.",
+    )
     @argument("-q", "--quiet", action="store_true", help="No progress bar.")
-    @argument("--max-seconds", type=float, metavar="SECONDS",
-              help="Stop (and mark the capture partial) after this long in all.")
+    @argument(
+        "--max-seconds",
+        type=float,
+        metavar="SECONDS",
+        help="Stop (and mark the capture partial) after this long in all.",
+    )
     @argument("-p", "--profile", metavar="NAME", help="Capture this profile's splicer instead.")
     @line_magic
     def openapi_capture(self, line: str = "") -> Any:
@@ -814,9 +989,12 @@ class CaptureMagics(Magics):
             raise UsageError(f"-o needs a variable name, not {args.out!r}.")
         try:
             client = self._connection().client_for(args.profile)
-            cap = capture(client, anonymize=args.anonymize, quiet=args.quiet,
-                          max_seconds=(DEFAULT_MAX_SECONDS if args.max_seconds is None
-                                       else args.max_seconds))
+            cap = capture(
+                client,
+                anonymize=args.anonymize,
+                quiet=args.quiet,
+                max_seconds=(DEFAULT_MAX_SECONDS if args.max_seconds is None else args.max_seconds),
+            )
             if args.path:
                 print(f"Saved to {cap.save(args.path)}.")
         except (ConfigError, OSError) as exc:
@@ -829,10 +1007,18 @@ class CaptureMagics(Magics):
     @needs_local_scope
     @magic_arguments()
     @argument("old", help="The older capture: a notebook variable or a capture file.")
-    @argument("new", nargs="?", help="The newer capture (a variable or a file); without it, "
-              "the connected splicer is captured now.")
-    @argument("--all", action="store_true", dest="all_fields",
-              help="Compare volatile fields too (temperatures, fan speeds, voltages).")
+    @argument(
+        "new",
+        nargs="?",
+        help="The newer capture (a variable or a file); without it, "
+        "the connected splicer is captured now.",
+    )
+    @argument(
+        "--all",
+        action="store_true",
+        dest="all_fields",
+        help="Compare volatile fields too (temperatures, fan speeds, voltages).",
+    )
     @argument("-o", "--out", metavar="NAME", help="Store the CaptureDiff in this variable.")
     @line_magic
     def openapi_diff(self, line: str = "", local_ns: dict | None = None) -> Any:
@@ -845,8 +1031,9 @@ class CaptureMagics(Magics):
         try:
             old = _capture_named(args.old, ns)
             if args.new is None:
-                result = old.diff(self._connection().client_for(None), volatile=volatile,
-                                  quiet=True)
+                result = old.diff(
+                    self._connection().client_for(None), volatile=volatile, quiet=True
+                )
             else:
                 result = _capture_named(args.new, ns).diff(old, volatile=volatile)
         except ConfigError as exc:
@@ -866,6 +1053,8 @@ def _capture_named(name: str, ns: dict) -> Any:
             return value
         if isinstance(value, str) or hasattr(value, "__fspath__"):
             return Capture.load(value)
-        raise UsageError(f"{name} is a {type(value).__name__}, not a Capture (make one with "
-                         "%openapi_capture -o NAME).")
+        raise UsageError(
+            f"{name} is a {type(value).__name__}, not a Capture (make one with "
+            "%openapi_capture -o NAME)."
+        )
     return Capture.load(name)

@@ -39,8 +39,17 @@ from .errors import ConfigError
 __all__ = ["ENV_PROFILES", "Profile", "get_profile", "load_profiles", "profiles_path"]
 
 ENV_PROFILES = "OPENAPI_MAGIC_PROFILES"
-_KNOWN = {"root", "pid", "secret_key", "secret_key_env", "encrypt", "timeout", "verify",
-          "read_only", "confirm_writes"}
+_KNOWN = {
+    "root",
+    "pid",
+    "secret_key",
+    "secret_key_env",
+    "encrypt",
+    "timeout",
+    "verify",
+    "read_only",
+    "confirm_writes",
+}
 
 
 @dataclass(frozen=True)
@@ -61,16 +70,25 @@ class Profile:
 
     def client(self, **overrides: Any) -> Client:
         """A :class:`Client` for this profile (keyword arguments override its settings)."""
-        kw: dict[str, Any] = dict(root=self.root, pid=self.pid, secret_key=self.secret,
-                                  encrypt=self.encrypt, timeout=self.timeout,
-                                  verify=self.verify, name=self.name,
-                                  read_only=self.read_only, confirm_writes=self.confirm_writes)
+        kw: dict[str, Any] = dict(
+            root=self.root,
+            pid=self.pid,
+            secret_key=self.secret,
+            encrypt=self.encrypt,
+            timeout=self.timeout,
+            verify=self.verify,
+            name=self.name,
+            read_only=self.read_only,
+            confirm_writes=self.confirm_writes,
+        )
         kw.update(overrides)
         client = Client(**kw)
         if client.read_only and self.read_only:
-            client.read_only_hint = (f"Profile {self.name!r} has read_only = true in its "
-                                     "profiles file: set it to false there (or connect another "
-                                     "way) to allow writes.")
+            client.read_only_hint = (
+                f"Profile {self.name!r} has read_only = true in its "
+                "profiles file: set it to false there (or connect another "
+                "way) to allow writes."
+            )
         return client
 
 
@@ -96,8 +114,9 @@ def _read(p: Path) -> configparser.ConfigParser:
     return parser
 
 
-def load_profiles(path: str | os.PathLike | None = None,
-                  env: Mapping[str, str] | None = None) -> dict[str, Profile]:
+def load_profiles(
+    path: str | os.PathLike | None = None, env: Mapping[str, str] | None = None
+) -> dict[str, Profile]:
     """All profiles in the file (``{}`` when there is no file); any bad one is an error."""
     env = os.environ if env is None else env
     p = Path(path) if path is not None else profiles_path(env)
@@ -107,8 +126,9 @@ def load_profiles(path: str | os.PathLike | None = None,
     return {name: _profile(name, parser[name], p, env) for name in parser.sections()}
 
 
-def get_profile(name: str, path: str | os.PathLike | None = None,
-                env: Mapping[str, str] | None = None) -> Profile:
+def get_profile(
+    name: str, path: str | os.PathLike | None = None, env: Mapping[str, str] | None = None
+) -> Profile:
     """The profile called ``name``; a ConfigError lists the known ones.
 
     Only this profile is checked, so one broken entry does not stop the others.
@@ -122,12 +142,15 @@ def get_profile(name: str, path: str | os.PathLike | None = None,
     return _profile(name, parser[name], p, env)
 
 
-def _profile(name: str, section: configparser.SectionProxy, path: Path,
-             env: Mapping[str, str]) -> Profile:
+def _profile(
+    name: str, section: configparser.SectionProxy, path: Path, env: Mapping[str, str]
+) -> Profile:
     unknown = set(section) - _KNOWN
     if unknown:
-        raise ConfigError(f"Profile {name!r} in {path} has unknown keys: "
-                          f"{', '.join(sorted(unknown))} (known: {', '.join(sorted(_KNOWN))}).")
+        raise ConfigError(
+            f"Profile {name!r} in {path} has unknown keys: "
+            f"{', '.join(sorted(unknown))} (known: {', '.join(sorted(_KNOWN))})."
+        )
     for key in ("root", "pid"):
         if not section.get(key):
             raise ConfigError(f"Profile {name!r} in {path} has no {key}.")
@@ -135,8 +158,10 @@ def _profile(name: str, section: configparser.SectionProxy, path: Path,
     if section.get("secret_key_env"):
         var = section["secret_key_env"]
         if not env.get(var):
-            raise ConfigError(f"Profile {name!r} takes its secretKey from ${var}, which is not "
-                              "set in this environment.")
+            raise ConfigError(
+                f"Profile {name!r} takes its secretKey from ${var}, which is not "
+                "set in this environment."
+            )
         secret = Secret(env[var])
     elif section.get("secret_key"):
         secret = Secret(section["secret_key"])
@@ -145,11 +170,15 @@ def _profile(name: str, section: configparser.SectionProxy, path: Path,
     except ValueError:
         raise ConfigError(f"Profile {name!r}: timeout must be a number of seconds.") from None
     return Profile(
-        name=name, root=section["root"], pid=section["pid"], secret=secret,
+        name=name,
+        root=section["root"],
+        pid=section["pid"],
+        secret=secret,
         encrypt=parse_bool(section.get("encrypt", "false"), f"profile {name!r} encrypt"),
         timeout=timeout,
         verify=parse_bool(section.get("verify", "true"), f"profile {name!r} verify"),
         read_only=parse_bool(section.get("read_only", "false"), f"profile {name!r} read_only"),
-        confirm_writes=parse_bool(section.get("confirm_writes", "false"),
-                                  f"profile {name!r} confirm_writes"),
+        confirm_writes=parse_bool(
+            section.get("confirm_writes", "false"), f"profile {name!r} confirm_writes"
+        ),
     )

@@ -213,7 +213,8 @@ def _unpickle_secret(masked: bytes, pad: bytes, binary: bool) -> Secret:
 def _xor(data: bytes | bytearray, pad: bytes) -> bytes:
     # One expression: no variable of this frame holds the result.
     return (int.from_bytes(data, "little") ^ int.from_bytes(pad, "little")).to_bytes(
-        len(pad), "little")
+        len(pad), "little"
+    )
 
 
 #: What the protocol functions take as a secretKey: text, bytes or a :class:`Secret`.
@@ -333,8 +334,10 @@ def decrypt_body(body: str, secret_key: SecretKey) -> Any:
         ) from exc
     except ValueError as exc:
         if not isinstance(exc, json.JSONDecodeError):  # valid JSON that Python will not hold
-            raise DecryptionError(f"The body decrypts to JSON that cannot be read here: "
-                                  f"{json_problem(exc)}.", likely="hostile body") from exc
+            raise DecryptionError(
+                f"The body decrypts to JSON that cannot be read here: {json_problem(exc)}.",
+                likely="hostile body",
+            ) from exc
         raise DecryptionError(
             f"The body decrypts to text that is not JSON ({exc.msg} at char {exc.pos}): the "
             "secretKey is probably wrong, or the other side encrypts something else.",
@@ -348,8 +351,10 @@ def json_problem(exc: ValueError) -> str:
     if isinstance(exc, json.JSONDecodeError):
         return f"{exc.msg} at char {exc.pos}"
     if "digits" in str(exc):
-        return (f"it holds a number of more than {sys.get_int_max_str_digits():,} digits, "
-                "more than Python converts (sys.set_int_max_str_digits raises the limit)")
+        return (
+            f"it holds a number of more than {sys.get_int_max_str_digits():,} digits, "
+            "more than Python converts (sys.set_int_max_str_digits raises the limit)"
+        )
     return str(exc)[:200]
 
 
@@ -391,14 +396,19 @@ def sign_encrypted(body: str, timestamp: str | int, pid: str, secret_key: Secret
     return base64.b64encode(h.hexdigest().encode("ascii")).decode("ascii")
 
 
-def sign_input(body: Any, timestamp: str | int, pid: str, *, encrypt: bool,
-               mask: str = SECRET_MASK) -> str:
+def sign_input(
+    body: Any, timestamp: str | int, pid: str, *, encrypt: bool, mask: str = SECRET_MASK
+) -> str:
     """The string that is md5-signed, with the secretKey replaced by ``mask``.
 
     For showing in a dry run; safe to print.
     """
-    fields = {"body": f"{body}", "timeStamp": _timestamp(timestamp), "pId": f"{pid}",
-              "secretKey": mask}
+    fields = {
+        "body": f"{body}",
+        "timeStamp": _timestamp(timestamp),
+        "pId": f"{pid}",
+        "secretKey": mask,
+    }
     return "".join(fields[part] for part in sign_parts(encrypt))
 
 
@@ -429,8 +439,9 @@ class OpenedRequest:
     encrypted: bool
 
 
-def seal_request(body: Any, *, pid: str, secret_key: SecretKey | None,
-                 timestamp: int | str, encrypt: bool) -> dict:
+def seal_request(
+    body: Any, *, pid: str, secret_key: SecretKey | None, timestamp: int | str, encrypt: bool
+) -> dict:
     """Build the envelope ``{body, sign, pId, timeStamp}`` a splicer accepts.
 
     ``body`` is the business-parameter JSON value (``None`` becomes ``{}``).
@@ -469,8 +480,7 @@ def _field(envelope: dict, name: str) -> Any:
     return envelope[name]
 
 
-def open_request(envelope: Any, *, secret_key: SecretKey | None,
-                 encrypt: bool) -> OpenedRequest:
+def open_request(envelope: Any, *, secret_key: SecretKey | None, encrypt: bool) -> OpenedRequest:
     """Open a request envelope (server role): check its shape, decrypt, check the sign.
 
     Raises :class:`DecodeError` for a malformed envelope and
@@ -504,8 +514,9 @@ def open_request(envelope: Any, *, secret_key: SecretKey | None,
             )
         value = body
         expected = sign_plain(ts, pid)
-    return OpenedRequest(body=value, pid=pid, timestamp=ts, sign=sign,
-                         sign_ok=sign == expected, encrypted=encrypt)
+    return OpenedRequest(
+        body=value, pid=pid, timestamp=ts, sign=sign, sign_ok=sign == expected, encrypted=encrypt
+    )
 
 
 # --------------------------------------------------------------------------- reply
@@ -527,9 +538,18 @@ class OpenedReply:
     encrypted: bool
 
 
-def seal_reply(status: int, msg: str, body: Any, *, pid: str, timestamp: int | str,
-               secret_key: SecretKey | None, encrypt: bool, sign: bool = True,
-               status_key: str = "status") -> dict:
+def seal_reply(
+    status: int,
+    msg: str,
+    body: Any,
+    *,
+    pid: str,
+    timestamp: int | str,
+    secret_key: SecretKey | None,
+    encrypt: bool,
+    sign: bool = True,
+    status_key: str = "status",
+) -> dict:
     """Build a reply envelope (server role).
 
     ``body`` ``None`` or ``""`` is sent as ``""`` (no data). ``sign=False`` sends an
@@ -547,8 +567,9 @@ def seal_reply(status: int, msg: str, body: Any, *, pid: str, timestamp: int | s
     if not sign:
         signature = ""
     elif encrypt:
-        signature = sign_encrypted(sealed if isinstance(sealed, str) else "", ts, pid,
-                                   _encryption_key(secret_key))
+        signature = sign_encrypted(
+            sealed if isinstance(sealed, str) else "", ts, pid, _encryption_key(secret_key)
+        )
     else:
         signature = sign_plain(ts, pid)
     return {status_key: status, "msg": msg, "sign": signature, "body": sealed}
@@ -573,8 +594,9 @@ def parse_status(value: Any) -> int:
     raise DecodeError(f"The reply's status {_short_repr(value)} is not a number.")
 
 
-def open_reply(envelope: Any, *, pid: str, timestamp: int | str,
-               secret_key: SecretKey | None, encrypt: bool) -> OpenedReply:
+def open_reply(
+    envelope: Any, *, pid: str, timestamp: int | str, secret_key: SecretKey | None, encrypt: bool
+) -> OpenedReply:
     """Open a reply envelope (client role).
 
     ``pid``/``timestamp`` are the request's; a reply's own ``pId``/``timeStamp``
@@ -615,14 +637,28 @@ def open_reply(envelope: Any, *, pid: str, timestamp: int | str,
             body = raw_body
     else:
         body = raw_body
-    verdict = _reply_verdict(envelope, raw_body, pid=pid, timestamp=timestamp,
-                             secret_key=secret_key, encrypt=encrypt)
-    return OpenedReply(status=status, msg=msg, body=body, raw_body=raw_body,
-                       sign_verdict=verdict, encrypted=encrypt)
+    verdict = _reply_verdict(
+        envelope, raw_body, pid=pid, timestamp=timestamp, secret_key=secret_key, encrypt=encrypt
+    )
+    return OpenedReply(
+        status=status,
+        msg=msg,
+        body=body,
+        raw_body=raw_body,
+        sign_verdict=verdict,
+        encrypted=encrypt,
+    )
 
 
-def _reply_verdict(envelope: dict, raw_body: Any, *, pid: str, timestamp: int | str,
-                   secret_key: Secret | None, encrypt: bool) -> str:
+def _reply_verdict(
+    envelope: dict,
+    raw_body: Any,
+    *,
+    pid: str,
+    timestamp: int | str,
+    secret_key: Secret | None,
+    encrypt: bool,
+) -> str:
     sign = envelope.get("sign")
     if sign is None or sign == "":
         return SIGN_ABSENT
@@ -669,8 +705,15 @@ def _try_json(text: str) -> Any:
 
 
 def _json_type(value: Any) -> str:
-    return {dict: "object", list: "array", str: "string", bool: "boolean",
-            int: "number", float: "number", type(None): "null"}.get(type(value), type(value).__name__)
+    return {
+        dict: "object",
+        list: "array",
+        str: "string",
+        bool: "boolean",
+        int: "number",
+        float: "number",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
 
 
 def _short_repr(value: Any, limit: int = 40) -> str:

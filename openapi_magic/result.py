@@ -172,10 +172,17 @@ class Result:
         """Raise :class:`StatusError` when the vendor's status is not 0; else return self."""
         if not self.ok:
             raise StatusError(
-                self._failure_sentence(), status=self.status, msg=self.msg, meaning=self.meaning,
-                hint=self.hint, url=self.url, http_status=self.http_status,
-                raw_text=self.raw_text, request_envelope=self.request_envelope,
-                response_envelope=self.response_envelope, result=self,
+                self._failure_sentence(),
+                status=self.status,
+                msg=self.msg,
+                meaning=self.meaning,
+                hint=self.hint,
+                url=self.url,
+                http_status=self.http_status,
+                raw_text=self.raw_text,
+                request_envelope=self.request_envelope,
+                response_envelope=self.response_envelope,
+                result=self,
             )
         return self
 
@@ -185,9 +192,12 @@ class Result:
             raise SignatureError(
                 f"The reply to {self.interface} carries a sign that does not match: the reply "
                 "may have been altered, or the splicer signs with another secretKey.",
-                url=self.url, http_status=self.http_status, raw_text=self.raw_text,
+                url=self.url,
+                http_status=self.http_status,
+                raw_text=self.raw_text,
                 request_envelope=self.request_envelope,
-                response_envelope=self.response_envelope, result=self,
+                response_envelope=self.response_envelope,
+                result=self,
                 hint="The data is kept in error.result; compare the secretKey and encryption "
                 "setting with the splicer's Settings > OpenAPI Management.",
             )
@@ -208,8 +218,10 @@ class Result:
         mode = "encrypted" if self.encrypted else "plain"
         sign = "SIGN MISMATCH" if self.sign_verdict == "mismatch" else f"sign {self.sign_verdict}"
         firmware = f"  firmware {safe_text(self.firmware)}" if self.firmware else ""
-        return (f"{mark} {safe_text(self.interface)}  status {self.status}{meaning}{msg}  "
-                f"{self.elapsed * 1000:.1f} ms  {mode}  {sign}{firmware}")
+        return (
+            f"{mark} {safe_text(self.interface)}  status {self.status}{meaning}{msg}  "
+            f"{self.elapsed * 1000:.1f} ms  {mode}  {sign}{firmware}"
+        )
 
     def __repr__(self) -> str:
         rows = ""
@@ -219,8 +231,10 @@ class Result:
                 rows = f" rows={len(found) if isinstance(found, list) else 1}"
             except Exception:  # noqa: BLE001 - a repr must never raise
                 rows = ""
-        return (f"<Result {self.interface} {'ok' if self.ok else 'failed'} status={self.status}"
-                f"{rows} {self.elapsed * 1000:.1f} ms sign={self.sign_verdict}>")
+        return (
+            f"<Result {self.interface} {'ok' if self.ok else 'failed'} status={self.status}"
+            f"{rows} {self.elapsed * 1000:.1f} ms sign={self.sign_verdict}>"
+        )
 
     def to_text(self) -> str:
         """Header line, hint and the table (or key/value view) as plain text."""
@@ -236,11 +250,13 @@ class Result:
         if view.kind == "empty":
             lines.append(f"({_NO_DATA})")
         else:
-            lines += _grid_text(view, width, "result.body" if view.kind == "keyvalue"
-                                else "result.df")
+            lines += _grid_text(
+                view, width, "result.body" if view.kind == "keyvalue" else "result.df"
+            )
             if view.kind == "table" and view.shown < view.total:
-                lines.append(_wrap(f"(showing {view.shown} of {view.total} rows; all in "
-                                   "result.df)", width))
+                lines.append(
+                    _wrap(f"(showing {view.shown} of {view.total} rows; all in result.df)", width)
+                )
         if view.note:
             lines.append(_wrap(f"({view.note})", width))
         return "\n".join(lines)
@@ -260,15 +276,19 @@ class Result:
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         view = _view(self)  # once for both: the shown rows' DataFrame is most of the cost
-        return {"text/plain": self._text(view), "text/html": _render_html(self, view),
-                "text/markdown": markdown_text(self, view)}
+        return {
+            "text/plain": self._text(view),
+            "text/html": _render_html(self, view),
+            "text/markdown": markdown_text(self, view),
+        }
 
 
 # ---------------------------------------------------------------------- records
 
 
-def find_records(body: Any, key: str | None = None,
-                 hint: str | None = None) -> tuple[Any, str | None]:
+def find_records(
+    body: Any, key: str | None = None, hint: str | None = None
+) -> tuple[Any, str | None]:
     """Pick the rows to tabulate from a body; returns ``(rows, key)``.
 
     ``key`` is the user's choice (an error when absent); ``hint`` the catalog's
@@ -295,14 +315,18 @@ def find_records(body: Any, key: str | None = None,
     if isinstance(body, list):
         return body, None
     if isinstance(body, dict):
-        lists = [(k, v) for k, v in body.items()
-                 if isinstance(v, list) and v and all(isinstance(r, dict) for r in v[:50])]
+        lists = [
+            (k, v)
+            for k, v in body.items()
+            if isinstance(v, list) and v and all(isinstance(r, dict) for r in v[:50])
+        ]
         if len(lists) == 1:
             return lists[0][1], lists[0][0]
         if not lists:
             empties = [k for k, v in body.items() if isinstance(v, list) and not v]
-            if len(empties) == 1 and all(not isinstance(v, (list, dict)) for k, v in body.items()
-                                         if k != empties[0]):
+            if len(empties) == 1 and all(
+                not isinstance(v, (list, dict)) for k, v in body.items() if k != empties[0]
+            ):
                 return [], empties[0]  # e.g. {"deviceId": 0, "screens": []}
         return body, None
     return [body], None
@@ -426,15 +450,28 @@ def _view(result: Result) -> _View:
         flat, more, _ = _flatten(rows, DISPLAY_FIELDS)
         # One object: its own name, ids and status first (not those of nested parts).
         flat = sorted(flat, key=lambda kv: len(_FIRST_COLUMNS) if "." in kv[0] else _rank(kv[0]))
-        cells = [[safe_text(_short_text(k)), _value_text(k, v, f"{key}.{k}" if key else k)]
-                 for k, v in flat]
-        note = (f"showing the first {len(cells)} fields; more are not shown, all in result.body"
-                if more else "")
-        return _View("keyvalue", ["field", "value"], cells, len(cells), len(cells), key, note,
-                     [False, False])
+        cells = [
+            [safe_text(_short_text(k)), _value_text(k, v, f"{key}.{k}" if key else k)]
+            for k, v in flat
+        ]
+        note = (
+            f"showing the first {len(cells)} fields; more are not shown, all in result.body"
+            if more
+            else ""
+        )
+        return _View(
+            "keyvalue", ["field", "value"], cells, len(cells), len(cells), key, note, [False, False]
+        )
     if not isinstance(rows, list):
-        return _View("keyvalue", ["field", "value"], [["value", _value_text("value", rows)]],
-                     1, 1, key, numeric=[False, False])
+        return _View(
+            "keyvalue",
+            ["field", "value"],
+            [["value", _value_text("value", rows)]],
+            1,
+            1,
+            key,
+            numeric=[False, False],
+        )
     limit = result.display_limit
     shown = rows if limit is None or limit < 0 else rows[:limit]
     flat_rows: list[dict] = []
@@ -453,23 +490,40 @@ def _view(result: Result) -> _View:
     columns, numeric = [], []
     for name in names:
         values = [r.get(name, missing) for r in flat_rows]
-        columns.append([None if v is missing or v is None else _value_text(name, v)
-                        for v in values])
-        numeric.append(all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                           for v in values if v is not missing and v is not None)
-                       and not _labelled(name))
+        columns.append(
+            [None if v is missing or v is None else _value_text(name, v) for v in values]
+        )
+        numeric.append(
+            all(
+                isinstance(v, (int, float)) and not isinstance(v, bool)
+                for v in values
+                if v is not missing and v is not None
+            )
+            and not _labelled(name)
+        )
     cells = [list(r) for r in zip(*columns)] if columns else [[] for _ in flat_rows]
     note = ""
     if cut or hidden:
-        note = (f"showing the first {len(names)} columns; "
-                + (f"{hidden:,} more" if hidden and not cut else "more")
-                + " are not shown, all in result.df")
-    return _View("table", [safe_text(_short_text(str(n))) for n in names], cells,
-                 len(cells), len(rows), key, note, numeric)
+        note = (
+            f"showing the first {len(names)} columns; "
+            + (f"{hidden:,} more" if hidden and not cut else "more")
+            + " are not shown, all in result.df"
+        )
+    return _View(
+        "table",
+        [safe_text(_short_text(str(n))) for n in names],
+        cells,
+        len(cells),
+        len(rows),
+        key,
+        note,
+        numeric,
+    )
 
 
-def frame_view(frame: pd.DataFrame, limit: int | None = DEFAULT_DISPLAY_LIMIT,
-               lead: int | None = None) -> _View:
+def frame_view(
+    frame: pd.DataFrame, limit: int | None = DEFAULT_DISPLAY_LIMIT, lead: int | None = None
+) -> _View:
     """A DataFrame's first ``limit`` rows as a table view, cells cut and made safe as a
     Result's are (integer columns that missing values made floats show as integers).
     With ``lead``, the columns after the first ``lead`` are ordered as a Result's
@@ -485,15 +539,28 @@ def frame_view(frame: pd.DataFrame, limit: int | None = DEFAULT_DISPLAY_LIMIT,
         values = shown.iloc[:, i].tolist()
         present = [v for v in values if not _missing(v)]
         whole = bool(present) and all(isinstance(v, float) and v.is_integer() for v in present)
-        columns.append([None if _missing(v) else _value_text(str(name), int(v) if whole else v)
-                        for v in values])
-        numeric.append(all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                           for v in present) and not _labelled(str(name)))
+        columns.append(
+            [
+                None if _missing(v) else _value_text(str(name), int(v) if whole else v)
+                for v in values
+            ]
+        )
+        numeric.append(
+            all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present)
+            and not _labelled(str(name))
+        )
     cells = [list(r) for r in zip(*columns)] if columns else [[] for _ in range(len(shown))]
-    note = (f"showing the first {shown.shape[1]} of {frame.shape[1]:,} columns"
-            if hidden else "")
-    return _View("table", [safe_text(_short_text(str(c))) for c in shown.columns], cells,
-                 len(cells), len(frame), None, note, numeric)
+    note = f"showing the first {shown.shape[1]} of {frame.shape[1]:,} columns" if hidden else ""
+    return _View(
+        "table",
+        [safe_text(_short_text(str(c))) for c in shown.columns],
+        cells,
+        len(cells),
+        len(frame),
+        None,
+        note,
+        numeric,
+    )
 
 
 def _missing(value: Any) -> bool:
@@ -501,8 +568,11 @@ def _missing(value: Any) -> bool:
 
 
 #: Last parts of column names a person looks for first, in this order (names, ids, status).
-_FIRST_COLUMNS = (re.compile(r"(?i)^(name|.*Name)$"), re.compile(r"^(id|ID|.*Id|.*_id)$"),
-                  re.compile(r"(?i)^(status|state|online|isOnline|connected|.*Status|.*State)$"))
+_FIRST_COLUMNS = (
+    re.compile(r"(?i)^(name|.*Name)$"),
+    re.compile(r"^(id|ID|.*Id|.*_id)$"),
+    re.compile(r"(?i)^(status|state|online|isOnline|connected|.*Status|.*State)$"),
+)
 
 
 def _ordered_columns(names: list) -> list:
@@ -514,8 +584,9 @@ def _ordered_columns(names: list) -> list:
 def _rank(name: Any) -> int:
     """0 for a name column, 1 for an id, 2 for a status, 3 for the rest (by the last part)."""
     last = str(name).rsplit(".", 1)[-1]
-    return next((i for i, pattern in enumerate(_FIRST_COLUMNS) if pattern.match(last)),
-                len(_FIRST_COLUMNS))
+    return next(
+        (i for i, pattern in enumerate(_FIRST_COLUMNS) if pattern.match(last)), len(_FIRST_COLUMNS)
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -523,6 +594,7 @@ def _code_tables() -> dict:
     """The catalog's code tables (read once: the catalog is a data file)."""
     try:
         from .catalog import load_catalog
+
         catalog = load_catalog()
         return {name: catalog.codes(name) for name in catalog.code_tables()}
     except Exception:  # noqa: BLE001 - a view without labels is still a view
@@ -542,8 +614,11 @@ def _value_text(name: str, value: Any, path: str = "") -> str:
     """One value as a view shows it: cut, safe, a code with its catalog label beside it
     (``2 (DVI)``), a time field as a UTC date; records lists and objects as short text."""
     last = str(name).rsplit(".", 1)[-1]
-    if last in _TIME_FIELDS and isinstance(value, (str, int, float)) \
-            and not isinstance(value, bool):
+    if (
+        last in _TIME_FIELDS
+        and isinstance(value, (str, int, float))
+        and not isinstance(value, bool)
+    ):
         try:
             seconds = float(value)
             if seconds > 1e11:  # milliseconds
@@ -565,8 +640,11 @@ def _value_text(name: str, value: Any, path: str = "") -> str:
     if isinstance(value, str):
         return safe_text(_short_text(value))
     if isinstance(value, (bool, int, float)):
-        return _repr(value) if not isinstance(value, int) or isinstance(value, bool) \
+        return (
+            _repr(value)
+            if not isinstance(value, int) or isinstance(value, bool)
             else _int_text(value)
+        )
     return safe_text(_cell(value, path))
 
 
@@ -585,23 +663,29 @@ def shown_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     if hidden:
         frame = frame.iloc[:, :DISPLAY_COLUMNS]
     frame = frame.copy(deep=False)
-    frame.columns = [safe_text(_short_text(str(c))) if isinstance(c, str) else c
-                     for c in frame.columns]
+    frame.columns = [
+        safe_text(_short_text(str(c))) if isinstance(c, str) else c for c in frame.columns
+    ]
     for i, dtype in enumerate(frame.dtypes):
         if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
             column = frame.iloc[:, i]
-            if any(isinstance(v, str) and (len(v) > CELL_DISPLAY_CHARS
-                                           or _UNSHOWABLE.search(v)) for v in column):
-                frame.isetitem(i, [safe_text(_short_text(v)) if isinstance(v, str) else v
-                                   for v in column])
+            if any(
+                isinstance(v, str) and (len(v) > CELL_DISPLAY_CHARS or _UNSHOWABLE.search(v))
+                for v in column
+            ):
+                frame.isetitem(
+                    i, [safe_text(_short_text(v)) if isinstance(v, str) else v for v in column]
+                )
     return frame, hidden
 
 
 def _short_text(text: str) -> str:
     if len(text) <= CELL_DISPLAY_CHARS:
         return text
-    return (f"{text[:CELL_DISPLAY_CHARS]}… ({len(text) - CELL_DISPLAY_CHARS:,} more characters; "
-            "all in the Result)")
+    return (
+        f"{text[:CELL_DISPLAY_CHARS]}… ({len(text) - CELL_DISPLAY_CHARS:,} more characters; "
+        "all in the Result)"
+    )
 
 
 def _flatten(obj: dict, limit: int) -> tuple[list[tuple[str, Any]], bool, bool]:
@@ -633,8 +717,10 @@ def _cell(v: Any, path: str = "") -> str:
     if isinstance(v, str):
         return _short_text(v)
     if isinstance(v, list) and v and all(isinstance(r, dict) for r in v[:50]):
-        return (f"{len(v)} record{'s' if len(v) != 1 else ''} "
-                f"(tabulate: result.to_dataframe({path!r}) or %%openapi … -t {path})")
+        return (
+            f"{len(v)} record{'s' if len(v) != 1 else ''} "
+            f"(tabulate: result.to_dataframe({path!r}) or %%openapi … -t {path})"
+        )
     return _json_head(v, _VALUE_CHARS)
 
 
@@ -648,9 +734,9 @@ def _json_head(value: Any, limit: int) -> str:
             head.append(chunk)
             size += len(chunk)
             if size > limit:
-                return "".join(head)[:limit - 1] + "…"
+                return "".join(head)[: limit - 1] + "…"
     except RecursionError:
-        return "".join(head)[:limit - 30] + "… (nested too deeply to show)"
+        return "".join(head)[: limit - 30] + "… (nested too deeply to show)"
     except (TypeError, ValueError):
         return _short_text(repr(value))[:limit]
     return "".join(head)
@@ -660,8 +746,10 @@ def _bounded(table: str, where: str) -> str:
     """A table's text, or a note in its place when it is past :data:`OUTPUT_CHARS`."""
     if len(table) <= OUTPUT_CHARS:
         return table
-    return (f"(the table is {len(table):,} characters, past the {OUTPUT_CHARS:,} shown; "
-            f"lower display_limit, or see {where})")
+    return (
+        f"(the table is {len(table):,} characters, past the {OUTPUT_CHARS:,} shown; "
+        f"lower display_limit, or see {where})"
+    )
 
 
 #: Characters of one column in the text form before its cells are cut with "…".
@@ -677,13 +765,14 @@ def _text_width() -> int:
 def _wrap(line: str, width: int) -> str:
     if len(line) <= width:
         return line
-    return textwrap.fill(line, width, subsequent_indent="  ", break_long_words=True,
-                         break_on_hyphens=False)
+    return textwrap.fill(
+        line, width, subsequent_indent="  ", break_long_words=True, break_on_hyphens=False
+    )
 
 
 def _clip(text: str, width: int) -> str:
     text = text.replace("\n", "\\n").replace("\t", " ")
-    return text if len(text) <= width else text[:max(0, width - 1)] + "…"
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
 def _grid_text(view: _View, width: int, where: str) -> list[str]:
@@ -694,12 +783,14 @@ def _grid_text(view: _View, width: int, where: str) -> list[str]:
         names = [c[0] for c in view.cells]
         key_width = min(max((len(n) for n in names), default=0), max(10, width // 3))
         room = max(10, width - key_width - 2)
-        table = "\n".join(f"{_clip(n, key_width):<{key_width}}  {_clip(v or '', room)}"
-                          for n, v in view.cells)
+        table = "\n".join(
+            f"{_clip(n, key_width):<{key_width}}  {_clip(v or '', room)}" for n, v in view.cells
+        )
         return [_bounded(table, where)]
     heads = [_clip(c, _TEXT_COLUMN_CHARS) for c in view.columns]
-    rows = [[_clip(v if v is not None else "", _TEXT_COLUMN_CHARS) for v in row]
-            for row in view.cells]
+    rows = [
+        [_clip(v if v is not None else "", _TEXT_COLUMN_CHARS) for v in row] for row in view.cells
+    ]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(heads)]
     kept: list[int] = []
     used = 0
@@ -730,17 +821,28 @@ def _grid_text(view: _View, width: int, where: str) -> list[str]:
                 named.append(view.columns[i])
         rest = left - len(named)
         listed = ", ".join(named) + (f" and {rest} more" if rest else "")
-        lines.append(_wrap(f"({left} more column{'s' if left != 1 else ''} not shown at "
-                           f"this width: {listed}; all in {where})", width))
+        lines.append(
+            _wrap(
+                f"({left} more column{'s' if left != 1 else ''} not shown at "
+                f"this width: {listed}; all in {where})",
+                width,
+            )
+        )
     return lines
 
 
 def markdown_text(result: Result, view: _View) -> str:
     """A Result as Markdown: the header line, hint and warnings, then the view as a
     Markdown table (cells escaped; the raw envelope stays in the Result)."""
+
     def md(text: Any) -> str:
-        return (html.escape(safe_text(text), quote=False).replace("|", "\\|")
-                .replace("\n", " ").replace("`", "\\`"))
+        return (
+            html.escape(safe_text(text), quote=False)
+            .replace("|", "\\|")
+            .replace("\n", " ")
+            .replace("`", "\\`")
+        )
+
     lines = [f"**{md(result.summary())}**", ""]
     if not result.ok and result.hint:
         lines += [f"Hint: {md(result.hint)}", ""]
@@ -750,11 +852,20 @@ def markdown_text(result: Result, view: _View) -> str:
     else:
         heads = ["field", "value"] if view.kind == "keyvalue" else view.columns
         lines.append("| " + " | ".join(md(h) for h in heads) + " |")
-        lines.append("|" + "|".join("---:" if view.kind == "table" and i < len(view.numeric)
-                                     and view.numeric[i] else "---"
-                                     for i in range(len(heads))) + "|")
-        lines += ["| " + " | ".join(md(v if v is not None else "") for v in row) + " |"
-                  for row in view.cells]
+        lines.append(
+            "|"
+            + "|".join(
+                "---:"
+                if view.kind == "table" and i < len(view.numeric) and view.numeric[i]
+                else "---"
+                for i in range(len(heads))
+            )
+            + "|"
+        )
+        lines += [
+            "| " + " | ".join(md(v if v is not None else "") for v in row) + " |"
+            for row in view.cells
+        ]
         if view.kind == "table" and view.shown < view.total:
             lines.append(f"\n*showing {view.shown} of {view.total} rows; all in result.df*")
     if view.note:
@@ -773,15 +884,13 @@ _DIM = "color:var(--jp-content-font-color2, #57606a)"
 
 
 def _tone(var: str, fallback: str, share: int = 65) -> str:
-    return (f"color:{fallback};color:color-mix(in srgb, var({var}, {fallback}) {share}%, "
-            f"{_TEXT})")
+    return f"color:{fallback};color:color-mix(in srgb, var({var}, {fallback}) {share}%, {_TEXT})"
 
 
 _STYLE = {
     "ok": _tone("--jp-success-color1", "#1a7f37", 60),
     "fail": _tone("--jp-error-color1", "#cf222e", 70),
-    "mismatch": ("color:#fff;background:#a40e26;padding:0 .4em;border-radius:3px;"
-                 "font-weight:bold"),
+    "mismatch": ("color:#fff;background:#a40e26;padding:0 .4em;border-radius:3px;font-weight:bold"),
     "absent": _DIM,
     "verified": _tone("--jp-success-color1", "#1a7f37", 60),
     "warn": _tone("--jp-warn-color1", "#9a6700", 55),
@@ -789,14 +898,18 @@ _STYLE = {
 #: A scrolling box: whatever does not fit scrolls visibly, nothing is clipped.
 _SCROLL = "overflow-x:auto;max-width:100%"
 _TABLE = "border-collapse:collapse;margin:.2em 0;border:none;width:auto;table-layout:auto"
-_TH = ("text-align:left;padding:.25em .75em .25em 0;font-weight:bold;white-space:nowrap;"
-       "vertical-align:bottom;border:none;"
-       "border-bottom:1px solid var(--jp-border-color1, #8c959f)")
+_TH = (
+    "text-align:left;padding:.25em .75em .25em 0;font-weight:bold;white-space:nowrap;"
+    "vertical-align:bottom;border:none;"
+    "border-bottom:1px solid var(--jp-border-color1, #8c959f)"
+)
 _TD = "padding:.2em .75em .2em 0;vertical-align:top;border:none;"
 _SHORT = 40  # cells up to this long stay on one line; longer ones wrap
-_PRE = ("max-height:28em;overflow:auto;background:var(--jp-layout-color2, #f6f8fa);"
-        f"color:{_TEXT};padding:.5em;margin:.2em 0;white-space:pre-wrap;"
-        "overflow-wrap:anywhere;word-break:break-all;border:none")
+_PRE = (
+    "max-height:28em;overflow:auto;background:var(--jp-layout-color2, #f6f8fa);"
+    f"color:{_TEXT};padding:.5em;margin:.2em 0;white-space:pre-wrap;"
+    "overflow-wrap:anywhere;word-break:break-all;border:none"
+)
 _FOOT = f"{_DIM};font-size:90%"
 
 
@@ -809,15 +922,20 @@ def header_html(result: Result) -> str:
     mark = "✔" if result.ok else "✘"
     tone = _STYLE["ok"] if result.ok else _STYLE["fail"]
     msg = f" &middot; {_esc(result.msg)}" if result.msg else ""
-    meaning = (f" ({_esc(result.meaning)})"
-               if not result.ok and result.meaning and result.meaning != result.msg else "")
+    meaning = (
+        f" ({_esc(result.meaning)})"
+        if not result.ok and result.meaning and result.meaning != result.msg
+        else ""
+    )
     mode = "encrypted" if result.encrypted else "plain"
     verdict = result.sign_verdict
     if verdict == "mismatch":
         sign = f'<span style="{_STYLE["mismatch"]}">SIGN MISMATCH</span>'
     elif verdict == "absent":
-        sign = (f'<span style="{_STYLE["absent"]}" title="Real splicers send an empty sign; '
-                f'this is normal.">sign absent</span>')
+        sign = (
+            f'<span style="{_STYLE["absent"]}" title="Real splicers send an empty sign; '
+            f'this is normal.">sign absent</span>'
+        )
     else:
         style = _STYLE.get(verdict, "")
         sign = f'<span style="{style}">sign {_esc(verdict)}</span>'
@@ -835,8 +953,10 @@ def header_html(result: Result) -> str:
     if not result.ok and result.hint:
         line += f'<div style="{_STYLE["fail"]}">Hint: {_esc(result.hint)}</div>'
     line += warnings_html(result.warnings)
-    return (f'<div class="openapi-magic-header" style="overflow-wrap:anywhere;'
-            f'text-align:left">{line}</div>')
+    return (
+        f'<div class="openapi-magic-header" style="overflow-wrap:anywhere;'
+        f'text-align:left">{line}</div>'
+    )
 
 
 def warnings_html(warnings: Any) -> str:
@@ -844,9 +964,11 @@ def warnings_html(warnings: Any) -> str:
     if not warnings:
         return ""
     items = "".join(f"<li>{_esc(w)}</li>" for w in warnings)
-    return (f'<div class="openapi-magic-warnings" style="{_STYLE["warn"]}">The catalog expected '
-            f"otherwise (sent anyway; the splicer decides):<ul style=\"margin:0\">{items}</ul>"
-            "</div>")
+    return (
+        f'<div class="openapi-magic-warnings" style="{_STYLE["warn"]}">The catalog expected '
+        f'otherwise (sent anyway; the splicer decides):<ul style="margin:0">{items}</ul>'
+        "</div>"
+    )
 
 
 def grid_html(view: _View, css_class: str = "openapi-magic-table") -> str:
@@ -857,23 +979,37 @@ def grid_html(view: _View, css_class: str = "openapi-magic-table") -> str:
             f'<tr><th style="{_TH};border-bottom:none;vertical-align:top">{_esc(k)}</th>'
             f'<td style="{_TD}text-align:left;white-space:pre-wrap;overflow-wrap:anywhere;'
             f'min-width:8em">{_esc(v or "")}</td></tr>'
-            for k, v in view.cells)
-        table = (f'<table class="openapi-magic-keyvalue" style="{_TABLE}">'
-                 f"<tbody>{rows}</tbody></table>")
+            for k, v in view.cells
+        )
+        table = (
+            f'<table class="openapi-magic-keyvalue" style="{_TABLE}"><tbody>{rows}</tbody></table>'
+        )
     else:
+
         def td(v: str | None, right: bool) -> str:
             text = "" if v is None else v
-            wrap = ("white-space:nowrap" if len(text) <= _SHORT else
-                    "white-space:pre-wrap;overflow-wrap:anywhere;min-width:16em;max-width:40em")
-            return (f'<td style="{_TD}text-align:{"right" if right else "left"};{wrap}">'
-                    f"{_esc(text)}</td>")
+            wrap = (
+                "white-space:nowrap"
+                if len(text) <= _SHORT
+                else "white-space:pre-wrap;overflow-wrap:anywhere;min-width:16em;max-width:40em"
+            )
+            return (
+                f'<td style="{_TD}text-align:{"right" if right else "left"};{wrap}">'
+                f"{_esc(text)}</td>"
+            )
+
         numeric = view.numeric or [False] * len(view.columns)
-        head = "".join(f'<th style="{_TH};text-align:{"right" if r else "left"}">{_esc(c)}</th>'
-                       for c, r in zip(view.columns, numeric))
-        body = "".join("<tr>" + "".join(td(v, r) for v, r in zip(row, numeric)) + "</tr>"
-                       for row in view.cells)
-        table = (f'<table class="{css_class}" style="{_TABLE}"><thead><tr>{head}</tr></thead>'
-                 f"<tbody>{body}</tbody></table>")
+        head = "".join(
+            f'<th style="{_TH};text-align:{"right" if r else "left"}">{_esc(c)}</th>'
+            for c, r in zip(view.columns, numeric)
+        )
+        body = "".join(
+            "<tr>" + "".join(td(v, r) for v, r in zip(row, numeric)) + "</tr>" for row in view.cells
+        )
+        table = (
+            f'<table class="{css_class}" style="{_TABLE}"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>"
+        )
     return f'<div style="{_SCROLL}">{table}</div>'
 
 
@@ -887,11 +1023,12 @@ def _table_html(result: Result, view: _View) -> str:
     table = _bounded_html(grid_html(view), where)
     foot = ""
     if view.kind == "table":
-        foot = (f'<div style="{_FOOT}">showing {view.shown} of {view.total} '
-                f"rows &middot; all rows in <code>result.df</code></div>"
-                if view.shown < view.total else
-                f'<div style="{_FOOT}">{view.total} row'
-                f'{"s" if view.total != 1 else ""}</div>')
+        foot = (
+            f'<div style="{_FOOT}">showing {view.shown} of {view.total} '
+            f"rows &middot; all rows in <code>result.df</code></div>"
+            if view.shown < view.total
+            else f'<div style="{_FOOT}">{view.total} row{"s" if view.total != 1 else ""}</div>'
+        )
     if view.note:
         foot += f'<div style="{_FOOT}">{_esc(view.note)}</div>'
     return f"<div><b>{title}</b></div>{table}{foot}"
@@ -924,8 +1061,10 @@ def _cut(text: str) -> str:
     if len(text) <= RAW_DISPLAY_CHARS:
         return _esc(text)
     more = len(text) - RAW_DISPLAY_CHARS
-    return (_esc(text[:RAW_DISPLAY_CHARS])
-            + f"\n… ({more:,} more characters; the full text is in the Result)")
+    return (
+        _esc(text[:RAW_DISPLAY_CHARS])
+        + f"\n… ({more:,} more characters; the full text is in the Result)"
+    )
 
 
 #: A string in an envelope longer than this (the Base64 ciphertext) is shown by its
@@ -939,8 +1078,10 @@ def _shortened(envelope: Any, encrypted: bool, where: str) -> Any:
     body = envelope.get("body") if isinstance(envelope, dict) else None
     if not encrypted or not isinstance(body, str) or len(body) <= _ENVELOPE_STRING_CHARS:
         return envelope
-    return {**envelope, "body": f"{body[:64]}… ({len(body):,} characters of ciphertext; "
-                                f"all in {where})"}
+    return {
+        **envelope,
+        "body": f"{body[:64]}… ({len(body):,} characters of ciphertext; all in {where})",
+    }
 
 
 def _envelope_text(envelope: Any, received: int | None = None) -> str:
@@ -952,7 +1093,7 @@ def _envelope_text(envelope: Any, received: int | None = None) -> str:
     try:
         for chunk in json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(envelope):
             if size + len(chunk) > RAW_DISPLAY_CHARS:
-                head.append(chunk[:RAW_DISPLAY_CHARS - size])
+                head.append(chunk[: RAW_DISPLAY_CHARS - size])
                 break
             head.append(chunk)
             size += len(chunk)
@@ -961,8 +1102,9 @@ def _envelope_text(envelope: Any, received: int | None = None) -> str:
     except (TypeError, ValueError, RecursionError):
         return _cut(_pretty(envelope))
     of = f"the reply as received is {received:,} characters, and " if received else ""
-    return (_esc("".join(head))
-            + f"\n… (more characters cut here; {of}the full text is in the Result)")
+    return (
+        _esc("".join(head)) + f"\n… (more characters cut here; {of}the full text is in the Result)"
+    )
 
 
 def _reply_view(result: Result) -> str:
@@ -971,8 +1113,9 @@ def _reply_view(result: Result) -> str:
     envelope = result.response_envelope
     if envelope is None:
         return _cut(result.raw_text)
-    return _envelope_text(_shortened(envelope, result.encrypted, "result.raw_text"),
-                          len(result.raw_text or ""))
+    return _envelope_text(
+        _shortened(envelope, result.encrypted, "result.raw_text"), len(result.raw_text or "")
+    )
 
 
 def envelope_html(result: Result, *, open_: bool = False) -> str:
@@ -980,15 +1123,21 @@ def envelope_html(result: Result, *, open_: bool = False) -> str:
     ``<details>`` closed by default (one click away; the answer comes first)."""
     reply = _reply_view(result)
     pre = f'style="{_PRE}"'
-    plain_note = ("" if result.encrypted else
-                  f'<div style="{_STYLE["warn"]};font-size:90%">Plain mode: the sign covers only '
-                  "timeStamp and pId, not the body; anyone who knows the pId can send this.</div>")
+    plain_note = (
+        ""
+        if result.encrypted
+        else f'<div style="{_STYLE["warn"]};font-size:90%">Plain mode: the sign covers only '
+        "timeStamp and pId, not the body; anyone who knows the pId can send this.</div>"
+    )
     decrypted = ""
     if result.encrypted and result.request_body is not None:
-        decrypted = (f"<div>Request body before encryption:</div><pre {pre}>"
-                     f"{_cut(_pretty(result.request_body))}</pre>")
-    request = _envelope_text(_shortened(result.request_envelope, result.encrypted,
-                                        "result.request_envelope"))
+        decrypted = (
+            f"<div>Request body before encryption:</div><pre {pre}>"
+            f"{_cut(_pretty(result.request_body))}</pre>"
+        )
+    request = _envelope_text(
+        _shortened(result.request_envelope, result.encrypted, "result.request_envelope")
+    )
     return (
         f'<details{" open" if open_ else ""} style="margin-top:.4em;max-width:100%">'
         f'<summary style="cursor:pointer"><b>Raw envelope</b> '
@@ -1010,14 +1159,18 @@ def render_html(result: Result) -> str:
 
 def _render_html(result: Result, view: _View) -> str:
     from .draw import svg  # a reply that describes geometry shows the wall beside its table
+
     picture = svg(result.interface, result.body) if result.ok else None
     return (
         '<div class="openapi-magic-result" style="text-align:left;max-width:100%">'
         f"{header_html(result)}"
         '<div style="display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start;'
         'margin-top:.4em">'
-        + (f'<div style="flex:0 1 auto;max-width:100%;{_SCROLL}">{picture}</div>'
-           if picture else "")
+        + (
+            f'<div style="flex:0 1 auto;max-width:100%;{_SCROLL}">{picture}</div>'
+            if picture
+            else ""
+        )
         + f'<div style="flex:1 1 24em;min-width:0">{_table_html(result, view)}</div>'
         "</div>"
         f"{envelope_html(result)}</div>"
@@ -1058,13 +1211,18 @@ def prepared_html(prepared: Any) -> str:
         f"<div>Envelope that would be sent:</div><pre {pre}>{_cut(_pretty(prepared.envelope))}</pre>",
     ]
     if prepared.encrypted:
-        parts.append(f"<div>Body before encryption:</div>"
-                     f"<pre {pre}>{_cut(_pretty(prepared.body))}</pre>")
-    parts.append(f"<div>String signed (md5, then hex, then Base64; the secretKey is masked):</div>"
-                 f"<pre {pre}>{_cut(prepared.sign_input)}</pre>")
+        parts.append(
+            f"<div>Body before encryption:</div><pre {pre}>{_cut(_pretty(prepared.body))}</pre>"
+        )
+    parts.append(
+        f"<div>String signed (md5, then hex, then Base64; the secretKey is masked):</div>"
+        f"<pre {pre}>{_cut(prepared.sign_input)}</pre>"
+    )
     if not prepared.encrypted:
-        parts.append(f'<div style="{_STYLE["warn"]}">Plain mode: the sign covers only '
-                     "timeStamp and "
-                     "pId, not the body.</div>")
+        parts.append(
+            f'<div style="{_STYLE["warn"]}">Plain mode: the sign covers only '
+            "timeStamp and "
+            "pId, not the body.</div>"
+        )
     parts.append("</div>")
     return "".join(parts)

@@ -78,8 +78,11 @@ _ATTR = "_openapi_magic_session"
 
 def _client_defaults() -> dict[str, Any]:
     params = inspect.signature(Client.__init__).parameters
-    return {name: params[name].default for name in _CONNECTION_LEVEL
-            if params[name].default is not inspect.Parameter.empty}
+    return {
+        name: params[name].default
+        for name in _CONNECTION_LEVEL
+        if params[name].default is not inspect.Parameter.empty
+    }
 
 
 _CLIENT_DEFAULTS = _client_defaults()
@@ -101,8 +104,9 @@ class Settings:
         values = self.__dict__.get("values", {})
         if name in values:
             return values[name]
-        raise AttributeError(f"{name!r} is not a session setting (known: "
-                             f"{', '.join(sorted(SETTINGS))}).")
+        raise AttributeError(
+            f"{name!r} is not a session setting (known: {', '.join(sorted(SETTINGS))})."
+        )
 
     def source(self, name: str) -> str:
         """Which level gave ``name`` its value (``"cell"``, ``"form"``, ``"%config"``...)."""
@@ -170,8 +174,13 @@ class NotebookSession:
                 method(name)
         self._watchers = alive
 
-    def resolve(self, client: Client | None = None, *, cell: Mapping[str, Any] | None = None,
-                form: Mapping[str, Any] | None = None) -> Settings:
+    def resolve(
+        self,
+        client: Client | None = None,
+        *,
+        cell: Mapping[str, Any] | None = None,
+        form: Mapping[str, Any] | None = None,
+    ) -> Settings:
         """Every setting for one call, each from its strongest level that says something.
 
         ``cell`` and ``form`` map setting names to values, ``None`` meaning "not
@@ -185,8 +194,11 @@ class NotebookSession:
             ("%config", self._config),
         ]
         if client is not None:
-            said = {name: getattr(client, name) for name in _CONNECTION_LEVEL
-                    if getattr(client, name) != _CLIENT_DEFAULTS.get(name)}
+            said = {
+                name: getattr(client, name)
+                for name in _CONNECTION_LEVEL
+                if getattr(client, name) != _CLIENT_DEFAULTS.get(name)
+            }
             levels.append(("profile" if client.name else "connection", said))
         for _, given in levels[:2]:
             unknown = set(given) - set(SETTINGS)
@@ -218,8 +230,9 @@ class NotebookSession:
     def check(self, interface: str, body: Any, settings: Settings) -> list[str]:
         """The one pre-send check (:func:`precheck` with the resolved ``strict_catalog``):
         raises RequestValidationError for what must not be sent; returns the doubts."""
-        return [p.message for p in precheck(interface, body,
-                                            strict_catalog=settings.strict_catalog)]
+        return [
+            p.message for p in precheck(interface, body, strict_catalog=settings.strict_catalog)
+        ]
 
     def guard(self, client: Client, interface: str, body: Any, settings: Settings) -> None:
         """Refuse a write before anything is sent when the call is read-only (the resolved
@@ -234,13 +247,28 @@ class NotebookSession:
             return True
         return client.needs_confirm(interface)
 
-    def call(self, client: Client, interface: str, body: Any, settings: Settings, *,
-             records: str | None = None, confirmed: bool = False) -> Result:
+    def call(
+        self,
+        client: Client,
+        interface: str,
+        body: Any,
+        settings: Settings,
+        *,
+        records: str | None = None,
+        confirmed: bool = False,
+    ) -> Result:
         """Send one call with the resolved settings; its Result shows
         ``settings.display_limit`` rows. The body was :meth:`check`-ed before."""
-        result = client.call(interface, body, encrypt=settings.encrypt,
-                             timeout=settings.timeout, records=records, strict_catalog=False,
-                             read_only=settings.read_only, confirmed=confirmed)
+        result = client.call(
+            interface,
+            body,
+            encrypt=settings.encrypt,
+            timeout=settings.timeout,
+            records=records,
+            strict_catalog=False,
+            read_only=settings.read_only,
+            confirmed=confirmed,
+        )
         result.display_limit = settings.display_limit
         return result
 
@@ -250,20 +278,36 @@ class NotebookSession:
         if settings.strict_sign:
             result.check_sign()
 
-    def fleet_call(self, targets: Any, interface: str, body: Any, settings: Settings, *,
-                   confirm: Callable[[Any], bool] | None = None, confirmed: bool = False,
-                   **options: Any) -> FleetResult:
+    def fleet_call(
+        self,
+        targets: Any,
+        interface: str,
+        body: Any,
+        settings: Settings,
+        *,
+        confirm: Callable[[Any], bool] | None = None,
+        confirmed: bool = False,
+        **options: Any,
+    ) -> FleetResult:
         """Run a call on many splicers or bodies (:func:`openapi_magic.fleet.run`) with the
         resolved settings (the body or bodies were :meth:`check`-ed before)."""
         from . import fleet
 
-        result = fleet.run(targets, interface, body, strict_catalog=False,
-                           timeout=settings.timeout, encrypt=settings.encrypt,
-                           display_limit=settings.display_limit,
-                           profiles=self.connection.profiles_file,
-                           read_only=settings.read_only,
-                           confirm_writes=settings.confirm_writes, confirm=confirm,
-                           confirmed=confirmed, **options)
+        result = fleet.run(
+            targets,
+            interface,
+            body,
+            strict_catalog=False,
+            timeout=settings.timeout,
+            encrypt=settings.encrypt,
+            display_limit=settings.display_limit,
+            profiles=self.connection.profiles_file,
+            read_only=settings.read_only,
+            confirm_writes=settings.confirm_writes,
+            confirm=confirm,
+            confirmed=confirmed,
+            **options,
+        )
         for call in result.calls:  # each reply shown alone shows what the table shows
             if call.result is not None:
                 call.result.display_limit = settings.display_limit

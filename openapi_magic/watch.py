@@ -68,20 +68,26 @@ HISTORY_FIELDS = 500
 VIEW_ROWS = 20
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_CHANGED = ("background:var(--jp-warn-color3, #fff3b0);color:var(--jp-content-font-color1, "
-            "#222);font-weight:bold")
+_CHANGED = (
+    "background:var(--jp-warn-color3, #fff3b0);color:var(--jp-content-font-color1, "
+    "#222);font-weight:bold"
+)
 _DIM = "color:var(--jp-content-font-color2, #57606a)"
-_OFFLINE = ("color:#fff;background:var(--jp-error-color1, #cf222e);padding:0 .4em;"
-            "border-radius:3px;font-weight:bold")
+_OFFLINE = (
+    "color:#fff;background:var(--jp-error-color1, #cf222e);padding:0 .4em;"
+    "border-radius:3px;font-weight:bold"
+)
 _ONLINE = "color:var(--jp-success-color1, #1a7f37);font-weight:bold"
 
 
 def inert(text: Any) -> str:
     """Text with its control characters (terminal escapes, bidi overrides) shown as
     ``\\xNN`` / ``\\uNNNN``, so printing it cannot move the cursor or recolour a terminal."""
+
     def escape(m: re.Match) -> str:
         code = ord(m.group(0))
         return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
     return _CONTROL.sub(escape, str(text))
 
 
@@ -128,22 +134,37 @@ class Watch:
     ``start=False`` builds the watch without polling (then :meth:`start`).
     """
 
-    def __init__(self, targets: Any, interface: str, body: Any = None, *,
-                 every: float = DEFAULT_EVERY, offline_after: int = DEFAULT_OFFLINE_AFTER,
-                 maxlen: int = DEFAULT_MAXLEN, records: str | None = None,
-                 timeout: float | None = None, encrypt: bool | None = None,
-                 profiles: Any = None, show: bool | None = None, handle: Any = None,
-                 start: bool = True, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        targets: Any,
+        interface: str,
+        body: Any = None,
+        *,
+        every: float = DEFAULT_EVERY,
+        offline_after: int = DEFAULT_OFFLINE_AFTER,
+        maxlen: int = DEFAULT_MAXLEN,
+        records: str | None = None,
+        timeout: float | None = None,
+        encrypt: bool | None = None,
+        profiles: Any = None,
+        show: bool | None = None,
+        handle: Any = None,
+        start: bool = True,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         from . import fleet  # fleet imports the client; the client imports this lazily
 
         self.every = _positive(every, "every")
-        if isinstance(offline_after, bool) or not isinstance(offline_after, int) \
-                or offline_after < 1:
-            raise ConfigError(f"offline_after must be a whole number of polls, at least 1, "
-                              f"not {offline_after!r}.")
+        if (
+            isinstance(offline_after, bool)
+            or not isinstance(offline_after, int)
+            or offline_after < 1
+        ):
+            raise ConfigError(
+                f"offline_after must be a whole number of polls, at least 1, not {offline_after!r}."
+            )
         if isinstance(maxlen, bool) or not isinstance(maxlen, int) or maxlen < 1:
-            raise ConfigError(f"maxlen must be a whole number of rows, at least 1, "
-                              f"not {maxlen!r}.")
+            raise ConfigError(f"maxlen must be a whole number of rows, at least 1, not {maxlen!r}.")
         self.interface = normalize_path(interface)
         self.body = {} if body is None else body
         self.offline_after = offline_after
@@ -187,8 +208,12 @@ class Watch:
         self._started = self._clock()
         atexit.register(self._at_exit)
         for spl in self._splicers:
-            thread = threading.Thread(target=self._loop, args=(spl,), daemon=True,
-                                      name=f"openapi-watch:{self.interface}:{spl.label}")
+            thread = threading.Thread(
+                target=self._loop,
+                args=(spl,),
+                daemon=True,
+                name=f"openapi-watch:{self.interface}:{spl.label}",
+            )
             self._threads.append(thread)
             thread.start()
         self._refresh()
@@ -200,8 +225,10 @@ class Watch:
         self._stop.set()
         atexit.unregister(self._at_exit)
         if timeout is None:
-            timeout = max((getattr(s.client, "timeout", 10.0) for s in self._splicers),
-                          default=10.0) + 1.0
+            timeout = (
+                max((getattr(s.client, "timeout", 10.0) for s in self._splicers), default=10.0)
+                + 1.0
+            )
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             if thread is not threading.current_thread():
@@ -286,8 +313,13 @@ class Watch:
         when = self._clock()
         row: dict[str, Any] = {"splicer": spl.label}
         try:
-            result = spl.client.call(self.interface, self.body, timeout=self.timeout,
-                                     records=self.records, encrypt=self.encrypt)
+            result = spl.client.call(
+                self.interface,
+                self.body,
+                timeout=self.timeout,
+                records=self.records,
+                encrypt=self.encrypt,
+            )
         except TransportError as exc:
             with self._lock:
                 spl.polls += 1
@@ -319,8 +351,12 @@ class Watch:
             spl.offline = False
             spl.last_answer = when
             spl.error = None
-            row.update(online=True, status=result.status, elapsed_ms=result.elapsed * 1000,
-                       error=None if result.ok else result._failure_sentence())
+            row.update(
+                online=True,
+                status=result.status,
+                elapsed_ms=result.elapsed * 1000,
+                error=None if result.ok else result._failure_sentence(),
+            )
             # A reply field named like a bookkeeping column (device/readDetail has `status`)
             # must not overwrite it: it is kept as `body.<name>`.
             for key, value in _scalars(result.body).items():
@@ -336,11 +372,15 @@ class Watch:
         scalar fields (one named like those columns is ``body.<name>``)."""
         with self._lock:
             rows = list(self._history)
-        frame = pd.DataFrame([row for _, row in rows],
-                             index=pd.DatetimeIndex([_local(t) for t, _ in rows], name="time"))
+        frame = pd.DataFrame(
+            [row for _, row in rows],
+            index=pd.DatetimeIndex([_local(t) for t, _ in rows], name="time"),
+        )
         if frame.empty:
-            return pd.DataFrame(columns=["splicer", "online", "status", "elapsed_ms", "error"],
-                                index=pd.DatetimeIndex([], name="time"))
+            return pd.DataFrame(
+                columns=["splicer", "online", "status", "elapsed_ms", "error"],
+                index=pd.DatetimeIndex([], name="time"),
+            )
         return frame
 
     @property
@@ -374,11 +414,16 @@ class Watch:
 
     def __repr__(self) -> str:
         state = "running" if self.running else ("stopped" if self._stopped_at else "not started")
-        where = (self._splicers[0].label if len(self._splicers) == 1
-                 else f"{len(self._splicers)} splicers")
-        return (f"<Watch {inert(self.interface)} every {self.every:g} s on {inert(where)}, "
-                f"{state}, {self.polls} polls, {self.skipped} skipped, "
-                f"{len(self.offline)} offline>")
+        where = (
+            self._splicers[0].label
+            if len(self._splicers) == 1
+            else f"{len(self._splicers)} splicers"
+        )
+        return (
+            f"<Watch {inert(self.interface)} every {self.every:g} s on {inert(where)}, "
+            f"{state}, {self.polls} polls, {self.skipped} skipped, "
+            f"{len(self.offline)} offline>"
+        )
 
     def to_text(self) -> str:
         """The view as plain text (values made inert)."""
@@ -406,11 +451,15 @@ class Watch:
         except ImportError:  # pragma: no cover - a dependency, but not needed to watch
             widgets = None
         if widgets is not None:
-            self._button = widgets.Button(description="Stop watching", icon="stop",
-                                          button_style="warning",
-                                          tooltip="Stop polling (the history stays)")
-            self._button.on_click(lambda _b: threading.Thread(target=self.stop,
-                                                              daemon=True).start())
+            self._button = widgets.Button(
+                description="Stop watching",
+                icon="stop",
+                button_style="warning",
+                tooltip="Stop polling (the history stays)",
+            )
+            self._button.on_click(
+                lambda _b: threading.Thread(target=self.stop, daemon=True).start()
+            )
             display(self._button)
         self._handle = display(self._repr_mimebundle_(), raw=True, display_id=True)
         self._shown = True
@@ -435,11 +484,14 @@ def _refuse_polled_writes(interface: str, targets: list) -> None:
     if write_kind(interface) == "read":
         return
     for t in targets:
-        refuse_if_read_only(interface, read_only=t.client.read_only, where=t.label,
-                            how=t.client.read_only_hint)
+        refuse_if_read_only(
+            interface, read_only=t.client.read_only, where=t.label, how=t.client.read_only_hint
+        )
         if t.client.confirm_writes:
-            raise ConfigError(f"Cannot watch {interface} on {t.label}: confirm_writes is on and "
-                              "a watch would send it at every poll; watch a read instead.")
+            raise ConfigError(
+                f"Cannot watch {interface} on {t.label}: confirm_writes is on and "
+                "a watch would send it at every poll; watch a read instead."
+            )
 
 
 def watch(targets: Any, interface: str, body: Any = None, **options: Any) -> Watch:
@@ -514,8 +566,11 @@ def _cell_html(value: Any, changed: bool) -> str:
         text = ""
     else:
         text = _esc(value)
-    return f'<span style="{_CHANGED}" title="changed since the last poll">{text}</span>' \
-        if changed else text
+    return (
+        f'<span style="{_CHANGED}" title="changed since the last poll">{text}</span>'
+        if changed
+        else text
+    )
 
 
 def _table_html(spl: _Splicer) -> str:
@@ -523,35 +578,55 @@ def _table_html(spl: _Splicer) -> str:
     if frame is None or frame.empty:
         return f'<div style="{_DIM}"><i>no data</i></div>'
     # Each cell escaped here, then pandas lays out the table (escape=False: done already).
-    marked = pd.DataFrame({col: [_cell_html(v, (i, col) in spl.changed)
-                                 for i, v in enumerate(frame[col])] for col in frame.columns},
-                          columns=frame.columns)
+    marked = pd.DataFrame(
+        {
+            col: [_cell_html(v, (i, col) in spl.changed) for i, v in enumerate(frame[col])]
+            for col in frame.columns
+        },
+        columns=frame.columns,
+    )
     marked.columns = [_esc(c) for c in frame.columns]
     header = spl.kind != "keyvalue"
-    return marked.to_html(escape=False, index=False, border=0, header=header,
-                          classes="openapi-magic-table openapi-magic-watch-table")
+    return marked.to_html(
+        escape=False,
+        index=False,
+        border=0,
+        header=header,
+        classes="openapi-magic-table openapi-magic-watch-table",
+    )
 
 
 def _state_html(watch: Watch, spl: _Splicer) -> str:
     name = f"<b>{_esc(spl.label)}</b> " if watch.fleet else ""
     if spl.offline:
         why = f": {_esc(spl.error)}" if spl.error else ""
-        state = (f'<span style="{_OFFLINE}">OFFLINE</span> {spl.misses} missed polls in a row '
-                 f"(last answer {_clock_text(spl.last_answer)}){why}")
+        state = (
+            f'<span style="{_OFFLINE}">OFFLINE</span> {spl.misses} missed polls in a row '
+            f"(last answer {_clock_text(spl.last_answer)}){why}"
+        )
     elif spl.last_answer is None:
-        state = (f'<span style="{_DIM}">no answer yet</span>'
-                 + (f" ({spl.misses} missed: {_esc(spl.error)})" if spl.misses else ""))
+        state = f'<span style="{_DIM}">no answer yet</span>' + (
+            f" ({spl.misses} missed: {_esc(spl.error)})" if spl.misses else ""
+        )
     else:
-        state = (f'<span style="{_ONLINE}">online</span> &middot; last answer '
-                 f"{_clock_text(spl.last_answer)}")
+        state = (
+            f'<span style="{_ONLINE}">online</span> &middot; last answer '
+            f"{_clock_text(spl.last_answer)}"
+        )
         if spl.misses:
             state += f" &middot; {spl.misses} missed since"
         if spl.error:
-            state += f' &middot; <span style="color:var(--jp-error-color1, #cf222e)">' \
-                     f"{_esc(spl.error)}</span>"
-    skipped = (f' &middot; <span title="a poll still running when the next was due is skipped, '
-               f'not queued">{spl.skipped} skipped (splicer slower than every '
-               f"{watch.every:g} s)</span>" if spl.skipped else "")
+            state += (
+                f' &middot; <span style="color:var(--jp-error-color1, #cf222e)">'
+                f"{_esc(spl.error)}</span>"
+            )
+    skipped = (
+        f' &middot; <span title="a poll still running when the next was due is skipped, '
+        f'not queued">{spl.skipped} skipped (splicer slower than every '
+        f"{watch.every:g} s)</span>"
+        if spl.skipped
+        else ""
+    )
     return f"<div>{name}{state} &middot; {spl.polls} polls{skipped}</div>"
 
 
@@ -559,8 +634,10 @@ def render_html(watch: Watch) -> str:
     """The live view as HTML: the state line, then each splicer's table (escaped)."""
     with watch._lock:
         running = "stopped" if watch._stopped_at is not None else f"every {watch.every:g} s"
-        head = (f'<div><b>Watching</b> <code>{_esc(watch.interface)}</code> &middot; {running}'
-                f' &middot; <span style="{_DIM}">changed cells highlighted</span></div>')
+        head = (
+            f"<div><b>Watching</b> <code>{_esc(watch.interface)}</code> &middot; {running}"
+            f' &middot; <span style="{_DIM}">changed cells highlighted</span></div>'
+        )
         parts = ['<div class="openapi-magic-watch">', head]
         for spl in watch._splicers:
             parts.append(_state_html(watch, spl))
@@ -581,8 +658,10 @@ def render_text(watch: Watch) -> str:
         for spl in watch._splicers:
             name = f"{inert(spl.label)}: " if watch.fleet else ""
             if spl.offline:
-                state = (f"OFFLINE: {spl.misses} missed polls in a row (last answer "
-                         f"{_clock_text(spl.last_answer)}): {inert(spl.error or '')}")
+                state = (
+                    f"OFFLINE: {spl.misses} missed polls in a row (last answer "
+                    f"{_clock_text(spl.last_answer)}): {inert(spl.error or '')}"
+                )
             elif spl.last_answer is None:
                 state = "no answer yet" + (f" ({spl.misses} missed)" if spl.misses else "")
             else:
@@ -596,8 +675,14 @@ def render_text(watch: Watch) -> str:
             frame = spl.frame
             if frame is not None and not frame.empty:
                 shown = pd.DataFrame(
-                    {inert(c): [inert(_text_value(v)) + ("*" if (i, c) in spl.changed else "")
-                                for i, v in enumerate(frame[c])] for c in frame.columns})
+                    {
+                        inert(c): [
+                            inert(_text_value(v)) + ("*" if (i, c) in spl.changed else "")
+                            for i, v in enumerate(frame[c])
+                        ]
+                        for c in frame.columns
+                    }
+                )
                 with pd.option_context("display.max_colwidth", 60, "display.width", 120):
                     lines.append(shown.to_string(index=False, header=spl.kind != "keyvalue"))
         return "\n".join(lines)
@@ -618,8 +703,9 @@ def _positive(value: Any, name: str) -> float:
     except (TypeError, ValueError):
         seconds = math.nan
     if isinstance(value, bool) or not 0 < seconds <= 86400:
-        raise ConfigError(f"{name} must be a positive number of seconds, at most a day, "
-                          f"not {value!r}.")
+        raise ConfigError(
+            f"{name} must be a positive number of seconds, at most a day, not {value!r}."
+        )
     return seconds
 
 

@@ -60,8 +60,11 @@ _RED = _result_style["fail"].removeprefix("color:")
 _GREY = _result_style["absent"].removeprefix("color:")
 _AMBER = _result_style["warn"].removeprefix("color:")
 _TICK_S = 0.1  # how often the elapsed-time label moves while a call is in flight
-_ENCRYPT_CHOICES = [("as the connection says", "auto"), ("on (--encrypt)", "on"),
-                    ("off (--plain)", "off")]
+_ENCRYPT_CHOICES = [
+    ("as the connection says", "auto"),
+    ("on (--encrypt)", "on"),
+    ("off (--plain)", "off"),
+]
 _JSON_TYPES = ("object", "array", "any")
 
 
@@ -93,9 +96,12 @@ class _FieldRow:
         style = {"description_width": "initial"}
         self.include = None
         if not spec.required:
-            self.include = widgets.Checkbox(value=included, indent=False, tooltip="include "
-                                            f"{spec.name} in the body",
-                                            layout=widgets.Layout(width="1.8em"))
+            self.include = widgets.Checkbox(
+                value=included,
+                indent=False,
+                tooltip=f"include {spec.name} in the body",
+                layout=widgets.Layout(width="1.8em"),
+            )
             self.include.observe(on_change, "value")
         self._on_change = on_change
         self.widget = self._make(spec, label, tip, style)
@@ -103,20 +109,25 @@ class _FieldRow:
         self.widget.observe(self._edited, "value")
         # The help takes the rest of the row and goes below the field when the notebook is
         # narrow (wrapping), instead of squeezing into three lines beside it.
-        self.help = widgets.HTML(self._help_html(spec),
-                                 layout=widgets.Layout(flex="1 1 18em", min_width="12em"))
+        self.help = widgets.HTML(
+            self._help_html(spec), layout=widgets.Layout(flex="1 1 18em", min_width="12em")
+        )
         self.message = widgets.HTML("")
         spacer = widgets.Box(layout=widgets.Layout(width="1.8em"))
-        self.box = widgets.HBox([self.include or spacer, self.widget, self.help, self.message],
-                                layout=widgets.Layout(align_items="center", flex_flow="row wrap"))
+        self.box = widgets.HBox(
+            [self.include or spacer, self.widget, self.help, self.message],
+            layout=widgets.Layout(align_items="center", flex_flow="row wrap"),
+        )
         self.box.add_class("openapi-magic-form-field")
 
     @staticmethod
     def _make(spec: Field, label: str, tip: str, style: dict) -> widgets.Widget:
         kw = {"description": label, "tooltip": tip, "style": style}
         if spec.enum:
-            options = [(f"{v} — {spec.enum_labels[str(v)]}" if str(v) in spec.enum_labels
-                        else str(v), v) for v in spec.enum]
+            options = [
+                (f"{v} — {spec.enum_labels[str(v)]}" if str(v) in spec.enum_labels else str(v), v)
+                for v in spec.enum
+            ]
             return widgets.Dropdown(options=options, layout=widgets.Layout(width="28em"), **kw)
         if spec.type == "integer":
             # Plain IntText, not BoundedIntText: a bounded box silently clamps 150 to 100, so
@@ -128,8 +139,9 @@ class _FieldRow:
             return widgets.Checkbox(indent=True, layout=widgets.Layout(width="20em"), **kw)
         if spec.type == "string":
             return widgets.Text(layout=widgets.Layout(width="28em"), **kw)
-        return widgets.Textarea(rows=3, placeholder="JSON", layout=widgets.Layout(width="34em"),
-                                **kw)
+        return widgets.Textarea(
+            rows=3, placeholder="JSON", layout=widgets.Layout(width="34em"), **kw
+        )
 
     @staticmethod
     def _help_html(spec: Field) -> str:
@@ -145,9 +157,11 @@ class _FieldRow:
         text = f"{spec.description} ({'; '.join(bits)})" if spec.description else "; ".join(bits)
         tag = ""
         if spec.disagreement or spec.source == "reconstruction":
-            tag = (f' <span style="color:{_AMBER}" class="openapi-magic-form-unconfirmed" '
-                   f'title="{_esc(provenance_text(spec.source, spec.evidence, spec.disagreement))}"'
-                   f'>{"disputed" if spec.disagreement else "unconfirmed"}</span>')
+            tag = (
+                f' <span style="color:{_AMBER}" class="openapi-magic-form-unconfirmed" '
+                f'title="{_esc(provenance_text(spec.source, spec.evidence, spec.disagreement))}"'
+                f">{'disputed' if spec.disagreement else 'unconfirmed'}</span>"
+            )
         return f'<span style="color:{_GREY};font-size:90%">{_esc(text)}</span>{tag}'
 
     def _edited(self, change: dict) -> None:
@@ -168,8 +182,9 @@ class _FieldRow:
             try:
                 return json.loads(text)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column "
-                                 f"{exc.colno})") from None
+                raise ValueError(
+                    f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+                ) from None
         return self.widget.value
 
     def fits(self, value: Any) -> str | None:
@@ -179,8 +194,9 @@ class _FieldRow:
             return None if value in spec.enum else f"{name}: {value!r} is not one of the choices"
         if spec.type == "integer" and (not isinstance(value, int) or isinstance(value, bool)):
             return f"{name}: {json.dumps(value)} is not an integer"
-        if spec.type == "number" and (not isinstance(value, (int, float))
-                                      or isinstance(value, bool)):
+        if spec.type == "number" and (
+            not isinstance(value, (int, float)) or isinstance(value, bool)
+        ):
             return f"{name}: {json.dumps(value)} is not a number"
         if spec.type == "boolean" and not isinstance(value, bool):
             return f"{name}: {json.dumps(value)} is not true or false"
@@ -192,8 +208,9 @@ class _FieldRow:
         self._quiet = True
         try:
             if isinstance(self.widget, widgets.Textarea):
-                self.widget.value = ("" if value is None else
-                                     json.dumps(value, indent=1, ensure_ascii=False))
+                self.widget.value = (
+                    "" if value is None else json.dumps(value, indent=1, ensure_ascii=False)
+                )
             elif value is not None:
                 self.widget.value = value
             if included is not None and self.include is not None:
@@ -213,8 +230,10 @@ class _FieldRow:
         if message:
             parts.append(f'<span style="color:{_RED}">{_esc(message)}</span>')
         if warning:
-            parts.append(f'<span style="color:{_AMBER}" class="openapi-magic-form-warning">'
-                         f"{_esc(warning)} (sent anyway)</span>")
+            parts.append(
+                f'<span style="color:{_AMBER}" class="openapi-magic-form-warning">'
+                f"{_esc(warning)} (sent anyway)</span>"
+            )
         self.message.value = " ".join(parts)
 
 
@@ -228,7 +247,8 @@ _PROBLEM_FIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)")
 FORM_NEEDS_A_NOTEBOOK = (
     "The request form needs a notebook front-end (JupyterLab, Jupyter Notebook or VS Code) "
     "to draw it. In a terminal, send calls with %openapi module/action {...} (or %%openapi) "
-    "and see an interface's fields with %openapi_help module/action.")
+    "and see an interface's fields with %openapi_help module/action."
+)
 
 
 class RequestForm(widgets.VBox):
@@ -245,10 +265,16 @@ class RequestForm(widgets.VBox):
     reply arrived); ``send()`` is the Send button, ``wait()`` waits for it.
     """
 
-    def __init__(self, client: Any = None, *, profile: str | None = None,
-                 interface: str | None = None, connection: Connection | None = None,
-                 catalog: Catalog | None = None,
-                 session: NotebookSession | None = None) -> None:
+    def __init__(
+        self,
+        client: Any = None,
+        *,
+        profile: str | None = None,
+        interface: str | None = None,
+        connection: Connection | None = None,
+        catalog: Catalog | None = None,
+        session: NotebookSession | None = None,
+    ) -> None:
         super().__init__()
         self.add_class("openapi-magic-form")
         self._catalog = catalog or load_catalog()
@@ -282,37 +308,48 @@ class RequestForm(widgets.VBox):
         self._pending_cell: str | None = None  # to insert once JupyterLab answers
 
         modules = self._catalog.modules()
-        self._module = widgets.Dropdown(options=[(t, m) for m, t in modules.items()],
-                                        description="Module", layout=widgets.Layout(width="20em"))
+        self._module = widgets.Dropdown(
+            options=[(t, m) for m, t in modules.items()],
+            description="Module",
+            layout=widgets.Layout(width="20em"),
+        )
         self._module.add_class("openapi-magic-form-module")
-        self._iface = widgets.Dropdown(description="Interface",
-                                       layout=widgets.Layout(width="34em"))
+        self._iface = widgets.Dropdown(description="Interface", layout=widgets.Layout(width="34em"))
         self._iface.add_class("openapi-magic-form-interface")
         self._summary = widgets.HTML()
         self._target = widgets.HTML()
         self._fields = widgets.VBox()
-        self._raw_toggle = widgets.ToggleButton(description="Edit as JSON", icon="code",
-                                                tooltip="Edit the whole body as raw JSON")
-        self._raw = widgets.Textarea(rows=8, layout=widgets.Layout(width="46em",
-                                                                   display="none"))
+        self._raw_toggle = widgets.ToggleButton(
+            description="Edit as JSON", icon="code", tooltip="Edit the whole body as raw JSON"
+        )
+        self._raw = widgets.Textarea(rows=8, layout=widgets.Layout(width="46em", display="none"))
         self._raw.add_class("openapi-magic-form-raw")
         self._problem_box = widgets.HTML()
-        self._encrypt = widgets.Dropdown(options=_ENCRYPT_CHOICES, value="auto",
-                                         description="Encryption",
-                                         tooltip="Follow the connection, or force --encrypt / "
-                                         "--plain for this call",
-                                         layout=widgets.Layout(width="22em"))
+        self._encrypt = widgets.Dropdown(
+            options=_ENCRYPT_CHOICES,
+            value="auto",
+            description="Encryption",
+            tooltip="Follow the connection, or force --encrypt / --plain for this call",
+            layout=widgets.Layout(width="22em"),
+        )
         usual = self._usual_settings()
-        self._strict = widgets.Checkbox(value=bool(usual.strict_catalog), indent=False,
-                                        description="strict catalog",
-                                        tooltip="Refuse what the catalog doubts (a range, a "
-                                        "required or unknown field) instead of sending it with "
-                                        "a warning", layout=widgets.Layout(width="10em"))
+        self._strict = widgets.Checkbox(
+            value=bool(usual.strict_catalog),
+            indent=False,
+            description="strict catalog",
+            tooltip="Refuse what the catalog doubts (a range, a "
+            "required or unknown field) instead of sending it with "
+            "a warning",
+            layout=widgets.Layout(width="10em"),
+        )
         self._strict.add_class("openapi-magic-form-strict")
-        self._read_only = widgets.Checkbox(value=bool(usual.read_only), indent=False,
-                                           description="read-only",
-                                           tooltip="Refuse writes before anything is sent",
-                                           layout=widgets.Layout(width="8em"))
+        self._read_only = widgets.Checkbox(
+            value=bool(usual.read_only),
+            indent=False,
+            description="read-only",
+            tooltip="Refuse writes before anything is sent",
+            layout=widgets.Layout(width="8em"),
+        )
         self._read_only.add_class("openapi-magic-form-read-only")
         #: The confirm step of the last write sent while confirm_writes is on (or None).
         self.pending: Any = None
@@ -323,28 +360,42 @@ class RequestForm(widgets.VBox):
         #: typed or ticked over it is the form's own.
         self._filled: dict[str, Any] = {
             "timeout": self._usual_timeout(usual),
-            "strict_catalog": bool(usual.strict_catalog), "read_only": bool(usual.read_only)}
-        self._timeout = widgets.BoundedFloatText(value=self._filled["timeout"], min=0.1,
-                                                 max=MAX_TIMEOUT, step=1,
-                                                 description="Timeout (s)",
-                                                 layout=widgets.Layout(width="12em"))
-        self._send_button = widgets.Button(description="Send", icon="paper-plane",
-                                           button_style="primary")
+            "strict_catalog": bool(usual.strict_catalog),
+            "read_only": bool(usual.read_only),
+        }
+        self._timeout = widgets.BoundedFloatText(
+            value=self._filled["timeout"],
+            min=0.1,
+            max=MAX_TIMEOUT,
+            step=1,
+            description="Timeout (s)",
+            layout=widgets.Layout(width="12em"),
+        )
+        self._send_button = widgets.Button(
+            description="Send", icon="paper-plane", button_style="primary"
+        )
         self._send_button.add_class("openapi-magic-form-send")
         self._clock = widgets.Label("", layout=widgets.Layout(width="auto", min_width="10em"))
         self._clock.add_class("openapi-magic-form-elapsed")
-        self._copy_cell = widgets.Button(description="Copy as cell", icon="clone",
-                                         tooltip="Write the equivalent %%openapi cell below")
+        self._copy_cell = widgets.Button(
+            description="Copy as cell",
+            icon="clone",
+            tooltip="Write the equivalent %%openapi cell below",
+        )
         self._copy_cell.add_class("openapi-magic-form-copy-cell")
-        self._copy_curl = widgets.Button(description="Copy as curl", icon="terminal",
-                                         tooltip="A shell command that sends the same call "
-                                         f"(the secretKey comes from ${SECRET_ENV})")
+        self._copy_curl = widgets.Button(
+            description="Copy as curl",
+            icon="terminal",
+            tooltip="A shell command that sends the same call "
+            f"(the secretKey comes from ${SECRET_ENV})",
+        )
         self._copy_curl.add_class("openapi-magic-form-copy-curl")
         self._copy_note = widgets.HTML()
         self._copy_text = widgets.Textarea(rows=6, layout=widgets.Layout(width="100%"))
         self._copy_text.add_class("openapi-magic-form-copy-text")
-        self._copy_box = widgets.VBox([self._copy_note, self._copy_text],
-                                      layout=widgets.Layout(display="none"))
+        self._copy_box = widgets.VBox(
+            [self._copy_note, self._copy_text], layout=widgets.Layout(display="none")
+        )
         # The result area shows the Result's own HTML (what the magic shows): header line,
         # then table and raw envelope side by side, stacked when the notebook is narrow.
         self._out = widgets.Output(layout=widgets.Layout(min_height="2em"))
@@ -368,10 +419,14 @@ class RequestForm(widgets.VBox):
             self._fields,
             self._raw,
             self._problem_box,
-            widgets.HBox([self._raw_toggle, self._encrypt, self._timeout, self._strict,
-                          self._read_only], layout=widgets.Layout(flex_flow="row wrap")),
-            widgets.HBox([self._send_button, self._clock, self._copy_cell, self._copy_curl],
-                         layout=widgets.Layout(align_items="center", flex_flow="row wrap")),
+            widgets.HBox(
+                [self._raw_toggle, self._encrypt, self._timeout, self._strict, self._read_only],
+                layout=widgets.Layout(flex_flow="row wrap"),
+            ),
+            widgets.HBox(
+                [self._send_button, self._clock, self._copy_cell, self._copy_curl],
+                layout=widgets.Layout(align_items="center", flex_flow="row wrap"),
+            ),
             self._copy_box,
             self._out,
         ]
@@ -388,10 +443,28 @@ class RequestForm(widgets.VBox):
         # every widget at exit), and must not print an ignored exception then.
         for row in getattr(self, "_rows", {}).values():
             row.close()
-        names = ("_target", "_module", "_iface", "_summary", "_fields", "_raw_toggle", "_raw",
-                 "_problem_box", "_encrypt", "_timeout", "_strict", "_read_only", "_send_button",
-                 "_clock",
-                 "_copy_cell", "_copy_curl", "_copy_note", "_copy_text", "_copy_box", "_out")
+        names = (
+            "_target",
+            "_module",
+            "_iface",
+            "_summary",
+            "_fields",
+            "_raw_toggle",
+            "_raw",
+            "_problem_box",
+            "_encrypt",
+            "_timeout",
+            "_strict",
+            "_read_only",
+            "_send_button",
+            "_clock",
+            "_copy_cell",
+            "_copy_curl",
+            "_copy_note",
+            "_copy_text",
+            "_copy_box",
+            "_out",
+        )
         owned = [getattr(self, name, None) for name in names]
         fields = getattr(self, "_fields", None)
         owned += [*self.children, *(fields.children if fields is not None else ())]
@@ -472,7 +545,8 @@ class RequestForm(widgets.VBox):
             return False
         if self._problems:
             self._problem_box.value = self._problems_html(
-                ["Not sent: fix the form first."] + self._problems)
+                ["Not sent: fix the form first."] + self._problems
+            )
             return False
         try:
             client = self._client()
@@ -502,16 +576,23 @@ class RequestForm(widgets.VBox):
         self._idle.clear()
         self._send_button.disabled = True
         self._send_button.description = "Sending…"
-        threading.Thread(target=self._work, args=args, kwargs={"confirmed": confirmed},
-                         daemon=True, name="openapi-form-send").start()
+        threading.Thread(
+            target=self._work,
+            args=args,
+            kwargs={"confirmed": confirmed},
+            daemon=True,
+            name="openapi-form-send",
+        ).start()
 
     def _ask(self, client: Client, args: tuple) -> bool:
         """confirm_writes: show what would be sent, with Send / Cancel; False (not sent yet)."""
         from .confirm import pending
         from .confirm_button import ConfirmButtons
 
-        self.pending = ConfirmButtons(pending(self.interface, self._body, [client.where]),
-                                      lambda: self._start(args, confirmed=True))
+        self.pending = ConfirmButtons(
+            pending(self.interface, self._body, [client.where]),
+            lambda: self._start(args, confirmed=True),
+        )
         self._show_bundle(self.pending._repr_mimebundle_())
         return False
 
@@ -522,16 +603,26 @@ class RequestForm(widgets.VBox):
     def cell_text(self) -> str:
         """The ``%%openapi`` cell that reproduces the current call (ValueError if invalid)."""
         self._require_valid()
-        return cell_text(self.interface, self._body, profile=self._profile,
-                         encrypt=self._encrypt_override(), timeout=self._timeout_option())
+        return cell_text(
+            self.interface,
+            self._body,
+            profile=self._profile,
+            encrypt=self._encrypt_override(),
+            timeout=self._timeout_option(),
+        )
 
     def curl_text(self) -> str:
         """A curl command for the current call (secretKey as ``$OPENAPI_SECRET_KEY``)."""
         self._require_valid()
         client = self._client()
         enc = self._encrypt_override()
-        return curl_text(client.root, client.pid, self.interface, self._body,
-                         encrypt=client.encrypt if enc is None else enc)
+        return curl_text(
+            client.root,
+            client.pid,
+            self.interface,
+            self._body,
+            encrypt=client.encrypt if enc is None else enc,
+        )
 
     # ------------------------------------------------------------------ connection
 
@@ -565,8 +656,11 @@ class RequestForm(widgets.VBox):
         return self._session_now().resolve(client, form=self._form_level(client))
 
     def _boxes(self) -> dict[str, Any]:
-        return {"timeout": self._timeout, "strict_catalog": self._strict,
-                "read_only": self._read_only}
+        return {
+            "timeout": self._timeout,
+            "strict_catalog": self._strict,
+            "read_only": self._read_only,
+        }
 
     def _form_level(self, client: Client | None = None) -> dict[str, Any]:
         """The form's own values: a box the user changed; a box still holding what the
@@ -598,9 +692,12 @@ class RequestForm(widgets.VBox):
                 box.value = wanted
         lifted = bool(usual.read_only)
         self._read_only.disabled = lifted
-        self._read_only.tooltip = (f"Read-only from {usual.source('read_only')}: writes are "
-                                   "refused before anything is sent" if lifted else
-                                   "Refuse writes before anything is sent")
+        self._read_only.tooltip = (
+            f"Read-only from {usual.source('read_only')}: writes are "
+            "refused before anything is sent"
+            if lifted
+            else "Refuse writes before anything is sent"
+        )
         if lifted and not self._read_only.value:
             self._filled["read_only"] = True
             self._read_only.value = True
@@ -622,18 +719,28 @@ class RequestForm(widgets.VBox):
         try:
             client = client or self._client()
         except OpenAPIError as exc:
-            self._target.value = (f'<div style="color:{_GREY}">Not connected yet: '
-                                  f"{_esc(exc.message)}</div>")
+            self._target.value = (
+                f'<div style="color:{_GREY}">Not connected yet: {_esc(exc.message)}</div>'
+            )
             return
         mode = "encryption on" if client.encrypt else "encryption off"
-        where = (f"profile {self._profile}" if self._profile and self._explicit is None
-                 else self._source or "the notebook's connection")
+        where = (
+            f"profile {self._profile}"
+            if self._profile and self._explicit is None
+            else self._source or "the notebook's connection"
+        )
         firmware = client.firmware or {}
-        known = (f" · model {_esc(firmware.get('model'))}, firmware "
-                 f"{_esc(firmware.get('version') or '?')}" if firmware else "")
-        self._target.value = (f'<div style="color:{_GREY}">→ <code>{_esc(client.root)}</code> '
-                              f"· pId <code>{_esc(client.pid)}</code> · {mode} "
-                              f"· {_esc(where)}{known}</div>")
+        known = (
+            f" · model {_esc(firmware.get('model'))}, firmware "
+            f"{_esc(firmware.get('version') or '?')}"
+            if firmware
+            else ""
+        )
+        self._target.value = (
+            f'<div style="color:{_GREY}">→ <code>{_esc(client.root)}</code> '
+            f"· pId <code>{_esc(client.pid)}</code> · {mode} "
+            f"· {_esc(where)}{known}</div>"
+        )
 
     def read_firmware(self) -> str:
         """Read ``main/initStatus`` once (in the background, within the client's timeout)
@@ -688,17 +795,26 @@ class RequestForm(widgets.VBox):
         if self._guard or not change["new"]:
             return
         spec = self._catalog.get(change["new"])
-        kind = (f"<b style='color:{_AMBER}'>write</b> (changes the splicer)" if spec.kind == "write"
-                else spec.kind)
-        desc = f"<br><span style='color:{_GREY}'>{_esc(spec.description)}</span>" \
-            if spec.description else ""
+        kind = (
+            f"<b style='color:{_AMBER}'>write</b> (changes the splicer)"
+            if spec.kind == "write"
+            else spec.kind
+        )
+        desc = (
+            f"<br><span style='color:{_GREY}'>{_esc(spec.description)}</span>"
+            if spec.description
+            else ""
+        )
         sure = ""
         if not spec.confirmed or spec.disagreement:
-            sure = (f"<br><span style='color:{_AMBER}' class='openapi-magic-form-unconfirmed'>"
-                    f"{_esc(provenance_text(spec.source, spec.evidence, spec.disagreement))}"
-                    "</span>")
-        self._summary.value = (f"<div><code>{_esc(spec.path)}</code> · {_esc(spec.summary)} · "
-                               f"{kind}{desc}{sure}</div>")
+            sure = (
+                f"<br><span style='color:{_AMBER}' class='openapi-magic-form-unconfirmed'>"
+                f"{_esc(provenance_text(spec.source, spec.evidence, spec.disagreement))}"
+                "</span>"
+            )
+        self._summary.value = (
+            f"<div><code>{_esc(spec.path)}</code> · {_esc(spec.summary)} · {kind}{desc}{sure}</div>"
+        )
         self._send_button.button_style = "warning" if spec.kind == "write" else "primary"
         if self._out.outputs:  # the reply shown was another interface's: not this one's
             self._out.outputs = ()
@@ -710,27 +826,38 @@ class RequestForm(widgets.VBox):
         self._rows = {}
         for f in spec.fields:
             present = f.name in example
-            self._rows[f.name] = _FieldRow(f, example[f.name] if present else f.initial_value(),
-                                           present or f.required, self._on_change)
+            self._rows[f.name] = _FieldRow(
+                f,
+                example[f.name] if present else f.initial_value(),
+                present or f.required,
+                self._on_change,
+            )
         self._extra = {k: v for k, v in example.items() if k not in self._rows}
         if self._rows:
             self._fields.children = [r.box for r in self._rows.values()]
         else:
-            self._fields.children = [widgets.HTML(
-                f"<i style='color:{_GREY}'>No request fields: the body is {{}}.</i>")]
+            self._fields.children = [
+                widgets.HTML(f"<i style='color:{_GREY}'>No request fields: the body is {{}}.</i>")
+            ]
         self._guard = True
         try:
             if self._raw_toggle.value:
-                self._raw.value = json.dumps(self._body_from_fields()[0], indent=2,
-                                             ensure_ascii=False)
+                self._raw.value = json.dumps(
+                    self._body_from_fields()[0], indent=2, ensure_ascii=False
+                )
         finally:
             self._guard = False
         self._on_change()
 
     def _fill(self, body: dict) -> list[str]:
         """Put ``body`` into the field widgets; returns what did not fit (nothing changed)."""
-        misfits = [m for name, v in body.items() if name in self._rows
-                   for m in [self._rows[name].fits(v)] if m]
+        misfits = [
+            m
+            for name, v in body.items()
+            if name in self._rows
+            for m in [self._rows[name].fits(v)]
+            if m
+        ]
         if misfits:
             return misfits
         self._guard = True
@@ -775,8 +902,10 @@ class RequestForm(widgets.VBox):
                 body = json.loads(text) if text.strip() else {}
             except json.JSONDecodeError as exc:
                 body = None
-                general.append(f"The body is not valid JSON: {exc.msg} (line {exc.lineno}, "
-                               f"column {exc.colno}).")
+                general.append(
+                    f"The body is not valid JSON: {exc.msg} (line {exc.lineno}, "
+                    f"column {exc.colno})."
+                )
             if body is not None:
                 found = spec.problems(body)
                 general += [p.message for p in found if p.certain or strict]
@@ -794,24 +923,30 @@ class RequestForm(widgets.VBox):
                 refuse = problem.certain or strict
                 if name in self._rows:
                     (per_field if refuse else per_field_doubts).setdefault(name, []).append(
-                        problem.message)
+                        problem.message
+                    )
                 else:
                     (general if refuse else doubts).append(problem.message)
             self._body = body
             for name, row in self._rows.items():
-                row.show("; ".join(per_field.get(name, [])),
-                         "; ".join(per_field_doubts.get(name, [])))
+                row.show(
+                    "; ".join(per_field.get(name, [])), "; ".join(per_field_doubts.get(name, []))
+                )
         self._problems = general + [p for msgs in per_field.values() for p in msgs]
         self._warnings = doubts + [p for msgs in per_field_doubts.values() for p in msgs]
         shown = self._problems_html(general) if general else ""
         if doubts:
             items = "".join(f"<div>{_esc(p)}</div>" for p in doubts)
-            shown += (f'<div style="color:{_AMBER}" class="openapi-magic-form-warnings">'
-                      f"{items}<div>(the catalog is unsure: sent anyway, the splicer decides; "
-                      "tick strict catalog to refuse)</div></div>")
+            shown += (
+                f'<div style="color:{_AMBER}" class="openapi-magic-form-warnings">'
+                f"{items}<div>(the catalog is unsure: sent anyway, the splicer decides; "
+                "tick strict catalog to refuse)</div></div>"
+            )
         if not self._raw_toggle.value and self._extra:
-            shown += (f'<div style="color:{_GREY}">Also sent (not in the catalog): '
-                      f"{_esc(', '.join(sorted(self._extra)))}.</div>")
+            shown += (
+                f'<div style="color:{_GREY}">Also sent (not in the catalog): '
+                f"{_esc(', '.join(sorted(self._extra)))}.</div>"
+            )
         self._problem_box.value = shown
         invalid = bool(self._problems)
         self._send_button.disabled = invalid or self._busy
@@ -836,7 +971,8 @@ class RequestForm(widgets.VBox):
             if errors:
                 self._set_toggle(False)
                 self._problem_box.value = self._problems_html(
-                    ["Fix the fields first: " + "; ".join(f"{k}: {v}" for k, v in errors.items())])
+                    ["Fix the fields first: " + "; ".join(f"{k}: {v}" for k, v in errors.items())]
+                )
                 return
             self._guard = True
             try:
@@ -853,20 +989,29 @@ class RequestForm(widgets.VBox):
         except json.JSONDecodeError as exc:
             self._set_toggle(True)
             self._problem_box.value = self._problems_html(
-                [(f"Cannot go back to the fields: not valid JSON ({exc.msg}, line {exc.lineno}, "
-                 f"column {exc.colno}).")])
+                [
+                    (
+                        f"Cannot go back to the fields: not valid JSON ({exc.msg}, line {exc.lineno}, "
+                        f"column {exc.colno})."
+                    )
+                ]
+            )
             return
         if not isinstance(body, dict):
             self._set_toggle(True)
             self._problem_box.value = self._problems_html(
-                ["Cannot go back to the fields: the body is not a JSON object."])
+                ["Cannot go back to the fields: the body is not a JSON object."]
+            )
             return
         misfits = self._fill(body)
         if misfits:
             self._set_toggle(True)
             self._problem_box.value = self._problems_html(
-                ["Cannot show this body in the fields (keep editing it as JSON): "
-                 + "; ".join(misfits)])
+                [
+                    "Cannot show this body in the fields (keep editing it as JSON): "
+                    + "; ".join(misfits)
+                ]
+            )
             return
         self._raw.layout.display = "none"
         self._fields.layout.display = None
@@ -887,8 +1032,15 @@ class RequestForm(widgets.VBox):
     def _on_send(self, _button: Any = None) -> None:
         self.send()
 
-    def _work(self, session: NotebookSession, client: Client, interface: str, body: Any,
-              settings: Settings, confirmed: bool = False) -> None:
+    def _work(
+        self,
+        session: NotebookSession,
+        client: Client,
+        interface: str,
+        body: Any,
+        settings: Settings,
+        confirmed: bool = False,
+    ) -> None:
         start = time.perf_counter()
         done = threading.Event()
 
@@ -940,19 +1092,27 @@ class RequestForm(widgets.VBox):
     def _show_error(self, exc: BaseException) -> None:
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         hint = getattr(exc, "hint", None)
-        parts = [(f'<div class="openapi-magic-form-error" style="color:{_RED}"><b>✘ '
-                 f"{_esc(type(exc).__name__)}</b>: {_esc(message)}</div>")]
+        parts = [
+            (
+                f'<div class="openapi-magic-form-error" style="color:{_RED}"><b>✘ '
+                f"{_esc(type(exc).__name__)}</b>: {_esc(message)}</div>"
+            )
+        ]
         if hint:
             parts.append(f"<div>Hint: {_esc(hint)}</div>")
-        parts.append(f'<div style="color:{_GREY};font-size:90%">The full error, with what '
-                     "arrived, is in <code>form.error</code>.</div>")
+        parts.append(
+            f'<div style="color:{_GREY};font-size:90%">The full error, with what '
+            "arrived, is in <code>form.error</code>.</div>"
+        )
         text = safe_text(f"{type(exc).__name__}: {message}" + (f"\nHint: {hint}" if hint else ""))
         result = getattr(exc, "result", None)
         bundle = {"text/plain": text, "text/html": "".join(parts)}
         if result is not None and hasattr(result, "_repr_mimebundle_"):
             inner = result._repr_mimebundle_()
-            bundle = {"text/plain": text + "\n" + inner.get("text/plain", ""),
-                      "text/html": bundle["text/html"] + inner.get("text/html", "")}
+            bundle = {
+                "text/plain": text + "\n" + inner.get("text/plain", ""),
+                "text/html": bundle["text/html"] + inner.get("text/html", ""),
+            }
         self._show_bundle(bundle)
 
     # ------------------------------------------------------------------ copying
@@ -966,16 +1126,25 @@ class RequestForm(widgets.VBox):
         self._show_copy(text, _esc(self._cell_note(self._insert_below(text))))
 
     def _cell_note(self, inserted: bool | None) -> str:
-        where = ("" if self._explicit is None else
-                 " It runs on the notebook's current connection (%openapi_connect).")
+        where = (
+            ""
+            if self._explicit is None
+            else " It runs on the notebook's current connection (%openapi_connect)."
+        )
         if inserted:
-            return ("Inserted as a new cell below the active cell; the same text is here to "
-                    "copy." + where)
+            return (
+                "Inserted as a new cell below the active cell; the same text is here to "
+                "copy." + where
+            )
         if inserted is None:
-            return ("Asking JupyterLab to insert this as a new cell below; if none appears, "
-                    "copy it from here." + where)
-        return ("Copy this into a new cell (this front-end cannot insert cells from a widget; "
-                "in JupyterLab, installing ipylab lets the form do it)." + where)
+            return (
+                "Asking JupyterLab to insert this as a new cell below; if none appears, "
+                "copy it from here." + where
+            )
+        return (
+            "Copy this into a new cell (this front-end cannot insert cells from a widget; "
+            "in JupyterLab, installing ipylab lets the form do it)." + where
+        )
 
     def _on_copy_curl(self, _button: Any = None) -> None:
         try:
@@ -983,8 +1152,12 @@ class RequestForm(widgets.VBox):
         except (ValueError, OpenAPIError) as exc:
             self._show_copy("", f'<span style="color:{_RED}">{_esc(exc)}</span>')
             return
-        self._show_copy(text, _esc(f"Run this in bash (the secretKey comes from ${SECRET_ENV}, "
-                                   "never from this text):"))
+        self._show_copy(
+            text,
+            _esc(
+                f"Run this in bash (the secretKey comes from ${SECRET_ENV}, never from this text):"
+            ),
+        )
 
     def _show_copy(self, text: str, note_html: str) -> None:
         self._copy_note.value = f'<div style="color:{_GREY}">{note_html}</div>'
@@ -1027,8 +1200,9 @@ class RequestForm(widgets.VBox):
         if text is None or not self._lab_can_insert():
             return
         if self._insert_below(text):
-            self._copy_note.value = (f'<div style="color:{_GREY}">'
-                                     f"{_esc(self._cell_note(True))}</div>")
+            self._copy_note.value = (
+                f'<div style="color:{_GREY}">{_esc(self._cell_note(True))}</div>'
+            )
 
 
 def _lab_commands() -> Any:
@@ -1046,8 +1220,9 @@ def _lab_commands() -> Any:
         return None
 
 
-def form(client: Any = None, profile: str | None = None,
-         interface: str | None = None) -> RequestForm:
+def form(
+    client: Any = None, profile: str | None = None, interface: str | None = None
+) -> RequestForm:
     """Open a request form (see :class:`RequestForm`).
 
     ``client`` is a Client, a simulated splicer, a Profile or a profile name;
@@ -1066,8 +1241,12 @@ class FormMagics(Magics):
 
     @magic_arguments()
     @argument("interface", nargs="?", help="Preselect this interface (screen/readList).")
-    @argument("-p", "--profile", metavar="NAME", help="Use this profile instead of the "
-              "notebook's current connection.")
+    @argument(
+        "-p",
+        "--profile",
+        metavar="NAME",
+        help="Use this profile instead of the notebook's current connection.",
+    )
     @line_magic
     def openapi_form(self, line: str = "") -> RequestForm:
         """Open a form that builds, checks and sends OpenAPI calls (``f = %openapi_form``)."""
@@ -1080,8 +1259,9 @@ class FormMagics(Magics):
             close = catalog.suggest(args.interface)
             tail = f" Did you mean {' or '.join(close)}?" if close else ""
             raise UsageError(f"Unknown interface {normalize_path(args.interface)!r}.{tail}")
-        return RequestForm(profile=args.profile, interface=args.interface,
-                           session=session_for(self.shell))
+        return RequestForm(
+            profile=args.profile, interface=args.interface, session=session_for(self.shell)
+        )
 
 
 def register(ipython: Any) -> None:

@@ -22,15 +22,23 @@ import urllib.request
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 #: JupyterLab settings written before start: no news prompt or update check, and
 #: widget state saved with the notebook (the secret scan reads it from the file).
 SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-        {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
     "@jupyter-widgets/jupyterlab-manager/plugin.jupyterlab-settings": {"saveState": True},
 }
 
@@ -45,8 +53,9 @@ class JupyterLabServer:
     """``jupyter lab`` serving ``root`` on loopback; ``url(path)`` carries the token.
     ``settings`` adds user settings (file name → value) to :data:`SETTINGS`."""
 
-    def __init__(self, root: Path, *, startup_timeout: float = 60,
-                 settings: dict | None = None) -> None:
+    def __init__(
+        self, root: Path, *, startup_timeout: float = 60, settings: dict | None = None
+    ) -> None:
         self.root = Path(root)
         self.port = free_port()
         self.token = secrets.token_hex(16)
@@ -56,27 +65,43 @@ class JupyterLabServer:
             path = settings / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(value), encoding="utf-8")
-        env = {**os.environ,
-               "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-               "JUPYTER_CONFIG_DIR": str(home / "config"),
-               "JUPYTER_DATA_DIR": str(home / "data"),
-               "IPYTHONDIR": str(home / "ipython"),
-               "JUPYTER_PLATFORM_DIRS": "1"}
+        env = {
+            **os.environ,
+            "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+            "JUPYTER_CONFIG_DIR": str(home / "config"),
+            "JUPYTER_DATA_DIR": str(home / "data"),
+            "IPYTHONDIR": str(home / "ipython"),
+            "JUPYTER_PLATFORM_DIRS": "1",
+        }
         self.log_path = home / "jupyterlab.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
-        cmd = [sys.executable, "-m", "jupyterlab", "--no-browser",
-               *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
-               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
-               "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
-               f"--ServerApp.root_dir={self.root}",
-               f"--LabApp.user_settings_dir={settings}",
-               f"--LabApp.workspaces_dir={home / 'workspaces'}",
-               "--LabApp.news_url=None", "--LabApp.extension_manager=readonly",
-               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-               # a safety net: a server left behind by a crashed run ends itself
-               "--ServerApp.shutdown_no_activity_timeout=600"]
-        self.process = subprocess.Popen(cmd, cwd=self.root, env=env, stdout=self._log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        cmd = [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={self.root}",
+            f"--LabApp.user_settings_dir={settings}",
+            f"--LabApp.workspaces_dir={home / 'workspaces'}",
+            "--LabApp.news_url=None",
+            "--LabApp.extension_manager=readonly",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            # a safety net: a server left behind by a crashed run ends itself
+            "--ServerApp.shutdown_no_activity_timeout=600",
+        ]
+        self.process = subprocess.Popen(
+            cmd,
+            cwd=self.root,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             self._wait_ready(startup_timeout)
         except BaseException:
@@ -91,8 +116,9 @@ class JupyterLabServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited ({self.process.returncode}):\n"
-                                   + self.log())
+                raise RuntimeError(
+                    f"jupyter lab exited ({self.process.returncode}):\n" + self.log()
+                )
             try:
                 with urllib.request.urlopen(self.url("api/status"), timeout=2) as resp:
                     if resp.status == 200:
@@ -133,12 +159,22 @@ class JupyterLabServer:
 def notebook(cells: list[str]) -> dict:
     """A minimal nbformat-4 notebook of code cells, with the python3 kernel."""
     return {
-        "nbformat": 4, "nbformat_minor": 5,
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                    "language": "python"}},
-        "cells": [{"cell_type": "code", "id": f"cell-{i}", "metadata": {},
-                   "execution_count": None, "outputs": [], "source": src}
-                  for i, src in enumerate(cells)],
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": f"cell-{i}",
+                "metadata": {},
+                "execution_count": None,
+                "outputs": [],
+                "source": src,
+            }
+            for i, src in enumerate(cells)
+        ],
     }
 
 

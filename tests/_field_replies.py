@@ -16,8 +16,11 @@ from standin import Reply, StandIn
 # A real H5, captured byte for byte (amlakhani/Broadcast-Controller-Claude's tests): the
 # capture elides the success body ("body":{…}); a screen/readList-shaped one stands in.
 H5_SUCCESS_BODY = {"deviceId": 0, "screens": [{"name": "Main LED", "screenId": 0}]}
-H5_SUCCESS = ('{"body":' + json.dumps(H5_SUCCESS_BODY, separators=(",", ":"), sort_keys=True)
-              + ',"msg":"","sign":"","status ":0}')
+H5_SUCCESS = (
+    '{"body":'
+    + json.dumps(H5_SUCCESS_BODY, separators=(",", ":"), sort_keys=True)
+    + ',"msg":"","sign":"","status ":0}'
+)
 # The same H5, failure, byte for byte (Broadcast-Controller-Claude's tests).
 H5_ILLEGAL_PID = '{"body":{},"msg":"Open_Id_Illegal_Err","sign":"","status ":15}'
 # 500 Server_Err in the H5's failure shape: the whole device/* module of a real H5 answers
@@ -30,8 +33,10 @@ H9_PARAMS_ERROR = '{"body":{},"msg":"Params_Error","sign":"","status":1}'
 PROJECT_ILLEGAL = '{"body":{},"msg":"Open_Project_Illegal_Err","sign":"","status":13}'
 # main/initStatus fields as real firmware names them (FIELD-EVIDENCE: main/initStatus gives
 # softwareVersion; the H9 notes run V1.9.7.1); the rest of this body is ours.
-INIT_STATUS = ('{"body":{"initStatus":1,"mainModelId":9,"softwareVersion":"V1.9.7.1"},'
-               '"msg":"","sign":"","status":0}')
+INIT_STATUS = (
+    '{"body":{"initStatus":1,"mainModelId":9,"softwareVersion":"V1.9.7.1"},'
+    '"msg":"","sign":"","status":0}'
+)
 
 #: Every real reply above, by name, with the status and msg it carries.
 REAL_FAILURES = {
@@ -44,8 +49,10 @@ REAL_FAILURES = {
 
 def replay(by_path: dict[str, str], default: str = H5_SUCCESS) -> StandIn:
     """A plain-mode stand-in answering each ``/open/api/<path>`` with its fixture text."""
+
     def handler(req):
         text = by_path.get(req.path.split("/open/api/", 1)[-1], default)
         return Reply(body=text.encode("utf-8"))
+
     s = StandIn(handler, encrypt=False, secret_key="Mzg0YjA1")  # excontrol's test key
     return s

@@ -93,37 +93,55 @@ class MemoryAdapter(requests.adapters.HTTPAdapter):
         self.seen.append(envelope)
         out = self.answer(envelope)
         data, status, headers = (out, 200, None) if isinstance(out, bytes) else out
-        headers = headers or {"Content-Type": "application/json; charset=utf-8",
-                              "Content-Length": str(len(data))}
-        raw = urllib3.HTTPResponse(body=io.BytesIO(data), headers=headers, status=status,
-                                   reason="OK", preload_content=False, decode_content=False)
+        headers = headers or {
+            "Content-Type": "application/json; charset=utf-8",
+            "Content-Length": str(len(data)),
+        }
+        raw = urllib3.HTTPResponse(
+            body=io.BytesIO(data),
+            headers=headers,
+            status=status,
+            reason="OK",
+            preload_content=False,
+            decode_content=False,
+        )
         return self.build_response(request, raw)
 
 
 SCREENS = {"deviceId": 0, "screens": [{"screenId": 0, "name": "Main"}]}
 
 
-def splicer_answer(secret: str, encrypt: bool, body: Any = SCREENS, status: int = 0,
-                   msg: str = "Success") -> Callable[[Any], bytes]:
+def splicer_answer(
+    secret: str, encrypt: bool, body: Any = SCREENS, status: int = 0, msg: str = "Success"
+) -> Callable[[Any], bytes]:
     """An ``answer`` for :class:`MemoryAdapter` that seals ``body`` the splicer's way,
     signed for the request's own pId and timeStamp."""
 
     def answer(env: Any) -> bytes:
-        out = protocol.seal_reply(status, msg, body, pid=env["pId"], timestamp=env["timeStamp"],
-                                  secret_key=secret, encrypt=encrypt)
+        out = protocol.seal_reply(
+            status,
+            msg,
+            body,
+            pid=env["pId"],
+            timestamp=env["timeStamp"],
+            secret_key=secret,
+            encrypt=encrypt,
+        )
         return json.dumps(out, ensure_ascii=False).encode("utf-8")
 
     return answer
 
 
-def memory_client(answer: Callable[[Any], Any], *, encrypt: bool, secret: str = SECRET,
-                  **kw: Any) -> Client:
+def memory_client(
+    answer: Callable[[Any], Any], *, encrypt: bool, secret: str = SECRET, **kw: Any
+) -> Client:
     """A Client whose every call is answered by ``answer`` (see :class:`MemoryAdapter`)."""
     session = requests.Session()
     adapter = MemoryAdapter(answer)
     session.mount("http://", adapter)
-    client = Client("http://splicer.test/open/api", PID, secret, encrypt=encrypt,
-                    session=session, **kw)
+    client = Client(
+        "http://splicer.test/open/api", PID, secret, encrypt=encrypt, session=session, **kw
+    )
     client.adapter = adapter  # for tests that look at what was sent
     return client
 
@@ -147,8 +165,13 @@ def fresh_magic(shell, monkeypatch, tmp_path):
     from openapi_magic.magics import OpenAPIMagics
     from openapi_magic.widgets import register
 
-    for var in ("OPENAPI_ROOT", "OPENAPI_PID", "OPENAPI_SECRET_KEY", "OPENAPI_ENCRYPT",
-                "OPENAPI_PROFILE"):
+    for var in (
+        "OPENAPI_ROOT",
+        "OPENAPI_PID",
+        "OPENAPI_SECRET_KEY",
+        "OPENAPI_ENCRYPT",
+        "OPENAPI_PROFILE",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(tmp_path / "none.ini"))
     shell.reset(new_session=False)

@@ -41,20 +41,34 @@ def now_ms(clock=time.time) -> str:
     return str(int(clock() * 1000))
 
 
-def envelope_for(splicer: SimulatedSplicer, body: Any, *, pid: str | None = None,
-                 secret_key: str | None = None, encrypt: bool | None = None,
-                 timestamp: str | None = None) -> dict:
+def envelope_for(
+    splicer: SimulatedSplicer,
+    body: Any,
+    *,
+    pid: str | None = None,
+    secret_key: str | None = None,
+    encrypt: bool | None = None,
+    timestamp: str | None = None,
+) -> dict:
     """A request envelope sealed with the splicer's main account (or the given one)."""
     return protocol.seal_request(
-        body, pid=pid or splicer.pid,
+        body,
+        pid=pid or splicer.pid,
         secret_key=secret_key if secret_key is not None else splicer.secret_key,
         timestamp=timestamp or now_ms(splicer.clock),
-        encrypt=splicer.encrypt if encrypt is None else encrypt)
+        encrypt=splicer.encrypt if encrypt is None else encrypt,
+    )
 
 
-def post_envelope(splicer: SimulatedSplicer, interface: str, envelope: Any, *,
-                  secret_key: str | None = None, encrypt: bool | None = None,
-                  session: requests.Session | None = None) -> Reply:
+def post_envelope(
+    splicer: SimulatedSplicer,
+    interface: str,
+    envelope: Any,
+    *,
+    secret_key: str | None = None,
+    encrypt: bool | None = None,
+    session: requests.Session | None = None,
+) -> Reply:
     """POST an envelope and open the reply with the same credentials."""
     http = session or requests
     resp = http.post(splicer.url(interface), json=envelope, timeout=TIMEOUT)
@@ -63,11 +77,21 @@ def post_envelope(splicer: SimulatedSplicer, interface: str, envelope: Any, *,
     pid = envelope.get("pId", "x") if isinstance(envelope, dict) else "x"
     ts = envelope.get("timeStamp", "0") if isinstance(envelope, dict) else "0"
     opened = protocol.open_reply(
-        data, pid=pid if isinstance(pid, str) and pid else "x",
+        data,
+        pid=pid if isinstance(pid, str) and pid else "x",
         timestamp=ts if str(ts).isdigit() else "0",
-        secret_key=secret_key if secret_key is not None else splicer.secret_key, encrypt=encrypt)
-    return Reply(resp.status_code, data, opened.status, opened.msg, opened.body,
-                 opened.sign_verdict, resp.headers)
+        secret_key=secret_key if secret_key is not None else splicer.secret_key,
+        encrypt=encrypt,
+    )
+    return Reply(
+        resp.status_code,
+        data,
+        opened.status,
+        opened.msg,
+        opened.body,
+        opened.sign_verdict,
+        resp.headers,
+    )
 
 
 def call(splicer: SimulatedSplicer, interface: str, body: Any = None, **kw: Any) -> Reply:
@@ -75,8 +99,14 @@ def call(splicer: SimulatedSplicer, interface: str, body: Any = None, **kw: Any)
     ``timestamp`` given), POST it, open the reply."""
     session = kw.pop("session", None)
     env = envelope_for(splicer, {} if body is None else body, **kw)
-    return post_envelope(splicer, interface, env, secret_key=kw.get("secret_key"),
-                         encrypt=kw.get("encrypt"), session=session)
+    return post_envelope(
+        splicer,
+        interface,
+        env,
+        secret_key=kw.get("secret_key"),
+        encrypt=kw.get("encrypt"),
+        session=session,
+    )
 
 
 def ok(splicer: SimulatedSplicer, interface: str, body: Any = None, **kw: Any) -> Any:

@@ -30,7 +30,9 @@ class Reply:
     body: bytes = b""
     status: int = 200
     reason: str = "OK"
-    headers: dict = field(default_factory=lambda: {"Content-Type": "application/json; charset=utf-8"})
+    headers: dict = field(
+        default_factory=lambda: {"Content-Type": "application/json; charset=utf-8"}
+    )
     drip_seconds: float = 0.0  # pause between bytes of the body
     head_drip_seconds: float = 0.0  # pause between bytes of the status line and headers
     delay: float = 0.0  # pause before anything is sent
@@ -62,16 +64,30 @@ class StandIn:
     """A running stand-in. ``handler`` maps a :class:`Request` to a :class:`Reply`;
     the default plays a splicer with ``pid``/``secret_key``/``encrypt``."""
 
-    def __init__(self, handler: Handler | None = None, *, pid="demo",
-                 secret_key="H-series-demo-secret", encrypt=True, reply_body=None,
-                 reply_sign=True, clock=time.time,
-                 ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        handler: Handler | None = None,
+        *,
+        pid="demo",
+        secret_key="H-series-demo-secret",
+        encrypt=True,
+        reply_body=None,
+        reply_sign=True,
+        clock=time.time,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.pid, self.secret_key, self.encrypt = pid, secret_key, encrypt
-        self.reply_body = reply_body if reply_body is not None else {
-            "deviceId": 0,
-            "screens": [{"screenId": 0, "name": "Main LED", "createTime": "1757509392.75"},
-                        {"screenId": 1, "name": "Side <b>Left</b>", "createTime": "1757509400.1"}],
-        }
+        self.reply_body = (
+            reply_body
+            if reply_body is not None
+            else {
+                "deviceId": 0,
+                "screens": [
+                    {"screenId": 0, "name": "Main LED", "createTime": "1757509392.75"},
+                    {"screenId": 1, "name": "Side <b>Left</b>", "createTime": "1757509400.1"},
+                ],
+            }
+        )
         self.reply_sign = reply_sign
         self.handler = handler or self.splicer
         self.requests: list[Request] = []
@@ -89,8 +105,9 @@ class StandIn:
             def get_request(self):
                 sock, addr = super().get_request()
                 if ssl_context is not None:  # the handshake happens in the handler's thread
-                    sock = ssl_context.wrap_socket(sock, server_side=True,
-                                                   do_handshake_on_connect=False)
+                    sock = ssl_context.wrap_socket(
+                        sock, server_side=True, do_handshake_on_connect=False
+                    )
                 return sock, addr
 
         class _H(socketserver.BaseRequestHandler):
@@ -101,8 +118,9 @@ class StandIn:
         self.port = self._server.server_address[1]
         scheme = "https" if ssl_context is not None else "http"
         self.root = f"{scheme}://127.0.0.1:{self.port}/open/api"
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
 
     # the default: a splicer that opens the request and seals a reply
@@ -112,13 +130,21 @@ class StandIn:
         # tests can see what a client makes of a mode mismatch. It records whether
         # the request opened and verified.
         try:
-            self.opened.append(protocol.open_request(env, secret_key=self.secret_key,
-                                                     encrypt=self.encrypt))
+            self.opened.append(
+                protocol.open_request(env, secret_key=self.secret_key, encrypt=self.encrypt)
+            )
         except protocol.DecryptionError:
             self.opened.append(None)
-        out = protocol.seal_reply(0, "Success", self.reply_body, pid=env["pId"],
-                                  timestamp=env["timeStamp"], secret_key=self.secret_key,
-                                  encrypt=self.encrypt, sign=self.reply_sign)
+        out = protocol.seal_reply(
+            0,
+            "Success",
+            self.reply_body,
+            pid=env["pId"],
+            timestamp=env["timeStamp"],
+            secret_key=self.secret_key,
+            encrypt=self.encrypt,
+            sign=self.reply_sign,
+        )
         return Reply.json(out)
 
     def _handle(self, sock: socket.socket) -> None:
@@ -133,8 +159,10 @@ class StandIn:
             head, _, rest = data.partition(b"\r\n\r\n")
             lines = head.decode("latin-1").split("\r\n")
             method, path, _ = lines[0].split(" ", 2)
-            headers = {k.strip().lower(): v.strip() for k, v in
-                       (line.split(":", 1) for line in lines[1:] if ":" in line)}
+            headers = {
+                k.strip().lower(): v.strip()
+                for k, v in (line.split(":", 1) for line in lines[1:] if ":" in line)
+            }
             length = int(headers.get("content-length", 0))
             while len(rest) < length:
                 chunk = sock.recv(65536)
@@ -164,8 +192,11 @@ class StandIn:
         if r.content_length:
             headers["Content-Length"] = str(len(r.body))
         headers["Connection"] = "close"
-        head = f"HTTP/1.1 {r.status} {r.reason}\r\n" + "".join(
-            f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+        head = (
+            f"HTTP/1.1 {r.status} {r.reason}\r\n"
+            + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+            + "\r\n"
+        )
         if r.head_cut_at is not None:
             sock.sendall(head.encode("latin-1")[: r.head_cut_at])
             return
@@ -187,7 +218,7 @@ class StandIn:
             return
         if r.drip_seconds:
             for i in range(len(body)):
-                sock.sendall(body[i:i + 1])
+                sock.sendall(body[i : i + 1])
                 time.sleep(r.drip_seconds)
             return
         sock.sendall(body)

@@ -17,15 +17,27 @@ def test_benchmark_quick_run_prints_the_goals_table_and_passes_its_checks(tmp_pa
     out = tmp_path / "bench.md"
     proc = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--out", str(out)],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path, check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:] + proc.stdout[-3000:]
     text = out.read_text(encoding="utf-8")
     assert text.strip() in proc.stdout  # printed and written alike
     assert "Correctness checks: all passed." in text
-    for heading in ("## Goals", "## First cell", "## Small calls", "## Rendering time",
-                    "## Fleets", "## Crypto", "## Many records", "## Simulated splicer",
-                    "## Prototypes"):
+    for heading in (
+        "## Goals",
+        "## First cell",
+        "## Small calls",
+        "## Rendering time",
+        "## Fleets",
+        "## Crypto",
+        "## Many records",
+        "## Simulated splicer",
+        "## Prototypes",
+    ):
         assert heading in text, heading
     goals = text.split("## Goals", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in goals.splitlines() if line.startswith("| ") and "---" not in line]
@@ -36,7 +48,17 @@ def test_benchmark_quick_run_prints_the_goals_table_and_passes_its_checks(tmp_pa
     for line in rows[1:]:
         if "× (" in line:
             assert re.search(r"\d\.\d\d× \(\d+\.\d\d–\d+\.\d\d, \d+ rounds?\)", line), line
-    for goal in ("first cell", "small %%openapi cell", "client CPU per small call",
-                 "renders slower", "fleet of", "beat 8× a loop", "OpenSSL DES-ECB",
-                 "bytes identical", "end to end", "peak", "first answer"):
+    for goal in (
+        "first cell",
+        "small %%openapi cell",
+        "client CPU per small call",
+        "renders slower",
+        "fleet of",
+        "beat 8× a loop",
+        "OpenSSL DES-ECB",
+        "bytes identical",
+        "end to end",
+        "peak",
+        "first answer",
+    ):
         assert goal in goals, goal

@@ -35,8 +35,11 @@ def test_postbuild_installs_this_package_with_the_lab_extra():
 
 def test_requirements_do_not_contradict_pyproject():
     deps = {_name(d) for d in pyproject()["project"]["dependencies"]}
-    lines = [ln for ln in (BINDER / "requirements.txt").read_text().splitlines()
-             if ln.strip() and not ln.lstrip().startswith("#")]
+    lines = [
+        ln
+        for ln in (BINDER / "requirements.txt").read_text().splitlines()
+        if ln.strip() and not ln.lstrip().startswith("#")
+    ]
     for line in lines:  # anything pinned here must be a declared dependency too
         assert _name(line) in deps | set(pyproject()["project"]["optional-dependencies"]["lab"])
 
@@ -61,14 +64,20 @@ def test_lab_extra_has_what_the_notebooks_import():
                 continue
             source = TransformerManager().transform_cell(cell.source)  # magics → Python
             for node in ast.walk(ast.parse(source)):
-                mods = ([a.name for a in node.names] if isinstance(node, ast.Import) else
-                        [node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
+                mods = (
+                    [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else [node.module]
+                    if isinstance(node, ast.ImportFrom) and node.module
+                    else []
+                )
                 for mod in mods:
                     top = mod.split(".")[0]
                     if top in stdlib:
                         continue
-                    assert _name(aliases.get(top, top)) in available, \
+                    assert _name(aliases.get(top, top)) in available, (
                         f"{path.name} imports {top}, which the Binder environment lacks"
+                    )
 
 
 def test_readme_describes_binder_without_a_guessed_badge():

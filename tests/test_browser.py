@@ -45,14 +45,18 @@ SECRET = "Browser-Wq3-Secret-Key-5170"
 WAIT_MS = 60_000  # the slowest step (JupyterLab's first page load) takes ~15 s on 2 cores
 
 CELLS = [
-    ("import os\n"
-     "from openapi_magic.server import serve\n"
-     f"splicer = serve(secret_key=os.environ[{SECRET_VAR!r}])  # seed 0, encryption on\n"
-     "%load_ext openapi_magic\n"
-     "%openapi_connect splicer"),
-    ("from openapi_magic.widgets import register\n"
-     "register(get_ipython())  # %openapi_form (until %load_ext does it)\n"
-     "%openapi_form"),
+    (
+        "import os\n"
+        "from openapi_magic.server import serve\n"
+        f"splicer = serve(secret_key=os.environ[{SECRET_VAR!r}])  # seed 0, encryption on\n"
+        "%load_ext openapi_magic\n"
+        "%openapi_connect splicer"
+    ),
+    (
+        "from openapi_magic.widgets import register\n"
+        "register(get_ipython())  # %openapi_form (until %load_ext does it)\n"
+        "%openapi_form"
+    ),
     "print('the cell after the form')",
 ]
 
@@ -65,8 +69,14 @@ def screen_names() -> list[str]:
 
 def secret_variants() -> list[str]:
     raw = SECRET.encode("utf-8")
-    return [SECRET, SECRET[:8], base64.b64encode(raw).decode(),
-            base64.b64encode(raw[:8]).decode(), raw.hex(), raw[:8].hex()]
+    return [
+        SECRET,
+        SECRET[:8],
+        base64.b64encode(raw).decode(),
+        base64.b64encode(raw[:8]).decode(),
+        raw.hex(),
+        raw[:8].hex(),
+    ]
 
 
 def cell_sources(page: Page) -> list[str]:
@@ -107,9 +117,11 @@ def test_form_in_jupyterlab(lab):
 
             page.locator(".openapi-magic-form-module select").select_option(label="Screens")
             page.locator(".openapi-magic-form-interface select").select_option(
-                label=f"screen/readList — {readlist.summary}")
-            page.wait_for_selector(".openapi-magic-form .widget-html-content code"
-                                   ":text-is('screen/readList')")
+                label=f"screen/readList — {readlist.summary}"
+            )
+            page.wait_for_selector(
+                ".openapi-magic-form .widget-html-content code:text-is('screen/readList')"
+            )
             page.locator(".openapi-magic-form-send").click()
             table = page.locator(".openapi-magic-form-result table.openapi-magic-table")
             table.wait_for()
@@ -134,12 +146,15 @@ def test_form_in_jupyterlab(lab):
                 assert "Copy this into a new cell" in form.inner_text()
                 assert cell_sources(page) == before
             else:
-                page.wait_for_function("n => document.querySelectorAll("
-                                       "'.jp-Notebook .jp-Cell').length > n", arg=len(before))
+                page.wait_for_function(
+                    "n => document.querySelectorAll('.jp-Notebook .jp-Cell').length > n",
+                    arg=len(before),
+                )
                 page.wait_for_function(
                     "t => [...document.querySelectorAll('.jp-Notebook .jp-Cell "
                     ".jp-InputArea-editor')].some(e => e.innerText.startsWith(t))",
-                    arg="%%openapi screen/readList")
+                    arg="%%openapi screen/readList",
+                )
                 after = cell_sources(page)
                 assert after[:2] == before[:2] and after[3:] == before[2:]
                 assert after[2] == expected
@@ -184,7 +199,9 @@ def run_all_and_wait(page: Page) -> None:
     page.wait_for_function(
         "() => { const p = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) "
         ".jp-CodeCell .jp-InputPrompt')].map(e => e.innerText.trim());"
-        " return p.length && p.every(t => /^\\[\\d+\\]:$/.test(t)); }", timeout=RUN_MS)
+        " return p.length && p.every(t => /^\\[\\d+\\]:$/.test(t)); }",
+        timeout=RUN_MS,
+    )
     page.wait_for_selector("#jp-main-statusbar >> text=Idle", timeout=RUN_MS)
     page.wait_for_timeout(1500)  # widgets and late displays settle
 
@@ -205,10 +222,8 @@ def test_tutorial_outputs_are_readable(tmp_path, monkeypatch, theme):
     shots = ARTIFACTS / "browser"
     shots.mkdir(parents=True, exist_ok=True)
     problems: dict[str, list] = {}
-    with JupyterLabServer(root, settings=theme_settings(theme)) as lab, \
-            sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=CHROMIUM_ARGS)
+    with JupyterLabServer(root, settings=theme_settings(theme)) as lab, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.set_default_timeout(WAIT_MS)
@@ -217,8 +232,9 @@ def test_tutorial_outputs_are_readable(tmp_path, monkeypatch, theme):
                 run_all_and_wait(page)
                 dark = page.evaluate("() => document.body.dataset.jpThemeLight")
                 assert dark == ("true" if theme == "light" else "false"), dark
-                outputs = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) "
-                                       ".jp-OutputArea-output")
+                outputs = page.locator(
+                    ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output"
+                )
                 assert outputs.count() > 3, name
                 texts = 0
                 for i in range(outputs.count()):
@@ -228,13 +244,13 @@ def test_tutorial_outputs_are_readable(tmp_path, monkeypatch, theme):
                     for p in found["problems"]:
                         problems.setdefault(f"{name} output {i}", []).append(p)
                 assert texts > 50, (name, texts)  # the checks saw the replies' text
-                results = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) "
-                                       ".openapi-magic-result")
+                results = page.locator(
+                    ".jp-NotebookPanel:not(.lm-mod-hidden) .openapi-magic-result"
+                )
                 for i in range(min(results.count(), 4)):
                     results.nth(i).scroll_into_view_if_needed()
                     page.screenshot(path=str(shots / f"{theme}-{name}-{i}.png"))
-                forms = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) "
-                                     ".openapi-magic-form")
+                forms = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .openapi-magic-form")
                 if forms.count():
                     forms.first.scroll_into_view_if_needed()
                     page.screenshot(path=str(shots / f"{theme}-{name}-form.png"))

@@ -47,8 +47,10 @@ PRESET = 1
 
 CELLS = [
     "%load_ext openapi_magic\n%openapi_connect --env --no-firmware",
-    ('w = %openapi_watch screen/readDetail --every 0.5 --misses 2 --timeout 1 '
-     + json.dumps(SCREEN)),
+    (
+        "w = %openapi_watch screen/readDetail --every 0.5 --misses 2 --timeout 1 "
+        + json.dumps(SCREEN)
+    ),
     "%%openapi layer/detailList\n" + json.dumps(SCREEN),
     "%%openapi preset/readDetail\n" + json.dumps({**SCREEN, "presetId": PRESET}),
     "%config OpenAPIMagics.confirm_writes = True",
@@ -70,7 +72,9 @@ def polls(page: Page) -> int:
 def wait_text(page: Page, selector: str, text: str, present: bool = True) -> None:
     page.wait_for_function(
         "([s, t, p]) => { const e = document.querySelector(s);"
-        " return !!e && e.innerText.includes(t) === p; }", arg=[selector, text, present])
+        " return !!e && e.innerText.includes(t) === p; }",
+        arg=[selector, text, present],
+    )
 
 
 @pytest.fixture
@@ -78,9 +82,12 @@ def lab(tmp_path, monkeypatch, splicer):
     root = tmp_path / "notebooks"
     root.mkdir()
     (root / "showtime.ipynb").write_text(json.dumps(notebook(CELLS)), encoding="utf-8")
-    for name, value in (("OPENAPI_ROOT", splicer.root), ("OPENAPI_PID", splicer.pid),
-                        ("OPENAPI_SECRET_KEY", splicer.secret_key),
-                        ("OPENAPI_ENCRYPT", "1" if splicer.encrypt else "0")):
+    for name, value in (
+        ("OPENAPI_ROOT", splicer.root),
+        ("OPENAPI_PID", splicer.pid),
+        ("OPENAPI_SECRET_KEY", splicer.secret_key),
+        ("OPENAPI_ENCRYPT", "1" if splicer.encrypt else "0"),
+    ):
         monkeypatch.setenv(name, value)  # inherited by the server, then the kernel
     with JupyterLabServer(root) as server:
         yield server
@@ -110,7 +117,8 @@ def picture_checks(page: Page, cell: int, names: list[str]) -> dict:
                   fill: getComputedStyle(svg.querySelector('rect')).fill,
                   text: t && getComputedStyle(t).fill,
                   back: getComputedStyle(document.body).backgroundColor};
-        }""")
+        }"""
+    )
 
 
 def test_watch_and_pictures_in_jupyterlab(lab, splicer):
@@ -135,17 +143,20 @@ def test_watch_and_pictures_in_jupyterlab(lab, splicer):
             watch_cell.locator(".openapi-magic-watch").wait_for()
             wait_text(page, ".openapi-magic-watch", "online")
             first = polls(page)
-            page.wait_for_function("n => { const e = document.querySelector("
-                                   "'.openapi-magic-watch'); const m = e && e.innerText"
-                                   ".match(/(\\d+) polls/); return m && +m[1] >= n + 3; }",
-                                   arg=first)
+            page.wait_for_function(
+                "n => { const e = document.querySelector("
+                "'.openapi-magic-watch'); const m = e && e.innerText"
+                ".match(/(\\d+) polls/); return m && +m[1] >= n + 3; }",
+                arg=first,
+            )
             assert watch_cell.locator(".openapi-magic-watch").count() == 1
             outputs = watch_cell.locator(".jp-OutputArea-child").count()
             # a write from elsewhere: the next poll highlights the changed cell
             assert client.call("screen/writeFreeze", {**SCREEN, "enable": 1}).ok  # Freeze.enable
             page.wait_for_function(
                 "() => [...document.querySelectorAll('.openapi-magic-watch "
-                "span[title^=\"changed\"]')].some(e => e.innerText.trim() === '1')")
+                "span[title^=\"changed\"]')].some(e => e.innerText.trim() === '1')"
+            )
             page.screenshot(path=str(ARTIFACTS / "watch-changed.png"))
             watch_cell.scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / "watch-online.png"))
@@ -178,13 +189,16 @@ def test_watch_and_pictures_in_jupyterlab(lab, splicer):
                 if theme == "dark":
                     page.keyboard.press("Control+Shift+C")  # the command palette
                     page.keyboard.type("Use Theme: JupyterLab Dark")
-                    page.locator(".lm-CommandPalette-item", has_text="JupyterLab Dark"
-                                 ).first.click()
+                    page.locator(
+                        ".lm-CommandPalette-item", has_text="JupyterLab Dark"
+                    ).first.click()
                     page.wait_for_function("document.body.dataset.jpThemeLight === 'false'")
                     time.sleep(0.5)  # the theme's stylesheet applies after the flag
                 seen = {}
-                for cell, names in ((2, [layer["general"]["name"] for layer in layers]),
-                                    (3, [layer["general"]["name"] for layer in preset])):
+                for cell, names in (
+                    (2, [layer["general"]["name"] for layer in layers]),
+                    (3, [layer["general"]["name"] for layer in preset]),
+                ):
                     found = picture_checks(page, cell, names)
                     assert found["text"] != found["back"], found
                     seen[cell] = found
@@ -192,7 +206,8 @@ def test_watch_and_pictures_in_jupyterlab(lab, splicer):
                     shown = page.locator(".jp-Notebook .jp-Cell").nth(cell)
                     shown.scroll_into_view_if_needed()
                     shown.locator(".openapi-magic-result").first.screenshot(
-                        path=str(ARTIFACTS / f"{what}-{theme}.png"))
+                        path=str(ARTIFACTS / f"{what}-{theme}.png")
+                    )
                 colours[theme] = seen
 
             # --- confirm before a write: nothing sent until Send is clicked
@@ -232,5 +247,7 @@ def test_watch_and_pictures_in_jupyterlab(lab, splicer):
             window = layer["window"]
             want = (window["width"] * scale, window["height"] * scale) if scale else None
             if want and want[0] < canvas[2]:
-                assert any(abs(r[2] - want[0]) < 2 and abs(r[3] - want[1]) < 2 for r in rects), \
-                    (want, rects)
+                assert any(abs(r[2] - want[0]) < 2 and abs(r[3] - want[1]) < 2 for r in rects), (
+                    want,
+                    rects,
+                )

@@ -39,8 +39,9 @@ class Recorder:
 
     def __call__(self, interface, envelope):
         self.received.append((interface, envelope))
-        opened = protocol.open_request(envelope, secret_key=self.splicer.secret_key,
-                                       encrypt=self.splicer.encrypt)
+        opened = protocol.open_request(
+            envelope, secret_key=self.splicer.secret_key, encrypt=self.splicer.encrypt
+        )
         self.bodies.append(opened.body)
         if interface.startswith(self.fail):
             reply = dict(FAILURE)
@@ -80,20 +81,29 @@ def test_capture_reads_every_read_interface_following_ids(splicer, recorder):
     # follow-ups from the list replies, one call per id
     screens = ids_of(cap, "screen/readList", "screenId")
     assert sorted(c.body["screenId"] for c in cap["screen/readDetail"]) == screens
-    assert sorted(c.body["inputId"] for c in cap["input/readDetail"]) == \
-        ids_of(cap, "input/readList", "inputId")
-    assert sorted(c.body["outputId"] for c in cap["output/readDetail"]) == \
-        ids_of(cap, "output/readList", "outputId")
-    presets = sorted((c.body["screenId"], r["presetId"])
-                     for c in cap["preset/readList"] for r in c.rows())
-    assert presets and sorted((c.body["screenId"], c.body["presetId"])
-                              for c in cap["preset/readDetail"]) == presets
-    layers = sorted((c.body["screenId"], r["layerId"])
-                    for c in cap["layer/detailList"] for r in c.rows())
-    assert sorted((c.body["screenId"], c.body["layerId"])
-                  for c in cap["layer/readDetail"]) == layers
-    assert sorted(c.body["bkgId"] for c in cap["bkg/readDetail"]) == \
-        sorted(r["bkgId"] for r in cap["bkg/readAllList"][0].rows())
+    assert sorted(c.body["inputId"] for c in cap["input/readDetail"]) == ids_of(
+        cap, "input/readList", "inputId"
+    )
+    assert sorted(c.body["outputId"] for c in cap["output/readDetail"]) == ids_of(
+        cap, "output/readList", "outputId"
+    )
+    presets = sorted(
+        (c.body["screenId"], r["presetId"]) for c in cap["preset/readList"] for r in c.rows()
+    )
+    assert (
+        presets
+        and sorted((c.body["screenId"], c.body["presetId"]) for c in cap["preset/readDetail"])
+        == presets
+    )
+    layers = sorted(
+        (c.body["screenId"], r["layerId"]) for c in cap["layer/detailList"] for r in c.rows()
+    )
+    assert (
+        sorted((c.body["screenId"], c.body["layerId"]) for c in cap["layer/readDetail"]) == layers
+    )
+    assert sorted(c.body["bkgId"] for c in cap["bkg/readDetail"]) == sorted(
+        r["bkgId"] for r in cap["bkg/readAllList"][0].rows()
+    )
     # one request per call, each body with deviceId, each reply decrypted
     assert len(recorder.received) == len(cap.calls)
     assert all(isinstance(b, dict) and b.get("deviceId") == 0 for b in recorder.bodies)
@@ -102,11 +112,24 @@ def test_capture_reads_every_read_interface_following_ids(splicer, recorder):
 
 
 def test_capture_never_sends_a_write_even_when_the_catalog_says_read(splicer, recorder):
-    data = json.loads(json.dumps({"interfaces": {
-        i.path: {"kind": "read", "fields": [{"name": f.name, "type": f.type,
-                                             "required": f.required} for f in i.fields],
-                 "records": i.records, "example": i.example}
-        for i in load_catalog()}}))
+    data = json.loads(
+        json.dumps(
+            {
+                "interfaces": {
+                    i.path: {
+                        "kind": "read",
+                        "fields": [
+                            {"name": f.name, "type": f.type, "required": f.required}
+                            for f in i.fields
+                        ],
+                        "records": i.records,
+                        "example": i.example,
+                    }
+                    for i in load_catalog()
+                }
+            }
+        )
+    )
     lying = Catalog(data)  # every write disguised as a read
     writes = [i.path for i in load_catalog() if i.kind != "read"]
     assert writes
@@ -119,13 +142,23 @@ def test_capture_never_sends_a_write_even_when_the_catalog_says_read(splicer, re
     assert "never sent" in cap.skipped["screen/writeBrightness"]
 
 
-@pytest.mark.parametrize("path", ["screen/writeBrightness", "preset/play", "layer/create",
-                                  "screen/ftb", "preset/deleteAll", "input/groupCreate"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "screen/writeBrightness",
+        "preset/play",
+        "layer/create",
+        "screen/ftb",
+        "preset/deleteAll",
+        "input/groupCreate",
+    ],
+)
 def test_the_guard_refuses_writes_whatever_their_kind(path):
     iface = load_catalog().get(path)
     with pytest.raises(WriteRefused, match=path):
         _guard(iface)
     import dataclasses
+
     with pytest.raises(WriteRefused, match="does not read like a read"):
         _guard(dataclasses.replace(iface, kind="read"))
 
@@ -188,8 +221,11 @@ def test_max_seconds_must_be_positive(splicer, bad):
 def test_capture_takes_a_profile_name(splicer, tmp_path, monkeypatch):
     ini = tmp_path / "profiles.ini"
     monkeypatch.setenv("VENUE_KEY", splicer.secret_key)
-    ini.write_text(f"[venue]\nroot = {splicer.root}\npid = {splicer.pid}\nencrypt = true\n"
-                   "secret_key_env = VENUE_KEY\n", encoding="utf-8")
+    ini.write_text(
+        f"[venue]\nroot = {splicer.root}\npid = {splicer.pid}\nencrypt = true\n"
+        "secret_key_env = VENUE_KEY\n",
+        encoding="utf-8",
+    )
     cap = openapi_magic.capture("venue", profiles_file=str(ini), quiet=True)
     assert cap.firmware and cap.root == splicer.root
     with pytest.raises(openapi_magic.ConfigError, match="No profile 'nope'"):
@@ -200,13 +236,15 @@ def test_capture_takes_a_profile_name(splicer, tmp_path, monkeypatch):
 
 
 def test_summary_and_drill_down(splicer):
-    Client.from_splicer(splicer).call("screen/rename", {"deviceId": 0, "screenId": 1,
-                                                        "name": "<b>Side</b> & co"})
+    Client.from_splicer(splicer).call(
+        "screen/rename", {"deviceId": 0, "screenId": 1, "name": "<b>Side</b> & co"}
+    )
     cap = capture(splicer, quiet=True)
     summary = cap.summary()
     assert list(summary.columns) == ["interface", "calls", "status", "msg", "records"]
-    assert summary.set_index("interface").loc["screen/readList", "records"] == \
-        len(cap["screen/readList"][0].rows())
+    assert summary.set_index("interface").loc["screen/readList", "records"] == len(
+        cap["screen/readList"][0].rows()
+    )
     detail = cap["screen/readDetail"]
     assert len(detail) == len(ids_of(cap, "screen/readList", "screenId"))
     frame = detail.df
@@ -239,12 +277,20 @@ def test_save_load_round_trip_and_self_diff_is_empty(splicer, tmp_path):
 
 
 def test_load_refuses_what_is_not_a_capture(tmp_path):
-    cases = {"missing.json": None, "text.json": "not json {", "other.json": '{"a": 1}',
-             "future.json": json.dumps({"format": FORMAT, "version": 99, "calls": []}),
-             "badcalls.json": json.dumps({"format": FORMAT, "version": 1, "calls": [{}]})}
-    expected = {"missing.json": "No capture file", "text.json": "not JSON",
-                "other.json": "not an openapi_magic capture",
-                "future.json": "format version 99", "badcalls.json": "call 0"}
+    cases = {
+        "missing.json": None,
+        "text.json": "not json {",
+        "other.json": '{"a": 1}',
+        "future.json": json.dumps({"format": FORMAT, "version": 99, "calls": []}),
+        "badcalls.json": json.dumps({"format": FORMAT, "version": 1, "calls": [{}]}),
+    }
+    expected = {
+        "missing.json": "No capture file",
+        "text.json": "not JSON",
+        "other.json": "not an openapi_magic capture",
+        "future.json": "format version 99",
+        "badcalls.json": "call 0",
+    }
     for name, content in cases.items():
         if content is not None:
             (tmp_path / name).write_text(content, encoding="utf-8")
@@ -259,8 +305,12 @@ def forbidden_secrets(key: str) -> list[str]:
     raw = key.encode("utf-8")
     out = []
     for part in (raw, raw[:8]):
-        out += [part.decode("utf-8", "replace"), base64.b64encode(part).decode(), part.hex(),
-                part.hex().upper()]
+        out += [
+            part.decode("utf-8", "replace"),
+            base64.b64encode(part).decode(),
+            part.hex(),
+            part.hex().upper(),
+        ]
     return out
 
 
@@ -269,8 +319,12 @@ def test_a_saved_capture_holds_no_secret_sign_or_ciphertext(splicer, recorder, t
     text = cap.save(tmp_path / "cap.json").read_text(encoding="utf-8")
     shown = repr(cap) + cap._repr_html_() + repr(cap["screen/readDetail"])
     envelopes = [env for _, env in recorder.received] + recorder.replies
-    sealed = {env[k] for env in envelopes for k in ("sign", "body")
-              if isinstance(env.get(k), str) and len(env[k]) >= 8}
+    sealed = {
+        env[k]
+        for env in envelopes
+        for k in ("sign", "body")
+        if isinstance(env.get(k), str) and len(env[k]) >= 8
+    }
     assert len(sealed) > len(cap.calls)  # encryption was on: ciphertext both ways, signs
     for needle in forbidden_secrets(splicer.secret_key) + sorted(sealed):
         assert needle not in text, needle[:12]
@@ -292,8 +346,12 @@ def reported(replies_bodies):
             if key.lower() in ("sn", "mac", "ip", "gateway"):
                 found.add(obj)
             found.update(re.findall(r"(?:[0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}", obj))
-            found.update(ip for ip in re.findall(r"(?<![\w.])\d+\.\d+\.\d+\.\d+(?![\w.])", obj)
-                         if not ip.startswith("255."))  # a version 1.9.7.0.S1 is no address
+            found.update(
+                ip
+                for ip in re.findall(r"(?<![\w.])\d+\.\d+\.\d+\.\d+(?![\w.])", obj)
+                if not ip.startswith("255.")
+            )  # a version 1.9.7.0.S1 is no address
+
     walk(replies_bodies)
     return found
 
@@ -313,8 +371,9 @@ def test_anonymized_capture_holds_no_serial_mac_or_ip(splicer, tmp_path):
         assert cap["main/initStatus"][0].reply["sn"] == cap["device/readDetail"][0].reply["sn"]
         assert cap["device/readIp"][0].reply["mac"] == cap["device/readDetail"][0].reply["MAC"]
         # ids, names and the netmask survive
-        assert ids_of(cap, "screen/readList", "screenId") == \
-            ids_of(plain, "screen/readList", "screenId")
+        assert ids_of(cap, "screen/readList", "screenId") == ids_of(
+            plain, "screen/readList", "screenId"
+        )
         assert cap["device/readIp"][0].reply["mask"] == plain["device/readIp"][0].reply["mask"]
         assert cap.firmware == plain.firmware
     again = plain.anonymized()
@@ -330,8 +389,9 @@ def test_diff_after_a_brightness_write_shows_exactly_that(splicer):
     old = before.find("screen/readDetail", {"deviceId": 0, "screenId": 1}).reply["brightness"]
     new_value = 35 if old != 35 else 36
     client = Client.from_splicer(splicer)
-    assert client.call("screen/writeBrightness", {"deviceId": 0, "screenId": 1,
-                                                  "brightness": new_value}).ok
+    assert client.call(
+        "screen/writeBrightness", {"deviceId": 0, "screenId": 1, "brightness": new_value}
+    ).ok
     diff = capture(splicer, quiet=True).diff(before)
     frame = diff.df
     assert list(frame.columns) == ["interface", "record", "field", "old", "new", "change"]
@@ -345,8 +405,9 @@ def test_diff_after_a_brightness_write_shows_exactly_that(splicer):
 def test_diff_after_a_new_preset_shows_it_added(splicer):
     before = capture(splicer, quiet=True)
     reply = Client.from_splicer(splicer).call(
-        "preset/createPreset", {"deviceId": 0, "screenId": 0, "name": "Encore", "overWrite": 0,
-                                "layoutTemplateId": ""})
+        "preset/createPreset",
+        {"deviceId": 0, "screenId": 0, "name": "Encore", "overWrite": 0, "layoutTemplateId": ""},
+    )
     assert reply.ok
     pid = reply.body["presetId"]
     diff = capture(splicer, quiet=True).diff(before)
@@ -362,12 +423,14 @@ def test_diff_after_a_new_preset_shows_it_added(splicer):
 def test_diff_against_the_live_splicer(splicer):
     soundcheck = capture(splicer, quiet=True)
     assert not soundcheck.diff(splicer, quiet=True)
-    Client.from_splicer(splicer).call("screen/rename", {"deviceId": 0, "screenId": 2,
-                                                        "name": "Stage Right"})
+    Client.from_splicer(splicer).call(
+        "screen/rename", {"deviceId": 0, "screenId": 2, "name": "Stage Right"}
+    )
     diff = soundcheck.diff(splicer, quiet=True)
     rows = diff.df[diff.df["interface"] == "screen/readList"]
-    assert list(zip(rows["record"], rows["field"], rows["new"])) == \
-        [("screen 2", "name", "Stage Right")]
+    assert list(zip(rows["record"], rows["field"], rows["new"])) == [
+        ("screen 2", "name", "Stage Right")
+    ]
 
 
 def test_volatile_fields_are_ignored_unless_asked():
@@ -375,25 +438,38 @@ def test_volatile_fields_are_ignored_unless_asked():
     from openapi_magic.captures import Call
 
     def cap(temp, speed, name):
-        reply = {"deviceId": 0, "temp": temp, "name": name,
-                 "fanList": [{"fanId": 0, "speed": speed}, {"fanId": 1, "speed": 100}]}
+        reply = {
+            "deviceId": 0,
+            "temp": temp,
+            "name": name,
+            "fanList": [{"fanId": 0, "speed": speed}, {"fanId": 1, "speed": 100}],
+        }
         return Capture(calls=[Call("device/readDetail", {"deviceId": 0}, 0, "", reply)])
 
     a, b = cap(39.0, 2600, "H5"), cap(41.5, 2700, "H5")
     assert not b.diff(a) and "temp" in VOLATILE_FIELDS
     every = b.diff(a, volatile=())
-    assert set(zip(every.df["field"], every.df["new"])) == {("temp", 41.5),
-                                                           ("fanList[fan 0].speed", 2700)}
+    assert set(zip(every.df["field"], every.df["new"])) == {
+        ("temp", 41.5),
+        ("fanList[fan 0].speed", 2700),
+    }
     assert cap(39.0, 2600, "H9").diff(a).df["field"].tolist() == ["name"]
 
 
 def test_diff_names_failed_and_missing_calls():
     from openapi_magic.captures import Call
 
-    old = Capture(calls=[Call("device/readIp", {"deviceId": 0}, 0, "Success", {"ip": "x"}),
-                         Call("bkg/readDetail", {"deviceId": 0, "bkgId": 1}, 0, "", {})])
-    new = Capture(calls=[Call("device/readIp", {"deviceId": 0}, 500, "Server_Err", {})],
-                  partial=True, partial_reason="stopped")
+    old = Capture(
+        calls=[
+            Call("device/readIp", {"deviceId": 0}, 0, "Success", {"ip": "x"}),
+            Call("bkg/readDetail", {"deviceId": 0, "bkgId": 1}, 0, "", {}),
+        ]
+    )
+    new = Capture(
+        calls=[Call("device/readIp", {"deviceId": 0}, 500, "Server_Err", {})],
+        partial=True,
+        partial_reason="stopped",
+    )
     diff = new.diff(old)
     rows = {(r.interface, r.field, r.change): (r.old, r.new) for r in diff}
     assert rows[("device/readIp", "status", "changed")] == ("0 Success", "500 Server_Err")
@@ -404,19 +480,46 @@ def test_diff_names_failed_and_missing_calls():
 def test_anonymize_replaces_addresses_in_any_text_and_the_host_name():
     from openapi_magic.captures import Call, anonymize
 
-    cap = Capture(root="http://hall-a.venue.example.org:8000/open/api", calls=[
-        Call("device/readIp", {"deviceId": 0}, 0, "",
-             {"ip": "10.1.2.3", "mask": "255.255.255.0", "MAC": "02-AB-CD-EF-01-23",
-              "note": "backup at 10.1.2.4, fe80::1:2:3 and 02:ab:cd:ef:01:23",
-              "deviceSn": "HS05XYZ", "name": "H5 HS05XYZ", "protoVersion": "1.0.3.4"}),
-        Call("screen/readList", {"deviceId": 0}, None, "", None,
-             error="ConnectError: Could not connect to http://hall-a.venue.example.org:8000/"
-                   "open/api/screen/readList from 10.1.2.3"),
-    ])
+    cap = Capture(
+        root="http://hall-a.venue.example.org:8000/open/api",
+        calls=[
+            Call(
+                "device/readIp",
+                {"deviceId": 0},
+                0,
+                "",
+                {
+                    "ip": "10.1.2.3",
+                    "mask": "255.255.255.0",
+                    "MAC": "02-AB-CD-EF-01-23",
+                    "note": "backup at 10.1.2.4, fe80::1:2:3 and 02:ab:cd:ef:01:23",
+                    "deviceSn": "HS05XYZ",
+                    "name": "H5 HS05XYZ",
+                    "protoVersion": "1.0.3.4",
+                },
+            ),
+            Call(
+                "screen/readList",
+                {"deviceId": 0},
+                None,
+                "",
+                None,
+                error="ConnectError: Could not connect to http://hall-a.venue.example.org:8000/"
+                "open/api/screen/readList from 10.1.2.3",
+            ),
+        ],
+    )
     out = Capture.from_dict(anonymize(cap.to_dict()))
     text = json.dumps(out.to_dict())
-    for real in ("10.1.2.3", "10.1.2.4", "fe80::1:2:3", "02-AB-CD-EF-01-23",
-                 "02:ab:cd:ef:01:23", "HS05XYZ", "hall-a.venue"):
+    for real in (
+        "10.1.2.3",
+        "10.1.2.4",
+        "fe80::1:2:3",
+        "02-AB-CD-EF-01-23",
+        "02:ab:cd:ef:01:23",
+        "HS05XYZ",
+        "hall-a.venue",
+    ):
         assert real not in text, real
     reply = out.calls[0].reply
     assert reply["mask"] == "255.255.255.0" and reply["protoVersion"] == "1.0.3.4"

@@ -51,8 +51,9 @@ def test_diff_magic_between_captures_files_and_the_live_splicer(ip, splicer, tmp
     res, out = run(ip, f"%openapi_diff before {path}")
     assert res.success, out
     assert not res.result and "No differences" in str(res.result)
-    Client.from_splicer(splicer).call("screen/writeBrightness",
-                                      {"deviceId": 0, "screenId": 0, "brightness": 12})
+    Client.from_splicer(splicer).call(
+        "screen/writeBrightness", {"deviceId": 0, "screenId": 0, "brightness": 12}
+    )
     assert run(ip, "%openapi_capture -q -o after")[0].success
     res, out = run(ip, "%openapi_diff -o d before after")
     assert res.success, out
@@ -65,12 +66,15 @@ def test_diff_magic_between_captures_files_and_the_live_splicer(ip, splicer, tmp
     assert "brightness" in html and "screen 0" in html
 
 
-@pytest.mark.parametrize("line, message", [
-    ("%openapi_diff nowhere.json", "No capture file"),
-    ("%openapi_diff number", "not a Capture"),
-    ("%openapi_capture -o 2bad", "-o needs a variable name"),
-    ("%openapi_capture --max-seconds 0", "max_seconds"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("%openapi_diff nowhere.json", "No capture file"),
+        ("%openapi_diff number", "not a Capture"),
+        ("%openapi_capture -o 2bad", "-o needs a variable name"),
+        ("%openapi_capture --max-seconds 0", "max_seconds"),
+    ],
+)
 def test_magic_errors_are_one_clear_line(ip, splicer, line, message):
     connected(ip, splicer)
     ip.user_ns["number"] = 42

@@ -22,28 +22,117 @@ CATALOG = load_catalog()
 DOCUMENTED = {
     "main": ["initStatus"],
     "device": ["readDetail", "readCardVersion", "readIp"],
-    "screen": ["readList", "readDetail", "writeBrightness", "saveBrightness", "writeGamma", "ftb",
-               "writeFreeze", "writeBKG", "writeShowId", "rename", "deleteScreen", "clear", "createScreen",
-               "writeOutputMode", "write3D", "writeOSD", "writeImageOSD", "nonTimeDetail"],
-    "input": ["readList", "readDetail", "rename", "writeResolution", "writeTiming", "writeCrop", "updateCrop",
-              "deleteCrop", "groupCreate", "groupUpdate", "groupOrder", "groupDelete", "groupNodeDelete",
-              "importEDID", "readSourceList", "createSource", "updateSource", "enableSource", "deleteSource"],
-    "output": ["readList", "readDetail", "rename", "writeGamma", "writeImageQuality", "writeFixedPosition",
-               "writeResolution", "writeTiming", "write4KTiming", "writePayload"],
-    "layer": ["detailList", "readDetail", "readZIndex", "create", "delete", "clear", "writeWindow",
-              "writeGeneral", "writeZIndex", "writeLock", "freeze", "writeSource", "screenLayerLayout",
-              "writeStreamRule"],
-    "preset": ["readList", "readPlay", "play", "readDetail", "createPreset", "overWrite", "writeGeneral",
-               "deletePreset", "deleteAll", "groupList", "groupNodeList", "groupCreate", "groupUpdate",
-               "groupDelete", "presetPoll", "readPresetPoll"],
+    "screen": [
+        "readList",
+        "readDetail",
+        "writeBrightness",
+        "saveBrightness",
+        "writeGamma",
+        "ftb",
+        "writeFreeze",
+        "writeBKG",
+        "writeShowId",
+        "rename",
+        "deleteScreen",
+        "clear",
+        "createScreen",
+        "writeOutputMode",
+        "write3D",
+        "writeOSD",
+        "writeImageOSD",
+        "nonTimeDetail",
+    ],
+    "input": [
+        "readList",
+        "readDetail",
+        "rename",
+        "writeResolution",
+        "writeTiming",
+        "writeCrop",
+        "updateCrop",
+        "deleteCrop",
+        "groupCreate",
+        "groupUpdate",
+        "groupOrder",
+        "groupDelete",
+        "groupNodeDelete",
+        "importEDID",
+        "readSourceList",
+        "createSource",
+        "updateSource",
+        "enableSource",
+        "deleteSource",
+    ],
+    "output": [
+        "readList",
+        "readDetail",
+        "rename",
+        "writeGamma",
+        "writeImageQuality",
+        "writeFixedPosition",
+        "writeResolution",
+        "writeTiming",
+        "write4KTiming",
+        "writePayload",
+    ],
+    "layer": [
+        "detailList",
+        "readDetail",
+        "readZIndex",
+        "create",
+        "delete",
+        "clear",
+        "writeWindow",
+        "writeGeneral",
+        "writeZIndex",
+        "writeLock",
+        "freeze",
+        "writeSource",
+        "screenLayerLayout",
+        "writeStreamRule",
+    ],
+    "preset": [
+        "readList",
+        "readPlay",
+        "play",
+        "readDetail",
+        "createPreset",
+        "overWrite",
+        "writeGeneral",
+        "deletePreset",
+        "deleteAll",
+        "groupList",
+        "groupNodeList",
+        "groupCreate",
+        "groupUpdate",
+        "groupDelete",
+        "presetPoll",
+        "readPresetPoll",
+    ],
     "bkg": ["readAllList", "readDetail", "create", "delete"],
     # FIELD-EVIDENCE.md: the IPC module of the H9 notes (citing the vendor pages)
-    "ipc": ["IPCSlotList", "IPCSourceList", "IPCSourceCreate", "IPCSourceDelete", "IPCChannelList",
-            "IPCChannelEdit", "IPCMontageTemplateCreate", "IPCMontageTemplateApply"],
+    "ipc": [
+        "IPCSlotList",
+        "IPCSourceList",
+        "IPCSourceCreate",
+        "IPCSourceDelete",
+        "IPCChannelList",
+        "IPCChannelEdit",
+        "IPCMontageTemplateCreate",
+        "IPCMontageTemplateApply",
+    ],
 }
-TITLES = {"main": "Homepage", "device": "Device", "screen": "Screens", "input": "Inputs",
-          "output": "Outputs", "layer": "Layers", "preset": "Presets", "bkg": "Backgrounds",
-          "ipc": "IPC cameras"}
+TITLES = {
+    "main": "Homepage",
+    "device": "Device",
+    "screen": "Screens",
+    "input": "Inputs",
+    "output": "Outputs",
+    "layer": "Layers",
+    "preset": "Presets",
+    "bkg": "Backgrounds",
+    "ipc": "IPC cameras",
+}
 VENDOR_CODES = [0, 11, 13, 15, 18, 94, 404, 410, 412, 500, 912]
 
 
@@ -76,7 +165,11 @@ def test_each_interface_is_well_formed(path):
         if f.name != "[]":
             assert f.description and len(f.description) <= 100, (path, f.name)
         if f.enum:
-            assert {str(v) for v in f.enum} == set(f.enum_labels), (path, f.name, "labels for every value")
+            assert {str(v) for v in f.enum} == set(f.enum_labels), (
+                path,
+                f.name,
+                "labels for every value",
+            )
         if f.type == "array":
             assert f.items is not None, (path, f.name)
         if f.type == "object":
@@ -91,11 +184,17 @@ def test_each_interface_is_well_formed(path):
 
 
 def test_switches_are_integers_0_1_with_labels():
-    switches = [(i.path, f) for i in CATALOG for f in _all_fields(i.fields)
-                if f.name in ("enable", "lock", "overWrite", "screenIdEnable", "isBackground")]
+    switches = [
+        (i.path, f)
+        for i in CATALOG
+        for f in _all_fields(i.fields)
+        if f.name in ("enable", "lock", "overWrite", "screenIdEnable", "isBackground")
+    ]
     assert len(switches) > 10
     for path, f in switches:
-        assert f.type == "integer" and list(f.enum) == [0, 1] and set(f.enum_labels) == {"0", "1"}, path
+        assert (
+            f.type == "integer" and list(f.enum) == [0, 1] and set(f.enum_labels) == {"0", "1"}
+        ), path
     # the vendor's inverted background switch says so
     bkg = CATALOG.get("screen/writeBKG").field("enable")
     assert "0" in bkg.description and "show" in bkg.enum_labels["0"].lower()
@@ -103,7 +202,9 @@ def test_switches_are_integers_0_1_with_labels():
 
 def test_the_vendor_spellings_are_kept():
     update = CATALOG.get("input/updateCrop")
-    assert "heigth" in [f.name for f in update.fields] and "height" not in [f.name for f in update.fields]
+    assert "heigth" in [f.name for f in update.fields] and "height" not in [
+        f.name for f in update.fields
+    ]
     assert CATALOG.get("screen/writeShowId").required == ("deviceId", "screenIdEnable")
     assert CATALOG.get("layer/writeSource").field("cropId").default == 255
 
@@ -144,7 +245,10 @@ def test_code_tables():
     assert all(isinstance(k, int) for k in it)
     assert set(CATALOG.code_tables()) == {"interfaceType", "cardType", "sourceType"}
     source = CATALOG.codes("sourceType")
-    assert source == {int(k): v for k, v in CATALOG.get("layer/create").field("source").fields[0].enum_labels.items()}
+    assert source == {
+        int(k): v
+        for k, v in CATALOG.get("layer/create").field("source").fields[0].enum_labels.items()
+    }
     with pytest.raises(KeyError, match="interfaceType"):
         CATALOG.codes("nope")
     CATALOG.codes("cardType")[99] = "changed"  # a copy: the catalog stays as loaded
@@ -162,13 +266,15 @@ def test_loader_api():
     assert CATALOG.suggest("Screen/ReadList") == ["screen/readList"]
     assert "screen/writeBrightness" in CATALOG.complete("screen/wr")
     assert CATALOG.complete("/pre")[0].startswith("/preset/")
-    assert CATALOG.validate("screen/writeBrightness", {"deviceId": 0, "screenId": 0}) == \
-        ["brightness is required"]
+    assert CATALOG.validate("screen/writeBrightness", {"deviceId": 0, "screenId": 0}) == [
+        "brightness is required"
+    ]
     assert normalize_path(" /layer/create/ ") == "layer/create"
     f = CATALOG.get("layer/create").field("window")
     assert isinstance(f, Field) and [g.name for g in f.fields] == ["x", "y", "width", "height"]
-    assert f.check({"x": 0, "y": 0, "width": 0, "height": 1}, "window") == \
-        ["window.width must be at least 1, not 0"]
+    assert f.check({"x": 0, "y": 0, "width": 0, "height": 1}, "window") == [
+        "window.width must be at least 1, not 0"
+    ]
 
 
 def test_the_data_file_is_plain_json_with_the_expected_blocks():
@@ -195,38 +301,68 @@ def test_provenance_and_tokens_are_loaded():
     bad = {"interfaces": {"a/b": {"source": "rumour"}}}
     with pytest.raises(ValueError, match="rumour"):
         Catalog(bad)
-    inherit = Catalog({"interfaces": {"a/b": {"source": "vendor", "fields": [
-        {"name": "x", "type": "integer"}, {"name": "y", "type": "integer", "source": "capture"}]}}})
+    inherit = Catalog(
+        {
+            "interfaces": {
+                "a/b": {
+                    "source": "vendor",
+                    "fields": [
+                        {"name": "x", "type": "integer"},
+                        {"name": "y", "type": "integer", "source": "capture"},
+                    ],
+                }
+            }
+        }
+    )
     assert inherit.get("a/b").field_source("x") == "vendor"
     assert inherit.get("a/b").field_source("y") == "capture"
 
 
 # ---------------------------------------------------------------------- certain or unsure
 
-_SMALL = Catalog({
-    "interfaces": {
-        "screen/ours": {"summary": "reconstructed", "fields": [
-            {"name": "screenId", "type": "integer", "required": True},
-            {"name": "level", "type": "integer", "minimum": 0, "maximum": 10},
-            {"name": "cfg", "type": "object", "fields": [{"name": "x", "type": "integer"}]},
-        ]},
-        "screen/seen": {"summary": "from the vendor", "source": "vendor", "evidence": "a page",
-                        "fields": [
-                            {"name": "level", "type": "integer"},
-                            {"name": "name", "type": "string", "disagreement": "int or text"},
-                        ]},
-    },
-    "statuses": {"500": {"meaning": "Server error", "token": "Server_Err", "hint": "h",
-                         "hintAfterSuccess": "{interface} failed"}},
-})
+_SMALL = Catalog(
+    {
+        "interfaces": {
+            "screen/ours": {
+                "summary": "reconstructed",
+                "fields": [
+                    {"name": "screenId", "type": "integer", "required": True},
+                    {"name": "level", "type": "integer", "minimum": 0, "maximum": 10},
+                    {"name": "cfg", "type": "object", "fields": [{"name": "x", "type": "integer"}]},
+                ],
+            },
+            "screen/seen": {
+                "summary": "from the vendor",
+                "source": "vendor",
+                "evidence": "a page",
+                "fields": [
+                    {"name": "level", "type": "integer"},
+                    {"name": "name", "type": "string", "disagreement": "int or text"},
+                ],
+            },
+        },
+        "statuses": {
+            "500": {
+                "meaning": "Server error",
+                "token": "Server_Err",
+                "hint": "h",
+                "hintAfterSuccess": "{interface} failed",
+            }
+        },
+    }
+)
 
 
 def test_only_types_that_cannot_fit_are_certain():
     def certain(path, body):
         return {p.field: p.certain for p in _SMALL.problems(path, body)}
+
     # a range, a missing required field, an unknown field: unsure
     assert certain("screen/ours", {"level": 99, "extra": 1}) == {
-        "screenId": False, "level": False, "extra": False}
+        "screenId": False,
+        "level": False,
+        "extra": False,
+    }
     # a container for a scalar (or a scalar for an object) cannot be right on any firmware
     assert certain("screen/ours", {"screenId": [0], "cfg": 3}) == {"screenId": True, "cfg": True}
     # a scalar of another type: certain only where the type is confirmed and undisputed
@@ -234,7 +370,9 @@ def test_only_types_that_cannot_fit_are_certain():
     assert certain("screen/seen", {"level": "0"}) == {"level": True}
     assert certain("screen/seen", {"name": 5}) == {"name": False}
     assert certain("screen/ours", {"screenId": 0, "cfg": {"x": "1", "y": 2}}) == {
-        "cfg.x": False, "cfg.y": False}
+        "cfg.x": False,
+        "cfg.y": False,
+    }
     # deviceId is never an unknown field (real firmware wants it in every body)
     assert certain("screen/seen", {"deviceId": 0}) == {}
     # validate() keeps its old meaning for the simulated splicer: no unknown-field notes

@@ -17,40 +17,65 @@ from openapi_magic.catalog import normalize_path
 from openapi_magic.magics import OpenAPIMagics
 
 SETTINGS = settings(deadline=None, max_examples=300)
-DEFAULTS = {o.dest: o.settings.get("default", False if o.settings.get("action") == "store_true"
-                                   else None) for o in cell.OPTIONS[1:]}
+DEFAULTS = {
+    o.dest: o.settings.get("default", False if o.settings.get("action") == "store_true" else None)
+    for o in cell.OPTIONS[1:]
+}
 
 # --------------------------------------------------------------------------- strategies
 
 _name = st.text(string.ascii_letters + string.digits + "_", min_size=1, max_size=12).filter(
-    lambda s: not s[0].isdigit())
-interfaces = st.builds(lambda slash, m, a, pad: f"{slash}{m}/{a}{pad}",
-                       st.sampled_from(["", "/"]), _name, _name, st.sampled_from(["", " ", "/"]))
+    lambda s: not s[0].isdigit()
+)
+interfaces = st.builds(
+    lambda slash, m, a, pad: f"{slash}{m}/{a}{pad}",
+    st.sampled_from(["", "/"]),
+    _name,
+    _name,
+    st.sampled_from(["", " ", "/"]),
+)
 # Any text a value could hold on one line: quotes, $, backslashes, spaces, unicode, a leading -.
-line_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"),
-                    min_size=1, max_size=20)
-tricky = st.lists(st.sampled_from(list("$\"'\\ {}[]:,ü€😀\t-") + ["$$", "$x", "\\u0041"]),
-                  max_size=10).map("".join)
+line_text = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"),
+    min_size=1,
+    max_size=20,
+)
+tricky = st.lists(
+    st.sampled_from(list("$\"'\\ {}[]:,ü€😀\t-") + ["$$", "$x", "\\u0041"]), max_size=10
+).map("".join)
 json_text = st.one_of(tricky, st.text(max_size=12))
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12),
-                    st.floats(allow_nan=False, allow_infinity=False), json_text)
-bodies = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(json_text, inner, max_size=4)), max_leaves=20)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=False, allow_infinity=False),
+    json_text,
+)
+bodies = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(json_text, inner, max_size=4)
+    ),
+    max_leaves=20,
+)
 finite = st.floats(allow_nan=False, allow_infinity=False)
-options = st.fixed_dictionaries({}, optional={
-    "profile": line_text,
-    "encrypt": st.sampled_from([None, True, False]),
-    "timeout": st.one_of(st.none(), finite),
-    "limit": st.one_of(st.none(), st.integers(-5, 10**6)),
-    "out": _name,
-    "table": st.one_of(_name, st.builds(lambda a, b: f"{a}.{b}", _name, _name)),
-    "each": st.builds(lambda a, b: f"{a}={b}", _name, _name),
-    "on": _name,
-    "workers": st.integers(-2, 64),
-    "dry_run": st.booleans(),
-    "force": st.booleans(),
-    "keep_going": st.booleans(),
-})
+options = st.fixed_dictionaries(
+    {},
+    optional={
+        "profile": line_text,
+        "encrypt": st.sampled_from([None, True, False]),
+        "timeout": st.one_of(st.none(), finite),
+        "limit": st.one_of(st.none(), st.integers(-5, 10**6)),
+        "out": _name,
+        "table": st.one_of(_name, st.builds(lambda a, b: f"{a}.{b}", _name, _name)),
+        "each": st.builds(lambda a, b: f"{a}={b}", _name, _name),
+        "on": _name,
+        "workers": st.integers(-2, 64),
+        "dry_run": st.booleans(),
+        "force": st.booleans(),
+        "keep_going": st.booleans(),
+    },
+)
 
 
 def _options(call: cell.CellCall) -> dict:
@@ -89,15 +114,17 @@ def test_the_magic_reads_the_written_line_as_ipython_hands_it(interface, opts):
 
 
 HAND_WRITTEN = [
-    "%%openapi screen/readList\n{\"deviceId\": 0}",
-    "%%openapi /screen/readList/ -p hall-a --plain -t screens\n{\"deviceId\": 0}",
-    ("%%openapi screen/rename -p 'hall a' --encrypt --timeout 2.5 -o r\n"
-     "{\"screenId\": 0, \"name\": \"Cost $$5\"}"),
-    "%%openapi screen/rename -p \"it's\" --limit 3 -f -k\n{\n  \"name\": \"\\\"$$HOME\\\"\"\n}",
-    "%%openapi input/readDetail --each inputId=ids --workers 2\n{\"inputId\": 1}",
+    '%%openapi screen/readList\n{"deviceId": 0}',
+    '%%openapi /screen/readList/ -p hall-a --plain -t screens\n{"deviceId": 0}',
+    (
+        "%%openapi screen/rename -p 'hall a' --encrypt --timeout 2.5 -o r\n"
+        '{"screenId": 0, "name": "Cost $$5"}'
+    ),
+    '%%openapi screen/rename -p "it\'s" --limit 3 -f -k\n{\n  "name": "\\"$$HOME\\""\n}',
+    '%%openapi input/readDetail --each inputId=ids --workers 2\n{"inputId": 1}',
     "%%openapi main/initStatus --on walls -n\n",
     "%%openapi main/initStatus --timeout=-1 --limit=-2\n[]",
-    "%openapi screen/readDetail -p 'a{b' {\"deviceId\": 0, \"screenId\": [1, 2]}",
+    '%openapi screen/readDetail -p \'a{b\' {"deviceId": 0, "screenId": [1, 2]}',
     "%openapi main/initStatus",
 ]
 
@@ -116,6 +143,7 @@ def test_hand_written_cells_are_stable_through_write(text):
 
 def test_the_form_s_cell_text_is_the_grammar_s():
     from openapi_magic import widgets
+
     assert widgets.cell_text is cell.cell_text
 
 
@@ -140,20 +168,36 @@ def test_the_magic_has_the_grammar_s_option_table():
 
 
 def test_parse_gives_the_attribute_names_the_magic_uses():
-    call = cell.parse("x/y -o r -p p -n --plain -t k --timeout 1 --limit 2 -f --each a=b "
-                      "--on w --workers 3 -k")
+    call = cell.parse(
+        "x/y -o r -p p -n --plain -t k --timeout 1 --limit 2 -f --each a=b --on w --workers 3 -k"
+    )
     o = call.options
-    assert (o.interface, o.out, o.profile, o.dry_run, o.encrypt, o.table, o.timeout, o.limit,
-            o.force, o.each, o.on, o.workers, o.keep_going) == (
-        "x/y", "r", "p", True, False, "k", 1.0, 2, True, "a=b", "w", 3, True)
+    assert (
+        o.interface,
+        o.out,
+        o.profile,
+        o.dry_run,
+        o.encrypt,
+        o.table,
+        o.timeout,
+        o.limit,
+        o.force,
+        o.each,
+        o.on,
+        o.workers,
+        o.keep_going,
+    ) == ("x/y", "r", "p", True, False, "k", 1.0, 2, True, "a=b", "w", 3, True)
 
 
 # --------------------------------------------------------------------------- errors
 
 
 def test_an_unclosed_quote_names_the_options():
-    with pytest.raises(UsageError, match=r"Cannot read the options \"x/y -p 'hall\": "
-                                         r"No closing quotation"):
+    with pytest.raises(
+        UsageError,
+        match=r"Cannot read the options \"x/y -p 'hall\": "
+        r"No closing quotation",
+    ):
         cell.parse("x/y -p 'hall", "{}")
 
 
@@ -211,18 +255,22 @@ def test_parse_cell_wants_the_magic():
 
 def test_the_written_body_is_indented_json():
     text = cell.cell_text("x/y", {"a": [1, "é"]})
-    assert text == '%%openapi x/y\n' + json.dumps({"a": [1, "é"]}, indent=2, ensure_ascii=False)
+    assert text == "%%openapi x/y\n" + json.dumps({"a": [1, "é"]}, indent=2, ensure_ascii=False)
 
 
 def test_the_grammar_and_curl_import_no_front_end():
     import subprocess
     import sys
-    code = ("import sys, openapi_magic.curl\n"
-            "assert not any(m.startswith('IPython') for m in sys.modules), 'curl: IPython'\n"
-            "import openapi_magic.cell\n"
-            "bad = {'openapi_magic.magics', 'openapi_magic.widgets', 'ipywidgets'} & set("
-            "sys.modules)\n"
-            "assert not bad, bad\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=False, timeout=60)
+
+    code = (
+        "import sys, openapi_magic.curl\n"
+        "assert not any(m.startswith('IPython') for m in sys.modules), 'curl: IPython'\n"
+        "import openapi_magic.cell\n"
+        "bad = {'openapi_magic.magics', 'openapi_magic.widgets', 'ipywidgets'} & set("
+        "sys.modules)\n"
+        "assert not bad, bad\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+    )
     assert done.returncode == 0, done.stderr

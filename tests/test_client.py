@@ -78,12 +78,22 @@ def test_leading_slash_and_root_slash_are_joined_once(server):
 def test_vendor_failure_is_a_result_and_raise_for_status_raises(mode):
     def h(req):
         env = req.envelope()
-        return Reply.json(protocol.seal_reply(
-            410, "brightness not supported", None, pid=env["pId"], timestamp=env["timeStamp"],
-            secret_key=KEY, encrypt=mode))
+        return Reply.json(
+            protocol.seal_reply(
+                410,
+                "brightness not supported",
+                None,
+                pid=env["pId"],
+                timestamp=env["timeStamp"],
+                secret_key=KEY,
+                encrypt=mode,
+            )
+        )
+
     with StandIn(h) as s:
-        r = client_for(s, encrypt=mode).call("screen/writeBrightness",
-                                             {"deviceId": 0, "screenId": 2, "brightness": 50})
+        r = client_for(s, encrypt=mode).call(
+            "screen/writeBrightness", {"deviceId": 0, "screenId": 2, "brightness": 50}
+        )
     assert not r.ok and r.status == 410 and r.body is None
     assert "sending card" in r.hint
     with pytest.raises(StatusError) as info:
@@ -95,8 +105,15 @@ def test_vendor_failure_is_a_result_and_raise_for_status_raises(mode):
 
 def test_quirky_firmware_status_key_and_empty_sign():
     def h(req):
-        return Reply.json({"status ": "0", "msg": "Success", "sign": "",
-                           "body": {"initStatus": 1, "mainModelId": 29962}})
+        return Reply.json(
+            {
+                "status ": "0",
+                "msg": "Success",
+                "sign": "",
+                "body": {"initStatus": 1, "mainModelId": 29962},
+            }
+        )
+
     with StandIn(h, encrypt=False) as s:
         r = client_for(s, encrypt=False).call("main/initStatus")
     assert r.ok and r.sign_verdict == "absent" and r.df.loc[0, "mainModelId"] == 29962
@@ -105,6 +122,7 @@ def test_quirky_firmware_status_key_and_empty_sign():
 def test_clock_skew_hint_uses_date_header():
     def h(req):
         return Reply.json({"status": 11, "msg": "incorrect device time", "body": ""})
+
     with StandIn(h, clock=lambda: time.time() - 3600) as s:
         r = client_for(s).call("main/initStatus")
     skew = int(re.search(r"about (\d+) s ahead of the splicer", r.hint).group(1))
@@ -113,7 +131,8 @@ def test_clock_skew_hint_uses_date_header():
 
 def test_strict_sign_raises_but_keeps_the_data(server):
     server.handler = lambda req: Reply.json(
-        dict(protocol.json.loads(server.splicer(req).body), sign=protocol.sign_plain("1", "x")))
+        dict(protocol.json.loads(server.splicer(req).body), sign=protocol.sign_plain("1", "x"))
+    )
     r = client_for(server).call("screen/readList", {"deviceId": 0})
     assert r.sign_verdict == "mismatch" and r.body["screens"]
     with pytest.raises(SignatureError) as info:
@@ -160,8 +179,12 @@ def test_short_secret_refused_before_sending(server):
 
 
 def test_from_env(server, monkeypatch):
-    env = {"OPENAPI_ROOT": server.root, "OPENAPI_PID": server.pid, "OPENAPI_SECRET_KEY": KEY,
-           "OPENAPI_ENCRYPT": "true" if server.encrypt else "0"}
+    env = {
+        "OPENAPI_ROOT": server.root,
+        "OPENAPI_PID": server.pid,
+        "OPENAPI_SECRET_KEY": KEY,
+        "OPENAPI_ENCRYPT": "true" if server.encrypt else "0",
+    }
     c = Client.from_env(env)
     assert c.encrypt is server.encrypt and c.call("screen/readList", {"deviceId": 0}).ok
     for k, v in env.items():
@@ -178,8 +201,9 @@ def test_encryption_mismatch_both_ways():
         with pytest.raises(DecryptionError) as info:
             Client(s.root, s.pid, KEY, encrypt=True).call("screen/readList", {"deviceId": 0})
         assert "encryption" in str(info.value) and info.value.raw_text
-    enc_reply = protocol.seal_reply(0, "", {"a": 1}, pid="demo", timestamp="1",
-                                    secret_key=KEY, encrypt=True)
+    enc_reply = protocol.seal_reply(
+        0, "", {"a": 1}, pid="demo", timestamp="1", secret_key=KEY, encrypt=True
+    )
     with StandIn(lambda req: Reply.json(enc_reply)) as s:
         with pytest.raises(DecryptionError) as info:
             Client(s.root, s.pid, KEY, encrypt=False).call("screen/readList", {"deviceId": 0})
@@ -189,9 +213,17 @@ def test_encryption_mismatch_both_ways():
 
 def test_wrong_key_reply_is_a_decryption_error_with_envelope():
     with StandIn(secret_key="another-secret-key") as s:
-        s.handler = lambda req: Reply.json(protocol.seal_reply(
-            0, "", {"a": 1}, pid="demo", timestamp="1", secret_key="another-secret-key",
-            encrypt=True))
+        s.handler = lambda req: Reply.json(
+            protocol.seal_reply(
+                0,
+                "",
+                {"a": 1},
+                pid="demo",
+                timestamp="1",
+                secret_key="another-secret-key",
+                encrypt=True,
+            )
+        )
         with pytest.raises(DecryptionError) as info:
             Client(s.root, "demo", KEY, encrypt=True).call("main/initStatus")
     err = info.value
@@ -199,19 +231,41 @@ def test_wrong_key_reply_is_a_decryption_error_with_envelope():
     assert err.response_envelope["body"] and err.url.endswith("/main/initStatus")
 
 
-@pytest.mark.parametrize("reply,error,words", [
-    (Reply(b"<html><body><h1>502 Bad Gateway</h1></body></html>", status=502,
-           reason="Bad Gateway", headers={"Content-Type": "text/html"}),
-     HTTPStatusError, "HTTP 502"),
-    (Reply(b"", status=504, reason="Gateway Timeout"), HTTPStatusError, "504"),
-    (Reply(b""), DecodeError, "empty body"),
-    (Reply(b"hello, not json", headers={"Content-Type": "text/plain"}), DecodeError, "not JSON"),
-    (Reply(b'[1, 2]'), DecodeError, "array"),
-    (Reply(b"", status=302, reason="Found", headers={"Location": "http://evil.example/x"}),
-     HTTPStatusError, "redirect to http://evil.example/x"),
-    (Reply.json({"status": 94, "msg": "invalid command", "body": ""}, status=404,
-                reason="Not Found"), HTTPStatusError, "status 94"),
-])
+@pytest.mark.parametrize(
+    "reply,error,words",
+    [
+        (
+            Reply(
+                b"<html><body><h1>502 Bad Gateway</h1></body></html>",
+                status=502,
+                reason="Bad Gateway",
+                headers={"Content-Type": "text/html"},
+            ),
+            HTTPStatusError,
+            "HTTP 502",
+        ),
+        (Reply(b"", status=504, reason="Gateway Timeout"), HTTPStatusError, "504"),
+        (Reply(b""), DecodeError, "empty body"),
+        (
+            Reply(b"hello, not json", headers={"Content-Type": "text/plain"}),
+            DecodeError,
+            "not JSON",
+        ),
+        (Reply(b"[1, 2]"), DecodeError, "array"),
+        (
+            Reply(b"", status=302, reason="Found", headers={"Location": "http://evil.example/x"}),
+            HTTPStatusError,
+            "redirect to http://evil.example/x",
+        ),
+        (
+            Reply.json(
+                {"status": 94, "msg": "invalid command", "body": ""}, status=404, reason="Not Found"
+            ),
+            HTTPStatusError,
+            "status 94",
+        ),
+    ],
+)
 def test_odd_replies_give_one_clear_error_with_what_arrived(reply, error, words):
     with StandIn(lambda req: reply) as s, pytest.raises(error) as info:
         client_for(s).call("screen/readList", {"deviceId": 0})
@@ -285,12 +339,22 @@ def test_no_secret_in_any_string_the_client_produces(caplog, mode):
 
     def bad_sign(req):
         env = req.envelope()
-        out = protocol.seal_reply(18, "incorrect signature", None, pid=env["pId"],
-                                  timestamp=env["timeStamp"], secret_key=secret, encrypt=mode)
+        out = protocol.seal_reply(
+            18,
+            "incorrect signature",
+            None,
+            pid=env["pId"],
+            timestamp=env["timeStamp"],
+            secret_key=secret,
+            encrypt=mode,
+        )
         return Reply.json(out)
 
-    with StandIn(secret_key=secret, encrypt=mode) as good, StandIn(bad_sign) as bad, \
-            StandIn(lambda req: Reply(b"<html>oops</html>", status=500)) as broken:
+    with (
+        StandIn(secret_key=secret, encrypt=mode) as good,
+        StandIn(bad_sign) as bad,
+        StandIn(lambda req: Reply(b"<html>oops</html>", status=500)) as broken,
+    ):
         for s in (good, bad, broken):
             c = Client(s.root, "demo", secret, encrypt=mode, timeout=3)
             produced += [repr(c), str(c), repr(c.__dict__)]

@@ -18,23 +18,36 @@ from openapi_magic.curl import SECRET_ENV, curl_text
 KEY = "Curl-Kx9-Secret-Key-2207"  # longer than 8 bytes: only the first 8 key DES
 SECONDS = 1631949094
 # Stand-ins defined before the snippet: a fixed clock, and a curl that prints its --data.
-STUBS = (f"date() {{ echo {SECONDS}; }}\n"
-         'curl() { while [ $# -gt 0 ]; do [ "$1" = --data ] && printf %s "$2"; shift; done; }\n')
+STUBS = (
+    f"date() {{ echo {SECONDS}; }}\n"
+    'curl() { while [ $# -gt 0 ]; do [ "$1" = --data ] && printf %s "$2"; shift; done; }\n'
+)
 
-needs_tools = pytest.mark.skipif(not all(shutil.which(t) for t in ("bash", "openssl")),
-                                 reason="needs bash and openssl")
+needs_tools = pytest.mark.skipif(
+    not all(shutil.which(t) for t in ("bash", "openssl")), reason="needs bash and openssl"
+)
 
 
 def _run(text: str, key: str | None = KEY) -> subprocess.CompletedProcess:
     env = {"PATH": os.environ["PATH"]}
     if key is not None:
         env[SECRET_ENV] = key
-    return subprocess.run(["bash", "-c", STUBS + text], check=False, capture_output=True,
-                          text=True, env=env, timeout=30)
+    return subprocess.run(
+        ["bash", "-c", STUBS + text],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+    )
 
 
-BODIES = [{}, {"deviceId": 0, "screenId": 1, "name": "It's $HOME \"quoted\" ü 😀"},
-          [1, 2.5, None, True], {"a": {"b": ["\\", "'", "$(echo no)"]}}]
+BODIES = [
+    {},
+    {"deviceId": 0, "screenId": 1, "name": 'It\'s $HOME "quoted" ü 😀'},
+    [1, 2.5, None, True],
+    {"a": {"b": ["\\", "'", "$(echo no)"]}},
+]
 
 
 @needs_tools
@@ -46,8 +59,9 @@ def test_the_bash_sends_what_the_protocol_seals(body, encrypt):
     done = _run(text)
     assert done.returncode == 0, done.stderr
     sent = json.loads(done.stdout)
-    expected = protocol.seal_request(body, pid=pid, secret_key=KEY,
-                                     timestamp=f"{SECONDS}000", encrypt=encrypt)
+    expected = protocol.seal_request(
+        body, pid=pid, secret_key=KEY, timestamp=f"{SECONDS}000", encrypt=encrypt
+    )
     assert list(sent.items()) == list(expected.items())  # values and the key order
     if encrypt:
         assert protocol.decrypt_body(sent["body"], KEY) == body
@@ -56,7 +70,7 @@ def test_the_bash_sends_what_the_protocol_seals(body, encrypt):
 @needs_tools
 def test_only_the_first_des_key_bytes_matter_but_the_sign_takes_the_whole_key():
     text = curl_text("http://h/open/api", "1", "x/y", {"a": 1}, encrypt=True)
-    same_start = KEY[:protocol.DES_KEY_BYTES] + "something else"
+    same_start = KEY[: protocol.DES_KEY_BYTES] + "something else"
     one, two = (json.loads(_run(text, key).stdout) for key in (KEY, same_start))
     assert one["body"] == two["body"] and one["sign"] != two["sign"]
 
@@ -73,6 +87,6 @@ def test_the_text_follows_the_protocol_s_rules_and_holds_no_secret():
     assert f"head -c {protocol.DES_KEY_BYTES}" in text
     assert f"openssl enc -{protocol.BODY_CIPHER} " in text
     assert '"$BODY$TS$PID$OPENAPI_SECRET_KEY"' in text  # protocol.SIGN_PARTS_ENCRYPTED
-    assert KEY not in text and KEY[:protocol.DES_KEY_BYTES] not in text
+    assert KEY not in text and KEY[: protocol.DES_KEY_BYTES] not in text
     plain = curl_text("http://h/open/api", "1", "x/y", {}, encrypt=False)
-    assert "\"$TS$PID\"" in plain and SECRET_ENV not in plain
+    assert '"$TS$PID"' in plain and SECRET_ENV not in plain

@@ -84,10 +84,13 @@ def test_process_ssl_and_hashlib_untouched():
 
 
 def test_environment_forces_pycryptodome_with_the_same_envelope():
-    code = ("from openapi_magic import _des, protocol; print(_des.backend()); "
-            "print(protocol.encrypt_body({'a': 'é' * 50}, 'Some-Secret-Key'))")
+    code = (
+        "from openapi_magic import _des, protocol; print(_des.backend()); "
+        "print(protocol.encrypt_body({'a': 'é' * 50}, 'Some-Secret-Key'))"
+    )
     env = {**os.environ, _des.ENV_BACKEND: "pycryptodome"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=env, check=True).stdout.split("\n")
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    ).stdout.split("\n")
     assert out[0] == "pycryptodome"
     assert out[1] == protocol.encrypt_body({"a": "é" * 50}, "Some-Secret-Key")

@@ -12,18 +12,40 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def layer(i, x, y, w, h, name=None, source=None, z=None):
-    return {"layerId": i, "general": {"layerId": i, "name": name or f"Layer {i + 1}",
-                                      "zorder": i if z is None else z},
-            "window": {"x": x, "y": y, "width": w, "height": h},
-            "source": source or {"sourceType": 1, "inputId": 2, "name": "HDMI 1"}}
+    return {
+        "layerId": i,
+        "general": {
+            "layerId": i,
+            "name": name or f"Layer {i + 1}",
+            "zorder": i if z is None else z,
+        },
+        "window": {"x": x, "y": y, "width": w, "height": h},
+        "source": source or {"sourceType": 1, "inputId": 2, "name": "HDMI 1"},
+    }
 
 
 # A screen shaped as real firmware shapes it (FIELD-EVIDENCE.md): 2×2 FHD cells at 1000,1000.
-DETAIL = {"screenId": 0, "name": "LED_All", "width": 3840, "height": 2160,
-          "outputMode": {"screenInterfaces": [
-              {"x": 1000 + 1920 * (i % 2), "y": 1000 + 1080 * (i // 2), "width": 1920,
-               "height": 1080, "outputId": i, "isCardOnline": int(i != 3)} for i in range(4)],
-              "mosaic": {"row": 2, "column": 2}, "offset": {"x": 1000, "y": 1000}}}
+DETAIL = {
+    "screenId": 0,
+    "name": "LED_All",
+    "width": 3840,
+    "height": 2160,
+    "outputMode": {
+        "screenInterfaces": [
+            {
+                "x": 1000 + 1920 * (i % 2),
+                "y": 1000 + 1080 * (i // 2),
+                "width": 1920,
+                "height": 1080,
+                "outputId": i,
+                "isCardOnline": int(i != 3),
+            }
+            for i in range(4)
+        ],
+        "mosaic": {"row": 2, "column": 2},
+        "offset": {"x": 1000, "y": 1000},
+    },
+}
 
 
 def rects(svg_text):
@@ -36,8 +58,10 @@ def layer_rects(svg_text):
 
 
 def test_layers_are_drawn_to_scale_on_the_screen_canvas():
-    body = {"screenId": 0, "screenLayers": [layer(0, 1000, 1000, 1920, 2160),
-                                            layer(1, 2920, 2080, 960, 540)]}
+    body = {
+        "screenId": 0,
+        "screenLayers": [layer(0, 1000, 1000, 1920, 2160), layer(1, 2920, 2080, 960, 540)],
+    }
     text = draw.svg("layer/detailList", body, screen_detail=DETAIL)
     root, _ = rects(text)
     x, _y, w, _h = map(float, root.attrib["viewBox"].split())
@@ -67,9 +91,13 @@ def test_todays_simulated_shape_is_read_too():
 
 
 def test_hostile_names_are_escaped():
-    evil = '<script>alert("x")</script> & \'quoted\''
-    body = {"screenId": 0, "screenLayers": [layer(0, 0, 0, 1920, 1080, name=evil,
-                                                  source={"sourceType": 1, "name": evil})]}
+    evil = "<script>alert(\"x\")</script> & 'quoted'"
+    body = {
+        "screenId": 0,
+        "screenLayers": [
+            layer(0, 0, 0, 1920, 1080, name=evil, source={"sourceType": 1, "name": evil})
+        ],
+    }
     text = draw.svg("layer/detailList", body)
     assert "<script" not in text and "&lt;script&gt;" in text
     root = ET.fromstring(text)
@@ -78,8 +106,12 @@ def test_hostile_names_are_escaped():
 
 
 def test_a_thousand_layers_stay_bounded():
-    body = {"screenId": 0, "screenLayers": [layer(i, (i % 40) * 48, (i // 40) * 40, 48, 40,
-                                                  name="x" * 200) for i in range(1000)]}
+    body = {
+        "screenId": 0,
+        "screenLayers": [
+            layer(i, (i % 40) * 48, (i // 40) * 40, 48, 40, name="x" * 200) for i in range(1000)
+        ],
+    }
     text = draw.svg("layer/detailList", body)
     assert len(text) < 40_000
     assert len(layer_rects(text)) == draw.MAX_LAYERS

@@ -26,8 +26,9 @@ def theme_css(name: str) -> str:
     import jupyterlab  # noqa: F401 - the themes ship with it (the test extra)
 
     for root in {sys.prefix, os.path.dirname(os.path.dirname(sys.executable))}:
-        path = Path(root, "share/jupyter/lab/themes/@jupyterlab", f"theme-{name}-extension",
-                    "index.css")
+        path = Path(
+            root, "share/jupyter/lab/themes/@jupyterlab", f"theme-{name}-extension", "index.css"
+        )
         if path.exists():
             return re.sub(r"url\([^)]*\)", "none", path.read_text())  # nothing fetched
     pytest.skip("JupyterLab's theme CSS is not installed")
@@ -45,18 +46,20 @@ def test_picture_in_light_and_dark_theme(tmp_path):
         try:
             for theme in ("light", "dark"):
                 page = browser.new_page(viewport={"width": 1200, "height": 800})
-                page.set_content(f"<html><head><style>{theme_css(theme)} body{{background:"
-                                 "var(--jp-layout-color0);color:var(--jp-content-font-color1)}"
-                                 f"</style></head><body>{body}</body></html>")
+                page.set_content(
+                    f"<html><head><style>{theme_css(theme)} body{{background:"
+                    "var(--jp-layout-color0);color:var(--jp-content-font-color1)}"
+                    f"</style></head><body>{body}</body></html>"
+                )
                 svg = page.locator(".openapi-magic-result svg").first
                 box = svg.bounding_box()
                 assert box and 100 < box["width"] <= 480 and box["height"] > 20
                 table = page.locator(".openapi-magic-result table").first.bounding_box()
                 assert table["x"] > box["x"]  # beside the table (the picture first)
                 fills[theme] = page.evaluate(
-                    "getComputedStyle(document.querySelector('svg rect')).fill")
-                text = page.evaluate(
-                    "getComputedStyle(document.querySelector('svg text')).fill")
+                    "getComputedStyle(document.querySelector('svg rect')).fill"
+                )
+                text = page.evaluate("getComputedStyle(document.querySelector('svg text')).fill")
                 back = page.evaluate("getComputedStyle(document.body).backgroundColor")
                 assert text != back
                 page.screenshot(path=str(tmp_path / f"picture-{theme}.png"))

@@ -55,8 +55,9 @@ def test_real_failures_decode_for_an_encrypting_client_too(name):
     answer ``"body": {}`` as the plain H5 does, and an empty object is no ciphertext."""
     text, status, token = REAL_FAILURES[name]
     with replay({}, default=text) as s:
-        r = Client(s.root, "demo", "k8bytes!", encrypt=True).call("screen/readList",
-                                                                 {"deviceId": 0})
+        r = Client(s.root, "demo", "k8bytes!", encrypt=True).call(
+            "screen/readList", {"deviceId": 0}
+        )
     assert (r.status, r.msg, r.body) == (status, token, None) and not r.ok
     assert r.response_envelope["body"] == {}  # what arrived stays reachable
 
@@ -120,6 +121,7 @@ def test_magic_connect_shows_model_and_firmware_and_replays_real_replies(ip):
 
 def test_magic_connect_to_an_unreachable_splicer_still_connects_within_the_timeout(ip):
     import time
+
     ip.user_ns["gone"] = Client(f"http://127.0.0.1:{free_port()}/open/api", "d", timeout=2)
     start = time.monotonic()
     res, out, _ = cell(ip, "%openapi_connect gone")
@@ -139,12 +141,12 @@ def test_openapi_help_says_unconfirmed_with_evidence(ip):
 
 
 def test_fleet_replays_real_replies_with_per_client_hints():
-    with replay({"device/readDetail": H5_SERVER_ERR}) as a, \
-            replay({}, default=H5_ILLEGAL_PID) as b:
+    with replay({"device/readDetail": H5_SERVER_ERR}) as a, replay({}, default=H5_ILLEGAL_PID) as b:
         ca, cb = client_of(a), client_of(b)
         assert ca.call("screen/readList", {"deviceId": 0}).ok  # a has had a success
-        run = fleet.run({"a": ca, "b": cb}, "device/readDetail", {"deviceId": 0},
-                        retries=0, progress=False)
+        run = fleet.run(
+            {"a": ca, "b": cb}, "device/readDetail", {"deviceId": 0}, retries=0, progress=False
+        )
     by = {c.splicer: c for c in run.calls}
     assert by["a"].status == 500 and "itself failed" in by["a"].result.hint
     assert by["b"].status == 15 and by["b"].result.msg == "Open_Id_Illegal_Err"
@@ -154,8 +156,14 @@ def test_fleet_replays_real_replies_with_per_client_hints():
 def test_fleet_strict_catalog_pass_through():
     with replay({}) as s:
         loose = fleet.run([client_of(s)], "screen/readlist", {"deviceId": 0}, progress=False)
-        strict = fleet.run([client_of(s)], "screen/readlist", {"deviceId": 0}, progress=False,
-                           strict_catalog=True, retries=0)
+        strict = fleet.run(
+            [client_of(s)],
+            "screen/readlist",
+            {"deviceId": 0},
+            progress=False,
+            strict_catalog=True,
+            retries=0,
+        )
         sent = len(s.requests)
     assert loose.ok and any("screen/readList" in w for w in loose.warnings)
     assert "screen/readList" in loose.to_html() and "screen/readList" in loose.to_text()

@@ -78,17 +78,26 @@ def standins():
 
 
 def dead_client(name="dead"):
-    return Client(f"http://127.0.0.1:{free_port()}/open/api", "demo", SECRET, timeout=2,
-                  name=name)
+    return Client(f"http://127.0.0.1:{free_port()}/open/api", "demo", SECRET, timeout=2, name=name)
 
 
 def all_text(result: FleetResult) -> str:
     """Everything a notebook or a log could show of a fleet result."""
     bundle = result._repr_mimebundle_()
     warn_text = result.clock_skew_message or ""
-    return "\n".join([repr(result), str(result), bundle["text/plain"], bundle["text/html"],
-                      result.outcomes.to_string(), result.df.to_string(), warn_text,
-                      *(repr(c) for c in result.calls), *(c.message for c in result.calls)])
+    return "\n".join(
+        [
+            repr(result),
+            str(result),
+            bundle["text/plain"],
+            bundle["text/html"],
+            result.outcomes.to_string(),
+            result.df.to_string(),
+            warn_text,
+            *(repr(c) for c in result.calls),
+            *(c.message for c in result.calls),
+        ]
+    )
 
 
 # ---------------------------------------------------------------------- the fleet
@@ -109,12 +118,25 @@ def test_fleet_of_splicers_combined_table_and_outcomes(splicers):
     res = fleet.run(targets, "screen/readList", {"deviceId": 0}, backoff=0.001, progress=False)
 
     out = res.outcomes
-    assert list(out.columns) == ["splicer", "ok", "status", "msg", "error", "message",
-                                 "attempts", "elapsed_ms"]
+    assert list(out.columns) == [
+        "splicer",
+        "ok",
+        "status",
+        "msg",
+        "error",
+        "message",
+        "attempts",
+        "elapsed_ms",
+    ]
     assert list(out["splicer"]) == ["hall-a", "hall-b", "hall-c", "hall-d", "hall-e"]
     assert list(out["ok"]) == [True, True, False, False, False]
     assert list(out["status"].astype(object).where(out["status"].notna(), None)) == [
-        0, 0, 500, 15, None]
+        0,
+        0,
+        500,
+        15,
+        None,
+    ]
     assert list(out["error"]) == ["", "", "StatusError", "StatusError", "ConnectError"]
     assert out.loc[3, "msg"] == "Open_Id_Illegal_Err" and "15" in out.loc[3, "message"]
     assert list(out["attempts"]) == [1, 1, 1, 1, 3]  # only the connection failure is retried
@@ -127,8 +149,9 @@ def test_fleet_of_splicers_combined_table_and_outcomes(splicers):
     assert set(df["splicer"]) == {"hall-a", "hall-b"}
     one = targets[0].call("screen/readList", {"deviceId": 0}).df
     assert len(df) == 2 * len(one) and expect is not None
-    assert list(df[df.splicer == "hall-a"].drop(columns="splicer").reset_index(drop=True)
-                .columns) == list(one.columns)
+    assert list(
+        df[df.splicer == "hall-a"].drop(columns="splicer").reset_index(drop=True).columns
+    ) == list(one.columns)
     # Failures keep what arrived.
     c = res.calls[3]
     assert isinstance(c.result, Result) and c.result.status == 15 and c.error is None
@@ -141,25 +164,39 @@ def test_every_input_of_one_splicer_with_vary_from_a_dataframe(splicers):
     client = Client.from_splicer(s, name="h5")
     inputs = client.call("input/readList", {"deviceId": 0}).df
     ids = inputs["inputId"]  # numpy int64: must still go out as JSON numbers
-    res = fleet.run(client, "input/readDetail", {"deviceId": 0}, vary={"inputId": ids},
-                    records="crops", progress=False)
+    res = fleet.run(
+        client,
+        "input/readDetail",
+        {"deviceId": 0},
+        vary={"inputId": ids},
+        records="crops",
+        progress=False,
+    )
     assert res.ok and len(res) == len(ids) and res.fields == ["inputId"]
     assert list(res.outcomes.columns[:2]) == ["splicer", "inputId"]
     assert list(res.outcomes["inputId"]) == [int(i) for i in ids]
     df = res.df
     assert list(df.columns[:2]) == ["splicer", "inputId"] and "cropId" in df.columns
-    expect = sum(len(client.call("input/readDetail", {"deviceId": 0, "inputId": int(i)}).body["crops"])
-                 for i in ids)
+    expect = sum(
+        len(client.call("input/readDetail", {"deviceId": 0, "inputId": int(i)}).body["crops"])
+        for i in ids
+    )
     assert len(df) == expect
     # What the device holds for input 0 is what the table says for input 0.
-    crops0 = client.call("input/readDetail", {"deviceId": 0, "inputId": int(ids.iloc[0])}).body["crops"]
+    crops0 = client.call("input/readDetail", {"deviceId": 0, "inputId": int(ids.iloc[0])}).body[
+        "crops"
+    ]
     assert list(df[df.inputId == ids.iloc[0]]["name"]) == [c["name"] for c in crops0]
 
 
 def test_request_field_renamed_where_the_reply_has_the_same_column(splicers):
     s = splicers(encrypt=False)
-    res = fleet.run(Client.from_splicer(s), "screen/readList",
-                    vary={"deviceId": [0], "screenId": [0, 1]}, progress=False)
+    res = fleet.run(
+        Client.from_splicer(s),
+        "screen/readList",
+        vary={"deviceId": [0], "screenId": [0, 1]},
+        progress=False,
+    )
     # screens carry their own screenId: the request's becomes request.screenId
     assert res.fields == ["deviceId", "screenId"]
     assert list(res.df.columns[:3]) == ["splicer", "deviceId", "request.screenId"]
@@ -178,9 +215,16 @@ def test_splicer_stopped_mid_run_keeps_the_others(splicers):
         if call.splicer == "doomed" and call.ok and doomed.running:
             doomed.stop()  # its other calls find the port closed
 
-    res = fleet.run(clients, "screen/readDetail", {"deviceId": 0},
-                    vary={"screenId": [0, 0, 0, 0]}, per_splicer=1, backoff=0.001,
-                    on_call=on_call, progress=False)
+    res = fleet.run(
+        clients,
+        "screen/readDetail",
+        {"deviceId": 0},
+        vary={"screenId": [0, 0, 0, 0]},
+        per_splicer=1,
+        backoff=0.001,
+        on_call=on_call,
+        progress=False,
+    )
     by = res.outcomes.groupby("splicer")["ok"].apply(list).to_dict()
     assert by["good"] == [True] * 4
     assert by["doomed"] == [True, False, False, False]
@@ -194,12 +238,14 @@ def test_splicer_stopped_mid_run_keeps_the_others(splicers):
 def test_targets_profiles_names_and_splicers(splicers, tmp_path, monkeypatch):
     a, b = splicers(), splicers(encrypt=False, pid="bee")
     ini = tmp_path / "profiles.ini"
-    ini.write_text(f"[hall-a]\nroot = {a.root}\npid = demo\nencrypt = true\n"
-                   f"secret_key_env = FLEET_TEST_SECRET\n\n"
-                   f"[hall-b]\nroot = {b.root}\npid = bee\n", encoding="utf-8")
+    ini.write_text(
+        f"[hall-a]\nroot = {a.root}\npid = demo\nencrypt = true\n"
+        f"secret_key_env = FLEET_TEST_SECRET\n\n"
+        f"[hall-b]\nroot = {b.root}\npid = bee\n",
+        encoding="utf-8",
+    )
     monkeypatch.setenv("FLEET_TEST_SECRET", SECRET)
-    res = fleet.run(["hall-a", "hall-b", "hall-z"], "main/initStatus", profiles=ini,
-                    progress=False)
+    res = fleet.run(["hall-a", "hall-b", "hall-z"], "main/initStatus", profiles=ini, progress=False)
     assert list(res.outcomes["splicer"]) == ["hall-a", "hall-b", "hall-z"]
     assert list(res.outcomes["ok"]) == [True, True, False]
     z = res.calls[2]
@@ -207,8 +253,11 @@ def test_targets_profiles_names_and_splicers(splicers, tmp_path, monkeypatch):
     assert "hall-a" in z.message  # the known profiles are listed
 
     profiles = load_profiles(ini)
-    res2 = fleet.run({"A": profiles["hall-a"], "S": b, "B": profiles["hall-b"]},
-                     "main/initStatus", progress=False)
+    res2 = fleet.run(
+        {"A": profiles["hall-a"], "S": b, "B": profiles["hall-b"]},
+        "main/initStatus",
+        progress=False,
+    )
     assert res2.ok and list(res2.outcomes["splicer"]) == ["A", "S", "B"]
     assert list(res2.df["splicer"]) == ["A", "S", "B"]  # one row each: a flat object
 
@@ -243,6 +292,7 @@ def counting_handler(server_ref, stats, lock, key, pause=0.05):
             with lock:
                 stats[key] -= 1
                 stats["all"] -= 1
+
     return handle
 
 
@@ -254,9 +304,15 @@ def test_per_splicer_and_overall_limits_hold(standins):
         ref.append(s)
         servers.append(s)
     clients = [Client.from_splicer(s) for s in servers]
-    res = fleet.run(clients, "screen/readList", {"deviceId": 0},
-                    vary={"screenId": list(range(6))}, max_workers=3, per_splicer=2,
-                    progress=False)
+    res = fleet.run(
+        clients,
+        "screen/readList",
+        {"deviceId": 0},
+        vary={"screenId": list(range(6))},
+        max_workers=3,
+        per_splicer=2,
+        progress=False,
+    )
     assert res.ok and len(res) == 24
     assert all(stats[f"max {n}"] <= 2 for n in range(4))
     assert 1 <= stats["max all"] <= 3
@@ -316,8 +372,13 @@ def test_connection_refused_is_retried_until_it_works(splicers):
     res = fleet.run(c, "main/initStatus", backoff=0.01, rng=Highest(), progress=False)
     call = res.calls[0]
     assert call.ok and call.attempts == 3 and call.delays == [0.01, 0.02]
-    res = fleet.run(FlakyClient(s.root, s.pid, SECRET, encrypt=True, fails=5),
-                    "main/initStatus", retries=1, backoff=0, progress=False)
+    res = fleet.run(
+        FlakyClient(s.root, s.pid, SECRET, encrypt=True, fails=5),
+        "main/initStatus",
+        retries=1,
+        backoff=0,
+        progress=False,
+    )
     assert res.calls[0].attempts == 2 and res.calls[0].error_type == "ConnectError"
 
 
@@ -334,8 +395,9 @@ def test_5xx_retried_only_when_unsafe_allowed_each_attempt_freshly_signed(standi
     res = fleet.run(client, "screen/readList", {"deviceId": 0}, backoff=0, progress=False)
     assert res.calls[0].error_type == "HTTPStatusError" and res.calls[0].attempts == 1
 
-    res = fleet.run(client, "screen/readList", {"deviceId": 0}, backoff=0,
-                    retry_unsafe=True, progress=False)
+    res = fleet.run(
+        client, "screen/readList", {"deviceId": 0}, backoff=0, retry_unsafe=True, progress=False
+    )
     assert res.ok and res.calls[0].attempts == 2
     stamps = [r.envelope()["timeStamp"] for r in server.requests]
     signs = [r.envelope()["sign"] for r in server.requests]
@@ -349,20 +411,27 @@ def test_timeouts_retried_only_when_unsafe_allowed(standins):
     res = fleet.run(client, "screen/readList", backoff=0, progress=False)
     assert res.calls[0].error_type == "RequestTimeout" and res.calls[0].attempts == 1
     assert "write may have happened" in res.calls[0].message
-    res = fleet.run(client, "screen/readList", backoff=0, retries=1, retry_unsafe=True,
-                    progress=False)
+    res = fleet.run(
+        client, "screen/readList", backoff=0, retries=1, retry_unsafe=True, progress=False
+    )
     assert res.calls[0].attempts == 2 and not res.ok
 
 
 def test_initialising_splicer_is_retried(splicers):
     s = splicers(initialising_s=0.3)
     c = Client.from_splicer(s)
-    res = fleet.run(c, "screen/readList", {"deviceId": 0}, retries=6, backoff=0.1,
-                    rng=Highest(), progress=False)
+    res = fleet.run(
+        c, "screen/readList", {"deviceId": 0}, retries=6, backoff=0.1, rng=Highest(), progress=False
+    )
     assert res.ok and res.calls[0].attempts >= 2
     s2 = splicers(initialising_s=30)
-    res = fleet.run(Client.from_splicer(s2), "screen/readList", {"deviceId": 0},
-                    retry_statuses=(), progress=False)
+    res = fleet.run(
+        Client.from_splicer(s2),
+        "screen/readList",
+        {"deviceId": 0},
+        retry_statuses=(),
+        progress=False,
+    )
     assert res.calls[0].status == 912 and res.calls[0].attempts == 1
 
 
@@ -400,9 +469,15 @@ def test_interrupt_keeps_what_arrived_and_does_not_wait(splicers):
         if sum(c.splicer == "fast" for c in finished) == 3:
             raise KeyboardInterrupt  # where a Ctrl-C lands: in the caller's thread
 
-    res = fleet.run(clients, "screen/readList", {"deviceId": 0},
-                    vary={"screenId": list(range(5))}, per_splicer=2, on_call=on_call,
-                    progress=False)
+    res = fleet.run(
+        clients,
+        "screen/readList",
+        {"deviceId": 0},
+        vary={"screenId": list(range(5))},
+        per_splicer=2,
+        on_call=on_call,
+        progress=False,
+    )
     assert res.interrupted and not res.ok
     states = res.outcomes.groupby("splicer")["error"].apply(list).to_dict()
     fast_ok = [c for c in res.calls if c.splicer == "fast" and c.ok]
@@ -419,8 +494,10 @@ def test_interrupt_keeps_what_arrived_and_does_not_wait(splicers):
         res.raise_on_failure()
 
 
-@pytest.mark.skipif(signal.getsignal(signal.SIGINT) is not signal.default_int_handler,
-                    reason="SIGINT is handled by someone else here")
+@pytest.mark.skipif(
+    signal.getsignal(signal.SIGINT) is not signal.default_int_handler,
+    reason="SIGINT is handled by someone else here",
+)
 def test_a_real_sigint_while_waiting(splicers):
     fast = splicers(encrypt=False)
     slow = splicers(latency_ms=3000)
@@ -431,8 +508,12 @@ def test_a_real_sigint_while_waiting(splicers):
             fired.set()
             threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGINT)).start()
 
-    res = fleet.run({"fast": Client.from_splicer(fast), "slow": Client.from_splicer(slow)},
-                    "main/initStatus", on_call=on_call, progress=False)
+    res = fleet.run(
+        {"fast": Client.from_splicer(fast), "slow": Client.from_splicer(slow)},
+        "main/initStatus",
+        on_call=on_call,
+        progress=False,
+    )
     assert res.interrupted
     assert res.calls[0].ok and res.calls[1].state == "interrupted"
 
@@ -442,8 +523,12 @@ def test_a_real_sigint_while_waiting(splicers):
 
 def _fleet_of_three(splicers):
     a, b = splicers(), splicers(encrypt=False, pid="plain")
-    return [Client.from_splicer(a, name="a"), Client.from_splicer(b, name="b"),
-            Client(a.root, "nobody", SECRET, encrypt=True, name="c"), dead_client("d")]
+    return [
+        Client.from_splicer(a, name="a"),
+        Client.from_splicer(b, name="b"),
+        Client(a.root, "nobody", SECRET, encrypt=True, name="c"),
+        dead_client("d"),
+    ]
 
 
 def _comparable(res):
@@ -453,12 +538,19 @@ def _comparable(res):
 
 def test_process_pool_executor(splicers):
     clients = _fleet_of_three(splicers)
-    reference = fleet.run(clients, "screen/readList", vary={"deviceId": [0]}, backoff=0.001,
-                          progress=False)
+    reference = fleet.run(
+        clients, "screen/readList", vary={"deviceId": [0]}, backoff=0.001, progress=False
+    )
     ctx = multiprocessing.get_context("spawn")  # fork with server threads running is unsafe
     with cf.ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
-        res = fleet.run(clients, "screen/readList", vary={"deviceId": [0]}, backoff=0.001,
-                        executor=pool, progress=False)
+        res = fleet.run(
+            clients,
+            "screen/readList",
+            vary={"deviceId": [0]},
+            backoff=0.001,
+            executor=pool,
+            progress=False,
+        )
         pd.testing.assert_frame_equal(_comparable(res)[0], _comparable(reference)[0])
         pd.testing.assert_frame_equal(res.df, reference.df)
         assert res.calls[3].attempts == 3  # retried in the pool, attempt by attempt
@@ -468,13 +560,23 @@ def test_process_pool_executor(splicers):
 def test_dask_local_cluster_executor(splicers):
     distributed = pytest.importorskip("dask.distributed")
     clients = _fleet_of_three(splicers)
-    reference = fleet.run(clients, "screen/readList", {"deviceId": 0}, backoff=0.001,
-                          progress=False)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=":0") as cluster, \
-            distributed.Client(cluster) as dask_client:
-        res = fleet.run(clients, "screen/readList", {"deviceId": 0}, backoff=0.001,
-                        executor=dask_client.get_executor(), progress=False)
+    reference = fleet.run(
+        clients, "screen/readList", {"deviceId": 0}, backoff=0.001, progress=False
+    )
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as dask_client,
+    ):
+        res = fleet.run(
+            clients,
+            "screen/readList",
+            {"deviceId": 0},
+            backoff=0.001,
+            executor=dask_client.get_executor(),
+            progress=False,
+        )
     pd.testing.assert_frame_equal(_comparable(res)[0], _comparable(reference)[0])
     pd.testing.assert_frame_equal(res.df, reference.df)
     # Each retry is a new task (dask would otherwise hand back the cached failure).
@@ -485,10 +587,15 @@ def test_dask_local_cluster_executor(splicers):
 
 
 def test_html_escapes_and_shows_both_tables(standins):
-    s = standins(encrypt=True, reply_body={"screens": [
-        {"screenId": 0, "name": "<script>alert(1)</script>"}]})
-    res = fleet.run([Client.from_splicer(s, name="<b>hall</b>"), dead_client()],
-                    "screen/readList", backoff=0, progress=False)
+    s = standins(
+        encrypt=True, reply_body={"screens": [{"screenId": 0, "name": "<script>alert(1)</script>"}]}
+    )
+    res = fleet.run(
+        [Client.from_splicer(s, name="<b>hall</b>"), dead_client()],
+        "screen/readList",
+        backoff=0,
+        progress=False,
+    )
     page = res._repr_html_()
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "<b>hall</b>" not in page and "&lt;b&gt;hall&lt;/b&gt;" in page
@@ -504,8 +611,9 @@ def test_html_escapes_and_shows_both_tables(standins):
 
 def test_display_limit_footer(splicers):
     s = splicers(encrypt=False)
-    res = fleet.run(Client.from_splicer(s), "main/initStatus", bodies=[{}] * 4,
-                    display_limit=2, progress=False)
+    res = fleet.run(
+        Client.from_splicer(s), "main/initStatus", bodies=[{}] * 4, display_limit=2, progress=False
+    )
     assert "showing 2 of 4 calls" in res._repr_html_()
     assert "(showing 2 of 4; all in .outcomes)" in res.to_text()
 
@@ -513,8 +621,9 @@ def test_display_limit_footer(splicers):
 def test_progress_bar_counts_and_no_secret(splicers, capsys):
     pytest.importorskip("tqdm")
     s = splicers()
-    res = fleet.run([Client.from_splicer(s), dead_client()], "main/initStatus", progress=True,
-                    backoff=0)
+    res = fleet.run(
+        [Client.from_splicer(s), dead_client()], "main/initStatus", progress=True, backoff=0
+    )
     err = capsys.readouterr().err
     assert "main/initStatus" in err and "ok=1" in err and "failed=1" in err
     assert SECRET not in err and res.n_ok == 1
@@ -526,8 +635,9 @@ def test_raise_on_failure_and_pickling(splicers):
     s = splicers()
     good = fleet.run(Client.from_splicer(s), "main/initStatus", progress=False)
     assert good.raise_on_failure() is good
-    bad = fleet.run([Client.from_splicer(s), dead_client("gone")], "main/initStatus",
-                    backoff=0, progress=False)
+    bad = fleet.run(
+        [Client.from_splicer(s), dead_client("gone")], "main/initStatus", backoff=0, progress=False
+    )
     with pytest.raises(FleetError) as info:
         bad.raise_on_failure()
     assert "1 of 2 calls" in str(info.value) and "gone: ConnectError" in str(info.value)
@@ -545,17 +655,29 @@ def test_bodies_with_inferred_and_given_labels(splicers):
     bodies = [{"deviceId": 0, "screenId": 0}, {"deviceId": 0, "screenId": 1}]
     res = fleet.run(c, "screen/readDetail", bodies=bodies, progress=False)
     assert res.fields == ["screenId"] and list(res.outcomes["screenId"]) == [0, 1]
-    res = fleet.run(c, "screen/readDetail", bodies=bodies, labels=["main", "side"],
-                    progress=False)
+    res = fleet.run(c, "screen/readDetail", bodies=bodies, labels=["main", "side"], progress=False)
     assert res.fields == ["item"] and list(res.outcomes["item"]) == ["main", "side"]
-    res = fleet.run(c, "screen/readDetail", bodies=bodies,
-                    labels=[{"wall": "main"}, {"wall": "side"}], progress=False)
+    res = fleet.run(
+        c,
+        "screen/readDetail",
+        bodies=bodies,
+        labels=[{"wall": "main"}, {"wall": "side"}],
+        progress=False,
+    )
     assert list(res.outcomes.columns[:2]) == ["splicer", "wall"]
-    res = fleet.run(c, "screen/readDetail", {"deviceId": 0},
-                    vary={"screenId": [0, 1], "x": ["a", "b"]}, progress=False)
+    res = fleet.run(
+        c,
+        "screen/readDetail",
+        {"deviceId": 0},
+        vary={"screenId": [0, 1], "x": ["a", "b"]},
+        progress=False,
+    )
     assert [c.body for c in res.calls] == [
-        {"deviceId": 0, "screenId": 0, "x": "a"}, {"deviceId": 0, "screenId": 0, "x": "b"},
-        {"deviceId": 0, "screenId": 1, "x": "a"}, {"deviceId": 0, "screenId": 1, "x": "b"}]
+        {"deviceId": 0, "screenId": 0, "x": "a"},
+        {"deviceId": 0, "screenId": 0, "x": "b"},
+        {"deviceId": 0, "screenId": 1, "x": "a"},
+        {"deviceId": 0, "screenId": 1, "x": "b"},
+    ]
 
 
 def test_nothing_to_do_is_an_empty_result(splicers):
@@ -566,19 +688,22 @@ def test_nothing_to_do_is_an_empty_result(splicers):
     assert len(fleet.run([], "main/initStatus", progress=False)) == 0
 
 
-@pytest.mark.parametrize("kw", [
-    {"body": {}, "bodies": [{}]},
-    {"bodies": [{}], "vary": {"a": [1]}},
-    {"labels": ["x"]},
-    {"bodies": [{}, {}], "labels": ["x"]},
-    {"vary": {"a": 1}},
-    {"vary": [1, 2]},
-    {"body": [1], "vary": {"a": [1]}},
-    {"max_workers": 0},
-    {"per_splicer": 0},
-    {"retries": -1},
-    {"backoff": -1},
-])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"body": {}, "bodies": [{}]},
+        {"bodies": [{}], "vary": {"a": [1]}},
+        {"labels": ["x"]},
+        {"bodies": [{}, {}], "labels": ["x"]},
+        {"vary": {"a": 1}},
+        {"vary": [1, 2]},
+        {"body": [1], "vary": {"a": [1]}},
+        {"max_workers": 0},
+        {"per_splicer": 0},
+        {"retries": -1},
+        {"backoff": -1},
+    ],
+)
 def test_bad_arguments_are_config_errors(kw):
     with pytest.raises(ConfigError):
         fleet.run(dead_client(), "main/initStatus", **kw)
@@ -591,6 +716,7 @@ def test_unknown_target_type_is_a_type_error():
 
 def test_public_names_exist_and_have_docstrings():
     import inspect
+
     for name in fleet.__all__:
         obj = getattr(fleet, name)
         if inspect.isclass(obj) or inspect.isfunction(obj):

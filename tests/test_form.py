@@ -38,8 +38,14 @@ WAIT = 15  # seconds a call may take before a test gives up (the calls take mill
 
 def key_variants(key: str = KEY) -> list[str]:
     raw = key.encode("utf-8")
-    return [key, key[:8], base64.b64encode(raw).decode(), base64.b64encode(raw[:8]).decode(),
-            raw.hex(), raw[:8].hex()]
+    return [
+        key,
+        key[:8],
+        base64.b64encode(raw).decode(),
+        base64.b64encode(raw[:8]).decode(),
+        raw.hex(),
+        raw[:8].hex(),
+    ]
 
 
 @pytest.fixture(params=[True, False], ids=["encrypted", "plain"])
@@ -146,8 +152,9 @@ def test_the_elapsed_time_ticks_while_waiting():
 
 
 def test_connection_refused_is_a_short_message():
-    client = Client(f"http://127.0.0.1:{free_port()}/open/api", "demo", KEY, encrypt=True,
-                    timeout=5)
+    client = Client(
+        f"http://127.0.0.1:{free_port()}/open/api", "demo", KEY, encrypt=True, timeout=5
+    )
     f = form(client, interface="screen/readList")
     click_send(f)
     assert isinstance(f.error, ConnectError)
@@ -228,8 +235,9 @@ def test_certain_problems_refuse_doubts_warn_and_strict_refuses_them():
     catalog = widgets_module.load_catalog()
     top = catalog.get("screen/writeBrightness").field("brightness").maximum
     with StandIn(secret_key=KEY, encrypt=True) as counter:
-        f = form(Client(counter.root, "demo", KEY, encrypt=True),
-                 interface="screen/writeBrightness")
+        f = form(
+            Client(counter.root, "demo", KEY, encrypt=True), interface="screen/writeBrightness"
+        )
         assert not f.strict_catalog
         # a range is something the catalog may have wrong: a warning, and Send stays on
         f._rows["brightness"].widget.value = top + 50
@@ -290,9 +298,12 @@ def test_raw_json_round_trip(splicer):
     assert f.body == {"deviceId": 0, "screenId": 1, "type": 1, "time": 25, "note": "kept"}
     assert "note" in f._problem_box.value  # unknown keys are said, and kept
 
-    for text, why in [('{"screenId": ', "not valid JSON"), ("[1]", "not a JSON object"),
-                      ('{"screenId": "one", "type": 0}', "screenId: \"one\" is not an integer"),
-                      ('{"screenId": 0, "type": 7}', "7 is not one of the choices")]:
+    for text, why in [
+        ('{"screenId": ', "not valid JSON"),
+        ("[1]", "not a JSON object"),
+        ('{"screenId": "one", "type": 0}', 'screenId: "one" is not an integer'),
+        ('{"screenId": 0, "type": 7}', "7 is not one of the choices"),
+    ]:
         f._raw_toggle.value = True
         f._raw.value = text
         f._raw_toggle.value = False
@@ -318,11 +329,18 @@ def test_a_broken_json_field_keeps_the_form_out_of_json_mode(splicer):
 
 
 def test_cell_text_is_the_magic_line_and_the_body():
-    text = cell_text("/screen/rename", {"screenId": 0, "name": "Cost $5"}, profile="hall a",
-                     encrypt=False, timeout=2.5)
+    text = cell_text(
+        "/screen/rename",
+        {"screenId": 0, "name": "Cost $5"},
+        profile="hall a",
+        encrypt=False,
+        timeout=2.5,
+    )
     assert text.splitlines()[0] == "%%openapi screen/rename -p 'hall a' --plain --timeout 2.5"
-    assert json.loads(text.split("\n", 1)[1].replace("$$", "$")) == {"screenId": 0,
-                                                                      "name": "Cost $5"}
+    assert json.loads(text.split("\n", 1)[1].replace("$$", "$")) == {
+        "screenId": 0,
+        "name": "Cost $5",
+    }
     assert '"Cost $$5"' in text
     assert cell_text("main/initStatus", None) == "%%openapi main/initStatus\n{}"
     assert "--encrypt" in cell_text("main/initStatus", {}, encrypt=True)
@@ -333,7 +351,7 @@ def test_copy_as_cell_without_a_front_end_shows_the_text(splicer):
     assert f._copy_box.layout.display == "none"
     f._copy_cell.click()
     assert f._copy_box.layout.display is None
-    assert f._copy_text.value == "%%openapi screen/readList\n{\n  \"deviceId\": 0\n}"
+    assert f._copy_text.value == '%%openapi screen/readList\n{\n  "deviceId": 0\n}'
     assert "Copy this into a new cell" in f._copy_note.value
     assert "current connection" in f._copy_note.value  # the form had an explicit client
     f._encrypt.value = "off"
@@ -368,8 +386,7 @@ class FakeLab(traitlets.HasTraits):
 
 def test_copy_as_cell_inserts_through_jupyterlab_commands(splicer, monkeypatch):
     made = []
-    monkeypatch.setattr(widgets_module, "_lab_commands", lambda: made.append(FakeLab())
-                        or made[-1])
+    monkeypatch.setattr(widgets_module, "_lab_commands", lambda: made.append(FakeLab()) or made[-1])
     f = form(splicer, interface="screen/readList")
     assert made == []  # nothing is asked of the front-end before the first click
     f._copy_cell.click()
@@ -378,8 +395,10 @@ def test_copy_as_cell_inserts_through_jupyterlab_commands(splicer, monkeypatch):
     assert lab.executed == [] and "Asking JupyterLab" in f._copy_note.value
     assert f._copy_text.value == text  # the text is there to copy meanwhile
     lab._command_list = ["notebook:run-cell", *INSERT]  # JupyterLab answers
-    assert lab.executed == [("notebook:insert-cell-below", {}),
-                            ("notebook:replace-selection", {"text": text})]
+    assert lab.executed == [
+        ("notebook:insert-cell-below", {}),
+        ("notebook:replace-selection", {"text": text}),
+    ]
     assert "Inserted as a new cell below" in f._copy_note.value
     lab.executed.clear()
     f._copy_cell.click()  # later clicks insert at once
@@ -388,8 +407,7 @@ def test_copy_as_cell_inserts_through_jupyterlab_commands(splicer, monkeypatch):
 
 def test_copy_as_cell_where_no_jupyterlab_answers(splicer, monkeypatch):
     made = []
-    monkeypatch.setattr(widgets_module, "_lab_commands", lambda: made.append(FakeLab())
-                        or made[-1])
+    monkeypatch.setattr(widgets_module, "_lab_commands", lambda: made.append(FakeLab()) or made[-1])
     f = form(splicer, interface="screen/readList")
     f._copy_cell.click()
     made[0]._command_list = ["something:else"]  # a front-end without notebook commands
@@ -411,14 +429,17 @@ def test_copy_as_curl_keeps_the_secret_out(splicer):
     assert "OPENAPI_SECRET_KEY" in f._copy_note.value
 
 
-@pytest.mark.skipif(not all(shutil.which(t) for t in ("bash", "curl", "openssl")),
-                    reason="needs bash, curl and openssl")
+@pytest.mark.skipif(
+    not all(shutil.which(t) for t in ("bash", "curl", "openssl")),
+    reason="needs bash, curl and openssl",
+)
 def test_the_copied_curl_command_works(splicer):
-    body = {"deviceId": 0, "screenId": 1, "name": "It's $HOME \"quoted\" ü"}
+    body = {"deviceId": 0, "screenId": 1, "name": 'It\'s $HOME "quoted" ü'}
     text = curl_text(splicer.root, splicer.pid, "screen/rename", body, encrypt=splicer.encrypt)
     env = {"PATH": os.environ["PATH"], "OPENAPI_SECRET_KEY": KEY}
-    done = subprocess.run(["bash", "-c", text], check=False, capture_output=True, text=True,
-                          env=env, timeout=WAIT)
+    done = subprocess.run(
+        ["bash", "-c", text], check=False, capture_output=True, text=True, env=env, timeout=WAIT
+    )
     assert done.returncode == 0, done.stderr
     reply = json.loads(done.stdout)
     assert reply["status"] == 0, reply
@@ -427,8 +448,9 @@ def test_the_copied_curl_command_works(splicer):
     if splicer.encrypt:
         assert protocol.decrypt_body(reply["body"], KEY) in ("", None)
         env.pop("OPENAPI_SECRET_KEY")
-        missing = subprocess.run(["bash", "-c", text], check=False, capture_output=True,
-                                 text=True, env=env, timeout=WAIT)
+        missing = subprocess.run(
+            ["bash", "-c", text], check=False, capture_output=True, text=True, env=env, timeout=WAIT
+        )
         assert missing.returncode != 0 and "OPENAPI_SECRET_KEY" in missing.stderr
 
 
@@ -443,11 +465,14 @@ def test_the_secret_never_enters_widget_state(splicer):
     f.interface = "screen/writeOSD"
     f._raw_toggle.value = True
     click_send(f)
-    dead = form(Client(f"http://127.0.0.1:{free_port()}/open/api", splicer.pid, KEY,
-                       encrypt=splicer.encrypt), interface="screen/readList")
+    dead = form(
+        Client(
+            f"http://127.0.0.1:{free_port()}/open/api", splicer.pid, KEY, encrypt=splicer.encrypt
+        ),
+        interface="screen/readList",
+    )
     click_send(dead)
-    state = json.dumps(ipywidgets.Widget.get_manager_state(drop_defaults=False),
-                       ensure_ascii=False)
+    state = json.dumps(ipywidgets.Widget.get_manager_state(drop_defaults=False), ensure_ascii=False)
     assert "screen/readList" in state and "Raw envelope" in state  # the scan sees the form
     for piece in key_variants():
         assert piece not in state, piece
@@ -506,9 +531,12 @@ def test_form_magic_names_a_wrong_interface(ip):
 
 def test_form_magic_with_a_profile(ip, splicer, tmp_path, monkeypatch):
     profiles = tmp_path / "profiles.ini"
-    profiles.write_text(f"[hall-a]\nroot = {splicer.root}\npid = {splicer.pid}\n"
-                        f"encrypt = {str(splicer.encrypt).lower()}\n"
-                        "secret_key_env = HALL_A_SECRET\n", encoding="utf-8")
+    profiles.write_text(
+        f"[hall-a]\nroot = {splicer.root}\npid = {splicer.pid}\n"
+        f"encrypt = {str(splicer.encrypt).lower()}\n"
+        "secret_key_env = HALL_A_SECRET\n",
+        encoding="utf-8",
+    )
     monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(profiles))
     monkeypatch.setenv("HALL_A_SECRET", KEY)
     ip.magics_manager.registry["OpenAPIMagics"].connection.profiles_file = None
@@ -523,16 +551,28 @@ def test_form_magic_with_a_profile(ip, splicer, tmp_path, monkeypatch):
 
 def test_form_says_unconfirmed_for_reconstruction_only_interfaces_and_fields():
     from openapi_magic.catalog import Catalog
-    small = Catalog({"interfaces": {
-        "screen/ours": {"summary": "ours", "fields": [{"name": "a", "type": "integer"}]},
-        "screen/seen": {"summary": "seen", "source": "vendor", "evidence": "a vendor page",
-                        "fields": [{"name": "b", "type": "integer"},
-                                   {"name": "c", "type": "integer", "source": "reconstruction"},
-                                   {"name": "d", "type": "integer", "disagreement": "0-60 or 10"}]},
-    }})
+
+    small = Catalog(
+        {
+            "interfaces": {
+                "screen/ours": {"summary": "ours", "fields": [{"name": "a", "type": "integer"}]},
+                "screen/seen": {
+                    "summary": "seen",
+                    "source": "vendor",
+                    "evidence": "a vendor page",
+                    "fields": [
+                        {"name": "b", "type": "integer"},
+                        {"name": "c", "type": "integer", "source": "reconstruction"},
+                        {"name": "d", "type": "integer", "disagreement": "0-60 or 10"},
+                    ],
+                },
+            }
+        }
+    )
     with StandIn(secret_key=KEY, encrypt=True) as s:
-        f = RequestForm(Client(s.root, "demo", KEY, encrypt=True), interface="screen/ours",
-                        catalog=small)
+        f = RequestForm(
+            Client(s.root, "demo", KEY, encrypt=True), interface="screen/ours", catalog=small
+        )
         assert "Unconfirmed" in f._summary.value  # the whole interface: one line says so
         assert "unconfirmed" not in f._rows["a"].help.value
         f.interface = "screen/seen"

@@ -41,8 +41,10 @@ from openapi_magic.widgets import form
 
 INTERFACE = "screen/readList"
 BODY = b'{"status": 0, "msg": "Success", "sign": "", "body": {"screens": []}}'
-HTML_PAGE = (b"<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1>"
-             b"<script>alert('proxy')</script></body></html>")
+HTML_PAGE = (
+    b"<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1>"
+    b"<script>alert('proxy')</script></body></html>"
+)
 CAP = 64 * 1024  # max_reply_bytes of the clients here
 SHORT = 0.5  # seconds: the timeout of the faults that test timeouts
 WAIT = 20  # seconds a front-end may take before the test gives up (calls take < 2 s)
@@ -67,40 +69,97 @@ class Fault:
 FAULTS = [
     Fault("refused", None, ConnectError, "connection refused", sent=0),
     Fault("reset-mid-reply", Reply(BODY, reset_after=10), TransportError, "broke"),
-    Fault("truncated", Reply(BODY, truncate_to=20), TransportError, "cut short",
-          arrived=BODY[:20]),
-    Fault("silent", Reply(BODY, delay=4), RequestTimeout, f"within {SHORT:g} s",
-          timeout=SHORT),
-    Fault("slow-drip", Reply(BODY * 4, drip_seconds=0.05), RequestTimeout,
-          f"within {SHORT:g} s", timeout=SHORT, hangs_up=True),
+    Fault("truncated", Reply(BODY, truncate_to=20), TransportError, "cut short", arrived=BODY[:20]),
+    Fault("silent", Reply(BODY, delay=4), RequestTimeout, f"within {SHORT:g} s", timeout=SHORT),
+    Fault(
+        "slow-drip",
+        Reply(BODY * 4, drip_seconds=0.05),
+        RequestTimeout,
+        f"within {SHORT:g} s",
+        timeout=SHORT,
+        hangs_up=True,
+    ),
     # ~8 s of headers, a byte at a time: no single read waits long, the whole must not
-    Fault("slow-drip-of-headers", Reply(BODY, head_drip_seconds=0.05), RequestTimeout,
-          f"within {SHORT:g} s", timeout=SHORT, hangs_up=True),
-    Fault("502-html", Reply(HTML_PAGE, status=502, reason="Bad Gateway",
-                            headers={"Content-Type": "text/html"}),
-          HTTPStatusError, "HTTP 502 Bad Gateway", arrived=HTML_PAGE),
-    Fault("504-html", Reply(HTML_PAGE.replace(b"502 Bad", b"504 Gateway").replace(
-        b"Bad Gateway", b"Gateway Timeout"), status=504, reason="Gateway Timeout",
-        headers={"Content-Type": "text/html"}), HTTPStatusError, "HTTP 504 Gateway Timeout"),
+    Fault(
+        "slow-drip-of-headers",
+        Reply(BODY, head_drip_seconds=0.05),
+        RequestTimeout,
+        f"within {SHORT:g} s",
+        timeout=SHORT,
+        hangs_up=True,
+    ),
+    Fault(
+        "502-html",
+        Reply(HTML_PAGE, status=502, reason="Bad Gateway", headers={"Content-Type": "text/html"}),
+        HTTPStatusError,
+        "HTTP 502 Bad Gateway",
+        arrived=HTML_PAGE,
+    ),
+    Fault(
+        "504-html",
+        Reply(
+            HTML_PAGE.replace(b"502 Bad", b"504 Gateway").replace(
+                b"Bad Gateway", b"Gateway Timeout"
+            ),
+            status=504,
+            reason="Gateway Timeout",
+            headers={"Content-Type": "text/html"},
+        ),
+        HTTPStatusError,
+        "HTTP 504 Gateway Timeout",
+    ),
     Fault("200-empty", Reply(b""), DecodeError, "empty body", arrived=b""),
     # the connection closes inside the headers: http.client takes it for a whole head
-    Fault("cut-mid-headers", Reply(BODY, head_cut_at=len("HTTP/1.1 200 OK\r\nContent-Ty")),
-          TransportError, "in the middle of the reply's headers", arrived=b""),
+    Fault(
+        "cut-mid-headers",
+        Reply(BODY, head_cut_at=len("HTTP/1.1 200 OK\r\nContent-Ty")),
+        TransportError,
+        "in the middle of the reply's headers",
+        arrived=b"",
+    ),
     # valid JSON, but a number past Python's digit limit: not "not JSON"
-    Fault("million-digit-number", Reply(BODY.replace(b"[]", b"[" + b"7" * 10_000 + b"]")),
-          DecodeError, "more than 4,300 digits"),
+    Fault(
+        "million-digit-number",
+        Reply(BODY.replace(b"[]", b"[" + b"7" * 10_000 + b"]")),
+        DecodeError,
+        "more than 4,300 digits",
+    ),
     # the TCP connection is taken, the TLS handshake never answered: nothing was sent
-    Fault("tls-handshake-stalls", None, ConnectError, "TLS handshake", timeout=SHORT,
-          sent=0, stalls_tls=True),
-    Fault("200-not-json", Reply(b"<html>Welcome to nginx!</html>",
-                                headers={"Content-Type": "text/html"}),
-          DecodeError, "not JSON", arrived=b"<html>Welcome to nginx!</html>"),
-    Fault("redirect-to-another-host", Reply(b"", status=302, reason="Found"), HTTPStatusError,
-          "redirect to http://localhost:", redirect=True),
-    Fault("past-the-size-cap", Reply(b'{"status": 0, "body": "' + b"x" * (4 * CAP) + b'"}',
-                                     content_length=False), ReplyTooLarge, "max_reply_bytes"),
-    Fault("announced-past-the-size-cap", Reply(b'{"status": 0, "body": "' + b"x" * (4 * CAP)
-                                               + b'"}'), ReplyTooLarge, "announces"),
+    Fault(
+        "tls-handshake-stalls",
+        None,
+        ConnectError,
+        "TLS handshake",
+        timeout=SHORT,
+        sent=0,
+        stalls_tls=True,
+    ),
+    Fault(
+        "200-not-json",
+        Reply(b"<html>Welcome to nginx!</html>", headers={"Content-Type": "text/html"}),
+        DecodeError,
+        "not JSON",
+        arrived=b"<html>Welcome to nginx!</html>",
+    ),
+    Fault(
+        "redirect-to-another-host",
+        Reply(b"", status=302, reason="Found"),
+        HTTPStatusError,
+        "redirect to http://localhost:",
+        redirect=True,
+    ),
+    Fault(
+        "past-the-size-cap",
+        Reply(b'{"status": 0, "body": "' + b"x" * (4 * CAP) + b'"}', content_length=False),
+        ReplyTooLarge,
+        "max_reply_bytes",
+    ),
+    Fault(
+        "announced-past-the-size-cap",
+        Reply(b'{"status": 0, "body": "' + b"x" * (4 * CAP) + b'"}'),
+        ReplyTooLarge,
+        "announces",
+    ),
 ]
 
 
@@ -202,16 +261,19 @@ def ctx(request, shell, monkeypatch, tmp_path):
 @pytest.mark.parametrize("front_end", list(FRONT_ENDS))
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.id for f in FAULTS])
 def test_each_fault_gives_one_clear_error_in_every_front_end(fault, front_end, ctx):
-    with watchdog(WAIT + 10), StandIn(secret_key=SECRET) as other, \
-            contextlib.ExitStack() as stack:
+    with watchdog(WAIT + 10), StandIn(secret_key=SECRET) as other, contextlib.ExitStack() as stack:
         server = None
         hung_up = False
         if fault.reply is not None:
             reply = fault.reply
             if fault.redirect:
                 other_root = other.root.replace("127.0.0.1", "localhost")
-                reply = Reply(reply.body, status=reply.status, reason=reply.reason,
-                              headers={"Location": f"{other_root}/{INTERFACE}"})
+                reply = Reply(
+                    reply.body,
+                    status=reply.status,
+                    reason=reply.reason,
+                    headers={"Location": f"{other_root}/{INTERFACE}"},
+                )
             server = StandIn(lambda req: reply, secret_key=SECRET)
             root = server.root
         elif fault.stalls_tls:
@@ -221,8 +283,9 @@ def test_each_fault_gives_one_clear_error_in_every_front_end(fault, front_end, c
         else:
             root = f"http://127.0.0.1:{free_port()}/open/api"
         try:
-            client = Client(root, "demo", SECRET, encrypt=True, timeout=fault.timeout,
-                            max_reply_bytes=CAP)
+            client = Client(
+                root, "demo", SECRET, encrypt=True, timeout=fault.timeout, max_reply_bytes=CAP
+            )
             ctx["client"] = client
             seen = FRONT_ENDS[front_end](client, ctx)
             if fault.hangs_up:  # the server sees the client leave before it has sent all

@@ -85,8 +85,10 @@ def assert_inert(markup: str, shown: list[str] = PAYLOADS) -> str:
 
 def hostile_body() -> dict:
     """Markup in values, in keys (column names), in nested keys and in the records key."""
-    rows = [{"screenId": i, "name": p, p: "value under a hostile key", "general": {p: i}}
-            for i, p in enumerate(PAYLOADS)]
+    rows = [
+        {"screenId": i, "name": p, p: "value under a hostile key", "general": {p: i}}
+        for i, p in enumerate(PAYLOADS)
+    ]
     return {"deviceId": 0, "screens": rows}
 
 
@@ -99,9 +101,18 @@ def hostile_splicer(body=None, status=0, msg=ALL_PAYLOADS, encrypt=True, **kw):
 
     def answer(req):
         env = req.envelope()
-        return Reply.json(protocol.seal_reply(status, msg, body, pid=env["pId"],
-                                              timestamp=env["timeStamp"], secret_key=SECRET,
-                                              encrypt=encrypt))
+        return Reply.json(
+            protocol.seal_reply(
+                status,
+                msg,
+                body,
+                pid=env["pId"],
+                timestamp=env["timeStamp"],
+                secret_key=SECRET,
+                encrypt=encrypt,
+            )
+        )
+
     return StandIn(answer, secret_key=SECRET, encrypt=encrypt, **kw)
 
 
@@ -116,10 +127,12 @@ def client_of(s: StandIn, **kw) -> Client:
 @pytest.mark.parametrize("encrypt", [True, False], ids=["encrypted", "plain"])
 @pytest.mark.parametrize("shape", ["records", "one-record", "scalars", "string"])
 def test_result_header_table_and_envelope_show_markup_as_text(encrypt, shape):
-    body = {"records": hostile_body(),
-            "one-record": {p: p for p in PAYLOADS},
-            "scalars": list(PAYLOADS),
-            "string": PAYLOADS[0]}[shape]
+    body = {
+        "records": hostile_body(),
+        "one-record": {p: p for p in PAYLOADS},
+        "scalars": list(PAYLOADS),
+        "string": PAYLOADS[0],
+    }[shape]
     with hostile_splicer(body, encrypt=encrypt) as s:
         r = client_of(s).call("screen/readList", {"deviceId": 0})
     assert r.ok and r.msg == " | ".join(PAYLOADS)
@@ -156,15 +169,25 @@ def _cell_html(ip, code: str) -> tuple[object, str]:
 
 
 def test_magic_output_and_keep_going_notice_show_markup_as_text(ip):
-    with watchdog(WAIT + 10), hostile_splicer() as ok, hostile_splicer(status=410) as bad, \
-            StandIn(lambda req: Reply(PAYLOADS[0].encode(), status=502, reason="Bad Gateway",
-                                      headers={"Content-Type": "text/html"})) as proxy:
+    with (
+        watchdog(WAIT + 10),
+        hostile_splicer() as ok,
+        hostile_splicer(status=410) as bad,
+        StandIn(
+            lambda req: Reply(
+                PAYLOADS[0].encode(),
+                status=502,
+                reason="Bad Gateway",
+                headers={"Content-Type": "text/html"},
+            )
+        ) as proxy,
+    ):
         ip.user_ns.update(ok=client_of(ok), bad=client_of(bad), proxy=client_of(proxy))
         for target, flags, succeeds, shown in [
-                ("ok", "", True, PAYLOADS),
-                ("bad", "", False, PAYLOADS),  # a vendor failure: shown, then the cell fails
-                ("bad", "-k", True, PAYLOADS),
-                ("proxy", "-k", True, PAYLOADS[:1]),  # the proxy's page, in the notice
+            ("ok", "", True, PAYLOADS),
+            ("bad", "", False, PAYLOADS),  # a vendor failure: shown, then the cell fails
+            ("bad", "-k", True, PAYLOADS),
+            ("proxy", "-k", True, PAYLOADS[:1]),  # the proxy's page, in the notice
         ]:
             with capture_output():
                 ip.run_cell(f"%openapi_connect {target}")
@@ -176,8 +199,12 @@ def test_magic_output_and_keep_going_notice_show_markup_as_text(ip):
 
 
 def test_form_shows_markup_as_text():
-    with watchdog(WAIT + 10), hostile_splicer() as ok, hostile_splicer(status=410) as bad, \
-            StandIn(lambda req: Reply(PAYLOADS[1].encode(), status=502)) as proxy:
+    with (
+        watchdog(WAIT + 10),
+        hostile_splicer() as ok,
+        hostile_splicer(status=410) as bad,
+        StandIn(lambda req: Reply(PAYLOADS[1].encode(), status=502)) as proxy,
+    ):
         for target, shown in ((ok, PAYLOADS), (bad, PAYLOADS), (proxy, PAYLOADS[1:2])):
             f = form(client_of(target), interface="screen/readList")
             assert f.send() and f.wait(WAIT)
@@ -187,10 +214,17 @@ def test_form_shows_markup_as_text():
 
 
 def test_fleet_tables_show_markup_as_text():
-    with watchdog(WAIT + 10), hostile_splicer() as ok, hostile_splicer(status=410) as bad, \
-            StandIn(lambda req: Reply(PAYLOADS[1].encode(), status=502)) as proxy:
-        rig = {PAYLOADS[0]: client_of(ok), PAYLOADS[2]: client_of(bad),
-               PAYLOADS[5]: client_of(proxy)}
+    with (
+        watchdog(WAIT + 10),
+        hostile_splicer() as ok,
+        hostile_splicer(status=410) as bad,
+        StandIn(lambda req: Reply(PAYLOADS[1].encode(), status=502)) as proxy,
+    ):
+        rig = {
+            PAYLOADS[0]: client_of(ok),
+            PAYLOADS[2]: client_of(bad),
+            PAYLOADS[5]: client_of(proxy),
+        }
         res = fleet.run(rig, "screen/readList", {"deviceId": 0}, retries=0, progress=False)
     assert (res.n_ok, res.n_failed) == (1, 2)
     assert isinstance(res.calls[2].error, HTTPStatusError)
@@ -228,8 +262,10 @@ def _peak_during(call) -> tuple[object, int]:
 
 @pytest.mark.parametrize("announced", [False, True], ids=["streamed", "content-length"])
 def test_a_50_mb_reply_is_refused_by_the_cap_before_it_is_all_held(fifty_mb, announced):
-    with watchdog(60), StandIn(lambda req: Reply(fifty_mb, content_length=announced),
-                               encrypt=False) as s:
+    with (
+        watchdog(60),
+        StandIn(lambda req: Reply(fifty_mb, content_length=announced), encrypt=False) as s,
+    ):
         c = Client(s.root, "demo", None, encrypt=False, timeout=30, max_reply_bytes=CAP)
         err, peak = _peak_during(lambda: c.call("bkg/readDetail", {"bkgId": 1}))
     assert isinstance(err, ReplyTooLarge), err
@@ -245,8 +281,7 @@ def test_a_50_mb_reply_is_refused_by_the_cap_before_it_is_all_held(fifty_mb, ann
 
 def test_a_50_mb_reply_under_a_raised_cap_arrives_whole_and_shows_small(fifty_mb):
     with watchdog(60), StandIn(lambda req: Reply(fifty_mb), encrypt=False) as s:
-        c = Client(s.root, "demo", None, encrypt=False, timeout=30,
-                   max_reply_bytes=2 * BIG)
+        c = Client(s.root, "demo", None, encrypt=False, timeout=30, max_reply_bytes=2 * BIG)
         r, peak = _peak_during(lambda: c.call("bkg/readDetail", {"bkgId": 1}))
     assert isinstance(r, Result) and r.ok, r
     assert len(r.body["file"]) == fifty_mb.count(b"QUJD") * 4  # nothing lost
@@ -270,11 +305,20 @@ CONTROL = "\x1b]0;owned\x07 \x1b]52;c;cm0gLXJmIH4=\x07 \x1b[2J \x9b31m \r"
 def _memory(body, msg="Success", status=0, headers=None):
     """A client answered from memory in plain mode; lone surrogates travel as JSON escapes
     (``\\ud800``), as a Java firmware sends them."""
+
     def answer(env):
-        out = protocol.seal_reply(status, msg, body, pid=env["pId"], timestamp=env["timeStamp"],
-                                  secret_key=None, encrypt=False)
+        out = protocol.seal_reply(
+            status,
+            msg,
+            body,
+            pid=env["pId"],
+            timestamp=env["timeStamp"],
+            secret_key=None,
+            encrypt=False,
+        )
         data = json.dumps(out).encode("ascii")
         return data if headers is None else (data, 200, headers)
+
     return memory_client(answer, encrypt=False)
 
 
@@ -282,11 +326,18 @@ def _raw_controls(text: str) -> list[str]:
     return [ch for ch in text if ch in "\x1b\x07\x9b\r" or 0xD800 <= ord(ch) <= 0xDFFF]
 
 
-@pytest.mark.parametrize("body", [
-    [{f"c{i}": i for i in range(300_000)}],  # one record, very many columns
-    {f"f{i}": i for i in range(200_000)},  # a flat object of many fields
-    {"deviceId": 0, "screens": [{"screenId": 0, "info": {f"k{i}": "v" * 50 for i in range(50_000)}}]},
-], ids=["columns", "fields", "nested-fields"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        [{f"c{i}": i for i in range(300_000)}],  # one record, very many columns
+        {f"f{i}": i for i in range(200_000)},  # a flat object of many fields
+        {
+            "deviceId": 0,
+            "screens": [{"screenId": 0, "info": {f"k{i}": "v" * 50 for i in range(50_000)}}],
+        },
+    ],
+    ids=["columns", "fields", "nested-fields"],
+)
 def test_views_are_bounded_in_columns_and_fields_with_a_footer(body):
     with watchdog(60):
         r = _memory(body).call("screen/readList", {"deviceId": 0})
@@ -336,33 +387,52 @@ def test_control_sequences_in_short_errors_and_notices_are_inert(ip):
         assert ip.run_cell("%openapi_connect hostile").success
         ip.run_cell('%%openapi screen/readList\n{"deviceId": 0}')
         ip.run_cell('%%openapi screen/readList -k\n{"deviceId": 0}')
-    shown = cap.stdout + cap.stderr + "".join(json.dumps(o.data, ensure_ascii=False)
-                                              for o in cap.outputs)
+    shown = (
+        cap.stdout
+        + cap.stderr
+        + "".join(json.dumps(o.data, ensure_ascii=False) for o in cap.outputs)
+    )
     ours = shown.replace("\x1b[31m", "").replace("\x1b[2m", "").replace("\x1b[0m", "")
     assert not _raw_controls(ours.replace("\\u001b", "")), ours[-2000:]
     shown.encode("utf-8")
     from openapi_magic.magics import Notice, OpenAPICellError
-    for obj in (Notice("x" + CONTROL + "\ud800", "h\x1b[2J"),
-                OpenAPICellError("x" + CONTROL + "\ud800", hint="\x9b")):
-        text = "\n".join(obj._render_traceback_()) if hasattr(obj, "_render_traceback_") \
+
+    for obj in (
+        Notice("x" + CONTROL + "\ud800", "h\x1b[2J"),
+        OpenAPICellError("x" + CONTROL + "\ud800", hint="\x9b"),
+    ):
+        text = (
+            "\n".join(obj._render_traceback_())
+            if hasattr(obj, "_render_traceback_")
             else repr(obj) + obj._repr_html_()
+        )
         text = text.replace("\x1b[31m", "").replace("\x1b[2m", "").replace("\x1b[0m", "")
         assert not _raw_controls(text) and text.encode("utf-8")
 
 
 def test_a_status_11_reply_with_an_overflowing_date_keeps_its_result():
-    for date in ("Mon, 01 Jan 99999999999999999999 00:00:00 GMT",
-                 "Mon, 01 Jan 2024 00:00:00 +9999999999999999999999"):
-        client = _memory({"a": 1}, msg="timestamp", status=11,
-                         headers={"Content-Type": "application/json", "Date": date})
+    for date in (
+        "Mon, 01 Jan 99999999999999999999 00:00:00 GMT",
+        "Mon, 01 Jan 2024 00:00:00 +9999999999999999999999",
+    ):
+        client = _memory(
+            {"a": 1},
+            msg="timestamp",
+            status=11,
+            headers={"Content-Type": "application/json", "Date": date},
+        )
         r = client.call("screen/readList", {"deviceId": 0})
         assert r.status == 11 and not r.ok and r.hint
         res = fleet.run({"a": client}, "screen/readList", {"deviceId": 0}, progress=False)
         assert res.calls[0].result is not None and res.calls[0].result.status == 11
         res.to_text(), res.to_html()
     good = email.utils.formatdate(time.time() - 3600, usegmt=True)
-    client = _memory({"a": 1}, msg="timestamp", status=11,
-                     headers={"Content-Type": "application/json", "Date": good})
+    client = _memory(
+        {"a": 1},
+        msg="timestamp",
+        status=11,
+        headers={"Content-Type": "application/json", "Date": good},
+    )
     assert "ahead of" in client.call("screen/readList", {"deviceId": 0}).hint
 
 
@@ -386,15 +456,15 @@ def test_var_objects_that_raise_give_a_short_cell_error(ip):
     deep: list = []
     for _ in range(5000):
         deep = [deep]
-    ip.user_ns.update(bad_attr=_Raises("attr"), bad_list=_Raises("tolist"),
-                      bad_iter=_Raises("iter"), deep=deep)
-    for code, name in [('%%openapi screen/readList --dry-run\n{"deviceId": $bad_attr.x}',
-                        "bad_attr.x"),
-                       ('%%openapi screen/readList --dry-run\n{"deviceId": $bad_list}',
-                        "bad_list"),
-                       ('%%openapi screen/readList --each deviceId=bad_iter\n{"deviceId": '
-                        "$deviceId}", "bad_iter"),
-                       ('%%openapi screen/readList --dry-run\n{"deviceId": $deep}', "deep")]:
+    ip.user_ns.update(
+        bad_attr=_Raises("attr"), bad_list=_Raises("tolist"), bad_iter=_Raises("iter"), deep=deep
+    )
+    for code, name in [
+        ('%%openapi screen/readList --dry-run\n{"deviceId": $bad_attr.x}', "bad_attr.x"),
+        ('%%openapi screen/readList --dry-run\n{"deviceId": $bad_list}', "bad_list"),
+        ('%%openapi screen/readList --each deviceId=bad_iter\n{"deviceId": $deviceId}', "bad_iter"),
+        ('%%openapi screen/readList --dry-run\n{"deviceId": $deep}', "deep"),
+    ]:
         with capture_output() as cap:
             res = ip.run_cell(code)
         assert isinstance(res.error_in_exec, UsageError), (code, res.error_in_exec)
@@ -406,19 +476,20 @@ def test_a_half_built_client_and_form_never_raise_on_show_or_close():
     half = Client.__new__(Client)
     assert repr(half).startswith("Client(")
     from openapi_magic.widgets import RequestForm
+
     f = RequestForm.__new__(RequestForm)
     ipywidgets.VBox.__init__(f)
     f.close()  # what ipywidgets does at exit: no ignored exception
-    code = ("import openapi_magic\n"
-            "try:\n    openapi_magic.form(object())\nexcept Exception:\n    pass\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120)
+    code = (
+        "import openapi_magic\n"
+        "try:\n    openapi_magic.form(object())\nexcept Exception:\n    pass\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "Exception ignored" not in out.stderr and "Traceback" not in out.stderr, out.stderr
 
 
 def test_views_past_the_output_cap_give_way_to_a_note():
-    rows = [{"name": "x" * 1500, **{f"c{i}": "y" * 1500 for i in range(40)}}
-            for _ in range(60)]
+    rows = [{"name": "x" * 1500, **{f"c{i}": "y" * 1500 for i in range(40)}} for _ in range(60)]
     client = _memory({"deviceId": 0, "screens": rows})
     client.display_limit = None
     r = client.call("screen/readList", {"deviceId": 0})

@@ -36,20 +36,44 @@ from openapi_magic.errors import DecodeError, DecryptionError, OpenAPIError, Pro
 from openapi_magic.magics import OpenAPICellError, OpenAPIMagics
 from openapi_magic.result import Result
 
-SETTINGS = settings(deadline=None, max_examples=150,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    deadline=None,
+    max_examples=150,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 # --------------------------------------------------------------------------- strategies
 
-scalars = (st.none() | st.booleans()
-           | st.integers(-(10**40), 10**40)
-           | st.floats(allow_nan=False, allow_infinity=False)
-           | st.text(max_size=40)
-           | st.sampled_from(["", " ", "0", "null", "[]", "{}", '{"a": 1}', "AAAAAAAAAAA=",
-                              "QUFBQUFBQUFBQUFBQUFBQQ==", "主屏幕 🎬", "\u0000\u001f", "\\"]))
-shallow = st.recursive(scalars, lambda kids: st.lists(kids, max_size=5)
-                       | st.dictionaries(st.text(max_size=12), kids, max_size=5),
-                       max_leaves=25)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**40), 10**40)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=40)
+    | st.sampled_from(
+        [
+            "",
+            " ",
+            "0",
+            "null",
+            "[]",
+            "{}",
+            '{"a": 1}',
+            "AAAAAAAAAAA=",
+            "QUFBQUFBQUFBQUFBQUFBQQ==",
+            "主屏幕 🎬",
+            "\u0000\u001f",
+            "\\",
+        ]
+    )
+)
+shallow = st.recursive(
+    scalars,
+    lambda kids: (
+        st.lists(kids, max_size=5) | st.dictionaries(st.text(max_size=12), kids, max_size=5)
+    ),
+    max_leaves=25,
+)
 
 
 def _nest(value, depth: int, as_dict: bool):
@@ -80,8 +104,7 @@ def _wire(envelope):
 
 def request_expected(value, encrypt: bool):
     value = {} if value is None else value  # documented: no body is sent as {}
-    if (not encrypt and isinstance(value, str) and value
-            and protocol.looks_encrypted(value)):
+    if not encrypt and isinstance(value, str) and value and protocol.looks_encrypted(value):
         return REFUSED
     return value
 
@@ -105,8 +128,9 @@ def reply_expected(value, encrypt: bool):
 @SETTINGS
 @given(value=json_values, secret=secrets, pid=pids, ts=timestamps, encrypt=st.booleans())
 def test_request_round_trip_client_seals_splicer_opens(value, secret, pid, ts, encrypt):
-    envelope = _wire(protocol.seal_request(value, pid=pid, secret_key=secret, timestamp=ts,
-                                           encrypt=encrypt))
+    envelope = _wire(
+        protocol.seal_request(value, pid=pid, secret_key=secret, timestamp=ts, encrypt=encrypt)
+    )
     expected = request_expected(value, encrypt)
     if expected is REFUSED:
         with pytest.raises(DecryptionError):
@@ -118,20 +142,29 @@ def test_request_round_trip_client_seals_splicer_opens(value, secret, pid, ts, e
 
 
 @SETTINGS
-@given(value=json_values, secret=secrets, pid=pids, ts=timestamps, encrypt=st.booleans(),
-       msg=st.text(max_size=30), status=st.integers(-(2**31), 2**31))
-def test_reply_round_trip_splicer_seals_client_opens(value, secret, pid, ts, encrypt, msg,
-                                                     status):
-    envelope = _wire(protocol.seal_reply(status, msg, value, pid=pid, timestamp=ts,
-                                         secret_key=secret, encrypt=encrypt))
+@given(
+    value=json_values,
+    secret=secrets,
+    pid=pids,
+    ts=timestamps,
+    encrypt=st.booleans(),
+    msg=st.text(max_size=30),
+    status=st.integers(-(2**31), 2**31),
+)
+def test_reply_round_trip_splicer_seals_client_opens(value, secret, pid, ts, encrypt, msg, status):
+    envelope = _wire(
+        protocol.seal_reply(
+            status, msg, value, pid=pid, timestamp=ts, secret_key=secret, encrypt=encrypt
+        )
+    )
     expected = reply_expected(value, encrypt)
     if expected is REFUSED:
         with pytest.raises(DecryptionError):
-            protocol.open_reply(envelope, pid=pid, timestamp=ts, secret_key=secret,
-                                encrypt=encrypt)
+            protocol.open_reply(envelope, pid=pid, timestamp=ts, secret_key=secret, encrypt=encrypt)
         return
-    opened = protocol.open_reply(envelope, pid=pid, timestamp=ts, secret_key=secret,
-                                 encrypt=encrypt)
+    opened = protocol.open_reply(
+        envelope, pid=pid, timestamp=ts, secret_key=secret, encrypt=encrypt
+    )
     assert _same(opened.body, expected) if expected is not None else opened.body is None
     assert (opened.status, opened.msg, opened.sign_verdict) == (status, msg, "verified")
     assert opened.raw_body == envelope["body"]  # the body as it arrived is kept
@@ -142,8 +175,9 @@ def test_reply_round_trip_splicer_seals_client_opens(value, secret, pid, ts, enc
 def test_round_trip_through_the_client(value, secret, encrypt):
     """The whole client path: the call's body reaches the splicer intact, and the reply's
     body comes back intact (in-memory transport, real client code)."""
-    client = memory_client(splicer_answer(secret, encrypt, body=value), encrypt=encrypt,
-                           secret=secret)
+    client = memory_client(
+        splicer_answer(secret, encrypt, body=value), encrypt=encrypt, secret=secret
+    )
     body = {"deviceId": 0, "value": value}
     expected = reply_expected(value, encrypt)
     try:
@@ -171,10 +205,41 @@ def _cipher(plaintext: bytes, *, pad: bool = True, key: bytes = KEY8) -> str:
 
 
 odd_statuses = st.one_of(
-    st.sampled_from([0, "0", " 0 ", "00", "-0", "--5", "+1", "1e3", "0x10", "٣", "", " ",
-                     "1" * 5000, "-" + "9" * 4400, 0.0, 1.5, -1e300, 1e308, True, None,
-                     [], {}, [0], float("nan"), float("inf"), 2**70]),
-    st.integers(), st.floats(), st.text(max_size=8), shallow)
+    st.sampled_from(
+        [
+            0,
+            "0",
+            " 0 ",
+            "00",
+            "-0",
+            "--5",
+            "+1",
+            "1e3",
+            "0x10",
+            "٣",
+            "",
+            " ",
+            "1" * 5000,
+            "-" + "9" * 4400,
+            0.0,
+            1.5,
+            -1e300,
+            1e308,
+            True,
+            None,
+            [],
+            {},
+            [0],
+            float("nan"),
+            float("inf"),
+            2**70,
+        ]
+    ),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=8),
+    shallow,
+)
 
 
 @st.composite
@@ -182,13 +247,35 @@ def hostile_replies(draw) -> tuple[bytes, bool]:
     """Reply bytes and the client's mode: a sealed reply, then mutated."""
     encrypt = draw(st.booleans())
     sealed_encrypt = draw(st.sampled_from([encrypt, encrypt, not encrypt]))
-    env = protocol.seal_reply(0, "Success", draw(shallow), pid=PID, timestamp="1",
-                              secret_key=SECRET, encrypt=sealed_encrypt,
-                              sign=draw(st.booleans()))
+    env = protocol.seal_reply(
+        0,
+        "Success",
+        draw(shallow),
+        pid=PID,
+        timestamp="1",
+        secret_key=SECRET,
+        encrypt=sealed_encrypt,
+        sign=draw(st.booleans()),
+    )
     for _ in range(draw(st.integers(0, 4))):
-        kind = draw(st.sampled_from([
-            "drop", "status", "status-space", "body-json", "body-b64", "body-cipher",
-            "body-nopad", "body-other-key", "sign", "msg", "reply-pid-ts", "extra"]))
+        kind = draw(
+            st.sampled_from(
+                [
+                    "drop",
+                    "status",
+                    "status-space",
+                    "body-json",
+                    "body-b64",
+                    "body-cipher",
+                    "body-nopad",
+                    "body-other-key",
+                    "sign",
+                    "msg",
+                    "reply-pid-ts",
+                    "extra",
+                ]
+            )
+        )
         body = env.get("body")
         if kind == "drop" and env:
             env.pop(draw(st.sampled_from(sorted(env))))
@@ -199,8 +286,11 @@ def hostile_replies(draw) -> tuple[bytes, bool]:
         elif kind == "body-json":
             env["body"] = draw(json_values)
         elif kind == "body-b64" and isinstance(body, str) and body:
-            how = draw(st.sampled_from(["strip-pad", "cut", "bad-char", "urlsafe", "space",
-                                        "extra-pad", "unicode"]))
+            how = draw(
+                st.sampled_from(
+                    ["strip-pad", "cut", "bad-char", "urlsafe", "space", "extra-pad", "unicode"]
+                )
+            )
             at = draw(st.integers(0, len(body)))
             env["body"] = {
                 "strip-pad": body.rstrip("="),
@@ -212,11 +302,13 @@ def hostile_replies(draw) -> tuple[bytes, bool]:
                 "unicode": body[:at] + "ß" + body[at:],
             }[how]
         elif kind == "body-cipher":  # valid ciphertext of any plaintext: non-JSON, non-UTF-8
-            env["body"] = _cipher(draw(st.binary(max_size=64) | st.text(max_size=40).map(
-                str.encode)))
+            env["body"] = _cipher(
+                draw(st.binary(max_size=64) | st.text(max_size=40).map(str.encode))
+            )
         elif kind == "body-nopad":  # whole blocks, last byte anything: wrong padding bytes
-            env["body"] = _cipher(draw(st.binary(min_size=8, max_size=8))
-                                  * draw(st.integers(1, 3)), pad=False)
+            env["body"] = _cipher(
+                draw(st.binary(min_size=8, max_size=8)) * draw(st.integers(1, 3)), pad=False
+            )
         elif kind == "body-other-key":
             env["body"] = _cipher(b'{"a": 1}', key=OTHER_KEY.encode()[:8])
         elif kind == "sign":
@@ -233,8 +325,17 @@ def hostile_replies(draw) -> tuple[bytes, bool]:
     data = json.dumps(env, ensure_ascii=draw(st.booleans())).encode("utf-8")
     if top == "bytes-mutated":
         at = draw(st.integers(0, len(data)))
-        data = draw(st.sampled_from([data[:at], data[:at] + b"\xff\xfe" + data[at:],
-                                     b"\xef\xbb\xbf" + data, data + b"\x00", data * 2]))
+        data = draw(
+            st.sampled_from(
+                [
+                    data[:at],
+                    data[:at] + b"\xff\xfe" + data[at:],
+                    b"\xef\xbb\xbf" + data,
+                    data + b"\x00",
+                    data * 2,
+                ]
+            )
+        )
     elif top == "bytes":
         data = draw(st.binary(max_size=200))
     return data, encrypt
@@ -248,8 +349,11 @@ def _renders(result: Result) -> None:
     result.df  # noqa: B018 - computing the frame must not raise
 
 
-@settings(deadline=None, max_examples=400,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    deadline=None,
+    max_examples=400,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(reply=hostile_replies(), strict=st.booleans())
 def test_hostile_replies_give_a_result_or_a_documented_error_with_the_raw_reply(reply, strict):
     data, encrypt = reply
@@ -281,23 +385,88 @@ CATALOG = load_catalog()
 SPECS = list(CATALOG)
 no_controls = st.characters(blacklist_categories=("Cs", "Cc"))
 word = st.text(no_controls, min_size=1, max_size=12).filter(lambda w: not w.isspace())
-GOOD_OPTIONS = st.sampled_from([
-    "-n", "--dry-run", "--encrypt", "--plain", "-f", "-k", "-o r", "-t screens", "--limit 2",
-    "--limit -1", "--timeout 5", "--each inputId=ids", "--on rig", "--workers 2"])
-BAD_OPTIONS = st.one_of(st.sampled_from([
-    "-o 1x", "-o", "-t nope.deep", "--limit x", "--timeout 0", "--timeout -1",
-    "--timeout nan", "--timeout inf", "--timeout 1e400", "--timeout 1e-9", "--each x",
-    "--each =ids", "--each a=nope", "--each a=s", "--each a=n", "--each a=empty",
-    "--on nope", "--on s", "--on n", "--workers 0", "-p nope", "'unclosed", '"', "--", "-",
-    "--bogus"]), word)
-ODD_INTERFACES = st.one_of(st.sampled_from(
-    ["screen/readlist", "screen/", "/", "x/y/z", "screen//readList", "SCREEN/READLIST"]), word)
+GOOD_OPTIONS = st.sampled_from(
+    [
+        "-n",
+        "--dry-run",
+        "--encrypt",
+        "--plain",
+        "-f",
+        "-k",
+        "-o r",
+        "-t screens",
+        "--limit 2",
+        "--limit -1",
+        "--timeout 5",
+        "--each inputId=ids",
+        "--on rig",
+        "--workers 2",
+    ]
+)
+BAD_OPTIONS = st.one_of(
+    st.sampled_from(
+        [
+            "-o 1x",
+            "-o",
+            "-t nope.deep",
+            "--limit x",
+            "--timeout 0",
+            "--timeout -1",
+            "--timeout nan",
+            "--timeout inf",
+            "--timeout 1e400",
+            "--timeout 1e-9",
+            "--each x",
+            "--each =ids",
+            "--each a=nope",
+            "--each a=s",
+            "--each a=n",
+            "--each a=empty",
+            "--on nope",
+            "--on s",
+            "--on n",
+            "--workers 0",
+            "-p nope",
+            "'unclosed",
+            '"',
+            "--",
+            "-",
+            "--bogus",
+        ]
+    ),
+    word,
+)
+ODD_INTERFACES = st.one_of(
+    st.sampled_from(
+        ["screen/readlist", "screen/", "/", "x/y/z", "screen//readList", "SCREEN/READLIST"]
+    ),
+    word,
+)
 ODD_BODIES = st.one_of(
     st.text(max_size=60),
-    st.sampled_from(['{"a": $nope}', '{"a": "$s"}', '{"a": $obj}', '{"a": $big}', '{"a": $$}',
-                     "$", "$$", '{"a": $s.upper}', '{"a": $ids.__class__}', '{"deviceId": 0,,}',
-                     "[" * 3000 + "]" * 3000, "\ufeff{}", '{"a": "\\ud800"}', '{"a": 1e999}',
-                     "NaN", "[]", "null", '"text"']))
+    st.sampled_from(
+        [
+            '{"a": $nope}',
+            '{"a": "$s"}',
+            '{"a": $obj}',
+            '{"a": $big}',
+            '{"a": $$}',
+            "$",
+            "$$",
+            '{"a": $s.upper}',
+            '{"a": $ids.__class__}',
+            '{"deviceId": 0,,}',
+            "[" * 3000 + "]" * 3000,
+            "\ufeff{}",
+            '{"a": "\\ud800"}',
+            '{"a": 1e999}',
+            "NaN",
+            "[]",
+            "null",
+            '"text"',
+        ]
+    ),
+)
 
 
 @st.composite
@@ -311,7 +480,8 @@ def cells(draw) -> str:
     if draw(st.integers(0, 3)) == 0:
         body["inputId"] = "$inputId"
     text = json.dumps(body, indent=draw(st.sampled_from([None, 2]))).replace(
-        '"$inputId"', "$inputId")
+        '"$inputId"', "$inputId"
+    )
     if draw(st.integers(0, 4)) == 0:
         text = draw(ODD_BODIES)
     words = [draw(st.sampled_from([spec.path, "/" + spec.path]))]
@@ -332,8 +502,7 @@ def cells(draw) -> str:
 @pytest.fixture(scope="module")
 def connected_shell():
     shell = global_shell()
-    saved = {k: os.environ.pop(k) for k in ("OPENAPI_ROOT", "OPENAPI_PROFILE")
-             if k in os.environ}
+    saved = {k: os.environ.pop(k) for k in ("OPENAPI_ROOT", "OPENAPI_PROFILE") if k in os.environ}
     shell.reset(new_session=False)
     shell.config.pop("OpenAPIMagics", None)
     shell.run_line_magic("load_ext", "openapi_magic")
@@ -341,6 +510,7 @@ def connected_shell():
     magics.profiles_file = os.devnull  # no profile exists
     shell.register_magics(magics)
     from openapi_magic.widgets import register
+
     register(shell)
     client = memory_client(splicer_answer(SECRET, True), encrypt=True)
     magics.connection.set(client, "the in-memory splicer")
@@ -348,22 +518,28 @@ def connected_shell():
     os.environ.update(saved)
 
 
-@settings(deadline=None, max_examples=150,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                 HealthCheck.function_scoped_fixture])
+@settings(
+    deadline=None,
+    max_examples=150,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
 @given(cell=cells())
 def test_any_cell_text_gives_a_result_or_a_short_error(connected_shell, cell):
     ip = connected_shell
     client = ip.magics_manager.registry["OpenAPIMagics"].connection.client
-    ip.user_ns.update(ids=[0, 1], inputId=2, s="text", n=5, empty=[], obj=object(),
-                      big=10**5000, rig=[client])
+    ip.user_ns.update(
+        ids=[0, 1], inputId=2, s="text", n=5, empty=[], obj=object(), big=10**5000, rig=[client]
+    )
     with capture_output() as cap:
         res = ip.run_cell(cell, store_history=False)
     err = res.error_before_exec or res.error_in_exec
     event(type(err or res.result).__name__)
     if err is not None:
-        assert isinstance(err, (UsageError, OpenAPICellError)), (
-            f"{type(err).__name__}: {err}")
+        assert isinstance(err, (UsageError, OpenAPICellError)), f"{type(err).__name__}: {err}"
         assert "Traceback" not in cap.stdout + cap.stderr
     kept = ip.user_ns.pop("_openapi_error", None)  # what --keep-going and failures keep
     assert kept is None or isinstance(kept, (UsageError, OpenAPIError, OpenAPICellError))

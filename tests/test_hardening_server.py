@@ -40,10 +40,13 @@ TIMEOUT = 15  # seconds any one socket operation of the test may wait
 
 def garbage() -> list[bytes]:
     rng = random.Random(9)
-    made = [bytes(rng.randrange(256) for _ in range(rng.randrange(1, 300))) + b"\r\n\r\n"
-            for _ in range(40)]
-    hello = bytes.fromhex("160301020001000001fc0303") + bytes(rng.randrange(256)
-                                                                 for _ in range(200))
+    made = [
+        bytes(rng.randrange(256) for _ in range(rng.randrange(1, 300))) + b"\r\n\r\n"
+        for _ in range(40)
+    ]
+    hello = bytes.fromhex("160301020001000001fc0303") + bytes(
+        rng.randrange(256) for _ in range(200)
+    )
     return made + [
         hello,  # https:// pointed at the plain port
         b"\x00" * 100 + b"\r\n\r\n",
@@ -51,17 +54,25 @@ def garbage() -> list[bytes]:
         b"GET /\r\n\r\n",  # HTTP/0.9
         b"POST /open/api/screen/readList HTTP/9.9\r\n\r\n",
         b"POST /open/api/screen/readList HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
-        (b"POST /open/api/screen/readList HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n"
-        b"Content-Type: application/json\r\n\r\n{}"),
+        (
+            b"POST /open/api/screen/readList HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n"
+            b"Content-Type: application/json\r\n\r\n{}"
+        ),
         b"POST /open/api/screen/readList HTTP/1.1\r\nContent-Length: 1e3\r\n\r\n",
-        (b"POST /open/api/screen/readList HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
-        b"Content-Type: application/json\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"),
-        (b"POST /open/api/screen/readList HTTP/1.1\r\nContent-Type: application/json\r\n"
-        b"Content-Length: 5\r\n\r\n\xff\xfe\xfd\xfc\xfb"),
+        (
+            b"POST /open/api/screen/readList HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+            b"Content-Type: application/json\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"
+        ),
+        (
+            b"POST /open/api/screen/readList HTTP/1.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 5\r\n\r\n\xff\xfe\xfd\xfc\xfb"
+        ),
         b"POST /open/api/screen/readList HTTP/1.1\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n",
         b"POST /open/api/screen/readList HTTP/1.1\r\n" + b"X: y\r\n" * 200 + b"\r\n",
-        (b"POST /open/api/\xff\xfe HTTP/1.1\r\nContent-Type: application/json\r\n"
-        b"Content-Length: 2\r\n\r\n{}"),
+        (
+            b"POST /open/api/\xff\xfe HTTP/1.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 2\r\n\r\n{}"
+        ),
     ]
 
 
@@ -98,8 +109,9 @@ def assert_vendor_shaped_or_closed(reply: bytes, sent: bytes) -> None:
 
 def handler_threads() -> set[threading.Thread]:
     """The threads serving connections: the splicers' worker pools."""
-    return {t for t in threading.enumerate()
-            if t.name.startswith("splicer:") and "-worker" in t.name}
+    return {
+        t for t in threading.enumerate() if t.name.startswith("splicer:") and "-worker" in t.name
+    }
 
 
 def expected_screens(s) -> list:
@@ -139,8 +151,10 @@ PARTIAL = [
     b"",  # idle: connected, says nothing
     b"POST /open/api/scr",  # half a request line
     b"POST /open/api/screen/readList HTTP/1.1\r\nHost: x\r\nContent-Ty",  # half the headers
-    (b"POST /open/api/screen/readList HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
-    b"\r\nContent-Length: 100\r\n\r\n{\"body\""),  # half a body
+    (
+        b"POST /open/api/screen/readList HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+        b'\r\nContent-Length: 100\r\n\r\n{"body"'
+    ),  # half a body
 ]
 
 
@@ -165,14 +179,22 @@ def test_1000_held_connections_do_not_stop_valid_calls_and_stop_is_clean(enough_
 
             # meanwhile, valid calls are answered, and answered right
             client = Client.from_splicer(s, timeout=TIMEOUT)
-            res = fleet.run([client] * 20, "screen/readList", {"deviceId": 0}, max_workers=8,
-                            per_splicer=None, progress=False)
+            res = fleet.run(
+                [client] * 20,
+                "screen/readList",
+                {"deviceId": 0},
+                max_workers=8,
+                per_splicer=None,
+                progress=False,
+            )
             assert res.ok and all(c.result.body["screens"] == screens for c in res.calls)
             screen_id = screens[0]["screenId"]
-            assert client.call("screen/rename", {"deviceId": 0, "screenId": screen_id,
-                                                 "name": "still here"}).ok
-            names = [x["name"] for x in client.call("screen/readList",
-                                                    {"deviceId": 0}).body["screens"]]
+            assert client.call(
+                "screen/rename", {"deviceId": 0, "screenId": screen_id, "name": "still here"}
+            ).ok
+            names = [
+                x["name"] for x in client.call("screen/readList", {"deviceId": 0}).body["screens"]
+            ]
             assert names[0] == "still here"
             client.close()
         finally:
@@ -196,8 +218,10 @@ CAP = 4096  # max_body_bytes of the chunked tests: small, so "over the cap" is c
 
 
 def chunked_request(body: bytes, interface: str = "screen/readList") -> bytes:
-    return (f"POST /open/api/{interface} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            "Transfer-Encoding: chunked\r\n\r\n").encode() + body
+    return (
+        f"POST /open/api/{interface} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n"
+    ).encode() + body
 
 
 def exchange(port: int, sent: bytes, then_hold: bool = True) -> tuple[int, dict]:
@@ -222,36 +246,43 @@ def exchange(port: int, sent: bytes, then_hold: bool = True) -> tuple[int, dict]
 
 
 def chunks(data: bytes, size: int, ext: bytes = b"") -> bytes:
-    out = b"".join(b"%x%s\r\n%s\r\n" % (len(data[i:i + size]), ext, data[i:i + size])
-                   for i in range(0, len(data), size))
+    out = b"".join(
+        b"%x%s\r\n%s\r\n" % (len(data[i : i + size]), ext, data[i : i + size])
+        for i in range(0, len(data), size)
+    )
     return out + b"0\r\n\r\n"
 
 
-@pytest.mark.parametrize(("name", "body", "http_status"), [
-    # the hole of issue 16: -1 read the socket to its end, past every cap
-    ("size -1", b"-1\r\n" + b"x" * 1000, 400),
-    # sizes Python's int(x, 16) takes but HTTP does not (around a valid envelope: the
-    # framing alone is what is refused)
-    ("size +LEN", b"+LEN\r\nENV\r\n0\r\n\r\n", 400),
-    ("size 0xLEN", b"0xLEN\r\nENV\r\n0\r\n\r\n", 400),
-    ("size 0_LEN", b"0_LEN\r\nENV\r\n0\r\n\r\n", 400),
-    ("size -0", b"%x\r\nENV\r\n-0\r\n\r\n", 400),
-    ("size with junk", b"1z\r\nx\r\n0\r\n\r\n", 400),
-    ("empty size", b"\r\nx\r\n0\r\n\r\n", 400),
-    ("a chunk longer than announced", b"2\r\nabcdef\r\n0\r\n\r\n", 400),
-    ("a size line past 1 KiB", b"1;" + b"e" * 2000, 400),
-    ("more than 100 trailers", b"0\r\n" + b"X-T: 1\r\n" * 101, 400),
-    # over the cap: refused at the size line, before the data is sent
-    ("one huge chunk", b"fffffffffffffffffffff\r\n", 413),
-    ("just over the cap", b"%x\r\n" % (CAP + 1), 413),
-    ("over the cap in pieces", b"800\r\n" + b" " * 0x800 + b"\r\n801\r\n", 413),
-    # framing past the cap + 64 KiB as sent, with a tiny decoded body
-    ("long extensions on tiny chunks", (b"1;" + b"e" * 1000 + b"\r\n \r\n") * 80, 413),
-])
+@pytest.mark.parametrize(
+    ("name", "body", "http_status"),
+    [
+        # the hole of issue 16: -1 read the socket to its end, past every cap
+        ("size -1", b"-1\r\n" + b"x" * 1000, 400),
+        # sizes Python's int(x, 16) takes but HTTP does not (around a valid envelope: the
+        # framing alone is what is refused)
+        ("size +LEN", b"+LEN\r\nENV\r\n0\r\n\r\n", 400),
+        ("size 0xLEN", b"0xLEN\r\nENV\r\n0\r\n\r\n", 400),
+        ("size 0_LEN", b"0_LEN\r\nENV\r\n0\r\n\r\n", 400),
+        ("size -0", b"%x\r\nENV\r\n-0\r\n\r\n", 400),
+        ("size with junk", b"1z\r\nx\r\n0\r\n\r\n", 400),
+        ("empty size", b"\r\nx\r\n0\r\n\r\n", 400),
+        ("a chunk longer than announced", b"2\r\nabcdef\r\n0\r\n\r\n", 400),
+        ("a size line past 1 KiB", b"1;" + b"e" * 2000, 400),
+        ("more than 100 trailers", b"0\r\n" + b"X-T: 1\r\n" * 101, 400),
+        # over the cap: refused at the size line, before the data is sent
+        ("one huge chunk", b"fffffffffffffffffffff\r\n", 413),
+        ("just over the cap", b"%x\r\n" % (CAP + 1), 413),
+        ("over the cap in pieces", b"800\r\n" + b" " * 0x800 + b"\r\n801\r\n", 413),
+        # framing past the cap + 64 KiB as sent, with a tiny decoded body
+        ("long extensions on tiny chunks", (b"1;" + b"e" * 1000 + b"\r\n \r\n") * 80, 413),
+    ],
+)
 def test_chunked_attacks_are_refused_with_the_vendor_shape(name, body, http_status):
     # The teaching profile's prose msg names the cause (real firmware's token would not).
-    with watchdog(60), serve(max_body_bytes=CAP, socket_timeout_s=TIMEOUT,
-                             firmware="teaching") as s:
+    with (
+        watchdog(60),
+        serve(max_body_bytes=CAP, socket_timeout_s=TIMEOUT, firmware="teaching") as s,
+    ):
         env = _valid_envelope(s)
         body = body.replace(b"LEN", b"%x" % len(env)).replace(b"ENV", env)
         if body.startswith(b"%x"):
@@ -261,8 +292,7 @@ def test_chunked_attacks_are_refused_with_the_vendor_shape(name, body, http_stat
         assert reply["msg"] and reply["body"] == ""
         if http_status == 413:
             assert str(CAP) in reply["msg"]  # says what the cap is
-        assert Client.from_splicer(s, timeout=TIMEOUT).call("screen/readList",
-                                                            {"deviceId": 0}).ok
+        assert Client.from_splicer(s, timeout=TIMEOUT).call("screen/readList", {"deviceId": 0}).ok
 
 
 def test_http_level_refusals_take_real_firmwares_shape_by_default():
@@ -279,8 +309,18 @@ def _valid_envelope(s) -> bytes:
     return json.dumps(envelope_for(s, {"deviceId": 0})).encode()
 
 
-@pytest.mark.parametrize("framing", ["one chunk", "byte chunks", "extensions", "trailers",
-                                     "bare LF", "uppercase hex", "leading zeros"])
+@pytest.mark.parametrize(
+    "framing",
+    [
+        "one chunk",
+        "byte chunks",
+        "extensions",
+        "trailers",
+        "bare LF",
+        "uppercase hex",
+        "leading zeros",
+    ],
+)
 def test_chunked_bodies_a_real_client_might_send_are_accepted(framing):
     with watchdog(60), serve(socket_timeout_s=TIMEOUT) as s:
         env = _valid_envelope(s)
@@ -297,23 +337,36 @@ def test_chunked_bodies_a_real_client_might_send_are_accepted(framing):
         assert status == 200 and reply["status"] == 0, (framing, reply)
 
 
-@pytest.mark.parametrize(("length", "http_status"), [
-    ("+12", 400), ("1_2", 400), (" 1 2", 400), ("0x10", 400), ("12, 13", 400),
-    (str(CAP + 1), 413),
-])
+@pytest.mark.parametrize(
+    ("length", "http_status"),
+    [
+        ("+12", 400),
+        ("1_2", 400),
+        (" 1 2", 400),
+        ("0x10", 400),
+        ("12, 13", 400),
+        (str(CAP + 1), 413),
+    ],
+)
 def test_odd_content_lengths_are_refused(length, http_status):
-    with watchdog(60), serve(max_body_bytes=CAP, socket_timeout_s=TIMEOUT,
-                             firmware="teaching") as s:
-        sent = (f"POST /open/api/screen/readList HTTP/1.1\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {length}\r\n\r\n").encode()
+    with (
+        watchdog(60),
+        serve(max_body_bytes=CAP, socket_timeout_s=TIMEOUT, firmware="teaching") as s,
+    ):
+        sent = (
+            f"POST /open/api/screen/readList HTTP/1.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {length}\r\n\r\n"
+        ).encode()
         status, reply = exchange(s.port, sent)
         assert (status, reply["status"]) == (http_status, http_status), reply
 
 
 def test_two_different_content_lengths_are_refused():
     with watchdog(60), serve(socket_timeout_s=TIMEOUT, firmware="teaching") as s:
-        sent = (b"POST /open/api/screen/readList HTTP/1.1\r\nContent-Type: application/json\r\n"
-                b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}")
+        sent = (
+            b"POST /open/api/screen/readList HTTP/1.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}"
+        )
         status, reply = exchange(s.port, sent)
         assert (status, reply["status"]) == (400, 400) and "twice" in reply["msg"]
 
@@ -321,16 +374,20 @@ def test_two_different_content_lengths_are_refused():
 def test_pipelined_requests_and_expect_100_continue_are_served():
     with watchdog(60), serve(socket_timeout_s=TIMEOUT) as s:
         env = _valid_envelope(s)
-        one = (b"POST /open/api/screen/readList HTTP/1.1\r\nContent-Type: application/json\r\n"
-               b"Content-Length: %d\r\n\r\n%s" % (len(env), env))
+        one = (
+            b"POST /open/api/screen/readList HTTP/1.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(env), env)
+        )
         with socket.create_connection(("127.0.0.1", s.port), timeout=TIMEOUT) as sock:
             sock.sendall(one * 3 + chunked_request(chunks(env, 7)))
             sock.shutdown(socket.SHUT_WR)
             assert read_all(sock).count(b"HTTP/1.1 200 OK") == 4
         with socket.create_connection(("127.0.0.1", s.port), timeout=TIMEOUT) as sock:
             head, _, _ = one.partition(b"\r\n\r\n")
-            sock.sendall(head.replace(b"\r\nContent-Type", b"\r\nExpect: 100-continue"
-                                      b"\r\nContent-Type") + b"\r\n\r\n")
+            sock.sendall(
+                head.replace(b"\r\nContent-Type", b"\r\nExpect: 100-continue\r\nContent-Type")
+                + b"\r\n\r\n"
+            )
             assert sock.recv(100).startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
             sock.sendall(env)
             assert b"HTTP/1.1 200 OK" in sock.recv(65536)
@@ -344,8 +401,10 @@ DRIPS = 300
 def test_a_drip_meets_a_whole_request_deadline():
     """One byte every 0.1 s keeps every read under a 1 s timeout; the whole request has 1 s."""
     with watchdog(60), serve(socket_timeout_s=1) as s:
-        request = (b"POST /open/api/screen/readList HTTP/1.1\r\nHost: x\r\n"
-                   b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n" + b" " * 100)
+        request = (
+            b"POST /open/api/screen/readList HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n" + b" " * 100
+        )
         with socket.create_connection(("127.0.0.1", s.port), timeout=TIMEOUT) as sock:
             sent = 0
             try:
@@ -367,13 +426,16 @@ def test_hundreds_of_drips_leave_valid_calls_answered(enough_files):
     before = handler_threads()
     stop = threading.Event()
     done: list[int] = []
-    request = (b"POST /open/api/screen/readList HTTP/1.1\r\nHost: x\r\n"
-               b"Content-Type: application/json\r\nContent-Length: 50\r\n\r\n" + b" " * 50)
+    request = (
+        b"POST /open/api/screen/readList HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 50\r\n\r\n" + b" " * 50
+    )
 
     with watchdog(120), serve(socket_timeout_s=60) as s:
         screens = expected_screens(s)
-        drips = [socket.create_connection(("127.0.0.1", s.port), timeout=TIMEOUT)
-                 for _ in range(DRIPS)]
+        drips = [
+            socket.create_connection(("127.0.0.1", s.port), timeout=TIMEOUT) for _ in range(DRIPS)
+        ]
 
         def drip() -> None:  # one byte to each connection in turn, ~every 0.2 s each
             for byte in request:
@@ -391,8 +453,14 @@ def test_hundreds_of_drips_leave_valid_calls_answered(enough_files):
             assert s._server.connections >= DRIPS
             client = Client.from_splicer(s, timeout=TIMEOUT)
             results = [client.call("screen/readList", {"deviceId": 0}) for _ in range(20)]
-            res = fleet.run([client] * 20, "screen/readList", {"deviceId": 0}, max_workers=8,
-                            per_splicer=None, progress=False)
+            res = fleet.run(
+                [client] * 20,
+                "screen/readList",
+                {"deviceId": 0},
+                max_workers=8,
+                per_splicer=None,
+                progress=False,
+            )
             # answered, and answered right, while every drip is still mid-request
             assert not done and dripper.is_alive()
             assert all(r.ok and r.body["screens"] == screens for r in results)
@@ -420,8 +488,10 @@ def test_at_the_connection_bound_new_clients_push_out_idle_and_stalled_ones():
     try:
         with watchdog(60):
             env = _valid_envelope(splicer)
-            one = (b"POST /open/api/screen/readList HTTP/1.1\r\nContent-Type: application/json"
-                   b"\r\nContent-Length: %d\r\n\r\n%s" % (len(env), env))
+            one = (
+                b"POST /open/api/screen/readList HTTP/1.1\r\nContent-Type: application/json"
+                b"\r\nContent-Length: %d\r\n\r\n%s" % (len(env), env)
+            )
             for n in range(8):  # 4 idle keep-alive connections, 4 stalled mid-headers
                 sock = socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT)
                 sock.sendall(one if n % 2 else b"POST /open/api/scr")
@@ -429,8 +499,13 @@ def test_at_the_connection_bound_new_clients_push_out_idle_and_stalled_ones():
                     assert b"200 OK" in sock.recv(65536)
                 held.append(sock)
             for _ in range(12):  # each new client finds room (and then stays idle itself)
-                client = Client(url, pid=splicer.pid, secret_key=splicer.secret_key,
-                                encrypt=splicer.encrypt, timeout=TIMEOUT)
+                client = Client(
+                    url,
+                    pid=splicer.pid,
+                    secret_key=splicer.secret_key,
+                    encrypt=splicer.encrypt,
+                    timeout=TIMEOUT,
+                )
                 assert client.call("screen/readList", {"deviceId": 0}).ok
                 client.close()
             assert server.connections <= 8
@@ -443,6 +518,7 @@ def test_at_the_connection_bound_new_clients_push_out_idle_and_stalled_ones():
 
 
 # --------------------------------------------------------------------------- the layering
+
 
 def test_the_http_layer_imports_nothing_of_the_splicer_and_serves_any_backend():
     import ast
@@ -468,8 +544,10 @@ def test_the_http_layer_imports_nothing_of_the_splicer_and_serves_any_backend():
     loop = threading.Thread(target=server.serve_forever, daemon=True)
     loop.start()
     try:
-        sent = (b"POST /open/api/a/b HTTP/1.1\r\nContent-Type: application/json\r\n"
-                b"Content-Length: 7\r\n\r\n{\"x\":1}")
+        sent = (
+            b"POST /open/api/a/b HTTP/1.1\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 7\r\n\r\n{"x":1}'
+        )
         assert exchange(server.port, sent) == (200, {"status": 0, "msg": "a/b", "body": {"x": 1}})
         status, reply = exchange(server.port, sent.replace(b"7\r\n", b"2000\r\n"))
         assert (status, reply["status"]) == (413, 413)

@@ -40,10 +40,30 @@ def certificate(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2",
-         "-subj", "/CN=openapi-magic test splicer", "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True, timeout=60)
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=openapi-magic test splicer",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return cert, key
 
 
@@ -52,8 +72,7 @@ def https_splicer(certificate):
     cert, key = certificate
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    with watchdog(WAIT + 10), StandIn(secret_key=SECRET, encrypt=True,
-                                      ssl_context=context) as s:
+    with watchdog(WAIT + 10), StandIn(secret_key=SECRET, encrypt=True, ssl_context=context) as s:
         assert s.root.startswith("https://127.0.0.1:")
         yield s
 
@@ -70,16 +89,16 @@ def _tls_error_named(err, s) -> None:
     assert_no_secret([str(err), repr(err)])
 
 
-def test_verification_is_on_by_default_and_a_self_signed_certificate_is_refused(
-        https_splicer):
+def test_verification_is_on_by_default_and_a_self_signed_certificate_is_refused(https_splicer):
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         client = _client(https_splicer)
         assert client.verify is True
         with pytest.raises(ConnectError) as info:
             client.call("screen/readList", {"deviceId": 0})
-        res = fleet.run({"hall-a": client}, "screen/readList", {"deviceId": 0}, retries=0,
-                        progress=False)
+        res = fleet.run(
+            {"hall-a": client}, "screen/readList", {"deviceId": 0}, retries=0, progress=False
+        )
     _tls_error_named(info.value, https_splicer)
     _tls_error_named(res.calls[0].error, https_splicer)
     assert https_splicer.requests == []  # nothing was sent over the refused connection
@@ -132,8 +151,9 @@ def test_other_codes_unverified_requests_still_warn(https_splicer):
 def test_verify_may_name_the_certificate_to_trust(https_splicer, certificate):
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
-        r = _client(https_splicer, verify=str(certificate[0])).call("screen/readList",
-                                                                    {"deviceId": 0})
+        r = _client(https_splicer, verify=str(certificate[0])).call(
+            "screen/readList", {"deviceId": 0}
+        )
     assert r.ok and r.url.startswith("https://") and seen == []
 
 

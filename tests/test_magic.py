@@ -89,13 +89,22 @@ def test_leading_slash_and_line_form(ip, splicer):
 def test_variables_go_in_as_json(ip, splicer):
     connect(ip, splicer)
     ip.user_ns.update(sid=3, name='Main "LED" \\ $', ids=[1, 2], opts={"a": None})
-    res, _ = run(ip, '%%openapi screen/rename\n'
-                     '{"deviceId": 0, "screenId": $sid, "name": $name, "x": $ids, "y": $opts,'
-                     ' "z": "cost $$5", "label": "screen $sid"}')
+    res, _ = run(
+        ip,
+        "%%openapi screen/rename\n"
+        '{"deviceId": 0, "screenId": $sid, "name": $name, "x": $ids, "y": $opts,'
+        ' "z": "cost $$5", "label": "screen $sid"}',
+    )
     assert res.success, res.error_in_exec
-    assert splicer.opened[-1].body == {"deviceId": 0, "screenId": 3, "name": 'Main "LED" \\ $',
-                                       "x": [1, 2], "y": {"a": None}, "z": "cost $5",
-                                       "label": "screen 3"}
+    assert splicer.opened[-1].body == {
+        "deviceId": 0,
+        "screenId": 3,
+        "name": 'Main "LED" \\ $',
+        "x": [1, 2],
+        "y": {"a": None},
+        "z": "cost $5",
+        "label": "screen 3",
+    }
 
 
 def test_substitute_numpy_and_unknown_names():
@@ -192,8 +201,11 @@ def test_doubts_are_sent_with_warnings_and_strict_refuses_them(ip, splicer):
 
 def test_a_type_that_cannot_be_right_is_refused_before_sending(ip, splicer):
     connect(ip, splicer)
-    res, cap = run(ip, '%%openapi screen/writeBrightness\n'
-                       '{"deviceId": 0, "screenId": 0, "brightness": {"level": 5}}')
+    res, cap = run(
+        ip,
+        "%%openapi screen/writeBrightness\n"
+        '{"deviceId": 0, "screenId": 0, "brightness": {"level": 5}}',
+    )
     assert isinstance(res.error_in_exec, UsageError)
     assert "brightness must be an integer" in cap.stdout and "--force" in cap.stdout
     assert splicer.requests == []
@@ -202,9 +214,18 @@ def test_a_type_that_cannot_be_right_is_refused_before_sending(ip, splicer):
 def _status_splicer(status, msg, encrypt=True):
     def h(req):
         env = req.envelope()
-        return Reply.json(protocol.seal_reply(status, msg, None, pid=env["pId"],
-                                              timestamp=env["timeStamp"], secret_key=KEY,
-                                              encrypt=encrypt))
+        return Reply.json(
+            protocol.seal_reply(
+                status,
+                msg,
+                None,
+                pid=env["pId"],
+                timestamp=env["timeStamp"],
+                secret_key=KEY,
+                encrypt=encrypt,
+            )
+        )
+
     s = StandIn(h, encrypt=encrypt, secret_key=KEY)
     s.secret_key = KEY
     return s
@@ -227,8 +248,9 @@ def test_vendor_error_is_short_red_with_hint_and_fails_the_cell(ip):
 
 
 def test_transport_error_is_short_and_keeps_what_arrived(ip):
-    with StandIn(lambda req: Reply(b"<html>Bad gateway</html>", status=502,
-                                   reason="Bad Gateway")) as s:
+    with StandIn(
+        lambda req: Reply(b"<html>Bad gateway</html>", status=502, reason="Bad Gateway")
+    ) as s:
         s.secret_key = KEY
         connect(ip, s)
         res, cap = run(ip, '%%openapi screen/readList\n{"deviceId": 0}')
@@ -240,6 +262,7 @@ def test_transport_error_is_short_and_keeps_what_arrived(ip):
 def test_unreachable_splicer_and_full_tracebacks_on_request(ip):
     class Gone:
         root, pid, secret_key, encrypt = f"http://127.0.0.1:{free_port()}/open/api", "d", KEY, 1
+
     ip.user_ns["gone"] = Gone()
     run(ip, "%openapi_connect gone --timeout 2")
     res, cap = run(ip, '%%openapi screen/readList\n{"deviceId": 0}')
@@ -255,8 +278,10 @@ def test_not_connected_says_how(ip):
 
 
 def test_env_connection_and_profiles_per_cell(ip, monkeypatch, tmp_path):
-    with StandIn(encrypt=True, secret_key=KEY) as a, StandIn(encrypt=False, secret_key="b" * 8,
-                                                             pid="hallb") as b:
+    with (
+        StandIn(encrypt=True, secret_key=KEY) as a,
+        StandIn(encrypt=False, secret_key="b" * 8, pid="hallb") as b,
+    ):
         monkeypatch.setenv("OPENAPI_ROOT", a.root)
         monkeypatch.setenv("OPENAPI_PID", "demo")
         monkeypatch.setenv("OPENAPI_SECRET_KEY", KEY)
@@ -285,8 +310,7 @@ def test_url_connection_asks_secret_with_hidden_prompt(ip, monkeypatch, splicer)
 
 def test_help_documents_options_and_settings(ip):
     doc = magics(ip).openapi.__doc__
-    for word in ("--dry-run", "-o NAME", "display_limit", "strict_sign", "short_errors",
-                 "timeout"):
+    for word in ("--dry-run", "-o NAME", "display_limit", "strict_sign", "short_errors", "timeout"):
         assert word in doc
 
 
@@ -303,6 +327,7 @@ def test_strict_sign_mismatch_fails_but_keeps_data(ip, splicer):
         out = json.loads(splicer.splicer(req).body)
         out["sign"] = protocol.sign_plain("1", "someone-else")
         return Reply.json(out)
+
     splicer.handler = bad
     connect(ip, splicer)
     res, _ = run(ip, '%%openapi screen/readList\n{"deviceId": 0}')
@@ -359,12 +384,16 @@ def test_no_secret_anywhere_in_a_whole_session(ip, monkeypatch, tmp_path):
 def test_keep_going_shows_failures_without_failing_the_cell(ip):
     with _status_splicer(410, "brightness not supported") as s:
         connect(ip, s)
-        res, cap = run(ip, '%%openapi screen/writeBrightness -k -o r\n'
-                           '{"deviceId": 0, "screenId": 2, "brightness": 50}')
+        res, cap = run(
+            ip,
+            "%%openapi screen/writeBrightness -k -o r\n"
+            '{"deviceId": 0, "screenId": 2, "brightness": 50}',
+        )
         assert res.success and ip.user_ns["r"].status == 410 and res.result is ip.user_ns["r"]
         assert "sending card" in html_of(ip, res.result)  # the failed Result, with its hint
-        res, cap = run(ip, '%%openapi screen/writeBrightness --keep-going\n'
-                           '{"deviceId": 0, "screenId": [2]}')
+        res, cap = run(
+            ip, '%%openapi screen/writeBrightness --keep-going\n{"deviceId": 0, "screenId": [2]}'
+        )
         assert res.success and res.result is None
         html = "".join(o.data.get("text/html", "") for o in cap.outputs)
         assert "screenId must be an integer" in html and "OpenAPI error" in html
@@ -379,6 +408,7 @@ def test_keep_going_shows_failures_without_failing_the_cell(ip):
 
 def test_current_client_is_the_magics_connection(ip, splicer):
     from openapi_magic import current_client
+
     connect(ip, splicer)
     assert current_client() is magics(ip).client
     assert current_client().call("screen/readList", {"deviceId": 0}).ok
@@ -394,23 +424,33 @@ def test_keep_going_vendor_failure_is_still_the_last_error(ip):
 
 def test_each_runs_the_cell_per_item_with_an_outcome_table(ip):
     from openapi_magic.server import serve
+
     with serve() as sp:
         ip.user_ns.update(sp=sp, ids=[0, 1, 9999])
         run(ip, "%openapi_connect sp")
         # One call failed: the cell fails, as a single failed call's does (fail_on_status),
         # after showing the outcome table; the FleetResult is kept.
-        res, cap = run(ip, '%%openapi input/readDetail --each inputId=ids -o many\n'
-                           '{"deviceId": 0, "inputId": $inputId}')
+        res, cap = run(
+            ip,
+            "%%openapi input/readDetail --each inputId=ids -o many\n"
+            '{"deviceId": 0, "inputId": $inputId}',
+        )
         assert not res.success and "1 of 3 calls to input/readDetail failed" in cap.stdout
         assert ip.user_ns[LAST_ERROR].fleet is ip.user_ns["many"]
         # -k (or fail_on_status = False) shows it without failing the cell.
-        res, _ = run(ip, '%%openapi input/readDetail --each inputId=ids -o many -k\n'
-                         '{"deviceId": 0, "inputId": $inputId}')
+        res, _ = run(
+            ip,
+            "%%openapi input/readDetail --each inputId=ids -o many -k\n"
+            '{"deviceId": 0, "inputId": $inputId}',
+        )
         assert res.success
         ip.run_line_magic("config", "OpenAPIMagics.fail_on_status = False")
         try:
-            res, _ = run(ip, '%%openapi input/readDetail --each inputId=ids -o many\n'
-                             '{"deviceId": 0, "inputId": $inputId}')
+            res, _ = run(
+                ip,
+                "%%openapi input/readDetail --each inputId=ids -o many\n"
+                '{"deviceId": 0, "inputId": $inputId}',
+            )
         finally:
             ip.run_line_magic("config", "OpenAPIMagics.fail_on_status = True")
         assert res.success
@@ -426,6 +466,7 @@ def test_each_runs_the_cell_per_item_with_an_outcome_table(ip):
 
 def test_on_runs_the_cell_on_every_splicer(ip):
     from openapi_magic.server import serve
+
     with serve() as a, serve(encrypt=False) as b, serve(pid="other") as c:
         wrong = Client(c.root, "nobody", c.secret_key, encrypt=True)
         ip.user_ns["rig"] = {"hall-a": a, "hall-b": b, "wrong": wrong}
@@ -446,6 +487,7 @@ def test_on_with_strict_sign_fails_on_a_sign_mismatch(ip, splicer):
         out = json.loads(splicer.splicer(req).body)
         out["sign"] = protocol.sign_plain("1", "someone-else")
         return Reply.json(out)
+
     splicer.handler = bad
     with serve() as good:
         ip.user_ns["rig"] = {"good": good, "forged": splicer}
@@ -464,10 +506,16 @@ def test_each_usage_errors(ip, splicer):
     ip.user_ns["ids"] = [1, 2]
     res, cap = run(ip, '%%openapi input/readDetail --each ids\n{"inputId": $inputId}')
     assert isinstance(res.error_in_exec, UsageError) and "NAME=VAR" in cap.stdout
-    res, cap = run(ip, '%%openapi screen/writeBrightness --each b=ids\n'
-                       '{"deviceId": 0, "screenId": 0, "brightness": $b, "x": $nope}')
+    res, cap = run(
+        ip,
+        "%%openapi screen/writeBrightness --each b=ids\n"
+        '{"deviceId": 0, "screenId": 0, "brightness": $b, "x": $nope}',
+    )
     assert isinstance(res.error_in_exec, UsageError) and "$nope" in cap.stdout
     ip.user_ns["levels"] = [50, [500]]
-    res, cap = run(ip, '%%openapi screen/writeBrightness --each b=levels\n'
-                       '{"deviceId": 0, "screenId": 0, "brightness": $b}')
+    res, cap = run(
+        ip,
+        "%%openapi screen/writeBrightness --each b=levels\n"
+        '{"deviceId": 0, "screenId": 0, "brightness": $b}',
+    )
     assert "for b = [500]" in cap.stdout and splicer.requests == []  # nothing sent at all

@@ -14,8 +14,11 @@ from nbclient import NotebookClient
 from openapi_magic.server import DEMO_SECRET_KEY
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
-NEEDLES = [DEMO_SECRET_KEY, DEMO_SECRET_KEY[:8],
-           base64.b64encode(DEMO_SECRET_KEY.encode()).decode().rstrip("=")]
+NEEDLES = [
+    DEMO_SECRET_KEY,
+    DEMO_SECRET_KEY[:8],
+    base64.b64encode(DEMO_SECRET_KEY.encode()).decode().rstrip("="),
+]
 
 
 def test_there_are_tutorials():
@@ -29,8 +32,9 @@ def test_committed_clean(path):
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
-            assert not cell.outputs and cell.execution_count is None, \
+            assert not cell.outputs and cell.execution_count is None, (
                 f"{path.name}: commit notebooks with outputs cleared"
+            )
     text = path.read_text(encoding="utf-8")
     for needle in NEEDLES:
         assert needle not in text
@@ -40,18 +44,25 @@ def test_committed_clean(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_runs_top_to_bottom_on_the_simulated_splicer(path, tmp_path, monkeypatch):
-    for var in ("OPENAPI_ROOT", "OPENAPI_PID", "OPENAPI_SECRET_KEY", "OPENAPI_ENCRYPT",
-                "OPENAPI_PROFILE"):
+    for var in (
+        "OPENAPI_ROOT",
+        "OPENAPI_PID",
+        "OPENAPI_SECRET_KEY",
+        "OPENAPI_ENCRYPT",
+        "OPENAPI_PROFILE",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(tmp_path / "no-profiles.ini"))
     # the kernel is this interpreter (the venv the tests run in)
     monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=120, kernel_name="python3",
-                            resources={"metadata": {"path": str(tmp_path)}})
+    client = NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
     client.execute()  # raises CellExecutionError on the first error cell
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-              if o.output_type == "error"]
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
     assert not errors
     produced = json.dumps(nb, ensure_ascii=False)
     for needle in NEEDLES:

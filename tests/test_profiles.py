@@ -32,7 +32,12 @@ def test_profiles_load_and_build_clients(ini):
     profiles = load_profiles(ini, env)
     assert sorted(profiles) == ["hall-a", "hall-b"]
     a = profiles["hall-a"]
-    assert (a.root, a.pid, a.encrypt, a.timeout) == ("http://10.0.0.5:8000/open/api", "YmRj", True, 4)
+    assert (a.root, a.pid, a.encrypt, a.timeout) == (
+        "http://10.0.0.5:8000/open/api",
+        "YmRj",
+        True,
+        4,
+    )
     assert a.secret.reveal() == "env-secret-456" and "env-secret" not in repr(a)
     c = a.client()
     assert c.name == "hall-a" and c.encrypt and "env-secret" not in repr(c)
@@ -59,7 +64,8 @@ def test_profile_errors_name_the_cause(ini, tmp_path):
 def test_profiles_path_follows_env(tmp_path):
     assert profiles_path({"OPENAPI_MAGIC_PROFILES": str(tmp_path / "p.ini")}) == tmp_path / "p.ini"
     assert profiles_path({"XDG_CONFIG_HOME": str(tmp_path)}) == (
-        tmp_path / "openapi_magic" / "profiles.ini")
+        tmp_path / "openapi_magic" / "profiles.ini"
+    )
     assert load_profiles(tmp_path / "missing.ini", {}) == {}
 
 

@@ -18,29 +18,94 @@ from openapi_magic import protocol as p
 from openapi_magic.errors import ConfigError, DecodeError, DecryptionError
 
 # The seed's published plain vector.
-SEED_TS, SEED_PID, SEED_SIGN = "1689586062335", "YmRj", "YjlhMWRmZTVlNzJhYTg4MTgzMDFhNTdlOWE0NjMyNDc="
+SEED_TS, SEED_PID, SEED_SIGN = (
+    "1689586062335",
+    "YmRj",
+    "YjlhMWRmZTVlNzJhYTg4MTgzMDFhNTdlOWE0NjMyNDc=",
+)
 
 # (name, body, secretKey, timeStamp, pId, plaintext bytes, body Base64, sign) - from pyDes.
 PYDES_VECTORS = [
-    ("ascii", {"deviceId": 0}, "abcdefgh", "1689586062335", "YmRj", 14,
-     "9KItcNuHSX8TRBYzAWnSxg==", "Mjc5ZGU0YmQ2NTNkM2UzZjdkMTkzYjc1YWRhZGQxNzI="),
-    ("chinese", {"deviceId": 0, "name": "主屏幕"}, "abcdefgh", "1689586062335", "YmRj", 33,
-     "9KItcNuHSX91Bxa2zGhN7qgXh47FGwwpkszusBMArcXMLOEcyXl5kA==",
-     "Nzk3ZDk3MThkZTFkNGM1NWE1Mjg4ODNiZjBiMzAxY2I="),
-    ("emoji", {"name": "LED 🎬✨"}, "H-series-demo-secret", "1700000000000", "demo", 22,
-     "4FgyOvcIuZ0LqCQaX8rwohMJTiKtVIDv", "ZDNjYzJjYTI0MDEzOWRjZjgyNTBiODcxODcwM2EyMGE="),
-    ("aligned16", {"screenId": 123}, "abcdefgh", "1689586062335", "1", 16,
-     "LuUXmpA/6LzXO17iB9yVBiQbyR5eVbPW", "YjVjOWQ0NzJiOWQ2N2ViMjhkNmQ4NDUwMjY2YmFmODU="),
-    ("empty_object", {}, "abcdefgh", "1631949094265", "1", 2,
-     "yjdhk/sa/80=", "MGU2M2FmNmYwZTgwNDk2ZmZjNjRlYzMzNTRiMjU5MzI="),
-    ("list", [1, 2, {"a": "b"}], "abcdefgh", "1631949094265", "1", 15,
-     "Vm4OePqiRYdp69jgI2iC1Q==", "YWNkZWQ4YWFjNTdiNGEwN2I0OTg2N2IzODRhZDQ3OWE="),
-    ("key8", {"deviceId": 0, "screenId": 1}, "k3y-8byt", "1689586062335", "YmRj", 27,
-     "PmNDSaMvsmRoGjCPpOPDLnRNoLQEw5k3WgSvnHt5z8c=",
-     "MzJjMGQwZDQ2ZDdiODdjYTM2OTZjMzA2MTg0Y2NhOTQ="),
-    ("key24", {"deviceId": 0, "screenId": 1}, "0123456789abcdefghijklmn", "1689586062335", "YmRj",
-     27, "3gAU1ObxLGeEMdwhLXhhcb5XRZm1Vo1Nd5JcR4/6bsI=",
-     "YzE2OWZhMTc0ZDFiN2JkZTY4YmFlZTE3ZWI2OTBhZTE="),
+    (
+        "ascii",
+        {"deviceId": 0},
+        "abcdefgh",
+        "1689586062335",
+        "YmRj",
+        14,
+        "9KItcNuHSX8TRBYzAWnSxg==",
+        "Mjc5ZGU0YmQ2NTNkM2UzZjdkMTkzYjc1YWRhZGQxNzI=",
+    ),
+    (
+        "chinese",
+        {"deviceId": 0, "name": "主屏幕"},
+        "abcdefgh",
+        "1689586062335",
+        "YmRj",
+        33,
+        "9KItcNuHSX91Bxa2zGhN7qgXh47FGwwpkszusBMArcXMLOEcyXl5kA==",
+        "Nzk3ZDk3MThkZTFkNGM1NWE1Mjg4ODNiZjBiMzAxY2I=",
+    ),
+    (
+        "emoji",
+        {"name": "LED 🎬✨"},
+        "H-series-demo-secret",
+        "1700000000000",
+        "demo",
+        22,
+        "4FgyOvcIuZ0LqCQaX8rwohMJTiKtVIDv",
+        "ZDNjYzJjYTI0MDEzOWRjZjgyNTBiODcxODcwM2EyMGE=",
+    ),
+    (
+        "aligned16",
+        {"screenId": 123},
+        "abcdefgh",
+        "1689586062335",
+        "1",
+        16,
+        "LuUXmpA/6LzXO17iB9yVBiQbyR5eVbPW",
+        "YjVjOWQ0NzJiOWQ2N2ViMjhkNmQ4NDUwMjY2YmFmODU=",
+    ),
+    (
+        "empty_object",
+        {},
+        "abcdefgh",
+        "1631949094265",
+        "1",
+        2,
+        "yjdhk/sa/80=",
+        "MGU2M2FmNmYwZTgwNDk2ZmZjNjRlYzMzNTRiMjU5MzI=",
+    ),
+    (
+        "list",
+        [1, 2, {"a": "b"}],
+        "abcdefgh",
+        "1631949094265",
+        "1",
+        15,
+        "Vm4OePqiRYdp69jgI2iC1Q==",
+        "YWNkZWQ4YWFjNTdiNGEwN2I0OTg2N2IzODRhZDQ3OWE=",
+    ),
+    (
+        "key8",
+        {"deviceId": 0, "screenId": 1},
+        "k3y-8byt",
+        "1689586062335",
+        "YmRj",
+        27,
+        "PmNDSaMvsmRoGjCPpOPDLnRNoLQEw5k3WgSvnHt5z8c=",
+        "MzJjMGQwZDQ2ZDdiODdjYTM2OTZjMzA2MTg0Y2NhOTQ=",
+    ),
+    (
+        "key24",
+        {"deviceId": 0, "screenId": 1},
+        "0123456789abcdefghijklmn",
+        "1689586062335",
+        "YmRj",
+        27,
+        "3gAU1ObxLGeEMdwhLXhhcb5XRZm1Vo1Nd5JcR4/6bsI=",
+        "YzE2OWZhMTc0ZDFiN2JkZTY4YmFlZTE3ZWI2OTBhZTE=",
+    ),
 ]
 
 
@@ -60,10 +125,15 @@ def pydes_open(sealed: str, key: str):
 
 def test_seed_plain_vector():
     assert p.sign_plain(SEED_TS, SEED_PID) == SEED_SIGN
-    env = p.seal_request({"deviceId": 0}, pid="YmRj", secret_key=None,
-                         timestamp=1689586062335, encrypt=False)
-    assert env == {"body": {"deviceId": 0}, "sign": SEED_SIGN, "pId": "YmRj",
-                   "timeStamp": "1689586062335"}
+    env = p.seal_request(
+        {"deviceId": 0}, pid="YmRj", secret_key=None, timestamp=1689586062335, encrypt=False
+    )
+    assert env == {
+        "body": {"deviceId": 0},
+        "sign": SEED_SIGN,
+        "pId": "YmRj",
+        "timeStamp": "1689586062335",
+    }
 
 
 def test_sign_shape_is_base64_of_lowercase_md5_hex():
@@ -73,8 +143,9 @@ def test_sign_shape_is_base64_of_lowercase_md5_hex():
     assert hexdigest == hashlib.md5(b"1x").hexdigest() and hexdigest == hexdigest.lower()
 
 
-@pytest.mark.parametrize("name,body,key,ts,pid,nbytes,sealed,sign", PYDES_VECTORS,
-                         ids=[v[0] for v in PYDES_VECTORS])
+@pytest.mark.parametrize(
+    "name,body,key,ts,pid,nbytes,sealed,sign", PYDES_VECTORS, ids=[v[0] for v in PYDES_VECTORS]
+)
 def test_encrypted_vectors_from_pydes(name, body, key, ts, pid, nbytes, sealed, sign):
     assert len(p.dumps(body).encode()) == nbytes
     env = p.seal_request(body, pid=pid, secret_key=key, timestamp=ts, encrypt=True)
@@ -100,10 +171,12 @@ def test_whole_secret_is_signed_but_only_8_bytes_encrypt():
 @settings(max_examples=60, deadline=None)
 @given(
     body=st.recursive(
-        st.none() | st.booleans() | st.integers(-2**60, 2**60) | st.text(max_size=30),
-        lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids,
-                                                                   max_size=4),
-        max_leaves=12),
+        st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.text(max_size=30),
+        lambda kids: (
+            st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4)
+        ),
+        max_leaves=12,
+    ),
     key=st.text(min_size=8, max_size=30).filter(lambda k: len(k.encode()) >= 8),
 )
 def test_agrees_with_pydes_on_arbitrary_bodies(body, key):
@@ -140,10 +213,27 @@ def test_unserialisable_body_is_a_config_error():
 KEY = "H-series-demo-secret"
 
 
-def reply(status=0, msg="Success", body=None, encrypt=True, sign=True, status_key="status",
-          ts="1700000000000", pid="demo"):
-    return p.seal_reply(status, msg, body, pid=pid, timestamp=ts, secret_key=KEY,
-                        encrypt=encrypt, sign=sign, status_key=status_key)
+def reply(
+    status=0,
+    msg="Success",
+    body=None,
+    encrypt=True,
+    sign=True,
+    status_key="status",
+    ts="1700000000000",
+    pid="demo",
+):
+    return p.seal_reply(
+        status,
+        msg,
+        body,
+        pid=pid,
+        timestamp=ts,
+        secret_key=KEY,
+        encrypt=encrypt,
+        sign=sign,
+        status_key=status_key,
+    )
 
 
 def open_(env, encrypt=True, ts="1700000000000", pid="demo", key=KEY):
@@ -155,7 +245,11 @@ def test_reply_round_trip_verified(encrypt):
     body = {"screens": [{"screenId": 0, "name": "主屏"}]}
     opened = open_(reply(body=body, encrypt=encrypt), encrypt=encrypt)
     assert (opened.status, opened.msg, opened.body, opened.sign_verdict) == (
-        0, "Success", body, "verified")
+        0,
+        "Success",
+        body,
+        "verified",
+    )
 
 
 def test_encrypted_reply_decrypts_with_pydes_too():
@@ -190,7 +284,10 @@ def test_vendor_quirks():
     assert empty.body is None
     non_interface = open_({"status": 15, "msg": "illegal pId", "body": ""})
     assert (non_interface.status, non_interface.sign_verdict, non_interface.body) == (
-        15, "absent", None)
+        15,
+        "absent",
+        None,
+    )
 
 
 @pytest.mark.parametrize("status", [None, "abc", True, 1.5, [], {}])
@@ -231,8 +328,11 @@ def test_open_request_server_role():
     tampered = dict(env, sign=p.sign_plain("9", "demo"))
     assert not p.open_request(tampered, secret_key=KEY, encrypt=True).sign_ok
     with pytest.raises(DecryptionError):  # plain body to an encrypting server
-        p.open_request(p.seal_request({"a": 1}, pid="demo", secret_key=None, timestamp=9,
-                                      encrypt=False), secret_key=KEY, encrypt=True)
+        p.open_request(
+            p.seal_request({"a": 1}, pid="demo", secret_key=None, timestamp=9, encrypt=False),
+            secret_key=KEY,
+            encrypt=True,
+        )
     with pytest.raises(DecryptionError):  # ciphertext to a plain server
         p.open_request(env, secret_key=KEY, encrypt=False)
     with pytest.raises(DecodeError, match="timeStamp"):

@@ -11,14 +11,20 @@ import pytest
 import openapi_magic
 
 MODULES = ["openapi_magic"] + sorted(
-    m.name for m in pkgutil.walk_packages(openapi_magic.__path__, "openapi_magic.")
+    m.name
+    for m in pkgutil.walk_packages(openapi_magic.__path__, "openapi_magic.")
     if not any(part.startswith("_") for part in m.name.split("."))
 )
 
 
 def test_the_public_modules_are_found():
-    for name in ("openapi_magic.client", "openapi_magic.server", "openapi_magic.watch",
-                 "openapi_magic.server.replay", "openapi_magic.magics"):
+    for name in (
+        "openapi_magic.client",
+        "openapi_magic.server",
+        "openapi_magic.watch",
+        "openapi_magic.server.replay",
+        "openapi_magic.magics",
+    ):
         assert name in MODULES
 
 
@@ -35,9 +41,13 @@ def test_all_names_exist_and_have_docstrings(name):
 @pytest.mark.parametrize("name", MODULES)
 def test_all_is_complete(name):
     mod = importlib.import_module(name)
-    defined = [n for n, obj in vars(mod).items()
-               if not n.startswith("_") and (inspect.isclass(obj) or inspect.isfunction(obj))
-               and getattr(obj, "__module__", None) == name]
+    defined = [
+        n
+        for n, obj in vars(mod).items()
+        if not n.startswith("_")
+        and (inspect.isclass(obj) or inspect.isfunction(obj))
+        and getattr(obj, "__module__", None) == name
+    ]
     assert not [n for n in defined if n not in mod.__all__], f"{name}: public but not listed"
 
 
@@ -57,6 +67,15 @@ def test_all_is_sorted(name):
 
 
 def test_package_exports_the_documented_entry_points():
-    for attr in ("Client", "Result", "OpenAPIError", "StatusError", "load_catalog",
-                 "capture", "Capture", "Secret", "WriteRefused"):
+    for attr in (
+        "Client",
+        "Result",
+        "OpenAPIError",
+        "StatusError",
+        "load_catalog",
+        "capture",
+        "Capture",
+        "Secret",
+        "WriteRefused",
+    ):
         assert attr in openapi_magic.__all__

@@ -25,9 +25,11 @@ WAIT = 15
 
 def profile_file(tmp_path, splicer, extra="read_only = true"):
     path = tmp_path / "profiles.ini"
-    path.write_text(f"[show]\nroot = {splicer.root}\npid = {splicer.pid}\n"
-                    f"secret_key = {splicer.secret_key}\nencrypt = {str(splicer.encrypt).lower()}"
-                    f"\n{extra}\n")
+    path.write_text(
+        f"[show]\nroot = {splicer.root}\npid = {splicer.pid}\n"
+        f"secret_key = {splicer.secret_key}\nencrypt = {str(splicer.encrypt).lower()}"
+        f"\n{extra}\n"
+    )
     return str(path)
 
 
@@ -39,6 +41,7 @@ def cell(ip, code):
 
 # Each case: (name, how it is made read-only and where the write is tried). It returns
 # (the refusal, a read's outcome through the same connection).
+
 
 def client_flag(splicer, ip, tmp_path):
     c = Client.from_splicer(splicer, read_only=True)
@@ -85,7 +88,9 @@ def magic_config(splicer, ip, tmp_path):
 
 
 def magic_profile(splicer, ip, tmp_path):
-    ip.run_line_magic("config", f"OpenAPIMagics.profiles_file = {profile_file(tmp_path, splicer)!r}")
+    ip.run_line_magic(
+        "config", f"OpenAPIMagics.profiles_file = {profile_file(tmp_path, splicer)!r}"
+    )
     cell(ip, "%openapi_connect -p show --no-firmware")
     res, out = cell(ip, f"%%openapi {WRITE}\n{json.dumps(BODY)}")
     assert not res.success and "read_only = true" in out
@@ -95,8 +100,10 @@ def magic_profile(splicer, ip, tmp_path):
 
 
 def magic_fleet(splicer, ip, tmp_path):
-    ip.user_ns["wall"] = [Client.from_splicer(splicer, name="left"),
-                          Client.from_splicer(splicer, name="right", read_only=True)]
+    ip.user_ns["wall"] = [
+        Client.from_splicer(splicer, name="left"),
+        Client.from_splicer(splicer, name="right", read_only=True),
+    ]
     res, out = cell(ip, f"%%openapi {WRITE} --on wall\n{json.dumps(BODY)}")
     assert not res.success and "right" in out and "Nothing of this run was sent" in out
     error = ip.user_ns[LAST_ERROR]
@@ -139,9 +146,19 @@ def fleet_profile(splicer, ip, tmp_path):
     return err.value, fleet.run(["show"], READ, READ_BODY, profiles=path).ok
 
 
-CASES = [client_flag, client_per_call, client_profile, magic_connect_flag, magic_config,
-         magic_profile, magic_fleet, form_checkbox, form_read_only_client, fleet_run_flag,
-         fleet_profile]
+CASES = [
+    client_flag,
+    client_per_call,
+    client_profile,
+    magic_connect_flag,
+    magic_config,
+    magic_profile,
+    magic_fleet,
+    form_checkbox,
+    form_read_only_client,
+    fleet_run_flag,
+    fleet_profile,
+]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.__name__ for c in CASES])
@@ -220,8 +237,10 @@ def test_the_terminal_prompt_takes_only_yes(capsys):
 
 def test_a_fleet_confirms_once_naming_every_splicer(splicer):
     asked = []
-    wall = {"left": Client.from_splicer(splicer, confirm_writes=True),
-            "right": Client.from_splicer(splicer)}
+    wall = {
+        "left": Client.from_splicer(splicer, confirm_writes=True),
+        "right": Client.from_splicer(splicer),
+    }
     run = fleet.run(wall, WRITE, BODY, confirm=lambda p: asked.append(p) or True)
     assert run.ok and len(asked) == 1 and splicer.requests[WRITE] == 2
     assert "left" in asked[0].text() and "right" in asked[0].text()
@@ -291,8 +310,9 @@ def test_a_notebook_that_takes_no_input_refuses_saying_why():
     from IPython.core.error import StdinNotImplementedError
 
     def no_input(question):
-        raise StdinNotImplementedError("raw_input was called, but this frontend does not "
-                                       "support input requests.")
+        raise StdinNotImplementedError(
+            "raw_input was called, but this frontend does not support input requests."
+        )
 
     p = PendingWrite(WRITE, BODY, ("hall-a",))
     with pytest.raises(WriteRefused, match="does not take input") as err:
@@ -332,8 +352,7 @@ def test_a_watch_of_a_write_is_refused_up_front_on_a_guarded_splicer(splicer):
     assert splicer.requests[WRITE] == 0
     import time
 
-    w = Watch(Client.from_splicer(splicer, read_only=True), READ, READ_BODY, show=False,
-              every=0.2)
+    w = Watch(Client.from_splicer(splicer, read_only=True), READ, READ_BODY, show=False, every=0.2)
     try:
         deadline = time.monotonic() + 5
         while splicer.requests[READ] == 0 and time.monotonic() < deadline:

@@ -47,8 +47,9 @@ def test_a_replay_captured_again_diffs_empty(venue, volatile):
     diff = again.diff(cap, volatile=volatile)
     assert not diff, diff.summary()
     # byte for byte: every reply body, status and msg as captured
-    assert [(c.interface, c.body, c.status, c.msg, c.reply) for c in again] == \
-        [(c.interface, c.body, c.status, c.msg, c.reply) for c in cap]
+    assert [(c.interface, c.body, c.status, c.msg, c.reply) for c in again] == [
+        (c.interface, c.body, c.status, c.msg, c.reply) for c in cap
+    ]
 
 
 def test_replay_takes_a_capture_object_too(venue):
@@ -64,8 +65,9 @@ def test_a_write_on_the_replay_shows_in_reads_and_in_the_diff(venue):
     new = 35 if old != 35 else 36
     with serve(replay=path) as replay:
         client = Client.from_splicer(replay)
-        assert client.call("screen/writeBrightness",
-                           {"deviceId": 0, "screenId": screen, "brightness": new}).ok
+        assert client.call(
+            "screen/writeBrightness", {"deviceId": 0, "screenId": screen, "brightness": new}
+        ).ok
         detail = client.call("screen/readDetail", {"deviceId": 0, "screenId": screen}).body
         after = take(replay)
     assert detail["brightness"] == new
@@ -73,15 +75,17 @@ def test_a_write_on_the_replay_shows_in_reads_and_in_the_diff(venue):
     assert {k for k in detail if detail[k] != captured.get(k)} == {"brightness"}
     # the same write on the device that was captured changes the same rows
     with serve(seed=OTHER_SEED) as original:
-        Client.from_splicer(original).call("screen/writeBrightness", {
-            "deviceId": 0, "screenId": screen, "brightness": new})
+        Client.from_splicer(original).call(
+            "screen/writeBrightness", {"deviceId": 0, "screenId": screen, "brightness": new}
+        )
         expected = take(original).diff(cap, volatile=()).df
     for volatile in (None, ()):
         frame = after.diff(cap, volatile=volatile).df
         # one change: read by screen/readDetail (and nonTimeDetail, which the simulated
         # splicer answers with the live detail)
-        assert set(zip(frame["record"], frame["field"], frame["old"], frame["new"])) == \
-            {(f"screen {screen}", "brightness", old, new)}
+        assert set(zip(frame["record"], frame["field"], frame["old"], frame["new"])) == {
+            (f"screen {screen}", "brightness", old, new)
+        }
         assert "screen/readDetail" in set(frame["interface"])
         assert frame.to_dict("records") == expected.to_dict("records")
 
@@ -92,12 +96,14 @@ def test_writes_follow_the_captured_ids_and_names(venue):
     last = screens[-1]
     with serve(replay=path) as replay:
         client = Client.from_splicer(replay)
-        assert client.call("screen/rename", {"deviceId": 0, "screenId": last["screenId"],
-                                             "name": "Encore wall"}).ok
+        assert client.call(
+            "screen/rename", {"deviceId": 0, "screenId": last["screenId"], "name": "Encore wall"}
+        ).ok
         listed = client.call("screen/readList", {"deviceId": 0}).body["screens"]
-        created = client.call("preset/createPreset", {
-            "deviceId": 0, "screenId": screens[0]["screenId"], "name": "Encore",
-            "overWrite": 0})
+        created = client.call(
+            "preset/createPreset",
+            {"deviceId": 0, "screenId": screens[0]["screenId"], "name": "Encore", "overWrite": 0},
+        )
         assert created.ok
         diff = take(replay).diff(cap)
     assert [s["screenId"] for s in listed] == [s["screenId"] for s in screens]
@@ -116,15 +122,24 @@ def test_a_read_the_capture_never_made_is_answered_by_the_model(venue):
         client = Client.from_splicer(replay)
         # a layer created on the replay: its detail was never captured, the model answers
         screen = cap["screen/readList"][0].reply["screens"][0]["screenId"]
-        made = client.call("layer/create", {"deviceId": 0, "screenId": screen,
-                                            "name": "Lower third",
-                                            "window": {"x": 0, "y": 0, "width": 640, "height": 360}})
+        made = client.call(
+            "layer/create",
+            {
+                "deviceId": 0,
+                "screenId": screen,
+                "name": "Lower third",
+                "window": {"x": 0, "y": 0, "width": 640, "height": 360},
+            },
+        )
         assert made.ok, made.msg
         layer_id = made.body["layerId"]
-        assert cap.find("layer/readDetail", {"deviceId": 0, "screenId": screen,
-                                             "layerId": layer_id}) is None
-        detail = client.call("layer/readDetail", {"deviceId": 0, "screenId": screen,
-                                                  "layerId": layer_id})
+        assert (
+            cap.find("layer/readDetail", {"deviceId": 0, "screenId": screen, "layerId": layer_id})
+            is None
+        )
+        detail = client.call(
+            "layer/readDetail", {"deviceId": 0, "screenId": screen, "layerId": layer_id}
+        )
         assert detail.ok and detail.body["general"]["name"] == "Lower third"
         unknown = client.call("input/readDetail", {"deviceId": 0, "inputId": max(inputs) + 50})
     assert unknown.status == 1 and unknown.msg == "Params_Error"
@@ -168,8 +183,9 @@ def test_a_capture_with_failures_replays_them_and_picks_the_firmware(firmware, t
         reply = client.call(failed.interface, failed.body)
     assert (reply.status, reply.msg) == (failed.status, failed.msg) == (500, "Server_Err")
     assert not again.diff(cap, volatile=())
-    assert [(c.interface, c.status, c.msg) for c in again.failed] == \
-        [(c.interface, c.status, c.msg) for c in cap.failed]
+    assert [(c.interface, c.status, c.msg) for c in again.failed] == [
+        (c.interface, c.status, c.msg) for c in cap.failed
+    ]
 
 
 def test_a_failure_captured_on_healthy_looking_firmware_is_replayed(venue, tmp_path):
@@ -190,18 +206,25 @@ def test_an_explicit_firmware_wins(tmp_path):
         assert replay.firmware.name == "default"
     assert firmware_for(cap.to_dict()).name == "h5-capture"
     assert firmware_for({**cap.to_dict(), "firmware": "9.9.9"}).name == "default"
-    assert all(firmware_for({**cap.to_dict(), "firmware": p.software_version,
-                             "model_id": p.main_model_id}).name != "teaching"
-               for p in FIRMWARE_PROFILES.values())
+    assert all(
+        firmware_for(
+            {**cap.to_dict(), "firmware": p.software_version, "model_id": p.main_model_id}
+        ).name
+        != "teaching"
+        for p in FIRMWARE_PROFILES.values()
+    )
 
 
-@pytest.mark.parametrize(("source", "cause"), [
-    ("missing.json", "No capture file"),
-    ({"format": "something else"}, "not an openapi_magic capture"),
-    ({"format": "openapi_magic.capture", "version": 99, "calls": []}, "format version 99"),
-    ({"format": "openapi_magic.capture", "version": 1, "calls": [1]}, "list of captured calls"),
-    (42, "not int"),
-])
+@pytest.mark.parametrize(
+    ("source", "cause"),
+    [
+        ("missing.json", "No capture file"),
+        ({"format": "something else"}, "not an openapi_magic capture"),
+        ({"format": "openapi_magic.capture", "version": 99, "calls": []}, "format version 99"),
+        ({"format": "openapi_magic.capture", "version": 1, "calls": [1]}, "list of captured calls"),
+        (42, "not int"),
+    ],
+)
 def test_a_bad_replay_source_is_one_clear_error(source, cause, tmp_path):
     if source == "missing.json":
         source = tmp_path / source
@@ -210,14 +233,20 @@ def test_a_bad_replay_source_is_one_clear_error(source, cause, tmp_path):
 
 
 def test_patch_keeps_captured_parts_and_applies_model_changes():
-    captured = {"a": 1, "only_real": "x", "rows": [{"rowId": 0, "v": 1, "z": "r"},
-                                                   {"rowId": 1, "v": 2, "z": "s"}]}
+    captured = {
+        "a": 1,
+        "only_real": "x",
+        "rows": [{"rowId": 0, "v": 1, "z": "r"}, {"rowId": 1, "v": 2, "z": "s"}],
+    }
     before = {"a": 1, "gone": 5, "rows": [{"rowId": 0, "v": 1}, {"rowId": 1, "v": 2}]}
     assert patch(captured, before, before) is captured
     now = {"a": 2, "new": 3, "rows": [{"rowId": 1, "v": 9}, {"rowId": 2, "v": 7}]}
     assert patch(captured, before, now) == {
-        "a": 2, "only_real": "x", "new": 3, "rows": [{"rowId": 1, "v": 9, "z": "s"},
-                                                     {"rowId": 2, "v": 7}]}
+        "a": 2,
+        "only_real": "x",
+        "new": 3,
+        "rows": [{"rowId": 1, "v": 9, "z": "s"}, {"rowId": 2, "v": 7}],
+    }
 
 
 # --------------------------------------------------------------------------- shipped capture
@@ -229,10 +258,12 @@ def test_the_shipped_demo_capture_is_current(tmp_path):
     fresh = capture_demo(tmp_path / "fresh.json")
     assert not fresh.diff(Capture.load(shipped), volatile=()), (
         "the shipped capture is stale: regenerate it with "
-        "python -c \"from openapi_magic.captures import capture_demo; "
-        f"capture_demo('{shipped}')\"")
-    assert (tmp_path / "fresh.json").read_text(encoding="utf-8") == \
-        shipped.read_text(encoding="utf-8")
+        'python -c "from openapi_magic.captures import capture_demo; '
+        f"capture_demo('{shipped}')\""
+    )
+    assert (tmp_path / "fresh.json").read_text(encoding="utf-8") == shipped.read_text(
+        encoding="utf-8"
+    )
 
 
 def test_the_shipped_capture_holds_no_secret_and_replays(tmp_path):
@@ -240,8 +271,10 @@ def test_the_shipped_capture_holds_no_secret_and_replays(tmp_path):
     assert DEMO_SECRET_KEY not in text
     data = json.loads(text)
     assert not re.search(r'"sign"\s*:\s*"[^"]', text)
-    assert all(set(c) <= {"interface", "body", "status", "msg", "reply", "http_status",
-                          "elapsed", "error"} for c in data["calls"])
+    assert all(
+        set(c) <= {"interface", "body", "status", "msg", "reply", "http_status", "elapsed", "error"}
+        for c in data["calls"]
+    )
     with serve(replay="demo") as replay:
         assert not take(replay).diff(Capture.load(demo_capture_path()), volatile=())
 
@@ -250,8 +283,13 @@ def test_the_shipped_capture_holds_no_secret_and_replays(tmp_path):
 
 
 def test_help_lists_replay():
-    out = subprocess.run([sys.executable, "-m", "openapi_magic.server", "--help"],
-                         capture_output=True, text=True, timeout=60, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "openapi_magic.server", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
     assert "--replay FILE" in out
 
 
@@ -259,8 +297,11 @@ def test_replay_on_the_command_line(venue):
     cap, path = venue
     proc = subprocess.Popen(
         [sys.executable, "-u", "-m", "openapi_magic.server", "--replay", str(path), "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
         lines = []
         for line in proc.stdout:
@@ -282,20 +323,27 @@ def test_replay_on_the_command_line(venue):
 def test_a_bad_replay_file_on_the_command_line_says_why(tmp_path):
     bad = tmp_path / "not-a-capture.json"
     bad.write_text("{}", encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "openapi_magic.server", "--replay", str(bad),
-                          "--port", "0"], check=False, capture_output=True, text=True,
-                         timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-m", "openapi_magic.server", "--replay", str(bad), "--port", "0"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 2
     assert "not an openapi_magic capture" in run.stderr
 
 
-@pytest.mark.parametrize("odd", [
-    {"screen/readList": {"screens": ["not a record", {"screenId": "0"}]}},
-    {"screen/readList": {"screens": [{"screenId": 0}]}, "screen/readDetail": "text"},
-    {"input/readList": {"inputs": [{"inputId": 0, "general": "x", "resolution": None}]}},
-    {"layer/detailList": {"screenLayers": [{"layerId": 0, "general": 5, "window": "w"}]}},
-    {"device/readDetail": [1, 2, 3], "bkg/readAllList": {"bkgs": 7}, "output/readList": None},
-])
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"screen/readList": {"screens": ["not a record", {"screenId": "0"}]}},
+        {"screen/readList": {"screens": [{"screenId": 0}]}, "screen/readDetail": "text"},
+        {"input/readList": {"inputs": [{"inputId": 0, "general": "x", "resolution": None}]}},
+        {"layer/detailList": {"screenLayers": [{"layerId": 0, "general": 5, "window": "w"}]}},
+        {"device/readDetail": [1, 2, 3], "bkg/readAllList": {"bkgs": 7}, "output/readList": None},
+    ],
+)
 def test_records_of_an_unknown_shape_still_replay_as_captured(venue, odd):
     """Another firmware's records may not fit the model: the captured replies still answer."""
     cap, _ = venue
@@ -306,15 +354,20 @@ def test_records_of_an_unknown_shape_still_replay_as_captured(venue, odd):
     odd_capture = Capture.from_dict(data)
     with serve(replay=data) as replay:
         again = take(replay)
-        assert Client.from_splicer(replay).call("screen/writeBrightness", {
-            "deviceId": 0, "screenId": 0, "brightness": 40}).status is not None
+        assert (
+            Client.from_splicer(replay)
+            .call("screen/writeBrightness", {"deviceId": 0, "screenId": 0, "brightness": 40})
+            .status
+            is not None
+        )
     # the re-capture follows ids from the odd replies, so it may make other calls; every
     # call the odd capture holds answers as captured
     matched = [(c, odd_capture.find(c.interface, c.body)) for c in again]
     matched = [(c, o) for c, o in matched if o is not None]
     assert {c.interface for c, _ in matched} >= set(odd)
-    assert [(c.status, c.msg, c.reply) for c, _ in matched] == \
-        [(o.status, o.msg, o.reply) for _, o in matched]
+    assert [(c.status, c.msg, c.reply) for c, _ in matched] == [
+        (o.status, o.msg, o.reply) for _, o in matched
+    ]
 
 
 def test_an_anonymized_capture_replays_with_its_placeholders(venue):

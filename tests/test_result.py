@@ -7,12 +7,22 @@ from openapi_magic.result import Result, find_records, records_frame
 
 
 def make(body, status=0, msg="Success", sign="verified", encrypted=True, **kw):
-    return Result(interface="screen/readList", url="http://x/open/api/screen/readList",
-                  status=status, msg=msg, body=body,
-                  request_envelope={"body": "abc=", "sign": "s", "pId": "demo", "timeStamp": "1"},
-                  response_envelope={"status": status, "msg": msg, "sign": "", "body": body},
-                  raw_text="{}", http_status=200, elapsed=0.0123, encrypted=encrypted,
-                  sign_verdict=sign, request_body={"deviceId": 0}, **kw)
+    return Result(
+        interface="screen/readList",
+        url="http://x/open/api/screen/readList",
+        status=status,
+        msg=msg,
+        body=body,
+        request_envelope={"body": "abc=", "sign": "s", "pId": "demo", "timeStamp": "1"},
+        response_envelope={"status": status, "msg": msg, "sign": "", "body": body},
+        raw_text="{}",
+        http_status=200,
+        elapsed=0.0123,
+        encrypted=encrypted,
+        sign_verdict=sign,
+        request_body={"deviceId": 0},
+        **kw,
+    )
 
 
 def test_records_detection():
@@ -30,8 +40,9 @@ def test_records_detection():
 
 
 def test_nested_fields_flatten_with_dots():
-    df = records_frame([{"layerId": 1, "general": {"name": "L1", "zorder": 2},
-                         "window": {"x": 0, "y": 0}}])
+    df = records_frame(
+        [{"layerId": 1, "general": {"name": "L1", "zorder": 2}, "window": {"x": 0, "y": 0}}]
+    )
     assert list(df.columns) == ["layerId", "general.name", "general.zorder", "window.x", "window.y"]
 
 
@@ -98,7 +109,8 @@ def test_catalog_hint_keeps_a_detail_as_one_record_but_user_choice_wins():
     assert "2 records" in detail.to_text()  # the list is offered, not lost
     assert list(make(body, records_hint="", records="interfaces").df["id"]) == [1, 2]
     assert list(make(body).df["id"]) == [1, 2]  # no catalog hint: detection
-    listed = make({"deviceId": 0, "screens": [{"a": 1}], "extra": [{"b": 2}]},
-                  records_hint="screens")
+    listed = make(
+        {"deviceId": 0, "screens": [{"a": 1}], "extra": [{"b": 2}]}, records_hint="screens"
+    )
     assert list(listed.df.columns) == ["a"]
     assert make({"other": [{"x": 1}]}, records_hint="screens").df.shape == (1, 1)  # hint unfit

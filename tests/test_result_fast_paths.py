@@ -27,10 +27,17 @@ def plain_frame(rows):
 
 
 def input_record(i):
-    return {"inputId": i, "online": 1, "isUsed": 0, "iSignal": 1, "interfaceType": 7,
-            "resolution": {"width": 1920, "height": 1080, "refreshRate": 59.94},
-            "timing": {"width": 1920, "hTotal": 2080, "pixelClock": 148.5},
-            "general": {"name": f"input {i}"}, "slotId": 255}
+    return {
+        "inputId": i,
+        "online": 1,
+        "isUsed": 0,
+        "iSignal": 1,
+        "interfaceType": 7,
+        "resolution": {"width": 1920, "height": 1080, "refreshRate": 59.94},
+        "timing": {"width": 1920, "hTotal": 2080, "pixelClock": 148.5},
+        "general": {"name": f"input {i}"},
+        "slotId": 255,
+    }
 
 
 CASES = {
@@ -51,8 +58,10 @@ CASES = {
     "one row": [input_record(0)],
     "same length, other keys": [{"a": {"x": 1}, "b": 1}, {"a": {"x": 2}, "c": 1}],
     "dict subclasses": [collections.OrderedDict(a={"x": 1}), {"a": {"x": 2}}],
-    "defaultdicts": [collections.defaultdict(int, a={"x": 1}, b=1),
-                     collections.defaultdict(int, a={"x": 2}, c=2)],
+    "defaultdicts": [
+        collections.defaultdict(int, a={"x": 1}, b=1),
+        collections.defaultdict(int, a={"x": 2}, c=2),
+    ],
 }
 
 
@@ -64,8 +73,13 @@ def test_records_frame_matches_json_normalize(case):
     assert repr(rows) == before  # the records are read, never changed
 
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20),
-                    st.floats(allow_nan=False), st.text(max_size=5))
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.floats(allow_nan=False),
+    st.text(max_size=5),
+)
 
 
 def shaped(depth):
@@ -81,9 +95,15 @@ def fill(shape, draw):
         if isinstance(kind, dict):
             out[key] = fill(kind, draw)
         else:
-            out[key] = draw({"int": st.integers(-5, 5), "float": st.floats(allow_nan=False),
-                             "str": st.text(max_size=4), "none": st.none(),
-                             "any": scalars}[kind])
+            out[key] = draw(
+                {
+                    "int": st.integers(-5, 5),
+                    "float": st.floats(allow_nan=False),
+                    "str": st.text(max_size=4),
+                    "none": st.none(),
+                    "any": scalars,
+                }[kind]
+            )
     return out
 
 
@@ -104,10 +124,20 @@ def test_records_frame_matches_json_normalize_on_random_shapes(rows):
 
 def reply(envelope, raw_text=None):
     raw = json.dumps(envelope, ensure_ascii=False) if raw_text is None else raw_text
-    return Result(interface="input/readList", url="http://x/open/api/input/readList", status=0,
-                  msg="", body=envelope.get("body"), request_envelope={"body": {}},
-                  response_envelope=envelope, raw_text=raw, http_status=200, elapsed=0.1,
-                  encrypted=False, sign_verdict="verified")
+    return Result(
+        interface="input/readList",
+        url="http://x/open/api/input/readList",
+        status=0,
+        msg="",
+        body=envelope.get("body"),
+        request_envelope={"body": {}},
+        response_envelope=envelope,
+        raw_text=raw,
+        http_status=200,
+        elapsed=0.1,
+        encrypted=False,
+        sign_verdict="verified",
+    )
 
 
 def plain_view(result):
@@ -115,12 +145,19 @@ def plain_view(result):
     return result_module._cut(result_module._pretty(result.response_envelope))
 
 
-@pytest.mark.parametrize("envelope", [
-    {"status": 0, "body": {"inputs": [input_record(i) for i in range(2000)]}},  # < 1 MB
-    {"status": 0, "msg": "", "sign": "x", "body": {"inputs": [input_record(i)
-                                                               for i in range(8000)]}},
-    {"status": 0, "body": [{"名前": "入力<&>", "v": 1.5e-7, "k": None}] * 40_000},
-])
+@pytest.mark.parametrize(
+    "envelope",
+    [
+        {"status": 0, "body": {"inputs": [input_record(i) for i in range(2000)]}},  # < 1 MB
+        {
+            "status": 0,
+            "msg": "",
+            "sign": "x",
+            "body": {"inputs": [input_record(i) for i in range(8000)]},
+        },
+        {"status": 0, "body": [{"名前": "入力<&>", "v": 1.5e-7, "k": None}] * 40_000},
+    ],
+)
 def test_reply_view_of_every_size_shows_the_same_start(envelope):
     # issue 18 section 3: no size threshold; the head of the same encoding for every size
     r = reply(envelope)

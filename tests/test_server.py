@@ -78,7 +78,9 @@ def test_serve_defaults_are_the_documented_demo_ones():
     with serve() as s:
         assert (s.pid, s.secret_key, s.encrypt) == (DEMO_PID, DEMO_SECRET_KEY, DEMO_ENCRYPT)
         assert (DEMO_PID, DEMO_SECRET_KEY, DEMO_ENCRYPT, DEMO_SEED) == ("demo", "qX7dEm0k", True, 0)
-        assert len(DEMO_SECRET_KEY.encode()) == 8 and DEMO_SECRET_KEY.isascii()  # every client takes 8
+        assert (
+            len(DEMO_SECRET_KEY.encode()) == 8 and DEMO_SECRET_KEY.isascii()
+        )  # every client takes 8
         assert s.port != 0 and s.running
         assert s.root == f"http://127.0.0.1:{s.port}/open/api"
         assert s.url("/screen/readList") == s.root + "/screen/readList"
@@ -109,16 +111,24 @@ def test_context_manager_and_restart():
 
 
 def test_a_fleet_of_splicers_runs_at_once():
-    fleet = [serve(pid=f"wall{i}", secret_key=f"secret-key-{i}", seed=i, encrypt=i % 2 == 0)
-             for i in range(3)]
+    fleet = [
+        serve(pid=f"wall{i}", secret_key=f"secret-key-{i}", seed=i, encrypt=i % 2 == 0)
+        for i in range(3)
+    ]
     try:
         assert len({s.port for s in fleet}) == 3
         for s in fleet:
             assert ok(s, "screen/readList", {"deviceId": 0})["screens"]
         # each one knows only its own pId
         other = fleet[1]
-        reply = call(fleet[0], "screen/readList", {"deviceId": 0}, pid=other.pid,
-                     secret_key=other.secret_key, encrypt=other.encrypt)
+        reply = call(
+            fleet[0],
+            "screen/readList",
+            {"deviceId": 0},
+            pid=other.pid,
+            secret_key=other.secret_key,
+            encrypt=other.encrypt,
+        )
         assert reply.status == 15
     finally:
         for s in fleet:
@@ -153,7 +163,9 @@ def test_bad_options_are_refused_clearly():
 def test_a_good_request_is_answered_in_both_modes_signed_on_request(splicer):
     reply = call(splicer, "screen/readList", {"deviceId": 0})
     assert reply.http_status == 200 and reply.status == 0 and reply.msg == "Success"
-    assert reply.sign_verdict == protocol.SIGN_ABSENT and reply.envelope["sign"] == ""  # as real ones
+    assert (
+        reply.sign_verdict == protocol.SIGN_ABSENT and reply.envelope["sign"] == ""
+    )  # as real ones
     splicer.reply_sign = True
     assert call(splicer, "screen/readList", {"deviceId": 0}).sign_verdict == protocol.SIGN_VERIFIED
     splicer.reply_sign = False
@@ -171,7 +183,9 @@ def test_18_bad_sign(splicer):
     env["sign"] = base64.b64encode(b"0" * 32).decode()
     reply = post_envelope(splicer, "screen/readList", env)
     assert reply.status == 18 and reply.msg == "Incorrect signature"  # no token known for 18
-    assert list(reply.envelope) == ["body", "msg", "sign", "status"] and reply.envelope["sign"] == ""
+    assert (
+        list(reply.envelope) == ["body", "msg", "sign", "status"] and reply.envelope["sign"] == ""
+    )
 
 
 def test_15_unknown_and_disabled_pid():
@@ -179,15 +193,33 @@ def test_15_unknown_and_disabled_pid():
     plain = Account("plain-pid", "whatever", encrypt=False)
     with serve(accounts=[off, plain], firmware="teaching") as s:
         assert call(s, "screen/readList", {"deviceId": 0}, pid="nobody").status == 15
-        reply = call(s, "screen/readList", {"deviceId": 0}, pid="retired",
-                     secret_key="retired-secret-key", encrypt=True)
+        reply = call(
+            s,
+            "screen/readList",
+            {"deviceId": 0},
+            pid="retired",
+            secret_key="retired-secret-key",
+            encrypt=True,
+        )
         assert reply.status == 15 and "disabled" in reply.msg
         # the extra plain account works, with its own mode
-        assert call(s, "screen/readList", {"deviceId": 0}, pid="plain-pid", secret_key="whatever",
-                    encrypt=False).ok
+        assert call(
+            s,
+            "screen/readList",
+            {"deviceId": 0},
+            pid="plain-pid",
+            secret_key="whatever",
+            encrypt=False,
+        ).ok
         s.set_enabled("retired", True)
-        assert call(s, "screen/readList", {"deviceId": 0}, pid="retired",
-                    secret_key="retired-secret-key", encrypt=True).ok
+        assert call(
+            s,
+            "screen/readList",
+            {"deviceId": 0},
+            pid="retired",
+            secret_key="retired-secret-key",
+            encrypt=True,
+        ).ok
         s.set_enabled(s.pid, False)
         assert call(s, "screen/readList", {"deviceId": 0}).status == 15
 
@@ -196,16 +228,22 @@ def test_11_timestamp_outside_the_window():
     clock = FakeClock()
     with serve(clock=clock, firmware="teaching") as s:
         for skew in (-61, 61, -3600):
-            reply = call(s, "screen/readList", {"deviceId": 0}, timestamp=str(int((clock() + skew) * 1000)))
+            reply = call(
+                s, "screen/readList", {"deviceId": 0}, timestamp=str(int((clock() + skew) * 1000))
+            )
             assert reply.status == 11, skew
             assert "s " in reply.msg
-        assert call(s, "screen/readList", {"deviceId": 0},
-                    timestamp=now_ms(lambda: clock() + 59)).ok
+        assert call(
+            s, "screen/readList", {"deviceId": 0}, timestamp=now_ms(lambda: clock() + 59)
+        ).ok
     with serve(clock=clock, time_window_s=5) as s:
-        assert call(s, "screen/readList", {"deviceId": 0},
-                    timestamp=now_ms(lambda: clock() - 10)).status == 11
-        assert call(s, "screen/readList", {"deviceId": 0},
-                    timestamp=now_ms(lambda: clock() - 4)).ok
+        assert (
+            call(
+                s, "screen/readList", {"deviceId": 0}, timestamp=now_ms(lambda: clock() - 10)
+            ).status
+            == 11
+        )
+        assert call(s, "screen/readList", {"deviceId": 0}, timestamp=now_ms(lambda: clock() - 4)).ok
 
 
 def test_date_header_follows_the_splicer_clock():
@@ -216,14 +254,21 @@ def test_date_header_follows_the_splicer_clock():
 
 
 def test_500_encryption_on_one_side_only_or_wrong_key():
-    with serve(accounts=[Account("plain", "plain-secret-key", encrypt=False)],
-               firmware="teaching") as s:
+    with serve(
+        accounts=[Account("plain", "plain-secret-key", encrypt=False)], firmware="teaching"
+    ) as s:
         # plain body to an encrypted pId
         reply = call(s, "screen/readList", {"deviceId": 0}, encrypt=False)
         assert reply.status == 500 and "encryption is on" in reply.msg
         # encrypted body to a plain pId
-        reply = call(s, "screen/readList", {"deviceId": 0}, pid="plain", secret_key="plain-secret-key",
-                     encrypt=True)
+        reply = call(
+            s,
+            "screen/readList",
+            {"deviceId": 0},
+            pid="plain",
+            secret_key="plain-secret-key",
+            encrypt=True,
+        )
         assert reply.status == 500 and "encryption is off" in reply.msg
         # wrong secretKey (different first 8 bytes)
         reply = call(s, "screen/readList", {"deviceId": 0}, secret_key="Wrong-series-demo-secret")
@@ -234,7 +279,9 @@ def test_500_encryption_on_one_side_only_or_wrong_key():
 def test_wrong_key_tail_is_a_sign_error_not_500():
     # Same first 8 bytes: the body decrypts, but the whole key is signed.
     with serve() as s:
-        reply = call(s, "screen/readList", {"deviceId": 0}, secret_key=DEMO_SECRET_KEY[:8] + "-other")
+        reply = call(
+            s, "screen/readList", {"deviceId": 0}, secret_key=DEMO_SECRET_KEY[:8] + "-other"
+        )
         assert reply.status == 18
 
 
@@ -259,12 +306,19 @@ def test_400_missing_or_wrong_fields_name_the_field(teaching):
     reply = call(splicer, "screen/writeBrightness", {"deviceId": 0, "screenId": 0})
     assert reply.status == 400 and "brightness is required" in reply.msg
     assert reply.sign_verdict == protocol.SIGN_VERIFIED  # an interface error: a full envelope
-    reply = call(splicer, "screen/writeBrightness", {"deviceId": 0, "screenId": "0", "brightness": 50})
+    reply = call(
+        splicer, "screen/writeBrightness", {"deviceId": 0, "screenId": "0", "brightness": 50}
+    )
     assert reply.status == 400 and "screenId must be an integer" in reply.msg
-    reply = call(splicer, "screen/writeBrightness", {"deviceId": 0, "screenId": 0, "brightness": 101})
+    reply = call(
+        splicer, "screen/writeBrightness", {"deviceId": 0, "screenId": 0, "brightness": 101}
+    )
     assert reply.status == 400 and "brightness must be at most 100" in reply.msg
-    reply = call(splicer, "layer/writeWindow", {"deviceId": 0, "screenId": 0, "layerId": 0, "x": 0, "y": 0, "width": 0,
-                                                "height": 10})
+    reply = call(
+        splicer,
+        "layer/writeWindow",
+        {"deviceId": 0, "screenId": 0, "layerId": 0, "x": 0, "y": 0, "width": 0, "height": 10},
+    )
     assert reply.status == 400 and "width must be at least 1" in reply.msg
     reply = call(splicer, "screen/readList", [1, 2])
     assert reply.status == 400 and "JSON object" in reply.msg
@@ -275,10 +329,12 @@ def test_400_missing_or_wrong_fields_name_the_field(teaching):
 
 def test_404_screen_does_not_exist(teaching):
     splicer = teaching
-    for interface, body in [("screen/readDetail", {"deviceId": 0, "screenId": 9}),
-                            ("screen/writeBrightness", {"deviceId": 0, "screenId": 9, "brightness": 5}),
-                            ("layer/detailList", {"deviceId": 0, "screenId": 9}),
-                            ("preset/play", {"deviceId": 0, "screenId": 9, "presetId": 0})]:
+    for interface, body in [
+        ("screen/readDetail", {"deviceId": 0, "screenId": 9}),
+        ("screen/writeBrightness", {"deviceId": 0, "screenId": 9, "brightness": 5}),
+        ("layer/detailList", {"deviceId": 0, "screenId": 9}),
+        ("preset/play", {"deviceId": 0, "screenId": 9, "presetId": 0}),
+    ]:
         reply = call(splicer, interface, body)
         assert reply.status == 404, interface
         assert "screenId 9" in reply.msg
@@ -290,19 +346,32 @@ def test_410_brightness_not_supported_by_the_sending_card(splicer):
     for interface in ("screen/writeBrightness", "screen/saveBrightness"):
         reply = call(splicer, interface, {"deviceId": 0, "screenId": sid, "brightness": 10})
         assert reply.status == 410, interface
-    assert ok(splicer, "screen/readDetail", {"deviceId": 0, "screenId": sid})["brightness"] == before
+    assert (
+        ok(splicer, "screen/readDetail", {"deviceId": 0, "screenId": sid})["brightness"] == before
+    )
 
 
 def test_412_osd_limit_reached(enc):
     words = {"text": "Welcome"}
     ok(enc, "screen/writeOSD", {"deviceId": 0, "screenId": 0, "enable": 1, "words": words})
-    ok(enc, "screen/writeOSD", {"deviceId": 0, "screenId": 0, "enable": 1, "words": {"text": "again"}})  # same OSD
+    ok(
+        enc,
+        "screen/writeOSD",
+        {"deviceId": 0, "screenId": 0, "enable": 1, "words": {"text": "again"}},
+    )  # same OSD
     ok(enc, "screen/writeOSD", {"deviceId": 0, "screenId": 1, "enable": 1, "words": words})
-    reply = call(enc, "screen/writeOSD", {"deviceId": 0, "screenId": 2, "enable": 1, "words": words})
+    reply = call(
+        enc, "screen/writeOSD", {"deviceId": 0, "screenId": 2, "enable": 1, "words": words}
+    )
     assert reply.status == 412
     png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
     image = {"file": png, "fileName": "dot.png"}  # the vendor page's image{...}
-    assert call(enc, "screen/writeImageOSD", {"deviceId": 0, "screenId": 2, "enable": 1, "image": image}).status == 412
+    assert (
+        call(
+            enc, "screen/writeImageOSD", {"deviceId": 0, "screenId": 2, "enable": 1, "image": image}
+        ).status
+        == 412
+    )
     ok(enc, "screen/writeOSD", {"deviceId": 0, "screenId": 0, "enable": 0})  # free one
     ok(enc, "screen/writeImageOSD", {"deviceId": 0, "screenId": 2, "enable": 1, "image": image})
     detail = ok(enc, "screen/readDetail", {"deviceId": 0, "screenId": 2})
@@ -318,7 +387,12 @@ def test_912_while_initialising_then_ready():
         init = ok(s, "main/initStatus")  # the one interface that answers, to say "not yet"
         assert init["initStatus"] == 0
         assert call(s, "nothing/here").status == 912  # 912 comes before 94
-        assert call(s, "screen/readList", {"deviceId": 0}, secret_key=DEMO_SECRET_KEY[:8] + "zzz").status == 18
+        assert (
+            call(
+                s, "screen/readList", {"deviceId": 0}, secret_key=DEMO_SECRET_KEY[:8] + "zzz"
+            ).status
+            == 18
+        )
         clock.advance(31)
         assert ok(s, "main/initStatus")["initStatus"] == 1
         assert ok(s, "screen/readList", {"deviceId": 0})["screens"]
@@ -333,15 +407,46 @@ def test_http_level_problems_get_a_clear_json_reply(enc):
     cases = [
         (requests.get(url, timeout=TIMEOUT), 405, 405),
         (requests.put(url, data=good, timeout=TIMEOUT), 405, 405),
-        (requests.post(url, data=good, headers={"Content-Type": "text/plain"}, timeout=TIMEOUT), 415, 415),
+        (
+            requests.post(url, data=good, headers={"Content-Type": "text/plain"}, timeout=TIMEOUT),
+            415,
+            415,
+        ),
         (requests.post(url, data=good, timeout=TIMEOUT), 415, 415),  # no Content-Type at all
-        (requests.post(url, data="{not json", headers={"Content-Type": "application/json"},
-                       timeout=TIMEOUT), 400, 400),
-        (requests.post(url, data=b"\xff\xfe{}", headers={"Content-Type": "application/json"},
-                       timeout=TIMEOUT), 400, 400),
-        (requests.post(url, data="", headers={"Content-Type": "application/json"}, timeout=TIMEOUT), 400, 400),
-        (requests.post(url, data="[" * 100000, headers={"Content-Type": "application/json"},
-                       timeout=TIMEOUT), 400, 400),
+        (
+            requests.post(
+                url, data="{not json", headers={"Content-Type": "application/json"}, timeout=TIMEOUT
+            ),
+            400,
+            400,
+        ),
+        (
+            requests.post(
+                url,
+                data=b"\xff\xfe{}",
+                headers={"Content-Type": "application/json"},
+                timeout=TIMEOUT,
+            ),
+            400,
+            400,
+        ),
+        (
+            requests.post(
+                url, data="", headers={"Content-Type": "application/json"}, timeout=TIMEOUT
+            ),
+            400,
+            400,
+        ),
+        (
+            requests.post(
+                url,
+                data="[" * 100000,
+                headers={"Content-Type": "application/json"},
+                timeout=TIMEOUT,
+            ),
+            400,
+            400,
+        ),
     ]
     for resp, http_status, vendor in cases:
         assert resp.status_code == http_status, resp.text
@@ -354,10 +459,18 @@ def test_http_level_problems_get_a_clear_json_reply(enc):
     resp = requests.request("BREW", url, timeout=TIMEOUT)
     assert resp.status_code == 405 and resp.json()["status"] == 405
     # envelope problems: 400, not a crash
-    for env in ({}, {"body": {}, "sign": "", "pId": "demo"}, {"body": {}, "sign": 1, "pId": "demo", "timeStamp": "1"},
-                {"body": {}, "sign": "", "pId": "demo", "timeStamp": "soon"}, [], "text", None):
-        resp = requests.post(url, data=json.dumps(env), headers={"Content-Type": "application/json"},
-                             timeout=TIMEOUT)
+    for env in (
+        {},
+        {"body": {}, "sign": "", "pId": "demo"},
+        {"body": {}, "sign": 1, "pId": "demo", "timeStamp": "1"},
+        {"body": {}, "sign": "", "pId": "demo", "timeStamp": "soon"},
+        [],
+        "text",
+        None,
+    ):
+        resp = requests.post(
+            url, data=json.dumps(env), headers={"Content-Type": "application/json"}, timeout=TIMEOUT
+        )
         assert resp.status_code == 200 and resp.json()["status"] == 1, env
         assert resp.json()["msg"] == "Params_Error"
     assert ok(enc, "screen/readList", {"deviceId": 0})  # still serving
@@ -369,24 +482,34 @@ def test_413_huge_body_is_capped():
         resp = requests.post(s.url("screen/readList"), json=env, timeout=TIMEOUT)
         assert resp.status_code == 413 and resp.json()["status"] == 413
         # chunked bodies are capped too
-        resp = requests.post(s.url("screen/readList"), data=iter([b"{" + b" " * 5000, b"}"]),
-                             headers={"Content-Type": "application/json"}, timeout=TIMEOUT)
+        resp = requests.post(
+            s.url("screen/readList"),
+            data=iter([b"{" + b" " * 5000, b"}"]),
+            headers={"Content-Type": "application/json"},
+            timeout=TIMEOUT,
+        )
         assert resp.status_code == 413
         assert ok(s, "screen/readList", {"deviceId": 0})
 
 
 def test_chunked_request_body_is_read(enc):
     env = json.dumps(envelope_for(enc, {"deviceId": 0})).encode()
-    resp = requests.post(enc.url("screen/readList"), data=iter([env[:10], env[10:]]),
-                         headers={"Content-Type": "application/json"}, timeout=TIMEOUT)
+    resp = requests.post(
+        enc.url("screen/readList"),
+        data=iter([env[:10], env[10:]]),
+        headers={"Content-Type": "application/json"},
+        timeout=TIMEOUT,
+    )
     assert resp.status_code == 200 and resp.json()["status"] == 0
 
 
 def test_a_half_sent_request_does_not_hold_the_connection():
     with serve(socket_timeout_s=0.3) as s:
         with socket.create_connection(("127.0.0.1", s.port), timeout=TIMEOUT) as sock:
-            sock.sendall(b"POST /open/api/screen/readList HTTP/1.1\r\nHost: x\r\n"
-                         b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"body\"")
+            sock.sendall(
+                b"POST /open/api/screen/readList HTTP/1.1\r\nHost: x\r\n"
+                b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"body"'
+            )
             assert sock.recv(1024) == b""  # the splicer gave up and closed: no hung thread
         with socket.create_connection(("127.0.0.1", s.port), timeout=TIMEOUT) as sock:
             sock.sendall(b"POST /open/api/scr")  # not even a full request line
@@ -443,16 +566,31 @@ def test_examples_over_http(splicer):
         splicer.reset()
         reply = call(splicer, spec.path, spec.example_body())
         assert reply.status == 0, (spec.path, reply.msg)
-        if spec.kind == "write" and not spec.path.endswith(("create", "createPreset", "createScreen",
-                                                             "groupCreate", "createSource", "writeCrop",
-                                                             "SourceCreate", "TemplateCreate")):
+        if spec.kind == "write" and not spec.path.endswith(
+            (
+                "create",
+                "createPreset",
+                "createScreen",
+                "groupCreate",
+                "createSource",
+                "writeCrop",
+                "SourceCreate",
+                "TemplateCreate",
+            )
+        ):
             assert reply.envelope["body"] == "", spec.path  # writes answer "" like real splicers
 
 
 def test_same_seed_same_device_other_seed_other_device():
-    reads = [("device/readDetail", {"deviceId": 0}), ("screen/readList", {"deviceId": 0}),
-             ("input/readList", {"deviceId": 0}), ("layer/detailList", {"screenId": 0}),
-             ("preset/readList", {"screenId": 0}), ("output/readList", {}), ("bkg/readAllList", {})]
+    reads = [
+        ("device/readDetail", {"deviceId": 0}),
+        ("screen/readList", {"deviceId": 0}),
+        ("input/readList", {"deviceId": 0}),
+        ("layer/detailList", {"screenId": 0}),
+        ("preset/readList", {"screenId": 0}),
+        ("output/readList", {}),
+        ("bkg/readAllList", {}),
+    ]
     a, b, c = DeviceState(7), DeviceState(7), DeviceState(8)
     assert [a.call(*r) for r in reads] == [b.call(*r) for r in reads]
     assert [a.call(*r) for r in reads] != [c.call(*r) for r in reads]
@@ -501,16 +639,22 @@ def test_writes_show_in_later_reads(splicer):
 
 def test_preset_play_changes_the_layers(splicer):
     s = splicer
-    assert ok(s, "preset/readPlay", {"deviceId": 0, "screenId": 0}) == {"screenId": 0, "presetId": 0}
+    assert ok(s, "preset/readPlay", {"deviceId": 0, "screenId": 0}) == {
+        "screenId": 0,
+        "presetId": 0,
+    }
     presets = ok(s, "preset/readList", {"deviceId": 0, "screenId": 0})["presets"]
     assert presets[0]["name"] == "Walk-in"
     target = presets[1]["presetId"]
-    expected = ok(s, "preset/readDetail", {"deviceId": 0, "screenId": 0, "presetId": target})["layers"]
+    expected = ok(s, "preset/readDetail", {"deviceId": 0, "screenId": 0, "presetId": target})[
+        "layers"
+    ]
     ok(s, "preset/play", {"deviceId": 0, "screenId": 0, "presetId": target})
     assert ok(s, "preset/readPlay", {"deviceId": 0, "screenId": 0})["presetId"] == target
     layers = ok(s, "layer/detailList", {"deviceId": 0, "screenId": 0})["screenLayers"]
-    assert [(lay["window"], lay["source"]["inputId"]) for lay in layers] == \
-           [(lay["window"], lay["source"]["inputId"]) for lay in expected]
+    assert [(lay["window"], lay["source"]["inputId"]) for lay in layers] == [
+        (lay["window"], lay["source"]["inputId"]) for lay in expected
+    ]
     assert len(layers) != 1 or len(expected) == 1
     assert call(s, "preset/play", {"deviceId": 0, "screenId": 0, "presetId": 99}).status == 1
 
@@ -518,18 +662,55 @@ def test_preset_play_changes_the_layers(splicer):
 def test_layers_create_move_source_delete(splicer):
     s = splicer
     before = ok(s, "layer/detailList", {"deviceId": 0, "screenId": 0})["screenLayers"]
-    new = ok(s, "layer/create", {"deviceId": 0, "screenId": 0, "name": "PIP", "window": {"x": 10, "y": 20, "width": 640,
-                                                                          "height": 360},
-                                 "source": {"sourceType": 1, "inputId": 0}})["layerId"]
-    ok(s, "layer/writeWindow", {"deviceId": 0, "screenId": 0, "layerId": new, "x": 100, "y": 50, "width": 800, "height": 450})
-    ok(s, "layer/writeSource", {"deviceId": 0, "screenId": 0, "layerId": new, "source": {"sourceType": 1, "inputId": 2,
-                                                                          "cropId": 255}})
+    new = ok(
+        s,
+        "layer/create",
+        {
+            "deviceId": 0,
+            "screenId": 0,
+            "name": "PIP",
+            "window": {"x": 10, "y": 20, "width": 640, "height": 360},
+            "source": {"sourceType": 1, "inputId": 0},
+        },
+    )["layerId"]
+    ok(
+        s,
+        "layer/writeWindow",
+        {
+            "deviceId": 0,
+            "screenId": 0,
+            "layerId": new,
+            "x": 100,
+            "y": 50,
+            "width": 800,
+            "height": 450,
+        },
+    )
+    ok(
+        s,
+        "layer/writeSource",
+        {
+            "deviceId": 0,
+            "screenId": 0,
+            "layerId": new,
+            "source": {"sourceType": 1, "inputId": 2, "cropId": 255},
+        },
+    )
     lay = ok(s, "layer/readDetail", {"deviceId": 0, "screenId": 0, "layerId": new})
     assert lay["window"] == {"x": 100, "y": 50, "width": 800, "height": 450}
     assert lay["source"]["inputId"] == 2 and lay["general"]["zorder"] == len(before)
     assert lay["general"]["name"] == "PIP"
-    ok(s, "layer/writeSource", {"deviceId": 0, "screenId": 0, "layerId": new, "sourceType": 1, "inputId": 1})  # flat form
-    assert ok(s, "layer/readDetail", {"deviceId": 0, "screenId": 0, "layerId": new})["source"]["inputId"] == 1
+    ok(
+        s,
+        "layer/writeSource",
+        {"deviceId": 0, "screenId": 0, "layerId": new, "sourceType": 1, "inputId": 1},
+    )  # flat form
+    assert (
+        ok(s, "layer/readDetail", {"deviceId": 0, "screenId": 0, "layerId": new})["source"][
+            "inputId"
+        ]
+        == 1
+    )
     ok(s, "layer/writeZIndex", {"deviceId": 0, "screenId": 0, "layerId": new, "zorder": 0})
     z = ok(s, "layer/readZIndex", {"deviceId": 0, "screenId": 0})["layers"]
     assert z[0]["layerId"] == new and [e["zorder"] for e in z] == list(range(len(z)))
@@ -551,8 +732,16 @@ def test_input_rename_and_is_used_follow_the_layers(enc):
     inputs = ok(s, "input/readList", {"deviceId": 0})["inputs"]
     free = next(i for i in inputs if not i["isUsed"] and i["iSignal"])
     ok(s, "input/rename", {"deviceId": 0, "inputId": free["inputId"], "name": "Lectern"})
-    ok(s, "layer/writeSource", {"deviceId": 0, "screenId": 0, "layerId": 0, "sourceType": 1, "inputId": free["inputId"]})
-    rec = next(i for i in ok(s, "input/readList", {"deviceId": 0})["inputs"] if i["inputId"] == free["inputId"])
+    ok(
+        s,
+        "layer/writeSource",
+        {"deviceId": 0, "screenId": 0, "layerId": 0, "sourceType": 1, "inputId": free["inputId"]},
+    )
+    rec = next(
+        i
+        for i in ok(s, "input/readList", {"deviceId": 0})["inputs"]
+        if i["inputId"] == free["inputId"]
+    )
     assert rec["isUsed"] == 1 and rec["general"]["name"] == "Lectern"
     lay = ok(s, "layer/readDetail", {"deviceId": 0, "screenId": 0, "layerId": 0})
     assert lay["source"]["name"] == "Lectern"
@@ -560,35 +749,104 @@ def test_input_rename_and_is_used_follow_the_layers(enc):
 
 def test_inputs_crops_groups_sources_edid(enc):
     s = enc
-    crop = ok(s, "input/writeCrop", {"deviceId": 0, "inputId": 0, "name": "Top", "x": 0, "y": 0, "width": 100,
-                                     "height": 100})["cropId"]
-    ok(s, "input/updateCrop", {"deviceId": 0, "inputId": 0, "cropId": crop, "heigth": 200})  # the vendor's spelling
+    crop = ok(
+        s,
+        "input/writeCrop",
+        {"deviceId": 0, "inputId": 0, "name": "Top", "x": 0, "y": 0, "width": 100, "height": 100},
+    )["cropId"]
+    ok(
+        s, "input/updateCrop", {"deviceId": 0, "inputId": 0, "cropId": crop, "heigth": 200}
+    )  # the vendor's spelling
     detail = ok(s, "input/readDetail", {"deviceId": 0, "inputId": 0})
-    assert {"cropId": crop, "name": "Top", "x": 0, "y": 0, "width": 100, "height": 200} in detail["crops"]
-    assert call(s, "input/writeCrop", {"deviceId": 0, "inputId": 0, "name": "Too big", "x": 0, "y": 0, "width": 8000,
-                                       "height": 100}).status == 1
+    assert {"cropId": crop, "name": "Top", "x": 0, "y": 0, "width": 100, "height": 200} in detail[
+        "crops"
+    ]
+    assert (
+        call(
+            s,
+            "input/writeCrop",
+            {
+                "deviceId": 0,
+                "inputId": 0,
+                "name": "Too big",
+                "x": 0,
+                "y": 0,
+                "width": 8000,
+                "height": 100,
+            },
+        ).status
+        == 1
+    )
     ok(s, "input/deleteCrop", {"deviceId": 0, "inputId": 0, "cropId": crop})
-    gid = ok(s, "input/groupCreate", {"deviceId": 0, "inputGroupName": "Laptops", "inputs": [{"inputId": 1}]})["inputGroupId"]
+    gid = ok(
+        s,
+        "input/groupCreate",
+        {"deviceId": 0, "inputGroupName": "Laptops", "inputs": [{"inputId": 1}]},
+    )["inputGroupId"]
     assert s.state._input_groups[gid]["inputs"] == [{"inputId": 1, "cropId": 255}]
-    assert call(s, "input/groupCreate", {"deviceId": 0, "inputGroupName": "x", "inputs": [{"inputId": 999}]}).status == 1
+    assert (
+        call(
+            s,
+            "input/groupCreate",
+            {"deviceId": 0, "inputGroupName": "x", "inputs": [{"inputId": 999}]},
+        ).status
+        == 1
+    )
     ok(s, "input/groupOrder", {"deviceId": 0, "inputGroupIdList": [gid, 0]})
-    src = ok(s, "input/createSource", {"deviceId": 0, "name": "Tour", "inputs": [{"inputId": 0}]})["sourceId"]
+    src = ok(s, "input/createSource", {"deviceId": 0, "name": "Tour", "inputs": [{"inputId": 0}]})[
+        "sourceId"
+    ]
     ok(s, "input/enableSource", {"deviceId": 0, "sourceId": src, "enable": 1})
-    assert any(x["sourceId"] == src and x["enable"] == 1
-               for x in ok(s, "input/readSourceList", {"deviceId": 0})["sources"])
-    assert call(s, "input/importEDID", {"deviceId": 0, "inputId": 0, "fileName": "x.bin",
-                                        "file": base64.b64encode(b"not an edid").decode()}).status == 1
-    ok(s, "input/writeResolution", {"deviceId": 0, "inputId": 0, "width": 1280, "height": 720, "refreshRate": 50})
+    assert any(
+        x["sourceId"] == src and x["enable"] == 1
+        for x in ok(s, "input/readSourceList", {"deviceId": 0})["sources"]
+    )
+    assert (
+        call(
+            s,
+            "input/importEDID",
+            {
+                "deviceId": 0,
+                "inputId": 0,
+                "fileName": "x.bin",
+                "file": base64.b64encode(b"not an edid").decode(),
+            },
+        ).status
+        == 1
+    )
+    ok(
+        s,
+        "input/writeResolution",
+        {"deviceId": 0, "inputId": 0, "width": 1280, "height": 720, "refreshRate": 50},
+    )
     rec = ok(s, "input/readDetail", {"deviceId": 0, "inputId": 0})
     assert rec["resolution"] == {"width": 1280, "height": 720, "refreshRate": 50, "refresh": 50}
 
 
 def test_screens_create_and_delete(enc):
     s = enc
-    free = [o["outputId"] for o in ok(s, "output/readList", {"deviceId": 0})["outputs"] if o["screenId"] == -1]
-    sid = ok(s, "screen/createScreen", {"deviceId": 0, "name": "Floor", "screenInterfaces": [{"interfaceId": free[0]}]})["screenId"]
-    assert any(x["screenId"] == sid and x["name"] == "Floor" for x in ok(s, "screen/readList", {"deviceId": 0})["screens"])
-    assert call(s, "screen/createScreen", {"deviceId": 0, "name": "Again", "screenInterfaces": [{"interfaceId": free[0]}]}).status == 1
+    free = [
+        o["outputId"]
+        for o in ok(s, "output/readList", {"deviceId": 0})["outputs"]
+        if o["screenId"] == -1
+    ]
+    sid = ok(
+        s,
+        "screen/createScreen",
+        {"deviceId": 0, "name": "Floor", "screenInterfaces": [{"interfaceId": free[0]}]},
+    )["screenId"]
+    assert any(
+        x["screenId"] == sid and x["name"] == "Floor"
+        for x in ok(s, "screen/readList", {"deviceId": 0})["screens"]
+    )
+    assert (
+        call(
+            s,
+            "screen/createScreen",
+            {"deviceId": 0, "name": "Again", "screenInterfaces": [{"interfaceId": free[0]}]},
+        ).status
+        == 1
+    )
     ok(s, "screen/deleteScreen", {"deviceId": 0, "screenIdList": [sid]})
     assert call(s, "screen/readDetail", {"deviceId": 0, "screenId": sid}).status == 404
     assert call(s, "screen/deleteScreen", {"deviceId": 0, "screenIdList": [sid]}).status == 404
@@ -597,17 +855,38 @@ def test_screens_create_and_delete(enc):
 def test_presets_create_overwrite_delete_and_groups(enc):
     s = enc
     pid = ok(s, "preset/createPreset", {"deviceId": 0, "screenId": 0, "name": "Mine"})["presetId"]
-    assert call(s, "preset/createPreset", {"deviceId": 0, "screenId": 0, "name": "Mine"}).status == 1
-    assert ok(s, "preset/createPreset", {"deviceId": 0, "screenId": 0, "name": "Mine", "overWrite": 1})["presetId"] == pid
+    assert (
+        call(s, "preset/createPreset", {"deviceId": 0, "screenId": 0, "name": "Mine"}).status == 1
+    )
+    assert (
+        ok(
+            s, "preset/createPreset", {"deviceId": 0, "screenId": 0, "name": "Mine", "overWrite": 1}
+        )["presetId"]
+        == pid
+    )
     ok(s, "layer/clear", {"deviceId": 0, "screenId": 0})
     ok(s, "preset/play", {"deviceId": 0, "screenId": 0, "presetId": pid})
     assert ok(s, "layer/detailList", {"deviceId": 0, "screenId": 0})["screenLayers"]
-    tpl = ok(s, "preset/createPreset", {"deviceId": 0, "screenId": 0, "name": "Quad",
-                                          "layoutTemplateId": "2"})["presetId"]
-    assert len(ok(s, "preset/readDetail", {"deviceId": 0, "screenId": 0, "presetId": tpl})["layers"]) == 4
-    gid = ok(s, "preset/groupCreate", {"deviceId": 0, "presetGroupName": "Loop", "presets": [{"screenId": 0, "presetId": pid}]})["presetGroupId"]
+    tpl = ok(
+        s,
+        "preset/createPreset",
+        {"deviceId": 0, "screenId": 0, "name": "Quad", "layoutTemplateId": "2"},
+    )["presetId"]
+    assert (
+        len(ok(s, "preset/readDetail", {"deviceId": 0, "screenId": 0, "presetId": tpl})["layers"])
+        == 4
+    )
+    gid = ok(
+        s,
+        "preset/groupCreate",
+        {"deviceId": 0, "presetGroupName": "Loop", "presets": [{"screenId": 0, "presetId": pid}]},
+    )["presetGroupId"]
     ok(s, "preset/presetPoll", {"deviceId": 0, "presetGroupId": gid, "enable": 1})
-    assert ok(s, "preset/readPresetPoll", {"deviceId": 0}) == {"deviceId": 0, "presetGroupId": gid, "enable": 1}
+    assert ok(s, "preset/readPresetPoll", {"deviceId": 0}) == {
+        "deviceId": 0,
+        "presetGroupId": gid,
+        "enable": 1,
+    }
     nodes = ok(s, "preset/groupNodeList", {"deviceId": 0, "presetGroupId": gid})["presets"]
     assert nodes == [{"screenId": 0, "presetId": pid, "name": "Mine"}]
     ok(s, "preset/deletePreset", {"deviceId": 0, "screenId": 0, "presetId": pid})
@@ -620,10 +899,15 @@ def test_presets_create_overwrite_delete_and_groups(enc):
 def test_backgrounds(enc):
     s = enc
     png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
-    bid = ok(s, "bkg/create", {"deviceId": 0, "name": "Dot", "fileName": "dot.png", "file": png})["bkgId"]
+    bid = ok(s, "bkg/create", {"deviceId": 0, "name": "Dot", "fileName": "dot.png", "file": png})[
+        "bkgId"
+    ]
     assert {"bkgId": bid, "general": {"name": "Dot"}} in ok(s, "bkg/readAllList", {"deviceId": 0})
     assert ok(s, "bkg/readDetail", {"deviceId": 0, "bkgId": bid})["width"] == 1
-    assert call(s, "bkg/create", {"deviceId": 0, "name": "x", "fileName": "x", "file": "***"}).status == 1
+    assert (
+        call(s, "bkg/create", {"deviceId": 0, "name": "x", "fileName": "x", "file": "***"}).status
+        == 1
+    )
     ok(s, "screen/writeBKG", {"deviceId": 0, "screenId": 0, "enable": 0, "bkgId": bid})
     ok(s, "bkg/delete", {"deviceId": 0, "bkgIdList": [bid]})
     assert ok(s, "screen/readDetail", {"deviceId": 0, "screenId": 0})["Bkg"]["enable"] == 1
@@ -651,10 +935,15 @@ def test_big_replies_for_benchmarks():
 
 def test_200_parallel_requests_all_answered_correctly():
     with serve(reply_sign=True) as s:
+
         def one(i: int):
             sid = i % 2  # screens 0 and 1 take brightness
             if i % 3 == 0:
-                r = call(s, "screen/writeBrightness", {"deviceId": 0, "screenId": sid, "brightness": i % 101})
+                r = call(
+                    s,
+                    "screen/writeBrightness",
+                    {"deviceId": 0, "screenId": sid, "brightness": i % 101},
+                )
                 return r.status == 0 and r.sign_verdict == "verified"
             if i % 3 == 1:
                 r = call(s, "layer/detailList", {"deviceId": 0, "screenId": sid})
@@ -693,12 +982,19 @@ def test_the_client_reads_tables_writes_and_sees_changes(splicer, quirks):
         assert "window.width" in layers and len(layers) >= 1
         device = client.call("device/readDetail", {"deviceId": 0}).df
         assert device.loc[0, "name"] == "H5"
-        assert client.call("screen/writeBrightness", {"deviceId": 0, "screenId": 0, "brightness": 42}).ok
-        assert client.call("screen/readDetail", {"deviceId": 0, "screenId": 0}).body["brightness"] == 42
+        assert client.call(
+            "screen/writeBrightness", {"deviceId": 0, "screenId": 0, "brightness": 42}
+        ).ok
+        assert (
+            client.call("screen/readDetail", {"deviceId": 0, "screenId": 0}).body["brightness"]
+            == 42
+        )
         assert client.call("preset/play", {"deviceId": 0, "screenId": 0, "presetId": 1}).ok
         assert client.call("preset/readPlay", {"deviceId": 0, "screenId": 0}).body["presetId"] == 1
-        bad = client.call("screen/writeBrightness",
-                          {"deviceId": 0, "screenId": _no_brightness_screen(splicer), "brightness": 5})
+        bad = client.call(
+            "screen/writeBrightness",
+            {"deviceId": 0, "screenId": _no_brightness_screen(splicer), "brightness": 5},
+        )
         assert bad.status == 410 and not bad.ok
 
 
@@ -707,8 +1003,13 @@ def test_the_client_reads_tables_writes_and_sees_changes(splicer, quirks):
 
 def _start_cli(*args: str) -> tuple[subprocess.Popen, dict]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "openapi_magic.server", "--port", "0", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "openapi_magic.server", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     info: dict[str, str] = {}
     for line in proc.stdout:
         if ":" in line and line.startswith("  "):
@@ -720,14 +1021,18 @@ def _start_cli(*args: str) -> tuple[subprocess.Popen, dict]:
 
 
 def test_cli_prints_root_and_credentials_and_serves():
-    proc, info = _start_cli("--pid", "cli", "--secret-key", "cli-secret-key", "--no-encrypt", "--seed", "3")
+    proc, info = _start_cli(
+        "--pid", "cli", "--secret-key", "cli-secret-key", "--no-encrypt", "--seed", "3"
+    )
     try:
         assert info["pId"] == "cli" and info["secretKey"] == "cli-secret-key"
         assert info["encryption"] == "off"
         root = info["root"]
         assert root.startswith("http://127.0.0.1:") and root.endswith("/open/api")
         ts = now_ms()
-        env = protocol.seal_request({"deviceId": 0}, pid="cli", secret_key=None, timestamp=ts, encrypt=False)
+        env = protocol.seal_request(
+            {"deviceId": 0}, pid="cli", secret_key=None, timestamp=ts, encrypt=False
+        )
         resp = requests.post(root + "/screen/readList", json=env, timeout=TIMEOUT)
         assert resp.json()["status"] == 0 and resp.json()["body"]["screens"]
         assert resp.json()["body"] == DeviceState(3).call("screen/readList", {"deviceId": 0})
@@ -744,40 +1049,95 @@ def test_cli_real_firmware_and_accounts():
         assert info["secretKey"] == DEMO_SECRET_KEY and info["encryption"] == "on"
         assert "empty reply sign" in info["firmware quirks"]
         root = info["root"]
-        env = protocol.seal_request({"deviceId": 0}, pid="demo", secret_key=DEMO_SECRET_KEY,
-                                    timestamp=now_ms(), encrypt=True)
+        env = protocol.seal_request(
+            {"deviceId": 0},
+            pid="demo",
+            secret_key=DEMO_SECRET_KEY,
+            timestamp=now_ms(),
+            encrypt=True,
+        )
         data = requests.post(root + "/screen/readList", json=env, timeout=TIMEOUT).json()
         assert data["status "] == 0 and data["sign"] == ""
-        env = protocol.seal_request({"deviceId": 0}, pid="old", secret_key="old-secret-key",
-                                    timestamp=now_ms(), encrypt=True)
-        assert requests.post(root + "/screen/readList", json=env, timeout=TIMEOUT).json()["status "] == 15
+        env = protocol.seal_request(
+            {"deviceId": 0},
+            pid="old",
+            secret_key="old-secret-key",
+            timestamp=now_ms(),
+            encrypt=True,
+        )
+        assert (
+            requests.post(root + "/screen/readList", json=env, timeout=TIMEOUT).json()["status "]
+            == 15
+        )
     finally:
         proc.terminate()
         proc.communicate(timeout=TIMEOUT)
 
 
 def test_cli_help_and_bad_arguments():
-    out = subprocess.run([sys.executable, "-m", "openapi_magic.server", "--help"], capture_output=True,
-                         text=True, timeout=TIMEOUT, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "openapi_magic.server", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
     assert out.returncode == 0
-    for flag in ("--host", "--port", "--pid", "--secret-key", "--encrypt", "--no-encrypt", "--latency-ms",
-                 "--seed", "--time-window-s", "--initialising-s", "--no-reply-sign", "--status-space"):
+    for flag in (
+        "--host",
+        "--port",
+        "--pid",
+        "--secret-key",
+        "--encrypt",
+        "--no-encrypt",
+        "--latency-ms",
+        "--seed",
+        "--time-window-s",
+        "--initialising-s",
+        "--no-reply-sign",
+        "--status-space",
+    ):
         assert flag in out.stdout
-    bad = subprocess.run([sys.executable, "-m", "openapi_magic.server", "--port", "0", "--secret-key", "short"],
-                         capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    bad = subprocess.run(
+        [sys.executable, "-m", "openapi_magic.server", "--port", "0", "--secret-key", "short"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
     assert bad.returncode == 2 and "8" in bad.stderr
 
 
 # ============================================================== public names
 
 
-@pytest.mark.parametrize("module", ["openapi_magic.server", "openapi_magic.server.splicer",
-                                    "openapi_magic.server.state", "openapi_magic.server.httpd",
-                                    "openapi_magic.server.__main__", "openapi_magic.server.firmware",
-                                    "openapi_magic.server.model", "openapi_magic.server.modules",
-                                    *(f"openapi_magic.server.modules.{m}" for m in
-                                      ("main", "device", "screen", "input", "output", "layer",
-                                       "preset", "ipc", "bkg"))])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "openapi_magic.server",
+        "openapi_magic.server.splicer",
+        "openapi_magic.server.state",
+        "openapi_magic.server.httpd",
+        "openapi_magic.server.__main__",
+        "openapi_magic.server.firmware",
+        "openapi_magic.server.model",
+        "openapi_magic.server.modules",
+        *(
+            f"openapi_magic.server.modules.{m}"
+            for m in (
+                "main",
+                "device",
+                "screen",
+                "input",
+                "output",
+                "layer",
+                "preset",
+                "ipc",
+                "bkg",
+            )
+        ),
+    ],
+)
 def test_all_is_honest_and_documented(module):
     import importlib
     import inspect
@@ -803,10 +1163,16 @@ def test_the_server_imports_only_the_protocol_catalog_errors_and_stdlib():
             if isinstance(node, ast.ImportFrom) and node.level > depth:
                 assert node.module in ("protocol", "catalog", "errors"), (path.name, node.module)
             elif isinstance(node, ast.ImportFrom) and node.level == 0:
-                assert node.module.split(".")[0] in sys.stdlib_module_names, (path.name, node.module)
+                assert node.module.split(".")[0] in sys.stdlib_module_names, (
+                    path.name,
+                    node.module,
+                )
             elif isinstance(node, ast.Import):
                 for alias in node.names:
-                    assert alias.name.split(".")[0] in sys.stdlib_module_names, (path.name, alias.name)
+                    assert alias.name.split(".")[0] in sys.stdlib_module_names, (
+                        path.name,
+                        alias.name,
+                    )
 
 
 # ============================================================== robustness

@@ -61,10 +61,12 @@ def test_the_h5_profile_answers_success_in_the_captured_shape():
 @pytest.mark.parametrize("encrypt", [False, True], ids=["plain", "encrypted"])
 def test_default_replies_have_the_captured_shape(encrypt):
     with serve(encrypt=encrypt) as s:
-        for interface, body in [("screen/readList", {"deviceId": 0}),
-                                ("screen/readDetail", {"deviceId": 0, "screenId": 0}),
-                                ("device/readDetail", {"deviceId": 0}),
-                                ("layer/detailList", {"deviceId": 0, "screenId": 0})]:
+        for interface, body in [
+            ("screen/readList", {"deviceId": 0}),
+            ("screen/readDetail", {"deviceId": 0, "screenId": 0}),
+            ("device/readDetail", {"deviceId": 0}),
+            ("layer/detailList", {"deviceId": 0, "screenId": 0}),
+        ]:
             raw = _raw(s, interface, body)
             reply = _assert_keys_sorted_everywhere(raw)
             assert list(reply) == ["body", "msg", "sign", "status"]
@@ -91,10 +93,11 @@ def test_default_replies_have_the_captured_shape(encrypt):
 def test_bad_parameters_are_status_1_params_error_with_the_catalog_token():
     assert CATALOG.status_for_token("Params_Error").code == STATUS_PARAMS_ERROR == 1
     with serve() as s:
-        for interface, body in [("screen/writeBrightness", {"deviceId": 0, "screenId": 0,
-                                                            "brightness": 101}),
-                                ("input/rename", {"deviceId": 0, "inputId": 999, "name": "x"}),
-                                ("screen/readList", [1, 2])]:
+        for interface, body in [
+            ("screen/writeBrightness", {"deviceId": 0, "screenId": 0, "brightness": 101}),
+            ("input/rename", {"deviceId": 0, "inputId": 999, "name": "x"}),
+            ("screen/readList", [1, 2]),
+        ]:
             reply = call(s, interface, body)
             assert (reply.status, reply.msg) == (1, "Params_Error"), interface
 
@@ -122,8 +125,13 @@ def test_the_profiles_are_listed_with_their_evidence():
     for name, profile in FIRMWARE_PROFILES.items():
         assert profile.name == name and profile.evidence and profile.summary
         assert profile.software_version and profile.model.startswith("H")
-    out = subprocess.run([sys.executable, "-m", "openapi_magic.server", "--help"],
-                         capture_output=True, text=True, timeout=TIMEOUT, check=False).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "openapi_magic.server", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    ).stdout
     assert "--firmware" in out
     flat = " ".join(out.split())
     for profile in FIRMWARE_PROFILES.values():
@@ -158,24 +166,39 @@ def test_the_real_h5_answers_the_whole_device_module_500_with_good_credentials(e
 
 def test_the_h9_1971_quirks():
     with serve(firmware="h9-1.9.7.1") as s:
-        for path, body in [("device/readDetail", {"deviceId": 0}), ("device/readIp", {"deviceId": 0}),
-                           ("screen/writeBrightness", {"deviceId": 0, "screenId": 0, "brightness": 5}),
-                           ("layer/writeStreamRule", {"deviceId": 0, "screenId": 0, "layerId": 0,
-                                                      "channelId": 0, "streamIndex": 0}),
-                           ("layer/readDetail", {"deviceId": 0, "screenId": 0, "layerId": 0})]:
+        for path, body in [
+            ("device/readDetail", {"deviceId": 0}),
+            ("device/readIp", {"deviceId": 0}),
+            ("screen/writeBrightness", {"deviceId": 0, "screenId": 0, "brightness": 5}),
+            (
+                "layer/writeStreamRule",
+                {"deviceId": 0, "screenId": 0, "layerId": 0, "channelId": 0, "streamIndex": 0},
+            ),
+            ("layer/readDetail", {"deviceId": 0, "screenId": 0, "layerId": 0}),
+        ]:
             reply = call(s, path, body)
             assert (reply.status, reply.msg) == (500, "Server_Err"), path
         assert ok(s, "device/readCardVersion", {"deviceId": 0})["cards"]  # the rest works
         before = ok(s, "layer/detailList", {"deviceId": 0, "screenId": 0})
         layer = before["screenLayers"][0]
-        reply = call(s, "layer/writeSource", {"deviceId": 0, "screenId": 0,
-                                              "layerId": layer["layerId"],
-                                              "source": {"sourceType": 1, "inputId": 1}})
+        reply = call(
+            s,
+            "layer/writeSource",
+            {
+                "deviceId": 0,
+                "screenId": 0,
+                "layerId": layer["layerId"],
+                "source": {"sourceType": 1, "inputId": 1},
+            },
+        )
         assert reply.status == 0  # answered 0 ...
         assert ok(s, "layer/detailList", {"deviceId": 0, "screenId": 0}) == before  # ... no change
         # writes are not idempotent: a replayed layer/create makes another layer
-        create = {"deviceId": 0, "screenId": 0,
-                  "window": {"x": 0, "y": 0, "width": 100, "height": 100}}
+        create = {
+            "deviceId": 0,
+            "screenId": 0,
+            "window": {"x": 0, "y": 0, "width": 100, "height": 100},
+        }
         first, second = ok(s, "layer/create", create), ok(s, "layer/create", create)
         assert first["layerId"] != second["layerId"]
         # ipc/IPCSourceCreate creates the source but answers no id

@@ -27,7 +27,9 @@ TIMEOUT = 10
 
 def md5_b64(text: str) -> str:
     """Base64 of the md5 hex digest ("md5 should be processed in hexadecimal format")."""
-    return base64.b64encode(hashlib.md5(text.encode("utf-8")).hexdigest().encode("ascii")).decode("ascii")
+    return base64.b64encode(hashlib.md5(text.encode("utf-8")).hexdigest().encode("ascii")).decode(
+        "ascii"
+    )
 
 
 def des(secret_key: str) -> pyDes.des:
@@ -61,9 +63,12 @@ class SeedClient:
         return {"body": sealed, "sign": sign, "pId": self.pid, "timeStamp": ts}
 
     def post(self, path: str, envelope: dict) -> dict:
-        resp = self.session.post(f"{self.root}/{path}", data=json.dumps(envelope),
-                                 headers={"Content-Type": "application/json; charset=utf-8"},
-                                 timeout=TIMEOUT)
+        resp = self.session.post(
+            f"{self.root}/{path}",
+            data=json.dumps(envelope),
+            headers={"Content-Type": "application/json; charset=utf-8"},
+            timeout=TIMEOUT,
+        )
         assert resp.status_code == 200, resp.text
         return resp.json()
 
@@ -75,8 +80,12 @@ class SeedClient:
         raw = reply.get("body", "")
         if reply.get("sign"):
             if self.encrypt:
-                expected = md5_b64((raw if isinstance(raw, str) else "") + env["timeStamp"] + self.pid
-                                   + self.secret_key)
+                expected = md5_b64(
+                    (raw if isinstance(raw, str) else "")
+                    + env["timeStamp"]
+                    + self.pid
+                    + self.secret_key
+                )
             else:
                 expected = md5_b64(env["timeStamp"] + self.pid)
             assert reply["sign"] == expected, "reply sign does not follow the seed's rule"
@@ -104,7 +113,8 @@ def test_the_demo_key_works_with_a_client_that_takes_exactly_8_bytes():
         des(DEMO_SECRET_KEY + "x")  # such a client refuses any other length
     with serve() as splicer:
         status, body, _ = SeedClient(splicer.root, splicer.pid, DEMO_SECRET_KEY, True).call(
-            "screen/readList", {"deviceId": 0})
+            "screen/readList", {"deviceId": 0}
+        )
         assert status == 0 and body["screens"]
 
 
@@ -117,9 +127,11 @@ def test_reads_answer_signed_and_decryptable(pair):
     status, body, reply = client.call("screen/readList", {"deviceId": 0})
     assert status == 0 and reply["msg"] == "Success" and reply["sign"] == ""  # as real firmware
     assert [s["screenId"] for s in body["screens"]] == splicer.state.screen_ids
-    for path, body_in, key in [("input/readList", {"deviceId": 0}, "inputs"),
-                               ("layer/detailList", {"deviceId": 0, "screenId": 0}, "screenLayers"),
-                               ("preset/readList", {"deviceId": 0, "screenId": 0}, "presets")]:
+    for path, body_in, key in [
+        ("input/readList", {"deviceId": 0}, "inputs"),
+        ("layer/detailList", {"deviceId": 0, "screenId": 0}, "screenLayers"),
+        ("preset/readList", {"deviceId": 0, "screenId": 0}, "presets"),
+    ]:
         status, body, _ = client.call(path, body_in)
         assert status == 0 and body[key], path
     status, body, _ = client.call("device/readDetail", {"deviceId": 0})
@@ -128,13 +140,21 @@ def test_reads_answer_signed_and_decryptable(pair):
 
 def test_writes_answer_empty_body_and_show_on_the_next_read(pair):
     _, client = pair
-    status, body, reply = client.call("screen/writeBrightness", {"deviceId": 0, "screenId": 0, "brightness": 23})
+    status, body, reply = client.call(
+        "screen/writeBrightness", {"deviceId": 0, "screenId": 0, "brightness": 23}
+    )
     assert status == 0 and body is None and reply["body"] == ""
     assert client.call("screen/readDetail", {"deviceId": 0, "screenId": 0})[1]["brightness"] == 23
     assert client.call("preset/play", {"deviceId": 0, "screenId": 1, "presetId": 1})[0] == 0
-    assert client.call("preset/readPlay", {"deviceId": 0, "screenId": 1})[1] == {"screenId": 1, "presetId": 1}
+    assert client.call("preset/readPlay", {"deviceId": 0, "screenId": 1})[1] == {
+        "screenId": 1,
+        "presetId": 1,
+    }
     window = {"x": 11, "y": 22, "width": 333, "height": 444}
-    assert client.call("layer/writeWindow", {"deviceId": 0, "screenId": 1, "layerId": 0, **window})[0] == 0
+    assert (
+        client.call("layer/writeWindow", {"deviceId": 0, "screenId": 1, "layerId": 0, **window})[0]
+        == 0
+    )
     layers = client.call("layer/detailList", {"deviceId": 0, "screenId": 1})[1]["screenLayers"]
     assert next(lay for lay in layers if lay["layerId"] == 0)["window"] == window
 
@@ -144,7 +164,7 @@ def test_the_splicer_accepts_any_json_spacing(pair):
     _, client = pair
     env = client.envelope({"deviceId": 0})
     if client.encrypt:
-        plain = json.dumps({"deviceId":   0}, indent=2)
+        plain = json.dumps({"deviceId": 0}, indent=2)
         env["body"] = des_encrypt(plain, client.secret_key)
         env["sign"] = md5_b64(env["body"] + env["timeStamp"] + client.pid + client.secret_key)
     assert client.post("screen/readList", env)["status"] == 0
@@ -172,7 +192,12 @@ def test_wrong_secret_key_is_500_when_encrypted():
     with serve() as splicer:
         wrong = SeedClient(splicer.root, splicer.pid, "NotRight", True)
         status, _, reply = wrong.call("screen/readList", {"deviceId": 0})
-        assert status == 500 and reply == {"body": "", "msg": "Server_Err", "sign": "", "status": 500}
+        assert status == 500 and reply == {
+            "body": "",
+            "msg": "Server_Err",
+            "sign": "",
+            "status": 500,
+        }
 
 
 @pytest.mark.parametrize("encrypt", [True, False])
@@ -186,6 +211,7 @@ def test_real_firmware_replies(encrypt):
 
 def test_parallel_independent_clients():
     with serve() as splicer:
+
         def one(i: int) -> bool:
             client = SeedClient(splicer.root, splicer.pid, splicer.secret_key, True)
             status, body, _ = client.call("layer/detailList", {"deviceId": 0, "screenId": i % 2})

@@ -70,10 +70,23 @@ STRING_CASES, OTHER_CASES = _cases()
 def _post_raw(splicer, interface, text):
     """POST a plain-mode envelope whose body is ``text`` (JSON with escapes kept as is)."""
     ts = now_ms()
-    envelope = ('{"body":' + text + ',"sign":' + json.dumps(protocol.sign_plain(ts, splicer.pid))
-                + ',"pId":' + json.dumps(splicer.pid) + ',"timeStamp":"' + ts + '"}')
-    resp = requests.post(splicer.url(interface), data=envelope.encode("utf-8"), timeout=TIMEOUT,
-                         headers={"Content-Type": "application/json; charset=utf-8"})
+    envelope = (
+        '{"body":'
+        + text
+        + ',"sign":'
+        + json.dumps(protocol.sign_plain(ts, splicer.pid))
+        + ',"pId":'
+        + json.dumps(splicer.pid)
+        + ',"timeStamp":"'
+        + ts
+        + '"}'
+    )
+    resp = requests.post(
+        splicer.url(interface),
+        data=envelope.encode("utf-8"),
+        timeout=TIMEOUT,
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
     return resp.json()
 
 
@@ -102,39 +115,52 @@ def test_the_sweep_is_wide():
     assert len({i for i, _ in STRING_CASES}) >= 20
 
 
-@pytest.mark.parametrize(("interface", "path"), STRING_CASES,
-                         ids=[f"{i}:{'.'.join(map(str, p))}" for i, p in STRING_CASES])
-def test_a_lone_surrogate_in_a_string_field_is_refused_and_poisons_nothing(plain, interface,
-                                                                            path):
+@pytest.mark.parametrize(
+    ("interface", "path"),
+    STRING_CASES,
+    ids=[f"{i}:{'.'.join(map(str, p))}" for i, p in STRING_CASES],
+)
+def test_a_lone_surrogate_in_a_string_field_is_refused_and_poisons_nothing(plain, interface, path):
     bad = plain.firmware.invalid_status
     reply = _post_raw(plain, interface, _poisoned(interface, path, '"\\ud800"'))
     assert (reply["status"] == bad and "surrogate" in reply["msg"]) or reply == {
-        "body": {}, "msg": "Params_Error", "sign": "", "status": 1}, reply
+        "body": {},
+        "msg": "Params_Error",
+        "sign": "",
+        "status": 1,
+    }, reply
     reply = _post_raw(plain, interface, _poisoned(interface, path, '"x\\udfffy"'))
     assert reply["status"] == bad
 
 
-@pytest.mark.parametrize(("interface", "path"), OTHER_CASES,
-                         ids=[f"{i}:{'.'.join(map(str, p))}" for i, p in OTHER_CASES])
-def test_a_lone_surrogate_in_a_wrongly_typed_field_is_answered_not_dropped(plain, interface,
-                                                                            path):
+@pytest.mark.parametrize(
+    ("interface", "path"), OTHER_CASES, ids=[f"{i}:{'.'.join(map(str, p))}" for i, p in OTHER_CASES]
+)
+def test_a_lone_surrogate_in_a_wrongly_typed_field_is_answered_not_dropped(plain, interface, path):
     reply = _post_raw(plain, interface, _poisoned(interface, path, '"\\ud800"'))
     assert reply["status"] == plain.firmware.invalid_status, reply
 
 
 @pytest.mark.parametrize("escape", ["NaN", "Infinity", "-Infinity"])
-@pytest.mark.parametrize(("interface", "path"), [("screen/writeGamma", ("gamma",)),
-                                                 ("screen/ftb", ("time",)),
-                                                 ("output/writeResolution", ("refreshRate",)),
-                                                 ("layer/writeWindow", ("x",))])
+@pytest.mark.parametrize(
+    ("interface", "path"),
+    [
+        ("screen/writeGamma", ("gamma",)),
+        ("screen/ftb", ("time",)),
+        ("output/writeResolution", ("refreshRate",)),
+        ("layer/writeWindow", ("x",)),
+    ],
+)
 def test_nan_and_infinity_are_refused(plain, interface, path, escape):
     reply = _post_raw(plain, interface, _poisoned(interface, path, escape))
     assert reply["status"] == plain.firmware.invalid_status, reply
 
 
 def test_a_surrogate_key_is_refused_too(plain):
-    body = '{"deviceId": 0, "outputId": 16, "timing": {"width": 1920, "height": 1080, ' \
-           '"refreshRate": 60, "\\ud800": 1}}'
+    body = (
+        '{"deviceId": 0, "outputId": 16, "timing": {"width": 1920, "height": 1080, '
+        '"refreshRate": 60, "\\ud800": 1}}'
+    )
     assert _post_raw(plain, "output/writeTiming", body)["status"] == plain.firmware.invalid_status
 
 

@@ -109,7 +109,8 @@ def test_config_display_limit_is_the_same_in_magic_form_and_fleets(ip, splicer, 
 
 
 def test_config_timeout_of_700_reaches_the_socket_from_magic_form_and_fleet(
-        ip, splicer, monkeypatch):
+    ip, splicer, monkeypatch
+):
     client = connected(ip, splicer)
     seen = socket_timeouts(monkeypatch, client)
     run(ip, "%config OpenAPIMagics.timeout = 700")
@@ -146,10 +147,17 @@ def test_the_form_does_not_find_the_magic_by_name():
     for name, path in front_ends.items():
         other = ({"magics", "widgets"} - {name}).pop()
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        imported = {(node.module or "").split(".")[-1] for node in ast.walk(tree)
-                    if isinstance(node, ast.ImportFrom)}
-        imported |= {alias.name.split(".")[-1] for node in ast.walk(tree)
-                     if isinstance(node, ast.Import) for alias in node.names}
+        imported = {
+            (node.module or "").split(".")[-1]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+        }
+        imported |= {
+            alias.name.split(".")[-1]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        }
         assert other not in imported, f"{name} imports {other}"
     widgets_text = front_ends["widgets"].read_text(encoding="utf-8")
     assert "OpenAPIMagics" not in widgets_text and "magics_manager" not in widgets_text
@@ -163,14 +171,18 @@ def test_the_form_does_not_find_the_magic_by_name():
 
 def profile_file(tmp_path, splicer, extra: str) -> pathlib.Path:
     path = tmp_path / "profiles.ini"
-    path.write_text(f"[hall]\nroot = {splicer.root}\npid = {splicer.pid}\nencrypt = true\n"
-                    f"secret_key_env = HALL_SECRET\n{extra}\n", encoding="utf-8")
+    path.write_text(
+        f"[hall]\nroot = {splicer.root}\npid = {splicer.pid}\nencrypt = true\n"
+        f"secret_key_env = HALL_SECRET\n{extra}\n",
+        encoding="utf-8",
+    )
     return path
 
 
 def test_timeout_precedence_each_level_over_the_next(ip, splicer, tmp_path, monkeypatch):
-    monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(profile_file(tmp_path, splicer,
-                                                                  "timeout = 30")))
+    monkeypatch.setenv(
+        "OPENAPI_MAGIC_PROFILES", str(profile_file(tmp_path, splicer, "timeout = 30"))
+    )
     monkeypatch.setenv("HALL_SECRET", KEY)
     session = session_for(ip)
     session.connection.profiles_file = None  # the environment's file, set just above
@@ -203,9 +215,11 @@ def test_timeout_precedence_each_level_over_the_next(ip, splicer, tmp_path, monk
 
 
 def test_read_only_and_strict_catalog_come_from_config_then_the_profile(
-        ip, splicer, tmp_path, monkeypatch):
-    monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(profile_file(tmp_path, splicer,
-                                                                  "read_only = true")))
+    ip, splicer, tmp_path, monkeypatch
+):
+    monkeypatch.setenv(
+        "OPENAPI_MAGIC_PROFILES", str(profile_file(tmp_path, splicer, "read_only = true"))
+    )
     monkeypatch.setenv("HALL_SECRET", KEY)
     session = session_for(ip)
     session.connection.profiles_file = None
@@ -229,8 +243,7 @@ def test_read_only_and_strict_catalog_come_from_config_then_the_profile(
     # The profile's own read-only still refuses writes in both front-ends (it is the
     # connection's guard, not a preference a weaker level can lift).
     with capture_output():
-        res = ip.run_cell('%%openapi screen/rename\n{"deviceId": 0, "screenId": 0, '
-                          '"name": "x"}')
+        res = ip.run_cell('%%openapi screen/rename\n{"deviceId": 0, "screenId": 0, "name": "x"}')
     assert not res.success
     f.interface = "screen/rename"
     f._rows["name"].widget.value = "x"
@@ -240,8 +253,9 @@ def test_read_only_and_strict_catalog_come_from_config_then_the_profile(
 def test_cell_option_wins_and_keep_going_is_the_cells_fail_on_status(ip):
     session = session_for(ip)
     run(ip, "%config OpenAPIMagics.fail_on_status = True")
-    settings = session.resolve(cell={"fail_on_status": False, "display_limit": 3},
-                               form={"display_limit": 7})
+    settings = session.resolve(
+        cell={"fail_on_status": False, "display_limit": 3}, form={"display_limit": 7}
+    )
     assert settings.source("fail_on_status") == "cell" and settings.fail_on_status is False
     assert settings.explain("display_limit") == "display_limit = 3 (from cell)"
     assert session.resolve(form={"display_limit": 7}).source("display_limit") == "form"
@@ -290,8 +304,7 @@ def test_a_plain_python_session_runs_a_call_with_its_settings(splicer):
         session.resolve(cell={"no_such_setting": 1})
 
 
-def test_config_strict_sign_fails_the_magic_the_form_and_a_fleet_alike(ip, splicer,
-                                                                       monkeypatch):
+def test_config_strict_sign_fails_the_magic_the_form_and_a_fleet_alike(ip, splicer, monkeypatch):
     """A reply whose sign does not match: shown by default, an error under strict_sign,
     with the reply kept on the error, in each front-end."""
     import dataclasses
@@ -313,8 +326,10 @@ def test_config_strict_sign_fails_the_magic_the_form_and_a_fleet_alike(ip, splic
 
     run(ip, "%config OpenAPIMagics.strict_sign = True")
     assert session_for(ip).resolve().source("strict_sign") == "%config"
-    for cell in ('%%openapi screen/readList\n{"deviceId": 0}',
-                 '%%openapi screen/readList --on targets\n{"deviceId": 0}'):
+    for cell in (
+        '%%openapi screen/readList\n{"deviceId": 0}',
+        '%%openapi screen/readList --on targets\n{"deviceId": 0}',
+    ):
         with capture_output():
             res = ip.run_cell(cell)
         assert not res.success, cell

@@ -29,8 +29,13 @@ from openapi_magic.errors import TransportError
 
 
 def _run(code: str) -> str:
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                         text=True, timeout=120, check=False)
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     return out.stdout.strip()
 
@@ -61,9 +66,14 @@ def test_a_dataframe_still_imports_pandas_when_built():
 
 # ---------------------------------------------------------------- records_frame by columns
 
-_scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70),
-                     st.floats(allow_nan=False), st.text(max_size=3),
-                     st.lists(st.integers(), max_size=2))
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False),
+    st.text(max_size=3),
+    st.lists(st.integers(), max_size=2),
+)
 
 
 def _reference(rows):
@@ -74,8 +84,12 @@ def _reference(rows):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from("abcd"), min_size=1, max_size=3, unique=True),
-       st.integers(1, 6), st.booleans(), st.data())
+@given(
+    st.lists(st.sampled_from("abcd"), min_size=1, max_size=3, unique=True),
+    st.integers(1, 6),
+    st.booleans(),
+    st.data(),
+)
 def test_records_frame_matches_pandas_own_constructors(keys, n, nested, data):
     rows = []
     for _ in range(n):
@@ -87,12 +101,15 @@ def test_records_frame_matches_pandas_own_constructors(keys, n, nested, data):
     assert_frame_equal(result.records_frame(rows), _reference(rows), check_exact=True)
 
 
-@pytest.mark.parametrize("rows", [
-    [{"a": 1, "b": {"c": 2}}, {"a": 2, "b": 3}],          # an object in one row only
-    [{"a": 1}, {"b": 2}],                                   # different keys
-    [{"a": {}}, {"a": {}}],                                 # empty objects
-    [{"a": 1, "b": None}, {"a": None, "b": "x"}],
-])
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [{"a": 1, "b": {"c": 2}}, {"a": 2, "b": 3}],  # an object in one row only
+        [{"a": 1}, {"b": 2}],  # different keys
+        [{"a": {}}, {"a": {}}],  # empty objects
+        [{"a": 1, "b": None}, {"a": None, "b": "x"}],
+    ],
+)
 def test_records_frame_irregular_rows_as_before(rows):
     assert_frame_equal(result.records_frame(rows), _reference(rows), check_exact=True)
 
@@ -100,15 +117,17 @@ def test_records_frame_irregular_rows_as_before(rows):
 # ---------------------------------------------------------------- DES across threads
 
 
-_needs_openssl = pytest.mark.skipif(not _des.backend().startswith("OpenSSL"),
-                                    reason="no libcrypto with DES-ECB here")
+_needs_openssl = pytest.mark.skipif(
+    not _des.backend().startswith("OpenSSL"), reason="no libcrypto with DES-ECB here"
+)
 
 
 @_needs_openssl
 @pytest.mark.parametrize("threads", [2, 3, 5])
 @pytest.mark.parametrize("size", [3 * (1 << 20) + 8 * 7, _des._SPLIT_BYTES, 4 << 20])
 def test_a_multi_megabyte_body_split_across_threads_gives_single_thread_bytes(
-        monkeypatch, threads, size):
+    monkeypatch, threads, size
+):
     rng = random.Random(size)
     key, data = rng.randbytes(8), rng.randbytes(size)
     monkeypatch.setattr(_des, "_THREADS", 1)
@@ -171,8 +190,11 @@ def codecs(request, monkeypatch):
 
 
 def test_backends_name_what_is_used(codecs):
-    expect = {"json": "msgspec", "base64": "pybase64"} if codecs == "fast" else {
-        "json": "json", "base64": "base64"}
+    expect = (
+        {"json": "msgspec", "base64": "pybase64"}
+        if codecs == "fast"
+        else {"json": "json", "base64": "base64"}
+    )
     assert _fast.backends() == expect
 
 
@@ -185,13 +207,26 @@ def _outcome(fn, *args):
 
 
 _JSON_CASES = [
-    '{"a": 1, "b": [1, 2.5, -0, -0.0, 1e-400, 1E+2], "a": 3}',   # duplicate key: the last
-    '[18446744073709551616, -9223372036854775809, 1' + "0" * 300 + "]",
-    "7" * 4300, "7" * 4301,                                        # Python's digit limit
-    "[NaN, Infinity, -Infinity]", "[1e400]", "[" + "1" * 400 + ".5]",
-    '"\\ud800"', '{"\\udc00x": 1}', '"\\u0000 \\/ é \\u2028 😀"',
-    '"a\x01b"', "\ufeff[1]", "[1,]", '{"a":1}x', "[01]", "", "   ", " [1] ",
-    "[" * 5000 + "]" * 5000, "[" * 50 + "]" * 50,
+    '{"a": 1, "b": [1, 2.5, -0, -0.0, 1e-400, 1E+2], "a": 3}',  # duplicate key: the last
+    "[18446744073709551616, -9223372036854775809, 1" + "0" * 300 + "]",
+    "7" * 4300,
+    "7" * 4301,  # Python's digit limit
+    "[NaN, Infinity, -Infinity]",
+    "[1e400]",
+    "[" + "1" * 400 + ".5]",
+    '"\\ud800"',
+    '{"\\udc00x": 1}',
+    '"\\u0000 \\/ é \\u2028 😀"',
+    '"a\x01b"',
+    "\ufeff[1]",
+    "[1,]",
+    '{"a":1}x',
+    "[01]",
+    "",
+    "   ",
+    " [1] ",
+    "[" * 5000 + "]" * 5000,
+    "[" * 50 + "]" * 50,
 ]
 
 
@@ -213,8 +248,12 @@ def test_decrypt_body_gives_the_same_values_and_errors_both_ways(codecs, monkeyp
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= \n-_é",
-               max_size=40))
+@given(
+    st.text(
+        alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= \n-_é",
+        max_size=40,
+    )
+)
 def test_b64decode_gives_base64s_values_and_errors(text):
     want = _outcome(lambda t: base64.b64decode(t, validate=True), text)
     assert _outcome(_fast.b64decode, text) == want
@@ -259,8 +298,13 @@ def test_fleet_defaults_keep_more_than_eight_calls_in_flight(monkeypatch):
         return f"{self.root} ok"
 
     monkeypatch.setattr(Client, "call", call)
-    monkeypatch.setattr(fleet, "_attempt", lambda client, interface, body, options, nonce:
-                        fleet._Attempt(None, None) if client.call(interface, body) else None)
+    monkeypatch.setattr(
+        fleet,
+        "_attempt",
+        lambda client, interface, body, options, nonce: (
+            fleet._Attempt(None, None) if client.call(interface, body) else None
+        ),
+    )
     clients = [Client(f"http://10.0.0.{i}:8000/open/api", "demo") for i in range(32)]
     fleet.run(clients, "screen/readList", {"deviceId": 0}, progress=False)
     assert fleet.DEFAULT_MAX_WORKERS >= 16
@@ -305,29 +349,46 @@ class KeepAlive:
                     data += chunk
                 head, _, data = data.partition(b"\r\n\r\n")
                 lines = head.decode("latin-1").split("\r\n")
-                headers = {k.strip().lower(): v.strip() for k, v in
-                           (line.split(":", 1) for line in lines[1:])}
+                headers = {
+                    k.strip().lower(): v.strip()
+                    for k, v in (line.split(":", 1) for line in lines[1:])
+                }
                 length = int(headers.get("content-length", 0))
                 while len(data) < length:
                     data += sock.recv(65536)
                 envelope, data = json.loads(data[:length]), data[length:]
                 self.requests.append((lines[0], headers))
-                out = protocol.seal_reply(0, "Success", {"n": len(self.requests)},
-                                          pid=envelope["pId"], timestamp=envelope["timeStamp"],
-                                          secret_key=KEY, encrypt=False)
+                out = protocol.seal_reply(
+                    0,
+                    "Success",
+                    {"n": len(self.requests)},
+                    pid=envelope["pId"],
+                    timestamp=envelope["timeStamp"],
+                    secret_key=KEY,
+                    encrypt=False,
+                )
                 body = json.dumps(out).encode()
                 extra = ""
                 if self.mode == "gzip":
                     body, extra = gzip.compress(body), "Content-Encoding: gzip\r\n"
                 if self.mode == "chunked":
                     half = len(body) // 2
-                    payload = b"".join(b"%x\r\n%s\r\n" % (len(p), p)
-                                       for p in (body[:half], body[half:])) + b"0\r\n\r\n"
-                    sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                                 b"Transfer-Encoding: chunked\r\n\r\n" + payload)
+                    payload = (
+                        b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in (body[:half], body[half:]))
+                        + b"0\r\n\r\n"
+                    )
+                    sock.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                        b"Transfer-Encoding: chunked\r\n\r\n" + payload
+                    )
                 else:
-                    sock.sendall((f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{extra}"
-                                  f"Content-Length: {len(body)}\r\n\r\n").encode() + body)
+                    sock.sendall(
+                        (
+                            f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{extra}"
+                            f"Content-Length: {len(body)}\r\n\r\n"
+                        ).encode()
+                        + body
+                    )
                 if self.mode == "close-idle":
                     return
 
@@ -375,14 +436,22 @@ def test_chunked_and_gzip_replies_read_as_requests_reads_them(keepalive, monkeyp
     assert light == [{"n": 1}, {"n": 2}]
 
 
-def test_requests_stays_for_https_a_proxy_a_login_and_a_session_of_ones_own(
-        monkeypatch, tmp_path):
-    for var in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy",
-                "ALL_PROXY", "all_proxy"):
+def test_requests_stays_for_https_a_proxy_a_login_and_a_session_of_ones_own(monkeypatch, tmp_path):
+    for var in (
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "NO_PROXY",
+        "no_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("NETRC", str(tmp_path / "none"))
-    assert isinstance(_transport.session_for("http://10.0.0.5:8000/open/api"),
-                      _transport.LightSession)
+    assert isinstance(
+        _transport.session_for("http://10.0.0.5:8000/open/api"), _transport.LightSession
+    )
     assert isinstance(_transport.session_for("https://10.0.0.5/open/api"), requests.Session)
     own = requests.Session()
     assert Client("http://10.0.0.5:8000/open/api", "demo", session=own)._session is own
@@ -391,17 +460,20 @@ def test_requests_stays_for_https_a_proxy_a_login_and_a_session_of_ones_own(
     assert isinstance(s, requests.Session) and not s.trust_env
     assert s.proxies["http"] == "http://proxy.example:3128"
     monkeypatch.setenv("NO_PROXY", "10.0.0.5")  # NO_PROXY as requests reads it
-    assert isinstance(_transport.session_for("http://10.0.0.5:8000/open/api"),
-                      _transport.LightSession)
+    assert isinstance(
+        _transport.session_for("http://10.0.0.5:8000/open/api"), _transport.LightSession
+    )
     assert isinstance(_transport.session_for("http://10.0.0.6:8000/open/api"), requests.Session)
     monkeypatch.delenv("NO_PROXY")
     monkeypatch.delenv("HTTP_PROXY")
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")  # not for http roots
-    assert isinstance(_transport.session_for("http://10.0.0.5:8000/open/api"),
-                      _transport.LightSession)
+    assert isinstance(
+        _transport.session_for("http://10.0.0.5:8000/open/api"), _transport.LightSession
+    )
     monkeypatch.delenv("HTTPS_PROXY")
-    assert isinstance(_transport.session_for("http://admin:pw@10.0.0.5/open/api"),
-                      requests.Session)  # requests sends the URL's login
+    assert isinstance(
+        _transport.session_for("http://admin:pw@10.0.0.5/open/api"), requests.Session
+    )  # requests sends the URL's login
     (tmp_path / "netrc").write_text("machine 10.0.0.5 login admin password pw\n")
     monkeypatch.setenv("NETRC", str(tmp_path / "netrc"))
     s = _transport.session_for("http://10.0.0.5:8000/open/api")
@@ -429,7 +501,8 @@ def test_the_ca_bundle_named_in_the_environment_is_still_used(monkeypatch):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/some-bundle.pem")
     client = Client("https://10.0.0.5/open/api", "demo")
     assert _transport.env_verify(client._session, client.verify) == (
-        "/etc/ssl/certs/some-bundle.pem")
+        "/etc/ssl/certs/some-bundle.pem"
+    )
     assert _transport.env_verify(client._session, False) is False
     assert _transport.env_verify(requests.Session(), True) is True  # a session of one's own
 
@@ -447,14 +520,16 @@ def test_a_reply_cut_before_its_content_length_is_a_transport_error():
             length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
             while len(body) < length:  # all of it: closing on unread bytes would reset
                 body += sock.recv(65536)
-            sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"status\": 0")
+            sock.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"status": 0')
             sock.shutdown(socket.SHUT_WR)
 
     threading.Thread(target=serve, daemon=True).start()
     root = f"http://127.0.0.1:{server.getsockname()[1]}/open/api"
     try:
-        with Client(root, "demo", KEY, timeout=5) as client, \
-                pytest.raises(TransportError, match="cut short") as info:
+        with (
+            Client(root, "demo", KEY, timeout=5) as client,
+            pytest.raises(TransportError, match="cut short") as info,
+        ):
             client.call("screen/readList", {"deviceId": 0})
         assert info.value.raw_text == '{"status": 0'
     finally:
@@ -465,25 +540,26 @@ def test_a_reply_cut_before_its_content_length_is_a_transport_error():
 
 
 def _json_bytes(value):
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
+        "utf-8"
+    )
 
 
 _PAD = "x" * 70_000  # over the size from which msgspec writes
 
 
 _DUMPS_CASES = [
-    {"data": _PAD + "\u2028 \x7f \x00 \" \\ / é 😀 \t\n"},
+    {"data": _PAD + '\u2028 \x7f \x00 " \\ / é 😀 \t\n'},
     [{"a": 1, "b": [1.5, 0.0001, 123.0, -0.0, 9999999999999998.0, True, None]}, _PAD],
-    {"big": [2 ** 63, -(2 ** 63), 2 ** 64 - 1], "s": _PAD},
-    {"e": [1e16, 1e-5, 1e300], "s": _PAD},            # exponents: json writes them
-    {"nan": float("nan"), "s": _PAD},                  # json refuses
-    {"huge": 2 ** 64, "s": _PAD},                      # beyond msgspec's agreement
-    {1: "int key", "s": _PAD},                         # json turns it into "1"
+    {"big": [2**63, -(2**63), 2**64 - 1], "s": _PAD},
+    {"e": [1e16, 1e-5, 1e300], "s": _PAD},  # exponents: json writes them
+    {"nan": float("nan"), "s": _PAD},  # json refuses
+    {"huge": 2**64, "s": _PAD},  # beyond msgspec's agreement
+    {1: "int key", "s": _PAD},  # json turns it into "1"
     {"t": (1, 2, ("x",)), "s": _PAD},
-    {"sub": type("S", (str,), {})("x"), "s": _PAD},    # a str subclass: json's way
-    {"lone": "\ud800" + _PAD},                         # json writes it; UTF-8 refuses
-    {"small": 1},                                      # small: json's way
+    {"sub": type("S", (str,), {})("x"), "s": _PAD},  # a str subclass: json's way
+    {"lone": "\ud800" + _PAD},  # json writes it; UTF-8 refuses
+    {"small": 1},  # small: json's way
 ]
 
 

@@ -30,21 +30,38 @@ KEY = "View-Test-Secret-Key-17"
 
 
 def make(body, status=0, msg="Success", encrypted=True, interface="input/readList", **kw):
-    return Result(interface=interface, url="http://x/open/api/" + interface,
-                  status=status, msg=msg, body=body,
-                  request_envelope={"body": "Q" * 400, "sign": "s", "pId": "demo",
-                                    "timeStamp": "1"},
-                  response_envelope={"status": status, "msg": msg, "sign": "",
-                                     "body": "Z" * 4000},
-                  raw_text="{}", http_status=200, elapsed=0.0123, encrypted=encrypted,
-                  sign_verdict="absent", request_body={"deviceId": 0}, **kw)
+    return Result(
+        interface=interface,
+        url="http://x/open/api/" + interface,
+        status=status,
+        msg=msg,
+        body=body,
+        request_envelope={"body": "Q" * 400, "sign": "s", "pId": "demo", "timeStamp": "1"},
+        response_envelope={"status": status, "msg": msg, "sign": "", "body": "Z" * 4000},
+        raw_text="{}",
+        http_status=200,
+        elapsed=0.0123,
+        encrypted=encrypted,
+        sign_verdict="absent",
+        request_body={"deviceId": 0},
+        **kw,
+    )
 
 
 def wide_inputs(n=3):
-    return {"deviceId": 0, "inputs": [
-        {"inputId": i, "interfaceType": 2, "iSignal": 1,
-         **{f"field{k}": k * 1000 for k in range(16)},
-         "general": {"name": f"HDMI {i}", "isUsed": 0}} for i in range(n)]}
+    return {
+        "deviceId": 0,
+        "inputs": [
+            {
+                "inputId": i,
+                "interfaceType": 2,
+                "iSignal": 1,
+                **{f"field{k}": k * 1000 for k in range(16)},
+                "general": {"name": f"HDMI {i}", "isUsed": 0},
+            }
+            for i in range(n)
+        ],
+    }
 
 
 class Cells(HTMLParser):
@@ -107,27 +124,37 @@ def test_envelope_is_collapsed_with_ciphertext_shortened_and_its_url_wrapping():
     assert "Q" * 65 not in markup and "400 characters of ciphertext" in markup
     assert r.response_envelope["body"] == "Z" * 4000  # the Result keeps it all
     url = markup.index("Request as sent: POST")
-    assert "overflow-wrap:anywhere" in markup[markup.rindex("<div", 0, url):url]
+    assert "overflow-wrap:anywhere" in markup[markup.rindex("<div", 0, url) : url]
 
 
 def test_colours_come_from_the_theme_with_fallbacks():
     r = make({"inputs": []}, status=15, msg="illegal pId", hint="Check the pId.")
     markup = render_html(r)
     for style in re.findall(r'style="([^"]*)"', markup):
-        for prop, value in re.findall(r"(?:^|;)\s*((?:background-)?color|background)\s*:"
-                                      r"\s*([^;]+)", style):
+        for prop, value in re.findall(
+            r"(?:^|;)\s*((?:background-)?color|background)\s*:"
+            r"\s*([^;]+)",
+            style,
+        ):
             # a literal colour only as the fallback before a theme-variable mix
-            assert "var(--jp-" in value or f"{prop}:color-mix" in style.replace(" ", "") \
-                or (value in ("#fff",) and "background:#a40e26" in style), (prop, value, style)
+            assert (
+                "var(--jp-" in value
+                or f"{prop}:color-mix" in style.replace(" ", "")
+                or (value in ("#fff",) and "background:#a40e26" in style)
+            ), (prop, value, style)
     pre = re.findall(r'<pre style="([^"]*)"', markup)
-    assert pre and all("background:var(--jp-layout-color2" in p and "color:var(--jp-" in p
-                       for p in pre)
+    assert pre and all(
+        "background:var(--jp-layout-color2" in p and "color:var(--jp-" in p for p in pre
+    )
 
 
 def test_codes_read_with_their_labels_times_as_dates_and_integers_stay_integers():
-    body = {"screens": [{"screenId": 0, "name": "A", "createTime": "1757509392.7567859",
-                         "interfaceType": 2},
-                        {"screenId": 1, "name": "B"}]}
+    body = {
+        "screens": [
+            {"screenId": 0, "name": "A", "createTime": "1757509392.7567859", "interfaceType": 2},
+            {"screenId": 1, "name": "B"},
+        ]
+    }
     view = _view(make(body, interface="screen/readList"))
     col = dict(zip(view.columns, zip(*view.cells)))
     assert col["createTime"][0] == "2025-09-10 13:03:12 UTC"
@@ -143,6 +170,7 @@ def test_codes_read_with_their_labels_times_as_dates_and_integers_stay_integers(
 def test_a_small_view_does_not_build_a_dataframe(monkeypatch):
     def no(*a, **k):
         raise AssertionError("pandas used for the view")
+
     monkeypatch.setattr(pd, "DataFrame", no)
     r = make(wide_inputs())
     bundle = r._repr_mimebundle_()
@@ -164,16 +192,23 @@ def test_text_fits_80_columns_with_a_note_naming_what_is_left_out(monkeypatch):
 
 
 def test_list_replies_in_an_80_column_terminal_do_not_wrap():
-    code = ("from openapi_magic.server import serve\n"
-            "from openapi_magic import Client\n"
-            "s = serve(secret_key='View-Test-Key-80')\n"
-            "try:\n"
-            "    r = Client.from_splicer(s).call('input/readList', {'deviceId': 0})\n"
-            "    print(r)\n"
-            "finally:\n"
-            "    s.stop()\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120, env={**os.environ, "COLUMNS": "80"})
+    code = (
+        "from openapi_magic.server import serve\n"
+        "from openapi_magic import Client\n"
+        "s = serve(secret_key='View-Test-Key-80')\n"
+        "try:\n"
+        "    r = Client.from_splicer(s).call('input/readList', {'deviceId': 0})\n"
+        "    print(r)\n"
+        "finally:\n"
+        "    s.stop()\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "80"},
+    )
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert len(lines) > 3 and all(len(line) <= 80 for line in lines), out.stdout
@@ -191,6 +226,7 @@ def test_markdown_form_is_a_table():
 
 def test_fleet_views_use_the_result_renderer():
     from openapi_magic.fleet import run
+
     splicers = {name: serve(secret_key=KEY, seed=i) for i, name in enumerate(["a", "b"])}
     try:
         clients = {n: Client.from_splicer(s) for n, s in splicers.items()}
@@ -218,9 +254,18 @@ def run(ip, code):
 def test_a_vendor_failure_shows_its_message_and_hint_once(ip):
     def failing(req):
         env = req.envelope()
-        return Reply.json(protocol.seal_reply(15, "illegal pId", None, pid=env["pId"],
-                                              timestamp=env["timeStamp"], secret_key=KEY,
-                                              encrypt=True))
+        return Reply.json(
+            protocol.seal_reply(
+                15,
+                "illegal pId",
+                None,
+                pid=env["pId"],
+                timestamp=env["timeStamp"],
+                secret_key=KEY,
+                encrypt=True,
+            )
+        )
+
     with StandIn(failing, encrypt=True, secret_key=KEY) as s:
         ip.user_ns["splicer"] = s
         s.secret_key = KEY
@@ -235,12 +280,17 @@ def test_a_vendor_failure_shows_its_message_and_hint_once(ip):
     assert "shown above" in cap.stdout + cap.stderr
 
 
-@pytest.mark.parametrize("phase, says", [
-    ("sent", "the request was sent"), ("handshake", "nothing was sent"),
-    ("sending", "may have been sent")])
-def test_ctrl_c_during_a_call_is_one_line_saying_whether_it_was_sent(ip, monkeypatch, phase,
-                                                                     says):
+@pytest.mark.parametrize(
+    "phase, says",
+    [
+        ("sent", "the request was sent"),
+        ("handshake", "nothing was sent"),
+        ("sending", "may have been sent"),
+    ],
+)
+def test_ctrl_c_during_a_call_is_one_line_saying_whether_it_was_sent(ip, monkeypatch, phase, says):
     from openapi_magic import _transport
+
     s = serve(secret_key=KEY)
     try:
         ip.user_ns["splicer"] = s
@@ -250,6 +300,7 @@ def test_ctrl_c_during_a_call_is_one_line_saying_whether_it_was_sent(ip, monkeyp
         def interrupted(*a, **k):
             _transport._note(phase)
             raise KeyboardInterrupt
+
         monkeypatch.setattr(client._session, "post", interrupted)
         res, cap = run(ip, '%%openapi screen/readList\n{"deviceId": 0}')
     finally:
@@ -270,12 +321,18 @@ def test_connecting_to_a_url_without_encrypt_says_what_was_not_asked(ip):
 
 
 def test_the_form_in_a_terminal_says_it_needs_a_notebook():
-    code = ("from openapi_magic.widgets import register\n"
-            "register(get_ipython())\n"
-            "get_ipython().run_line_magic('openapi_form', '')\n")
-    out = subprocess.run([sys.executable, "-m", "IPython", "--no-banner", "--colors=NoColor",
-                          "-c", code], capture_output=True, text=True, timeout=120,
-                         stdin=subprocess.DEVNULL)
+    code = (
+        "from openapi_magic.widgets import register\n"
+        "register(get_ipython())\n"
+        "get_ipython().run_line_magic('openapi_form', '')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "IPython", "--no-banner", "--colors=NoColor", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
     text = out.stdout + out.stderr
     assert "needs a notebook front-end" in text and "%openapi_help" in text, text
     assert "RequestForm(" not in text and "VBox(" not in text
@@ -286,6 +343,7 @@ def test_the_form_in_a_terminal_says_it_needs_a_notebook():
 
 def test_the_form_drops_the_previous_reply_when_the_interface_changes_and_wraps():
     from openapi_magic.widgets import RequestForm
+
     s = serve(secret_key=KEY)
     try:
         f = RequestForm(client=s, interface="screen/readList")
@@ -324,15 +382,32 @@ def test_the_readme_markdown_export_command_gives_markdown_tables(tmp_path):
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     flag = re.search(r'--NbConvertBase\.display_data_priority="[^"]+"', readme).group(0)
     bundle = make(wide_inputs())._repr_mimebundle_()
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "%%openapi input/readList", outputs=[nbformat.v4.new_output(
-            "display_data", data=bundle)])])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "%%openapi input/readList",
+                outputs=[nbformat.v4.new_output("display_data", data=bundle)],
+            )
+        ]
+    )
     path = tmp_path / "export.ipynb"
     nbformat.write(nb, path)
     option, value = flag.split("=", 1)
-    out = subprocess.run([sys.executable, "-m", "nbconvert", "--to", "markdown",
-                          f"{option}={value.strip(chr(34))}", "--stdout", str(path)],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nbconvert",
+            "--to",
+            "markdown",
+            f"{option}={value.strip(chr(34))}",
+            "--stdout",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert "| general.name | inputId |" in out.stdout and "<table" not in out.stdout
 
@@ -341,8 +416,7 @@ def test_one_object_shows_its_name_ids_and_status_first():
     """A screen's detail has ~60 fields in alphabetical order (as real firmware sends them):
     its own name and ids lead the key/value table, nested parts' names do not jump ahead."""
     with serve() as splicer:
-        r = Client.from_splicer(splicer).call("screen/readDetail",
-                                              {"deviceId": 0, "screenId": 0})
+        r = Client.from_splicer(splicer).call("screen/readDetail", {"deviceId": 0, "screenId": 0})
     keys = [line.split()[0] for line in r.to_text().splitlines()[1:4] if line.strip()]
     assert keys[0] == "name", keys
     assert {"deviceId", "screenId"} <= set(keys), keys

@@ -60,8 +60,7 @@ def test_changed_cells_are_highlighted(splicer):
         before = w.polls
         client.call("screen/rename", {"deviceId": 0, "screenId": 0, "name": "Main & <b>"})
         until(lambda: w.polls >= before + 2 and "Main" in render_text(w))
-        until(lambda: any("changed since the last poll" in b["text/html"]
-                          for b in handle.bundles))
+        until(lambda: any("changed since the last poll" in b["text/html"] for b in handle.bundles))
         changed = next(b for b in handle.bundles if "changed since the last poll" in b["text/html"])
         assert "Main &amp; &lt;b&gt;*" not in changed["text/html"]
         assert "Main &amp; &lt;b&gt;" in changed["text/html"]
@@ -73,8 +72,7 @@ def test_changed_cells_are_highlighted(splicer):
 
 def test_history_grows_bounded_and_is_time_indexed(splicer):
     client = Client.from_splicer(splicer)
-    w = Watch(client, "device/readDetail", {"deviceId": 0}, every=EVERY, maxlen=4,
-              handle=Handle())
+    w = Watch(client, "device/readDetail", {"deviceId": 0}, every=EVERY, maxlen=4, handle=Handle())
     try:
         until(lambda: w.polls >= 7)
     finally:
@@ -85,8 +83,9 @@ def test_history_grows_bounded_and_is_time_indexed(splicer):
     assert str(history.index.dtype).startswith("datetime64")
     assert {"splicer", "online", "status", "elapsed_ms"} <= set(history.columns)
     assert "temp" in history.columns and history["temp"].notna().all()
-    assert "fanList.0.speed" in history.columns or any(c.startswith("fanList.0.")
-                                                       for c in history.columns)
+    assert "fanList.0.speed" in history.columns or any(
+        c.startswith("fanList.0.") for c in history.columns
+    )
 
 
 def test_a_reply_field_named_status_does_not_overwrite_the_vendor_status(splicer):
@@ -107,8 +106,9 @@ def test_offline_after_missed_polls_and_back_on_the_same_port():
     first = serve()
     port = first.port
     client = Client.from_splicer(first, timeout=2)
-    w = client.watch("screen/readList", {"deviceId": 0}, every=EVERY, offline_after=3,
-                     handle=Handle())
+    w = client.watch(
+        "screen/readList", {"deviceId": 0}, every=EVERY, offline_after=3, handle=Handle()
+    )
     try:
         until(lambda: w.result is not None)
         assert w.offline == []
@@ -132,8 +132,13 @@ def test_offline_after_missed_polls_and_back_on_the_same_port():
 
 def test_vendor_failure_is_an_answer_not_a_miss(splicer):
     client = Client.from_splicer(splicer)
-    w = client.watch("screen/readDetail", {"deviceId": 0, "screenId": 99}, every=EVERY,
-                     offline_after=1, handle=Handle())
+    w = client.watch(
+        "screen/readDetail",
+        {"deviceId": 0, "screenId": 99},
+        every=EVERY,
+        offline_after=1,
+        handle=Handle(),
+    )
     try:
         until(lambda: w.polls >= 3)
         assert w.offline == []
@@ -161,6 +166,7 @@ class CountingSplicer:
             finally:
                 with self.lock:
                     self.now -= 1
+
         splicer.answer = answer
 
 
@@ -181,8 +187,13 @@ def test_never_two_requests_at_once_to_one_splicer():
 
 def test_fleet_watch_one_row_per_splicer():
     with serve() as one, serve() as two:
-        w = Watch({"hall-a": one, "hall-b": two}, "device/readDetail", {"deviceId": 0},
-                  every=EVERY, handle=Handle())
+        w = Watch(
+            {"hall-a": one, "hall-b": two},
+            "device/readDetail",
+            {"deviceId": 0},
+            every=EVERY,
+            handle=Handle(),
+        )
         try:
             until(lambda: all(r is not None for r in w.latest.values()))
             one.stop()
@@ -262,7 +273,7 @@ def test_magic_watches_the_current_connection(ip, splicer):
     finally:
         ip.run_line_magic("config", "OpenAPIMagics.strict_catalog = False")
     with pytest.raises(UsageError, match="every"):
-        ip.run_line_magic("openapi_watch", "screen/readList --every 0 -b {\"deviceId\": 0}")
+        ip.run_line_magic("openapi_watch", 'screen/readList --every 0 -b {"deviceId": 0}')
 
 
 def test_terminal_follow_prints_updates_until_stopped(splicer):

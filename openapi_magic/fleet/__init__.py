@@ -175,16 +175,15 @@ def run(
     unless ``confirmed`` (a front-end already asked).
     """
     if not isinstance(max_workers, int) or max_workers < 1:
-        raise ConfigError(f"max_workers must be a whole number of at least 1, not "
-                          f"{max_workers!r}.")
+        raise ConfigError(f"max_workers must be a whole number of at least 1, not {max_workers!r}.")
     if per_splicer is not None and (not isinstance(per_splicer, int) or per_splicer < 1):
-        raise ConfigError(f"per_splicer must be a whole number of at least 1 (or None), not "
-                          f"{per_splicer!r}.")
+        raise ConfigError(
+            f"per_splicer must be a whole number of at least 1 (or None), not {per_splicer!r}."
+        )
     if not isinstance(retries, int) or retries < 0:
         raise ConfigError(f"retries must be a whole number of at least 0, not {retries!r}.")
     if backoff is None or backoff < 0:
-        raise ConfigError(f"backoff must be a number of seconds of at least 0, not "
-                          f"{backoff!r}.")
+        raise ConfigError(f"backoff must be a number of seconds of at least 0, not {backoff!r}.")
     if not isinstance(interface, str) or not interface.strip():
         raise ConfigError("No interface given: name one such as screen/readList.")
     items = _expand(body, bodies, vary, labels)
@@ -192,25 +191,52 @@ def run(
     field_names: list[str] = []
     for fields, _ in items:
         field_names.extend(k for k in fields if k not in field_names)
-    calls = [Call(index=n, splicer=t.label, root=t.root, fields=dict(fields), body=b,
-                  _target=ti)
-             for n, (ti, t, (fields, b)) in enumerate(
-                 (ti, t, item) for ti, t in enumerate(resolved) for item in items)]
-    options = {"encrypt": encrypt, "timeout": timeout, "check": check, "records": records,
-               "strict_catalog": strict_catalog, "read_only": read_only or None,
-               "confirmed": _guard_run(resolved, interface.strip(), items, read_only=read_only,
-                                       confirm_writes=confirm_writes, confirm=confirm,
-                                       confirmed=confirmed) or None}
-    driver = _Driver(calls, resolved, interface.strip(), options, max_workers=max_workers,
-                     per_splicer=per_splicer, retries=retries, retry_unsafe=retry_unsafe,
-                     retry_statuses=frozenset(retry_statuses), backoff=backoff, rng=rng,
-                     on_call=on_call, attempt=_attempt)
+    calls = [
+        Call(index=n, splicer=t.label, root=t.root, fields=dict(fields), body=b, _target=ti)
+        for n, (ti, t, (fields, b)) in enumerate(
+            (ti, t, item) for ti, t in enumerate(resolved) for item in items
+        )
+    ]
+    options = {
+        "encrypt": encrypt,
+        "timeout": timeout,
+        "check": check,
+        "records": records,
+        "strict_catalog": strict_catalog,
+        "read_only": read_only or None,
+        "confirmed": _guard_run(
+            resolved,
+            interface.strip(),
+            items,
+            read_only=read_only,
+            confirm_writes=confirm_writes,
+            confirm=confirm,
+            confirmed=confirmed,
+        )
+        or None,
+    }
+    driver = _Driver(
+        calls,
+        resolved,
+        interface.strip(),
+        options,
+        max_workers=max_workers,
+        per_splicer=per_splicer,
+        retries=retries,
+        retry_unsafe=retry_unsafe,
+        retry_statuses=frozenset(retry_statuses),
+        backoff=backoff,
+        rng=rng,
+        on_call=on_call,
+        attempt=_attempt,
+    )
     started = time.perf_counter()
     bar = _Progress(progress, len(calls), interface.strip())
     own = None
     if executor is None and any(t.client is not None for t in resolved) and calls:
-        own = cf.ThreadPoolExecutor(max_workers=min(max_workers, len(calls)),
-                                    thread_name_prefix="openapi-fleet")
+        own = cf.ThreadPoolExecutor(
+            max_workers=min(max_workers, len(calls)), thread_name_prefix="openapi-fleet"
+        )
     interrupted: bool | None = None  # None: the run itself raised
     try:
         interrupted = driver.drive(executor or own, bar)
@@ -225,11 +251,18 @@ def run(
             for t in resolved:
                 if t.owned and t.client is not None:
                     t.client.close()
-    fleet = FleetResult(interface.strip(), calls, fields=field_names, interrupted=interrupted,
-                        elapsed=time.perf_counter() - started, records=records,
-                        display_limit=display_limit, targets=len(resolved), bodies=len(items))
+    fleet = FleetResult(
+        interface.strip(),
+        calls,
+        fields=field_names,
+        interrupted=interrupted,
+        elapsed=time.perf_counter() - started,
+        records=records,
+        display_limit=display_limit,
+        targets=len(resolved),
+        bodies=len(items),
+    )
     skew = fleet.clock_skew_message
     if skew is not None:
         warnings.warn(skew, ClockSkewWarning, stacklevel=2)
     return fleet
-

@@ -46,7 +46,6 @@ class FleetError(OpenAPIError):
         self.fleet = fleet
 
 
-
 # ---------------------------------------------------------------------- one call
 
 
@@ -113,8 +112,10 @@ class Call:
         last = _error_text(self.error) if self.error is not None else ""
         if self.state == "interrupted":
             if self.in_flight:
-                text = ("Interrupted while in flight: the request may have reached the "
-                        "splicer (a write may have happened).")
+                text = (
+                    "Interrupted while in flight: the request may have reached the "
+                    "splicer (a write may have happened)."
+                )
             elif self.attempts:
                 text = f"Interrupted before attempt {self.attempts + 1}."
             else:
@@ -131,10 +132,15 @@ class Call:
 
     def __repr__(self) -> str:
         fields = "".join(f" {k}={v!r}" for k, v in self.fields.items())
-        what = self.state if self.ok or self.state == "interrupted" else (
-            f"failed {self.error_type}" + (f" status={self.status}" if self.status else ""))
-        return (f"<Call {self.splicer!r}{fields} {what} attempts={self.attempts} "
-                f"{self.elapsed * 1000:.1f} ms>")
+        what = (
+            self.state
+            if self.ok or self.state == "interrupted"
+            else (f"failed {self.error_type}" + (f" status={self.status}" if self.status else ""))
+        )
+        return (
+            f"<Call {self.splicer!r}{fields} {what} attempts={self.attempts} "
+            f"{self.elapsed * 1000:.1f} ms>"
+        )
 
 
 # ---------------------------------------------------------------------- the result
@@ -154,10 +160,19 @@ class FleetResult:
     names the splicers that refused with status 11.
     """
 
-    def __init__(self, interface: str, calls: list[Call], *, fields: list[str],
-                 interrupted: bool, elapsed: float, records: str | None = None,
-                 display_limit: int | None = DEFAULT_DISPLAY_LIMIT, targets: int = 0,
-                 bodies: int = 0) -> None:
+    def __init__(
+        self,
+        interface: str,
+        calls: list[Call],
+        *,
+        fields: list[str],
+        interrupted: bool,
+        elapsed: float,
+        records: str | None = None,
+        display_limit: int | None = DEFAULT_DISPLAY_LIMIT,
+        targets: int = 0,
+        bodies: int = 0,
+    ) -> None:
         self.interface = interface
         self.calls = calls
         self.fields = list(fields)
@@ -226,8 +241,9 @@ class FleetResult:
         reply_columns: set[str] = set()
         for _, frame in parts:
             reply_columns.update(map(str, frame.columns))
-        names = {n: (f"request.{n}" if n in reply_columns else n)
-                 for n in ["splicer", *self.fields]}
+        names = {
+            n: (f"request.{n}" if n in reply_columns else n) for n in ["splicer", *self.fields]
+        }
         meta_columns = list(names.values())
         frames = []
         for call, frame in parts:
@@ -246,14 +262,15 @@ class FleetResult:
     def outcomes(self) -> pd.DataFrame:
         """One row per call: splicer, varied fields, ok, status, msg, error
         (type), message, attempts, elapsed_ms."""
-        names = {n: (f"request.{n}" if n in _OUTCOME_COLUMNS or n == "splicer" else n)
-                 for n in self.fields}
+        names = {
+            n: (f"request.{n}" if n in _OUTCOME_COLUMNS or n == "splicer" else n)
+            for n in self.fields
+        }
         rows = []
         for call in self.calls:
             row: dict[str, Any] = {"splicer": call.splicer}
             row.update({names[f]: call.fields.get(f) for f in self.fields})
-            result = call.result if call.result is not None else getattr(call.error, "result",
-                                                                           None)
+            result = call.result if call.result is not None else getattr(call.error, "result", None)
             row.update(
                 ok=call.ok,
                 status=call.status,
@@ -273,8 +290,7 @@ class FleetResult:
         """What the catalog doubted about the calls (sent anyway), each once."""
         out: list[str] = []
         for call in self.calls:
-            result = call.result if call.result is not None else getattr(call.error, "result",
-                                                                           None)
+            result = call.result if call.result is not None else getattr(call.error, "result", None)
             for w in getattr(result, "warnings", None) or ():
                 if w not in out:
                     out.append(w)
@@ -285,8 +301,7 @@ class FleetResult:
         """``{splicer: firmware version}`` for the splicers whose version was known."""
         out: dict[str, str] = {}
         for call in self.calls:
-            result = call.result if call.result is not None else getattr(call.error, "result",
-                                                                           None)
+            result = call.result if call.result is not None else getattr(call.error, "result", None)
             version = getattr(result, "firmware", None)
             if version:
                 out.setdefault(call.splicer, version)
@@ -312,18 +327,24 @@ class FleetResult:
             return None
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         many = f"{len(names)} splicers" if len(names) > 1 else "1 splicer"
-        offsets = [o for o in (_offset(c) for c in self.calls if c.status == _CLOCK_SKEW)
-                   if o is not None]
+        offsets = [
+            o for o in (_offset(c) for c in self.calls if c.status == _CLOCK_SKEW) if o is not None
+        ]
         where = ""
         if offsets:
             low, high = min(offsets), max(offsets)
             direction = "ahead of" if (low + high) / 2 > 0 else "behind"
-            size = (f"{abs(low):.0f} s" if round(abs(low)) == round(abs(high))
-                    else f"{min(abs(low), abs(high)):.0f} to {max(abs(low), abs(high)):.0f} s")
+            size = (
+                f"{abs(low):.0f} s"
+                if round(abs(low)) == round(abs(high))
+                else f"{min(abs(low), abs(high)):.0f} to {max(abs(low), abs(high)):.0f} s"
+            )
             where = f" This computer's clock is about {size} {direction} theirs."
-        return (f"{many} ({shown}) refused {self.interface} with status 11 (incorrect device "
-                f"time).{where} Set this computer's clock (NTP) or the splicers' time; "
-                "retrying will not help.")
+        return (
+            f"{many} ({shown}) refused {self.interface} with status 11 (incorrect device "
+            f"time).{where} Set this computer's clock (NTP) or the splicers' time; "
+            "retrying will not help."
+        )
 
     # ------------------------------------------------------------------ failure
 
@@ -333,15 +354,22 @@ class FleetResult:
         if self.ok:
             return self
         bad = self.failures
-        listed = "; ".join(f"{c.splicer}{_fields_text(c.fields)}: {c.error_type}"
-                           + (f" {c.status}" if c.status else "") for c in bad[:5])
+        listed = "; ".join(
+            f"{c.splicer}{_fields_text(c.fields)}: {c.error_type}"
+            + (f" {c.status}" if c.status else "")
+            for c in bad[:5]
+        )
         more = f"; and {len(bad) - 5} more" if len(bad) > 5 else ""
-        what = "did not finish (interrupted)" if self.interrupted and not self.n_failed else (
-            "failed" + (" or did not finish (interrupted)" if self.interrupted else ""))
-        raise FleetError(f"{len(bad)} of {len(self.calls)} calls to {self.interface} {what}: "
-                         f"{listed}{more}.", fleet=self,
-                         hint="Every reply that arrived is in error.fleet; see "
-                              "error.fleet.outcomes.")
+        what = (
+            "did not finish (interrupted)"
+            if self.interrupted and not self.n_failed
+            else ("failed" + (" or did not finish (interrupted)" if self.interrupted else ""))
+        )
+        raise FleetError(
+            f"{len(bad)} of {len(self.calls)} calls to {self.interface} {what}: {listed}{more}.",
+            fleet=self,
+            hint="Every reply that arrived is in error.fleet; see error.fleet.outcomes.",
+        )
 
     # ------------------------------------------------------------------ text
 
@@ -357,8 +385,10 @@ class FleetResult:
 
     def __repr__(self) -> str:
         state = " interrupted" if self.interrupted else ""
-        return (f"<FleetResult {self.interface} calls={len(self.calls)} ok={self.n_ok} "
-                f"failed={self.n_failed}{state} {self.elapsed:.2f} s>")
+        return (
+            f"<FleetResult {self.interface} calls={len(self.calls)} ok={self.n_ok} "
+            f"failed={self.n_failed}{state} {self.elapsed:.2f} s>"
+        )
 
     def to_text(self) -> str:
         """Header line, clock-skew note, outcome table (failures first) and the
@@ -405,21 +435,31 @@ class FleetResult:
         outcome table (failures first). Everything is escaped."""
         tone = _STYLE["ok"] if self.ok else _STYLE["fail"]
         mark = "✔" if self.ok else "✘"
-        bits = [(f'<span style="{tone};font-weight:bold">{mark} {self.n_ok} ok &middot; '
-                f"{self.n_failed} failed</span>"), f"<code>{_esc(self.interface)}</code>",
-                f"{_plural(self.n_targets, 'splicer')} × {_plural(self.n_bodies, 'body')}",
-                f"{self.elapsed:.2f} s"]
+        bits = [
+            (
+                f'<span style="{tone};font-weight:bold">{mark} {self.n_ok} ok &middot; '
+                f"{self.n_failed} failed</span>"
+            ),
+            f"<code>{_esc(self.interface)}</code>",
+            f"{_plural(self.n_targets, 'splicer')} × {_plural(self.n_bodies, 'body')}",
+            f"{self.elapsed:.2f} s",
+        ]
         if self.interrupted:
-            bits.append(f'<span style="{_STYLE["mismatch"]}">interrupted: '
-                        f"{self.n_interrupted} not finished"
-                        f"</span>")
+            bits.append(
+                f'<span style="{_STYLE["mismatch"]}">interrupted: '
+                f"{self.n_interrupted} not finished"
+                f"</span>"
+            )
         head = " &middot; ".join(bits)
         if self.clock_skew:
             head += f'<div style="{_STYLE["warn"]}">{_esc(self.clock_skew_message)}</div>'
         head += warnings_html(self.warnings)
         if self.firmware:
-            head += (f'<div style="{_DIM}">Firmware: '
-                     + _esc(", ".join(f"{k} {v}" for k, v in self.firmware.items())) + "</div>")
+            head += (
+                f'<div style="{_DIM}">Firmware: '
+                + _esc(", ".join(f"{k} {v}" for k, v in self.firmware.items()))
+                + "</div>"
+            )
         limit = self.display_limit
         frame = self.df
         if len(frame):
@@ -429,8 +469,7 @@ class FleetResult:
             if view.note:
                 foot += _foot(len(view.columns), frame.shape[1], ".df", "column")
         else:
-            replies = (f'<p style="{_DIM}"><i>no data</i> (no call answered with '
-                       "records)</p>")
+            replies = f'<p style="{_DIM}"><i>no data</i> (no call answered with records)</p>'
             foot = ""
         outcomes = _failures_first(self.outcomes)
         oview = frame_view(outcomes, limit)
@@ -462,8 +501,11 @@ def _plural(n: int, word: str) -> str:
 
 
 def _foot(shown: int, total: int, where: str, word: str) -> str:
-    text = (f"showing {shown} of {total} {word}s &middot; all in <code>{where}</code>"
-            if shown < total else _plural(total, word))
+    text = (
+        f"showing {shown} of {total} {word}s &middot; all in <code>{where}</code>"
+        if shown < total
+        else _plural(total, word)
+    )
     return f'<div style="{_DIM};font-size:90%">{text}</div>'
 
 
@@ -501,4 +543,3 @@ def _offset(call: Call) -> float | None:
         return sent - (email.utils.parsedate_to_datetime(date).timestamp() + 0.5)
     except (KeyError, TypeError, ValueError, IndexError, OverflowError, OSError):
         return None  # no Date, or one out of range (year 99999...)
-

@@ -49,8 +49,9 @@ class _Attempt(NamedTuple):
     error: BaseException | None
 
 
-def _attempt(client: Client, interface: str, body: Any, options: dict[str, Any],
-             nonce: Any) -> _Attempt:
+def _attempt(
+    client: Client, interface: str, body: Any, options: dict[str, Any], nonce: Any
+) -> _Attempt:
     """One attempt, freshly signed. Top-level (and returning picklable things)
     so process pools and dask can run it. ``nonce`` makes every attempt a
     distinct task for executors that cache by arguments (dask's ``pure``)."""
@@ -63,8 +64,11 @@ def _attempt(client: Client, interface: str, body: Any, options: dict[str, Any],
 # ---------------------------------------------------------------------- retry policy
 
 
-def retry_kind(error: BaseException | None = None, result: Result | None = None,
-               retry_statuses: Iterable[int] = DEFAULT_RETRY_STATUSES) -> str | None:
+def retry_kind(
+    error: BaseException | None = None,
+    result: Result | None = None,
+    retry_statuses: Iterable[int] = DEFAULT_RETRY_STATUSES,
+) -> str | None:
     """Whether an attempt may be retried: ``"safe"`` (the request was never
     acted on), ``"unsafe"`` (it may have been: a write may have happened) or
     ``None`` (retrying would not help, or the reply is the answer)."""
@@ -106,8 +110,14 @@ class _Progress:
             return
         try:
             from tqdm.auto import tqdm
-            self._bar = tqdm(total=total, desc=desc, unit="call", dynamic_ncols=True,
-                             delay=0 if mode is True else PROGRESS_DELAY)
+
+            self._bar = tqdm(
+                total=total,
+                desc=desc,
+                unit="call",
+                dynamic_ncols=True,
+                delay=0 if mode is True else PROGRESS_DELAY,
+            )
         except Exception:  # noqa: BLE001 - no tqdm, or no usable display: go without
             self._bar = None
 
@@ -128,17 +138,27 @@ class _Progress:
                 pass
 
 
-
 class _Driver:
     """The coordinator: submits attempts within the limits, schedules retries,
     collects outcomes. Runs in the caller's thread."""
 
-    def __init__(self, calls: list[Call], targets: list[_Target], interface: str,
-                 options: dict[str, Any],
-                 *, max_workers: int, per_splicer: int | None, retries: int,
-                 retry_unsafe: bool, retry_statuses: frozenset[int], backoff: float,
-                 rng: random.Random | None, on_call: Callable[[Call], None] | None,
-                 attempt: Callable[..., _Attempt] = _attempt) -> None:
+    def __init__(
+        self,
+        calls: list[Call],
+        targets: list[_Target],
+        interface: str,
+        options: dict[str, Any],
+        *,
+        max_workers: int,
+        per_splicer: int | None,
+        retries: int,
+        retry_unsafe: bool,
+        retry_statuses: frozenset[int],
+        backoff: float,
+        rng: random.Random | None,
+        on_call: Callable[[Call], None] | None,
+        attempt: Callable[..., _Attempt] = _attempt,
+    ) -> None:
         self.calls, self.targets, self.interface = calls, targets, interface
         self.options = {k: v for k, v in options.items() if v is not None}
         self.max_workers, self.per_splicer = max_workers, per_splicer
@@ -180,8 +200,14 @@ class _Driver:
         if call._started is None:
             call._started = time.perf_counter()
         try:
-            fut = executor.submit(self.attempt, target.client, self.interface, call.body,
-                                  self.options, (self.run_id, i, call.attempts))
+            fut = executor.submit(
+                self.attempt,
+                target.client,
+                self.interface,
+                call.body,
+                self.options,
+                (self.run_id, i, call.attempts),
+            )
         except Exception as exc:  # noqa: BLE001 - a shut-down or broken executor
             call.error, call.result = exc, None
             self._finish(call, "failed")
@@ -219,14 +245,17 @@ class _Driver:
             result, error = None, exc
         call.result, call.error = result, error
         kind = retry_kind(error, result, self.retry_statuses)
-        if (may_retry and kind is not None and call.attempts <= self.retries
-                and (kind == "safe" or self.retry_unsafe)):
+        if (
+            may_retry
+            and kind is not None
+            and call.attempts <= self.retries
+            and (kind == "safe" or self.retry_unsafe)
+        ):
             delay = backoff_delay(call.attempts, self.backoff, self.rng)
             call.delays.append(delay)
             heapq.heappush(self.waiting, (time.monotonic() + delay, next(self.seq), i))
             return
-        self._finish(call, "ok" if error is None and result is not None and result.ok
-                     else "failed")
+        self._finish(call, "ok" if error is None and result is not None and result.ok else "failed")
 
     # the loop
 
@@ -255,8 +284,9 @@ class _Driver:
                     wait = _POLL
                     if self.waiting:
                         wait = min(wait, max(0.0, self.waiting[0][0] - now))
-                    done, _ = cf.wait(list(self.inflight), timeout=wait,
-                                      return_when=cf.FIRST_COMPLETED)
+                    done, _ = cf.wait(
+                        list(self.inflight), timeout=wait, return_when=cf.FIRST_COMPLETED
+                    )
                     for fut in done:
                         self._collect(fut)
                 elif self.waiting:
@@ -285,5 +315,3 @@ class _Driver:
                 call.state = "interrupted"
                 if call._started is not None:
                     call.elapsed = time.perf_counter() - call._started
-
-

@@ -49,8 +49,10 @@ def _as_items(targets: Any) -> list[tuple[str | None, Any]]:
     try:
         return [(None, t) for t in targets]
     except TypeError:
-        raise TypeError(f"targets must be a Client, a Profile, a profile name or a list of "
-                        f"them, not {type(targets).__name__}.") from None
+        raise TypeError(
+            f"targets must be a Client, a Profile, a profile name or a list of "
+            f"them, not {type(targets).__name__}."
+        ) from None
 
 
 def _resolve(targets: Any, profiles: Any) -> list[_Target]:
@@ -77,10 +79,15 @@ def _resolve(targets: Any, profiles: Any) -> list[_Target]:
             if load_error is not None or loaded is None:
                 error = load_error
             elif item not in loaded:
-                where = ("the profiles given" if isinstance(profiles, Mapping) else
-                         str(profiles if profiles is not None else profiles_path()))
-                error = ConfigError(f"No profile {item!r} in {where} "
-                                    f"(known: {', '.join(sorted(loaded)) or 'none'}).")
+                where = (
+                    "the profiles given"
+                    if isinstance(profiles, Mapping)
+                    else str(profiles if profiles is not None else profiles_path())
+                )
+                error = ConfigError(
+                    f"No profile {item!r} in {where} "
+                    f"(known: {', '.join(sorted(loaded)) or 'none'})."
+                )
             else:
                 try:
                     client, owned = loaded[item].client(), True
@@ -93,8 +100,10 @@ def _resolve(targets: Any, profiles: Any) -> list[_Target]:
             except ConfigError as exc:
                 error, name = exc, _public_root(str(item.root))
         else:
-            raise TypeError(f"A fleet target must be a Client, a Profile, a profile name or a "
-                            f"simulated splicer, not {type(item).__name__}.")
+            raise TypeError(
+                f"A fleet target must be a Client, a Profile, a profile name or a "
+                f"simulated splicer, not {type(item).__name__}."
+            )
         root = _public_root(client.root) if client is not None else None
         host = _host(client.root) if client is not None else f"(unresolved) {name}"
         out.append(_Target(label or name, root, client, error, owned, host))
@@ -124,8 +133,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _expand(body: Any, bodies: Any, vary: Any,
-            labels: Any) -> list[tuple[dict[str, Any], Any]]:
+def _expand(body: Any, bodies: Any, vary: Any, labels: Any) -> list[tuple[dict[str, Any], Any]]:
     """``[(fields, body), ...]``: the bodies to send and the request fields
     that vary between them (the source columns of the combined table)."""
     if bodies is not None and body is not None:
@@ -136,16 +144,18 @@ def _expand(body: Any, bodies: Any, vary: Any,
         raise ConfigError("labels name the items of bodies: give bodies too.")
     if vary is not None:
         if not isinstance(vary, Mapping):
-            raise ConfigError("vary must map field names to lists of values, e.g. "
-                              "{'inputId': [1, 2, 3]}.")
+            raise ConfigError(
+                "vary must map field names to lists of values, e.g. {'inputId': [1, 2, 3]}."
+            )
         if body is not None and not isinstance(body, Mapping):
             raise ConfigError("vary sets fields of the body, so the body must be an object.")
         names = [str(k) for k in vary]
         columns = []
         for name, values in vary.items():
             if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-                raise ConfigError(f"vary[{name!r}] must be a list of values, not "
-                                  f"{type(values).__name__}.")
+                raise ConfigError(
+                    f"vary[{name!r}] must be a list of values, not {type(values).__name__}."
+                )
             columns.append([_plain(v) for v in values])
         out = []
         for combo in itertools.product(*columns):  # several fields: every combination
@@ -160,10 +170,18 @@ def _expand(body: Any, bodies: Any, vary: Any,
         if labels is not None:
             labels = list(labels)
             if len(labels) != len(bodies):
-                raise ConfigError(f"labels has {len(labels)} items but bodies has "
-                                  f"{len(bodies)}: give one label per body.")
-            varied = [({str(k): _plain(v) for k, v in lab.items()} if isinstance(lab, Mapping)
-                       else {"item": _plain(lab)}) for lab in labels]
+                raise ConfigError(
+                    f"labels has {len(labels)} items but bodies has "
+                    f"{len(bodies)}: give one label per body."
+                )
+            varied = [
+                (
+                    {str(k): _plain(v) for k, v in lab.items()}
+                    if isinstance(lab, Mapping)
+                    else {"item": _plain(lab)}
+                )
+                for lab in labels
+            ]
         else:
             varied = _varied_fields(bodies)
         return list(zip(varied, bodies))
@@ -188,9 +206,16 @@ def _varied_fields(bodies: list[Any]) -> list[dict[str, Any]]:
     return [{str(k): b.get(k) for k in varied} for b in bodies]
 
 
-def _guard_run(targets: list[_Target], interface: str, items: list[tuple[dict[str, Any], Any]],
-               *, read_only: bool, confirm_writes: bool, confirm: _confirm.Confirm | None,
-               confirmed: bool) -> bool:
+def _guard_run(
+    targets: list[_Target],
+    interface: str,
+    items: list[tuple[dict[str, Any], Any]],
+    *,
+    read_only: bool,
+    confirm_writes: bool,
+    confirm: _confirm.Confirm | None,
+    confirmed: bool,
+) -> bool:
     """Refuse or confirm a fleet write once, before any call; True when confirmed."""
     if _confirm.write_kind(interface) == "read":
         return False
@@ -202,8 +227,10 @@ def _guard_run(targets: list[_Target], interface: str, items: list[tuple[dict[st
         try:
             _confirm.refuse_if_read_only(interface, read_only=True, where=names, how=hint)
         except WriteRefused as exc:
-            exc.message = (f"Nothing of this run was sent ({len(clients)} splicer"
-                           f"{'' if len(clients) == 1 else 's'}): " + exc.message)
+            exc.message = (
+                f"Nothing of this run was sent ({len(clients)} splicer"
+                f"{'' if len(clients) == 1 else 's'}): " + exc.message
+            )
             exc.args = (exc.message,)
             raise
     asking = [c for _, c in clients if confirm_writes or c.confirm_writes]
@@ -215,4 +242,3 @@ def _guard_run(targets: list[_Target], interface: str, items: list[tuple[dict[st
     where = [t.label if t.label == t.root else f"{t.label} ({t.root})" for t, _ in clients]
     _confirm.confirm(_confirm.pending(interface, body, where), ask)
     return True
-

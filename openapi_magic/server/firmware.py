@@ -73,39 +73,61 @@ class FirmwareProfile:
 
 _H9_EVIDENCE = "H9 notes, a team running a real H9 on firmware V1.9.7.1 (FIELD-EVIDENCE.md)"
 
-FIRMWARE_PROFILES: dict[str, FirmwareProfile] = {p.name: p for p in (
-    FirmwareProfile(
-        "default",
-        "a healthy H5 answering in the real replies' shape: sorted keys, empty sign, msg "
-        "tokens, failures with body {}, status 1 Params_Error, unknown interfaces 1",
-        "real H5 replies captured byte for byte (Broadcast-Controller's tests); HA-novastar-h's "
-        "firmware (key 'status' without a space)"),
-    FirmwareProfile(
-        "h5-capture",
-        "the captured real H5: the 'status ' key (trailing space), msg '' on success, and the "
-        "whole device/* module answering 500 Server_Err with valid credentials",
-        "amlakhani/Broadcast-Controller-Claude tests, replies captured from a real H5",
-        status_key="status ", success_msg="", failing=frozenset({"device/*"})),
-    FirmwareProfile(
-        "h9-1.9.7.1",
-        "an H9 on V1.9.7.1: device/readDetail, device/readIp, screen/writeBrightness, "
-        "layer/writeStreamRule and layer/readDetail answer 500; layer/writeSource answers 0 "
-        "and changes nothing; ipc/IPCSourceCreate returns no id; unknown interfaces 500",
-        _H9_EVIDENCE + "; daveleo/excontrol PRESET-VISUALIZATION.md (layer/readDetail)",
-        model="H9", main_model_id=29965, software_version="1.9.7.1",
-        unknown_interface_status=500,
-        failing=frozenset({"device/readDetail", "device/readIp", "screen/writeBrightness",
-                           "layer/writeStreamRule", "layer/readDetail"}),
-        ignored_writes=frozenset({"layer/writeSource"}),
-        create_without_id=frozenset({"ipc/IPCSourceCreate"})),
-    FirmwareProfile(
-        "teaching",
-        "this simulator's older, explanatory replies that no device sends: prose msgs naming "
-        "the field, 94 unknown interface, 400 bad field, signed replies, body '' on failures",
-        "none: our reconstruction of the vendor's document (PROTOCOL.md), for teaching signs",
-        reply_sign=True, messages="prose", sorted_keys=False, error_body="",
-        invalid_status=400, unknown_interface_status=94),
-)}
+FIRMWARE_PROFILES: dict[str, FirmwareProfile] = {
+    p.name: p
+    for p in (
+        FirmwareProfile(
+            "default",
+            "a healthy H5 answering in the real replies' shape: sorted keys, empty sign, msg "
+            "tokens, failures with body {}, status 1 Params_Error, unknown interfaces 1",
+            "real H5 replies captured byte for byte (Broadcast-Controller's tests); HA-novastar-h's "
+            "firmware (key 'status' without a space)",
+        ),
+        FirmwareProfile(
+            "h5-capture",
+            "the captured real H5: the 'status ' key (trailing space), msg '' on success, and the "
+            "whole device/* module answering 500 Server_Err with valid credentials",
+            "amlakhani/Broadcast-Controller-Claude tests, replies captured from a real H5",
+            status_key="status ",
+            success_msg="",
+            failing=frozenset({"device/*"}),
+        ),
+        FirmwareProfile(
+            "h9-1.9.7.1",
+            "an H9 on V1.9.7.1: device/readDetail, device/readIp, screen/writeBrightness, "
+            "layer/writeStreamRule and layer/readDetail answer 500; layer/writeSource answers 0 "
+            "and changes nothing; ipc/IPCSourceCreate returns no id; unknown interfaces 500",
+            _H9_EVIDENCE + "; daveleo/excontrol PRESET-VISUALIZATION.md (layer/readDetail)",
+            model="H9",
+            main_model_id=29965,
+            software_version="1.9.7.1",
+            unknown_interface_status=500,
+            failing=frozenset(
+                {
+                    "device/readDetail",
+                    "device/readIp",
+                    "screen/writeBrightness",
+                    "layer/writeStreamRule",
+                    "layer/readDetail",
+                }
+            ),
+            ignored_writes=frozenset({"layer/writeSource"}),
+            create_without_id=frozenset({"ipc/IPCSourceCreate"}),
+        ),
+        FirmwareProfile(
+            "teaching",
+            "this simulator's older, explanatory replies that no device sends: prose msgs naming "
+            "the field, 94 unknown interface, 400 bad field, signed replies, body '' on failures",
+            "none: our reconstruction of the vendor's document (PROTOCOL.md), for teaching signs",
+            reply_sign=True,
+            messages="prose",
+            sorted_keys=False,
+            error_body="",
+            invalid_status=400,
+            unknown_interface_status=94,
+        ),
+    )
+}
 
 
 def firmware_profile(name: str | FirmwareProfile) -> FirmwareProfile:

@@ -124,8 +124,9 @@ class Backend(Protocol):
 class _Problem(Exception):
     """An HTTP-level problem: answered with the non-interface shape, then (maybe) close."""
 
-    def __init__(self, http_status: int, vendor_status: int, detail: str,
-                 close: bool = False) -> None:
+    def __init__(
+        self, http_status: int, vendor_status: int, detail: str, close: bool = False
+    ) -> None:
         super().__init__(detail)
         self.http_status = http_status
         self.vendor_status = vendor_status
@@ -164,9 +165,13 @@ class _ChunkedBody:
             pos = self._feed(view)
         self.raw += pos
         if self.raw > self.cap + _FRAMING_ALLOWANCE:
-            raise _Problem(413, 413, f"the chunked request body passed {self.cap} bytes + 64 KiB "
-                                     "of chunk framing as sent, the most this splicer takes",
-                           close=True)
+            raise _Problem(
+                413,
+                413,
+                f"the chunked request body passed {self.cap} bytes + 64 KiB "
+                "of chunk framing as sent, the most this splicer takes",
+                close=True,
+            )
         return pos
 
     def _feed(self, view: memoryview) -> int:
@@ -174,7 +179,7 @@ class _ChunkedBody:
         while self.state != "done" and pos < len(view):
             if self.state == "data":
                 take = min(self.need, len(view) - pos)
-                self.parts.append(bytes(view[pos:pos + take]))
+                self.parts.append(bytes(view[pos : pos + take]))
                 self.need -= take
                 pos += take
                 if not self.need:
@@ -194,12 +199,12 @@ class _ChunkedBody:
                 self.state = "size"
                 continue
             limit = _CHUNK_LINE_LIMIT if self.state == "size" else _TRAILER_LINE_LIMIT
-            end = bytes(view[pos:pos + limit + 1]).find(b"\n")
+            end = bytes(view[pos : pos + limit + 1]).find(b"\n")
             if end < 0:
                 if len(view) - pos > limit:
                     raise _bad_chunking(f"a {self.state} line is longer than {limit} bytes")
                 break  # the rest of the line is still to come
-            line = bytes(view[pos:pos + end]).rstrip(b"\r")
+            line = bytes(view[pos : pos + end]).rstrip(b"\r")
             pos += end + 1
             if self.state == "size":
                 self._size_line(line)
@@ -217,8 +222,12 @@ class _ChunkedBody:
             raise _bad_chunking(f"the chunk size {text[:40]!r} is not hexadecimal digits")
         size = int(text, 16)
         if self.total + size > self.cap:
-            raise _Problem(413, 413, f"the request body passed {self.cap} bytes, the most this "
-                                     "splicer takes", close=True)
+            raise _Problem(
+                413,
+                413,
+                f"the request body passed {self.cap} bytes, the most this splicer takes",
+                close=True,
+            )
         self.total += size
         self.need = size
         self.state = "data" if size else "trailer"
@@ -230,16 +239,31 @@ class _Request:
 
     __slots__ = ("body", "close", "head", "problem")
 
-    def __init__(self, head: bytes, body: bytes = b"", problem: _Problem | None = None,
-                 close: bool = False) -> None:
+    def __init__(
+        self, head: bytes, body: bytes = b"", problem: _Problem | None = None, close: bool = False
+    ) -> None:
         self.head, self.body, self.problem, self.close = head, body, problem, close
 
 
 class _Conn:
     """One client connection, as the loop thread sees it."""
 
-    __slots__ = ("addr", "buf", "chunked", "continued", "drained", "future", "head", "length",
-                 "linger", "requests", "scanned", "since", "sock", "state")
+    __slots__ = (
+        "addr",
+        "buf",
+        "chunked",
+        "continued",
+        "drained",
+        "future",
+        "head",
+        "length",
+        "linger",
+        "requests",
+        "scanned",
+        "since",
+        "sock",
+        "state",
+    )
 
     def __init__(self, sock: socket.socket, addr: Any, now: float) -> None:
         self.sock, self.addr = sock, addr
@@ -289,10 +313,15 @@ class SplicerHTTPServer(socketserver.TCPServer):
     allow_reuse_address = True
     request_queue_size = 1024
 
-    def __init__(self, app: Backend, address: tuple[str, int], *,
-                 workers: int = DEFAULT_WORKERS,
-                 max_connections: int = DEFAULT_MAX_CONNECTIONS,
-                 encode: Callable[[Any], bytes] | None = None) -> None:
+    def __init__(
+        self,
+        app: Backend,
+        address: tuple[str, int],
+        *,
+        workers: int = DEFAULT_WORKERS,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        encode: Callable[[Any], bytes] | None = None,
+    ) -> None:
         if workers < 1 or max_connections < 1:
             raise ValueError("workers and max_connections must be at least 1")
         self.app = app
@@ -539,9 +568,19 @@ class SplicerHTTPServer(socketserver.TCPServer):
             if found is None:
                 conn.scanned = len(conn.buf)
                 if len(conn.buf) > _HEAD_LIMIT:
-                    self._dispatch(conn, _Request(b"", problem=_Problem(
-                        431, 400, f"the request line and headers pass {_HEAD_LIMIT} bytes",
-                        close=True)), len(conn.buf))
+                    self._dispatch(
+                        conn,
+                        _Request(
+                            b"",
+                            problem=_Problem(
+                                431,
+                                400,
+                                f"the request line and headers pass {_HEAD_LIMIT} bytes",
+                                close=True,
+                            ),
+                        ),
+                        len(conn.buf),
+                    )
                 elif eof and conn.buf:  # what came is all there is: let the parser judge it
                     self._dispatch(conn, _Request(bytes(conn.buf), close=True), len(conn.buf))
                 elif eof:
@@ -570,7 +609,7 @@ class SplicerHTTPServer(socketserver.TCPServer):
                 return
             del conn.buf[:used]  # decoded and kept in parts
         elif len(conn.buf) >= conn.length:
-            self._dispatch(conn, _Request(conn.head, bytes(conn.buf[:conn.length])), conn.length)
+            self._dispatch(conn, _Request(conn.head, bytes(conn.buf[: conn.length])), conn.length)
             return
         if eof:
             self._close(conn)  # cut mid-body: nothing to answer
@@ -585,7 +624,7 @@ class SplicerHTTPServer(socketserver.TCPServer):
     def _framing(self, conn: _Conn, head: bytes, cap: int) -> None:
         """How the body is framed (chunked, or Content-Length), from the head's headers."""
         first = head.find(b"\n")
-        headers = http.client.parse_headers(io.BytesIO(head[first + 1:]))
+        headers = http.client.parse_headers(io.BytesIO(head[first + 1 :]))
         if "chunked" in headers.get("Transfer-Encoding", "").lower():
             conn.chunked = _ChunkedBody(cap)
             return
@@ -595,12 +634,21 @@ class SplicerHTTPServer(socketserver.TCPServer):
             return
         length = lengths.pop()
         if lengths or not _DIGITS.fullmatch(length):
-            raise _Problem(400, 400, f"bad Content-Length {length[:40]!r}"
-                           + (" (given twice, differently)" if lengths else ""), close=True)
+            raise _Problem(
+                400,
+                400,
+                f"bad Content-Length {length[:40]!r}"
+                + (" (given twice, differently)" if lengths else ""),
+                close=True,
+            )
         n = int(length)
         if n > cap:
-            raise _Problem(413, 413, f"the request body is {n} bytes; this splicer takes at most "
-                                     f"{cap}", close=True)
+            raise _Problem(
+                413,
+                413,
+                f"the request body is {n} bytes; this splicer takes at most {cap}",
+                close=True,
+            )
         conn.length = n
 
     def _dispatch(self, conn: _Conn, request: _Request, used: int) -> None:
@@ -644,8 +692,10 @@ class SplicerHTTPServer(socketserver.TCPServer):
 
 def _wants_continue(head: bytes) -> bool:
     first, _, rest = head.partition(b"\n")
-    return first.rstrip().endswith(b"HTTP/1.1") and re.search(
-        rb"(?im)^expect:[ \t]*100-continue[ \t]*\r?$", rest) is not None
+    return (
+        first.rstrip().endswith(b"HTTP/1.1")
+        and re.search(rb"(?im)^expect:[ \t]*100-continue[ \t]*\r?$", rest) is not None
+    )
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -656,8 +706,9 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     server: SplicerHTTPServer
 
-    def __init__(self, sock: socket.socket, client_address: Any, server: SplicerHTTPServer,
-                 request: _Request) -> None:
+    def __init__(
+        self, sock: socket.socket, client_address: Any, server: SplicerHTTPServer, request: _Request
+    ) -> None:
         # Not the stdlib's setup/handle/finish: the request is read already, and the
         # connection goes back to the loop after one reply.
         self.request = self.connection = sock
@@ -700,8 +751,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _refuse(self, p: _Problem) -> None:
         headers = {"Allow": "POST"} if p.http_status == 405 else {}
-        self._send(p.http_status, self.server.app.non_interface_error(p.vendor_status, p.detail),
-                   close=p.close, headers=headers)
+        self._send(
+            p.http_status,
+            self.server.app.non_interface_error(p.vendor_status, p.detail),
+            close=p.close,
+            headers=headers,
+        )
 
     def _serve(self) -> None:
         app = self.server.app
@@ -729,27 +784,39 @@ class _Handler(BaseHTTPRequestHandler):
     def _interface(self) -> str:
         path = self.path.split("?", 1)[0].split("#", 1)[0]
         if not path.startswith(_ROOT_PREFIX):
-            raise _Problem(404, 94, f"no OpenAPI here: interfaces are POST {_ROOT_PREFIX}"
-                                    f"<module>/<action>, not {path[:120]}")
-        return path[len(_ROOT_PREFIX):].strip("/")
+            raise _Problem(
+                404,
+                94,
+                f"no OpenAPI here: interfaces are POST {_ROOT_PREFIX}"
+                f"<module>/<action>, not {path[:120]}",
+            )
+        return path[len(_ROOT_PREFIX) :].strip("/")
 
     def _check_content_type(self) -> None:
         ctype = self.headers.get("Content-Type", "")
         media = ctype.split(";", 1)[0].strip().lower()
         if media not in _JSON_TYPES and not media.endswith("+json"):
-            raise _Problem(415, 415, f"Content-Type must be application/json; charset=utf-8, "
-                                     f"not {ctype[:80] or 'missing'!r}")
+            raise _Problem(
+                415,
+                415,
+                f"Content-Type must be application/json; charset=utf-8, "
+                f"not {ctype[:80] or 'missing'!r}",
+            )
 
     @staticmethod
     def _parse(raw: bytes) -> Any:
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise _Problem(400, 400, f"the request body is not UTF-8 ({exc.reason} at byte "
-                                     f"{exc.start})") from None
+            raise _Problem(
+                400, 400, f"the request body is not UTF-8 ({exc.reason} at byte {exc.start})"
+            ) from None
         if not text.strip():
-            raise _Problem(400, 400, "the request body is empty; send the envelope "
-                                     "{body, sign, pId, timeStamp}")
+            raise _Problem(
+                400,
+                400,
+                "the request body is empty; send the envelope {body, sign, pId, timeStamp}",
+            )
         try:
             return json.loads(text)
         except RecursionError:
@@ -759,8 +826,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------------ reply
 
-    def _send(self, http_status: int, payload: dict, *, close: bool = False,
-              headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        http_status: int,
+        payload: dict,
+        *,
+        close: bool = False,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         data = self.server.encode(payload)
         if close:
             self.close_connection = True

@@ -68,21 +68,39 @@ _RESOLUTIONS: dict[int, list[tuple[int, int, float]]] = {
     IT_SDI3G: [(1920, 1080, 50), (1920, 1080, 59.94)],
     IT_SDI12G: [(3840, 2160, 50), (3840, 2160, 59.94)],
 }
-_VENUE_NAMES = ["Stage Cam 1", "Stage Cam 2", "Lectern PC", "Playback A", "Playback B",
-                "Media Server", "Laptop DSM", "Confidence", "Graphics", "Slides"]
+_VENUE_NAMES = [
+    "Stage Cam 1",
+    "Stage Cam 2",
+    "Lectern PC",
+    "Playback A",
+    "Playback B",
+    "Media Server",
+    "Laptop DSM",
+    "Confidence",
+    "Graphics",
+    "Slides",
+]
 _SCREEN_NAMES = ["Main LED", "Side Left", "Side Right"]
-_PRESETS = [("Walk-in", "full"), ("Keynote", "pip"), ("Panel", "quad"), ("Side by side", "split"),
-            ("Break", "full")]
+_PRESETS = [
+    ("Walk-in", "full"),
+    ("Keynote", "pip"),
+    ("Panel", "quad"),
+    ("Side by side", "split"),
+    ("Break", "full"),
+]
 # layoutTemplateId → windows as fractions (x, y, w, h) of the screen; see catalog enumLabels.
 _TEMPLATES: dict[int, list[tuple[float, float, float, float]]] = {
     0: [(0, 0, 1, 1)],
-    1: [(0, 0, .5, 1), (.5, 0, .5, 1)],
-    2: [(0, 0, .5, .5), (.5, 0, .5, .5), (0, .5, .5, .5), (.5, .5, .5, .5)],
-    3: [(0, 0, 2 / 3, 1), (2 / 3, 0, 1 / 3, .5), (2 / 3, .5, 1 / 3, .5)],
+    1: [(0, 0, 0.5, 1), (0.5, 0, 0.5, 1)],
+    2: [(0, 0, 0.5, 0.5), (0.5, 0, 0.5, 0.5), (0, 0.5, 0.5, 0.5), (0.5, 0.5, 0.5, 0.5)],
+    3: [(0, 0, 2 / 3, 1), (2 / 3, 0, 1 / 3, 0.5), (2 / 3, 0.5, 1 / 3, 0.5)],
 }
 _PRESET_LAYOUTS: dict[str, list[tuple[float, float, float, float]]] = {
-    "full": _TEMPLATES[0], "split": _TEMPLATES[1], "quad": _TEMPLATES[2],
-    "pip": [(0, 0, 1, 1), (.7, .05, .25, .25)]}
+    "full": _TEMPLATES[0],
+    "split": _TEMPLATES[1],
+    "quad": _TEMPLATES[2],
+    "pip": [(0, 0, 1, 1), (0.7, 0.05, 0.25, 0.25)],
+}
 
 
 class VendorError(Exception):
@@ -99,15 +117,25 @@ def _handles(path: str) -> Callable:
     def mark(fn: Callable) -> Callable:
         fn._interface = path  # type: ignore[attr-defined]
         return fn
+
     return mark
 
 
 def _timing(width: int, height: int, refresh: float) -> dict:
     # CVT-reduced-blanking-like totals: plausible numbers, not a timing standard.
     h_total, v_total = width + 160, height + max(23, height // 40)
-    return {"width": width, "height": height, "refreshRate": refresh, "hTotal": h_total,
-            "vTotal": v_total, "hFront": 48, "hSync": 32, "vFront": 3, "vSync": 5,
-            "pixelClock": round(h_total * v_total * refresh / 1e6, 2)}
+    return {
+        "width": width,
+        "height": height,
+        "refreshRate": refresh,
+        "hTotal": h_total,
+        "vTotal": v_total,
+        "hFront": 48,
+        "hSync": 32,
+        "vFront": 3,
+        "vSync": 5,
+        "pixelClock": round(h_total * v_total * refresh / 1e6, 2),
+    }
 
 
 def _resolution(width: int, height: int, refresh: float) -> dict:
@@ -116,8 +144,18 @@ def _resolution(width: int, height: int, refresh: float) -> dict:
 
 
 _NO_SIGNAL_RES = _resolution(0, 0, 0)
-_NO_SIGNAL_TIMING = {"width": 0, "height": 0, "refreshRate": 0, "hTotal": 0, "vTotal": 0,
-                     "hFront": 0, "hSync": 0, "vFront": 0, "vSync": 0, "pixelClock": 0}
+_NO_SIGNAL_TIMING = {
+    "width": 0,
+    "height": 0,
+    "refreshRate": 0,
+    "hTotal": 0,
+    "vTotal": 0,
+    "hFront": 0,
+    "hSync": 0,
+    "vFront": 0,
+    "vSync": 0,
+    "pixelClock": 0,
+}
 
 
 def _b64(text: str, field: str) -> bytes:
@@ -139,9 +177,9 @@ def _image_size(raw: bytes) -> tuple[int, int]:
         while i + 9 < len(raw):
             if raw[i] != 0xFF:
                 break
-            marker, size = raw[i + 1], struct.unpack(">H", raw[i + 2:i + 4])[0]
+            marker, size = raw[i + 1], struct.unpack(">H", raw[i + 2 : i + 4])[0]
             if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-                h, w = struct.unpack(">HH", raw[i + 5:i + 9])
+                h, w = struct.unpack(">HH", raw[i + 5 : i + 9])
                 return w, h
             i += 2 + size
     return 0, 0
@@ -150,8 +188,17 @@ def _image_size(raw: bytes) -> tuple[int, int]:
 class _Screen:
     """One screen's mutable state (only touched under the state lock)."""
 
-    def __init__(self, screen_id: int, name: str, create_time: str, width: int, height: int,
-                 interfaces: list[dict], mosaic: dict, brightness_supported: bool) -> None:
+    def __init__(
+        self,
+        screen_id: int,
+        name: str,
+        create_time: str,
+        width: int,
+        height: int,
+        interfaces: list[dict],
+        mosaic: dict,
+        brightness_supported: bool,
+    ) -> None:
         self.screen_id = screen_id
         self.name = name
         self.create_time = create_time
@@ -166,15 +213,43 @@ class _Screen:
         self.ftb = {"enable": 1, "time": 1}
         self.freeze = 0
         self.bkg = {"enable": 1, "bkgId": 0}
-        self.osd: dict[str, Any] = {"enable": 0, "isJudge": 0, "type": 0, "x": 0, "y": 0, "width": 0, "height": 0,
-                    "words": {"chars": "", "text": "", "fontSize": 48, "fontPercent": 100,
-                              "speed": 0, "direction": 0, "aligned": 0, "space": 0,
-                              "backgroundEnable": 0, "backgroundType": 0,
-                              "fontColor": {"A": 255, "R": 255, "G": 255, "B": 255},
-                              "backgroundColor": {"A": 0, "R": 0, "G": 0, "B": 0},
-                              "x": 0, "y": 0}}
-        self.osd_image: dict[str, Any] = {"enable": 0, "isJudge": 0, "type": 1, "fileName": "", "fileLength": 0,
-                          "opacity": 100, "x": 0, "y": 0, "width": 0, "height": 0}
+        self.osd: dict[str, Any] = {
+            "enable": 0,
+            "isJudge": 0,
+            "type": 0,
+            "x": 0,
+            "y": 0,
+            "width": 0,
+            "height": 0,
+            "words": {
+                "chars": "",
+                "text": "",
+                "fontSize": 48,
+                "fontPercent": 100,
+                "speed": 0,
+                "direction": 0,
+                "aligned": 0,
+                "space": 0,
+                "backgroundEnable": 0,
+                "backgroundType": 0,
+                "fontColor": {"A": 255, "R": 255, "G": 255, "B": 255},
+                "backgroundColor": {"A": 0, "R": 0, "G": 0, "B": 0},
+                "x": 0,
+                "y": 0,
+            },
+        }
+        self.osd_image: dict[str, Any] = {
+            "enable": 0,
+            "isJudge": 0,
+            "type": 1,
+            "fileName": "",
+            "fileLength": 0,
+            "opacity": 100,
+            "x": 0,
+            "y": 0,
+            "width": 0,
+            "height": 0,
+        }
         self.screen3d = {"enable": 0, "type": 0, "eyePriority": 0}
         self.audio = {"inputChannelMode": 0, "outputChannelMode": 0, "volume": 80, "mute": 0}
         self.output_mode = 0
@@ -201,8 +276,11 @@ def _window(new: dict, old: dict) -> dict:
     for key in ("x", "y", "width", "height"):
         if key in new:
             value = new[key]
-            if not _is_int(value) or not (-65535 <= value <= 65535) or \
-                    (key in ("width", "height") and value < 1):
+            if (
+                not _is_int(value)
+                or not (-65535 <= value <= 65535)
+                or (key in ("width", "height") and value < 1)
+            ):
                 raise VendorError(INVALID, f"window.{key} must be an integer in range")
             window[key] = value
     return window

@@ -105,25 +105,32 @@ def load_capture_data(source: Any) -> dict:
         except ValueError:
             raise ReplayError(f"{path} is not an openapi_magic capture (not JSON).") from None
     else:
-        raise ReplayError(f"replay= takes a Capture, a saved capture's path or \"demo\", not "
-                          f"{type(source).__name__}.")
+        raise ReplayError(
+            f'replay= takes a Capture, a saved capture\'s path or "demo", not '
+            f"{type(source).__name__}."
+        )
     if not isinstance(data, dict) or data.get("format") != _FORMAT:
-        raise ReplayError(f"{where} is not an openapi_magic capture (no \"format\": "
-                          f"\"{_FORMAT}\").")
+        raise ReplayError(f'{where} is not an openapi_magic capture (no "format": "{_FORMAT}").')
     if data.get("version") != _FORMAT_VERSION:
-        raise ReplayError(f"{where} is a capture of format version {data.get('version')!r}; "
-                          f"this replay reads version {_FORMAT_VERSION}.")
+        raise ReplayError(
+            f"{where} is a capture of format version {data.get('version')!r}; "
+            f"this replay reads version {_FORMAT_VERSION}."
+        )
     calls = data.get("calls")
     if not isinstance(calls, list) or not all(
-            isinstance(c, dict) and isinstance(c.get("interface"), str) for c in calls):
-        raise ReplayError(f"{where}: \"calls\" must be a list of captured calls.")
+        isinstance(c, dict) and isinstance(c.get("interface"), str) for c in calls
+    ):
+        raise ReplayError(f'{where}: "calls" must be a list of captured calls.')
     return data
 
 
 def _body_key(interface: str, body: Any) -> str:
     body = {} if body is None or body == "" else body
-    return interface + " " + json.dumps(body, sort_keys=True, ensure_ascii=False,
-                                        separators=(",", ":"))
+    return (
+        interface
+        + " "
+        + json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    )
 
 
 def firmware_for(data: dict) -> FirmwareProfile:
@@ -140,8 +147,11 @@ def firmware_for(data: dict) -> FirmwareProfile:
     calls = [c for c in data["calls"] if _is_int(c.get("status"))]
     best, best_score = FIRMWARE_PROFILES["default"], None
     for profile in FIRMWARE_PROFILES.values():
-        if profile.name == "teaching" or profile.software_version != version \
-                or profile.main_model_id != model:
+        if (
+            profile.name == "teaching"
+            or profile.software_version != version
+            or profile.main_model_id != model
+        ):
             continue
         score = 0
         for call in calls:
@@ -191,16 +201,19 @@ class Replay:
         """One line: the captured model and firmware, when, how many replies and failures."""
         failed = sum(1 for c in self.calls.values() if c["status"] != 0)
         taken = f", taken {self.data['taken_at']}" if self.data.get("taken_at") else ""
-        return (f"model {self.data.get('model_id')}, firmware {self.data.get('firmware')}"
-                f"{taken}: {len(self.calls)} replies, {failed} failed")
+        return (
+            f"model {self.data.get('model_id')}, firmware {self.data.get('firmware')}"
+            f"{taken}: {len(self.calls)} replies, {failed} failed"
+        )
 
     def __repr__(self) -> str:
         return f"<Replay of {self.data.get('root') or 'a splicer'}: {self.summary()}>"
 
     # ------------------------------------------------------------------ the model
 
-    def build_state(self, seed: int, *, clock: Callable[[], float], osd_limit: int,
-                    firmware: FirmwareProfile) -> DeviceState:
+    def build_state(
+        self, seed: int, *, clock: Callable[[], float], osd_limit: int, firmware: FirmwareProfile
+    ) -> DeviceState:
         """A device model holding the capture's records, and the baseline of its replies."""
         state = DeviceState(seed, clock=clock, osd_limit=osd_limit, firmware=firmware)
         with state.lock:
@@ -278,8 +291,12 @@ def patch(captured: Any, before: Any, now: Any) -> Any:
         if id_key:
             old = {item[id_key]: item for item in before}
             mine = {item[id_key]: item for item in captured}
-            items = [patch(mine[item[id_key]], old[item[id_key]], item)
-                     if item[id_key] in old and item[id_key] in mine else item for item in now]
+            items = [
+                patch(mine[item[id_key]], old[item[id_key]], item)
+                if item[id_key] in old and item[id_key] in mine
+                else item
+                for item in now
+            ]
             items += [item for key, item in mine.items() if key not in old]
             return items
         if len(before) == len(now) == len(captured):
@@ -295,9 +312,9 @@ def _list_id(*lists: list) -> str:
     for key in first:
         if not (isinstance(key, str) and key.endswith("Id")):
             continue
-        if all(isinstance(item, dict) and key in item for items in lists for item in items) \
-                and all(len({json.dumps(item[key]) for item in items}) == len(items)
-                        for items in lists):
+        if all(isinstance(item, dict) and key in item for items in lists for item in items) and all(
+            len({json.dumps(item[key]) for item in items}) == len(items) for items in lists
+        ):
             return key
     return ""
 
@@ -313,8 +330,11 @@ class _Importer:
         """The successful captured reply of ``interface`` for these ids (deviceId aside)."""
         for call in self.replay.data["calls"]:
             body = call.get("body") if isinstance(call.get("body"), dict) else {}
-            if call["interface"] == interface and call.get("status") == 0 and all(
-                    body.get(k) == v for k, v in ids.items()):
+            if (
+                call["interface"] == interface
+                and call.get("status") == 0
+                and all(body.get(k) == v for k, v in ids.items())
+            ):
                 return call.get("reply")
         return None
 
@@ -328,13 +348,19 @@ class _Importer:
         # (another firmware's) leave that part the model's own, and the replay still answers
         # every captured read as captured.
         for part in (self.device, self.inputs, self.outputs, self.backgrounds, self.screens):
-            saved = {k: copy.copy(v) for k, v in vars(self.s).items() if k.startswith("_")
-                     or k in ("sn", "detail", "ip", "show_id")}
+            saved = {
+                k: copy.copy(v)
+                for k, v in vars(self.s).items()
+                if k.startswith("_") or k in ("sn", "detail", "ip", "show_id")
+            }
             try:
                 part()
             except Exception:  # see above
-                log.info("replay: the capture's %s records are not imported (shape unknown)",
-                         part.__name__, exc_info=True)
+                log.info(
+                    "replay: the capture's %s records are not imported (shape unknown)",
+                    part.__name__,
+                    exc_info=True,
+                )
                 vars(self.s).update(saved)
         s = self.s
         try:
@@ -352,15 +378,27 @@ class _Importer:
             s.main_model_id = init.get("mainModelId", s.main_model_id)
         detail = self.reply("device/readDetail")
         if isinstance(detail, dict):
-            s.detail = {k: v for k, v in detail.items()
-                        if k not in ("deviceId", "slotList", "status")}
+            s.detail = {
+                k: v for k, v in detail.items() if k not in ("deviceId", "slotList", "status")
+            }
             slots = self.records(detail, "slotList")
             if slots:
-                versions = {c.get("slotId"): c for c in
-                            self.records(self.reply("device/readCardVersion"), "cards")}
-                s._slots = [{"mcuVersion": "", "fpgaVersion": "", **slot,
-                             **{k: versions.get(slot.get("slotId"), {}).get(k, slot.get(k, ""))
-                                for k in ("mcuVersion", "fpgaVersion")}} for slot in slots]
+                versions = {
+                    c.get("slotId"): c
+                    for c in self.records(self.reply("device/readCardVersion"), "cards")
+                }
+                s._slots = [
+                    {
+                        "mcuVersion": "",
+                        "fpgaVersion": "",
+                        **slot,
+                        **{
+                            k: versions.get(slot.get("slotId"), {}).get(k, slot.get(k, ""))
+                            for k in ("mcuVersion", "fpgaVersion")
+                        },
+                    }
+                    for slot in slots
+                ]
         ip = self.reply("device/readIp")
         if isinstance(ip, dict):
             s.ip = {k: v for k, v in ip.items() if k != "deviceId"}
@@ -378,8 +416,13 @@ class _Importer:
             rec = {k: v for k, v in rec.items() if k != "deviceId"}
             name = rec.get("name", (rec.get("general") or {}).get("name", f"input {iid}"))
             rec.setdefault("general", {"name": name})
-            for key, default in (("interfaceType", 0), ("slotId", 0), ("iSignal", 0),
-                                 ("online", 1), ("isUsed", 0)):
+            for key, default in (
+                ("interfaceType", 0),
+                ("slotId", 0),
+                ("iSignal", 0),
+                ("online", 1),
+                ("isUsed", 0),
+            ):
                 rec.setdefault(key, default)
             s._inputs[iid] = rec
             detail = self.reply("input/readDetail", inputId=iid)
@@ -418,8 +461,14 @@ class _Importer:
             bid = rec.get("bkgId")
             if _is_int(bid):
                 detail = self.reply("bkg/readDetail", bkgId=bid)
-                bkgs[bid] = {**rec, **({k: v for k, v in detail.items() if k != "deviceId"}
-                                       if isinstance(detail, dict) else {})}
+                bkgs[bid] = {
+                    **rec,
+                    **(
+                        {k: v for k, v in detail.items() if k != "deviceId"}
+                        if isinstance(detail, dict)
+                        else {}
+                    ),
+                }
         s._bkgs = bkgs
 
     @staticmethod
@@ -429,9 +478,13 @@ class _Importer:
         if not isinstance(general, dict):
             general = {}
         lid = rec.get("layerId", general.get("layerId", n))
-        layer = DeviceState._new_layer(lid, general.get("name", f"Layer {n + 1}"),
-                                       rec.get("window") or {}, rec.get("source") or {},
-                                       general.get("sizeType", 0))
+        layer = DeviceState._new_layer(
+            lid,
+            general.get("name", f"Layer {n + 1}"),
+            rec.get("window") or {},
+            rec.get("source") or {},
+            general.get("sizeType", 0),
+        )
         layer["general"].update({"zorder": n, **general, "layerId": lid})
         if isinstance(rec.get("audioStatus"), dict):
             layer["audioStatus"].update(rec["audioStatus"])
@@ -450,22 +503,38 @@ class _Importer:
                 continue
             got = self.reply("screen/readDetail", screenId=sid)
             d: dict[str, Any] = got if isinstance(got, dict) else {}
-            cells = [{k: c[k] for k in ("interfaceId", "x", "y", "width", "height") if k in c}
-                     for c in self.records(d, "interfaces")]
+            cells = [
+                {k: c[k] for k in ("interfaceId", "x", "y", "width", "height") if k in c}
+                for c in self.records(d, "interfaces")
+            ]
             hdmi_only = bool(cells) and all(
                 "interfaceId" in c
                 and s._outputs.get(c["interfaceId"], {}).get("interfaceType") == IT_HDMI_OUT
-                for c in cells)
-            screen = _Screen(sid, rec.get("name", d.get("name", f"Screen {sid}")),
-                             rec.get("createTime", d.get("createTime", "")),
-                             d.get("width", 0), d.get("height", 0), cells,
-                             d.get("mosaic", {"row": 1, "column": 1}),
-                             brightness_supported=not hdmi_only)
-            for attr, key in (("brightness", "brightness"), ("saved_brightness", "savedBrightness"),
-                              ("gamma", "gamma"), ("ftb", "Ftb"), ("audio", "audio"),
-                              ("osd", "Osd"), ("osd_image", "OsdImage"), ("bkg", "Bkg"),
-                              ("screen3d", "Screen3D"), ("output_mode", "nonTime"),
-                              ("offset", "offset")):
+                for c in cells
+            )
+            screen = _Screen(
+                sid,
+                rec.get("name", d.get("name", f"Screen {sid}")),
+                rec.get("createTime", d.get("createTime", "")),
+                d.get("width", 0),
+                d.get("height", 0),
+                cells,
+                d.get("mosaic", {"row": 1, "column": 1}),
+                brightness_supported=not hdmi_only,
+            )
+            for attr, key in (
+                ("brightness", "brightness"),
+                ("saved_brightness", "savedBrightness"),
+                ("gamma", "gamma"),
+                ("ftb", "Ftb"),
+                ("audio", "audio"),
+                ("osd", "Osd"),
+                ("osd_image", "OsdImage"),
+                ("bkg", "Bkg"),
+                ("screen3d", "Screen3D"),
+                ("output_mode", "nonTime"),
+                ("offset", "offset"),
+            ):
                 if key in d:
                     setattr(screen, attr, copy.deepcopy(d[key]))
             if isinstance(d.get("Freeze"), dict):
@@ -482,9 +551,14 @@ class _Importer:
                 if not _is_int(pid):
                     continue
                 detail = self.reply("preset/readDetail", screenId=sid, presetId=pid)
-                player = [self.layer(lay, n) for n, lay in enumerate(self.records(detail, "layers"))]
-                screen.presets[pid] = {"presetId": pid, "name": prec.get("name", ""),
-                                       "layers": player}
+                player = [
+                    self.layer(lay, n) for n, lay in enumerate(self.records(detail, "layers"))
+                ]
+                screen.presets[pid] = {
+                    "presetId": pid,
+                    "name": prec.get("name", ""),
+                    "layers": player,
+                }
             play = self.reply("preset/readPlay", screenId=sid)
             if isinstance(play, dict) and _is_int(play.get("presetId")):
                 screen.playing = play["presetId"]

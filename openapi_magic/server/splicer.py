@@ -191,7 +191,9 @@ class SimulatedSplicer:
         if reply_sign is None:
             reply_sign = self.firmware.reply_sign
         if status_key not in _STATUS_KEYS:
-            raise ConfigError(f"status_key must be 'status' or 'status ' (with a space), not {status_key!r}.")
+            raise ConfigError(
+                f"status_key must be 'status' or 'status ' (with a space), not {status_key!r}."
+            )
         if max_body_bytes <= 0:
             raise ConfigError("max_body_bytes must be positive.")
         self.host = host
@@ -268,7 +270,9 @@ class SimulatedSplicer:
     def add_account(self, account: Account) -> None:
         """Add (or replace) an OpenAPI entry."""
         if not isinstance(account, Account):
-            raise ConfigError("accounts must be Account(pid, secret_key, encrypt, enabled) entries.")
+            raise ConfigError(
+                "accounts must be Account(pid, secret_key, encrypt, enabled) entries."
+            )
         with self._lock:
             self._accounts[account.pid] = account
 
@@ -288,19 +292,23 @@ class SimulatedSplicer:
 
     def _new_state(self) -> DeviceState:
         if self.replay is not None:
-            state = self.replay.build_state(self.seed, clock=self.clock,
-                                            osd_limit=self.osd_limit, firmware=self.firmware)
+            state = self.replay.build_state(
+                self.seed, clock=self.clock, osd_limit=self.osd_limit, firmware=self.firmware
+            )
         else:
-            state = DeviceState(self.seed, clock=self.clock, osd_limit=self.osd_limit,
-                                firmware=self.firmware)
+            state = DeviceState(
+                self.seed, clock=self.clock, osd_limit=self.osd_limit, firmware=self.firmware
+            )
         state.ready = lambda: not self.initialising()
         return state
 
     def __repr__(self) -> str:
         # Never the secretKey (PROTOCOL.md): pId and encryption mode are enough to recognise it.
         status = "running" if self.running else "stopped"
-        return (f"<SimulatedSplicer {status} root={self.root!r} pid={self.pid!r} "
-                f"encrypt={self.encrypt} seed={self.seed} firmware={self.firmware.name!r}>")
+        return (
+            f"<SimulatedSplicer {status} root={self.root!r} pid={self.pid!r} "
+            f"encrypt={self.encrypt} seed={self.seed} firmware={self.firmware.name!r}>"
+        )
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -308,12 +316,19 @@ class SimulatedSplicer:
         """Bind the port and serve from a background thread; returns ``self``."""
         if self.running:
             return self
-        server = SplicerHTTPServer(self, (self.host, self._port),  # self is its Backend
-                                   encode=_reply_bytes)
+        server = SplicerHTTPServer(
+            self,
+            (self.host, self._port),  # self is its Backend
+            encode=_reply_bytes,
+        )
         self._server = server
         self._started_at = self.clock()
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"splicer:{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"splicer:{self.port}",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -336,7 +351,9 @@ class SimulatedSplicer:
 
     # ------------------------------------------------------------------ the protocol
 
-    def non_interface_error(self, status: int, detail: str = "", *, encrypted: bool = False) -> dict:
+    def non_interface_error(
+        self, status: int, detail: str = "", *, encrypted: bool = False
+    ) -> dict:
         """The reply to an error that never reached an interface, in the profile's shape.
 
         ``status`` 400 (malformed request) becomes the profile's code for bad
@@ -356,8 +373,15 @@ class SimulatedSplicer:
         meaning = entry.meaning if entry else "Error"
         return f"{meaning}: {detail}" if detail else meaning
 
-    def _failure(self, status: int, detail: str, seal: dict | None, *,
-                 encrypted: bool = False, msg: str | None = None) -> dict:
+    def _failure(
+        self,
+        status: int,
+        detail: str,
+        seal: dict | None,
+        *,
+        encrypted: bool = False,
+        msg: str | None = None,
+    ) -> dict:
         """A failure reply: sealed (signed when the options say so) once the pId is known;
         ``msg`` (a replayed one) replaces the profile's."""
         if detail and self.firmware.messages == "token":
@@ -390,40 +414,61 @@ class SimulatedSplicer:
         with self._lock:
             account = self._accounts.get(pid)
         if account is None:
-            return self.non_interface_error(STATUS_ILLEGAL_PID, f"no OpenAPI entry has pId {pid[:64]!r}",
-                                            encrypted=encrypted)
+            return self.non_interface_error(
+                STATUS_ILLEGAL_PID, f"no OpenAPI entry has pId {pid[:64]!r}", encrypted=encrypted
+            )
         if not account.enabled:
-            return self.non_interface_error(STATUS_ILLEGAL_PID, f"the OpenAPI entry {pid!r} is disabled",
-                                            encrypted=encrypted)
+            return self.non_interface_error(
+                STATUS_ILLEGAL_PID, f"the OpenAPI entry {pid!r} is disabled", encrypted=encrypted
+            )
         # 3. timeStamp window
         skew = int(envelope["timeStamp"]) / 1000 - self.clock()
         if abs(skew) > self.time_window_s:
             return self.non_interface_error(
-                STATUS_BAD_TIME, f"timeStamp is {abs(skew):.0f} s {'ahead of' if skew > 0 else 'behind'} "
-                f"the splicer's clock (allowed: ±{self.time_window_s:g} s)", encrypted=encrypted)
+                STATUS_BAD_TIME,
+                f"timeStamp is {abs(skew):.0f} s {'ahead of' if skew > 0 else 'behind'} "
+                f"the splicer's clock (allowed: ±{self.time_window_s:g} s)",
+                encrypted=encrypted,
+            )
         # 4. decryption / mode, 5. sign
         try:
             opened = open_request(envelope, secret_key=account.secret_key, encrypt=account.encrypt)
         except DecryptionError as exc:
             mode = "on" if account.encrypt else "off"
             return self.non_interface_error(
-                STATUS_SERVER_ERROR, f"{exc.message} (encryption is {mode} for pId {pid!r} here)",
-                encrypted=encrypted)
+                STATUS_SERVER_ERROR,
+                f"{exc.message} (encryption is {mode} for pId {pid!r} here)",
+                encrypted=encrypted,
+            )
         except DecodeError as exc:
             return self.non_interface_error(STATUS_INVALID, exc.message, encrypted=encrypted)
         if not opened.sign_ok:
-            return self.non_interface_error(STATUS_BAD_SIGN, "the sign does not match "
-                                            + ("Base64(md5hex(body + timeStamp + pId + secretKey))"
-                                               if account.encrypt else "Base64(md5hex(timeStamp + pId))"),
-                                            encrypted=encrypted)
+            return self.non_interface_error(
+                STATUS_BAD_SIGN,
+                "the sign does not match "
+                + (
+                    "Base64(md5hex(body + timeStamp + pId + secretKey))"
+                    if account.encrypt
+                    else "Base64(md5hex(timeStamp + pId))"
+                ),
+                encrypted=encrypted,
+            )
         # 6. initialising
         if self.initialising() and interface != "main/initStatus":
-            return self.non_interface_error(STATUS_INITIALISING, "try again in a few seconds "
-                                            "(main/initStatus answers initStatus 1 when ready)",
-                                            encrypted=encrypted)
+            return self.non_interface_error(
+                STATUS_INITIALISING,
+                "try again in a few seconds (main/initStatus answers initStatus 1 when ready)",
+                encrypted=encrypted,
+            )
         firmware = self.firmware
-        seal = {"pid": pid, "timestamp": opened.timestamp, "secret_key": account.secret_key,
-                "encrypt": account.encrypt, "sign": self.reply_sign, "status_key": self.status_key}
+        seal = {
+            "pid": pid,
+            "timestamp": opened.timestamp,
+            "secret_key": account.secret_key,
+            "encrypt": account.encrypt,
+            "sign": self.reply_sign,
+            "status_key": self.status_key,
+        }
         # A read the replayed capture made answers as captured (see .replay), before the
         # profile's own rules: the capture is what that splicer said.
         if self.replay is not None:
@@ -440,8 +485,9 @@ class SimulatedSplicer:
                 return self.non_interface_error(status, detail, encrypted=encrypted)
             return self._failure(status, detail, seal)
         if firmware.fails(interface):
-            return self._failure(STATUS_SERVER_ERROR, f"{interface} fails on firmware "
-                                 f"{firmware.name!r}", seal)
+            return self._failure(
+                STATUS_SERVER_ERROR, f"{interface} fails on firmware {firmware.name!r}", seal
+            )
         # 8. catalog validation
         # An empty body ("" or null) means "no parameters", as an empty reply body means no data.
         body = {} if opened.body is None or opened.body == "" else opened.body
@@ -462,7 +508,6 @@ class SimulatedSplicer:
         if firmware.sorted_keys and reply is not None:
             reply = _sorted_keys(reply)
         return self._shape(seal_reply(STATUS_OK, firmware.success_msg, reply, **seal))
-
 
     def _replayed(self, interface: str, body: Any, seal: dict) -> dict | None:
         """The replay's answer to a request the capture made, or None (see :mod:`.replay`)."""
@@ -543,14 +588,24 @@ def _envelope_problem(envelope: Any) -> str:
     if not isinstance(envelope["sign"], str):
         return "sign must be a string"
     ts = envelope["timeStamp"]
-    if isinstance(ts, bool) or not isinstance(ts, (str, int)) or not str(ts).isascii() \
-            or not str(ts).isdigit() or len(str(ts)) > 16:
+    if (
+        isinstance(ts, bool)
+        or not isinstance(ts, (str, int))
+        or not str(ts).isascii()
+        or not str(ts).isdigit()
+        or len(str(ts)) > 16
+    ):
         return "timeStamp must be milliseconds since the epoch, as a string of digits"
     return ""
 
 
-def serve(port: int = 0, pid: str = DEMO_PID, secret_key: str = DEMO_SECRET_KEY,
-          encrypt: bool = DEMO_ENCRYPT, **options: Any) -> SimulatedSplicer:
+def serve(
+    port: int = 0,
+    pid: str = DEMO_PID,
+    secret_key: str = DEMO_SECRET_KEY,
+    encrypt: bool = DEMO_ENCRYPT,
+    **options: Any,
+) -> SimulatedSplicer:
     """Start a simulated splicer in a background thread and return it, running.
 
     Every argument is optional: by default a free port on 127.0.0.1, pId

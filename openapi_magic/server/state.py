@@ -101,7 +101,17 @@ __all__ = [
 ]
 
 
-class DeviceState(MainHandlers, DeviceHandlers, ScreensHandlers, InputsHandlers, OutputsHandlers, LayersHandlers, PresetsHandlers, IPCHandlers, BackgroundsHandlers):
+class DeviceState(
+    MainHandlers,
+    DeviceHandlers,
+    ScreensHandlers,
+    InputsHandlers,
+    OutputsHandlers,
+    LayersHandlers,
+    PresetsHandlers,
+    IPCHandlers,
+    BackgroundsHandlers,
+):
     """A virtual H5 splicer: its data and one handler per catalog interface.
 
     ``DeviceState(seed)`` builds the same device for the same seed. Call an
@@ -115,8 +125,14 @@ class DeviceState(MainHandlers, DeviceHandlers, ScreensHandlers, InputsHandlers,
     #: ``module/action`` -> handler, collected from the mixins below the class.
     _HANDLERS: ClassVar[dict[str, Callable[..., Any]]]
 
-    def __init__(self, seed: int = DEMO_SEED, *, clock: Callable[[], float] = time.time,
-                 osd_limit: int = 2, firmware: str | FirmwareProfile = "default") -> None:
+    def __init__(
+        self,
+        seed: int = DEMO_SEED,
+        *,
+        clock: Callable[[], float] = time.time,
+        osd_limit: int = 2,
+        firmware: str | FirmwareProfile = "default",
+    ) -> None:
         self.lock = threading.RLock()
         self.seed = seed
         self.firmware = firmware_profile(firmware)
@@ -157,7 +173,9 @@ class DeviceState(MainHandlers, DeviceHandlers, ScreensHandlers, InputsHandlers,
         """Every ``module/action`` this model answers."""
         return list(cls._HANDLERS)
 
-    def add_inputs(self, n: int, *, signal: bool = True, interface_type: int = IT_HDMI20) -> list[int]:
+    def add_inputs(
+        self, n: int, *, signal: bool = True, interface_type: int = IT_HDMI20
+    ) -> list[int]:
         """Add ``n`` inputs (on a virtual expansion card) and return their ids.
 
         Meant for benchmarks: ``state.add_inputs(100_000)`` makes ``input/readList``
@@ -172,10 +190,18 @@ class DeviceState(MainHandlers, DeviceHandlers, ScreensHandlers, InputsHandlers,
             start = max(self._inputs, default=-1) + 1
             ids = range(start, start + n)
             for i in ids:
-                self._inputs[i] = {"inputId": i, "online": 1, "isUsed": 0, "iSignal": int(signal),
-                                   "interfaceType": interface_type, "resolution": res,
-                                   "timing": timing, "general": {"name": f"input X-{i}"},
-                                   "name": f"input X-{i}", "slotId": 255}
+                self._inputs[i] = {
+                    "inputId": i,
+                    "online": 1,
+                    "isUsed": 0,
+                    "iSignal": int(signal),
+                    "interfaceType": interface_type,
+                    "resolution": res,
+                    "timing": timing,
+                    "general": {"name": f"input X-{i}"},
+                    "name": f"input X-{i}",
+                    "slotId": 255,
+                }
             return list(ids)
 
     @property
@@ -198,12 +224,17 @@ class DeviceState(MainHandlers, DeviceHandlers, ScreensHandlers, InputsHandlers,
     # ------------------------------------------------------------------ building
 
     def _build_device(self, rng: random.Random) -> None:
-        self.sn = f"HS{self.firmware.model[1:]:0>2}{rng.randrange(16 ** 10):010X}"
+        self.sn = f"HS{self.firmware.model[1:]:0>2}{rng.randrange(16**10):010X}"
         self.software_version = self.firmware.software_version
         self.main_model_id = self.firmware.main_model_id
         mac = ":".join(f"{b:02X}" for b in (0x02, 0x4E, 0x56, *rng.randbytes(3)))
-        self.ip = {"ip": f"192.168.0.{rng.randint(20, 200)}", "mask": "255.255.255.0",
-                   "gateway": "192.168.0.1", "dhcp": 0, "mac": mac}
+        self.ip = {
+            "ip": f"192.168.0.{rng.randint(20, 200)}",
+            "mask": "255.255.255.0",
+            "gateway": "192.168.0.1",
+            "dhcp": 0,
+            "mac": mac,
+        }
         self.show_id = 0
         # The input cards: always HDMI 2.0 in slot 1, then three others (10-16 inputs in all).
         cards = [("H_4xHDMI2.0", IT_HDMI20, 4, 0x3A01)] + rng.sample(_INPUT_CARDS, 3)
@@ -216,33 +247,62 @@ class DeviceState(MainHandlers, DeviceHandlers, ScreensHandlers, InputsHandlers,
         self._slots.append(self._card(6, CT_OUTPUT, "H_4xHDMI2.0-OUT", 0x3B11, rng, outputs=4))
         # An IPC decoding card (RJ45, H9 notes) where the demo H5 had an empty slot; the
         # versions come from their own generator so the rest of the device stays as it was.
-        self._slots.append(self._card(IPC_SLOT, CT_IPC, "H_IPC-16", 0x3C01,
-                                      random.Random(f"ipc-{self.seed}")))
+        self._slots.append(
+            self._card(IPC_SLOT, CT_IPC, "H_IPC-16", 0x3C01, random.Random(f"ipc-{self.seed}"))
+        )
         psu2_ok = rng.random() < 0.75
         self.detail = {
-            "name": self.firmware.model, "modelId": self.main_model_id, "sn": self.sn, "protoVersion": "1.0.3",
+            "name": self.firmware.model,
+            "modelId": self.main_model_id,
+            "sn": self.sn,
+            "protoVersion": "1.0.3",
             # HA-novastar-h reads temp as a status code (0 normal, 1 warning, 2 critical):
             # one source, against our reconstruction's degrees; we follow HA (see module doc).
-            "MAC": mac, "temp": 0 if rng.uniform(36, 47) < 45 else 1,
+            "MAC": mac,
+            "temp": 0 if rng.uniform(36, 47) < 45 else 1,
             "backboardTemperature": round(rng.uniform(31, 40), 1),
             "powerList": [
-                {"powerId": 0, "iSignal": 1, "status": 1, "voltage": round(rng.uniform(11.9, 12.2), 2)},
-                {"powerId": 1, "iSignal": int(psu2_ok), "status": int(psu2_ok),
-                 "voltage": round(rng.uniform(11.9, 12.2), 2) if psu2_ok else 0.0},
+                {
+                    "powerId": 0,
+                    "iSignal": 1,
+                    "status": 1,
+                    "voltage": round(rng.uniform(11.9, 12.2), 2),
+                },
+                {
+                    "powerId": 1,
+                    "iSignal": int(psu2_ok),
+                    "status": int(psu2_ok),
+                    "voltage": round(rng.uniform(11.9, 12.2), 2) if psu2_ok else 0.0,
+                },
             ],
-            "fanList": [{"fanId": i, "speed": rng.randrange(2400, 3600, 10), "status": 1}
-                        for i in range(4)],
+            "fanList": [
+                {"fanId": i, "speed": rng.randrange(2400, 3600, 10), "status": 1} for i in range(4)
+            ],
             "genlock": {"enable": 0, "status": 0},
         }
 
     @staticmethod
-    def _card(slot: int, card_type: int, name: str, model_id: int, rng: random.Random,
-              inputs: int = 0, outputs: int = 0) -> dict:
-        return {"slotId": slot, "cardType": card_type, "name": name, "modelId": model_id, "online": 1,
-                "inputCount": inputs, "outputCount": outputs,
-                "mcuVersion": f"V{rng.randint(1, 3)}.{rng.randint(0, 9)}.{rng.randint(0, 20)}",
-                "fpgaVersion": f"V{rng.randint(2, 5)}.{rng.randint(0, 9)}.{rng.randint(0, 40)}",
-                "sn": f"HC{rng.randrange(16 ** 10):010X}"}
+    def _card(
+        slot: int,
+        card_type: int,
+        name: str,
+        model_id: int,
+        rng: random.Random,
+        inputs: int = 0,
+        outputs: int = 0,
+    ) -> dict:
+        return {
+            "slotId": slot,
+            "cardType": card_type,
+            "name": name,
+            "modelId": model_id,
+            "online": 1,
+            "inputCount": inputs,
+            "outputCount": outputs,
+            "mcuVersion": f"V{rng.randint(1, 3)}.{rng.randint(0, 9)}.{rng.randint(0, 20)}",
+            "fpgaVersion": f"V{rng.randint(2, 5)}.{rng.randint(0, 9)}.{rng.randint(0, 40)}",
+            "sn": f"HC{rng.randrange(16**10):010X}",
+        }
 
     def _build_inputs(self, rng: random.Random) -> None:
         self._inputs: dict[int, dict] = {}
@@ -262,41 +322,90 @@ class DeviceState(MainHandlers, DeviceHandlers, ScreensHandlers, InputsHandlers,
                     res, timing = _resolution(w, h, r), _timing(w, h, r)
                 else:
                     res, timing = _NO_SIGNAL_RES, _NO_SIGNAL_TIMING
-                name = names.pop() if names and signal and rng.random() < 0.6 else f"input {slot}-{port}"
+                name = (
+                    names.pop()
+                    if names and signal and rng.random() < 0.6
+                    else f"input {slot}-{port}"
+                )
                 self._inputs[input_id] = {
-                    "inputId": input_id, "online": online, "isUsed": 0, "iSignal": int(bool(signal)),
-                    "interfaceType": itype, "resolution": res, "timing": timing,
-                    "general": {"name": name}, "name": name, "slotId": slot}
+                    "inputId": input_id,
+                    "online": online,
+                    "isUsed": 0,
+                    "iSignal": int(bool(signal)),
+                    "interfaceType": itype,
+                    "resolution": res,
+                    "timing": timing,
+                    "general": {"name": name},
+                    "name": name,
+                    "slotId": slot,
+                }
                 self._crops[input_id] = {}
                 input_id += 1
         w = self._inputs[0]["resolution"]["width"]
         h = self._inputs[0]["resolution"]["height"]
-        self._crops[0][0] = {"cropId": 0, "name": "Left half", "x": 0, "y": 0, "width": w // 2, "height": h}
+        self._crops[0][0] = {
+            "cropId": 0,
+            "name": "Left half",
+            "x": 0,
+            "y": 0,
+            "width": w // 2,
+            "height": h,
+        }
 
     def _build_outputs(self) -> None:
         self._outputs: dict[int, dict] = {}
         for port in range(16):
-            self._outputs[port] = self._output(port, 5, IT_RJ45, f"RJ45 5-{port + 1}", (960, 540, 60))
+            self._outputs[port] = self._output(
+                port, 5, IT_RJ45, f"RJ45 5-{port + 1}", (960, 540, 60)
+            )
         for port in range(4):
             oid = 16 + port
-            self._outputs[oid] = self._output(oid, 6, IT_HDMI_OUT, f"HDMI OUT 6-{port + 1}", (1920, 1080, 60))
+            self._outputs[oid] = self._output(
+                oid, 6, IT_HDMI_OUT, f"HDMI OUT 6-{port + 1}", (1920, 1080, 60)
+            )
 
     @staticmethod
     def _output(oid: int, slot: int, itype: int, name: str, res: tuple) -> dict:
         w, h, r = res
-        return {"outputId": oid, "name": name, "slotId": slot, "interfaceType": itype, "online": 1,
-                "screenId": -1, "resolution": _resolution(w, h, r), "timing": _timing(w, h, r),
-                "gamma": 2.2, "fixedPosition": 0,
-                "imageQuality": {"brightness": 50, "contrast": 50, "saturation": 50, "hue": 0,
-                                 "colorTemperature": 6500},
-                "payload": {"x": 0, "y": 0, "width": w, "height": h}}
+        return {
+            "outputId": oid,
+            "name": name,
+            "slotId": slot,
+            "interfaceType": itype,
+            "online": 1,
+            "screenId": -1,
+            "resolution": _resolution(w, h, r),
+            "timing": _timing(w, h, r),
+            "gamma": 2.2,
+            "fixedPosition": 0,
+            "imageQuality": {
+                "brightness": 50,
+                "contrast": 50,
+                "saturation": 50,
+                "hue": 0,
+                "colorTemperature": 6500,
+            },
+            "payload": {"x": 0, "y": 0, "width": w, "height": h},
+        }
 
     def _build_backgrounds(self) -> None:
         self._bkgs: dict[int, dict] = {
-            0: {"bkgId": 0, "general": {"name": "NovaStar logo"}, "fileName": "logo.png",
-                "width": 1920, "height": 1080, "size": 48213},
-            1: {"bkgId": 1, "general": {"name": "Event key art"}, "fileName": "keyart.jpg",
-                "width": 3840, "height": 1080, "size": 612944},
+            0: {
+                "bkgId": 0,
+                "general": {"name": "NovaStar logo"},
+                "fileName": "logo.png",
+                "width": 1920,
+                "height": 1080,
+                "size": 48213,
+            },
+            1: {
+                "bkgId": 1,
+                "general": {"name": "Event key art"},
+                "fileName": "keyart.jpg",
+                "width": 3840,
+                "height": 1080,
+                "size": 612944,
+            },
         }
 
     def _build_screens(self, rng: random.Random) -> None:
@@ -306,40 +415,75 @@ class DeviceState(MainHandlers, DeviceHandlers, ScreensHandlers, InputsHandlers,
         # (width, height, rows, cols, output ids); the last screen hangs on the HDMI output
         # card (an external LED controller): its "sending card" does not take brightness.
         layouts = [(3840, 1080, 2, 4, list(range(8))), (1920, 1080, 2, 2, list(range(8, 12)))]
-        layouts = layouts[:count - 1] + [(1920, 1080, 1, 1, [16])]
+        layouts = layouts[: count - 1] + [(1920, 1080, 1, 1, [16])]
         for sid, (w, h, rows, cols, outs) in enumerate(layouts):
             tile_w, tile_h = w // cols, h // rows
-            interfaces = [{"interfaceId": o, "x": (i % cols) * tile_w, "y": (i // cols) * tile_h,
-                           "width": tile_w, "height": tile_h} for i, o in enumerate(outs)]
+            interfaces = [
+                {
+                    "interfaceId": o,
+                    "x": (i % cols) * tile_w,
+                    "y": (i // cols) * tile_h,
+                    "width": tile_w,
+                    "height": tile_h,
+                }
+                for i, o in enumerate(outs)
+            ]
             name = _SCREEN_NAMES[sid] if sid < count - 1 else _SCREEN_NAMES[count - 1]
-            create = f"{base + sid * 3600 + rng.randint(0, 999)}.{rng.randrange(10 ** 7):07d}"
-            screen = _Screen(sid, name, create, w, h, interfaces, {"row": rows, "column": cols},
-                             brightness_supported=outs[0] < 16)
+            create = f"{base + sid * 3600 + rng.randint(0, 999)}.{rng.randrange(10**7):07d}"
+            screen = _Screen(
+                sid,
+                name,
+                create,
+                w,
+                h,
+                interfaces,
+                {"row": rows, "column": cols},
+                brightness_supported=outs[0] < 16,
+            )
             screen.offset = {"x": self._canvas_right(), "y": 0}  # side by side on the canvas
             screen.brightness = screen.saved_brightness = rng.choice([60, 70, 80, 100])
             for o in outs:
                 self._outputs[o]["screenId"] = sid
             live = [i for i, rec in self._inputs.items() if rec["iSignal"]]
-            for pid, (pname, layout) in enumerate(_PRESETS[:rng.randint(2, 4)]):
-                layers = [self._layer_spec(screen, n, frac, rng.choice(live) if live else None)
-                          for n, frac in enumerate(_PRESET_LAYOUTS[layout])]
+            for pid, (pname, layout) in enumerate(_PRESETS[: rng.randint(2, 4)]):
+                layers = [
+                    self._layer_spec(screen, n, frac, rng.choice(live) if live else None)
+                    for n, frac in enumerate(_PRESET_LAYOUTS[layout])
+                ]
                 screen.presets[pid] = {"presetId": pid, "name": pname, "layers": layers}
             self._screens[sid] = screen
             self._play(screen, 0)
 
     def _build_groups(self) -> None:
-        cams = [i for i, rec in self._inputs.items() if rec["interfaceType"] in (IT_SDI3G, IT_SDI12G)]
+        cams = [
+            i for i, rec in self._inputs.items() if rec["interfaceType"] in (IT_SDI3G, IT_SDI12G)
+        ]
         cams = cams or [0]
         self._input_groups: dict[int, dict] = {
-            0: {"inputGroupId": 0, "inputGroupName": "Cameras",
-                "inputs": [{"inputId": i, "cropId": NO_CROP} for i in cams]}}
+            0: {
+                "inputGroupId": 0,
+                "inputGroupName": "Cameras",
+                "inputs": [{"inputId": i, "cropId": NO_CROP} for i in cams],
+            }
+        }
         self._group_order = [0]
         self._sources: dict[int, dict] = {
-            0: {"sourceId": 0, "name": "Camera tour", "enable": 0, "interval": 10,
-                "inputs": [{"inputId": i, "cropId": NO_CROP} for i in cams[:3]]}}
+            0: {
+                "sourceId": 0,
+                "name": "Camera tour",
+                "enable": 0,
+                "interval": 10,
+                "inputs": [{"inputId": i, "cropId": NO_CROP} for i in cams[:3]],
+            }
+        }
         self._preset_groups: dict[int, dict] = {
-            0: {"presetGroupId": 0, "presetGroupName": "Lobby loop", "interval": 30,
-                "presets": [{"screenId": 0, "presetId": 0}, {"screenId": 0, "presetId": 1}]}}
+            0: {
+                "presetGroupId": 0,
+                "presetGroupName": "Lobby loop",
+                "interval": 30,
+                "presets": [{"screenId": 0, "presetId": 0}, {"screenId": 0, "presetId": 1}],
+            }
+        }
         self._poll = {"presetGroupId": -1, "enable": 0}
 
     def _build_ipc(self) -> None:
@@ -350,18 +494,37 @@ class DeviceState(MainHandlers, DeviceHandlers, ScreensHandlers, InputsHandlers,
         self._next_stream = 0
         for name, host in (("Foyer cam", "192.168.0.90"), ("Stage-door cam", "192.168.0.91")):
             self._ipc_add(name, IPC_SLOT, f"rtsp://{host}:554/stream1")
-        self._ipc_templates[0] = {"templateId": 0, "name": "Both cams", "row": 1, "column": 2,
-                                  "sourceList": [{"sourceId": 0}, {"sourceId": 1}], "applied": 0}
+        self._ipc_templates[0] = {
+            "templateId": 0,
+            "name": "Both cams",
+            "row": 1,
+            "column": 2,
+            "sourceList": [{"sourceId": 0}, {"sourceId": 1}],
+            "applied": 0,
+        }
 
     def _ipc_add(self, name: str, slot: int, url: str) -> int:
         sid = max(self._ipc_sources, default=-1) + 1
         channels = []
-        for cid, (kind, path) in enumerate((("main", url), ("sub", url.rsplit("/", 1)[0] + "/sub"))):
-            channels.append({"channelId": cid, "streamId": self._next_stream, "name": f"{name} {kind}",
-                             "rtspUrl": path})
+        for cid, (kind, path) in enumerate(
+            (("main", url), ("sub", url.rsplit("/", 1)[0] + "/sub"))
+        ):
+            channels.append(
+                {
+                    "channelId": cid,
+                    "streamId": self._next_stream,
+                    "name": f"{name} {kind}",
+                    "rtspUrl": path,
+                }
+            )
             self._next_stream += 1
-        self._ipc_sources[sid] = {"sourceId": sid, "sourceName": name, "slotId": slot,
-                                  "rtspUrl": url, "channels": channels}
+        self._ipc_sources[sid] = {
+            "sourceId": sid,
+            "sourceName": name,
+            "slotId": slot,
+            "rtspUrl": url,
+            "channels": channels,
+        }
         return sid
 
     def _ipc_stream(self, stream_id: Any) -> dict | None:
@@ -375,20 +538,28 @@ class DeviceState(MainHandlers, DeviceHandlers, ScreensHandlers, InputsHandlers,
         try:
             return self._ipc_sources[source_id]
         except KeyError:
-            raise VendorError(INVALID, f"{field} {source_id} does not exist (IPC sources are "
-                              f"{_ids(self._ipc_sources)})") from None
+            raise VendorError(
+                INVALID,
+                f"{field} {source_id} does not exist (IPC sources are {_ids(self._ipc_sources)})",
+            ) from None
 
     def _ipc_template(self, template_id: int, field: str = "templateId") -> dict:
         try:
             return self._ipc_templates[template_id]
         except KeyError:
-            raise VendorError(INVALID, f"{field} {template_id} does not exist (mosaic templates "
-                              f"are {_ids(self._ipc_templates)})") from None
+            raise VendorError(
+                INVALID,
+                f"{field} {template_id} does not exist (mosaic templates "
+                f"are {_ids(self._ipc_templates)})",
+            ) from None
 
     def _ipc_slot(self, slot: int) -> None:
         if not any(s["slotId"] == slot and s["cardType"] == CT_IPC for s in self._slots):
-            raise VendorError(INVALID, f"slotId {slot} holds no IPC card (IPC cards are in "
-                              f"{_ids(s['slotId'] for s in self._slots if s['cardType'] == CT_IPC)})")
+            raise VendorError(
+                INVALID,
+                f"slotId {slot} holds no IPC card (IPC cards are in "
+                f"{_ids(s['slotId'] for s in self._slots if s['cardType'] == CT_IPC)})",
+            )
 
     # ------------------------------------------------------------------ lookups
 
@@ -396,51 +567,64 @@ class DeviceState(MainHandlers, DeviceHandlers, ScreensHandlers, InputsHandlers,
         try:
             return self._screens[screen_id]
         except KeyError:
-            raise VendorError(SCREEN_NOT_FOUND, f"screenId {screen_id} (this splicer has "
-                              f"{_ids(self._screens)})") from None
+            raise VendorError(
+                SCREEN_NOT_FOUND, f"screenId {screen_id} (this splicer has {_ids(self._screens)})"
+            ) from None
 
     def _input(self, input_id: int, field: str = "inputId") -> dict:
         try:
             return self._inputs[input_id]
         except KeyError:
-            raise VendorError(INVALID, f"{field} {input_id} does not exist (inputs are "
-                              f"{_ids(self._inputs)})") from None
+            raise VendorError(
+                INVALID, f"{field} {input_id} does not exist (inputs are {_ids(self._inputs)})"
+            ) from None
 
     def _output_rec(self, output_id: int, field: str = "outputId") -> dict:
         try:
             return self._outputs[output_id]
         except KeyError:
-            raise VendorError(INVALID, f"{field} {output_id} does not exist (outputs are "
-                              f"{_ids(self._outputs)})") from None
+            raise VendorError(
+                INVALID, f"{field} {output_id} does not exist (outputs are {_ids(self._outputs)})"
+            ) from None
 
     def _layer(self, screen: _Screen, layer_id: int) -> dict:
         try:
             return screen.layers[layer_id]
         except KeyError:
-            raise VendorError(INVALID, f"layerId {layer_id} does not exist on screen "
-                              f"{screen.screen_id} (layers are {_ids(screen.layers)})") from None
+            raise VendorError(
+                INVALID,
+                f"layerId {layer_id} does not exist on screen "
+                f"{screen.screen_id} (layers are {_ids(screen.layers)})",
+            ) from None
 
     def _preset(self, screen: _Screen, preset_id: int) -> dict:
         try:
             return screen.presets[preset_id]
         except KeyError:
-            raise VendorError(INVALID, f"presetId {preset_id} does not exist on screen "
-                              f"{screen.screen_id} (presets are {_ids(screen.presets)})") from None
+            raise VendorError(
+                INVALID,
+                f"presetId {preset_id} does not exist on screen "
+                f"{screen.screen_id} (presets are {_ids(screen.presets)})",
+            ) from None
 
     def _bkg(self, bkg_id: int) -> dict:
         try:
             return self._bkgs[bkg_id]
         except KeyError:
-            raise VendorError(INVALID, f"bkgId {bkg_id} does not exist (backgrounds are "
-                              f"{_ids(self._bkgs)})") from None
+            raise VendorError(
+                INVALID, f"bkgId {bkg_id} does not exist (backgrounds are {_ids(self._bkgs)})"
+            ) from None
 
     def _crop(self, input_id: int, crop_id: int) -> dict:
         self._input(input_id)
         try:
             return self._crops[input_id][crop_id]
         except KeyError:
-            raise VendorError(INVALID, f"cropId {crop_id} does not exist on input {input_id} "
-                              f"(crops are {_ids(self._crops[input_id])})") from None
+            raise VendorError(
+                INVALID,
+                f"cropId {crop_id} does not exist on input {input_id} "
+                f"(crops are {_ids(self._crops[input_id])})",
+            ) from None
 
     def _nodes(self, nodes: Iterable[dict], field: str = "inputs") -> list[dict]:
         out = []
@@ -461,25 +645,49 @@ class DeviceState(MainHandlers, DeviceHandlers, ScreensHandlers, InputsHandlers,
     def _layer_spec(self, screen: _Screen, n: int, frac: tuple, input_id: int | None) -> dict:
         x, y, w, h = frac
         ox, oy = screen.offset["x"], screen.offset["y"]
-        window = {"x": ox + round(x * screen.width), "y": oy + round(y * screen.height),
-                  "width": max(1, round(w * screen.width)), "height": max(1, round(h * screen.height))}
-        source = ({"sourceType": SOURCE_INPUT, "inputId": input_id, "cropId": NO_CROP}
-                  if input_id is not None else {"sourceType": SOURCE_NONE, "inputId": 0, "cropId": NO_CROP})
+        window = {
+            "x": ox + round(x * screen.width),
+            "y": oy + round(y * screen.height),
+            "width": max(1, round(w * screen.width)),
+            "height": max(1, round(h * screen.height)),
+        }
+        source = (
+            {"sourceType": SOURCE_INPUT, "inputId": input_id, "cropId": NO_CROP}
+            if input_id is not None
+            else {"sourceType": SOURCE_NONE, "inputId": 0, "cropId": NO_CROP}
+        )
         return self._new_layer(n, f"Layer {n + 1}", window, source)
 
     @staticmethod
-    def _new_layer(layer_id: int, name: str, window: dict, source: dict, size_type: int = 0) -> dict:
-        return {"layerId": layer_id,
-                "general": {"layerId": layer_id, "name": name, "sizeType": size_type, "type": 0,
-                            "zorder": layer_id, "isBackground": False, "isFreeze": False,
-                            "flipType": 0, "lock": 0},
-                "window": dict(window),
-                "source": {k: v for k, v in source.items()
-                           if k in ("sourceType", "inputId", "cropId", "slotId", "streamId")}
-                          | {"sourceType": source.get("sourceType", SOURCE_NONE),
-                             "inputId": source.get("inputId", 0),
-                             "cropId": source.get("cropId", NO_CROP)},
-                "audioStatus": {"isAvailable": 0, "isOpen": 0}}
+    def _new_layer(
+        layer_id: int, name: str, window: dict, source: dict, size_type: int = 0
+    ) -> dict:
+        return {
+            "layerId": layer_id,
+            "general": {
+                "layerId": layer_id,
+                "name": name,
+                "sizeType": size_type,
+                "type": 0,
+                "zorder": layer_id,
+                "isBackground": False,
+                "isFreeze": False,
+                "flipType": 0,
+                "lock": 0,
+            },
+            "window": dict(window),
+            "source": {
+                k: v
+                for k, v in source.items()
+                if k in ("sourceType", "inputId", "cropId", "slotId", "streamId")
+            }
+            | {
+                "sourceType": source.get("sourceType", SOURCE_NONE),
+                "inputId": source.get("inputId", 0),
+                "cropId": source.get("cropId", NO_CROP),
+            },
+            "audioStatus": {"isAvailable": 0, "isOpen": 0},
+        }
 
     def _layer_view(self, layer: dict) -> dict:
         """A reply copy of a layer, with the source's current name and connector filled in."""
@@ -488,14 +696,24 @@ class DeviceState(MainHandlers, DeviceHandlers, ScreensHandlers, InputsHandlers,
         rec = self._inputs.get(src["inputId"]) if src["sourceType"] == SOURCE_INPUT else None
         if src["sourceType"] in _IPC_SOURCES:
             stream = self._ipc_stream(src.get("streamId"))
-            src.update(interfaceType=IT_RJ45, slotId=src.get("slotId", IPC_SLOT), connectCapacity=0,
-                       name=stream["name"] if stream else "")
+            src.update(
+                interfaceType=IT_RJ45,
+                slotId=src.get("slotId", IPC_SLOT),
+                connectCapacity=0,
+                name=stream["name"] if stream else "",
+            )
             view["audioStatus"]["isAvailable"] = 0
         elif rec is not None:
-            src.update(interfaceType=rec["interfaceType"], slotId=rec["slotId"],
-                       connectCapacity=0, name=rec["general"]["name"])
+            src.update(
+                interfaceType=rec["interfaceType"],
+                slotId=rec["slotId"],
+                connectCapacity=0,
+                name=rec["general"]["name"],
+            )
             # Embedded audio exists on HDMI/DP/SDI inputs that carry a signal.
-            view["audioStatus"]["isAvailable"] = int(bool(rec["iSignal"]) and rec["interfaceType"] != IT_DVI)
+            view["audioStatus"]["isAvailable"] = int(
+                bool(rec["iSignal"]) and rec["interfaceType"] != IT_DVI
+            )
         else:
             src.update(interfaceType=0, slotId=0, connectCapacity=0, name="")
             view["audioStatus"]["isAvailable"] = 0
@@ -532,21 +750,34 @@ class DeviceState(MainHandlers, DeviceHandlers, ScreensHandlers, InputsHandlers,
             elif "streamId" not in src:
                 raise VendorError(INVALID, f"{where}streamId is required for an IPC source")
             elif self._ipc_stream(src["streamId"]) is None:
-                raise VendorError(INVALID, f"{where}streamId {src['streamId']} does not exist "
-                                  "(see ipc/IPCChannelList)")
-            return {"sourceType": stype, "inputId": src.get("inputId", 255), "cropId": NO_CROP,
-                    "slotId": src.get("slotId", IPC_SLOT), "streamId": src.get("streamId", 0)}
+                raise VendorError(
+                    INVALID,
+                    f"{where}streamId {src['streamId']} does not exist (see ipc/IPCChannelList)",
+                )
+            return {
+                "sourceType": stype,
+                "inputId": src.get("inputId", 255),
+                "cropId": NO_CROP,
+                "slotId": src.get("slotId", IPC_SLOT),
+                "streamId": src.get("streamId", 0),
+            }
         if stype == SOURCE_INPUT:
             if "inputId" not in src:
-                raise VendorError(INVALID, f"{where}inputId is required when sourceType is 1 (input)")
+                raise VendorError(
+                    INVALID, f"{where}inputId is required when sourceType is 1 (input)"
+                )
             self._input(input_id, f"{where}inputId")
             if crop != NO_CROP:
                 self._crop(input_id, crop)
         return {"sourceType": stype, "inputId": input_id, "cropId": crop}
 
     def _refresh_used(self) -> None:
-        used = {lay["source"]["inputId"] for s in self._screens.values() for lay in s.layers.values()
-                if lay["source"]["sourceType"] == SOURCE_INPUT}
+        used = {
+            lay["source"]["inputId"]
+            for s in self._screens.values()
+            for lay in s.layers.values()
+            if lay["source"]["sourceType"] == SOURCE_INPUT
+        }
         for input_id in used ^ self._used:
             rec = self._inputs.get(input_id)
             if rec is not None:  # replaced, never changed in place (see module docstring)
@@ -560,30 +791,57 @@ class DeviceState(MainHandlers, DeviceHandlers, ScreensHandlers, InputsHandlers,
         return sum(s.osd["enable"] + s.osd_image["enable"] for s in self._screens.values())
 
     def _screen_detail(self, screen: _Screen, device_id: int) -> dict:
-        return copy.deepcopy({
-            "deviceId": device_id, "screenId": screen.screen_id, "name": screen.name,
-            "createTime": screen.create_time, "width": screen.width, "height": screen.height,
-            "brightness": screen.brightness, "savedBrightness": screen.saved_brightness,
-            "gamma": screen.gamma, "Ftb": screen.ftb, "Freeze": {"enable": screen.freeze},
-            "audio": screen.audio, "Osd": screen.osd, "OsdImage": screen.osd_image, "Bkg": screen.bkg,
-            "Screen3D": screen.screen3d, "nonTime": screen.output_mode, "showId": self.show_id,
-            "mosaic": screen.mosaic, "offset": screen.offset,
-            # As a real H9 answers it (FIELD-EVIDENCE.md), with size as HA reads it; cells in
-            # canvas coordinates. Our older integer (0 live, 1 non-live) is now "nonTime".
-            "outputMode": {
-                "screenInterfaces": [
-                    {"outputId": i["interfaceId"], "x": screen.offset["x"] + i["x"],
-                     "y": screen.offset["y"] + i["y"], "width": i["width"], "height": i["height"],
-                     "isCardOnline": self._outputs[i["interfaceId"]]["online"]}
-                    for i in screen.interfaces],
-                "mosaic": screen.mosaic, "offset": screen.offset,
-                "size": {"width": screen.width, "height": screen.height}},
-            "interfaces": [{**i, "interfaceType": self._outputs[i["interfaceId"]]["interfaceType"]}
-                           for i in screen.interfaces],
-        })
+        return copy.deepcopy(
+            {
+                "deviceId": device_id,
+                "screenId": screen.screen_id,
+                "name": screen.name,
+                "createTime": screen.create_time,
+                "width": screen.width,
+                "height": screen.height,
+                "brightness": screen.brightness,
+                "savedBrightness": screen.saved_brightness,
+                "gamma": screen.gamma,
+                "Ftb": screen.ftb,
+                "Freeze": {"enable": screen.freeze},
+                "audio": screen.audio,
+                "Osd": screen.osd,
+                "OsdImage": screen.osd_image,
+                "Bkg": screen.bkg,
+                "Screen3D": screen.screen3d,
+                "nonTime": screen.output_mode,
+                "showId": self.show_id,
+                "mosaic": screen.mosaic,
+                "offset": screen.offset,
+                # As a real H9 answers it (FIELD-EVIDENCE.md), with size as HA reads it; cells in
+                # canvas coordinates. Our older integer (0 live, 1 non-live) is now "nonTime".
+                "outputMode": {
+                    "screenInterfaces": [
+                        {
+                            "outputId": i["interfaceId"],
+                            "x": screen.offset["x"] + i["x"],
+                            "y": screen.offset["y"] + i["y"],
+                            "width": i["width"],
+                            "height": i["height"],
+                            "isCardOnline": self._outputs[i["interfaceId"]]["online"],
+                        }
+                        for i in screen.interfaces
+                    ],
+                    "mosaic": screen.mosaic,
+                    "offset": screen.offset,
+                    "size": {"width": screen.width, "height": screen.height},
+                },
+                "interfaces": [
+                    {**i, "interfaceType": self._outputs[i["interfaceId"]]["interfaceType"]}
+                    for i in screen.interfaces
+                ],
+            }
+        )
 
 
 DeviceState._HANDLERS = {
-    fn._interface: fn for klass in reversed(DeviceState.__mro__)
-    for fn in vars(klass).values() if hasattr(fn, "_interface")
+    fn._interface: fn
+    for klass in reversed(DeviceState.__mro__)
+    for fn in vars(klass).values()
+    if hasattr(fn, "_interface")
 }

@@ -14,4 +14,14 @@ from .output import OutputsHandlers
 from .preset import PresetsHandlers
 from .screen import ScreensHandlers
 
-__all__ = ["BackgroundsHandlers", "DeviceHandlers", "IPCHandlers", "InputsHandlers", "LayersHandlers", "MainHandlers", "OutputsHandlers", "PresetsHandlers", "ScreensHandlers"]
+__all__ = [
+    "BackgroundsHandlers",
+    "DeviceHandlers",
+    "IPCHandlers",
+    "InputsHandlers",
+    "LayersHandlers",
+    "MainHandlers",
+    "OutputsHandlers",
+    "PresetsHandlers",
+    "ScreensHandlers",
+]

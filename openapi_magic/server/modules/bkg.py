@@ -31,8 +31,14 @@ class BackgroundsHandlers(DeviceBase):
         raw = _b64(b["file"], "file")
         w, h = _image_size(raw)
         bid = max(self._bkgs, default=-1) + 1
-        self._bkgs[bid] = {"bkgId": bid, "general": {"name": b["name"]}, "fileName": b["fileName"],
-                           "width": w, "height": h, "size": len(raw)}
+        self._bkgs[bid] = {
+            "bkgId": bid,
+            "general": {"name": b["name"]},
+            "fileName": b["fileName"],
+            "width": w,
+            "height": h,
+            "size": len(raw),
+        }
         return {"bkgId": bid}
 
     @_handles("bkg/delete")

@@ -19,16 +19,27 @@ class DeviceHandlers(DeviceBase):
     @_handles("device/readDetail")
     def _device_read_detail(self, b: dict) -> dict:
         detail = copy.deepcopy(self.detail)
-        detail["slotList"] = [{k: v for k, v in slot.items() if k not in ("mcuVersion", "fpgaVersion")}
-                              for slot in self._slots]
+        detail["slotList"] = [
+            {k: v for k, v in slot.items() if k not in ("mcuVersion", "fpgaVersion")}
+            for slot in self._slots
+        ]
         return {"deviceId": b.get("deviceId", 0), **detail, "status": int(self.ready())}
 
     @_handles("device/readCardVersion")
     def _device_read_card_version(self, b: dict) -> dict:
-        cards = [{"slotId": s["slotId"], "cardType": s["cardType"], "name": s["name"],
-                  "modelId": s["modelId"], "mcuVersion": s["mcuVersion"],
-                  "fpgaVersion": s["fpgaVersion"], "sn": s["sn"]}
-                 for s in self._slots if s["cardType"] != CT_EMPTY]
+        cards = [
+            {
+                "slotId": s["slotId"],
+                "cardType": s["cardType"],
+                "name": s["name"],
+                "modelId": s["modelId"],
+                "mcuVersion": s["mcuVersion"],
+                "fpgaVersion": s["fpgaVersion"],
+                "sn": s["sn"],
+            }
+            for s in self._slots
+            if s["cardType"] != CT_EMPTY
+        ]
         return {"deviceId": b.get("deviceId", 0), "cards": cards}
 
     @_handles("device/readIp")

@@ -35,9 +35,12 @@ class InputsHandlers(DeviceBase):
     @_handles("input/readDetail")
     def _input_read_detail(self, b: dict) -> dict:
         rec = self._input(b["inputId"])
-        return {**copy.deepcopy(rec), "deviceId": b.get("deviceId", 0),
-                "crops": [dict(c) for c in self._crops[b["inputId"]].values()],
-                "edid": {"fileName": self._edid.get(b["inputId"], "default.bin")}}
+        return {
+            **copy.deepcopy(rec),
+            "deviceId": b.get("deviceId", 0),
+            "crops": [dict(c) for c in self._crops[b["inputId"]].values()],
+            "edid": {"fileName": self._edid.get(b["inputId"], "default.bin")},
+        }
 
     @_handles("input/rename")
     def _input_rename(self, b: dict) -> None:
@@ -56,15 +59,25 @@ class InputsHandlers(DeviceBase):
         self._input(b["inputId"])
         t = b["timing"]
         timing = {**_timing(t["width"], t["height"], t["refreshRate"]), **t}
-        self._set_input(b["inputId"], timing=timing,
-                        resolution=_resolution(t["width"], t["height"], t["refreshRate"]))
+        self._set_input(
+            b["inputId"],
+            timing=timing,
+            resolution=_resolution(t["width"], t["height"], t["refreshRate"]),
+        )
 
     def _check_crop_fits(self, input_id: int, crop: dict) -> None:
         res = self._inputs[input_id]["resolution"]
-        if res["width"] and (crop["x"] + crop["width"] > res["width"] or crop["y"] + crop["height"] > res["height"]
-                             or crop["x"] < 0 or crop["y"] < 0):
-            raise VendorError(INVALID, f"the crop ({crop['x']}, {crop['y']}, {crop['width']}x{crop['height']}) "
-                              f"does not fit in input {input_id} ({res['width']}x{res['height']})")
+        if res["width"] and (
+            crop["x"] + crop["width"] > res["width"]
+            or crop["y"] + crop["height"] > res["height"]
+            or crop["x"] < 0
+            or crop["y"] < 0
+        ):
+            raise VendorError(
+                INVALID,
+                f"the crop ({crop['x']}, {crop['y']}, {crop['width']}x{crop['height']}) "
+                f"does not fit in input {input_id} ({res['width']}x{res['height']})",
+            )
 
     @_handles("input/writeCrop")
     def _input_write_crop(self, b: dict) -> dict:
@@ -72,9 +85,17 @@ class InputsHandlers(DeviceBase):
         crops = self._crops[b["inputId"]]
         free = next((c for c in range(MAX_CROPS_PER_INPUT) if c not in crops), None)
         if free is None:
-            raise VendorError(INVALID, f"input {b['inputId']} already has {MAX_CROPS_PER_INPUT} crops")
-        crop = {"cropId": free, "name": b["name"], "x": b["x"], "y": b["y"], "width": b["width"],
-                "height": b["height"]}
+            raise VendorError(
+                INVALID, f"input {b['inputId']} already has {MAX_CROPS_PER_INPUT} crops"
+            )
+        crop = {
+            "cropId": free,
+            "name": b["name"],
+            "x": b["x"],
+            "y": b["y"],
+            "width": b["width"],
+            "height": b["height"],
+        }
         self._check_crop_fits(b["inputId"], crop)
         crops[free] = crop
         return {"cropId": free}
@@ -97,23 +118,31 @@ class InputsHandlers(DeviceBase):
         for screen in self._screens.values():
             for layer in screen.layers.values():
                 src = layer["source"]
-                if src["sourceType"] == SOURCE_INPUT and src["inputId"] == b["inputId"] \
-                        and src["cropId"] == b["cropId"]:
+                if (
+                    src["sourceType"] == SOURCE_INPUT
+                    and src["inputId"] == b["inputId"]
+                    and src["cropId"] == b["cropId"]
+                ):
                     src["cropId"] = NO_CROP
 
     def _input_group(self, group_id: int) -> dict:
         try:
             return self._input_groups[group_id]
         except KeyError:
-            raise VendorError(INVALID, f"inputGroupId {group_id} does not exist (groups are "
-                              f"{_ids(self._input_groups)})") from None
+            raise VendorError(
+                INVALID,
+                f"inputGroupId {group_id} does not exist (groups are {_ids(self._input_groups)})",
+            ) from None
 
     @_handles("input/groupCreate")
     def _input_group_create(self, b: dict) -> dict:
         nodes = self._nodes(b["inputs"])
         gid = max(self._input_groups, default=-1) + 1
-        self._input_groups[gid] = {"inputGroupId": gid, "inputGroupName": b["inputGroupName"],
-                                   "inputs": nodes}
+        self._input_groups[gid] = {
+            "inputGroupId": gid,
+            "inputGroupName": b["inputGroupName"],
+            "inputs": nodes,
+        }
         self._group_order.append(gid)
         return {"inputGroupId": gid}
 
@@ -127,8 +156,10 @@ class InputsHandlers(DeviceBase):
     def _input_group_order(self, b: dict) -> None:
         order = b["inputGroupIdList"]
         if sorted(order) != sorted(self._input_groups):
-            raise VendorError(INVALID, f"inputGroupIdList must list every input group once: "
-                              f"{_ids(self._input_groups)}")
+            raise VendorError(
+                INVALID,
+                f"inputGroupIdList must list every input group once: {_ids(self._input_groups)}",
+            )
         self._group_order = list(order)
 
     @_handles("input/groupDelete")
@@ -140,8 +171,11 @@ class InputsHandlers(DeviceBase):
     @_handles("input/groupNodeDelete")
     def _input_group_node_delete(self, b: dict) -> None:
         # meros: {inputId} (from the given group, or every group); ours: {inputGroupId, inputs[]}.
-        groups = ([self._input_group(b["inputGroupId"])] if "inputGroupId" in b
-                  else list(self._input_groups.values()))
+        groups = (
+            [self._input_group(b["inputGroupId"])]
+            if "inputGroupId" in b
+            else list(self._input_groups.values())
+        )
         if "inputId" in b:
             self._input(b["inputId"])
             for group in groups:
@@ -149,8 +183,9 @@ class InputsHandlers(DeviceBase):
         if "inputs" in b:
             drop = {(n["inputId"], n.get("cropId", NO_CROP)) for n in b["inputs"]}
             for group in groups:
-                group["inputs"] = [n for n in group["inputs"]
-                                   if (n["inputId"], n["cropId"]) not in drop]
+                group["inputs"] = [
+                    n for n in group["inputs"] if (n["inputId"], n["cropId"]) not in drop
+                ]
         if "inputId" not in b and "inputs" not in b:
             raise VendorError(INVALID, "inputId is required")
 
@@ -159,27 +194,40 @@ class InputsHandlers(DeviceBase):
         self._input(b["inputId"])
         raw = _b64(b["file"], "file")
         if len(raw) % 128 or raw[:8] != b"\x00\xff\xff\xff\xff\xff\xff\x00":
-            raise VendorError(INVALID, f"file is not an EDID ({len(raw)} bytes; an EDID is 128 or 256 "
-                              "bytes starting 00 FF FF FF FF FF FF 00)")
+            raise VendorError(
+                INVALID,
+                f"file is not an EDID ({len(raw)} bytes; an EDID is 128 or 256 "
+                "bytes starting 00 FF FF FF FF FF FF 00)",
+            )
         self._edid[b["inputId"]] = b["fileName"]
 
     def _source_rec(self, source_id: int) -> dict:
         try:
             return self._sources[source_id]
         except KeyError:
-            raise VendorError(INVALID, f"sourceId {source_id} does not exist (playlists are "
-                              f"{_ids(self._sources)})") from None
+            raise VendorError(
+                INVALID,
+                f"sourceId {source_id} does not exist (playlists are {_ids(self._sources)})",
+            ) from None
 
     @_handles("input/readSourceList")
     def _input_read_source_list(self, b: dict) -> dict:
-        return {"deviceId": b.get("deviceId", 0), "sources": copy.deepcopy(list(self._sources.values()))}
+        return {
+            "deviceId": b.get("deviceId", 0),
+            "sources": copy.deepcopy(list(self._sources.values())),
+        }
 
     @_handles("input/createSource")
     def _input_create_source(self, b: dict) -> dict:
         nodes = self._nodes(b["inputs"])
         sid = max(self._sources, default=-1) + 1
-        self._sources[sid] = {"sourceId": sid, "name": b["name"], "enable": 0,
-                              "interval": b.get("interval", 10), "inputs": nodes}
+        self._sources[sid] = {
+            "sourceId": sid,
+            "name": b["name"],
+            "enable": 0,
+            "interval": b.get("interval", 10),
+            "inputs": nodes,
+        }
         return {"sourceId": sid}
 
     @_handles("input/updateSource")

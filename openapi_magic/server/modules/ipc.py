@@ -18,10 +18,18 @@ class IPCHandlers(DeviceBase):
 
     @_handles("ipc/IPCSlotList")
     def _ipc_slot_list(self, b: dict) -> dict:
-        slots = [{"slotId": s["slotId"], "name": s["name"], "online": s["online"],
-                  "sourceCount": sum(1 for src in self._ipc_sources.values()
-                                     if src["slotId"] == s["slotId"])}
-                 for s in self._slots if s["cardType"] == CT_IPC]
+        slots = [
+            {
+                "slotId": s["slotId"],
+                "name": s["name"],
+                "online": s["online"],
+                "sourceCount": sum(
+                    1 for src in self._ipc_sources.values() if src["slotId"] == s["slotId"]
+                ),
+            }
+            for s in self._slots
+            if s["cardType"] == CT_IPC
+        ]
         return {"deviceId": b.get("deviceId", 0), "slotList": slots}
 
     @_handles("ipc/IPCSourceList")
@@ -29,11 +37,16 @@ class IPCHandlers(DeviceBase):
         slot = b.get("slotId", 0)
         rows = [src for src in self._ipc_sources.values() if slot in (0, src["slotId"])]
         page, size = b.get("pageNo", 1), b.get("pageSize", 20)
-        chunk = rows[(page - 1) * size:page * size]
-        return {"deviceId": b.get("deviceId", 0), "total": len(rows), "pageNo": page,
-                "pageSize": size,
-                "sourceList": [{k: v for k, v in copy.deepcopy(src).items() if k != "channels"}
-                               for src in chunk]}
+        chunk = rows[(page - 1) * size : page * size]
+        return {
+            "deviceId": b.get("deviceId", 0),
+            "total": len(rows),
+            "pageNo": page,
+            "pageSize": size,
+            "sourceList": [
+                {k: v for k, v in copy.deepcopy(src).items() if k != "channels"} for src in chunk
+            ],
+        }
 
     @_handles("ipc/IPCSourceCreate")
     def _ipc_source_create(self, b: dict) -> dict:
@@ -42,16 +55,21 @@ class IPCHandlers(DeviceBase):
 
     @_handles("ipc/IPCSourceDelete")
     def _ipc_source_delete(self, b: dict) -> None:
-        ids = [self._ipc_source(n["sourceId"], f"sourceList[{i}].sourceId")["sourceId"]
-               for i, n in enumerate(b["sourceList"])]
+        ids = [
+            self._ipc_source(n["sourceId"], f"sourceList[{i}].sourceId")["sourceId"]
+            for i, n in enumerate(b["sourceList"])
+        ]
         for sid in ids:
             self._ipc_sources.pop(sid, None)
 
     @_handles("ipc/IPCChannelList")
     def _ipc_channel_list(self, b: dict) -> dict:
         src = self._ipc_source(b["sourceId"])
-        return {"deviceId": b.get("deviceId", 0), "sourceId": src["sourceId"],
-                "channelList": copy.deepcopy(src["channels"])}
+        return {
+            "deviceId": b.get("deviceId", 0),
+            "sourceId": src["sourceId"],
+            "channelList": copy.deepcopy(src["channels"]),
+        }
 
     @_handles("ipc/IPCChannelEdit")
     def _ipc_channel_edit(self, b: dict) -> None:
@@ -59,21 +77,31 @@ class IPCHandlers(DeviceBase):
         try:
             channel = src["channels"][b["channelId"]]
         except IndexError:
-            raise VendorError(INVALID, f"channelId {b['channelId']} does not exist on source "
-                              f"{src['sourceId']} (channels are 0, 1)") from None
+            raise VendorError(
+                INVALID,
+                f"channelId {b['channelId']} does not exist on source "
+                f"{src['sourceId']} (channels are 0, 1)",
+            ) from None
         if "rtspUrl" in b:
             channel["rtspUrl"] = b["rtspUrl"]
 
     @_handles("ipc/IPCMontageTemplateCreate")
     def _ipc_montage_create(self, b: dict) -> dict:
-        ids = [self._ipc_source(n["sourceId"], f"sourceList[{i}].sourceId")["sourceId"]
-               for i, n in enumerate(b["sourceList"])]
+        ids = [
+            self._ipc_source(n["sourceId"], f"sourceList[{i}].sourceId")["sourceId"]
+            for i, n in enumerate(b["sourceList"])
+        ]
         if len(ids) > b["row"] * b["column"]:
             raise VendorError(INVALID, f"{len(ids)} sources do not fit in {b['row']}x{b['column']}")
         tid = max(self._ipc_templates, default=-1) + 1
-        self._ipc_templates[tid] = {"templateId": tid, "name": b.get("name", f"Mosaic {tid + 1}"),
-                                    "row": b["row"], "column": b["column"],
-                                    "sourceList": [{"sourceId": i} for i in ids], "applied": 0}
+        self._ipc_templates[tid] = {
+            "templateId": tid,
+            "name": b.get("name", f"Mosaic {tid + 1}"),
+            "row": b["row"],
+            "column": b["column"],
+            "sourceList": [{"sourceId": i} for i in ids],
+            "applied": 0,
+        }
         return {"templateId": tid}
 
     @_handles("ipc/IPCMontageTemplateApply")

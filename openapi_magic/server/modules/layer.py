@@ -26,32 +26,47 @@ class LayersHandlers(DeviceBase):
     @_handles("layer/detailList")
     def _layer_detail_list(self, b: dict) -> dict:
         screen = self._screen(b["screenId"])
-        return {"deviceId": b.get("deviceId", 0), "screenId": screen.screen_id,
-                "screenLayers": [self._layer_view(lay) for lay in self._layers_sorted(screen)]}
+        return {
+            "deviceId": b.get("deviceId", 0),
+            "screenId": screen.screen_id,
+            "screenLayers": [self._layer_view(lay) for lay in self._layers_sorted(screen)],
+        }
 
     @_handles("layer/readDetail")
     def _layer_read_detail(self, b: dict) -> dict:
         screen = self._screen(b["screenId"])
-        return {"deviceId": b.get("deviceId", 0), "screenId": screen.screen_id,
-                **self._layer_view(self._layer(screen, b["layerId"]))}
+        return {
+            "deviceId": b.get("deviceId", 0),
+            "screenId": screen.screen_id,
+            **self._layer_view(self._layer(screen, b["layerId"])),
+        }
 
     @_handles("layer/readZIndex")
     def _layer_read_z_index(self, b: dict) -> dict:
         screen = self._screen(b["screenId"])
-        return {"deviceId": b.get("deviceId", 0), "screenId": screen.screen_id,
-                "layers": [{"layerId": lay["layerId"], "zorder": lay["general"]["zorder"]}
-                           for lay in self._layers_sorted(screen)]}
+        return {
+            "deviceId": b.get("deviceId", 0),
+            "screenId": screen.screen_id,
+            "layers": [
+                {"layerId": lay["layerId"], "zorder": lay["general"]["zorder"]}
+                for lay in self._layers_sorted(screen)
+            ],
+        }
 
     @_handles("layer/create")
     def _layer_create(self, b: dict) -> dict:
         screen = self._screen(b["screenId"])
         if len(screen.layers) >= MAX_LAYERS_PER_SCREEN:
-            raise VendorError(INVALID, f"screen {screen.screen_id} already has {MAX_LAYERS_PER_SCREEN} "
-                              "layers, the most it can hold")
+            raise VendorError(
+                INVALID,
+                f"screen {screen.screen_id} already has {MAX_LAYERS_PER_SCREEN} "
+                "layers, the most it can hold",
+            )
         source = self._source_from(b.get("source", {}), "source.")
         lid = next(i for i in range(MAX_LAYERS_PER_SCREEN + 1) if i not in screen.layers)
-        layer = self._new_layer(lid, b.get("name", f"Layer {lid + 1}"), b["window"], source,
-                                b.get("sizeType", 0))
+        layer = self._new_layer(
+            lid, b.get("name", f"Layer {lid + 1}"), b["window"], source, b.get("sizeType", 0)
+        )
         layer["general"]["zorder"] = len(screen.layers)
         screen.layers[lid] = layer
         self._refresh_used()
@@ -81,7 +96,9 @@ class LayersHandlers(DeviceBase):
         if "name" in b:
             general["name"] = b["name"]
         if "isBackground" in b:
-            general["isBackground"] = bool(b["isBackground"])  # read back as a boolean, like the vendor
+            general["isBackground"] = bool(
+                b["isBackground"]
+            )  # read back as a boolean, like the vendor
         if "flipType" in b:
             general["flipType"] = b["flipType"]
 
@@ -92,8 +109,9 @@ class LayersHandlers(DeviceBase):
         if act is not None:
             # meros's name; its shape is not public: we take [{layerId, zorder}, ...].
             if not isinstance(act, list) or not all(
-                    isinstance(n, dict) and _is_int(n.get("layerId")) and _is_int(n.get("zorder"))
-                    for n in act):
+                isinstance(n, dict) and _is_int(n.get("layerId")) and _is_int(n.get("zorder"))
+                for n in act
+            ):
                 raise VendorError(INVALID, "layersZOrderAct must be a list of {layerId, zorder}")
             moves = [(self._layer(screen, n["layerId"]), n["zorder"]) for n in act]
             for layer, z in moves:
@@ -124,8 +142,10 @@ class LayersHandlers(DeviceBase):
         nested = b.get("source")
         src, where = (nested, "source.") if isinstance(nested, dict) else (b, "")
         if "sourceType" not in src and "inputId" not in src:
-            raise VendorError(INVALID, "sourceType and inputId are required (at the top of the body "
-                              "or under 'source')")
+            raise VendorError(
+                INVALID,
+                "sourceType and inputId are required (at the top of the body or under 'source')",
+            )
         layer["source"] = self._source_from(src, where)
         self._refresh_used()
 
@@ -137,8 +157,10 @@ class LayersHandlers(DeviceBase):
             changes = [(self._layer(screen, n["layerId"]), n) for n in b["layers"]]
             for layer, n in changes:
                 if isinstance(n.get("audioStatus"), dict) and "isOpen" in n["audioStatus"]:
-                    layer["audioStatus"] = {**layer["audioStatus"],
-                                            "isOpen": _int01(n["audioStatus"]["isOpen"], "isOpen")}
+                    layer["audioStatus"] = {
+                        **layer["audioStatus"],
+                        "isOpen": _int01(n["audioStatus"]["isOpen"], "isOpen"),
+                    }
                 if isinstance(n.get("window"), dict):
                     layer["window"] = _window(n["window"], layer["window"])
             if "layoutTemplateId" not in b:

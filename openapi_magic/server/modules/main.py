@@ -16,5 +16,9 @@ class MainHandlers(DeviceBase):
 
     @_handles("main/initStatus")
     def _main_init_status(self, b: dict) -> dict:
-        return {"initStatus": int(self.ready()), "mainModelId": self.main_model_id, "sn": self.sn,
-                "softwareVersion": self.software_version}
+        return {
+            "initStatus": int(self.ready()),
+            "mainModelId": self.main_model_id,
+            "sn": self.sn,
+            "softwareVersion": self.software_version,
+        }

@@ -19,8 +19,10 @@ class OutputsHandlers(DeviceBase):
     @_handles("output/readList")
     def _output_read_list(self, b: dict) -> dict:
         keys = ("outputId", "name", "slotId", "interfaceType", "online", "screenId", "resolution")
-        return {"deviceId": b.get("deviceId", 0),
-                "outputs": [copy.deepcopy({k: o[k] for k in keys}) for o in self._outputs.values()]}
+        return {
+            "deviceId": b.get("deviceId", 0),
+            "outputs": [copy.deepcopy({k: o[k] for k in keys}) for o in self._outputs.values()],
+        }
 
     @_handles("output/readDetail")
     def _output_read_detail(self, b: dict) -> dict:
@@ -42,7 +44,9 @@ class OutputsHandlers(DeviceBase):
     @_handles("output/writeFixedPosition")
     def _output_write_fixed_position(self, b: dict) -> None:
         # meros and NOVASTAR-H.md: {enable} alone, for every output; ours named one output.
-        outs = [self._output_rec(b["outputId"])] if "outputId" in b else list(self._outputs.values())
+        outs = (
+            [self._output_rec(b["outputId"])] if "outputId" in b else list(self._outputs.values())
+        )
         for out in outs:
             out["fixedPosition"] = b["enable"]
 
@@ -67,20 +71,29 @@ class OutputsHandlers(DeviceBase):
             outs = [self._output_rec(o, f"outputIdList[{i}]") for i, o in enumerate(ids)]
             for out in outs:
                 res = out["resolution"]
-                self._write_timing(out, {"width": res["width"], "height": res["height"],
-                                         "refreshRate": b["refreshRate"]})
+                self._write_timing(
+                    out,
+                    {
+                        "width": res["width"],
+                        "height": res["height"],
+                        "refreshRate": b["refreshRate"],
+                    },
+                )
             return
         if "outputId" not in b or "timing" not in b:
-            raise VendorError(INVALID, "outputIdList and refreshRate (or outputId and timing) "
-                              "are required")
+            raise VendorError(
+                INVALID, "outputIdList and refreshRate (or outputId and timing) are required"
+            )
         self._write_timing(self._output_rec(b["outputId"]), b["timing"])
 
     @_handles("output/write4KTiming")
     def _output_write_4k_timing(self, b: dict) -> None:
         out = self._output_rec(b["outputId"])
         if out["interfaceType"] != IT_HDMI_OUT:
-            raise VendorError(INVALID, f"output {out['outputId']} is not on a 4K output card "
-                              "(use output/writeTiming)")
+            raise VendorError(
+                INVALID,
+                f"output {out['outputId']} is not on a 4K output card (use output/writeTiming)",
+            )
         self._write_timing(out, b["timing"])
 
     @_handles("output/writePayload")
@@ -94,13 +107,20 @@ class OutputsHandlers(DeviceBase):
             raise VendorError(INVALID, "outputIds is required")
         for out in outs:
             if out["interfaceType"] != IT_RJ45:
-                raise VendorError(INVALID, f"output {out['outputId']} is not on an all-in-one "
-                                  "(sending) card")
+                raise VendorError(
+                    INVALID, f"output {out['outputId']} is not on an all-in-one (sending) card"
+                )
         for out in outs:
             payload = dict(out["payload"])
             payload.update({k: b[k] for k in ("x", "y", "width", "height") if k in b})
             out["payload"] = payload
             if "refreshRate" in b:
                 res = out["resolution"]
-                self._write_timing(out, {"width": res["width"], "height": res["height"],
-                                         "refreshRate": b["refreshRate"]})
+                self._write_timing(
+                    out,
+                    {
+                        "width": res["width"],
+                        "height": res["height"],
+                        "refreshRate": b["refreshRate"],
+                    },
+                )

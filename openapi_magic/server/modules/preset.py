@@ -17,8 +17,13 @@ class PresetsHandlers(DeviceBase):
     @_handles("preset/readList")
     def _preset_read_list(self, b: dict) -> dict:
         screen = self._screen(b["screenId"])
-        return {"deviceId": b.get("deviceId", 0), "screenId": screen.screen_id,
-                "presets": [{"presetId": p["presetId"], "name": p["name"]} for p in screen.presets.values()]}
+        return {
+            "deviceId": b.get("deviceId", 0),
+            "screenId": screen.screen_id,
+            "presets": [
+                {"presetId": p["presetId"], "name": p["name"]} for p in screen.presets.values()
+            ],
+        }
 
     @_handles("preset/readPlay")
     def _preset_read_play(self, b: dict) -> dict:
@@ -36,22 +41,31 @@ class PresetsHandlers(DeviceBase):
     def _preset_read_detail(self, b: dict) -> dict:
         screen = self._screen(b["screenId"])
         preset = self._preset(screen, b["presetId"])
-        return {"deviceId": b.get("deviceId", 0), "screenId": screen.screen_id,
-                "presetId": preset["presetId"], "name": preset["name"],
-                "layers": [self._layer_view(lay) for lay in preset["layers"]]}
+        return {
+            "deviceId": b.get("deviceId", 0),
+            "screenId": screen.screen_id,
+            "presetId": preset["presetId"],
+            "name": preset["name"],
+            "layers": [self._layer_view(lay) for lay in preset["layers"]],
+        }
 
     @_handles("preset/createPreset")
     def _preset_create(self, b: dict) -> dict:
         screen = self._screen(b["screenId"])
         same = [p for p in screen.presets.values() if p["name"] == b["name"]]
         if same and not b.get("overWrite", 0):
-            raise VendorError(INVALID, f"a preset named {b['name']!r} already exists on screen "
-                              f"{screen.screen_id} (overWrite 1 replaces it)")
+            raise VendorError(
+                INVALID,
+                f"a preset named {b['name']!r} already exists on screen "
+                f"{screen.screen_id} (overWrite 1 replaces it)",
+            )
         # The vendor page: a string, "" = none (take the current layers); we know "0".."3".
         template = str(b.get("layoutTemplateId", "")).strip()
         if template.isdigit() and int(template) in _TEMPLATES:
-            layers = [self._layer_spec(screen, n, frac, None)
-                      for n, frac in enumerate(_TEMPLATES[int(template)])]
+            layers = [
+                self._layer_spec(screen, n, frac, None)
+                for n, frac in enumerate(_TEMPLATES[int(template)])
+            ]
         else:
             layers = self._snapshot(screen)
         pid = same[0]["presetId"] if same else max(screen.presets, default=-1) + 1
@@ -72,8 +86,11 @@ class PresetsHandlers(DeviceBase):
         if screen.playing in ids:
             screen.playing = -1
         for group in self._preset_groups.values():
-            group["presets"] = [n for n in group["presets"]
-                                if not (n["screenId"] == screen.screen_id and n["presetId"] in ids)]
+            group["presets"] = [
+                n
+                for n in group["presets"]
+                if not (n["screenId"] == screen.screen_id and n["presetId"] in ids)
+            ]
 
     @_handles("preset/deletePreset")
     def _preset_delete(self, b: dict) -> None:
@@ -93,8 +110,10 @@ class PresetsHandlers(DeviceBase):
         try:
             return self._preset_groups[group_id]
         except KeyError:
-            raise VendorError(INVALID, f"presetGroupId {group_id} does not exist (groups are "
-                              f"{_ids(self._preset_groups)})") from None
+            raise VendorError(
+                INVALID,
+                f"presetGroupId {group_id} does not exist (groups are {_ids(self._preset_groups)})",
+            ) from None
 
     def _preset_nodes(self, nodes: list[dict]) -> list[dict]:
         for node in nodes:
@@ -103,18 +122,31 @@ class PresetsHandlers(DeviceBase):
 
     @_handles("preset/groupList")
     def _preset_group_list(self, b: dict) -> dict:
-        return {"deviceId": b.get("deviceId", 0),
-                "presetGroups": [{"presetGroupId": g["presetGroupId"], "presetGroupName": g["presetGroupName"],
-                                  "interval": g["interval"], "presetCount": len(g["presets"])}
-                                 for g in self._preset_groups.values()]}
+        return {
+            "deviceId": b.get("deviceId", 0),
+            "presetGroups": [
+                {
+                    "presetGroupId": g["presetGroupId"],
+                    "presetGroupName": g["presetGroupName"],
+                    "interval": g["interval"],
+                    "presetCount": len(g["presets"]),
+                }
+                for g in self._preset_groups.values()
+            ],
+        }
 
     @_handles("preset/groupNodeList")
     def _preset_group_node_list(self, b: dict) -> dict:
         group = self._preset_group(b["presetGroupId"])
-        nodes = [{**n, "name": self._screens[n["screenId"]].presets[n["presetId"]]["name"]}
-                 for n in group["presets"]]
-        return {"deviceId": b.get("deviceId", 0), "presetGroupId": group["presetGroupId"],
-                "presets": nodes}
+        nodes = [
+            {**n, "name": self._screens[n["screenId"]].presets[n["presetId"]]["name"]}
+            for n in group["presets"]
+        ]
+        return {
+            "deviceId": b.get("deviceId", 0),
+            "presetGroupId": group["presetGroupId"],
+            "presets": nodes,
+        }
 
     @_handles("preset/groupCreate")
     def _preset_group_create(self, b: dict) -> dict:
@@ -126,9 +158,12 @@ class PresetsHandlers(DeviceBase):
             self._screen(b["screenId"])
         nodes = self._preset_nodes(b.get("presets", []))
         gid = max(self._preset_groups, default=-1) + 1
-        self._preset_groups[gid] = {"presetGroupId": gid, "presetGroupName": name,
-                                    "interval": b.get("time", b.get("interval", 10)),
-                                    "presets": nodes}
+        self._preset_groups[gid] = {
+            "presetGroupId": gid,
+            "presetGroupName": name,
+            "interval": b.get("time", b.get("interval", 10)),
+            "presets": nodes,
+        }
         return {"presetGroupId": gid}
 
     @_handles("preset/groupUpdate")
@@ -136,7 +171,9 @@ class PresetsHandlers(DeviceBase):
         if "presetGroupId" in b:
             group = self._preset_group(b["presetGroupId"])
         else:  # meros's body names no id: the group called ``name``
-            named = [g for g in self._preset_groups.values() if g["presetGroupName"] == b.get("name")]
+            named = [
+                g for g in self._preset_groups.values() if g["presetGroupName"] == b.get("name")
+            ]
             if not named:
                 raise VendorError(INVALID, "presetGroupId is required (or the name of a group)")
             group = named[0]
@@ -144,8 +181,12 @@ class PresetsHandlers(DeviceBase):
             self._screen(b["screenId"])
         if "presets" in b:
             group["presets"] = self._preset_nodes(b["presets"])
-        for key, ours in (("name", "presetGroupName"), ("time", "interval"),
-                          ("presetGroupName", "presetGroupName"), ("interval", "interval")):
+        for key, ours in (
+            ("name", "presetGroupName"),
+            ("time", "interval"),
+            ("presetGroupName", "presetGroupName"),
+            ("interval", "interval"),
+        ):
             if key in b:
                 group[ours] = b[key]
 

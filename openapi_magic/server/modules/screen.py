@@ -28,9 +28,13 @@ class ScreensHandlers(DeviceBase):
 
     @_handles("screen/readList")
     def _screen_read_list(self, b: dict) -> dict:
-        return {"deviceId": b.get("deviceId", 0),
-                "screens": [{"screenId": s.screen_id, "name": s.name, "createTime": s.create_time}
-                            for s in self._screens.values()]}
+        return {
+            "deviceId": b.get("deviceId", 0),
+            "screens": [
+                {"screenId": s.screen_id, "name": s.name, "createTime": s.create_time}
+                for s in self._screens.values()
+            ],
+        }
 
     @_handles("screen/readDetail")
     def _screen_read_detail(self, b: dict) -> dict:
@@ -45,8 +49,11 @@ class ScreensHandlers(DeviceBase):
         screen = self._screen(b["screenId"])
         if not screen.brightness_supported:
             card = self._outputs[screen.interfaces[0]["interfaceId"]]
-            raise VendorError(BRIGHTNESS_UNSUPPORTED, f"screen {screen.screen_id} ({screen.name}) is "
-                              f"driven by output card in slot {card['slotId']}, which does not take brightness")
+            raise VendorError(
+                BRIGHTNESS_UNSUPPORTED,
+                f"screen {screen.screen_id} ({screen.name}) is "
+                f"driven by output card in slot {card['slotId']}, which does not take brightness",
+            )
         return screen
 
     @_handles("screen/writeBrightness")
@@ -118,13 +125,21 @@ class ScreensHandlers(DeviceBase):
         for i, node in enumerate(b["screenInterfaces"]):
             out = self._output_rec(node["interfaceId"], f"screenInterfaces[{i}].interfaceId")
             if out["screenId"] != -1 or out["outputId"] in seen:
-                raise VendorError(INVALID, f"screenInterfaces[{i}]: output {out['outputId']} already "
-                                  f"belongs to screen {out['screenId'] if out['screenId'] != -1 else 'in this request'}")
+                raise VendorError(
+                    INVALID,
+                    f"screenInterfaces[{i}]: output {out['outputId']} already "
+                    f"belongs to screen {out['screenId'] if out['screenId'] != -1 else 'in this request'}",
+                )
             seen.add(out["outputId"])
             w = node.get("width", out["resolution"]["width"])
             h = node.get("height", out["resolution"]["height"])
-            rect = {"interfaceId": out["outputId"], "x": node.get("x", x), "y": node.get("y", 0),
-                    "width": w, "height": h}
+            rect = {
+                "interfaceId": out["outputId"],
+                "x": node.get("x", x),
+                "y": node.get("y", 0),
+                "width": w,
+                "height": h,
+            }
             x = rect["x"] + w
             interfaces.append(rect)
         if not interfaces:
@@ -133,10 +148,18 @@ class ScreensHandlers(DeviceBase):
         width = max(r["x"] + r["width"] for r in interfaces)
         height = max(r["y"] + r["height"] for r in interfaces)
         now = self.clock()
-        screen = _Screen(sid, b["name"], f"{now:.7f}", width, height, interfaces,
-                         b.get("mosaic", {"row": 1, "column": len(interfaces)}),
-                         brightness_supported=all(self._outputs[r["interfaceId"]]["interfaceType"] == IT_RJ45
-                                                  for r in interfaces))
+        screen = _Screen(
+            sid,
+            b["name"],
+            f"{now:.7f}",
+            width,
+            height,
+            interfaces,
+            b.get("mosaic", {"row": 1, "column": len(interfaces)}),
+            brightness_supported=all(
+                self._outputs[r["interfaceId"]]["interfaceType"] == IT_RJ45 for r in interfaces
+            ),
+        )
         screen.bkg = {"enable": 1, "bkgId": -1}
         screen.offset = {"x": self._canvas_right(), "y": 0}
         for r in interfaces:
@@ -157,12 +180,20 @@ class ScreensHandlers(DeviceBase):
                     raise VendorError(INVALID, f"screenInterfaces[{i}].outputId is required")
                 out = self._output_rec(oid, f"screenInterfaces[{i}].outputId")
                 if out["screenId"] not in (-1, screen.screen_id):
-                    raise VendorError(INVALID, f"screenInterfaces[{i}]: output {oid} belongs to "
-                                      f"screen {out['screenId']}")
+                    raise VendorError(
+                        INVALID,
+                        f"screenInterfaces[{i}]: output {oid} belongs to screen {out['screenId']}",
+                    )
                 res = out["resolution"]
-                interfaces.append({"interfaceId": oid, "x": node.get("x", 0), "y": node.get("y", 0),
-                                   "width": node.get("width", res["width"] or 1),
-                                   "height": node.get("height", res["height"] or 1)})
+                interfaces.append(
+                    {
+                        "interfaceId": oid,
+                        "x": node.get("x", 0),
+                        "y": node.get("y", 0),
+                        "width": node.get("width", res["width"] or 1),
+                        "height": node.get("height", res["height"] or 1),
+                    }
+                )
             if not interfaces:
                 raise VendorError(INVALID, "screenInterfaces must name at least one output")
             for old in screen.interfaces:
@@ -188,13 +219,19 @@ class ScreensHandlers(DeviceBase):
     @_handles("screen/write3D")
     def _screen_write_3d(self, b: dict) -> None:
         screen = self._screen(b["screenId"])
-        screen.screen3d = {"enable": b["enable"], "type": b.get("type", screen.screen3d["type"]),
-                           "eyePriority": b.get("eyePriority", screen.screen3d["eyePriority"])}
+        screen.screen3d = {
+            "enable": b["enable"],
+            "type": b.get("type", screen.screen3d["type"]),
+            "eyePriority": b.get("eyePriority", screen.screen3d["eyePriority"]),
+        }
 
     def _claim_osd(self, current: dict) -> None:
         if not current["enable"] and self._osd_in_use() >= self.osd_limit:
-            raise VendorError(OSD_LIMIT_REACHED, f"{self.osd_limit} OSD(s) already shown on this splicer; "
-                              "switch one off (enable 0) first")
+            raise VendorError(
+                OSD_LIMIT_REACHED,
+                f"{self.osd_limit} OSD(s) already shown on this splicer; "
+                "switch one off (enable 0) first",
+            )
 
     @_handles("screen/writeOSD")
     def _screen_write_osd(self, b: dict) -> None:
