@@ -28,7 +28,6 @@ nothing of the client: it must be right on its own.
 from typing import TYPE_CHECKING
 
 from .firmware import FirmwareProfile
-from .replay import Replay, demo_capture_path
 from .splicer import (
     DEFAULT_HOST,
     DEFAULT_MAX_BODY_BYTES,
