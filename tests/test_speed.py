@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import gzip
 import json
 import random
@@ -247,6 +248,17 @@ def test_decrypt_body_gives_the_same_values_and_errors_both_ways(codecs, monkeyp
     assert got == _outcome(protocol.decrypt_body, body.decode(), key)
 
 
+@contextlib.contextmanager
+def _short_through_fast():
+    """Short texts sent through pybase64 too (they go to base64 below 64 KiB)."""
+    saved = _fast._FAST_MIN_CHARS
+    _fast._FAST_MIN_CHARS = 0
+    try:
+        yield
+    finally:
+        _fast._FAST_MIN_CHARS = saved
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.text(
@@ -257,6 +269,8 @@ def test_decrypt_body_gives_the_same_values_and_errors_both_ways(codecs, monkeyp
 def test_b64decode_gives_base64s_values_and_errors(text):
     want = _outcome(lambda t: base64.b64decode(t, validate=True), text)
     assert _outcome(_fast.b64decode, text) == want
+    with _short_through_fast():
+        assert _outcome(_fast.b64decode, text) == want
     assert want[0] == "value" or want[1] in (binascii.Error, ValueError)
 
 
@@ -265,6 +279,9 @@ def test_b64decode_gives_base64s_values_and_errors(text):
 def test_b64encode_gives_base64s_bytes(data):
     assert _fast.b64encode(data) == base64.b64encode(data)
     assert _fast.b64encode(memoryview(data)) == base64.b64encode(data)
+    with _short_through_fast():
+        assert _fast.b64encode(data) == base64.b64encode(data)
+        assert _fast.b64encode(memoryview(data)) == base64.b64encode(data)
 
 
 def test_encrypted_round_trip_both_ways(codecs):
