@@ -65,6 +65,28 @@ def test_a_dataframe_still_imports_pandas_when_built():
     assert out == "False True pandas"
 
 
+def test_the_splicers_first_answer_imports_only_what_it_needs():
+    # What `python -m openapi_magic.server` must not pay before its first answer (each was
+    # once imported at start-up: see benchmarks/FINDINGS.md).
+    out = _run("""
+        import http.client, json, sys, time
+        from openapi_magic.protocol import seal_request
+        from openapi_magic.server import DEMO_PID, DEMO_SECRET_KEY, serve
+        with serve(reply_sign=True) as s:
+            env = seal_request({"deviceId": 0}, pid=DEMO_PID, secret_key=DEMO_SECRET_KEY,
+                               timestamp=int(time.time() * 1000), encrypt=True)
+            conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
+            conn.request("POST", "/open/api/screen/readList", json.dumps(env),
+                         {"Content-Type": "application/json"})
+            status = json.loads(conn.getresponse().read())["status"]
+            conn.close()
+        names = ("openapi_magic.server.replay", "pybase64", "msgspec", "pandas", "requests",
+                 "importlib.resources")
+        print(status, [n for n in names if n in sys.modules])
+    """)
+    assert out == "0 []"
+
+
 # ---------------------------------------------------------------- records_frame by columns
 
 _scalars = st.one_of(
