@@ -177,6 +177,9 @@ def goals(report: dict) -> list[list[str]]:
                 fr(v),
                 v["median"] <= 0.5,
             )
+            if "cpu_ratio" in r:  # what the client process spends, the splicer left out
+                v = r["cpu_ratio"]
+                add("  (the same, the client process's CPU only)", fr(v), v["median"] <= 0.5)
             add(
                 f"{r['rows']:,} records {r['mode']}, peak ≤ 4× the body",
                 f"{r['peak'] / r['bytes']:.1f}×",
