@@ -35,7 +35,7 @@ from traitlets import Bool, Float, Int, Unicode, observe
 from . import cell as _grammar
 from . import confirm as _confirm
 from .catalog import load_catalog, normalize_path
-from .cell import _reason, _short, parse_body, substitute
+from .cell import CellCall, _reason, _short, parse_body, substitute
 from .cell import lookup as _lookup
 from .cell import parse_options as _parse_options
 from .cell import split_line as _split_line
@@ -473,18 +473,17 @@ class OpenAPIMagics(Magics):
         (so ``_`` works) and stored with ``-o NAME``.
         """
         call = _grammar.parse(line, cell)
-        args, body_text, first_line = call.options, call.body_text, call.first_line
-        if not args.interface:
+        if not call.interface:
             print(self.describe())
             print(
                 "Usage: %%openapi module/action [options], then the JSON body; %openapi? for help."
             )
             return None
         ns = {**self.shell.user_ns, **(local_ns or {})}
-        if not args.keep_going:
-            return self._run(args, body_text, ns, first_line)
+        if not call.options.keep_going:
+            return self._run(call, ns)
         try:
-            return self._run(args, body_text, ns, first_line, fail_on_status=False)
+            return self._run(call, ns, fail_on_status=False)
         except UsageError as exc:
             self.shell.user_ns[LAST_ERROR] = exc
             display(Notice(str(exc)))
@@ -509,18 +508,12 @@ class OpenAPIMagics(Magics):
                 + f". {exc.hint} (--force sends it anyway.)"
             ) from None
 
-    def _run(
-        self,
-        args: Any,
-        body_text: str,
-        ns: dict,
-        first_line: int,
-        fail_on_status: bool | None = None,
-    ) -> Any:
-        path = normalize_path(args.interface)
+    def _run(self, call: CellCall, ns: dict, fail_on_status: bool | None = None) -> Any:
+        args, path = call.options, call.interface
+        assert path is not None  # openapi() answers a cell without one itself
         if args.each or args.on:
-            return self._run_many(args, path, body_text, ns, first_line, fail_on_status)
-        body = parse_body(substitute(body_text, ns), first_line)
+            return self._run_many(call, ns, fail_on_status)
+        body = call.body(ns)
         self._check(path, body, args.force, settings=self._settings(args, fail_on_status))
         client = self.client_for(args.profile)
         settings = self._settings(args, fail_on_status, client)
@@ -643,15 +636,9 @@ class OpenAPIMagics(Magics):
         self.last = panel
         return panel
 
-    def _run_many(
-        self,
-        args: Any,
-        path: str,
-        body_text: str,
-        ns: dict,
-        first_line: int,
-        fail_on_status: bool | None = None,
-    ) -> Any:
+    def _run_many(self, call: CellCall, ns: dict, fail_on_status: bool | None = None) -> Any:
+        args, path = call.options, call.interface
+        assert path is not None
         if args.dry_run:
             raise UsageError("--dry-run shows one call: drop --each/--on to see its envelope.")
         # No single client: each splicer keeps its own timeout and encryption unless the
@@ -682,13 +669,13 @@ class OpenAPIMagics(Magics):
                 raise UsageError(f"--each {args.each}: {var} is empty, nothing to send.")
             bodies, labels = [], []
             for item in items:
-                body = parse_body(substitute(body_text, {**ns, name: item}), first_line)
+                body = call.body(ns, **{name: item})
                 self._check(path, body, args.force, f" (for {name} = {_short(item)})", settings)
                 bodies.append(body)
                 labels.append({name: item})
             body = None
         else:
-            body = parse_body(substitute(body_text, ns), first_line)
+            body = call.body(ns)
             self._check(path, body, args.force, settings=settings)
         if args.on:
             targets = _lookup(args.on, ns)

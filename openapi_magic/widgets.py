@@ -359,9 +359,8 @@ class RequestForm(widgets.VBox):
         #: a box holds it, the box follows the notebook (%config, the connection); a value
         #: typed or ticked over it is the form's own.
         self._filled: dict[str, Any] = {
-            "timeout": self._usual_timeout(usual),
-            "strict_catalog": bool(usual.strict_catalog),
-            "read_only": bool(usual.read_only),
+            name: self._notebook_value(name, usual)
+            for name in ("timeout", "strict_catalog", "read_only")
         }
         self._timeout = widgets.BoundedFloatText(
             value=self._filled["timeout"],
@@ -662,48 +661,57 @@ class RequestForm(widgets.VBox):
             "read_only": self._read_only,
         }
 
+    def _held(self, name: str) -> Any:
+        """What box ``name`` holds, as the setting's type."""
+        value = self._boxes()[name].value
+        return float(value) if name == "timeout" else bool(value)
+
+    def _notebook_value(self, name: str, usual: Settings) -> Any:
+        """What box ``name`` shows while it follows the notebook."""
+        return self._usual_timeout(usual) if name == "timeout" else bool(getattr(usual, name))
+
     def _form_level(self, client: Client | None = None) -> dict[str, Any]:
         """The form's own values: a box the user changed; a box still holding what the
         notebook said is brought up to date instead (and says nothing)."""
-        self._follow_notebook(client)
+        usual = self._follow_notebook(client)
         level: dict[str, Any] = {"encrypt": self._encrypt_override()}
-        usual = self._usual_settings(client)
-        for name, box in self._boxes().items():
-            value = float(box.value) if name == "timeout" else bool(box.value)
-            wanted = self._usual_timeout(usual) if name == "timeout" else bool(getattr(usual, name))
-            level[name] = None if value == self._filled[name] or value == wanted else value
+        for name in self._boxes():
+            held = self._held(name)
+            follows = held == self._filled[name] or (
+                usual is not None and held == self._notebook_value(name, usual)
+            )
+            level[name] = None if follows else held
         return level
 
-    def _follow_notebook(self, client: Client | None = None, name: str | None = None) -> None:
-        """Bring the boxes that still hold what the notebook said up to what it says now. A
+    def _follow_notebook(self, client: Client | None = None) -> Settings | None:
+        """Bring the boxes that still hold what the notebook said up to what it says now,
+        and return the notebook's settings (``None`` when they cannot be read yet). A
         guard on at the notebook's level (read-only from %config, the profile or the
         connection) shows ticked and cannot be unticked here: it only adds up."""
         try:
             usual = self._usual_settings(client)
         except Exception:  # noqa: BLE001 - a half-made form or a closing session
-            return
-        for key, box in self._boxes().items():
-            if name is not None and key != name:
-                continue
-            wanted = self._usual_timeout(usual) if key == "timeout" else bool(getattr(usual, key))
-            held = float(box.value) if key == "timeout" else bool(box.value)
-            if held == self._filled[key] and held != wanted:
-                self._filled[key] = wanted
+            return None
+        for name, box in self._boxes().items():
+            wanted = self._notebook_value(name, usual)
+            if self._held(name) == self._filled[name] != wanted:
+                self._filled[name] = wanted
                 box.value = wanted
-        lifted = bool(usual.read_only)
-        self._read_only.disabled = lifted
+        locked = bool(usual.read_only)
+        self._read_only.disabled = locked
         self._read_only.tooltip = (
             f"Read-only from {usual.source('read_only')}: writes are "
             "refused before anything is sent"
-            if lifted
+            if locked
             else "Refuse writes before anything is sent"
         )
-        if lifted and not self._read_only.value:
+        if locked and not self._read_only.value:
             self._filled["read_only"] = True
             self._read_only.value = True
+        return usual
 
     def _config_changed(self, name: str) -> None:
-        if name in ("timeout", "strict_catalog", "read_only"):
+        if name in self._boxes():
             self._follow_notebook()
 
     def _usual_settings(self, client: Client | None = None) -> Settings:
