@@ -70,6 +70,7 @@ __all__ = [
     "text_width",
     "tone",
     "warnings_html",
+    "wrap",
 ]
 
 #: Rows shown in a notebook unless told otherwise (jupysql's default too).
@@ -578,7 +579,8 @@ def text_width() -> int:
 _text_width = text_width  # the name the Result's text view and its tests know
 
 
-def _wrap(line: str, width: int) -> str:
+def wrap(line: str, width: int) -> str:
+    """``line`` wrapped to ``width`` columns (following lines indented by two)."""
     if len(line) <= width:
         return line
     return textwrap.fill(
@@ -654,7 +656,7 @@ def grid_text(view: View, width: int, where: str) -> list[str]:
         rest = left - len(named)
         listed = ", ".join(named) + (f" and {rest} more" if rest else "")
         lines.append(
-            _wrap(
+            wrap(
                 f"({left} more column{'s' if left != 1 else ''} not shown at "
                 f"this width: {listed}; all in {where})",
                 width,
@@ -668,7 +670,7 @@ _grid_text = grid_text  # the name the fleet views knew
 
 def cut_lines(view: View, width: int) -> list[str]:
     """The view's cuts as text lines, each in parentheses and wrapped to ``width``."""
-    return [_wrap(f"({cut})", width) for cut in view.cuts]
+    return [wrap(f"({cut})", width) for cut in view.cuts]
 
 
 def markdown_grid(view: View) -> list[str]:
@@ -724,7 +726,7 @@ def result_text(result: Result, view: View, width: int | None = None) -> str:
     if not result.ok and result.hint:
         lines.append(f"Hint: {safe_text(result.hint)}")
     lines += [f"Catalog (sent anyway): {safe_text(w)}" for w in result.warnings]
-    lines = [_wrap(line, width) for line in lines]
+    lines = [wrap(line, width) for line in lines]
     lines += grid_text(view, width, "result.body" if view.kind == "keyvalue" else "result.df")
     return "\n".join(lines)
 

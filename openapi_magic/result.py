@@ -220,10 +220,10 @@ class Result:
         """Header line, hint and the table (or key/value view) as plain text."""
         return self._text(self._view())
 
-    def _text(self, view: _View, width: int | None = None) -> str:
+    def _text(self, view: View, width: int | None = None) -> str:
         return result_text(self, view, width)
 
-    def _view(self) -> _View:
+    def _view(self) -> View:
         """The table this Result shows: its records, cut to ``display_limit`` rows."""
         try:
             rows, key = find_records(self.body, self.records, self.records_hint)
@@ -253,7 +253,7 @@ class Result:
         }
 
 
-def _view(result: Result) -> _View:
+def _view(result: Result) -> View:
     """The table ``result`` shows (:meth:`Result._view`)."""
     return result._view()
 
