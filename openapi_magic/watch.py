@@ -7,7 +7,11 @@
 (rendered as a :class:`~openapi_magic.result.Result` renders its records), the
 time of the last answer, the cells that changed since the previous poll
 highlighted, and an "offline" state after ``offline_after`` missed polls in a
-row, which clears itself when the splicer answers again.
+row, which clears itself when the splicer answers again. The view is drawn by the one
+renderer (:mod:`openapi_magic.render`): HTML in a notebook, the terminal's-width text
+view in a terminal; ``fields=`` (or :meth:`Watch.fields`) chooses the fields shown, the
+first :data:`VIEW_ROWS` rows or fields are shown plus every changed one wherever it sits,
+and whatever is left out is counted and said.
 
 What counts as a miss: a transport failure (no connection, a timeout, an HTTP
 error). A reply with a vendor failure status is an answer (the splicer is there).
