@@ -789,6 +789,12 @@ class OpenAPIMagics(Magics):
         help="Missed polls in a row before a splicer shows offline (default 3).",
     )
     @argument("--maxlen", type=int, metavar="ROWS", help="Rows kept in the watch's history.")
+    @argument(
+        "--fields",
+        metavar="A,B,C",
+        help="Show only these fields (or columns), e.g. --fields brightness,name; "
+        "w.fields(...) changes them on a running watch.",
+    )
     @argument("--timeout", type=float, metavar="SECONDS", help="Seconds per poll.")
     @argument("-o", "--out", metavar="NAME", help="Store the Watch in this variable.")
     @argument(
@@ -836,6 +842,7 @@ class OpenAPIMagics(Magics):
             every=args.every,
             offline_after=args.misses,
             records=args.table,
+            fields=args.fields,
             show=kernel,
             timeout=settings.timeout,
             profiles=self.connection.profiles_file,

@@ -7,7 +7,11 @@
 (rendered as a :class:`~openapi_magic.result.Result` renders its records), the
 time of the last answer, the cells that changed since the previous poll
 highlighted, and an "offline" state after ``offline_after`` missed polls in a
-row, which clears itself when the splicer answers again.
+row, which clears itself when the splicer answers again. The view is drawn by the one
+renderer (:mod:`openapi_magic.render`): HTML in a notebook, the terminal's-width text
+view in a terminal; ``fields=`` (or :meth:`Watch.fields`) chooses the fields shown, the
+first :data:`VIEW_ROWS` rows or fields are shown plus every changed one wherever it sits,
+and whatever is left out is counted and said.
 
 What counts as a miss: a transport failure (no connection, a timeout, an HTTP
 error). A reply with a vendor failure status is an answer (the splicer is there).
@@ -30,10 +34,9 @@ history holds a secretKey.
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import datetime as _dt
-import html
 import math
-import re
 import threading
 import time
 from collections import deque
@@ -43,7 +46,20 @@ from typing import Any
 from ._lazy import pandas as pd
 from .catalog import normalize_path
 from .errors import ConfigError, OpenAPIError, TransportError
-from .result import Result, _view, header_html
+from .render import (
+    Cut,
+    View,
+    cuts_html,
+    esc,
+    grid_html,
+    grid_text,
+    header_html,
+    inert,
+    rows_view,
+    text_width,
+    wrap,
+)
+from .result import Result, find_records
 
 __all__ = [
     "DEFAULT_EVERY",
@@ -64,31 +80,18 @@ DEFAULT_OFFLINE_AFTER = 3
 DEFAULT_MAXLEN = 10_000
 #: Scalar fields kept per history row (a huge reply must not make a huge frame).
 HISTORY_FIELDS = 500
-#: Rows of one splicer's table shown in the view.
+#: Rows (or fields, for one record) of one splicer's table shown in the view; changed
+#: ones are shown besides, and the view says how many more there are.
 VIEW_ROWS = 20
+#: Rows of a reply compared between polls (a changed row past them is not found).
+SCAN_ROWS = 1_000
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_CHANGED = (
-    "background:var(--jp-warn-color3, #fff3b0);color:var(--jp-content-font-color1, "
-    "#222);font-weight:bold"
-)
 _DIM = "color:var(--jp-content-font-color2, #57606a)"
 _OFFLINE = (
     "color:#fff;background:var(--jp-error-color1, #cf222e);padding:0 .4em;"
     "border-radius:3px;font-weight:bold"
 )
 _ONLINE = "color:var(--jp-success-color1, #1a7f37);font-weight:bold"
-
-
-def inert(text: Any) -> str:
-    """Text with its control characters (terminal escapes, bidi overrides) shown as
-    ``\\xNN`` / ``\\uNNNN``, so printing it cannot move the cursor or recolour a terminal."""
-
-    def escape(m: re.Match) -> str:
-        code = ord(m.group(0))
-        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-    return _CONTROL.sub(escape, str(text))
 
 
 # A watch on a splicer must not ask while another watch (or this one) is still asking it:
@@ -109,8 +112,10 @@ class _Splicer:
     def __init__(self, label: str, client: Any, host: str, owned: bool) -> None:
         self.label, self.client, self.host, self.owned = label, client, host, owned
         self.result: Result | None = None
-        self.frame: pd.DataFrame | None = None
-        self.kind = "empty"
+        #: The whole reply's view (up to SCAN_ROWS rows), before the watch's own cut.
+        self.view: View | None = None
+        #: Cells changed since the previous poll: (row, field) for a table, (0, field)
+        #: for one record's field/value rows.
         self.changed: set[tuple[int, str]] = set()
         self.last_answer: float | None = None
         self.misses = 0
@@ -127,7 +132,9 @@ class Watch:
     takes (a list or dict of Clients, Profiles, profile names or simulated
     splicers; a dict's keys label the splicers). ``offline_after`` missed polls
     in a row show a splicer offline; ``maxlen`` bounds ``history``; ``records``
-    picks the records to tabulate (as ``%%openapi -t``); ``timeout`` is per
+    picks the records to tabulate (as ``%%openapi -t``); ``fields`` the fields (or
+    columns) shown, as names, last parts or groups (``["brightness", "Osd"]`` or
+    ``"brightness,Osd"``; :meth:`fields` changes them later); ``timeout`` is per
     poll (the client's own by default). ``show``: display the live view
     (``None``: when running in a notebook kernel); ``handle``: an object with
     ``update(bundle, raw=True)`` to update instead (a display handle).
@@ -144,6 +151,7 @@ class Watch:
         offline_after: int = DEFAULT_OFFLINE_AFTER,
         maxlen: int = DEFAULT_MAXLEN,
         records: str | None = None,
+        fields: str | list[str] | tuple[str, ...] | None = None,
         timeout: float | None = None,
         encrypt: bool | None = None,
         profiles: Any = None,
@@ -170,6 +178,7 @@ class Watch:
         self.offline_after = offline_after
         self.maxlen = maxlen
         self.records = records
+        self._fields = _field_names(fields)
         self.timeout = timeout
         self.encrypt = encrypt
         self._clock = clock
@@ -342,10 +351,10 @@ class Watch:
                 row.update(online=True, status=None, elapsed_ms=None, error=message)
                 self._history.append((when, row))
             return
-        frame, kind = _frame(result)
+        view = _full_view(result, self.records)
         with self._lock:
-            spl.changed = _changes(spl.frame, frame) if spl.frame is not None else set()
-            spl.result, spl.frame, spl.kind = result, frame, kind
+            spl.changed = _changes(spl.view, view) if spl.view is not None else set()
+            spl.result, spl.view = result, view
             spl.polls += 1
             spl.misses = 0
             spl.offline = False
@@ -411,6 +420,21 @@ class Watch:
         return sum(s.skipped for s in self._splicers)
 
     # ------------------------------------------------------------------ views
+
+    def fields(self, *names: str) -> Watch:
+        """Show only these fields (or columns) from now on: names, last parts of dotted
+        names or groups (``w.fields("brightness", "Osd")``); with none, every field.
+        The view updates at once; returns the watch."""
+        chosen = _field_names(list(names))
+        with self._lock:
+            self._fields = chosen
+        self._refresh()
+        return self
+
+    @property
+    def shown_fields(self) -> list[str] | None:
+        """The fields chosen with ``fields=`` or :meth:`fields` (``None``: all)."""
+        return None if self._fields is None else list(self._fields)
 
     def __repr__(self) -> str:
         state = "running" if self.running else ("stopped" if self._stopped_at else "not started")
@@ -502,36 +526,118 @@ def watch(targets: Any, interface: str, body: Any = None, **options: Any) -> Wat
 # ---------------------------------------------------------------------- rendering
 
 
-def _frame(result: Result) -> tuple[pd.DataFrame, str]:
-    """The table a Result shows (its records, limits and cut cells), for one splicer."""
-    view = _view(result)
-    frame = view.frame.head(VIEW_ROWS).reset_index(drop=True)
-    return frame, view.kind
-
-
-def _changes(old: pd.DataFrame, new: pd.DataFrame) -> set[tuple[int, str]]:
-    """``(row, column)`` of the cells of ``new`` that differ from ``old`` at the same place."""
-    changed: set[tuple[int, str]] = set()
-    for col in new.columns:
-        if col not in old.columns:
-            changed.update((i, col) for i in range(len(new)))
-            continue
-        for i, value in enumerate(new[col]):
-            if i >= len(old) or not _same(old[col].iloc[i], value):
-                changed.add((i, col))
-    return changed
-
-
-def _same(a: Any, b: Any) -> bool:
+def _full_view(result: Result, records: str | None) -> View:
+    """The table a Result shows (its records, cells cut and made safe), for up to
+    :data:`SCAN_ROWS` rows: what the watch compares between polls and cuts for its view."""
     try:
-        if pd.isna(a) and pd.isna(b):
-            return True
-    except (TypeError, ValueError):
-        pass
-    try:
-        return bool(a == b)
-    except Exception:  # noqa: BLE001 - arrays and odd values compare by text
-        return repr(a) == repr(b)
+        rows, key = find_records(result.body, records, result.records_hint)
+    except KeyError:
+        rows, key = result.body, None
+    return rows_view(rows, key, SCAN_ROWS, how=_HOW)
+
+
+#: Where the watch's view sends the reader for what it leaves out.
+_HOW = {
+    "rows": "`w.result.df`, or `w.fields(...)`",
+    "fields": "`w.fields(...)`",
+    "columns": "`w.fields(...)`",
+}
+
+
+def _cells(view: View) -> dict[tuple[int, str], Any]:
+    """A view's cells by ``(row, column name)``; one record's fields as ``(0, field)``."""
+    if view.kind == "keyvalue":
+        return {(0, name): value for name, value in view.cells}
+    return {
+        (i, name): value
+        for i, row in enumerate(view.cells)
+        for name, value in zip(view.columns, row)
+    }
+
+
+def _changes(old: View, new: View) -> set[tuple[int, str]]:
+    """The cells of ``new`` that differ from ``old`` at the same place (a new field or
+    row counts as changed)."""
+    before = _cells(old)
+    missing = object()
+    return {place for place, value in _cells(new).items() if before.get(place, missing) != value}
+
+
+def _wanted(name: str, fields: list[str] | None) -> bool:
+    """True when ``name`` is one of ``fields``: the same name, its last part
+    (``brightness`` for ``output.brightness``) or a group of it (``Osd`` for ``Osd.type``)."""
+    if fields is None:
+        return True
+    return any(name == f or name.endswith("." + f) or name.startswith(f + ".") for f in fields)
+
+
+def _shown_view(spl: _Splicer, fields: list[str] | None) -> View | None:
+    """The part of a splicer's view the watch shows: the chosen ``fields`` (all without),
+    the first :data:`VIEW_ROWS` rows or fields plus every changed one (kept in view
+    wherever it sits), changed cells marked, and a cut for everything left out."""
+    full = spl.view
+    if full is None or full.kind == "empty":
+        return full
+    changed = spl.changed
+    if full.kind == "keyvalue":
+        chosen = [i for i, (name, _) in enumerate(full.cells) if _wanted(name, fields)]
+        keep = [
+            i for n, i in enumerate(chosen) if n < VIEW_ROWS or (0, full.cells[i][0]) in changed
+        ]
+        cells = [full.cells[i] for i in keep]
+        every = next((c.total for c in full.cuts if c.what == "fields"), len(full.cells))
+        capped = any(c.at_least for c in full.cuts if c.what == "fields")
+        cuts = [c for c in [Cut("fields", len(cells), every, _HOW["fields"], capped)] if str(c)]
+        marks = {(r, 1) for r, (name, _) in enumerate(cells) if (0, name) in changed}
+        return View(
+            "keyvalue",
+            full.columns,
+            cells,
+            len(cells),
+            len(cells),
+            full.key,
+            cuts,
+            full.numeric,
+            marks,
+        )
+    columns = [c for c, name in enumerate(full.columns) if _wanted(name, fields)]
+    names = [full.columns[c] for c in columns]
+    keep = [
+        i
+        for i in range(len(full.cells))
+        if i < VIEW_ROWS or any((i, name) in changed for name in names)
+    ]
+    cells = [[full.cells[i][c] for c in columns] for i in keep]
+    total = full.total
+    cuts = []
+    if len(keep) < total:
+        cuts.append(Cut("rows", len(keep), total, _HOW["rows"]))
+    width = next((c for c in full.cuts if c.what == "columns"), None)
+    every = width.total if width is not None else len(full.columns)
+    if len(columns) < every:
+        cuts.append(
+            Cut(
+                "columns",
+                len(columns),
+                every,
+                _HOW["columns"],
+                width is not None and width.at_least,
+            )
+        )
+    marks = {
+        (r, c) for r, i in enumerate(keep) for c, name in enumerate(names) if (i, name) in changed
+    }
+    return View(
+        "table",
+        names,
+        cells,
+        len(cells),
+        total,
+        full.key,
+        cuts,
+        [full.numeric[c] for c in columns],
+        marks,
+    )
 
 
 def _scalars(body: Any, limit: int = HISTORY_FIELDS) -> dict[str, Any]:
@@ -557,56 +663,23 @@ def _clock_text(t: float | None) -> str:
     return _local(t).strftime("%H:%M:%S") if t is not None else "never"
 
 
-def _esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _cell_html(value: Any, changed: bool) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        text = ""
-    else:
-        text = _esc(value)
-    return (
-        f'<span style="{_CHANGED}" title="changed since the last poll">{text}</span>'
-        if changed
-        else text
-    )
-
-
-def _table_html(spl: _Splicer) -> str:
-    frame = spl.frame
-    if frame is None or frame.empty:
+def _table_html(view: View | None) -> str:
+    if view is None or view.kind == "empty":
         return f'<div style="{_DIM}"><i>no data</i></div>'
-    # Each cell escaped here, then pandas lays out the table (escape=False: done already).
-    marked = pd.DataFrame(
-        {
-            col: [_cell_html(v, (i, col) in spl.changed) for i, v in enumerate(frame[col])]
-            for col in frame.columns
-        },
-        columns=frame.columns,
-    )
-    marked.columns = [_esc(c) for c in frame.columns]
-    header = spl.kind != "keyvalue"
-    return marked.to_html(
-        escape=False,
-        index=False,
-        border=0,
-        header=header,
-        classes="openapi-magic-table openapi-magic-watch-table",
-    )
+    return grid_html(view, "openapi-magic-table openapi-magic-watch-table") + cuts_html(view)
 
 
 def _state_html(watch: Watch, spl: _Splicer) -> str:
-    name = f"<b>{_esc(spl.label)}</b> " if watch.fleet else ""
+    name = f"<b>{esc(spl.label)}</b> " if watch.fleet else ""
     if spl.offline:
-        why = f": {_esc(spl.error)}" if spl.error else ""
+        why = f": {esc(spl.error)}" if spl.error else ""
         state = (
             f'<span style="{_OFFLINE}">OFFLINE</span> {spl.misses} missed polls in a row '
             f"(last answer {_clock_text(spl.last_answer)}){why}"
         )
     elif spl.last_answer is None:
         state = f'<span style="{_DIM}">no answer yet</span>' + (
-            f" ({spl.misses} missed: {_esc(spl.error)})" if spl.misses else ""
+            f" ({spl.misses} missed: {esc(spl.error)})" if spl.misses else ""
         )
     else:
         state = (
@@ -618,7 +691,7 @@ def _state_html(watch: Watch, spl: _Splicer) -> str:
         if spl.error:
             state += (
                 f' &middot; <span style="color:var(--jp-error-color1, #cf222e)">'
-                f"{_esc(spl.error)}</span>"
+                f"{esc(spl.error)}</span>"
             )
     skipped = (
         f' &middot; <span title="a poll still running when the next was due is skipped, '
@@ -631,30 +704,44 @@ def _state_html(watch: Watch, spl: _Splicer) -> str:
 
 
 def render_html(watch: Watch) -> str:
-    """The live view as HTML: the state line, then each splicer's table (escaped)."""
+    """The live view as HTML: the state line, then each splicer's table (escaped), laid
+    out as a Result's; changed values highlighted and kept in view."""
     with watch._lock:
         running = "stopped" if watch._stopped_at is not None else f"every {watch.every:g} s"
+        chosen = (
+            f" &middot; fields <code>{esc(', '.join(watch._fields))}</code>"
+            if watch._fields
+            else ""
+        )
         head = (
-            f"<div><b>Watching</b> <code>{_esc(watch.interface)}</code> &middot; {running}"
-            f' &middot; <span style="{_DIM}">changed cells highlighted</span></div>'
+            f"<div><b>Watching</b> <code>{esc(watch.interface)}</code> &middot; {running}"
+            f'{chosen} &middot; <span style="{_DIM}">changed values highlighted and kept in '
+            "view</span></div>"
         )
         parts = ['<div class="openapi-magic-watch">', head]
         for spl in watch._splicers:
             parts.append(_state_html(watch, spl))
             if spl.result is not None and not spl.result.ok:
                 parts.append(header_html(spl.result))
-            if not watch.fleet or spl.frame is not None:
+            if not watch.fleet or spl.view is not None:
                 dim = ' style="opacity:.55"' if spl.offline else ""
-                parts.append(f"<div{dim}>{_table_html(spl)}</div>")
+                parts.append(f"<div{dim}>{_table_html(_shown_view(spl, watch._fields))}</div>")
         parts.append("</div>")
         return "".join(parts)
 
 
-def render_text(watch: Watch) -> str:
-    """The live view as plain text: values made inert, changed cells marked ``*``."""
+def render_text(watch: Watch, width: int | None = None) -> str:
+    """The live view as plain text no wider than ``width`` (the terminal's by default),
+    laid out as a Result's text view: values made inert, changed values marked ``*``
+    and kept in view."""
+    width = text_width() if width is None else width
     with watch._lock:
         running = "stopped" if watch._stopped_at is not None else f"every {watch.every:g} s"
-        lines = [f"Watching {inert(watch.interface)} · {running} · changed cells marked *"]
+        chosen = f" · fields {inert(', '.join(watch._fields))}" if watch._fields else ""
+        lines = [
+            f"Watching {inert(watch.interface)} · {running}{chosen} · changes marked *, "
+            "kept in view"
+        ]
         for spl in watch._splicers:
             name = f"{inert(spl.label)}: " if watch.fleet else ""
             if spl.offline:
@@ -669,32 +756,39 @@ def render_text(watch: Watch) -> str:
                 if spl.error:
                     state += f" · {inert(spl.error)}"
             skipped = f" · {spl.skipped} skipped" if spl.skipped else ""
-            lines.append(f"{name}{state} · {spl.polls} polls{skipped}")
+            lines.append(wrap(f"{name}{state} · {spl.polls} polls{skipped}", width))
             if spl.result is not None and not spl.result.ok:
-                lines.append(inert(spl.result.summary()))
-            frame = spl.frame
-            if frame is not None and not frame.empty:
-                shown = pd.DataFrame(
-                    {
-                        inert(c): [
-                            inert(_text_value(v)) + ("*" if (i, c) in spl.changed else "")
-                            for i, v in enumerate(frame[c])
-                        ]
-                        for c in frame.columns
-                    }
-                )
-                with pd.option_context("display.max_colwidth", 60, "display.width", 120):
-                    lines.append(shown.to_string(index=False, header=spl.kind != "keyvalue"))
+                lines.append(wrap(inert(spl.result.summary()), width))
+            view = _shown_view(spl, watch._fields)
+            if view is not None and view.kind != "empty":
+                lines += grid_text(_inert_view(view), width, "w.result")
+        lines[0] = wrap(lines[0], width)
         return "\n".join(lines)
 
 
-def _text_value(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return str(value)
+def _inert_view(view: View) -> View:
+    """``view`` with its names and cells through :func:`inert` (a terminal line must not
+    carry a bidi control), before the text grid measures them."""
+    return dataclasses.replace(
+        view,
+        columns=[inert(c) for c in view.columns],
+        cells=[[None if v is None else inert(v) for v in row] for row in view.cells],
+    )
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _field_names(fields: Any) -> list[str] | None:
+    """``fields`` as a list of names (a comma-separated text split), ``None`` for all."""
+    if fields is None:
+        return None
+    if isinstance(fields, str):
+        fields = fields.split(",")
+    if not isinstance(fields, (list, tuple)) or not all(isinstance(f, str) for f in fields):
+        raise ConfigError(f"fields must be field names, e.g. ['brightness'], not {fields!r}.")
+    names = [f.strip() for f in fields if f.strip()]
+    return names or None
 
 
 def _positive(value: Any, name: str) -> float:

@@ -615,7 +615,7 @@ def test_display_limit_footer(splicers):
         Client.from_splicer(s), "main/initStatus", bodies=[{}] * 4, display_limit=2, progress=False
     )
     assert "showing 2 of 4 calls" in res._repr_html_()
-    assert "(showing 2 of 4; all in .outcomes)" in res.to_text()
+    assert "(showing 2 of 4 calls; 2 more are not shown: `.outcomes`)" in res.to_text()
 
 
 def test_progress_bar_counts_and_no_secret(splicers, capsys):

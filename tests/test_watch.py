@@ -1,6 +1,7 @@
 """Watching a splicer: polls, one display updated in place, offline and back, bounded
 history, one request at a time per splicer, clean stop. Against the simulated splicer."""
 
+import re
 import threading
 import time
 
@@ -287,3 +288,113 @@ def test_terminal_follow_prints_updates_until_stopped(splicer):
     assert not w.running
     printed = out.getvalue()
     assert printed.count("Watching screen/readList") >= 2 and "stopped" in printed
+
+
+# ---------------------------------------------------------------------- what is shown
+
+DETAIL = {"deviceId": 0, "screenId": 0}
+HIGHLIGHT = re.compile(
+    r">brightness</th><td[^>]*><span style=\"[^\"]*\" title=\"changed since the last poll\">"
+    r"(\d+)</span>"
+)
+
+
+def fields_of(text):
+    """The field names of a one-splicer text key/value view: the first word of each line
+    after the state line ("online · ... polls"), notes in parentheses left out."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if " polls" in line) + 1
+    return [line.split()[0] for line in lines[start:] if line and not line.startswith("(")]
+
+
+def test_a_brightness_change_past_the_first_rows_is_kept_in_view_and_highlighted(
+    splicer, monkeypatch
+):
+    monkeypatch.setenv("COLUMNS", "80")
+    handle = Handle()
+    client = Client.from_splicer(splicer)
+    detail = splicer.state.call("screen/readDetail", DETAIL)
+    new = 35 if detail["brightness"] != 35 else 36
+    w = client.watch("screen/readDetail", DETAIL, every=EVERY, handle=handle)
+    try:
+        until(lambda: w.polls >= 2)
+        quiet = render_text(w)
+        # A screen's detail has ~70 fields: brightness is not in the first rows shown,
+        # and the view says how many fields it left out and how to see them.
+        assert "brightness" not in fields_of(quiet)
+        total = len(w.result.df.columns)
+        left = re.search(
+            r"showing (\d+) of (\d+) fields; (\d+) more are not shown: `w\.fields", quiet
+        )
+        assert left and int(left[2]) == total and int(left[1]) + int(left[3]) == total
+        assert not HIGHLIGHT.search(render_html(w))
+        client.call("screen/writeBrightness", {**DETAIL, "brightness": new})
+        until(lambda: any(HIGHLIGHT.search(b["text/html"]) for b in handle.bundles))
+        page = next(b for b in handle.bundles if HIGHLIGHT.search(b["text/html"]))
+        assert HIGHLIGHT.search(page["text/html"])[1] == str(new)
+        text = page["text/plain"]
+        assert re.search(rf"^brightness +{new}\*$", text, re.M), text
+        assert "kept in view" in text and "kept in view" in page["text/html"]
+        assert all(len(line) <= 80 for line in text.splitlines()), text
+    finally:
+        w.stop()
+
+
+def test_fields_choose_what_is_shown_and_say_what_is_left_out(splicer, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    client = Client.from_splicer(splicer)
+    w = Watch(
+        client, "screen/readDetail", DETAIL, fields="brightness,name", every=EVERY, handle=Handle()
+    )
+    try:
+        until(lambda: w.result is not None)
+        text = render_text(w)
+        assert sorted(fields_of(text)) == ["brightness", "name"]
+        total = len(w.result.df.columns)
+        assert f"showing 2 of {total} fields; {total - 2} more are not shown" in text
+        assert ">brightness</th>" in render_html(w)
+        assert all(len(line) <= 80 for line in text.splitlines()), text
+        # On a running watch: other fields, then every field again (cut, and saying so).
+        assert w.fields("Osd") is w and w.shown_fields == ["Osd"]
+        shown = fields_of(render_text(w))
+        assert shown and all(f.startswith("Osd.") for f in shown)
+        w.fields()
+        assert w.shown_fields is None and len(fields_of(render_text(w))) == 20
+    finally:
+        w.stop()
+    with pytest.raises(ConfigError, match="fields"):
+        Watch(client, "screen/readDetail", DETAIL, fields=[1], start=False, handle=Handle())
+
+
+def test_a_table_keeps_changed_rows_in_view_past_its_first_rows():
+    from openapi_magic.render import rows_view
+    from openapi_magic.watch import VIEW_ROWS, _changes, _shown_view, _Splicer
+
+    rows = [{"name": f"screen {i}", "brightness": 50} for i in range(VIEW_ROWS + 10)]
+    spl = _Splicer("a", None, "h", False)
+    old = rows_view(rows, limit=None)
+    rows[-1] = {"name": rows[-1]["name"], "brightness": 90}
+    spl.view = rows_view(rows, limit=None)
+    spl.changed = _changes(old, spl.view)
+    view = _shown_view(spl, None)
+    assert view.cells[-1] == [f"screen {VIEW_ROWS + 9}", "90"]
+    assert view.marks == {(VIEW_ROWS, 1)}
+    assert (
+        str(view.cuts[0])
+        == f"showing {VIEW_ROWS + 1} of {VIEW_ROWS + 10} rows; 9 more are not shown: `w.result.df`, or `w.fields(...)`"
+    )
+
+
+def test_magic_watch_takes_fields(ip, splicer):
+    ip.user_ns["splicer"] = splicer
+    ip.run_line_magic("openapi_connect", "splicer")
+    w = ip.run_line_magic(
+        "openapi_watch",
+        'screen/readDetail --every 0.05 -b --fields brightness,name {"deviceId": 0, "screenId": 0}',
+    )
+    try:
+        assert w.shown_fields == ["brightness", "name"]
+        until(lambda: w.result is not None)
+        assert "brightness" in fields_of(render_text(w))
+    finally:
+        w.stop()

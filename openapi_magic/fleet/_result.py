@@ -6,25 +6,27 @@ Knows nothing of how the calls were scheduled; imported by the scheduler and the
 from __future__ import annotations
 
 import email.utils
-import html
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .._lazy import pandas as pd
 from ..errors import OpenAPIError, StatusError
-from ..result import (
+from ..render import (
     _DIM,
-    _STYLE,
     DEFAULT_DISPLAY_LIMIT,
-    Result,
-    _grid_text,
-    _text_width,
+    STYLE,
+    cuts_html,
+    esc,
     frame_view,
     grid_html,
+    grid_text,
+    plural,
     safe_text,
+    text_width,
     warnings_html,
 )
+from ..result import Result
 
 __all__ = ["Call", "ClockSkewWarning", "FleetError", "FleetResult"]
 
@@ -379,7 +381,7 @@ class FleetResult:
         parts = [f"{mark} {self.interface}", f"{self.n_ok} ok", f"{self.n_failed} failed"]
         if self.interrupted:
             parts.append(f"interrupted: {self.n_interrupted} not finished")
-        parts.append(f"{_plural(self.n_targets, 'splicer')} × {_plural(self.n_bodies, 'body')}")
+        parts.append(f"{plural(self.n_targets, 'splicer')} × {plural(self.n_bodies, 'body')}")
         parts.append(f"{self.elapsed:.2f} s")
         return "  ".join(parts)
 
@@ -401,22 +403,16 @@ class FleetResult:
         if self.firmware:
             lines.append("Firmware: " + ", ".join(f"{k} {v}" for k, v in self.firmware.items()))
         limit = self.display_limit
-        width = _text_width()
+        width = text_width()
         outcomes = _failures_first(self.outcomes)
-        oview = frame_view(outcomes, limit)
+        oview = frame_view(outcomes, limit, where="`.outcomes`", what="calls")
         lines.append("Outcomes:")
-        lines += _grid_text(oview, width, ".outcomes") if len(outcomes) else ["(no calls)"]
-        if oview.shown < len(outcomes):
-            lines.append(f"(showing {oview.shown} of {len(outcomes)}; all in .outcomes)")
+        lines += grid_text(oview, width, ".outcomes") if len(outcomes) else ["(no calls)"]
         frame = self.df
         if len(frame):
-            view = frame_view(frame, limit, lead=1 + len(self.fields))
+            view = frame_view(frame, limit, lead=1 + len(self.fields), where="`.df`")
             lines.append("Replies:")
-            lines += _grid_text(view, width, ".df")
-            if view.shown < len(frame):
-                lines.append(f"(showing {view.shown} of {len(frame)} rows; all in .df)")
-            if view.note:
-                lines.append(f"({view.note}; all in .df)")
+            lines += grid_text(view, width, ".df")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -433,49 +429,46 @@ class FleetResult:
     def to_html(self) -> str:
         """The notebook view: a header line, the combined replies beside the
         outcome table (failures first). Everything is escaped."""
-        tone = _STYLE["ok"] if self.ok else _STYLE["fail"]
+        tone = STYLE["ok"] if self.ok else STYLE["fail"]
         mark = "✔" if self.ok else "✘"
         bits = [
             (
                 f'<span style="{tone};font-weight:bold">{mark} {self.n_ok} ok &middot; '
                 f"{self.n_failed} failed</span>"
             ),
-            f"<code>{_esc(self.interface)}</code>",
-            f"{_plural(self.n_targets, 'splicer')} × {_plural(self.n_bodies, 'body')}",
+            f"<code>{esc(self.interface)}</code>",
+            f"{plural(self.n_targets, 'splicer')} × {plural(self.n_bodies, 'body')}",
             f"{self.elapsed:.2f} s",
         ]
         if self.interrupted:
             bits.append(
-                f'<span style="{_STYLE["mismatch"]}">interrupted: '
+                f'<span style="{STYLE["mismatch"]}">interrupted: '
                 f"{self.n_interrupted} not finished"
                 f"</span>"
             )
         head = " &middot; ".join(bits)
         if self.clock_skew:
-            head += f'<div style="{_STYLE["warn"]}">{_esc(self.clock_skew_message)}</div>'
+            head += f'<div style="{STYLE["warn"]}">{esc(self.clock_skew_message)}</div>'
         head += warnings_html(self.warnings)
         if self.firmware:
             head += (
                 f'<div style="{_DIM}">Firmware: '
-                + _esc(", ".join(f"{k} {v}" for k, v in self.firmware.items()))
+                + esc(", ".join(f"{k} {v}" for k, v in self.firmware.items()))
                 + "</div>"
             )
         limit = self.display_limit
         frame = self.df
         if len(frame):
-            view = frame_view(frame, limit, lead=1 + len(self.fields))
+            view = frame_view(frame, limit, lead=1 + len(self.fields), where="`.df`")
             replies = grid_html(view)
-            foot = _foot(view.shown, len(frame), ".df", "row")
-            if view.note:
-                foot += _foot(len(view.columns), frame.shape[1], ".df", "column")
+            foot = cuts_html(view)
         else:
             replies = f'<p style="{_DIM}"><i>no data</i> (no call answered with records)</p>'
             foot = ""
         outcomes = _failures_first(self.outcomes)
-        oview = frame_view(outcomes, limit)
+        oview = frame_view(outcomes, limit, where="`.outcomes`", what="calls")
         otable = grid_html(oview, "openapi-magic-outcomes")
-        oshown = outcomes.head(oview.shown)
-        ofoot = _foot(len(oshown), len(outcomes), ".outcomes", "call")
+        ofoot = cuts_html(oview, "call")
         col = 'style="flex:1 1 24em;min-width:0;text-align:left"'
         return (
             '<div class="openapi-magic-fleet">'
@@ -489,24 +482,6 @@ class FleetResult:
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def _esc(text: Any) -> str:
-    return html.escape(safe_text(text), quote=True)
-
-
-def _plural(n: int, word: str) -> str:
-    plural = "bodies" if word == "body" else word + "s"
-    return f"{n} {word if n == 1 else plural}"
-
-
-def _foot(shown: int, total: int, where: str, word: str) -> str:
-    text = (
-        f"showing {shown} of {total} {word}s &middot; all in <code>{where}</code>"
-        if shown < total
-        else _plural(total, word)
-    )
-    return f'<div style="{_DIM};font-size:90%">{text}</div>'
 
 
 def _failures_first(outcomes: pd.DataFrame) -> pd.DataFrame:
