@@ -28,7 +28,7 @@ import urllib3
 
 from . import _fast, _transport, protocol
 from . import confirm as _confirm
-from .catalog import Catalog, Problem, load_catalog, normalize_path
+from .catalog import Catalog, Problem, is_read, load_catalog, normalize_path
 from .errors import (
     ConfigError,
     ConnectError,
@@ -480,7 +480,7 @@ class Client:
 
     def needs_confirm(self, interface: str) -> bool:
         """True when ``confirm_writes`` is on and ``interface`` is not a known read."""
-        return self.confirm_writes and _confirm.write_kind(interface) != "read"
+        return self.confirm_writes and not is_read(interface)
 
     def guard(
         self, interface: str, body: Any = None, *, read_only: bool = False, confirmed: bool = False
