@@ -13,7 +13,7 @@ How calls and records are matched:
   of a call that failed on either side are not compared field by field.
 - Records of a list reply by their own id, named after the list as the capture
   follows ids (``screens`` → ``screenId``, ``screenLayers`` → ``layerId``, a bare
-  ``bkg`` list → ``bkgId``; see :func:`~openapi_magic.captures.own_id_keys`); else
+  ``bkg`` list → ``bkgId``; see :func:`~openapi_magic.capture_format.own_id_keys`); else
   by another ``…Id`` field that every record has and that is unique; else by
   position. Lists inside a record (``powerList``, ``fanList``…) the same way.
 - A record is named by the request's ids and its own (``screen 0 · layer 2``).
@@ -30,14 +30,12 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._lazy import pandas as pd
-from .captures import Call, _body_key, _compact, _records_hint, own_id_keys
+from .capture_format import Call, Capture, call_key, compact, own_id_keys
+from .catalog import load_catalog
 from .result import _DIM, _STYLE, find_records
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .captures import Capture
 
 __all__ = ["VOLATILE_FIELDS", "CaptureDiff", "Change", "diff_captures"]
 
@@ -152,8 +150,8 @@ def diff_captures(old: Capture, new: Capture, *, volatile: Any = None) -> Captur
     """The changes from ``old`` to ``new`` (see the module docstring)."""
     skip = tuple(VOLATILE_FIELDS if volatile is None else volatile)
     differ = _Differ({name.lower() for name in skip})
-    old_calls = {(c.interface, _body_key(c.body)): c for c in old.calls}
-    new_calls = {(c.interface, _body_key(c.body)): c for c in new.calls}
+    old_calls = {call_key(c.interface, c.body): c for c in old.calls}
+    new_calls = {call_key(c.interface, c.body): c for c in new.calls}
     keys = list(dict.fromkeys([*new_calls, *old_calls]))
     order = {path: i for i, path in enumerate(dict.fromkeys(k[0] for k in keys))}
     keys.sort(key=lambda k: order[k[0]])  # an interface's calls together, stably
@@ -207,7 +205,7 @@ class _Differ:
         self.reply(call, label, old.reply, new.reply)
 
     def reply(self, call: Call, label: str, old: Any, new: Any) -> None:
-        hint = _records_hint(call.interface)
+        hint = load_catalog().records_hint(call.interface)
         module = call.interface.split("/", 1)[0]
         rows_old, key_old = find_records(old, None, hint)
         rows_new, key_new = find_records(new, None, hint)
@@ -338,4 +336,4 @@ def _same_number(a: Any, b: Any) -> bool:
 
 
 def _value(value: Any) -> str:
-    return _compact(value, 60)
+    return compact(value, 60)

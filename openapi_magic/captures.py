@@ -30,17 +30,19 @@ Which calls are made (the follow rule):
    not called and the capture says why (:attr:`Capture.skipped`).
 
 Every body includes ``deviceId`` (real firmware needs it in every body, see
-``shared/FIELD-EVIDENCE.md``). **No write is ever sent**: besides the catalog's
-``kind``, every call passes a guard that refuses an action that does not read
-like a read (``read…``, ``list…``, ``…List``, ``…Detail``, ``…Status``), whatever
-the catalog says.
+``shared/FIELD-EVIDENCE.md``). **No write is ever sent**: only what the catalog
+lists as a read is crawled (:func:`openapi_magic.catalog.is_read`, the classifier
+every guard asks; the catalog refuses an entry calling an action that does not
+read like a read, ``read…``, ``…List``, ``…Detail``, ``…Status``, a read), and
+every call passes a guard asking the same before any I/O.
 
 A capture never holds the secretKey, a sign or a ciphertext: only decrypted
 bodies, status, msg, interface and timing are kept. ``anonymize=True`` (or
 :meth:`Capture.anonymized`) replaces serial numbers, MAC and IP addresses by
 stable placeholders (see :func:`anonymize`). ``save``/``load`` write and read one
-JSON file (``format`` ``"openapi_magic.capture"``, ``version`` 1); each call keeps
-enough (interface, body, status, msg, reply) for a replay server to answer it.
+JSON file (:mod:`openapi_magic.capture_format`: ``format``
+``"openapi_magic.capture"``, ``version`` 1); each call keeps enough (interface,
+body, status, msg, reply) for a replay server to answer it.
 
 The module is named ``captures`` (not ``capture``) so that importing it does not
 rebind the package attribute ``openapi_magic.capture``, which is the function.
@@ -57,15 +59,18 @@ import re
 import time
 import urllib.parse
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from . import capture_format as _format
 from ._lazy import pandas as pd
-from .catalog import Catalog, Interface, load_catalog, normalize_path
+from .capture_format import FORMAT, FORMAT_VERSION, own_id_keys
+from .capture_format import body_key as _body_key
+from .capture_format import compact as _compact
+from .catalog import Catalog, Interface, is_read, load_catalog, normalize_path
 from .client import Client
 from .connection import to_client
-from .errors import ConfigError, ConnectError, OpenAPIError
+from .errors import CaptureError, ConnectError, OpenAPIError, WriteRefused
 from .result import _DIM, _STYLE, find_records, records_frame
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -88,78 +93,29 @@ __all__ = [
     "own_id_keys",
 ]
 
-#: The ``format`` field of a saved capture, and the version this code writes and reads.
-FORMAT = "openapi_magic.capture"
-FORMAT_VERSION = 1
 #: Seconds a capture may take in all before it stops and says it is partial.
 DEFAULT_MAX_SECONDS = 180.0
 #: The deviceId every body carries (real firmware wants one; 0 is the first device).
 DEFAULT_DEVICE_ID = 0
 
-# An action that reads: read…/list…/get…/query…, or …List/…Detail/…Status/…Info/…Version.
-_READ_ACTION = re.compile(
-    r"^(read|list|get|query)"
-    r"|(List|Detail|Details|Status|Info|Version)$"
-)
-# An action that writes, whatever else it looks like (belt and braces).
-_WRITE_ACTION = re.compile(
-    r"^(write|save|set|create|delete|update|clear|rename|play|import|"
-    r"enable|disable|overWrite|apply|edit|ftb|freeze)",
-    re.IGNORECASE,
-)
 _ROWS_SHOWN = 20
 
 
-class CaptureError(ConfigError):
-    """A capture file that cannot be read, or a capture that cannot be made."""
-
-
-class WriteRefused(CaptureError):
-    """Capture was asked to send an interface that is not a read: refused, never sent."""
-
-
 def is_read_interface(interface: Interface) -> bool:
-    """True when the catalog calls ``interface`` a read *and* its action reads like one."""
-    action = interface.action
-    return (
-        interface.kind == "read"
-        and bool(_READ_ACTION.search(action))
-        and not _WRITE_ACTION.search(action)
-    )
+    """True when the catalog lists ``interface`` as a read (kept for old code: the
+    classifier is :func:`openapi_magic.catalog.is_read` / :attr:`Interface.is_read`)."""
+    return interface.is_read
 
 
-def _guard(interface: Interface) -> None:
-    """Refuse anything but a read (see the module docstring): raised before any I/O."""
-    if interface.kind != "read":
+def _guard(interface: Interface, catalog: Catalog | None = None) -> None:
+    """Refuse anything the catalog does not list as a read: raised before any I/O."""
+    if not is_read(interface.path, catalog):
         raise WriteRefused(
-            f"Capture never sends {interface.path}: the catalog says it is a "
-            f"{interface.kind}, not a read."
+            f"Capture never sends {interface.path}: the catalog does not list it as a read.",
+            interface=interface.path,
+            reason="capture",
+            hint="A capture only reads; send a write from the client, the magic or the form.",
         )
-    if not is_read_interface(interface):
-        raise WriteRefused(
-            f"Capture never sends {interface.path}: its action "
-            f"{interface.action!r} does not read like a read (read…, …List, "
-            "…Detail, …Status), whatever the catalog says."
-        )
-
-
-def own_id_keys(record: Any, list_key: str | None, module: str) -> list[str]:
-    """The id keys that are ``record``'s own, named after its list (see the module doc).
-
-    ``{"screenId": 0, ...}`` under ``screens`` → ``["screenId"]``; an output under
-    ``outputs`` names its ``outputId``, not the ``screenId`` it feeds; records of a
-    bare list (no key) take their module's name (``bkg`` → ``bkgId``).
-    """
-    if not isinstance(record, dict):
-        return []
-    owner = (list_key or module).lower()
-    keys = []
-    for key in record:
-        if isinstance(key, str) and key.endswith("Id") and len(key) > 2:
-            stem = key[:-2].lower()
-            if owner.endswith(stem + "s") or (list_key is None and owner == stem):
-                keys.append(key)
-    return keys
 
 
 def _id_fields(interface: Interface) -> list[str]:
@@ -175,36 +131,13 @@ def _valid_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def _body_key(body: Any) -> str:
-    """One canonical text per body: the same body gives the same key, whatever its key order."""
-    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
 # --------------------------------------------------------------------------- the data
 
 
-@dataclass
-class Call:
-    """One captured call: what was asked and what the splicer answered (decrypted).
-
-    ``status`` and ``msg`` are the vendor's (``status`` ``None`` when no envelope
-    arrived); ``reply`` is the decrypted reply body; ``error`` names a transport or
-    protocol failure (``"ConnectError: …"``), ``""`` when a reply was opened.
+class Call(_format.Call):
+    """One captured call (:class:`openapi_magic.capture_format.Call`) with its views:
+    the reply's records as rows and as a DataFrame.
     """
-
-    interface: str
-    body: Any
-    status: int | None
-    msg: str = ""
-    reply: Any = None
-    http_status: int | None = None
-    elapsed: float = 0.0
-    error: str = ""
-
-    @property
-    def ok(self) -> bool:
-        """True when the vendor's status is 0."""
-        return self.status == 0
 
     def rows(self) -> Any:
         """The reply's records as :func:`~openapi_magic.result.find_records` picks them."""
@@ -223,54 +156,6 @@ class Call:
     def df(self) -> pd.DataFrame:
         """The reply's records as a DataFrame (nested objects as dotted columns)."""
         return records_frame(self.rows())
-
-    def ids(self) -> dict:
-        """The ids in the request body (``deviceId`` aside): ``{"screenId": 1}``."""
-        if not isinstance(self.body, dict):
-            return {}
-        return {
-            k: v
-            for k, v in self.body.items()
-            if isinstance(k, str) and k.endswith("Id") and k != "deviceId"
-        }
-
-    def outcome(self) -> str:
-        """``"0 Success"``, ``"500 Server_Err"`` or the error's class name."""
-        if self.status is None:
-            return self.error.split(":", 1)[0] or "no reply"
-        return f"{self.status} {self.msg}".strip()
-
-    def to_dict(self) -> dict:
-        """The call as saved (JSON types only)."""
-        return {
-            "interface": self.interface,
-            "body": self.body,
-            "status": self.status,
-            "msg": self.msg,
-            "reply": self.reply,
-            "http_status": self.http_status,
-            "elapsed": round(self.elapsed, 4),
-            "error": self.error,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Any, where: str = "a call") -> Call:
-        """A call from its saved form; CaptureError naming what is wrong."""
-        if not isinstance(data, dict) or not isinstance(data.get("interface"), str):
-            raise CaptureError(f"{where} is not a captured call (no interface).")
-        status = data.get("status")
-        if status is not None and (not isinstance(status, int) or isinstance(status, bool)):
-            raise CaptureError(f"{where}: status must be an integer or null, not {status!r}.")
-        return cls(
-            interface=data["interface"],
-            body=data.get("body"),
-            status=status,
-            msg=str(data.get("msg") or ""),
-            reply=data.get("reply"),
-            http_status=data.get("http_status"),
-            elapsed=float(data.get("elapsed") or 0.0),
-            error=str(data.get("error") or ""),
-        )
 
     def __repr__(self) -> str:
         return (
@@ -360,69 +245,32 @@ class InterfaceCalls:
         return '<div class="openapi-magic-capture">' + "".join(parts) + "</div>"
 
 
-@dataclass
-class Capture:
-    """A read-only capture of one splicer (see the module docstring).
+class Capture(_format.Capture):
+    """A read-only capture of one splicer (see the module docstring), with its views.
 
-    ``calls`` in the order made; ``model_id`` and ``firmware`` from
-    ``main/initStatus`` (``mainModelId``, ``softwareVersion``); ``taken_at`` (UTC,
-    ISO 8601) and ``seconds`` taken; ``partial`` with ``partial_reason`` when the
-    time ran out or the splicer could not be reached; ``skipped`` the interfaces
-    not called and why; ``is_anonymized`` whether :meth:`anonymized` made it.
+    The data (:class:`openapi_magic.capture_format.Capture`): ``calls`` in the order
+    made; ``model_id`` and ``firmware`` from ``main/initStatus``; ``taken_at`` and
+    ``seconds``; ``partial`` with ``partial_reason``; ``skipped`` the interfaces not
+    called and why; ``is_anonymized`` whether :meth:`anonymized` made it.
     ``capture["screen/readDetail"]`` drills down.
     """
 
-    calls: list[Call] = field(default_factory=list)
-    model_id: Any = None
-    firmware: str | None = None
-    taken_at: str = ""
-    seconds: float = 0.0
-    partial: bool = False
-    partial_reason: str = ""
-    skipped: dict = field(default_factory=dict)
-    is_anonymized: bool = False
-    root: str = ""
-    encrypted: bool | None = None
+    call_type = Call
+
+    def _calls(self) -> list[Call]:
+        # The calls are this module's Call (from_dict and the capturer make them).
+        return cast("list[Call]", self.calls)
 
     # ------------------------------------------------------------------ access
 
-    def __iter__(self) -> Iterator[Call]:
-        return iter(self.calls)
-
-    def __len__(self) -> int:
-        return len(self.calls)
-
-    def interfaces(self) -> list[str]:
-        """The interfaces called, in the order first called."""
-        return list(dict.fromkeys(c.interface for c in self.calls))
-
-    def __contains__(self, interface: object) -> bool:
-        return isinstance(interface, str) and normalize_path(interface) in self.interfaces()
-
     def __getitem__(self, interface: str) -> InterfaceCalls:
         path = normalize_path(interface)
-        calls = [c for c in self.calls if c.interface == path]
+        calls = [c for c in self._calls() if c.interface == path]
         if not calls:
             close = difflib.get_close_matches(path, self.interfaces(), n=3, cutoff=0.6)
             tail = f"; did you mean {' or '.join(close)}?" if close else ""
             raise KeyError(f"this capture has no call of {path!r}{tail}")
         return InterfaceCalls(path, calls)
-
-    def find(self, interface: str, body: Any) -> Call | None:
-        """The call of ``interface`` with this request body (key order aside), or None.
-
-        What a replay server asks: the reply the splicer gave to the same read.
-        """
-        path, key = normalize_path(interface), _body_key(body)
-        for call in self.calls:
-            if call.interface == path and _body_key(call.body) == key:
-                return call
-        return None
-
-    @property
-    def failed(self) -> list[Call]:
-        """The calls that did not answer status 0 (failures and transport errors)."""
-        return [c for c in self.calls if not c.ok]
 
     def anonymized(self) -> Capture:
         """A copy with serials, MAC and IP addresses replaced (see :func:`anonymize`)."""
@@ -434,7 +282,7 @@ class Capture:
         """One row per interface: calls, status (``0`` or ``0 ×2, 500 ×1``), msg, records."""
         rows = []
         for path in self.interfaces():
-            calls = [c for c in self.calls if c.interface == path]
+            calls = [c for c in self._calls() if c.interface == path]
             rows.append(
                 {
                     "interface": path,
@@ -506,55 +354,6 @@ class Capture:
 
     # ------------------------------------------------------------------ files
 
-    def to_dict(self) -> dict:
-        """The capture as saved (JSON types only)."""
-        return {
-            "format": FORMAT,
-            "version": FORMAT_VERSION,
-            "model_id": self.model_id,
-            "firmware": self.firmware,
-            "taken_at": self.taken_at,
-            "seconds": round(self.seconds, 3),
-            "partial": self.partial,
-            "partial_reason": self.partial_reason,
-            "skipped": dict(self.skipped),
-            "anonymized": self.is_anonymized,
-            "root": self.root,
-            "encrypted": self.encrypted,
-            "calls": [c.to_dict() for c in self.calls],
-        }
-
-    @classmethod
-    def from_dict(cls, data: Any, source: str = "the data") -> Capture:
-        """A capture from its saved form; CaptureError for anything else."""
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise CaptureError(
-                f'{source} is not an openapi_magic capture (no "format": "{FORMAT}").'
-            )
-        version = data.get("version")
-        if version != FORMAT_VERSION:
-            raise CaptureError(
-                f"{source} is a capture of format version {version!r}; this "
-                f"openapi_magic reads version {FORMAT_VERSION} (a newer "
-                "openapi_magic may read it)."
-            )
-        calls = data.get("calls")
-        if not isinstance(calls, list):
-            raise CaptureError(f'{source}: "calls" must be a list.')
-        return cls(
-            calls=[Call.from_dict(c, f"{source}: call {i}") for i, c in enumerate(calls)],
-            model_id=data.get("model_id"),
-            firmware=data.get("firmware"),
-            taken_at=str(data.get("taken_at") or ""),
-            seconds=float(data.get("seconds") or 0),
-            partial=bool(data.get("partial")),
-            partial_reason=str(data.get("partial_reason") or ""),
-            skipped=dict(data.get("skipped") or {}),
-            is_anonymized=bool(data.get("anonymized")),
-            root=str(data.get("root") or ""),
-            encrypted=data.get("encrypted"),
-        )
-
     def save(self, path: str | os.PathLike) -> Path:
         """Write the capture as one JSON file (UTF-8, sorted keys); returns the path."""
         p = Path(path).expanduser()
@@ -565,18 +364,8 @@ class Capture:
     @classmethod
     def load(cls, path: str | os.PathLike) -> Capture:
         """Read a capture saved by :meth:`save`; CaptureError for any other file."""
-        p = Path(path).expanduser()
-        try:
-            text = p.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise CaptureError(f"No capture file {p}.") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CaptureError(f"Cannot read the capture file {p}: {exc}.") from None
-        try:
-            data = json.loads(text)
-        except ValueError:
-            raise CaptureError(f"{p} is not an openapi_magic capture (not JSON).") from None
-        return cls.from_dict(data, str(p))
+        data, where = _format.read_file(path)
+        return cls.from_dict(data, where)
 
     # ------------------------------------------------------------------ diff
 
@@ -589,7 +378,7 @@ class Capture:
         """
         from .capture_diff import diff_captures
 
-        if isinstance(other, Capture):
+        if isinstance(other, _format.Capture):
             return diff_captures(other, self, volatile=volatile)
         capture_options.setdefault("anonymize", self.is_anonymized)
         live = capture(other, **capture_options)
@@ -682,10 +471,8 @@ class _Capturer:
         taken_at = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
         reads = []
         for iface in self.catalog:
-            if is_read_interface(iface):
+            if self.catalog.is_read(iface.path):
                 reads.append(iface)
-            elif iface.kind == "read":
-                self.skipped[iface.path] = "its action does not read like a read; never sent"
         # main/initStatus first, then by the number of ids needed (lists before details).
         reads.sort(key=lambda i: (i.path != "main/initStatus", len(_id_fields(i))))
         bar = _Progress(not self.quiet, len(reads), "capture")
@@ -707,7 +494,7 @@ class _Capturer:
         init = next((c for c in self.calls if c.interface == "main/initStatus" and c.ok), None)
         info = init.reply if init is not None and isinstance(init.reply, dict) else {}
         return Capture(
-            calls=self.calls,
+            calls=list[_format.Call](self.calls),
             model_id=info.get("mainModelId"),
             firmware=info.get("softwareVersion"),
             taken_at=taken_at,
@@ -784,7 +571,7 @@ class _Capturer:
         return {
             i.path
             for i in self.catalog
-            if is_read_interface(i)
+            if self.catalog.is_read(i.path)
             and (
                 (i.records or "").lower().endswith(stem + "s")
                 or (not i.records and i.module.lower() == stem)
@@ -792,7 +579,7 @@ class _Capturer:
         }
 
     def _send(self, iface: Interface, body: dict) -> None:
-        _guard(iface)
+        _guard(iface, self.catalog)
         remaining = self.budget - (time.monotonic() - self.start)
         timeout = max(0.05, min(self.client.timeout, remaining))
         started = time.perf_counter()
@@ -851,10 +638,7 @@ def _failed_call(path: str, body: dict, exc: OpenAPIError, elapsed: float) -> Ca
 
 
 def _records_hint(interface: str, catalog: Catalog | None = None) -> str | None:
-    catalog = catalog or load_catalog()
-    if interface not in catalog:
-        return None
-    return catalog.get(interface).records or ""
+    return (catalog or load_catalog()).records_hint(interface)
 
 
 # --------------------------------------------------------------------------- anonymizing
@@ -1015,14 +799,6 @@ def anonymize(data: dict) -> dict:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _compact(value: Any, limit: int = 80) -> str:
-    try:
-        text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _tally(values: Any) -> str:

@@ -26,17 +26,22 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import ConfigError
+
 __all__ = [
+    "KINDS",
     "SOURCES",
     "Catalog",
     "Field",
     "Interface",
     "Problem",
     "StatusCode",
+    "is_read",
     "load_catalog",
     "normalize_path",
     "provenance_text",
@@ -45,6 +50,18 @@ __all__ = [
 _JSON_TYPES = {"integer", "number", "string", "boolean", "object", "array", "any"}
 #: Where a description comes from, most to least certain.
 SOURCES = ("capture", "vendor", "client", "reconstruction")
+#: What an interface does to the splicer: every catalog entry says which (no default).
+KINDS = ("read", "write")
+
+# An action that reads: read…/list…/get…/query…, or …List/…Detail/…Status/…Info/…Version.
+_READ_ACTION = re.compile(r"^(read|list|get|query)|(List|Detail|Details|Status|Info|Version)$")
+# An action that writes, whatever else it looks like: an entry calling one a read is a
+# mistake in the catalog, and the read-only guards and capture trust the catalog alone.
+_WRITE_ACTION = re.compile(
+    r"^(write|save|set|create|delete|update|clear|rename|play|import|"
+    r"enable|disable|overWrite|apply|edit|ftb|freeze)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -198,14 +215,37 @@ class Interface:
 
     path: str
     summary: str
+    #: ``"read"`` or ``"write"`` (:data:`KINDS`); required, and a read's action must read
+    #: like one (``read…``, ``…List``, ``…Detail``, ``…Status``...), so no write passes as a read.
+    kind: str
     description: str = ""
-    kind: str = "read"
     fields: tuple[Field, ...] = ()
     records: str | None = None
     example: Any = None
     source: str = "reconstruction"
     evidence: str = ""
     disagreement: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ConfigError(
+                f"catalog interface {self.path!r}: kind {self.kind!r} is not one of "
+                f"{', '.join(KINDS)}."
+            )
+        action = self.path.rsplit("/", 1)[-1]
+        if self.kind == "read" and (
+            not _READ_ACTION.search(action) or _WRITE_ACTION.search(action)
+        ):
+            raise ConfigError(
+                f"catalog interface {self.path!r} says it is a read, but its action "
+                f"{action!r} does not read like a read (read…, …List, …Detail, …Status); "
+                'a call that may change the splicer is "kind": "write".'
+            )
+
+    @property
+    def is_read(self) -> bool:
+        """True when the catalog lists this interface as a read (it changes nothing)."""
+        return self.kind == "read"
 
     @property
     def confirmed(self) -> bool:
@@ -326,11 +366,16 @@ class Catalog:
             norm = normalize_path(path)
             if norm.count("/") != 1:
                 raise ValueError(f"catalog interface {path!r} is not module/action")
+            if "kind" not in spec:
+                # No default: a write that forgot its kind would pass every read-only guard.
+                raise ConfigError(
+                    f'catalog interface {path!r} has no "kind": say "read" or "write".'
+                )
             self._interfaces[norm] = Interface(
                 path=norm,
                 summary=spec.get("summary", ""),
                 description=spec.get("description", ""),
-                kind=spec.get("kind", "read"),
+                kind=spec["kind"],
                 fields=tuple(Field.from_dict(f) for f in spec.get("fields", ())),
                 records=spec.get("records"),
                 example=spec.get("example"),
@@ -379,6 +424,17 @@ class Catalog:
             close = self.suggest(norm)
             tail = f"; did you mean {' or '.join(close)}?" if close else ""
             raise KeyError(f"unknown interface {norm!r}{tail}") from None
+
+    def is_read(self, interface: str) -> bool | None:
+        """True for a read, False for a write, None when the catalog does not know it."""
+        found = self._interfaces.get(normalize_path(interface))
+        return None if found is None else found.is_read
+
+    def records_hint(self, interface: str) -> str | None:
+        """Where the interface's reply keeps its records (the catalog's ``records``):
+        ``""`` when it says nothing, None when the catalog does not know the interface."""
+        found = self._interfaces.get(normalize_path(interface))
+        return None if found is None else found.records or ""
 
     def paths(self, module: str | None = None) -> list[str]:
         """All interface paths (of one module when given), in catalog order."""
@@ -488,6 +544,16 @@ def load_catalog() -> Catalog:
 
         text = resources.files(__package__).joinpath("catalog.json").read_text(encoding="utf-8")
     return Catalog(json.loads(text))
+
+
+def is_read(interface: str, catalog: Catalog | None = None) -> bool:
+    """True only when the catalog (the bundled one by default) lists ``interface`` as a read.
+
+    The one read/write classifier: the read-only guards (client, fleet, watch),
+    confirm-before-write and capture all ask it. An interface the catalog does not
+    know is not a read (firmware may have more, and any of it may change the splicer).
+    """
+    return bool((catalog or load_catalog()).is_read(interface))
 
 
 # --------------------------------------------------------------------------- checks

@@ -28,7 +28,7 @@ import urllib3
 
 from . import _fast, _transport, protocol
 from . import confirm as _confirm
-from .catalog import Catalog, Problem, load_catalog, normalize_path
+from .catalog import Catalog, Problem, is_read, load_catalog, normalize_path
 from .errors import (
     ConfigError,
     ConnectError,
@@ -480,7 +480,7 @@ class Client:
 
     def needs_confirm(self, interface: str) -> bool:
         """True when ``confirm_writes`` is on and ``interface`` is not a known read."""
-        return self.confirm_writes and _confirm.write_kind(interface) != "read"
+        return self.confirm_writes and not is_read(interface)
 
     def guard(
         self, interface: str, body: Any = None, *, read_only: bool = False, confirmed: bool = False
@@ -497,11 +497,22 @@ class Client:
             _confirm.confirm(_confirm.pending(interface, body, [self.where]), self.confirm)
 
     def watch(self, interface: str, body: Any = None, every: float = 5.0, **options: Any) -> Watch:
-        """Poll ``interface`` every ``every`` s in the background, keeping one live view
-        (see :class:`openapi_magic.watch.Watch` for the options); ``.stop()`` ends it."""
-        from .watch import Watch
+        """Deprecated: ``openapi_magic.watch.watch(client, interface, body, every=...)``.
 
-        return Watch(self, interface, body, every=every, **options)
+        Polls ``interface`` every ``every`` s in the background, keeping one live view
+        (see :class:`openapi_magic.watch.Watch` for the options); ``.stop()`` ends it.
+        Kept for one release: the client sits below the watch, which builds on it.
+        """
+        warnings.warn(
+            "Client.watch is deprecated; use openapi_magic.watch.watch(client, ...) "
+            '(from openapi_magic.watch import watch; watch(client, "device/readDetail", '
+            "{...}, every=...)).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        from .watch import watch  # the deprecated shim's way up (tests/test_layers.py)
+
+        return watch(self, interface, body, every=every, **options)
 
     def send(
         self,

@@ -1,8 +1,8 @@
 """Which calls change a splicer, and the two guards on them: read-only and confirm-before-write.
 
-The catalog says which interfaces write (``Interface.kind``). An interface it does
-not know (firmware may have more) counts as a possible write: a read-only
-connection refuses it too, saying why. The client's send path asks
+The catalog says which interfaces read (:func:`openapi_magic.catalog.is_read`, the one
+classifier). An interface it does not know (firmware may have more) counts as a
+possible write: a read-only connection refuses it too, saying why. The client's send path asks
 :func:`refuse_if_read_only` and :func:`confirm` before anything goes out, so the
 magic, the form, Python code and fleets all stop at the same place.
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from .catalog import load_catalog, normalize_path
+from .catalog import is_read, load_catalog, normalize_path
 from .errors import WriteRefused
 
 __all__ = [
@@ -43,12 +43,12 @@ _READ, _WRITE, _UNKNOWN = "read", "write", "unknown"
 
 def write_kind(interface: str) -> str:
     """``"read"``, ``"write"`` (the catalog says it changes the splicer) or ``"unknown"``
-    (the catalog does not know it: treated as a possible write)."""
-    path = normalize_path(interface)
-    catalog = load_catalog()
-    if path not in catalog:
+    (the catalog does not know it: treated as a possible write); the words for
+    :func:`~openapi_magic.catalog.is_read`'s verdict."""
+    known = load_catalog().is_read(interface)
+    if known is None:
         return _UNKNOWN
-    return _READ if catalog.get(path).kind == _READ else _WRITE
+    return _READ if known else _WRITE
 
 
 def public_root(root: str) -> str:
@@ -74,11 +74,9 @@ def refuse_if_read_only(
 
     ``where`` names the splicer; ``how`` says how to allow writes (the hint).
     """
-    if not read_only:
+    if not read_only or is_read(interface):
         return
     kind = write_kind(interface)
-    if kind == _READ:
-        return
     path = normalize_path(interface)
     at = f" to {where}" if where else ""
     raise WriteRefused(

@@ -8,7 +8,9 @@ ever contains the secretKey: messages are built from public facts only.
     OpenAPIError
     ├── ConfigError            bad settings (short secretKey, missing root, ...)
     │   ├── RequestValidationError   a body the catalog says the splicer will refuse
-    │   └── WriteRefused     a write stopped before sending (read-only, or not confirmed)
+    │   ├── CaptureError     a capture file that cannot be read, or a capture not made
+    │   └── WriteRefused     a write stopped before sending (read-only, not confirmed,
+    │                        or asked of a capture)
     ├── TransportError         the HTTP exchange failed
     │   ├── ConnectError       never reached the splicer (safe to retry)
     │   ├── RequestTimeout     no complete reply in time (a write may have happened)
@@ -26,6 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "CaptureError",
     "ConfigError",
     "ConnectError",
     "DecodeError",
@@ -115,12 +118,17 @@ class RequestValidationError(ConfigError):
         self.interface = interface
 
 
+class CaptureError(ConfigError):
+    """A capture file that cannot be read, or a capture that cannot be made."""
+
+
 class WriteRefused(ConfigError):
     """A call that may change the splicer was stopped before anything was sent: the
-    connection is read-only, the confirmation was declined, or nobody could be asked.
+    connection is read-only, the confirmation was declined, nobody could be asked, or
+    a capture (which only reads) was asked to send it.
 
-    ``interface`` names the call; ``reason`` is ``"read-only"``, ``"declined"`` or
-    ``"no-prompt"``; ``hint`` says how to allow writes.
+    ``interface`` names the call; ``reason`` is ``"read-only"``, ``"declined"``,
+    ``"no-prompt"`` or ``"capture"``; ``hint`` says how to allow writes.
     """
 
     sent = False

@@ -503,9 +503,10 @@ class Watch:
 def _refuse_polled_writes(interface: str, targets: list) -> None:
     """A watch sends its call again and again: a write is refused up front on a read-only
     or confirm-before-write splicer (not once per poll, and never asked about per poll)."""
-    from .confirm import refuse_if_read_only, write_kind
+    from .catalog import is_read
+    from .confirm import refuse_if_read_only
 
-    if write_kind(interface) == "read":
+    if is_read(interface):
         return
     for t in targets:
         refuse_if_read_only(

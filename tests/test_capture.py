@@ -20,7 +20,7 @@ from openapi_magic.captures import (
     is_read_interface,
 )
 from openapi_magic.catalog import Catalog, load_catalog
-from openapi_magic.errors import RequestTimeout
+from openapi_magic.errors import ConfigError, RequestTimeout
 from openapi_magic.server import serve
 
 FAILURE = {"body": {}, "msg": "Server_Err", "sign": "", "status": 500}
@@ -111,35 +111,31 @@ def test_capture_reads_every_read_interface_following_ids(splicer, recorder):
     assert all(c.ok and c.error == "" for c in cap.calls)
 
 
+def _entry(iface, kind):
+    return {
+        "kind": kind,
+        "fields": [{"name": f.name, "type": f.type, "required": f.required} for f in iface.fields],
+        "records": iface.records,
+        "example": iface.example,
+    }
+
+
 def test_capture_never_sends_a_write_even_when_the_catalog_says_read(splicer, recorder):
-    data = json.loads(
-        json.dumps(
-            {
-                "interfaces": {
-                    i.path: {
-                        "kind": "read",
-                        "fields": [
-                            {"name": f.name, "type": f.type, "required": f.required}
-                            for f in i.fields
-                        ],
-                        "records": i.records,
-                        "example": i.example,
-                    }
-                    for i in load_catalog()
-                }
-            }
-        )
-    )
-    lying = Catalog(data)  # every write disguised as a read
-    writes = [i.path for i in load_catalog() if i.kind != "read"]
+    # The name check that used to sit in capture is the catalog's now: a catalog that
+    # calls any write a read does not load, so no guard (capture's or the client's) sees it.
+    catalog = load_catalog()
+    writes = [i for i in catalog if not i.is_read]
     assert writes
-    cap = capture(splicer, quiet=True, catalog=lying)
+    for write in writes:
+        data = {"interfaces": {i.path: _entry(i, "write") for i in catalog}}
+        data["interfaces"][write.path] = _entry(write, "read")  # one write disguised
+        with pytest.raises(ConfigError, match=re.escape(repr(write.path))):
+            Catalog(json.loads(json.dumps(data)))
+    cap = capture(splicer, quiet=True, catalog=catalog)
     received = [path for path, _ in recorder.received]
     assert received and len(received) == len(cap.calls)
-    assert not set(received) & set(writes)
-    assert all(load_catalog().get(p).kind == "read" for p in received)
-    assert set(writes) <= set(cap.skipped)
-    assert "never sent" in cap.skipped["screen/writeBrightness"]
+    assert not set(received) & {w.path for w in writes}
+    assert all(catalog.get(p).is_read for p in received)
 
 
 @pytest.mark.parametrize(
@@ -159,8 +155,9 @@ def test_the_guard_refuses_writes_whatever_their_kind(path):
         _guard(iface)
     import dataclasses
 
-    with pytest.raises(WriteRefused, match="does not read like a read"):
-        _guard(dataclasses.replace(iface, kind="read"))
+    # An interface cannot be made a read under a write's name, not even by hand.
+    with pytest.raises(ConfigError, match="does not read like a read"):
+        dataclasses.replace(iface, kind="read")
 
 
 def test_failures_are_recorded_and_the_capture_goes_on(splicer, monkeypatch):
@@ -526,3 +523,14 @@ def test_anonymize_replaces_addresses_in_any_text_and_the_host_name():
     assert reply["MAC"] in reply["note"]  # the same MAC, written two ways, one placeholder
     assert reply["ip"] in out.calls[1].error and reply["deviceSn"] in reply["name"]
     assert out.root == "http://splicer.example:8000/open/api"
+
+
+def test_one_write_refused_and_capture_error_from_the_error_tree(splicer):
+    from openapi_magic import captures, errors
+
+    assert captures.WriteRefused is errors.WriteRefused is openapi_magic.WriteRefused
+    assert captures.CaptureError is errors.CaptureError
+    assert issubclass(errors.CaptureError, errors.ConfigError)
+    with pytest.raises(openapi_magic.WriteRefused, match="screen/writeBrightness") as caught:
+        _guard(load_catalog().get("screen/writeBrightness"))
+    assert caught.value.interface == "screen/writeBrightness" and not caught.value.sent

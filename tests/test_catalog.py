@@ -298,13 +298,14 @@ def test_provenance_and_tokens_are_loaded():
     assert cat.status_for_token(" Server_Err ").code == 500
     assert cat.status_for_token("prose message") is None
     assert cat.status_for_token(None) is None
-    bad = {"interfaces": {"a/b": {"source": "rumour"}}}
+    bad = {"interfaces": {"a/b": {"kind": "write", "source": "rumour"}}}
     with pytest.raises(ValueError, match="rumour"):
         Catalog(bad)
     inherit = Catalog(
         {
             "interfaces": {
                 "a/b": {
+                    "kind": "write",
                     "source": "vendor",
                     "fields": [
                         {"name": "x", "type": "integer"},
@@ -324,6 +325,7 @@ _SMALL = Catalog(
     {
         "interfaces": {
             "screen/ours": {
+                "kind": "write",
                 "summary": "reconstructed",
                 "fields": [
                     {"name": "screenId", "type": "integer", "required": True},
@@ -332,6 +334,7 @@ _SMALL = Catalog(
                 ],
             },
             "screen/seen": {
+                "kind": "write",
                 "summary": "from the vendor",
                 "source": "vendor",
                 "evidence": "a page",
@@ -406,3 +409,33 @@ def test_help_says_where_an_interface_comes_from():
 def test_the_bundled_catalogs_examples_raise_no_certain_problem():
     for spec in CATALOG:
         assert not [p for p in spec.problems(spec.example_body()) if p.certain], spec.path
+
+
+# ---------------------------------------------------------------------- kind: read or write
+
+
+def test_an_interface_without_kind_is_refused_naming_it():
+    from openapi_magic.errors import ConfigError
+
+    data = json.loads(
+        resources.files("openapi_magic").joinpath("catalog.json").read_text(encoding="utf-8")
+    )
+    assert all(spec.get("kind") in ("read", "write") for spec in data["interfaces"].values())
+    del data["interfaces"]["screen/writeBrightness"]["kind"]
+    with pytest.raises(ConfigError, match="'screen/writeBrightness' has no \"kind\""):
+        Catalog(data)
+    data["interfaces"]["screen/writeBrightness"]["kind"] = "maybe"
+    with pytest.raises(ConfigError, match="kind 'maybe' is not one of read, write"):
+        Catalog(data)
+
+
+def test_is_read_answers_for_known_and_unknown_interfaces():
+    from openapi_magic.catalog import is_read
+
+    assert CATALOG.is_read("/screen/readDetail ") is True
+    assert CATALOG.is_read("screen/writeBrightness") is False
+    assert CATALOG.is_read("screen/readFuture") is None  # the catalog does not know it
+    assert is_read("screen/readDetail") and not is_read("screen/writeBrightness")
+    assert not is_read("screen/readFuture")  # unknown: not a read, whatever its name
+    assert CATALOG.records_hint("screen/readList") == "screens"
+    assert CATALOG.records_hint("screen/readFuture") is None

@@ -555,8 +555,13 @@ def test_form_says_unconfirmed_for_reconstruction_only_interfaces_and_fields():
     small = Catalog(
         {
             "interfaces": {
-                "screen/ours": {"summary": "ours", "fields": [{"name": "a", "type": "integer"}]},
+                "screen/ours": {
+                    "kind": "write",
+                    "summary": "ours",
+                    "fields": [{"name": "a", "type": "integer"}],
+                },
                 "screen/seen": {
+                    "kind": "write",
                     "summary": "seen",
                     "source": "vendor",
                     "evidence": "a vendor page",

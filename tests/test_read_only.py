@@ -360,3 +360,65 @@ def test_a_watch_of_a_write_is_refused_up_front_on_a_guarded_splicer(splicer):
     finally:
         w.stop()
     assert splicer.requests[READ] >= 1 and not w.offline  # reads are watched as ever
+
+
+# ---------------------------------------------------------------------- one classifier
+
+#: Names the catalog does not know: one that reads like a read, one like a write, one odd.
+UNKNOWN = ["screen/readFuture", "screen/writeFuture", "nothing/atAll"]
+
+
+def _every_interface():
+    from openapi_magic.catalog import load_catalog
+
+    return [i.path for i in load_catalog()] + UNKNOWN
+
+
+@pytest.mark.parametrize("path", _every_interface())
+def test_every_guard_and_capture_agree_with_the_one_classifier(path):
+    """The catalog's is_read is the only verdict: confirm, the client's read-only guard,
+    confirm-before-write, the watch's and the fleet's guards and capture all follow it."""
+    from types import SimpleNamespace
+
+    from openapi_magic.captures import _guard
+    from openapi_magic.catalog import Interface, is_read, load_catalog
+    from openapi_magic.fleet._targets import _guard_run
+    from openapi_magic.watch import _refuse_polled_writes
+
+    catalog = load_catalog()
+    read = is_read(path)
+    assert read == (path in catalog and catalog.get(path).kind == "read")
+    assert read == (catalog.is_read(path) is True)
+    assert (write_kind(path) == "read") == read
+
+    def refused(guard) -> bool:
+        try:
+            guard()
+        except WriteRefused:
+            return True
+        return False
+
+    client = Client("http://192.0.2.1:8000/open/api", "demo", "0123456789abcdef", read_only=True)
+    asking = Client("http://192.0.2.1:8000/open/api", "demo", "0123456789abcdef")
+    asking.confirm_writes = True
+    target = SimpleNamespace(client=client, label="wall", root=client.root)
+    assert refused(lambda: client.guard(path, {})) == (not read)
+    assert asking.needs_confirm(path) == (not read)
+    assert refused(lambda: _refuse_polled_writes(path, [target])) == (not read)
+    assert refused(
+        lambda: _guard_run(
+            [target],
+            path,
+            [({}, {})],
+            read_only=True,
+            confirm_writes=False,
+            confirm=None,
+            confirmed=False,
+        )
+    ) == (not read)
+    if path in catalog:
+        iface = catalog.get(path)
+    else:  # as a hand-made catalog entry would have it
+        kind = "read" if "/read" in path else "write"
+        iface = Interface(path=path, summary="", kind=kind)
+    assert refused(lambda: _guard(iface)) == (not read)

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .. import confirm as _confirm
+from ..catalog import is_read
 from ..client import Client
 from ..connection import is_splicer_like
 from ..errors import ConfigError, OpenAPIError, WriteRefused
@@ -217,7 +218,7 @@ def _guard_run(
     confirmed: bool,
 ) -> bool:
     """Refuse or confirm a fleet write once, before any call; True when confirmed."""
-    if _confirm.write_kind(interface) == "read":
+    if is_read(interface):
         return False
     clients = [(t, t.client) for t in targets if t.client is not None]
     locked = [(t, c) for t, c in clients if read_only or c.read_only]

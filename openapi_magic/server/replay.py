@@ -26,10 +26,10 @@ was captured. How (our reconstruction; no vendor document covers it):
 The firmware profile follows the capture (:func:`firmware_for`) unless one is
 given. A capture holds no secret: the credentials are the demo ones unless given.
 
-This module reads the saved capture format itself (``format``
-``"openapi_magic.capture"``, version 1) rather than importing
-:mod:`openapi_magic.captures`, which needs the client: the simulated splicer must
-stay independent of the client (``shared/STYLE.md``). A :class:`Capture` object is
+The saved format, its checks and the key a request is matched by come from
+:mod:`openapi_magic.capture_format` (the core), the same that capture and diff
+use; never from :mod:`openapi_magic.captures`, which needs the client: the
+simulated splicer stays independent of the client. A :class:`Capture` object is
 taken through its ``to_dict()``.
 """
 
@@ -45,7 +45,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
+from ..capture_format import Capture, call_key, read_file
+from ..errors import CaptureError
 from .firmware import FIRMWARE_PROFILES, FirmwareProfile
 from .model import IT_HDMI_OUT, VendorError, _is_int, _Screen
 from .state import DeviceState
@@ -63,8 +64,6 @@ __all__ = [
 
 #: The capture of the bundled simulated splicer shipped in the package (see :func:`demo_capture_path`).
 DEMO_CAPTURE = "demo-h5.capture.json"
-_FORMAT = "openapi_magic.capture"  # captures.FORMAT (not imported: see the module docstring)
-_FORMAT_VERSION = 1
 #: A model reply that could not be made (the read then answers as captured, unpatched).
 _UNTRACKED = object()
 log = logging.getLogger("openapi_magic.server")
@@ -76,7 +75,7 @@ def demo_capture_path() -> Path:
     return Path(str(resources.files(__package__).joinpath("data").joinpath(DEMO_CAPTURE)))
 
 
-class ReplayError(ConfigError):
+class ReplayError(CaptureError):
     """A replay source that is not a readable capture."""
 
 
@@ -94,43 +93,20 @@ def load_capture_data(source: Any) -> dict:
     elif isinstance(source, dict):
         data = source
     elif isinstance(source, (str, os.PathLike)):
-        path = Path(source).expanduser()
-        where = str(path)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ReplayError(f"No capture file {path} to replay.") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ReplayError(f"Cannot read the capture file {path}: {exc}.") from None
-        except ValueError:
-            raise ReplayError(f"{path} is not an openapi_magic capture (not JSON).") from None
+            data, where = read_file(source)
+        except CaptureError as exc:
+            raise ReplayError(exc.message) from None
     else:
         raise ReplayError(
             f'replay= takes a Capture, a saved capture\'s path or "demo", not '
             f"{type(source).__name__}."
         )
-    if not isinstance(data, dict) or data.get("format") != _FORMAT:
-        raise ReplayError(f'{where} is not an openapi_magic capture (no "format": "{_FORMAT}").')
-    if data.get("version") != _FORMAT_VERSION:
-        raise ReplayError(
-            f"{where} is a capture of format version {data.get('version')!r}; "
-            f"this replay reads version {_FORMAT_VERSION}."
-        )
-    calls = data.get("calls")
-    if not isinstance(calls, list) or not all(
-        isinstance(c, dict) and isinstance(c.get("interface"), str) for c in calls
-    ):
-        raise ReplayError(f'{where}: "calls" must be a list of captured calls.')
+    try:
+        Capture.from_dict(data, where)  # the format's own checks, the same as capture's
+    except CaptureError as exc:
+        raise ReplayError(exc.message) from None
     return data
-
-
-def _body_key(interface: str, body: Any) -> str:
-    body = {} if body is None or body == "" else body
-    return (
-        interface
-        + " "
-        + json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    )
 
 
 def firmware_for(data: dict) -> FirmwareProfile:
@@ -185,11 +161,11 @@ class Replay:
 
     def __init__(self, source: Any) -> None:
         self.data = load_capture_data(source)
-        self.calls: dict[str, dict] = {}
+        self.calls: dict[tuple[str, str], dict] = {}
         for call in self.data["calls"]:
             if _is_int(call.get("status")):  # a transport error is no answer to replay
-                self.calls.setdefault(_body_key(call["interface"], call.get("body")), call)
-        self._baseline: dict[str, Any] = {}
+                self.calls.setdefault(call_key(call["interface"], call.get("body")), call)
+        self._baseline: dict[tuple[str, str], Any] = {}
         self._state: DeviceState | None = None
 
     @property
@@ -240,7 +216,7 @@ class Replay:
 
     def captured(self, interface: str, body: Any) -> dict | None:
         """The captured call of ``interface`` with this body (key order aside), or None."""
-        return self.calls.get(_body_key(interface, body))
+        return self.calls.get(call_key(interface, body))
 
     def answer(self, interface: str, body: Any, state: DeviceState) -> ReplayReply | None:
         """The replayed answer to a request, or None when the capture did not make it.
@@ -255,7 +231,7 @@ class Replay:
         if call["status"] != 0:
             return ReplayReply(call["status"], msg, None)
         captured = copy.deepcopy(call.get("reply"))
-        before = self._baseline.get(_body_key(interface, body), _UNTRACKED)
+        before = self._baseline.get(call_key(interface, body), _UNTRACKED)
         if before is _UNTRACKED or isinstance(before, VendorError) or state is not self._state:
             return ReplayReply(0, msg, captured)  # the model cannot follow this read
         now = self._model_reply(state, interface, body)
