@@ -2,8 +2,8 @@
 
 Every module's imports are read with ``ast`` (nothing is imported): module-level
 ones, which run when the module loads, and function-level ones, which run when
-the function is called. ``if TYPE_CHECKING:`` imports count as function-level
-(they never run). :data:`LAYERS` places every module in a layer; for now only the
+the function is called. ``if TYPE_CHECKING:`` imports are left out: they never
+run (a view may name the type it draws without importing it). :data:`LAYERS` places every module in a layer; for now only the
 simulated splicer's imports are checked against it, the rest is for the
 import-direction check to come.
 """
@@ -122,14 +122,15 @@ def _imports(module: str) -> tuple[set[str], set[str]]:
 
     def walk(node: ast.AST, deferred: bool) -> None:
         for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                walk(ast.Module(body=child.orelse, type_ignores=[]), deferred)
+                continue
             if isinstance(child, (ast.Import, ast.ImportFrom)):
                 found = _targets(module, path.name == "__init__.py", child)
                 (inner if deferred else top).update(found)
             later = deferred or isinstance(
                 child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
             )
-            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
-                later = True
             walk(child, later)
 
     walk(tree, False)
