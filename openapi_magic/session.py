@@ -2,10 +2,13 @@
 
 The ``%%openapi`` magic and the ``%openapi_form`` form are thin peers above a
 :class:`NotebookSession`: it owns the notebook's :class:`Connection` and its
-settings, and takes each decision once — how a setting is resolved, the
-pre-send check, the write guard, how a call and a fleet call run and render.
-Neither front-end imports or looks up the other; both ask
-:func:`session_for` for the shell's session.
+settings, and runs every call in one place: a front-end builds a
+:class:`~openapi_magic.service.CallSpec`, :meth:`NotebookSession.run` resolves the
+settings, checks the body, guards a write, confirms it, calls (one splicer or a
+fleet) and judges the reply, each once, and returns an
+:class:`~openapi_magic.service.Outcome` for the front-end to show. Neither
+front-end imports or looks up the other; both ask :func:`session_for` for the
+shell's session.
 
 A setting is resolved with one precedence (:meth:`NotebookSession.resolve`)::
 
@@ -268,9 +271,12 @@ class NotebookSession:
             raise missing
         base, doubts, settings = checked, checked.warnings, checked.settings
         if spec.dry_run:
-            prepared = client.prepare(
-                spec.interface, spec.body, encrypt=settings.encrypt, check=False
-            )
+            try:
+                prepared = client.prepare(
+                    spec.interface, spec.body, encrypt=settings.encrypt, check=False
+                )
+            except OpenAPIError as exc:  # e.g. encryption without the DES codec
+                return dataclasses.replace(base, error=exc, failed=True)
             return dataclasses.replace(
                 base, prepared=dataclasses.replace(prepared, warnings=doubts)
             )
