@@ -454,12 +454,13 @@ class Client:
         strict_catalog: bool | None = None,
         read_only: bool = False,
         confirmed: bool = False,
+        guarded: bool = False,
     ) -> Result:
         """Seal, send and open one call; return its :class:`Result`.
 
         ``check`` and ``strict_catalog`` are :meth:`prepare`'s: by default the
         catalog's doubts are sent with warnings (``result.warnings``).
-        ``read_only`` and ``confirmed`` are :meth:`send`'s.
+        ``read_only``, ``confirmed`` and ``guarded`` are :meth:`send`'s.
 
         A reply that arrived and decoded is returned even when the vendor's
         status is a failure (``result.ok`` false; ``result.raise_for_status()``
@@ -469,7 +470,12 @@ class Client:
             interface, body, encrypt=encrypt, check=check, strict_catalog=strict_catalog
         )
         return self.send(
-            prepared, timeout=timeout, records=records, read_only=read_only, confirmed=confirmed
+            prepared,
+            timeout=timeout,
+            records=records,
+            read_only=read_only,
+            confirmed=confirmed,
+            guarded=guarded,
         )
 
     @property
@@ -522,15 +528,21 @@ class Client:
         records: str | None = None,
         read_only: bool = False,
         confirmed: bool = False,
+        guarded: bool = False,
+        strict_sign: bool | None = None,
     ) -> Result:
         """Send a :class:`Prepared` call and open the reply.
 
-        The one place writes are guarded: a call the catalog does not list as a
+        Writes are guarded here (:meth:`guard`): a call the catalog does not list as a
         read is refused (:class:`WriteRefused`, nothing sent) when this client or
-        ``read_only`` says read-only, and asked about first when
-        ``confirm_writes`` is on, unless ``confirmed`` (a front-end already asked).
+        ``read_only`` says read-only, and asked about first when ``confirm_writes``
+        is on, unless ``confirmed`` (a front-end already asked). ``guarded=True``
+        says the caller already ran that guard for this call (a session, a fleet run).
+        ``strict_sign`` (default: the client's) raises :class:`SignatureError` on a
+        reply whose sign does not match; ``False`` leaves the verdict to the caller.
         """
-        self.guard(prepared.interface, prepared.body, read_only=read_only, confirmed=confirmed)
+        if not guarded:
+            self.guard(prepared.interface, prepared.body, read_only=read_only, confirmed=confirmed)
         limit = self.timeout if timeout is None else _seconds(timeout)
         url = prepared.url
         context: dict[str, Any] = {"url": url, "request_envelope": prepared.envelope}
@@ -634,7 +646,7 @@ class Client:
             "encrypted" if result.encrypted else "plain",
             result.sign_verdict,
         )
-        if self.strict_sign:
+        if self.strict_sign if strict_sign is None else strict_sign:
             result.check_sign()
         return result
 

@@ -41,9 +41,17 @@ from .cell import parse_options as _parse_options
 from .cell import split_line as _split_line
 from .client import Client
 from .connection import Connection, to_client
-from .errors import ConfigError, OpenAPIError, RequestValidationError, StatusError, WriteRefused
+from .errors import (
+    ConfigError,
+    OpenAPIError,
+    RequestValidationError,
+    SignatureError,
+    StatusError,
+    WriteRefused,
+)
 from .profiles import profiles_path
 from .result import _STYLE, Result, safe_text
+from .service import CallSpec, Outcome
 from .session import SETTINGS, NotebookSession, Settings, session_for, start_session
 
 if TYPE_CHECKING:
@@ -172,14 +180,6 @@ class Notice:
             f'<div style="{_STYLE["fail"]}"><b>OpenAPI error:</b> <span style="white-space:'
             f'pre-wrap">{html.escape(safe_text(self.message))}</span>{hint}</div>'
         )
-
-
-class _AskLater(Exception):
-    """Raised from a fleet's confirm callback: the notebook asks with a button instead."""
-
-    def __init__(self, pending: Any) -> None:
-        super().__init__(pending.interface)
-        self.pending = pending
 
 
 # --------------------------------------------------------------------------- the magics
@@ -491,101 +491,135 @@ class OpenAPIMagics(Magics):
             display(Notice(exc.message, exc.hint))
         return None
 
-    def _check(
-        self, path: str, body: Any, force: bool, label: str = "", settings: Settings | None = None
-    ) -> None:
-        """Refuse, before anything is sent, what the session's check refuses (certain
-        problems; every doubt with ``strict_catalog``). The doubts that pass are
-        sent, and the client puts them on the Result."""
-        if force:
-            return
-        try:
-            self.session.check(path, body, settings or self.session.resolve())
-        except RequestValidationError as exc:
+    def _refusal(self, outcome: Outcome, labels: Any = None) -> OpenAPIError | None:
+        """What was refused before anything was sent: a catalog refusal as a UsageError
+        (``--force`` lifts it); anything else (read-only, declined) to show."""
+        refused = outcome.refused
+        if refused is None:
+            return None
+        exc = refused.error
+        if refused.why == "validation" and isinstance(exc, RequestValidationError):
+            label = ""
+            if refused.index is not None and labels:
+                label = "".join(
+                    f" (for {name} = {_short(item)})"
+                    for name, item in labels[refused.index].items()
+                )
             raise UsageError(
-                f"{path}{label}: "
+                f"{outcome.spec.interface}{label}: "
                 + "; ".join(exc.problems)
                 + f". {exc.hint} (--force sends it anyway.)"
             ) from None
+        return self._rehint(exc, outcome.settings, outcome.client)
+
+    def _spec(self, call: CellCall, fail_on_status: bool | None = None, **more: Any) -> CallSpec:
+        """The cell as a call specification (its options at the cell's level)."""
+        args = call.options
+        assert call.interface is not None
+        return CallSpec(
+            call.interface,
+            profile=args.profile,
+            settings=self._cell_level(args, fail_on_status),
+            force=args.force,
+            records=args.table,
+            origin="magic",
+            **more,
+        )
+
+    def _session_run(self, spec: CallSpec) -> Outcome:
+        """The session runs the call; a notebook asks about a write with a button, a
+        terminal with a y/N prompt."""
+        from .watch import _in_kernel
+
+        try:
+            return self.session.run(spec, confirm=None if _in_kernel() else _confirm.prompt)
+        except KeyboardInterrupt as exc:
+            raise CallInterrupted(spec.interface, getattr(exc, "openapi_sent", None)) from None
+        except (ConfigError, TypeError) as exc:  # no connection, --on VAR that is no splicer
+            raise UsageError(str(exc)) from None
 
     def _run(self, call: CellCall, ns: dict, fail_on_status: bool | None = None) -> Any:
         args, path = call.options, call.interface
         assert path is not None  # openapi() answers a cell without one itself
         if args.each or args.on:
             return self._run_many(call, ns, fail_on_status)
-        body = call.body(ns)
-        self._check(path, body, args.force, settings=self._settings(args, fail_on_status))
-        client = self.client_for(args.profile)
-        settings = self._settings(args, fail_on_status, client)
-        try:
-            if args.dry_run:
-                prepared = client.prepare(
-                    path, body, encrypt=settings.encrypt, strict_catalog=False
-                )
-                self._store(args.out, prepared)
-                return prepared
-            self.session.guard(client, path, body, settings)
-            if self.session.needs_confirm(client, path, settings):
-                return self._confirm_one(client, args, path, body, settings)
+        spec = self._spec(call, fail_on_status, body=call.body(ns), dry_run=args.dry_run)
+        outcome = self._session_run(spec)
+        if outcome.pending is not None:
+            if outcome.pending.ask is None:  # a notebook: Send / Cancel
+                return self._confirm_panel(outcome, lambda done: self._sent_one(done, args))
             try:
-                result = self.session.call(client, path, body, settings, records=args.table)
+                outcome = self.session.proceed(outcome, confirm=outcome.pending.ask)
             except KeyboardInterrupt as exc:
                 raise CallInterrupted(path, getattr(exc, "openapi_sent", None)) from None
-            self._store(args.out, result)
-            if args.table:
-                try:
-                    result.to_dataframe()
-                except KeyError as exc:
-                    raise OpenAPICellError(
-                        f"{exc.args[0]}; the Result is kept"
-                        + (f" in {args.out}" if args.out else "")
-                        + ".",
-                        result=result,
-                    ) from None
-            self.session.judge(result, settings)
-            if not result.ok:
-                if settings.fail_on_status:
+        return self._show_one(outcome, args)
+
+    def _sent_one(self, outcome: Outcome, args: Any) -> Any:
+        """After Send: the reply, or the error to show (the panel shows it as a notice)."""
+        result = outcome.result
+        if result is None or isinstance(outcome.error, SignatureError):
+            error = outcome.refused.error if outcome.refused is not None else outcome.error
+            assert error is not None
+            raise error
+        self._store(args.out, result)
+        return result
+
+    def _show_one(self, outcome: Outcome, args: Any) -> Any:
+        """Show one call's outcome: the reply (stored), or a short error."""
+        settings, client = outcome.settings, outcome.client
+        path = outcome.spec.interface
+        refused = self._refusal(outcome)
+        if refused is not None:
+            return self._fail(refused)
+        if outcome.prepared is not None:
+            self._store(args.out, outcome.prepared)
+            return outcome.prepared
+        result = outcome.result
+        if not isinstance(result, Result):
+            assert isinstance(outcome.error, OpenAPIError)
+            return self._fail(self._rehint(outcome.error, settings, client))
+        self._store(args.out, result)
+        if args.table:
+            try:
+                result.to_dataframe()
+            except KeyError as exc:
+                self.shell.user_ns[LAST_ERROR] = failure = OpenAPICellError(
+                    f"{exc.args[0]}; the Result is kept"
+                    + (f" in {args.out}" if args.out else "")
+                    + ".",
+                    result=result,
+                )
+                raise failure from None
+        if isinstance(outcome.error, SignatureError):
+            return self._fail(outcome.error)
+        try:
+            if isinstance(outcome.error, StatusError):
+                self.last = outcome.error
+                self.shell.user_ns[LAST_ERROR] = outcome.error
+                if outcome.failed:
                     display(result)  # the reply, its status, msg and hint: shown once
-                    try:
-                        result.raise_for_status()
-                    except StatusError as exc:
-                        self.last = exc
-                        self.shell.user_ns[LAST_ERROR] = exc
-                        if not self.short_errors:
-                            raise
-                        raise OpenAPICellError(
-                            f"{path} failed with status {result.status} (the reply and its "
-                            "hint are shown above).",
-                            error=exc,
-                            result=result,
-                            hint=_key_advice(client, result),
-                        ) from None
-                try:
-                    result.raise_for_status()
-                except StatusError as exc:  # shown, not raised: still the last error
-                    self.last = exc
-                    self.shell.user_ns[LAST_ERROR] = exc
-        except OpenAPIError as exc:
-            return self._fail(self._rehint(exc, settings, client))
+                    if not self.short_errors:
+                        return self._fail(outcome.error)
+                    raise OpenAPICellError(
+                        f"{path} failed with status {result.status} (the reply and its "
+                        "hint are shown above).",
+                        error=outcome.error,
+                        result=result,
+                        hint=_key_advice(client, result),
+                    ) from None
         except OpenAPICellError as exc:
             self.shell.user_ns[LAST_ERROR] = exc
             raise
         return result
 
-    def _settings(
-        self, args: Any, fail_on_status: bool | None = None, client: Client | None = None
-    ) -> Settings:
-        """The session's settings for this cell: its options first (``-k`` turns
-        fail_on_status off), then %config, the connection, the defaults."""
-        return self.session.resolve(
-            client,
-            cell={
-                "timeout": getattr(args, "timeout", None),
-                "display_limit": getattr(args, "limit", None),
-                "encrypt": getattr(args, "encrypt", None),
-                "fail_on_status": fail_on_status,
-            },
-        )
+    def _cell_level(self, args: Any, fail_on_status: bool | None = None) -> dict[str, Any]:
+        """The cell's own settings (``None``: not given); ``-k`` turns fail_on_status off."""
+        return {
+            "timeout": getattr(args, "timeout", None),
+            "display_limit": getattr(args, "limit", None),
+            "encrypt": getattr(args, "encrypt", None),
+            "fail_on_status": fail_on_status,
+        }
 
     def _rehint(
         self, exc: OpenAPIError, settings: Settings, client: Client | None = None
@@ -601,38 +635,22 @@ class OpenAPIMagics(Magics):
             exc.hint = "%config OpenAPIMagics.read_only = False allows writes."
         return exc
 
-    def _confirm_one(
-        self, client: Client, args: Any, path: str, body: Any, settings: Settings
-    ) -> Any:
-        """Ask before one write (a button in a notebook, a prompt in a terminal), then send."""
-        from .watch import _in_kernel
-
-        pending = _confirm.pending(path, body, [client.where])
-
-        def send() -> Any:
-            result = self.session.call(
-                client, path, body, settings, records=args.table, confirmed=True
-            )
-            self._store(args.out, result)
-            return result
-
-        if client.confirm is None and _in_kernel():
-            return self._confirm_panel(pending, send)
-        _confirm.confirm(pending, client.confirm)  # WriteRefused when declined
-        return send()
-
-    def _confirm_panel(self, pending: Any, send: Any) -> Any:
+    def _confirm_panel(self, outcome: Outcome, then: Any) -> Any:
+        """Send / Cancel for a write waiting for a confirm; Send proceeds, then ``then``
+        shows the new outcome (an error of the call as a notice)."""
         from .confirm_button import ConfirmButtons
+
+        assert outcome.pending is not None and outcome.pending.write is not None
 
         def guarded() -> Any:
             try:
-                return send()
+                return then(self.session.proceed(outcome))
             except OpenAPIError as exc:
                 self.last = exc
                 self.shell.user_ns[LAST_ERROR] = exc
                 return Notice(exc.message, exc.hint)
 
-        panel = ConfirmButtons(pending, guarded)
+        panel = ConfirmButtons(outcome.pending.write, guarded)
         self.last = panel
         return panel
 
@@ -641,10 +659,8 @@ class OpenAPIMagics(Magics):
         assert path is not None
         if args.dry_run:
             raise UsageError("--dry-run shows one call: drop --each/--on to see its envelope.")
-        # No single client: each splicer keeps its own timeout and encryption unless the
-        # cell or %config says otherwise; fail_on_status and strict_sign judge the whole run.
-        settings = self._settings(args, fail_on_status)
-        bodies, labels = None, None
+        bodies: list[Any] | None = None
+        labels: list[dict[str, Any]] | None = None
         if args.each:
             name, sep, var = args.each.partition("=")
             name, var = name.strip(), var.strip()
@@ -667,83 +683,56 @@ class OpenAPIMagics(Magics):
                 ) from None
             if not items:
                 raise UsageError(f"--each {args.each}: {var} is empty, nothing to send.")
-            bodies, labels = [], []
-            for item in items:
-                body = call.body(ns, **{name: item})
-                self._check(path, body, args.force, f" (for {name} = {_short(item)})", settings)
-                bodies.append(body)
-                labels.append({name: item})
+            bodies = [call.body(ns, **{name: item}) for item in items]
+            labels = [{name: item} for item in items]
             body = None
         else:
             body = call.body(ns)
-            self._check(path, body, args.force, settings=settings)
-        if args.on:
-            targets = _lookup(args.on, ns)
-        else:
-            targets = self.client_for(args.profile)
-        options: dict[str, Any] = dict(bodies=bodies, labels=labels, records=args.table)
-        if args.workers is not None:
-            if args.workers < 1:
-                raise UsageError("--workers must be at least 1.")
-            options["max_workers"] = args.workers
-        from .watch import _in_kernel
+        targets = _lookup(args.on, ns) if args.on else None
+        if args.workers is not None and args.workers < 1:
+            raise UsageError("--workers must be at least 1.")
+        spec = self._spec(
+            call,
+            fail_on_status,
+            body=body,
+            bodies=bodies,
+            labels=labels,
+            targets=targets,
+            workers=args.workers,
+        )
+        outcome = self._session_run(spec)
+        if outcome.pending is not None:  # confirmed once for the whole run, by a button
 
-        def later(pending: Any) -> bool:
-            raise _AskLater(pending)
+            def then(done: Outcome) -> Any:
+                refused = self._refusal(done)
+                if refused is not None:
+                    raise refused
+                self._store(args.out, done.result)
+                return self._judge_many(done)
 
-        session = self.session
-        try:
-            result = session.fleet_call(
-                targets, path, body, settings, **options, confirm=later if _in_kernel() else None
-            )
-        except _AskLater as asked:  # confirmed once for the whole run, by a button
+            return self._confirm_panel(outcome, then)
+        refused = self._refusal(outcome, labels)
+        if refused is not None:
+            return self._fail(refused)
+        self._store(args.out, outcome.result)
+        return self._judge_many(outcome)
 
-            def send() -> Any:
-                value = session.fleet_call(targets, path, body, settings, **options, confirmed=True)
-                self._store(args.out, value)
-                return self._judge_many(value, settings)
-
-            return self._confirm_panel(asked.pending, send)
-        except WriteRefused as exc:
-            return self._fail(self._rehint(exc, settings))
-        except (ConfigError, TypeError) as exc:
-            raise UsageError(str(exc)) from None
-        self._store(args.out, result)
-        return self._judge_many(result, settings)
-
-    def _judge_many(self, result: Any, settings: Settings) -> Any:
-        """A fleet cell fails as a single call's does: on a failed call when
-        ``fail_on_status`` (not under ``-k``), on a sign mismatch when ``strict_sign``."""
+    def _judge_many(self, outcome: Outcome) -> Any:
+        """A fleet cell fails as a single call's does (the session's verdict): the outcome
+        table shown once, then a short error."""
         from .fleet import FleetError
 
-        fail = settings.fail_on_status
-        mismatched = [
-            c
-            for c in result.calls
-            if settings.strict_sign and c.result is not None and c.result.sign_verdict == "mismatch"
-        ]
-        if (result.ok or not fail) and not mismatched:
+        result, exc = outcome.result, outcome.error
+        if not outcome.failed or not isinstance(exc, FleetError):
             return result
         display(result)  # the outcome table: every reply that arrived, shown once
-        try:
-            if fail:
-                result.raise_on_failure()
-            raise FleetError(
-                f"{len(mismatched)} of {len(result.calls)} replies to "
-                f"{result.interface} have a sign that does not match "
-                "(strict_sign).",
-                fleet=result,
-                hint="The replies are in error.fleet; a mismatch means the reply "
-                "was altered, or the secretKey differs.",
-            )
-        except FleetError as exc:
-            self.last = exc
-            self.shell.user_ns[LAST_ERROR] = exc
-            if not self.short_errors:
-                raise
-            raise OpenAPICellError(
-                exc.message + " (the outcome table is shown above)", hint=exc.hint, error=exc
-            ) from None
+        self.last = exc
+        self.shell.user_ns[LAST_ERROR] = exc
+        if not self.short_errors:
+            raise exc
+        raise OpenAPICellError(
+            exc.message + " (the outcome table is shown above)", hint=exc.hint, error=exc
+        ) from None
 
     def _store(self, name: str | None, value: Any) -> None:
         self.last = value
@@ -833,9 +822,19 @@ class OpenAPIMagics(Magics):
         ns = {**self.shell.user_ns, **(local_ns or {})}
         path = normalize_path(args.interface)
         body = parse_body(substitute(body_text, ns), 1)
-        settings = self._settings(args)
-        self._check(path, body, args.force, settings=settings)
-        targets = _lookup(args.on, ns) if args.on else self.client_for(args.profile)
+        spec = CallSpec(
+            path,
+            body,
+            # a fleet's targets: each splicer keeps its own timeout unless the cell says
+            targets=_lookup(args.on, ns) if args.on else self.client_for(args.profile),
+            profile=args.profile,
+            settings={"timeout": args.timeout},
+            force=args.force,
+            origin="watch",
+        )
+        checked = self.session.check(spec)  # resolved and checked once, nothing sent
+        self._refusal(checked)
+        settings, targets = checked.settings, spec.targets
         kernel = _in_kernel()
         # settings.timeout: the cell's, else %config's, else None (each splicer's own).
         options: dict[str, Any] = dict(

@@ -2,10 +2,13 @@
 
 The ``%%openapi`` magic and the ``%openapi_form`` form are thin peers above a
 :class:`NotebookSession`: it owns the notebook's :class:`Connection` and its
-settings, and takes each decision once — how a setting is resolved, the
-pre-send check, the write guard, how a call and a fleet call run and render.
-Neither front-end imports or looks up the other; both ask
-:func:`session_for` for the shell's session.
+settings, and runs every call in one place: a front-end builds a
+:class:`~openapi_magic.service.CallSpec`, :meth:`NotebookSession.run` resolves the
+settings, checks the body, guards a write, confirms it, calls (one splicer or a
+fleet) and judges the reply, each once, and returns an
+:class:`~openapi_magic.service.Outcome` for the front-end to show. Neither
+front-end imports or looks up the other; both ask :func:`session_for` for the
+shell's session.
 
 A setting is resolved with one precedence (:meth:`NotebookSession.resolve`)::
 
@@ -21,25 +24,39 @@ depend on it.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from . import confirm as _confirm
+from .catalog import load_catalog
 from .client import MAX_TIMEOUT, Client, precheck
 from .connection import Connection
-from .errors import ConfigError
-from .result import DEFAULT_DISPLAY_LIMIT, Result
+from .errors import (
+    ConfigError,
+    OpenAPIError,
+    RequestValidationError,
+    SignatureError,
+    StatusError,
+    WriteRefused,
+)
+from .result import DEFAULT_DISPLAY_LIMIT
+from .service import CallSpec, Outcome, Pending, Refusal, sent_after
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .confirm import Confirm, PendingWrite
     from .fleet import FleetResult
 
 __all__ = [
     "MAX_TIMEOUT",
     "SETTINGS",
     "SOURCES",
+    "CallSpec",
     "NotebookSession",
+    "Outcome",
     "Settings",
     "current_settings",
     "session_for",
@@ -227,91 +244,264 @@ class NotebookSession:
         """The client for one call (:meth:`Connection.client_for`; ConfigError if none)."""
         return self.connection.client_for(profile)
 
-    def check(self, interface: str, body: Any, settings: Settings) -> list[str]:
-        """The one pre-send check (:func:`precheck` with the resolved ``strict_catalog``):
-        raises RequestValidationError for what must not be sent; returns the doubts."""
-        return [
-            p.message for p in precheck(interface, body, strict_catalog=settings.strict_catalog)
-        ]
+    def run(self, spec: CallSpec, *, confirm: Confirm | None = None, hold: bool = False) -> Outcome:
+        """Run one call as ``spec`` asks: resolve the settings, check the body(ies) against
+        the catalog, guard a write, confirm it, call (one splicer, or a fleet for ``--on``
+        / ``--each``) and judge the reply, each once; return the :class:`Outcome`.
 
-    def guard(self, client: Client, interface: str, body: Any, settings: Settings) -> None:
-        """Refuse a write before anything is sent when the call is read-only (the resolved
-        setting or the client's own); WriteRefused."""
-        client.guard(interface, body, read_only=settings.read_only, confirmed=True)
-
-    def needs_confirm(self, client: Client, interface: str, settings: Settings) -> bool:
-        """True when this call must be confirmed before it is sent."""
-        from .confirm import write_kind
-
-        if settings.confirm_writes and write_kind(interface) != "read":
-            return True
-        return client.needs_confirm(interface)
-
-    def call(
-        self,
-        client: Client,
-        interface: str,
-        body: Any,
-        settings: Settings,
-        *,
-        records: str | None = None,
-        confirmed: bool = False,
-    ) -> Result:
-        """Send one call with the resolved settings; its Result shows
-        ``settings.display_limit`` rows. The body was :meth:`check`-ed before."""
-        result = client.call(
-            interface,
-            body,
-            encrypt=settings.encrypt,
-            timeout=settings.timeout,
-            records=records,
-            strict_catalog=False,
-            read_only=settings.read_only,
-            confirmed=confirmed,
+        A write that needs a confirm is asked about with ``confirm`` (a connection's own
+        ``confirm`` callback answers first, as for a plain Client call; for a fleet,
+        ``confirm.prompt`` leaves it to the fleet's own choice); without one it comes
+        back as ``outcome.pending``, nothing sent, for the front-end to ask and then
+        :meth:`proceed`. What the catalog, a
+        read-only guard or a declined confirm refuses is ``outcome.refused`` (nothing
+        sent); an error of the call itself is ``outcome.error``. ``hold=True`` stops a
+        single call before it is sent even when no confirm is needed (``pending.write``
+        is then None): a front-end answers at once, and sends it elsewhere (a thread). Raises ConfigError
+        only for what is not a call at all (no connection, targets that are no splicers).
+        """
+        if spec.many:
+            return self._run_many(spec, confirm)
+        checked, missing = self._checked(spec)
+        if checked.refused is not None:
+            return checked
+        client = checked.client
+        if client is None:
+            assert missing is not None
+            raise missing
+        base, doubts, settings = checked, checked.warnings, checked.settings
+        if spec.dry_run:
+            try:
+                prepared = client.prepare(
+                    spec.interface, spec.body, encrypt=settings.encrypt, check=False
+                )
+            except OpenAPIError as exc:  # e.g. encryption without the DES codec
+                return dataclasses.replace(base, error=exc, failed=True)
+            return dataclasses.replace(
+                base, prepared=dataclasses.replace(prepared, warnings=doubts)
+            )
+        try:
+            client.guard(spec.interface, spec.body, read_only=settings.read_only, confirmed=True)
+        except WriteRefused as exc:
+            return dataclasses.replace(base, refused=Refusal(exc, exc.reason or "read-only"))
+        needs = (
+            settings.confirm_writes and _confirm.write_kind(spec.interface) != "read"
+        ) or client.needs_confirm(spec.interface)
+        if not needs:
+            if hold:
+                return dataclasses.replace(base, pending=Pending(None, None, {"doubts": doubts}))
+            return self._send_one(spec, settings, client, doubts)
+        write = _confirm.pending(spec.interface, spec.body, [client.where])
+        outcome = dataclasses.replace(
+            base, pending=Pending(write, client.confirm, {"doubts": doubts})
         )
+        if confirm is None:
+            return outcome
+        return self.proceed(outcome, confirm=client.confirm or confirm)
+
+    def proceed(self, outcome: Outcome, *, confirm: Confirm | None = None) -> Outcome:
+        """Send the write ``outcome.pending`` waits for (the front-end asked, and the
+        answer was yes); with ``confirm``, ask it first (a declined confirm is
+        ``refused``). Returns the new outcome."""
+        pending = outcome.pending
+        if pending is None:
+            raise ValueError("This outcome is not waiting for a confirm.")
+        spec, settings = outcome.spec, outcome.settings
+        if confirm is not None and pending.write is not None:
+            try:
+                _confirm.confirm(pending.write, confirm)
+            except WriteRefused as exc:
+                return dataclasses.replace(
+                    outcome, pending=None, refused=Refusal(exc, exc.reason or "declined")
+                )
+        if spec.many:
+            return self._fleet(spec, settings, pending.state["doubts"], confirmed=True)
+        assert outcome.client is not None
+        return self._send_one(spec, settings, outcome.client, pending.state["doubts"])
+
+    def check(self, spec: CallSpec) -> Outcome:
+        """What :meth:`run` does before anything is sent: resolve the settings and check
+        the body(ies) once; nothing is sent (``refused`` when the catalog refuses; the
+        doubts in ``warnings``). A watch starts from this."""
+        if spec.many:
+            settings = self._resolve_spec(spec, None)
+            found = self._check_all(spec, settings)
+            if isinstance(found, Outcome):
+                return found
+            return Outcome(spec, settings, warnings=tuple(w for each in found for w in each))
+        return self._checked(spec)[0]
+
+    def _checked(self, spec: CallSpec) -> tuple[Outcome, ConfigError | None]:
+        """One call's client (or why there is none), its settings and its check."""
+        client: Client | None = None
+        missing: ConfigError | None = None
+        try:
+            client = spec.client if spec.client is not None else self.client_for(spec.profile)
+        except ConfigError as exc:  # a body the catalog refuses says so first, as before
+            missing = exc
+        settings = self._resolve_spec(spec, client)
+        found = self._check_all(spec, settings)
+        if isinstance(found, Outcome):
+            return found, missing
+        return Outcome(spec, settings, warnings=found[0], client=client), missing
+
+    def _resolve_spec(self, spec: CallSpec, client: Client | None) -> Settings:
+        """The one resolve of a call: the spec's values at its level."""
+        given = dict(spec.settings)
+        return self.resolve(client, **{spec.level: given})
+
+    def _check_all(self, spec: CallSpec, settings: Settings) -> list[tuple[str, ...]] | Outcome:
+        """The one pre-send check of each body (:func:`precheck`, with the resolved
+        ``strict_catalog``): the doubts of each, or the refused outcome."""
+        found = []
+        bodies = spec.bodies if spec.bodies is not None else [spec.body]
+        for n, body in enumerate(bodies):
+            try:
+                problems = (
+                    load_catalog().problems(spec.interface, body)  # --force: sent, still noted
+                    if spec.force
+                    else precheck(spec.interface, body, strict_catalog=settings.strict_catalog)
+                )
+            except RequestValidationError as exc:
+                index = n if spec.bodies is not None else None
+                return Outcome(spec, settings, refused=Refusal(exc, "validation", index))
+            found.append(tuple(p.message for p in problems))
+        return found
+
+    def _send_one(
+        self, spec: CallSpec, settings: Settings, client: Client, doubts: tuple[str, ...]
+    ) -> Outcome:
+        """Seal and send one checked, guarded (and confirmed) call; judge the reply."""
+        base = Outcome(spec, settings, warnings=doubts, client=client)
+        try:
+            prepared = client.prepare(
+                spec.interface, spec.body, encrypt=settings.encrypt, check=False
+            )
+            result = client.send(
+                dataclasses.replace(prepared, warnings=doubts),
+                timeout=settings.timeout,
+                records=spec.records,
+                guarded=True,
+                strict_sign=False,  # judged below, once
+            )
+        except OpenAPIError as exc:
+            return dataclasses.replace(base, sent=sent_after(exc), error=exc, failed=True)
         result.display_limit = settings.display_limit
-        return result
+        error: OpenAPIError | None = None
+        failed = False
+        if settings.strict_sign and result.sign_verdict == "mismatch":
+            try:
+                result.check_sign()
+            except SignatureError as exc:  # the reply kept on it
+                error, failed = exc, True
+        if error is None and not result.ok:
+            try:
+                result.raise_for_status()
+            except StatusError as exc:  # shown, not raised, without fail_on_status
+                error, failed = exc, bool(settings.fail_on_status)
+        return dataclasses.replace(base, result=result, sent=True, error=error, failed=failed)
 
-    def judge(self, result: Result, settings: Settings) -> None:
-        """A reply's sign mismatch fails the call under ``strict_sign`` (SignatureError,
-        the data kept on it)."""
-        if settings.strict_sign:
-            result.check_sign()
+    def _run_many(self, spec: CallSpec, confirm: Confirm | None) -> Outcome:
+        # No single client: each splicer keeps its own timeout and encryption unless the
+        # call or %config says otherwise; fail_on_status and strict_sign judge the whole run.
+        settings = self._resolve_spec(spec, None)
+        checked = self._check_all(spec, settings)
+        if isinstance(checked, Outcome):
+            return checked
+        if confirm is _confirm.prompt:  # the fleet's own default: a client's callback first
+            return self._fleet(spec, settings, checked, ask=None)
+        return self._fleet(spec, settings, checked, ask=confirm, defer=confirm is None)
 
-    def fleet_call(
+    def _fleet(
         self,
-        targets: Any,
-        interface: str,
-        body: Any,
+        spec: CallSpec,
         settings: Settings,
+        doubts: list[tuple[str, ...]],
         *,
-        confirm: Callable[[Any], bool] | None = None,
+        ask: Confirm | None = None,
+        defer: bool = False,
         confirmed: bool = False,
-        **options: Any,
-    ) -> FleetResult:
-        """Run a call on many splicers or bodies (:func:`openapi_magic.fleet.run`) with the
-        resolved settings (the body or bodies were :meth:`check`-ed before)."""
+    ) -> Outcome:
+        """Run the checked bodies on the fleet (its one guard, one confirm), then judge."""
         from . import fleet
 
-        result = fleet.run(
-            targets,
-            interface,
-            body,
-            strict_catalog=False,
-            timeout=settings.timeout,
-            encrypt=settings.encrypt,
-            display_limit=settings.display_limit,
-            profiles=self.connection.profiles_file,
-            read_only=settings.read_only,
-            confirm_writes=settings.confirm_writes,
-            confirm=confirm,
-            confirmed=confirmed,
-            **options,
-        )
-        for call in result.calls:  # each reply shown alone shows what the table shows
+        class _Later(Exception):
+            def __init__(self, write: PendingWrite) -> None:
+                super().__init__(write.interface)
+                self.write = write
+
+        def later(write: PendingWrite) -> bool:
+            raise _Later(write)
+
+        options: dict[str, Any] = {"bodies": spec.bodies, "labels": spec.labels}
+        if spec.workers is not None:
+            options["max_workers"] = spec.workers
+        flat = tuple(w for each in doubts for w in each)
+        base = Outcome(spec, settings, warnings=flat)
+        try:
+            result = fleet.run(
+                spec.targets if spec.targets is not None else self.client_for(spec.profile),
+                spec.interface,
+                None if spec.bodies is not None else spec.body,
+                check=False,
+                strict_catalog=False,
+                timeout=settings.timeout,
+                encrypt=settings.encrypt,
+                display_limit=settings.display_limit,
+                profiles=self.connection.profiles_file,
+                read_only=settings.read_only,
+                confirm_writes=settings.confirm_writes,
+                confirm=later if defer else ask,
+                confirmed=confirmed,
+                records=spec.records,
+                **options,
+            )
+        except _Later as asked:  # confirmed once for the whole run, by the front-end
+            return dataclasses.replace(base, pending=Pending(asked.write, None, {"doubts": doubts}))
+        except WriteRefused as exc:
+            return dataclasses.replace(base, refused=Refusal(exc, exc.reason or "read-only"))
+        for call in result.calls:
             if call.result is not None:
+                # each reply shown alone shows what the table shows, with its body's doubts
                 call.result.display_limit = settings.display_limit
-        return result
+                call.result.warnings = list(doubts[call.index % len(doubts)])
+        arrived = any(c.result is not None for c in result.calls)
+        verdict = self._judge_fleet(result, settings)
+        return dataclasses.replace(
+            base,
+            result=result,
+            sent=True if arrived else (None if result.calls else False),
+            error=verdict,
+            failed=verdict is not None,
+        )
+
+    @staticmethod
+    def _judge_fleet(result: FleetResult, settings: Settings) -> OpenAPIError | None:
+        """A fleet fails as a single call does: a failed call under ``fail_on_status``, a
+        sign mismatch under ``strict_sign`` (FleetError, the replies on it)."""
+        from .fleet import FleetError
+
+        fail = settings.fail_on_status
+        mismatched = [
+            c
+            for c in result.calls
+            if settings.strict_sign and c.result is not None and c.result.sign_verdict == "mismatch"
+        ]
+        if (result.ok or not fail) and not mismatched:
+            return None
+        try:
+            if fail:
+                result.raise_on_failure()
+            raise FleetError(
+                f"{len(mismatched)} of {len(result.calls)} replies to "
+                f"{result.interface} have a sign that does not match "
+                "(strict_sign).",
+                fleet=result,
+                hint="The replies are in error.fleet; a mismatch means the reply "
+                "was altered, or the secretKey differs.",
+            )
+        except FleetError as exc:
+            return exc
 
     @staticmethod
     def render(value: Any) -> dict:

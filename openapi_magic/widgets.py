@@ -46,10 +46,11 @@ from .cell import cell_text
 from .client import DEFAULT_TIMEOUT, Client
 from .connection import Connection, to_client
 from .curl import SECRET_ENV, curl_text
-from .errors import OpenAPIError, WriteRefused
+from .errors import OpenAPIError, SignatureError, WriteRefused
 from .profiles import Profile
 from .result import _STYLE as _result_style
 from .result import Result, safe_text
+from .service import CallSpec, Outcome
 from .session import MAX_TIMEOUT, NotebookSession, Settings, session_for
 
 __all__ = ["FormMagics", "RequestForm", "cell_text", "curl_text", "form", "register"]
@@ -555,43 +556,46 @@ class RequestForm(widgets.VBox):
             return False
         self._describe_target(client)
         session = self._session_now()
-        settings = self.settings(client)
-        try:
-            session.guard(client, self.interface, self._body, settings)
-        except WriteRefused as exc:
-            if self.read_only and not client.read_only:
-                exc.hint = "Untick read-only in the form to allow writes."
-            self.result, self.error = None, exc
-            self._show_error(exc)
+        spec = CallSpec(
+            self.interface,
+            self._body,
+            client=client,
+            settings=self._form_level(client),
+            origin="form",
+        )
+        # Checked and guarded now (a refusal answers at once); sent by the thread.
+        outcome = session.run(spec, hold=True)
+        if outcome.refused is not None:
+            refused = outcome.refused.error
+            if isinstance(refused, WriteRefused) and self.read_only and not client.read_only:
+                refused.hint = "Untick read-only in the form to allow writes."
+            self.result, self.error = None, refused
+            self._show_error(refused)
             return False
-        args = (session, client, self.interface, self._body, settings)
-        if session.needs_confirm(client, self.interface, settings):
-            return self._ask(client, args)
-        self._start(args)
+        assert outcome.pending is not None
+        if outcome.pending.write is not None:
+            return self._ask(session, outcome)
+        self._start(session, outcome)
         return True
 
-    def _start(self, args: tuple, confirmed: bool = False) -> None:
+    def _start(self, session: NotebookSession, outcome: Outcome) -> None:
         self._busy = True
         self._idle.clear()
         self._send_button.disabled = True
         self._send_button.description = "Sending…"
         threading.Thread(
             target=self._work,
-            args=args,
-            kwargs={"confirmed": confirmed},
+            args=(session, outcome),
             daemon=True,
             name="openapi-form-send",
         ).start()
 
-    def _ask(self, client: Client, args: tuple) -> bool:
+    def _ask(self, session: NotebookSession, outcome: Outcome) -> bool:
         """confirm_writes: show what would be sent, with Send / Cancel; False (not sent yet)."""
-        from .confirm import pending
         from .confirm_button import ConfirmButtons
 
-        self.pending = ConfirmButtons(
-            pending(self.interface, self._body, [client.where]),
-            lambda: self._start(args, confirmed=True),
-        )
+        assert outcome.pending is not None and outcome.pending.write is not None
+        self.pending = ConfirmButtons(outcome.pending.write, lambda: self._start(session, outcome))
         self._show_bundle(self.pending._repr_mimebundle_())
         return False
 
@@ -1040,15 +1044,7 @@ class RequestForm(widgets.VBox):
     def _on_send(self, _button: Any = None) -> None:
         self.send()
 
-    def _work(
-        self,
-        session: NotebookSession,
-        client: Client,
-        interface: str,
-        body: Any,
-        settings: Settings,
-        confirmed: bool = False,
-    ) -> None:
+    def _work(self, session: NotebookSession, outcome: Outcome) -> None:
         start = time.perf_counter()
         done = threading.Event()
 
@@ -1058,27 +1054,31 @@ class RequestForm(widgets.VBox):
 
         ticker = threading.Thread(target=tick, daemon=True, name="openapi-form-clock")
         ticker.start()
-        outcome = "interrupted"
+        said = "interrupted"
         try:
-            session.check(interface, body, settings)
-            result = session.call(client, interface, body, settings, confirmed=confirmed)
+            sent = session.proceed(outcome)
+            result = sent.result
+            assert result is None or isinstance(result, Result)  # a form sends one call
             self.result, self.error = result, None
-            session.judge(result, settings)  # strict_sign: the error, with the reply on it
+            # strict_sign: the error, with the reply on it; a failed status shows the reply
+            if result is None or isinstance(sent.error, SignatureError):
+                assert sent.error is not None
+                raise sent.error
             self._show_bundle(session.render(result))
-            outcome = "ok" if result.ok else f"status {result.status}"
+            said = "ok" if result.ok else f"status {result.status}"
         except OpenAPIError as exc:
             self.result, self.error = getattr(exc, "result", None), exc
             self._show_error(exc)
-            outcome = type(exc).__name__
+            said = type(exc).__name__
         except Exception as exc:  # noqa: BLE001 - a form shows a message, never a traceback
             self.result, self.error = None, exc
             self._show_error(exc)
-            outcome = type(exc).__name__
+            said = type(exc).__name__
         finally:
             done.set()
             ticker.join()
             elapsed = time.perf_counter() - start
-            self._clock.value = f"{outcome} after {elapsed:.2f} s"
+            self._clock.value = f"{said} after {elapsed:.2f} s"
             self._busy = False
             self._send_button.description = "Send"
             self._send_button.disabled = bool(self._problems)

@@ -22,7 +22,7 @@ from openapi_magic.connection import Connection
 from openapi_magic.fleet import FleetResult
 from openapi_magic.result import Result
 from openapi_magic.server import serve
-from openapi_magic.session import SETTINGS, NotebookSession, session_for, start_session
+from openapi_magic.session import SETTINGS, CallSpec, NotebookSession, session_for, start_session
 from openapi_magic.widgets import RequestForm
 
 KEY = "Session-Qz7-Secret-Key-5512"
@@ -293,13 +293,17 @@ def test_one_session_per_shell_and_one_of_its_own_without_a_shell():
 def test_a_plain_python_session_runs_a_call_with_its_settings(splicer):
     session = NotebookSession()
     client = Client(splicer.root, splicer.pid, KEY, encrypt=True)
-    settings = session.resolve(client, cell={"display_limit": 2})
-    session.check("screen/readList", {"deviceId": 0}, settings)
-    result = session.call(client, "screen/readList", {"deviceId": 0}, settings)
-    assert result.ok and result.display_limit == 2
-    assert "text/html" in session.render(result)
+    spec = CallSpec(
+        "screen/readList", {"deviceId": 0}, client=client, settings={"display_limit": 2}
+    )
+    outcome = session.run(spec)
+    result = outcome.result
+    assert outcome.ok and outcome.sent is True and result is not None
+    assert result.ok and result.display_limit == 2 == outcome.settings.display_limit
+    assert outcome.settings.source("display_limit") == "cell"
+    assert "text/html" in session.render(result) and "text/html" in session.render(outcome)
     with pytest.raises(AttributeError, match="not a session setting"):
-        settings.no_such_setting  # noqa: B018
+        outcome.settings.no_such_setting  # noqa: B018
     with pytest.raises(KeyError):
         session.resolve(cell={"no_such_setting": 1})
 

@@ -197,23 +197,24 @@ def run(
             (ti, t, item) for ti, t in enumerate(resolved) for item in items
         )
     ]
+    # The one guard of the run (read-only refuses all, a confirm asks once): each call
+    # is then sent as already guarded, not refused or asked about again per splicer.
+    _guard_run(
+        resolved,
+        interface.strip(),
+        items,
+        read_only=read_only,
+        confirm_writes=confirm_writes,
+        confirm=confirm,
+        confirmed=confirmed,
+    )
     options = {
         "encrypt": encrypt,
         "timeout": timeout,
         "check": check,
         "records": records,
         "strict_catalog": strict_catalog,
-        "read_only": read_only or None,
-        "confirmed": _guard_run(
-            resolved,
-            interface.strip(),
-            items,
-            read_only=read_only,
-            confirm_writes=confirm_writes,
-            confirm=confirm,
-            confirmed=confirmed,
-        )
-        or None,
+        "guarded": True,
     }
     driver = _Driver(
         calls,
