@@ -10,7 +10,7 @@ import pytest
 from openapi_magic import Client
 from openapi_magic.errors import ConfigError
 from openapi_magic.server import serve
-from openapi_magic.watch import Watch, inert, render_html, render_text
+from openapi_magic.watch import Watch, inert, render_html, render_text, watch
 
 EVERY = 0.05
 
@@ -37,7 +37,7 @@ def until(predicate, limit=10.0):
 def test_polls_and_updates_one_display(splicer):
     handle = Handle()
     client = Client.from_splicer(splicer)
-    with client.watch("screen/readList", {"deviceId": 0}, every=EVERY, handle=handle) as w:
+    with watch(client, "screen/readList", {"deviceId": 0}, every=EVERY, handle=handle) as w:
         until(lambda: w.polls >= 3)
         assert w.result is not None and w.result.ok
     assert not w.running
@@ -54,7 +54,7 @@ def test_changed_cells_are_highlighted(splicer):
     # The screens' list (a screen's detail has ~60 fields, sorted as real firmware sends
     # them: its name is not in the first rows shown).
     body = {"deviceId": 0}
-    w = client.watch("screen/readList", body, every=EVERY, handle=handle)
+    w = watch(client, "screen/readList", body, every=EVERY, handle=handle)
     try:
         until(lambda: w.polls >= 2)
         assert "changed since the last poll" not in render_html(w)
@@ -107,8 +107,8 @@ def test_offline_after_missed_polls_and_back_on_the_same_port():
     first = serve()
     port = first.port
     client = Client.from_splicer(first, timeout=2)
-    w = client.watch(
-        "screen/readList", {"deviceId": 0}, every=EVERY, offline_after=3, handle=Handle()
+    w = watch(
+        client, "screen/readList", {"deviceId": 0}, every=EVERY, offline_after=3, handle=Handle()
     )
     try:
         until(lambda: w.result is not None)
@@ -133,7 +133,8 @@ def test_offline_after_missed_polls_and_back_on_the_same_port():
 
 def test_vendor_failure_is_an_answer_not_a_miss(splicer):
     client = Client.from_splicer(splicer)
-    w = client.watch(
+    w = watch(
+        client,
         "screen/readDetail",
         {"deviceId": 0, "screenId": 99},
         every=EVERY,
@@ -175,7 +176,7 @@ def test_never_two_requests_at_once_to_one_splicer():
     with serve(latency_ms=100) as splicer:
         counter = CountingSplicer(splicer)
         client = Client.from_splicer(splicer)
-        a = client.watch("screen/readList", {"deviceId": 0}, every=EVERY, handle=Handle())
+        a = watch(client, "screen/readList", {"deviceId": 0}, every=EVERY, handle=Handle())
         b = Watch([client], "device/readDetail", {"deviceId": 0}, every=EVERY, handle=Handle())
         try:
             until(lambda: a.polls + b.polls >= 4 and a.skipped and b.skipped)
@@ -208,7 +209,7 @@ def test_fleet_watch_one_row_per_splicer():
 
 def test_stops_cleanly_and_leaves_no_thread(splicer):
     client = Client.from_splicer(splicer)
-    w = client.watch("screen/readList", {"deviceId": 0}, every=EVERY, handle=Handle())
+    w = watch(client, "screen/readList", {"deviceId": 0}, every=EVERY, handle=Handle())
     until(lambda: w.polls >= 1)
     names = {t.name for t in w._threads}
     w.stop()
@@ -223,18 +224,18 @@ def test_stops_cleanly_and_leaves_no_thread(splicer):
 def test_bad_settings_name_the_cause(splicer):
     client = Client.from_splicer(splicer)
     with pytest.raises(ConfigError, match="every"):
-        client.watch("screen/readList", every=0, handle=Handle())
+        watch(client, "screen/readList", every=0, handle=Handle())
     with pytest.raises(ConfigError, match="offline_after"):
-        client.watch("screen/readList", offline_after=0, handle=Handle())
+        watch(client, "screen/readList", offline_after=0, handle=Handle())
     with pytest.raises(ConfigError, match="maxlen"):
-        client.watch("screen/readList", maxlen=0, handle=Handle())
+        watch(client, "screen/readList", maxlen=0, handle=Handle())
 
 
 def test_views_are_inert_and_escaped_and_hold_no_secret(splicer):
     client = Client.from_splicer(splicer)
     hostile = "\x1b[2J<script>alert(1)</script>\u202e"
     client.call("screen/rename", {"deviceId": 0, "screenId": 0, "name": hostile})
-    w = client.watch("screen/readList", {"deviceId": 0}, every=EVERY, handle=Handle())
+    w = watch(client, "screen/readList", {"deviceId": 0}, every=EVERY, handle=Handle())
     try:
         until(lambda: w.result is not None)
     finally:
@@ -281,7 +282,7 @@ def test_terminal_follow_prints_updates_until_stopped(splicer):
     import io
 
     client = Client.from_splicer(splicer)
-    w = client.watch("screen/readList", {"deviceId": 0}, every=EVERY, handle=Handle())
+    w = watch(client, "screen/readList", {"deviceId": 0}, every=EVERY, handle=Handle())
     out = io.StringIO()
     threading.Timer(0.4, w.stop).start()
     w.follow(out)  # returns once the watch stops (Ctrl-C does the same in a terminal)
@@ -315,7 +316,7 @@ def test_a_brightness_change_past_the_first_rows_is_kept_in_view_and_highlighted
     client = Client.from_splicer(splicer)
     detail = splicer.state.call("screen/readDetail", DETAIL)
     new = 35 if detail["brightness"] != 35 else 36
-    w = client.watch("screen/readDetail", DETAIL, every=EVERY, handle=handle)
+    w = watch(client, "screen/readDetail", DETAIL, every=EVERY, handle=handle)
     try:
         until(lambda: w.polls >= 2)
         quiet = render_text(w)
