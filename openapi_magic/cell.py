@@ -79,10 +79,10 @@ class CellError(ConfigError):
 class _Parser(argparse.ArgumentParser):
     """argparse that raises a CellError instead of printing and exiting."""
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> Any:
         raise CellError(message)
 
-    def exit(self, status: int = 0, message: str | None = None) -> Any:  # type: ignore[override]
+    def exit(self, status: int = 0, message: str | None = None) -> Any:
         raise CellError(message or "Cannot read the options.")
 
 
