@@ -47,6 +47,15 @@ def brightness(splicer: Any) -> int:
     return splicer.state.call("screen/readDetail", {"deviceId": 0, "screenId": 0})["brightness"]
 
 
+def write_profile(path: pathlib.Path, splicer: Any, name: str, **keys: str) -> pathlib.Path:
+    """A profiles file with one profile for ``splicer`` (its key in the file), ``keys`` over
+    its own."""
+    keys = {"encrypt": str(splicer.encrypt).lower(), "secret_key": splicer.secret_key, **keys}
+    lines = [f"[{name}]", f"root = {splicer.root}", f"pid = {splicer.pid}"]
+    path.write_text("\n".join(lines + [f"{k} = {v}" for k, v in keys.items()]) + "\n", "utf-8")
+    return path
+
+
 def run(ip: Any, code: str) -> Any:
     with capture_output() as cap:
         res = ip.run_cell(code)
@@ -94,15 +103,9 @@ class Front:
             run(self.ip, f"%config OpenAPIMagics.{row.name} = {value!r}")
         elif self.level == "profile":
             word = str(value).lower() if isinstance(value, bool) else str(value)
-            path = self.tmp_path / "profiles.ini"
-            keys = {"encrypt": str(self.splicer.encrypt).lower(), row.name: word}
-            path.write_text(
-                f"[hall]\nroot = {self.splicer.root}\npid = {self.splicer.pid}\n"
-                "secret_key_env = HALL_SECRET\n"
-                + "".join(f"{key} = {text}\n" for key, text in keys.items()),
-                encoding="utf-8",
+            path = write_profile(
+                self.tmp_path / "profiles.ini", self.splicer, "hall", **{row.name: word}
             )
-            self.monkeypatch.setenv("HALL_SECRET", self.splicer.secret_key)
             session_for(self.ip).connection.profiles_file = str(path)
             run(self.ip, "%openapi_connect -p hall --no-firmware")
         elif self.level == "connection":
@@ -252,12 +255,7 @@ def _default_encrypt(front: Front, row: Setting) -> None:
 
 
 def _profiles_file(front: Front, row: Setting) -> None:
-    path = front.tmp_path / "elsewhere.ini"
-    path.write_text(
-        f"[there]\nroot = {front.splicer.root}\npid = {front.splicer.pid}\nencrypt = true\n"
-        f"secret_key = {front.splicer.secret_key}\n",
-        encoding="utf-8",
-    )
+    path = write_profile(front.tmp_path / "elsewhere.ini", front.splicer, "there")
     with capture_output():
         assert not front.ip.run_cell("%openapi_connect -p there --no-firmware").success
     front.set(row, str(path))
@@ -266,12 +264,7 @@ def _profiles_file(front: Front, row: Setting) -> None:
 
 
 def _default_profile(front: Front, row: Setting) -> None:
-    path = front.tmp_path / "profiles.ini"
-    path.write_text(
-        f"[hall]\nroot = {front.splicer.root}\npid = {front.splicer.pid}\nencrypt = true\n"
-        f"secret_key = {front.splicer.secret_key}\n",
-        encoding="utf-8",
-    )
+    path = write_profile(front.tmp_path / "profiles.ini", front.splicer, "hall")
     fresh_magic(front.ip, front.monkeypatch, front.tmp_path)  # nothing connected
     front.monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(path))
     front.set(row, "hall")
