@@ -13,10 +13,13 @@ puts it on the magic (so ``%openapi?`` shows it), :func:`parse` reads a line wit
 it and :func:`cell_text` writes one from it, quoting each value the way the
 reader unquotes it (POSIX shell rules), so ``parse_cell(cell_text(...))`` gives the
 same call back. :func:`substitute` and :func:`parse_body` stay separate steps
-(``--each`` substitutes once per item); their errors are :class:`UsageError`
-with the cause (and, for JSON, the cell line and column).
+(``--each`` substitutes once per item); their errors are :class:`CellError`
+with the cause (and, for JSON, the cell line and column). The options that set a
+setting (``--encrypt/--plain``, ``--timeout``, ``--limit``) are made from
+:data:`openapi_magic.settings.TABLE`.
 
-A front-end-neutral layer: the magic and the form both use it; it imports neither.
+A front-end-neutral layer: the magic and the form both use it; it imports neither,
+nor IPython (the magic turns a CellError into IPython's UsageError).
 """
 
 from __future__ import annotations
@@ -29,16 +32,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from IPython.core.error import UsageError
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-
 from .catalog import normalize_path
+from .errors import ConfigError
 from .result import safe_text
+from .settings import TABLE
 
 __all__ = [
     "MAGIC",
     "OPTIONS",
     "CellCall",
+    "CellError",
     "Option",
     "call_arguments",
     "cell_text",
@@ -48,6 +51,7 @@ __all__ = [
     "parse_body",
     "parse_cell",
     "parse_options",
+    "parser",
     "split_line",
     "substitute",
 ]
@@ -57,6 +61,29 @@ MAGIC = "%%openapi"
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _F = TypeVar("_F", bound=Callable[..., Any])
+
+
+# --------------------------------------------------------------------------- the errors
+
+
+class CellError(ConfigError):
+    """A cell the grammar cannot read: bad options, a missing interface, a body that is
+    not JSON (``line`` and ``column`` in the cell then) or a ``$name`` it cannot put in."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises a CellError instead of printing and exiting."""
+
+    def error(self, message: str) -> Any:
+        raise CellError(message)
+
+    def exit(self, status: int = 0, message: str | None = None) -> Any:
+        raise CellError(message or "Cannot read the options.")
 
 
 # --------------------------------------------------------------------------- the options
@@ -88,8 +115,19 @@ class Option:
         return next((f for f in self.flags if f.startswith("--")), self.flags[0])
 
     def decorator(self) -> Any:
-        """This option as IPython's ``@argument(...)``."""
+        """This option as IPython's ``@argument(...)`` (IPython imported here, on use)."""
+        from IPython.core.magic_arguments import argument
+
         return argument(*self.flags, **self.settings)
+
+
+def _setting_options() -> tuple[Option, ...]:
+    """The cell options that set a setting, from the settings table."""
+    return tuple(
+        Option(flag.flags, flag.argparse_settings(row.type, first=i == 0))
+        for row in TABLE
+        for i, flag in enumerate(row.cell)
+    )
 
 
 #: The options of ``%%openapi`` / ``%openapi``, in the order ``%openapi?`` lists them
@@ -113,25 +151,7 @@ OPTIONS: tuple[Option, ...] = (
             "help": "Show the exact envelope and the string signed (secret masked); send nothing.",
         },
     ),
-    Option(
-        ("--encrypt",),
-        {
-            "action": "store_const",
-            "const": True,
-            "dest": "encrypt",
-            "default": None,
-            "help": "Encrypt this call whatever the connection says.",
-        },
-    ),
-    Option(
-        ("--plain",),
-        {
-            "action": "store_const",
-            "const": False,
-            "dest": "encrypt",
-            "help": "Send this call unencrypted whatever the connection says.",
-        },
-    ),
+    *_setting_options(),
     Option(
         ("-t", "--table"),
         {
@@ -141,8 +161,6 @@ OPTIONS: tuple[Option, ...] = (
             "picks wrong.",
         },
     ),
-    Option(("--timeout",), {"type": float, "metavar": "SECONDS", "help": "Seconds for this call."}),
-    Option(("--limit",), {"type": int, "metavar": "ROWS", "help": "Rows shown for this cell."}),
     Option(
         ("-f", "--force"),
         {
@@ -199,10 +217,13 @@ def call_arguments(func: _F) -> _F:
     return func
 
 
-@magic_arguments(name="openapi")
-@call_arguments
-def _grammar(line: str = "", cell: str | None = None) -> None:
-    """Holds the grammar's own parser (the magic's is built from the same table)."""
+def parser() -> argparse.ArgumentParser:
+    """The grammar's own parser of a ``%%openapi`` line, made from :data:`OPTIONS` (the
+    magic's, for ``%openapi?``, is made from the same table); errors are CellError."""
+    made = _Parser(prog=MAGIC, add_help=False, exit_on_error=False)
+    for option in OPTIONS:
+        made.add_argument(*option.flags, **option.settings)
+    return made
 
 
 # --------------------------------------------------------------------------- reading
@@ -235,7 +256,7 @@ def parse(line: str, cell: str | None = None) -> CellCall:
     """Read what IPython hands the magic: the line (and, for ``%%openapi``, the cell).
 
     Options are split by POSIX shell rules (quotes removed, as :func:`cell_text`
-    writes them). UsageError for options that cannot be read, and for a body
+    writes them). CellError for options that cannot be read, and for a body
     without an interface.
     """
     if cell is None:
@@ -243,9 +264,9 @@ def parse(line: str, cell: str | None = None) -> CellCall:
         first_line = 1
     else:
         opts, body_text, first_line = line, cell, 2
-    options = parse_options(_grammar, opts, posix=True)
+    options = parse_options(opts)
     if not options.interface and body_text.strip():
-        raise UsageError("Name the interface first, e.g. %%openapi screen/readList.")
+        raise CellError("Name the interface first, e.g. %%openapi screen/readList.")
     interface = normalize_path(options.interface) if options.interface else None
     return CellCall(interface, options, body_text, first_line)
 
@@ -264,21 +285,21 @@ def parse_cell(text: str) -> CellCall:
         and stripped[len(magic) : len(magic) + 1] in ("", " ", "\t")
     ):
         return parse(stripped[len(magic) :])
-    raise UsageError(f"A cell of this magic starts with {MAGIC}, not {_short(head)}.")
+    raise CellError(f"A cell of this magic starts with {MAGIC}, not {_short(head)}.")
 
 
-def parse_options(magic: Any, line: str, *, posix: bool = False) -> Any:
-    """``parse_argstring``, with an unclosed quote as a UsageError (shlex raises ValueError).
-
-    ``posix`` splits by shell rules (quotes removed: what :func:`cell_text` writes);
-    otherwise as IPython does (quotes kept, backslashes literal: Windows paths).
-    """
+def parse_options(line: str) -> argparse.Namespace:
+    """The options of a ``%%openapi`` line, split by POSIX shell rules (quotes removed:
+    what :func:`cell_text` writes); CellError for what cannot be read (an unclosed quote,
+    an unknown option, a value of the wrong type)."""
     try:
-        if posix:
-            return magic.parser.parse_args(shlex.split(line))
-        return parse_argstring(magic, line)
+        words = shlex.split(line)
     except ValueError as exc:
-        raise UsageError(f"Cannot read the options {line.strip()!r}: {exc}.") from None
+        raise CellError(f"Cannot read the options {line.strip()!r}: {exc}.") from None
+    try:
+        return parser().parse_args(words)
+    except argparse.ArgumentError as exc:
+        raise CellError(str(exc)) from None
 
 
 def split_line(line: str) -> tuple[str, str]:
@@ -315,16 +336,16 @@ def _encode(name: str, value: Any) -> str:
     try:
         return json.dumps(value, ensure_ascii=False, default=_jsonable, allow_nan=False)
     except RecursionError:
-        raise UsageError(
+        raise CellError(
             f"${name} is {type(value).__name__} nested too deeply to write as JSON."
         ) from None
     except (TypeError, ValueError) as exc:
-        raise UsageError(
+        raise CellError(
             f"${name} is {type(value).__name__} {_short(value)}, which has no JSON "
             f"form ({_reason(exc)})."
         ) from None
     except Exception as exc:  # noqa: BLE001 - the object's own tolist()/isoformat()/... failed
-        raise UsageError(
+        raise CellError(
             f"${name} is {type(value).__name__} {_short(value)}, which could not "
             f"be written as JSON: {type(exc).__name__}: {_reason(exc)}."
         ) from None
@@ -348,10 +369,10 @@ def _short(value: Any, limit: int = 40) -> str:
 
 def lookup(expr: str, namespace: Mapping[str, Any]) -> Any:
     """The value of ``name`` or ``name.attr.key`` (dict keys or attributes) in the
-    notebook's namespace; UsageError naming what is missing."""
+    notebook's namespace; CellError naming what is missing."""
     head, *attrs = expr.split(".")
     if head not in namespace:
-        raise UsageError(f"${head} is not defined in the notebook (write $$ for a literal $).")
+        raise CellError(f"${head} is not defined in the notebook (write $$ for a literal $).")
     value = namespace[head]
     for attr in attrs:
         try:
@@ -360,9 +381,9 @@ def lookup(expr: str, namespace: Mapping[str, Any]) -> Any:
                 continue
             value = getattr(value, attr)
         except AttributeError:
-            raise UsageError(f"${expr}: {head} has no {attr!r}.") from None
+            raise CellError(f"${expr}: {head} has no {attr!r}.") from None
         except Exception as exc:  # noqa: BLE001 - a property of the user's object raised
-            raise UsageError(
+            raise CellError(
                 f"${expr}: reading {attr!r} raised {type(exc).__name__}: {_reason(exc)}."
             ) from None
     return value
@@ -432,12 +453,15 @@ def parse_body(text: str, first_line: int = 2) -> Any:
                 ("…" + shown[start : start + 70], col - start + 1) if start else (shown[:70], col)
             )
         caret = " " * max(col, 0) + "^"
-        raise UsageError(
+        line = exc.lineno + first_line - 1
+        raise CellError(
             f"The cell body is not valid JSON: {exc.msg} at cell line "
-            f"{exc.lineno + first_line - 1}, column {exc.colno}:\n    {shown}\n    {caret}"
+            f"{line}, column {exc.colno}:\n    {shown}\n    {caret}",
+            line,
+            exc.colno,
         ) from None
     except RecursionError:
-        raise UsageError("The cell body is nested too deeply to parse.") from None
+        raise CellError("The cell body is nested too deeply to parse.") from None
 
 
 # --------------------------------------------------------------------------- writing

@@ -13,10 +13,12 @@ Settings are traits: ``%config OpenAPIMagics.display_limit = 20`` (see
 
 from __future__ import annotations
 
+import functools
 import getpass
 import html
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from IPython.core.completer import SimpleCompletion, context_matcher
 from IPython.core.error import UsageError
@@ -28,16 +30,15 @@ from IPython.core.magic import (
     needs_local_scope,
     no_var_expand,
 )
-from IPython.core.magic_arguments import argument, magic_arguments
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
-from traitlets import Bool, Float, Int, Unicode, observe
+from traitlets import Bool, Float, Int, TraitType, Unicode, observe
 
 from . import cell as _grammar
 from . import confirm as _confirm
 from .catalog import load_catalog, normalize_path
-from .cell import CellCall, _reason, _short, parse_body, substitute
+from .cell import CellCall, CellError, _reason, _short
 from .cell import lookup as _lookup
-from .cell import parse_options as _parse_options
 from .cell import split_line as _split_line
 from .client import Client
 from .connection import Connection, to_client
@@ -52,7 +53,8 @@ from .errors import (
 from .profiles import profiles_path
 from .result import _STYLE, Result, safe_text
 from .service import CallSpec, Outcome
-from .session import SETTINGS, NotebookSession, Settings, session_for, start_session
+from .session import NotebookSession, Settings, session_for, start_session
+from .settings import TABLE, Setting, cell_level
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
@@ -75,6 +77,41 @@ __all__ = [
 LAST_ERROR = "_openapi_error"
 
 _RED, _DIM, _RESET = "\x1b[31m", "\x1b[2m", "\x1b[0m"
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _usage(exc: CellError) -> UsageError:
+    """The grammar's error as IPython shows a magic's misuse (one line, no traceback)."""
+    return UsageError(str(exc))
+
+
+def _cell_errors(func: _F) -> _F:
+    """A magic whose cell the grammar cannot read fails with a UsageError (the one place
+    a CellError becomes IPython's)."""
+
+    @functools.wraps(func)
+    def magic(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CellError as exc:
+            raise _usage(exc) from None
+
+    return magic  # type: ignore[return-value]
+
+
+#: The grammar's body steps, as the magic's public names always were: errors are UsageError.
+substitute = _cell_errors(_grammar.substitute)
+parse_body = _cell_errors(_grammar.parse_body)
+
+
+def _parse_options(magic: Any, line: str) -> Any:
+    """A magic's options as IPython splits them (quotes kept, backslashes literal: Windows
+    paths), with an unclosed quote as a UsageError (shlex raises ValueError)."""
+    try:
+        return parse_argstring(magic, line)
+    except ValueError as exc:
+        raise UsageError(f"Cannot read the options {line.strip()!r}: {exc}.") from None
 
 
 class OpenAPICellError(Exception):
@@ -185,6 +222,12 @@ class Notice:
 # --------------------------------------------------------------------------- the magics
 
 
+def _trait(row: Setting) -> TraitType:
+    """A setting's ``%config`` trait, as its row declares it."""
+    kind = {bool: Bool, int: Int, float: Float, str: Unicode}[row.type]
+    return kind(row.default, allow_none=row.allow_none, help=row.help).tag(config=True)
+
+
 @magics_class
 class OpenAPIMagics(Magics):
     """Magics to call NovaStar H-series splicers: ``%%openapi``, ``%openapi``,
@@ -193,68 +236,15 @@ class OpenAPIMagics(Magics):
     if TYPE_CHECKING:  # always set: IPython makes magics with the shell they run in
         shell: InteractiveShell
 
-    display_limit = Int(
-        10,
-        allow_none=True,
-        help="Rows of a reply table shown in the notebook (the Result keeps "
-        "all of them). None shows every row.",
-    ).tag(config=True)
-    timeout = Float(
-        None,
-        allow_none=True,
-        help="Seconds to connect and to receive a whole reply; None uses the "
-        "connection's own (10 s unless its profile says otherwise).",
-    ).tag(config=True)
-    short_errors = Bool(
-        True,
-        help="Show failed calls as one short red message with a hint; False shows full tracebacks.",
-    ).tag(config=True)
-    strict_sign = Bool(
-        False,
-        help="Treat a reply whose sign does not match as an error "
-        "(the data stays in the error's result).",
-    ).tag(config=True)
-    fail_on_status = Bool(
-        True,
-        help="A vendor status other than 0 fails the cell (so Run All "
-        "stops), after showing the reply.",
-    ).tag(config=True)
-    default_encrypt = Bool(
-        False,
-        help="Encryption for connections that do not say (a URL "
-        "given to %openapi_connect without --encrypt/--plain).",
-    ).tag(config=True)
-    default_profile = Unicode(
-        "", help="Profile used when nothing is connected and OPENAPI_ROOT is not set."
-    ).tag(config=True)
-    profiles_file = Unicode(
-        "",
-        help="Profiles file; empty means $OPENAPI_MAGIC_PROFILES or "
-        "~/.config/openapi_magic/profiles.ini.",
-    ).tag(config=True)
-    strict_catalog = Bool(
-        False,
-        help="Refuse every call the catalog has doubts about (an "
-        "unknown interface or field, a range, a required field). By default "
-        "only what cannot be right is refused; the rest is sent, with the "
-        "catalog's note beside the splicer's answer.",
-    ).tag(config=True)
-    read_only = Bool(
-        False,
-        help="Refuse, before anything is sent, every call the catalog does "
-        "not list as a read (the magic, the form and --on runs); a connection or "
-        "profile can also be read-only on its own.",
-    ).tag(config=True)
-    confirm_writes = Bool(
-        False,
-        help="Show what a write would send, and to which splicer, and "
-        "send it only after Send is clicked (a y/N prompt in a terminal).",
-    ).tag(config=True)
-    read_firmware = Bool(
-        True,
-        help="%openapi_connect reads main/initStatus once to show the "
-        "splicer's model and firmware version (kept on every Result).",
-    ).tag(config=True)
+    # The %config settings, one trait a row of the settings table (so %config
+    # OpenAPIMagics lists them with their help). A class body's namespace is its vars().
+    vars().update({row.name: _trait(row) for row in TABLE if row.config})
+
+    if TYPE_CHECKING:  # the traits this class reads itself
+        short_errors: bool
+        default_profile: str
+        profiles_file: str
+        read_firmware: bool
 
     def __init__(self, shell=None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
@@ -270,7 +260,7 @@ class OpenAPIMagics(Magics):
         #: The last Result, dry run or error of a cell.
         self.last: Any = None
 
-    @observe("profiles_file", "default_profile", *SETTINGS)
+    @observe(*(row.name for row in TABLE if row.config))
     def _settings_changed(self, change: Any) -> None:
         session = getattr(self, "session", None)
         if session is None:  # the config being loaded in __init__, before the session
@@ -279,13 +269,12 @@ class OpenAPIMagics(Magics):
             self.connection.profiles_file = change["new"] or None
         elif change["name"] == "default_profile":
             self.connection.default_profile = change["new"]
-        else:
-            session.set_config(change["name"], change["new"])
+        session.set_config(change["name"], change["new"])
 
     def _push_config(self, also: frozenset[str] | set[str] = frozenset()) -> None:
         """Give the session every setting the config section names, with its trait value."""
         named = set(dict.get(self.config, type(self).__name__) or {}) | also
-        for name in named & set(SETTINGS):
+        for name in sorted(named & {row.name for row in TABLE if row.config}):
             self.session.set_config(name, getattr(self, name))
 
     def update_config(self, config: Any) -> None:
@@ -461,6 +450,7 @@ class OpenAPIMagics(Magics):
     @magic_arguments()
     @_grammar.call_arguments
     @line_cell_magic
+    @_cell_errors
     def openapi(self, line: str = "", cell: str | None = None, local_ns: dict | None = None) -> Any:
         """Send one signed (and, when the connection says so, encrypted) call.
 
@@ -484,7 +474,9 @@ class OpenAPIMagics(Magics):
             return self._run(call, ns)
         try:
             return self._run(call, ns, fail_on_status=False)
-        except UsageError as exc:
+        except (UsageError, CellError) as exc:
+            if isinstance(exc, CellError):
+                exc = _usage(exc)
             self.shell.user_ns[LAST_ERROR] = exc
             display(Notice(str(exc)))
         except OpenAPICellError as exc:
@@ -614,12 +606,7 @@ class OpenAPIMagics(Magics):
 
     def _cell_level(self, args: Any, fail_on_status: bool | None = None) -> dict[str, Any]:
         """The cell's own settings (``None``: not given); ``-k`` turns fail_on_status off."""
-        return {
-            "timeout": getattr(args, "timeout", None),
-            "display_limit": getattr(args, "limit", None),
-            "encrypt": getattr(args, "encrypt", None),
-            "fail_on_status": fail_on_status,
-        }
+        return {**cell_level(args), "fail_on_status": fail_on_status}
 
     def _rehint(
         self, exc: OpenAPIError, settings: Settings, client: Client | None = None
@@ -801,6 +788,7 @@ class OpenAPIMagics(Magics):
         "know the interface or says a field is missing or wrong.",
     )
     @line_magic
+    @_cell_errors
     def openapi_watch(self, line: str = "", local_ns: dict | None = None) -> Any:
         """Poll one interface in the background and keep one output up to date.
 

@@ -35,20 +35,16 @@ from typing import Any
 
 from .client import DEFAULT_TIMEOUT, Client, Secret, parse_bool
 from .errors import ConfigError
+from .settings import TABLE, parse_text
 
 __all__ = ["ENV_PROFILES", "Profile", "get_profile", "load_profiles", "profiles_path"]
 
 ENV_PROFILES = "OPENAPI_MAGIC_PROFILES"
-_KNOWN = {
-    "root",
-    "pid",
-    "secret_key",
-    "secret_key_env",
-    "encrypt",
-    "timeout",
-    "verify",
-    "read_only",
-    "confirm_writes",
+#: The settings a profile may give (a key each, the Profile field and Client keyword of
+#: the same name): the rows of the settings table marked ``profile``.
+_SETTING_KEYS = tuple(row for row in TABLE if row.profile)
+_KNOWN = {"root", "pid", "secret_key", "secret_key_env", "verify"} | {
+    row.name for row in _SETTING_KEYS
 }
 
 
@@ -74,12 +70,9 @@ class Profile:
             root=self.root,
             pid=self.pid,
             secret_key=self.secret,
-            encrypt=self.encrypt,
-            timeout=self.timeout,
             verify=self.verify,
             name=self.name,
-            read_only=self.read_only,
-            confirm_writes=self.confirm_writes,
+            **{row.name: getattr(self, row.name) for row in _SETTING_KEYS},
         )
         kw.update(overrides)
         client = Client(**kw)
@@ -165,20 +158,17 @@ def _profile(
         secret = Secret(env[var])
     elif section.get("secret_key"):
         secret = Secret(section["secret_key"])
-    try:
-        timeout = float(section.get("timeout", DEFAULT_TIMEOUT))
-    except ValueError:
-        raise ConfigError(f"Profile {name!r}: timeout must be a number of seconds.") from None
+    where = f"profile {name!r}"
+    given = {
+        row.name: parse_text(row, section[row.name], where)
+        for row in _SETTING_KEYS
+        if row.name in section
+    }
     return Profile(
         name=name,
         root=section["root"],
         pid=section["pid"],
         secret=secret,
-        encrypt=parse_bool(section.get("encrypt", "false"), f"profile {name!r} encrypt"),
-        timeout=timeout,
         verify=parse_bool(section.get("verify", "true"), f"profile {name!r} verify"),
-        read_only=parse_bool(section.get("read_only", "false"), f"profile {name!r} read_only"),
-        confirm_writes=parse_bool(
-            section.get("confirm_writes", "false"), f"profile {name!r} confirm_writes"
-        ),
+        **given,
     )

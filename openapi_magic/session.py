@@ -43,8 +43,8 @@ from .errors import (
     StatusError,
     WriteRefused,
 )
-from .result import DEFAULT_DISPLAY_LIMIT
 from .service import CallSpec, Outcome, Pending, Refusal, sent_after
+from .settings import TABLE
 
 if TYPE_CHECKING:  # pragma: no cover
     from .confirm import Confirm, PendingWrite
@@ -66,25 +66,23 @@ __all__ = [
 #: Where a resolved value can come from, strongest first.
 SOURCES = ("cell", "form", "%config", "profile", "connection", "default")
 
-#: Every setting the session resolves, with its default (the last level).
-#: ``timeout`` and ``encrypt`` default to ``None``: each connection's own (a client always
-#: has one, so a single call never sees ``None``; a fleet call leaves it to each splicer).
-SETTINGS: Mapping[str, Any] = {
-    "confirm_writes": False,
-    "default_encrypt": False,
-    "display_limit": DEFAULT_DISPLAY_LIMIT,
-    "encrypt": None,
-    "fail_on_status": True,
-    "read_only": False,
-    "strict_catalog": False,
-    "strict_sign": False,
-    "timeout": None,
-}
+#: Every setting, with its default (the last level), by name: made from
+#: :data:`openapi_magic.settings.TABLE`. ``timeout`` and ``encrypt`` default to ``None``:
+#: each connection's own (a client always has one, so a single call never sees ``None``; a
+#: fleet call leaves it to each splicer).
+SETTINGS: Mapping[str, Any] = {row.name: row.default for row in sorted(TABLE, key=lambda r: r.name)}
 
 #: Settings a connection (its profile, %openapi_connect options) can carry: the client
 #: attribute of the same name. A Client's own display_limit and strict_catalog are for its
 #: direct Python calls: the front-ends pass theirs on every call, as before the session.
-_CONNECTION_LEVEL = ("confirm_writes", "encrypt", "read_only", "strict_sign", "timeout")
+_CONNECTION_LEVEL = tuple(row.name for row in TABLE if row.client)
+
+#: Connection settings whose default is "the connection's own": a single call takes the
+#: client's value when no level gave one.
+_CLIENTS_OWN = tuple(row.name for row in TABLE if row.client and row.default is None)
+
+#: ``None`` at the %config level means "not set" for these (the connection's own).
+_NONE_UNSET = frozenset(row.name for row in TABLE if row.none_unset)
 
 #: Settings that only add up: any level turning one on turns it on (see ``resolve``).
 _GUARDS = ("confirm_writes", "read_only")
@@ -166,7 +164,7 @@ class NotebookSession:
         """Set ``name`` at the ``%config`` level (``timeout=None`` means "not set")."""
         if name not in SETTINGS:
             raise KeyError(f"{name!r} is not a session setting.")
-        if name == "timeout" and value is None:
+        if name in _NONE_UNSET and value is None:
             self._config.pop(name, None)
         else:
             self._config[name] = value
@@ -233,7 +231,7 @@ class NotebookSession:
                     values[name], sources[name] = given[name], where
                     break
         if client is not None:  # a single call: the client's own value beats "none given"
-            for name in ("timeout", "encrypt"):
+            for name in _CLIENTS_OWN:
                 if values[name] is None:
                     values[name] = getattr(client, name)
         return Settings(values, sources)

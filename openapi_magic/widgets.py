@@ -52,6 +52,7 @@ from .result import _STYLE as _result_style
 from .result import Result, safe_text
 from .service import CallSpec, Outcome
 from .session import MAX_TIMEOUT, NotebookSession, Settings, session_for
+from .settings import TABLE, Setting, setting
 
 __all__ = ["FormMagics", "RequestForm", "cell_text", "curl_text", "form", "register"]
 
@@ -67,6 +68,38 @@ _ENCRYPT_CHOICES = [
     ("off (--plain)", "off"),
 ]
 _JSON_TYPES = ("object", "array", "any")
+
+
+#: The settings the form shows a box for (the settings table's rows with one).
+_FORM_ROWS = tuple(row for row in TABLE if row.form is not None)
+
+
+def _setting_box(row: Setting, value: Any) -> Any:
+    """The form's box for a setting, as its row declares it (a check box for a switch, a
+    number box for seconds)."""
+    box = row.form
+    assert box is not None
+    layout = widgets.Layout(width=box.width)
+    made: Any
+    if row.type is bool:
+        made = widgets.Checkbox(
+            value=bool(value), indent=False, description=box.description, layout=layout
+        )
+    else:
+        # Up to the client's own maximum: a box that clamps (600 once) would send a timeout
+        # nobody typed, and differ from the magic's for the same %config value.
+        made = widgets.BoundedFloatText(
+            value=value,
+            min=box.minimum,
+            max=MAX_TIMEOUT,
+            step=box.step,
+            description=box.description,
+            layout=layout,
+        )
+    if box.tooltip:
+        made.tooltip = box.tooltip
+    made.add_class(box.css)
+    return made
 
 
 def _esc(text: Any) -> str:
@@ -334,43 +367,21 @@ class RequestForm(widgets.VBox):
             layout=widgets.Layout(width="22em"),
         )
         usual = self._usual_settings()
-        self._strict = widgets.Checkbox(
-            value=bool(usual.strict_catalog),
-            indent=False,
-            description="strict catalog",
-            tooltip="Refuse what the catalog doubts (a range, a "
-            "required or unknown field) instead of sending it with "
-            "a warning",
-            layout=widgets.Layout(width="10em"),
-        )
-        self._strict.add_class("openapi-magic-form-strict")
-        self._read_only = widgets.Checkbox(
-            value=bool(usual.read_only),
-            indent=False,
-            description="read-only",
-            tooltip="Refuse writes before anything is sent",
-            layout=widgets.Layout(width="8em"),
-        )
-        self._read_only.add_class("openapi-magic-form-read-only")
         #: The confirm step of the last write sent while confirm_writes is on (or None).
         self.pending: Any = None
-        # Up to the client's own maximum: a box that clamps (600 once) would send a timeout
-        # nobody typed, and differ from the magic's for the same %config value.
-        #: What the form itself put in its timeout, strict-catalog and read-only boxes: while
-        #: a box holds it, the box follows the notebook (%config, the connection); a value
-        #: typed or ticked over it is the form's own.
+        #: What the form itself put in its setting boxes (timeout, strict catalog,
+        #: read-only: the settings table's rows with a form box): while a box holds it, the
+        #: box follows the notebook (%config, the connection); a value typed or ticked over
+        #: it is the form's own.
         self._filled: dict[str, Any] = {
-            name: self._notebook_value(name, usual)
-            for name in ("timeout", "strict_catalog", "read_only")
+            row.name: self._notebook_value(row.name, usual) for row in _FORM_ROWS
         }
-        self._timeout = widgets.BoundedFloatText(
-            value=self._filled["timeout"],
-            min=0.1,
-            max=MAX_TIMEOUT,
-            step=1,
-            description="Timeout (s)",
-            layout=widgets.Layout(width="12em"),
-        )
+        self._setting_boxes: dict[str, Any] = {
+            row.name: _setting_box(row, self._filled[row.name]) for row in _FORM_ROWS
+        }
+        self._timeout = self._setting_boxes["timeout"]
+        self._strict = self._setting_boxes["strict_catalog"]
+        self._read_only = self._setting_boxes["read_only"]
         self._send_button = widgets.Button(
             description="Send", icon="paper-plane", button_style="primary"
         )
@@ -420,7 +431,7 @@ class RequestForm(widgets.VBox):
             self._raw,
             self._problem_box,
             widgets.HBox(
-                [self._raw_toggle, self._encrypt, self._timeout, self._strict, self._read_only],
+                [self._raw_toggle, self._encrypt, *self._setting_boxes.values()],
                 layout=widgets.Layout(flex_flow="row wrap"),
             ),
             widgets.HBox(
@@ -659,16 +670,11 @@ class RequestForm(widgets.VBox):
         return self._session_now().resolve(client, form=self._form_level(client))
 
     def _boxes(self) -> dict[str, Any]:
-        return {
-            "timeout": self._timeout,
-            "strict_catalog": self._strict,
-            "read_only": self._read_only,
-        }
+        return self._setting_boxes
 
     def _held(self, name: str) -> Any:
         """What box ``name`` holds, as the setting's type."""
-        value = self._boxes()[name].value
-        return float(value) if name == "timeout" else bool(value)
+        return setting(name).type(self._boxes()[name].value)
 
     def _notebook_value(self, name: str, usual: Settings) -> Any:
         """What box ``name`` shows while it follows the notebook."""

@@ -1,6 +1,7 @@
 """The ``%%openapi`` cell grammar (openapi_magic.cell), both ways: what ``cell_text``
 writes, ``parse_cell`` reads back as the same call; hand-written cells are stable
-through parse → write → parse; bad input gets one UsageError naming the cause."""
+through parse → write → parse; bad input gets one CellError naming the cause (the
+magic shows it as a UsageError)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from IPython.core.error import UsageError
 
 from openapi_magic import cell
 from openapi_magic.catalog import normalize_path
+from openapi_magic.cell import CellError
+from openapi_magic.errors import ConfigError
 from openapi_magic.magics import OpenAPIMagics
 
 SETTINGS = settings(deadline=None, max_examples=300)
@@ -194,7 +197,7 @@ def test_parse_gives_the_attribute_names_the_magic_uses():
 
 def test_an_unclosed_quote_names_the_options():
     with pytest.raises(
-        UsageError,
+        CellError,
         match=r"Cannot read the options \"x/y -p 'hall\": "
         r"No closing quotation",
     ):
@@ -202,37 +205,39 @@ def test_an_unclosed_quote_names_the_options():
 
 
 def test_an_unknown_option_is_a_usage_error():
-    with pytest.raises(UsageError, match="unrecognized arguments: --nope"):
+    with pytest.raises(CellError, match="unrecognized arguments: --nope"):
         cell.parse("x/y --nope", "{}")
-    with pytest.raises(UsageError, match="invalid float value"):
+    with pytest.raises(CellError, match="invalid float value"):
         cell.parse("x/y --timeout soon", "{}")
 
 
 def test_a_body_without_an_interface():
-    with pytest.raises(UsageError, match="Name the interface first"):
+    with pytest.raises(CellError, match="Name the interface first"):
         cell.parse("", '{"a": 1}')
     assert cell.parse("", "  \n").interface is None  # nothing at all: the magic says usage
 
 
 def test_json_errors_give_the_cell_line_and_column():
     call = cell.parse("x/y", '{\n  "a": 1,\n  "b": }')
-    with pytest.raises(UsageError) as info:
+    with pytest.raises(CellError) as info:
         call.body({})
     assert "at cell line 4, column 8" in str(info.value)
+    assert (info.value.line, info.value.column) == (4, 8)
+    assert isinstance(info.value, ConfigError)
     assert str(info.value).splitlines()[-1] == "           ^"
     line = cell.parse('x/y {"a": nope}')
-    with pytest.raises(UsageError, match="at cell line 1, column 7"):
+    with pytest.raises(CellError, match="at cell line 1, column 7"):
         line.body({})
 
 
 def test_substitution_errors_name_the_variable():
     call = cell.parse("x/y", '{"a": $nope}')
-    with pytest.raises(UsageError, match=r"\$nope is not defined in the notebook"):
+    with pytest.raises(CellError, match=r"\$nope is not defined in the notebook"):
         call.body({})
     assert call.body({}, nope=[1, "$x"]) == {"a": [1, "$x"]}
-    with pytest.raises(UsageError, match=r"\$o is object .* which has no JSON form"):
+    with pytest.raises(CellError, match=r"\$o is object .* which has no JSON form"):
         cell.parse("x/y", '{"a": $o}').body({"o": object()})
-    with pytest.raises(UsageError, match=r"\$d\.e: d has no 'e'"):
+    with pytest.raises(CellError, match=r"\$d\.e: d has no 'e'"):
         cell.parse("x/y", '{"a": $d.e}').body({"d": 5})
 
 
@@ -247,9 +252,9 @@ def test_writing_refuses_what_cannot_be_read_back():
 
 
 def test_parse_cell_wants_the_magic():
-    with pytest.raises(UsageError, match="starts with %%openapi"):
+    with pytest.raises(CellError, match="starts with %%openapi"):
         cell.parse_cell("%%openapis x/y\n{}")
-    with pytest.raises(UsageError, match="starts with %%openapi"):
+    with pytest.raises(CellError, match="starts with %%openapi"):
         cell.parse_cell('print("hi")')
 
 
@@ -265,12 +270,21 @@ def test_the_grammar_and_curl_import_no_front_end():
     code = (
         "import sys, openapi_magic.curl\n"
         "assert not any(m.startswith('IPython') for m in sys.modules), 'curl: IPython'\n"
-        "import openapi_magic.cell\n"
+        "import openapi_magic.cell, openapi_magic.settings\n"
         "bad = {'openapi_magic.magics', 'openapi_magic.widgets', 'ipywidgets'} & set("
         "sys.modules)\n"
         "assert not bad, bad\n"
+        "assert not any(m.startswith('IPython') for m in sys.modules), 'cell: IPython'\n"
+        "openapi_magic.cell.parse('x/y --timeout 2', '{}')\n"
+        "assert not any(m.startswith('IPython') for m in sys.modules), 'parse: IPython'\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_the_magic_shows_a_cell_error_as_a_usage_error(ip):
+    for bad in ("%openapi x/y --nope", '%openapi x/y {"a": $nope}', "%openapi_watch x/y {]"):
+        with pytest.raises(UsageError):
+            ip.run_line_magic(bad.split()[0][1:], bad.partition(" ")[2])
