@@ -134,7 +134,7 @@ def machine() -> dict[str, str]:
     except AttributeError:
         usable = os.cpu_count() or 0
     try:
-        from openapi_magic import _des
+        from openapi_magic.core import _des
 
         backend = _des.backend()
     except ImportError:  # a checkout from before the OpenSSL backend

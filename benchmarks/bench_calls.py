@@ -127,7 +127,7 @@ def _cell(shell: Any, code: str, sink: io.StringIO) -> Any:
 
 def _check_render(shell: Any) -> None:
     """The magic cell's display renders the Result's HTML (so the timing includes it)."""
-    from openapi_magic.result import Result
+    from openapi_magic.client._result import Result
 
     bundles = []
     original = Result._repr_mimebundle_

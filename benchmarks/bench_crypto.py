@@ -26,7 +26,7 @@ import _baseline
 import prototypes
 from _common import fmt_ratio, median, openssl_cli, paired, ratios, size_label, table, verdict
 
-from openapi_magic import protocol
+from openapi_magic.core import protocol
 
 PID = "demo"
 KEY = "H-series-demo-secret"

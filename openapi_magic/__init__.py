@@ -2,13 +2,24 @@
 
 ``%load_ext openapi_magic`` registers the ``%%openapi`` magic; outside notebooks,
 :class:`Client` sends signed (and optionally DES-encrypted) calls and returns
-:class:`Result` objects.
+:class:`Result` objects; ``python -m openapi_magic`` (``openapi-magic``) is the
+command line.
+
+This module is the public face. The code lives in one sub-package per layer, each
+importing only from the layers below it (the README's Layout section draws them):
+``core`` (the protocol, the catalog, the settings table, the capture format: no
+I/O), ``render`` (every view), ``client`` (the Client and its Result, profiles,
+guards), ``ops`` (fleets, watches, captures), ``app`` (the cell grammar and the
+session's one service) and ``frontends`` (the magics, the form, the command line);
+``server`` is the simulated splicer.
 """
 
-from importlib import import_module as _import_module
 from typing import TYPE_CHECKING
 
+from . import _moved
+from .core._lazy import face as _face
 from .errors import (
+    CaptureError,
     ConfigError,
     ConnectError,
     DecodeError,
@@ -26,55 +37,56 @@ from .errors import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import fleet
-    from .capture_diff import CaptureDiff
-    from .captures import Capture, capture
-    from .catalog import Catalog, load_catalog
-    from .client import Client, Prepared, Secret
-    from .fleet import ClockSkewWarning, FleetError, FleetResult
-    from .magics import current_client
-    from .result import Result
-    from .session import NotebookSession, current_settings, session_for
+    from .app._service import CallSpec, Outcome
+    from .app._session import NotebookSession, current_settings, session_for
+    from .client._client import Client, Prepared, Secret
+    from .client._result import Result
+    from .core.catalog import Catalog, load_catalog
+    from .frontends._magics import current_client
+    from .ops import fleet
+    from .ops._capture_diff import CaptureDiff
+    from .ops._captures import Capture, capture
+    from .ops.fleet import ClockSkewWarning, FleetError, FleetResult
+    from .render import _draw as draw
 
 # Imported on first use, so that `python -m openapi_magic.server` starts without
 # loading pandas and requests.
-_LAZY = {
-    "Client": "client",
-    "Prepared": "client",
-    "Secret": "client",
-    "Result": "result",
-    "Catalog": "catalog",
-    "load_catalog": "catalog",
-    "current_client": "magics",
-    "current_settings": "session",
-    "session_for": "session",
-    "NotebookSession": "session",
-    "FleetResult": "fleet",
-    "FleetError": "fleet",
-    "ClockSkewWarning": "fleet",
-    "capture": "captures",
-    "Capture": "captures",
-    "CaptureDiff": "capture_diff",
-}
-
-
-def __getattr__(name: str):
-    if name == "fleet":
-        return _import_module(".fleet", __name__)
-    if name in _LAZY:
-        value = getattr(_import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
+__getattr__, __dir__ = _face(
+    __name__,
+    globals(),
+    {
+        "CallSpec": ".app._service",
+        "Outcome": ".app._service",
+        "Client": ".client._client",
+        "Prepared": ".client._client",
+        "Secret": ".client._client",
+        "Result": ".client._result",
+        "Catalog": ".core.catalog",
+        "load_catalog": ".core.catalog",
+        "current_client": ".frontends._magics",
+        "current_settings": ".app._session",
+        "session_for": ".app._session",
+        "NotebookSession": ".app._session",
+        "FleetResult": ".ops.fleet",
+        "FleetError": ".ops.fleet",
+        "ClockSkewWarning": ".ops.fleet",
+        "capture": ".ops._captures",
+        "Capture": ".ops._captures",
+        "CaptureDiff": ".ops._capture_diff",
+        "fleet": ".ops.fleet",
+        "draw": ".render._draw",
+    },
+)
 
 __version__ = "0.1.0"
+
+_moved.install()
 
 
 def load_ipython_extension(ipython):
     """``%load_ext openapi_magic``: register %%openapi, %openapi, %openapi_connect,
     %openapi_form, %openapi_capture and %openapi_diff."""
-    from .magics import load_ipython_extension as _load
+    from .frontends._magics import load_ipython_extension as _load
 
     _load(ipython)
     # ipywidgets costs about a third of the first cell to import: %openapi_form is a
@@ -86,7 +98,7 @@ def _form_stand_in(ipython):
     def openapi_form(line=""):
         """``%openapi_form [-p PROFILE] [interface]``: open the request form (loads
         ipywidgets the first time; then ``%openapi_form?`` shows the form's own help)."""
-        from .widgets import register as _register_form
+        from .frontends._form import register as _register_form
 
         _register_form(ipython)
         return ipython.run_line_magic("openapi_form", line)
@@ -95,15 +107,17 @@ def _form_stand_in(ipython):
 
 
 def form(client=None, profile=None, interface=None):
-    """Open the request form (see :class:`openapi_magic.widgets.RequestForm`)."""
-    from .widgets import form as _form
+    """Open the request form (see :class:`openapi_magic.frontends.RequestForm`)."""
+    from .frontends._form import form as _form
 
     return _form(client, profile=profile, interface=interface)
 
 
 __all__ = [
+    "CallSpec",
     "Capture",
     "CaptureDiff",
+    "CaptureError",
     "Catalog",
     "Client",
     "ClockSkewWarning",
@@ -116,6 +130,7 @@ __all__ = [
     "HTTPStatusError",
     "NotebookSession",
     "OpenAPIError",
+    "Outcome",
     "Prepared",
     "ProtocolError",
     "ReplyTooLarge",
@@ -130,6 +145,7 @@ __all__ = [
     "capture",
     "current_client",
     "current_settings",
+    "draw",
     "fleet",
     "form",
     "load_catalog",

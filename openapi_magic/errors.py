@@ -2,7 +2,7 @@
 
 Every error names its cause in one sentence and keeps what arrived: the URL, the
 HTTP status, the raw reply text, the envelopes (as sent and as received) and, where
-one could be built, the :class:`~openapi_magic.result.Result`. No error message
+one could be built, the :class:`~openapi_magic.client._result.Result`. No error message
 ever contains the secretKey: messages are built from public facts only.
 
     OpenAPIError

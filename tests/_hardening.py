@@ -23,7 +23,8 @@ import requests
 import urllib3
 from IPython.testing import globalipapp
 
-from openapi_magic import Client, protocol
+from openapi_magic import Client
+from openapi_magic.core import protocol
 
 #: The secret the hardening tests hunt for. ``!`` and ``-`` are not Base64 characters, so
 #: its first 8 bytes cannot turn up by chance inside a ciphertext or a sign.
@@ -162,8 +163,8 @@ def global_shell():
 def fresh_magic(shell, monkeypatch, tmp_path):
     """The shell with a fresh %%openapi magic and %openapi_form, nothing connected, no
     OPENAPI_* variables and no profiles file."""
-    from openapi_magic.magics import OpenAPIMagics
-    from openapi_magic.widgets import register
+    from openapi_magic.frontends._form import register
+    from openapi_magic.frontends._magics import OpenAPIMagics
 
     for var in (
         "OPENAPI_ROOT",

@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from openapi_magic import protocol
+from openapi_magic.core import protocol
 from openapi_magic.server import SimulatedSplicer
 
 TIMEOUT = 10  # seconds, for every HTTP call in the tests: nothing may hang

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
 
-from openapi_magic import protocol
+from openapi_magic.core import protocol
 
 
 @dataclass

@@ -34,9 +34,9 @@ for _needed in ("playwright", "jupyterlab", "ipykernel"):
 # The imports below wait for the skip above (a machine without the packages).
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
-from openapi_magic.catalog import load_catalog  # noqa: E402
+from openapi_magic.core.catalog import load_catalog  # noqa: E402
+from openapi_magic.frontends._form import cell_text  # noqa: E402
 from openapi_magic.server import DEMO_SEED, SimulatedSplicer  # noqa: E402
-from openapi_magic.widgets import cell_text  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 SECRET_VAR = "OPENAPI_FORM_BROWSER_SECRET"
@@ -53,7 +53,7 @@ CELLS = [
         "%openapi_connect splicer"
     ),
     (
-        "from openapi_magic.widgets import register\n"
+        "from openapi_magic.frontends._form import register\n"
         "register(get_ipython())  # %openapi_form (until %load_ext does it)\n"
         "%openapi_form"
     ),

@@ -9,8 +9,11 @@ import re
 import pytest
 
 import openapi_magic
-from openapi_magic import Client, protocol
-from openapi_magic.captures import (
+from openapi_magic import Client
+from openapi_magic.core import protocol
+from openapi_magic.core.catalog import Catalog, load_catalog
+from openapi_magic.errors import ConfigError, RequestTimeout
+from openapi_magic.ops._captures import (
     FORMAT,
     Capture,
     CaptureError,
@@ -19,8 +22,6 @@ from openapi_magic.captures import (
     capture,
     is_read_interface,
 )
-from openapi_magic.catalog import Catalog, load_catalog
-from openapi_magic.errors import ConfigError, RequestTimeout
 from openapi_magic.server import serve
 
 FAILURE = {"body": {}, "msg": "Server_Err", "sign": "", "status": 500}
@@ -431,8 +432,8 @@ def test_diff_against_the_live_splicer(splicer):
 
 
 def test_volatile_fields_are_ignored_unless_asked():
-    from openapi_magic.capture_diff import VOLATILE_FIELDS
-    from openapi_magic.captures import Call
+    from openapi_magic.ops._capture_diff import VOLATILE_FIELDS
+    from openapi_magic.ops._captures import Call
 
     def cap(temp, speed, name):
         reply = {
@@ -454,7 +455,7 @@ def test_volatile_fields_are_ignored_unless_asked():
 
 
 def test_diff_names_failed_and_missing_calls():
-    from openapi_magic.captures import Call
+    from openapi_magic.ops._captures import Call
 
     old = Capture(
         calls=[
@@ -475,7 +476,7 @@ def test_diff_names_failed_and_missing_calls():
 
 
 def test_anonymize_replaces_addresses_in_any_text_and_the_host_name():
-    from openapi_magic.captures import Call, anonymize
+    from openapi_magic.ops._captures import Call, anonymize
 
     cap = Capture(
         root="http://hall-a.venue.example.org:8000/open/api",
@@ -526,7 +527,8 @@ def test_anonymize_replaces_addresses_in_any_text_and_the_host_name():
 
 
 def test_one_write_refused_and_capture_error_from_the_error_tree(splicer):
-    from openapi_magic import captures, errors
+    from openapi_magic import errors
+    from openapi_magic.ops import _captures as captures
 
     assert captures.WriteRefused is errors.WriteRefused is openapi_magic.WriteRefused
     assert captures.CaptureError is errors.CaptureError

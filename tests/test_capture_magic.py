@@ -6,7 +6,7 @@ import pytest
 from IPython.utils.capture import capture_output
 
 from openapi_magic import Client
-from openapi_magic.captures import Capture
+from openapi_magic.ops._captures import Capture
 
 
 def run(ip, code):

@@ -7,7 +7,7 @@ from importlib import resources
 
 import pytest
 
-from openapi_magic.catalog import (
+from openapi_magic.core.catalog import (
     Catalog,
     Field,
     Interface,
@@ -278,7 +278,9 @@ def test_loader_api():
 
 
 def test_the_data_file_is_plain_json_with_the_expected_blocks():
-    text = resources.files("openapi_magic").joinpath("catalog.json").read_text(encoding="utf-8")
+    text = (
+        resources.files("openapi_magic.core").joinpath("catalog.json").read_text(encoding="utf-8")
+    )
     data = json.loads(text)
     assert list(data) == ["modules", "interfaces", "codes", "statuses"]
     rebuilt = Catalog(data)
@@ -286,7 +288,7 @@ def test_the_data_file_is_plain_json_with_the_expected_blocks():
 
 
 def test_provenance_and_tokens_are_loaded():
-    from openapi_magic.catalog import SOURCES, Catalog
+    from openapi_magic.core.catalog import SOURCES, Catalog
 
     cat = load_catalog()
     for iface in cat:
@@ -397,7 +399,7 @@ def test_help_says_where_an_interface_comes_from():
     assert "Unconfirmed" in _SMALL.get("screen/ours").help()
     text = _SMALL.get("screen/seen").help()
     assert "vendor" in text and "a page" in text and "int or text" in text
-    from openapi_magic.catalog import provenance_text
+    from openapi_magic.core.catalog import provenance_text
 
     for spec in CATALOG:
         # The interface's own line; a confirmed interface may still have unconfirmed fields.
@@ -418,7 +420,7 @@ def test_an_interface_without_kind_is_refused_naming_it():
     from openapi_magic.errors import ConfigError
 
     data = json.loads(
-        resources.files("openapi_magic").joinpath("catalog.json").read_text(encoding="utf-8")
+        resources.files("openapi_magic.core").joinpath("catalog.json").read_text(encoding="utf-8")
     )
     assert all(spec.get("kind") in ("read", "write") for spec in data["interfaces"].values())
     del data["interfaces"]["screen/writeBrightness"]["kind"]
@@ -430,7 +432,7 @@ def test_an_interface_without_kind_is_refused_naming_it():
 
 
 def test_is_read_answers_for_known_and_unknown_interfaces():
-    from openapi_magic.catalog import is_read
+    from openapi_magic.core.catalog import is_read
 
     assert CATALOG.is_read("/screen/readDetail ") is True
     assert CATALOG.is_read("screen/writeBrightness") is False

@@ -1,4 +1,4 @@
-"""The ``%%openapi`` cell grammar (openapi_magic.cell), both ways: what ``cell_text``
+"""The ``%%openapi`` cell grammar (openapi_magic.app._cell), both ways: what ``cell_text``
 writes, ``parse_cell`` reads back as the same call; hand-written cells are stable
 through parse → write → parse; bad input gets one CellError naming the cause (the
 magic shows it as a UsageError)."""
@@ -13,11 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from IPython.core.error import UsageError
 
-from openapi_magic import cell
-from openapi_magic.catalog import normalize_path
-from openapi_magic.cell import CellError
+from openapi_magic.app import _cell as cell
+from openapi_magic.app._cell import CellError
+from openapi_magic.core.catalog import normalize_path
 from openapi_magic.errors import ConfigError
-from openapi_magic.magics import OpenAPIMagics
+from openapi_magic.frontends._magics import OpenAPIMagics
 
 SETTINGS = settings(deadline=None, max_examples=300)
 DEFAULTS = {
@@ -145,7 +145,7 @@ def test_hand_written_cells_are_stable_through_write(text):
 
 
 def test_the_form_s_cell_text_is_the_grammar_s():
-    from openapi_magic import widgets
+    from openapi_magic.frontends import _form as widgets
 
     assert widgets.cell_text is cell.cell_text
 
@@ -268,14 +268,14 @@ def test_the_grammar_and_curl_import_no_front_end():
     import sys
 
     code = (
-        "import sys, openapi_magic.curl\n"
+        "import sys, openapi_magic.core._curl\n"
         "assert not any(m.startswith('IPython') for m in sys.modules), 'curl: IPython'\n"
-        "import openapi_magic.cell, openapi_magic.settings\n"
-        "bad = {'openapi_magic.magics', 'openapi_magic.widgets', 'ipywidgets'} & set("
+        "import openapi_magic.app._cell, openapi_magic.core.settings\n"
+        "bad = {'openapi_magic.frontends._magics', 'openapi_magic.frontends._form', 'ipywidgets'} & set("
         "sys.modules)\n"
         "assert not bad, bad\n"
         "assert not any(m.startswith('IPython') for m in sys.modules), 'cell: IPython'\n"
-        "openapi_magic.cell.parse('x/y --timeout 2', '{}')\n"
+        "openapi_magic.app._cell.parse('x/y --timeout 2', '{}')\n"
         "assert not any(m.startswith('IPython') for m in sys.modules), 'parse: IPython'\n"
     )
     done = subprocess.run(

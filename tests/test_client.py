@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from standin import Reply, StandIn, free_port
 
-from openapi_magic import Client, load_catalog, protocol
+from openapi_magic import Client, load_catalog
+from openapi_magic.core import protocol
 from openapi_magic.errors import (
     ConfigError,
     ConnectError,

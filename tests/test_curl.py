@@ -1,4 +1,4 @@
-"""The "Copy as curl" text (openapi_magic.curl) and the protocol core agree: the bash,
+"""The "Copy as curl" text (openapi_magic.core._curl) and the protocol core agree: the bash,
 run with a fixed clock and curl replaced by a stub that prints what it would send, sends exactly
 the envelope :func:`protocol.seal_request` seals (body, sign, keys in order), and the
 secretKey is never in the text. (tests/test_form.py sends it to the simulated splicer.)"""
@@ -12,8 +12,8 @@ import subprocess
 
 import pytest
 
-from openapi_magic import protocol
-from openapi_magic.curl import SECRET_ENV, curl_text
+from openapi_magic.core import protocol
+from openapi_magic.core._curl import SECRET_ENV, curl_text
 
 KEY = "Curl-Kx9-Secret-Key-2207"  # longer than 8 bytes: only the first 8 key DES
 SECONDS = 1631949094

@@ -12,7 +12,7 @@ import sys
 import pyDes
 import pytest
 
-from openapi_magic import _des, protocol
+from openapi_magic.core import _des, protocol
 
 BACKENDS = ["openssl", "pycryptodome"]
 

@@ -5,7 +5,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from openapi_magic import Client, draw
+from openapi_magic import Client
+from openapi_magic.render import _draw as draw
 from openapi_magic.server import serve
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -22,6 +22,8 @@ import pytest
 from standin import Reply, StandIn, free_port
 
 from openapi_magic import Client, fleet
+from openapi_magic.client._profiles import Profile, load_profiles
+from openapi_magic.client._result import Result
 from openapi_magic.errors import (
     ConfigError,
     ConnectError,
@@ -31,9 +33,7 @@ from openapi_magic.errors import (
     RequestTimeout,
     TransportError,
 )
-from openapi_magic.fleet import Call, ClockSkewWarning, FleetError, FleetResult
-from openapi_magic.profiles import Profile, load_profiles
-from openapi_magic.result import Result
+from openapi_magic.ops.fleet import Call, ClockSkewWarning, FleetError, FleetResult
 from openapi_magic.server import DEMO_SECRET_KEY, serve
 
 SECRET = DEMO_SECRET_KEY

@@ -23,13 +23,13 @@ from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 from standin import Reply, StandIn, free_port
 
-from openapi_magic import protocol
-from openapi_magic import widgets as widgets_module
-from openapi_magic.client import Client
-from openapi_magic.connection import Connection
+from openapi_magic.client._client import Client
+from openapi_magic.client._connection import Connection
+from openapi_magic.core import protocol
 from openapi_magic.errors import ConfigError, ConnectError, RequestTimeout
+from openapi_magic.frontends import _form as widgets_module
+from openapi_magic.frontends._form import RequestForm, cell_text, curl_text, form
 from openapi_magic.server import serve
-from openapi_magic.widgets import RequestForm, cell_text, curl_text, form
 
 #: A secret whose pieces (first 8 bytes, Base64, hex) appear nowhere else.
 KEY = "Form-Qz7-Secret-Key-9481"
@@ -550,7 +550,7 @@ def test_form_magic_with_a_profile(ip, splicer, tmp_path, monkeypatch):
 
 
 def test_form_says_unconfirmed_for_reconstruction_only_interfaces_and_fields():
-    from openapi_magic.catalog import Catalog
+    from openapi_magic.core.catalog import Catalog
 
     small = Catalog(
         {

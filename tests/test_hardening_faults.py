@@ -25,8 +25,9 @@ from _hardening import SECRET, assert_no_secret, fresh_magic, watchdog
 from IPython.utils.capture import capture_output
 from standin import Reply, StandIn, free_port
 
-from openapi_magic import Client, _transport, fleet
-from openapi_magic.client import _with_headers
+from openapi_magic import Client, fleet
+from openapi_magic.client import _transport
+from openapi_magic.client._client import _with_headers
 from openapi_magic.errors import (
     ConnectError,
     DecodeError,
@@ -36,8 +37,8 @@ from openapi_magic.errors import (
     RequestTimeout,
     TransportError,
 )
-from openapi_magic.magics import LAST_ERROR, OpenAPICellError
-from openapi_magic.widgets import form
+from openapi_magic.frontends._form import form
+from openapi_magic.frontends._magics import LAST_ERROR, OpenAPICellError
 
 INTERFACE = "screen/readList"
 BODY = b'{"status": 0, "msg": "Success", "sign": "", "body": {"screens": []}}'

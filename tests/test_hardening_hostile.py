@@ -29,11 +29,12 @@ from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 from standin import Reply, StandIn
 
-from openapi_magic import Client, fleet, protocol
-from openapi_magic import result as result_module
+from openapi_magic import Client, fleet
+from openapi_magic.client import _result as result_module
+from openapi_magic.client._result import Result
+from openapi_magic.core import protocol
 from openapi_magic.errors import HTTPStatusError, OpenAPIError, ReplyTooLarge
-from openapi_magic.result import Result
-from openapi_magic.widgets import form
+from openapi_magic.frontends._form import form
 
 #: Markup a hostile or broken splicer (or anything between) could put in a reply. The
 #: tags are ones openapi_magic never writes, so any such element is an injection.
@@ -297,7 +298,7 @@ def test_a_50_mb_reply_under_a_raised_cap_arrives_whole_and_shows_small(fifty_mb
 
 from _hardening import memory_client  # noqa: E402
 
-from openapi_magic.result import OUTPUT_CHARS, safe_text  # noqa: E402
+from openapi_magic.client._result import OUTPUT_CHARS, safe_text  # noqa: E402
 
 CONTROL = "\x1b]0;owned\x07 \x1b]52;c;cm0gLXJmIH4=\x07 \x1b[2J \x9b31m \r"
 
@@ -395,7 +396,7 @@ def test_control_sequences_in_short_errors_and_notices_are_inert(ip):
     ours = shown.replace("\x1b[31m", "").replace("\x1b[2m", "").replace("\x1b[0m", "")
     assert not _raw_controls(ours.replace("\\u001b", "")), ours[-2000:]
     shown.encode("utf-8")
-    from openapi_magic.magics import Notice, OpenAPICellError
+    from openapi_magic.frontends._magics import Notice, OpenAPICellError
 
     for obj in (
         Notice("x" + CONTROL + "\ud800", "h\x1b[2J"),
@@ -475,7 +476,7 @@ def test_var_objects_that_raise_give_a_short_cell_error(ip):
 def test_a_half_built_client_and_form_never_raise_on_show_or_close():
     half = Client.__new__(Client)
     assert repr(half).startswith("Client(")
-    from openapi_magic.widgets import RequestForm
+    from openapi_magic.frontends._form import RequestForm
 
     f = RequestForm.__new__(RequestForm)
     ipywidgets.VBox.__init__(f)

@@ -30,11 +30,11 @@ from hypothesis import strategies as st
 from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 
-from openapi_magic import _des, protocol
-from openapi_magic.catalog import load_catalog
+from openapi_magic.client._result import Result
+from openapi_magic.core import _des, protocol
+from openapi_magic.core.catalog import load_catalog
 from openapi_magic.errors import DecodeError, DecryptionError, OpenAPIError, ProtocolError
-from openapi_magic.magics import OpenAPICellError, OpenAPIMagics
-from openapi_magic.result import Result
+from openapi_magic.frontends._magics import OpenAPICellError, OpenAPIMagics
 
 SETTINGS = settings(
     deadline=None,
@@ -509,7 +509,7 @@ def connected_shell():
     magics = OpenAPIMagics(shell=shell)
     magics.profiles_file = os.devnull  # no profile exists
     shell.register_magics(magics)
-    from openapi_magic.widgets import register
+    from openapi_magic.frontends._form import register
 
     register(shell)
     client = memory_client(splicer_answer(SECRET, True), encrypt=True)

@@ -31,13 +31,14 @@ from IPython.utils.capture import capture_output
 from nbclient import NotebookClient
 from standin import Reply, StandIn, free_port
 
-from openapi_magic import Client, _des, fleet, protocol
+from openapi_magic import Client, fleet
+from openapi_magic.client._profiles import get_profile
+from openapi_magic.core import _des, protocol
 from openapi_magic.errors import OpenAPIError
-from openapi_magic.fleet import FleetError
-from openapi_magic.magics import LAST_ERROR
-from openapi_magic.profiles import get_profile
+from openapi_magic.frontends._form import form
+from openapi_magic.frontends._magics import LAST_ERROR
+from openapi_magic.ops.fleet import FleetError
 from openapi_magic.server import serve
-from openapi_magic.widgets import form
 
 WAIT = 20
 OTHER_KEY = "Someone-Elses-Key-31"
@@ -330,7 +331,7 @@ def test_one_session_with_every_feature_leaves_no_secret_anywhere(caplog, monkey
         assert seen in blob, seen
     loggers = {r.name.split(".")[0] for r in caplog.records}
     # urllib3 logs only the calls that go by requests (https, proxies): http roots take
-    # the light transport, whose lines are openapi_magic's (openapi_magic._transport)
+    # the light transport, whose lines are openapi_magic's (openapi_magic.client._transport)
     assert "openapi_magic" in loggers, loggers
     assert len(blob) > 200_000
     assert_no_secret(blob)
@@ -535,7 +536,7 @@ _FAILURES = [
         "KeyboardInterrupt",
     ),
     # ... while parsing the decrypted text
-    # (json's, and msgspec's first when it is installed: openapi_magic._fast)
+    # (json's, and msgspec's first when it is installed: openapi_magic.core._fast)
     (
         "orig = json.loads\n"
         + _raise("KeyboardInterrupt")

@@ -32,7 +32,7 @@ from _server_fixtures import port_is_free
 
 from openapi_magic import Client, fleet
 from openapi_magic.server import serve
-from openapi_magic.server.httpd import DEFAULT_WORKERS
+from openapi_magic.server._httpd import DEFAULT_WORKERS
 
 HELD = 1000
 TIMEOUT = 15  # seconds any one socket operation of the test may wait
@@ -477,7 +477,7 @@ def test_hundreds_of_drips_leave_valid_calls_answered(enough_files):
 
 def test_at_the_connection_bound_new_clients_push_out_idle_and_stalled_ones():
     from openapi_magic.server import SimulatedSplicer
-    from openapi_magic.server.httpd import SplicerHTTPServer
+    from openapi_magic.server._httpd import SplicerHTTPServer
 
     splicer = SimulatedSplicer(socket_timeout_s=60)
     server = SplicerHTTPServer(splicer, ("127.0.0.1", 0), max_connections=8, workers=2)
@@ -524,7 +524,7 @@ def test_the_http_layer_imports_nothing_of_the_splicer_and_serves_any_backend():
     import ast
     from pathlib import Path
 
-    import openapi_magic.server.httpd as httpd
+    import openapi_magic.server._httpd as httpd
 
     tree = ast.parse(Path(httpd.__file__).read_text(encoding="utf-8"))
     relative = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level]

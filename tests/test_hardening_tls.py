@@ -27,7 +27,7 @@ from standin import StandIn
 
 from openapi_magic import Client, fleet
 from openapi_magic.errors import ConnectError
-from openapi_magic.magics import LAST_ERROR, OpenAPICellError
+from openapi_magic.frontends._magics import LAST_ERROR, OpenAPICellError
 
 WAIT = 20
 

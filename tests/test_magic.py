@@ -10,8 +10,9 @@ from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 from standin import Reply, StandIn, free_port
 
-from openapi_magic import Client, load_catalog, protocol
-from openapi_magic.magics import LAST_ERROR, OpenAPIMagics, substitute
+from openapi_magic import Client, load_catalog
+from openapi_magic.core import protocol
+from openapi_magic.frontends._magics import LAST_ERROR, OpenAPIMagics, substitute
 
 KEY = "Magic-Test-Secret-Key-42"
 

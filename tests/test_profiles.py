@@ -2,8 +2,8 @@
 
 import pytest
 
+from openapi_magic.client._profiles import get_profile, load_profiles, profiles_path
 from openapi_magic.errors import ConfigError
-from openapi_magic.profiles import get_profile, load_profiles, profiles_path
 
 INI = """
 [hall-a]

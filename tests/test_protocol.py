@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openapi_magic import protocol as p
+from openapi_magic.core import protocol as p
 from openapi_magic.errors import ConfigError, DecodeError, DecryptionError
 
 # The seed's published plain vector.

@@ -1,10 +1,18 @@
-"""``__all__`` is honest in every public module: every listed name exists (classes and
-functions with a docstring), every public class or function the module defines is listed,
-and the list is sorted (constants, then classes, then the rest, as ruff's RUF022 sorts)."""
+"""The public face is small and honest.
+
+The public modules are exactly :data:`PUBLIC` (every other module is private, a
+``_name``); in each, ``__all__`` is honest: every listed name exists (classes and
+functions with a docstring), every public class or function the module defines is
+listed, and the list is sorted (constants, then classes, then the rest, as ruff's
+RUF022 sorts). The old import paths of 0.1 still work, with a DeprecationWarning.
+"""
 
 import importlib
+import importlib.util
 import inspect
 import pkgutil
+import subprocess
+import sys
 
 import pytest
 
@@ -17,21 +25,85 @@ MODULES = ["openapi_magic"] + sorted(
 )
 
 
-def test_the_public_modules_are_found():
-    for name in (
-        "openapi_magic.client",
-        "openapi_magic.server",
-        "openapi_magic.watch",
-        "openapi_magic.server.replay",
-        "openapi_magic.magics",
-    ):
-        assert name in MODULES
+#: The public face: the package, one face per layer, and the documented modules. A new
+#: public module is a decision: add it here and to the README's Layout section.
+PUBLIC = [
+    "openapi_magic",
+    "openapi_magic.app",
+    "openapi_magic.client",
+    "openapi_magic.core",
+    "openapi_magic.core.capture_format",
+    "openapi_magic.core.catalog",
+    "openapi_magic.core.protocol",
+    "openapi_magic.core.settings",
+    "openapi_magic.errors",
+    "openapi_magic.frontends",
+    "openapi_magic.ops",
+    "openapi_magic.ops.fleet",
+    "openapi_magic.render",
+    "openapi_magic.server",
+]
+
+#: A face whose public part is its public modules (``__all__`` may be empty).
+MODULE_FACES = ("openapi_magic.core",)
+
+
+def test_the_public_modules_are_exactly_the_face():
+    assert MODULES == PUBLIC
+
+
+def test_the_public_names_stay_few():
+    # 0.1 had 37 public modules and 319 names; the layers keep the face small.
+    names = sum(len(importlib.import_module(m).__all__) for m in MODULES)
+    assert len(MODULES) <= 14 and names <= 210, (len(MODULES), names)
+
+
+#: Old module -> the module it is now (0.1's paths, kept for one release).
+OLD_PATHS = {
+    "openapi_magic.result": "openapi_magic.client._result",
+    "openapi_magic.magics": "openapi_magic.frontends._magics",
+    "openapi_magic.widgets": "openapi_magic.frontends._form",
+    "openapi_magic.protocol": "openapi_magic.core.protocol",
+    "openapi_magic.captures": "openapi_magic.ops._captures",
+    "openapi_magic.watch": "openapi_magic.ops._watch",
+    "openapi_magic.server.replay": "openapi_magic.server._replay",
+}
+
+
+@pytest.mark.parametrize("old", sorted(OLD_PATHS))
+def test_an_old_import_path_warns_and_is_the_new_module(old):
+    # A fresh interpreter: the first import of the old path is the one that warns.
+    code = (
+        "import importlib, warnings\n"
+        "warnings.simplefilter('error', DeprecationWarning)\n"
+        "try:\n"
+        f"    importlib.import_module({old!r})\n"
+        "except DeprecationWarning as w:\n"
+        "    print('warned:', w)\n"
+        "warnings.simplefilter('ignore', DeprecationWarning)\n"
+        f"old = importlib.import_module({old!r})\n"
+        f"new = importlib.import_module({OLD_PATHS[old]!r})\n"
+        "print('same' if old is new else 'different', old.__spec__.name)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert f"warned: {old} moved in openapi_magic 0.2" in out
+    assert f"same {OLD_PATHS[old]}" in out
+
+
+def test_every_old_path_has_a_new_home():
+    from openapi_magic import _moved
+
+    for old, (new, face) in _moved.MOVED.items():
+        assert importlib.util.find_spec(new) is not None, new
+        assert face.split(" ")[0] in MODULES, (old, face)
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_all_names_exist_and_have_docstrings(name):
     mod = importlib.import_module(name)
-    assert mod.__all__, f"{name} has an empty __all__"
+    assert mod.__all__ or name in MODULE_FACES, f"{name} has an empty __all__"
     for attr in mod.__all__:
         obj = getattr(mod, attr)
         if inspect.isclass(obj) or inspect.isfunction(obj):

@@ -11,10 +11,10 @@ import pytest
 from IPython.utils.capture import capture_output
 
 from openapi_magic import Client, WriteRefused, fleet
-from openapi_magic.confirm import PendingWrite, prompt, write_kind
-from openapi_magic.connection import Connection
-from openapi_magic.magics import LAST_ERROR
-from openapi_magic.widgets import RequestForm
+from openapi_magic.client._connection import Connection
+from openapi_magic.client._guards import PendingWrite, prompt, write_kind
+from openapi_magic.frontends._form import RequestForm
+from openapi_magic.frontends._magics import LAST_ERROR
 
 WRITE = "screen/writeBrightness"
 BODY = {"deviceId": 0, "screenId": 0, "brightness": 42}
@@ -58,7 +58,7 @@ def client_per_call(splicer, ip, tmp_path):
 
 
 def client_profile(splicer, ip, tmp_path):
-    from openapi_magic.profiles import get_profile
+    from openapi_magic.client._profiles import get_profile
 
     c = get_profile("show", profile_file(tmp_path, splicer)).client()
     with pytest.raises(WriteRefused) as err:
@@ -250,7 +250,7 @@ def test_a_fleet_confirms_once_naming_every_splicer(splicer):
 
 
 def test_the_magic_asks_with_a_button_and_sends_on_click(splicer, ip, monkeypatch):
-    monkeypatch.setattr("openapi_magic.watch._in_kernel", lambda: True)
+    monkeypatch.setattr("openapi_magic.ops._watch._in_kernel", lambda: True)
     ip.user_ns["splicer"] = splicer
     cell(ip, "%openapi_connect splicer --confirm-writes --no-firmware")
     res, _ = cell(ip, f"%%openapi {WRITE} -o r\n{json.dumps(BODY)}")
@@ -269,7 +269,7 @@ def test_the_magic_asks_with_a_button_and_sends_on_click(splicer, ip, monkeypatc
 
 
 def test_the_magic_asks_once_for_a_fleet(splicer, ip, monkeypatch):
-    monkeypatch.setattr("openapi_magic.watch._in_kernel", lambda: True)
+    monkeypatch.setattr("openapi_magic.ops._watch._in_kernel", lambda: True)
     ip.user_ns["wall"] = {"left": splicer, "right": splicer}
     cell(ip, "%config OpenAPIMagics.confirm_writes = True")
     res, _ = cell(ip, f"%%openapi {WRITE} --on wall\n{json.dumps(BODY)}")
@@ -322,7 +322,7 @@ def test_a_notebook_that_takes_no_input_refuses_saying_why():
 
 def test_profile_keys_read_only_and_confirm_writes(tmp_path, splicer):
     from openapi_magic import ConfigError
-    from openapi_magic.profiles import get_profile
+    from openapi_magic.client._profiles import get_profile
 
     path = profile_file(tmp_path, splicer, "confirm_writes = yes")
     profile = get_profile("show", path)
@@ -343,7 +343,7 @@ def test_the_connection_says_it_is_read_only(splicer):
 
 def test_a_watch_of_a_write_is_refused_up_front_on_a_guarded_splicer(splicer):
     from openapi_magic import ConfigError
-    from openapi_magic.watch import Watch
+    from openapi_magic.ops._watch import Watch
 
     with pytest.raises(WriteRefused, match="read-only"):
         Watch(Client.from_splicer(splicer, read_only=True), WRITE, BODY, show=False)
@@ -369,7 +369,7 @@ UNKNOWN = ["screen/readFuture", "screen/writeFuture", "nothing/atAll"]
 
 
 def _every_interface():
-    from openapi_magic.catalog import load_catalog
+    from openapi_magic.core.catalog import load_catalog
 
     return [i.path for i in load_catalog()] + UNKNOWN
 
@@ -380,10 +380,10 @@ def test_every_guard_and_capture_agree_with_the_one_classifier(path):
     confirm-before-write, the watch's and the fleet's guards and capture all follow it."""
     from types import SimpleNamespace
 
-    from openapi_magic.captures import _guard
-    from openapi_magic.catalog import Interface, is_read, load_catalog
-    from openapi_magic.fleet._targets import _guard_run
-    from openapi_magic.watch import _refuse_polled_writes
+    from openapi_magic.core.catalog import Interface, is_read, load_catalog
+    from openapi_magic.ops._captures import _guard
+    from openapi_magic.ops._watch import _refuse_polled_writes
+    from openapi_magic.ops.fleet._targets import _guard_run
 
     catalog = load_catalog()
     read = is_read(path)

@@ -7,8 +7,9 @@ import sys
 
 import pytest
 
-from openapi_magic import render
-from openapi_magic.render import (
+from openapi_magic.client._result import Result
+from openapi_magic.render import _tables as render
+from openapi_magic.render._tables import (
     Cut,
     View,
     cut_text,
@@ -19,7 +20,6 @@ from openapi_magic.render import (
     rows_view,
     safe_text,
 )
-from openapi_magic.result import Result
 
 
 def result_of(body, limit=10):
@@ -111,7 +111,7 @@ def test_inert_is_safe_text_plus_the_line_breakers_and_bidi_controls():
 
 
 def test_the_result_module_still_exports_the_view_names():
-    from openapi_magic import result
+    from openapi_magic.client import _result as result
 
     for name in ("safe_text", "grid_html", "frame_view", "header_html", "_STYLE", "_DIM"):
         assert getattr(result, name) is not None
@@ -120,7 +120,7 @@ def test_the_result_module_still_exports_the_view_names():
 
 def test_the_renderer_imports_neither_ipython_nor_pandas():
     code = (
-        "import sys, openapi_magic.render as r; "
+        "import sys, openapi_magic.render._tables as r; "
         "r.grid_text(r.rows_view([{'a': 1}]), 80, 'x'); "
         "print(sorted(m for m in ('IPython', 'pandas') if m in sys.modules))"
     )

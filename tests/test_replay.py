@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from openapi_magic import Client
-from openapi_magic.captures import Capture, capture, capture_demo
 from openapi_magic.errors import ConfigError
+from openapi_magic.ops._captures import Capture, capture, capture_demo
 from openapi_magic.server import DEMO_SECRET_KEY, FIRMWARE_PROFILES, serve
-from openapi_magic.server.replay import Replay, demo_capture_path, firmware_for, patch
+from openapi_magic.server._replay import Replay, demo_capture_path, firmware_for, patch
 
 OTHER_SEED = 7  # a device unlike the replay's own seed: what it answers comes from the capture
 
@@ -258,7 +258,7 @@ def test_the_shipped_demo_capture_is_current(tmp_path):
     fresh = capture_demo(tmp_path / "fresh.json")
     assert not fresh.diff(Capture.load(shipped), volatile=()), (
         "the shipped capture is stale: regenerate it with "
-        'python -c "from openapi_magic.captures import capture_demo; '
+        'python -c "from openapi_magic.ops._captures import capture_demo; '
         f"capture_demo('{shipped}')\""
     )
     assert (tmp_path / "fresh.json").read_text(encoding="utf-8") == shipped.read_text(
@@ -382,7 +382,7 @@ def test_an_anonymized_capture_replays_with_its_placeholders(venue):
 
 def test_replay_and_capture_match_a_request_by_the_same_key(venue):
     """One body key (capture_format): key order aside, no body is the empty object."""
-    from openapi_magic import capture_format
+    from openapi_magic.core import capture_format
 
     cap, _ = venue
     replay = Replay(cap)

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from openapi_magic.result import Result, find_records, records_frame
+from openapi_magic.client._result import Result, find_records, records_frame
 
 
 def make(body, status=0, msg="Success", sign="verified", encrypted=True, **kw):

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openapi_magic import result as result_module
-from openapi_magic.result import Result, records_frame
+from openapi_magic.client import _result as result_module
+from openapi_magic.client._result import Result, records_frame
 
 
 def plain_frame(rows):

@@ -29,8 +29,8 @@ from _server_fixtures import (
     post_envelope,
 )
 
-from openapi_magic import protocol
-from openapi_magic.catalog import load_catalog
+from openapi_magic.core import protocol
+from openapi_magic.core.catalog import load_catalog
 from openapi_magic.errors import ConfigError
 from openapi_magic.server import (
     DEMO_ENCRYPT,
@@ -1115,15 +1115,15 @@ def test_cli_help_and_bad_arguments():
     "module",
     [
         "openapi_magic.server",
-        "openapi_magic.server.splicer",
-        "openapi_magic.server.state",
-        "openapi_magic.server.httpd",
+        "openapi_magic.server._splicer",
+        "openapi_magic.server._state",
+        "openapi_magic.server._httpd",
         "openapi_magic.server.__main__",
-        "openapi_magic.server.firmware",
-        "openapi_magic.server.model",
-        "openapi_magic.server.modules",
+        "openapi_magic.server._firmware",
+        "openapi_magic.server._model",
+        "openapi_magic.server._modules",
         *(
-            f"openapi_magic.server.modules.{m}"
+            f"openapi_magic.server._modules.{m}"
             for m in (
                 "main",
                 "device",
@@ -1162,7 +1162,12 @@ def test_the_server_imports_only_the_protocol_catalog_errors_and_stdlib():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.level > depth:
                 # the core: capture_format is the saved capture the replay reads
-                assert node.module in ("protocol", "catalog", "errors", "capture_format"), (
+                assert node.module in (
+                    "core.protocol",
+                    "core.catalog",
+                    "errors",
+                    "core.capture_format",
+                ), (
                     path.name,
                     node.module,
                 )
@@ -1241,4 +1246,4 @@ def test_each_handler_lives_in_its_vendor_modules_file():
 
     for path, fn in DeviceState._HANDLERS.items():
         module = path.split("/", 1)[0]
-        assert inspect.getmodule(fn).__name__ == f"openapi_magic.server.modules.{module}", path
+        assert inspect.getmodule(fn).__name__ == f"openapi_magic.server._modules.{module}", path

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from _server_fixtures import call, ok
 
-from openapi_magic.catalog import load_catalog
+from openapi_magic.core.catalog import load_catalog
 from openapi_magic.server import serve
 
 CATALOG = load_catalog()

@@ -15,7 +15,7 @@ import pytest
 import requests
 from _server_fixtures import TIMEOUT, call, envelope_for, ok
 
-from openapi_magic.catalog import load_catalog
+from openapi_magic.core.catalog import load_catalog
 from openapi_magic.errors import ConfigError
 from openapi_magic.server import FIRMWARE_PROFILES, STATUS_PARAMS_ERROR, serve
 

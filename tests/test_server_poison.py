@@ -16,8 +16,8 @@ import pytest
 import requests
 from _server_fixtures import TIMEOUT, now_ms, ok
 
-from openapi_magic import protocol
-from openapi_magic.catalog import load_catalog
+from openapi_magic.core import protocol
+from openapi_magic.core.catalog import load_catalog
 from openapi_magic.server import serve
 
 CATALOG = load_catalog()

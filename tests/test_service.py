@@ -16,16 +16,17 @@ from typing import Any
 import pytest
 from IPython.utils.capture import capture_output
 
-from openapi_magic import fleet, protocol
-from openapi_magic.catalog import Catalog
-from openapi_magic.client import Client, Prepared
+from openapi_magic import fleet
+from openapi_magic.app._service import CallSpec, Outcome
+from openapi_magic.app._session import NotebookSession, session_for
+from openapi_magic.client._client import Client, Prepared
+from openapi_magic.client._result import Result
+from openapi_magic.core import protocol
+from openapi_magic.core.catalog import Catalog
 from openapi_magic.errors import SignatureError, StatusError, WriteRefused
-from openapi_magic.fleet import FleetError, FleetResult
-from openapi_magic.result import Result
+from openapi_magic.frontends._form import RequestForm
+from openapi_magic.ops.fleet import FleetError, FleetResult
 from openapi_magic.server import serve
-from openapi_magic.service import CallSpec, Outcome
-from openapi_magic.session import NotebookSession, session_for
-from openapi_magic.widgets import RequestForm
 
 READ, READ_BODY = "screen/readList", {"deviceId": 0}
 WRITE = "screen/writeBrightness"

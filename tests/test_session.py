@@ -17,13 +17,19 @@ from _hardening import fresh_magic
 from IPython.utils.capture import capture_output
 
 import openapi_magic
-from openapi_magic.client import MAX_TIMEOUT, Client
-from openapi_magic.connection import Connection
-from openapi_magic.fleet import FleetResult
-from openapi_magic.result import Result
+from openapi_magic.app._session import (
+    SETTINGS,
+    CallSpec,
+    NotebookSession,
+    session_for,
+    start_session,
+)
+from openapi_magic.client._client import MAX_TIMEOUT, Client
+from openapi_magic.client._connection import Connection
+from openapi_magic.client._result import Result
+from openapi_magic.frontends._form import RequestForm
+from openapi_magic.ops.fleet import FleetResult
 from openapi_magic.server import serve
-from openapi_magic.session import SETTINGS, CallSpec, NotebookSession, session_for, start_session
-from openapi_magic.widgets import RequestForm
 
 KEY = "Session-Qz7-Secret-Key-5512"
 WAIT = 15  # seconds a form call may take before the test gives up (calls take milliseconds)
@@ -142,10 +148,12 @@ def test_the_form_box_accepts_the_clients_maximum(ip, splicer, monkeypatch):
 
 
 def test_the_form_does_not_find_the_magic_by_name():
-    """No front-end module imports the other or looks it up in IPython's registry."""
-    front_ends = {"magics": PACKAGE / "magics.py", "widgets": PACKAGE / "widgets.py"}
+    """No front-end module imports another or looks it up in IPython's registry; the
+    session (below them) imports none of them."""
+    folder = PACKAGE / "frontends"
+    front_ends = {"_magics": folder / "_magics.py", "_form": folder / "_form.py"}
     for name, path in front_ends.items():
-        other = ({"magics", "widgets"} - {name}).pop()
+        other = ({"_magics", "_form"} - {name}).pop()
         tree = ast.parse(path.read_text(encoding="utf-8"))
         imported = {
             (node.module or "").split(".")[-1]
@@ -158,12 +166,18 @@ def test_the_form_does_not_find_the_magic_by_name():
             if isinstance(node, ast.Import)
             for alias in node.names
         }
+        imported |= {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            for alias in node.names
+        }
         assert other not in imported, f"{name} imports {other}"
-    widgets_text = front_ends["widgets"].read_text(encoding="utf-8")
-    assert "OpenAPIMagics" not in widgets_text and "magics_manager" not in widgets_text
-    session_tree = ast.parse((PACKAGE / "session.py").read_text(encoding="utf-8"))
+    form_text = front_ends["_form"].read_text(encoding="utf-8")
+    assert "OpenAPIMagics" not in form_text and "magics_manager" not in form_text
+    session_tree = ast.parse((PACKAGE / "app" / "_session.py").read_text(encoding="utf-8"))
     below = {(n.module or "") for n in ast.walk(session_tree) if isinstance(n, ast.ImportFrom)}
-    assert not below & {"magics", "widgets", ".magics", ".widgets"}
+    assert not [m for m in below if "frontends" in m or m.endswith(("_magics", "_form"))]
 
 
 # --------------------------------------------------------------------------- precedence
@@ -265,7 +279,7 @@ def test_cell_option_wins_and_keep_going_is_the_cells_fail_on_status(ip):
 
 def test_config_before_the_extension_loads_reaches_the_session(shell, monkeypatch, tmp_path):
     ip = fresh_magic(shell, monkeypatch, tmp_path)
-    from openapi_magic.magics import OpenAPIMagics
+    from openapi_magic.frontends._magics import OpenAPIMagics
 
     run(ip, "%config OpenAPIMagics.display_limit = 4")
     ip.register_magics(OpenAPIMagics)  # a new instance reads the config section
@@ -313,7 +327,7 @@ def test_config_strict_sign_fails_the_magic_the_form_and_a_fleet_alike(ip, splic
     with the reply kept on the error, in each front-end."""
     import dataclasses
 
-    from openapi_magic import protocol
+    from openapi_magic.core import protocol
     from openapi_magic.errors import SignatureError
 
     opened = protocol.open_reply

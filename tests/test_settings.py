@@ -1,4 +1,4 @@
-"""One declaration per setting (openapi_magic.settings.TABLE), and every front-end made from it.
+"""One declaration per setting (openapi_magic.core.settings.TABLE), and every front-end made from it.
 
 The walk: for every row of the table and every level that offers it (a cell option,
 the form's box, ``%config``, a profile key, the connection), the value is set there
@@ -23,14 +23,14 @@ import pytest
 from _hardening import fresh_magic
 from IPython.utils.capture import capture_output
 
-from openapi_magic import protocol
-from openapi_magic.client import Client
-from openapi_magic.magics import OpenAPICellError, OpenAPIMagics
-from openapi_magic.profiles import Profile, load_profiles
-from openapi_magic.result import DEFAULT_DISPLAY_LIMIT, Result
-from openapi_magic.session import SETTINGS, session_for
-from openapi_magic.settings import TABLE, Setting, add_cli_arguments, cli_level, setting
-from openapi_magic.widgets import RequestForm
+from openapi_magic.app._session import SETTINGS, session_for
+from openapi_magic.client._client import Client
+from openapi_magic.client._profiles import Profile, load_profiles
+from openapi_magic.client._result import DEFAULT_DISPLAY_LIMIT, Result
+from openapi_magic.core import protocol
+from openapi_magic.core.settings import TABLE, Setting, add_cli_arguments, cli_level, setting
+from openapi_magic.frontends._form import RequestForm
+from openapi_magic.frontends._magics import OpenAPICellError, OpenAPIMagics
 
 WAIT = 15  # seconds a form call may take before the test gives up (calls take milliseconds)
 READ = ("screen/readList", {"deviceId": 0})
@@ -215,7 +215,7 @@ def _read_only(front: Front, row: Setting) -> None:
 
 
 def _confirm_writes(front: Front, row: Setting) -> None:
-    from openapi_magic import confirm
+    from openapi_magic.client import _guards as confirm
 
     asked: list = []
     front.monkeypatch.setattr(confirm, "prompt", lambda p: asked.append(p.interface) or False)

@@ -23,7 +23,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from openapi_magic import Client, _des, _fast, _transport, protocol, result
+from openapi_magic import Client
+from openapi_magic.client import _result as result
+from openapi_magic.client import _transport
+from openapi_magic.core import _des, _fast, protocol
 from openapi_magic.errors import TransportError
 
 # ---------------------------------------------------------------- first cell: no pandas
@@ -47,8 +50,8 @@ def test_load_ext_does_not_import_pandas():
         from IPython.core.interactiveshell import InteractiveShell
         shell = InteractiveShell.instance()
         shell.run_line_magic("load_ext", "openapi_magic")
-        import openapi_magic.fleet, openapi_magic.captures, openapi_magic.watch
-        import openapi_magic.capture_diff, openapi_magic.client
+        import openapi_magic.ops.fleet, openapi_magic.ops._captures, openapi_magic.ops._watch
+        import openapi_magic.ops._capture_diff, openapi_magic.client
         print("pandas" in sys.modules)
     """)
     assert out == "False"
@@ -57,7 +60,7 @@ def test_load_ext_does_not_import_pandas():
 def test_a_dataframe_still_imports_pandas_when_built():
     out = _run("""
         import sys
-        from openapi_magic.result import records_frame
+        from openapi_magic.client._result import records_frame
         before = "pandas" in sys.modules
         frame = records_frame([{"a": 1}])
         print(before, "pandas" in sys.modules, type(frame).__module__.split(".")[0])
@@ -70,7 +73,7 @@ def test_the_splicers_first_answer_imports_only_what_it_needs():
     # once imported at start-up: see benchmarks/FINDINGS.md).
     out = _run("""
         import http.client, json, sys, time
-        from openapi_magic.protocol import seal_request
+        from openapi_magic.core.protocol import seal_request
         from openapi_magic.server import DEMO_PID, DEMO_SECRET_KEY, serve
         with serve(reply_sign=True) as s:
             env = seal_request({"deviceId": 0}, pid=DEMO_PID, secret_key=DEMO_SECRET_KEY,
@@ -80,7 +83,7 @@ def test_the_splicers_first_answer_imports_only_what_it_needs():
                          {"Content-Type": "application/json"})
             status = json.loads(conn.getresponse().read())["status"]
             conn.close()
-        names = ("openapi_magic.server.replay", "pybase64", "msgspec", "pandas", "requests",
+        names = ("openapi_magic.server._replay", "pybase64", "msgspec", "pandas", "requests",
                  "importlib.resources")
         print(status, [n for n in names if n in sys.modules])
     """)

@@ -19,11 +19,12 @@ import pytest
 from IPython.utils.capture import capture_output
 from standin import Reply, StandIn
 
-from openapi_magic import Client, protocol
-from openapi_magic import magics as magics_module
-from openapi_magic import result as result_module
-from openapi_magic.magics import LAST_ERROR
-from openapi_magic.result import Result, _view, render_html
+from openapi_magic import Client
+from openapi_magic.client import _result as result_module
+from openapi_magic.client._result import Result, _view, render_html
+from openapi_magic.core import protocol
+from openapi_magic.frontends import _magics as magics_module
+from openapi_magic.frontends._magics import LAST_ERROR
 from openapi_magic.server import serve
 
 KEY = "View-Test-Secret-Key-17"
@@ -225,7 +226,7 @@ def test_markdown_form_is_a_table():
 
 
 def test_fleet_views_use_the_result_renderer():
-    from openapi_magic.fleet import run
+    from openapi_magic.ops.fleet import run
 
     splicers = {name: serve(secret_key=KEY, seed=i) for i, name in enumerate(["a", "b"])}
     try:
@@ -289,7 +290,7 @@ def test_a_vendor_failure_shows_its_message_and_hint_once(ip):
     ],
 )
 def test_ctrl_c_during_a_call_is_one_line_saying_whether_it_was_sent(ip, monkeypatch, phase, says):
-    from openapi_magic import _transport
+    from openapi_magic.client import _transport
 
     s = serve(secret_key=KEY)
     try:
@@ -322,7 +323,7 @@ def test_connecting_to_a_url_without_encrypt_says_what_was_not_asked(ip):
 
 def test_the_form_in_a_terminal_says_it_needs_a_notebook():
     code = (
-        "from openapi_magic.widgets import register\n"
+        "from openapi_magic.frontends._form import register\n"
         "register(get_ipython())\n"
         "get_ipython().run_line_magic('openapi_form', '')\n"
     )
@@ -342,7 +343,7 @@ def test_the_form_in_a_terminal_says_it_needs_a_notebook():
 
 
 def test_the_form_drops_the_previous_reply_when_the_interface_changes_and_wraps():
-    from openapi_magic.widgets import RequestForm
+    from openapi_magic.frontends._form import RequestForm
 
     s = serve(secret_key=KEY)
     try:

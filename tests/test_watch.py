@@ -9,8 +9,8 @@ import pytest
 
 from openapi_magic import Client
 from openapi_magic.errors import ConfigError
+from openapi_magic.ops._watch import Watch, inert, render_html, render_text, watch
 from openapi_magic.server import serve
-from openapi_magic.watch import Watch, inert, render_html, render_text, watch
 
 EVERY = 0.05
 
@@ -368,8 +368,8 @@ def test_fields_choose_what_is_shown_and_say_what_is_left_out(splicer, monkeypat
 
 
 def test_a_table_keeps_changed_rows_in_view_past_its_first_rows():
-    from openapi_magic.render import rows_view
-    from openapi_magic.watch import VIEW_ROWS, _changes, _shown_view, _Splicer
+    from openapi_magic.ops._watch import VIEW_ROWS, _changes, _shown_view, _Splicer
+    from openapi_magic.render._tables import rows_view
 
     rows = [{"name": f"screen {i}", "brightness": 50} for i in range(VIEW_ROWS + 10)]
     spl = _Splicer("a", None, "h", False)

@@ -13,13 +13,13 @@ or from a shell: ``python -m openapi_magic.server --port 8000``.
 
 ``serve(replay="venue.capture.json")`` (``--replay FILE``) answers like a captured
 splicer instead: its ids, names, replies and failures, writes applied on top (see
-:mod:`.replay`); ``replay="demo"`` replays the shipped capture of this simulator
+:mod:`._replay`); ``replay="demo"`` replays the shipped capture of this simulator
 (:func:`demo_capture_path`).
 
 By default it answers in the shape of real firmware's replies (sorted keys, an
 empty sign, short msg tokens, status 1 ``Params_Error``); ``firmware=NAME`` picks
 another profile of :data:`FIRMWARE_PROFILES` (``"h5-capture"``, ``"h9-1.9.7.1"``,
-``"teaching"``: see :mod:`.firmware`).
+``"teaching"``: see :mod:`._firmware`).
 
 It uses the protocol core (in the server role) and the interface catalog, and
 nothing of the client: it must be right on its own.
@@ -27,8 +27,8 @@ nothing of the client: it must be right on its own.
 
 from typing import TYPE_CHECKING
 
-from .firmware import FirmwareProfile
-from .splicer import (
+from ._firmware import FirmwareProfile
+from ._splicer import (
     DEFAULT_HOST,
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_PORT,
@@ -53,13 +53,13 @@ from .splicer import (
     SimulatedSplicer,
     serve,
 )
-from .state import DeviceState, VendorError
+from ._state import DeviceState, VendorError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .replay import Replay, demo_capture_path
+    from ._replay import Replay, demo_capture_path
 
 #: Imported when first asked for (``python -m openapi_magic.server`` starts without them).
-_LAZY = {"Replay": ".replay", "demo_capture_path": ".replay"}
+_LAZY = {"Replay": "._replay", "demo_capture_path": "._replay"}
 
 
 def __getattr__(name: str) -> object:

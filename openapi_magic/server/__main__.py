@@ -14,7 +14,7 @@ import threading
 from collections.abc import Sequence
 
 from ..errors import ConfigError
-from .splicer import (
+from ._splicer import (
     DEFAULT_HOST,
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_PORT,

@@ -1,0 +1,163 @@
+"""Which splicer a notebook talks to: the current connection and per-call profiles.
+
+Shared by the magic, the form and fleet calls, so they agree on what "the
+current connection" is. Targets are a :class:`Client`, a :class:`Profile`, a
+profile name, or anything with ``root``, ``pid``, ``secret_key`` and
+``encrypt`` (such as a running simulated splicer). Nothing here shows a secret.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import ConfigError
+from ._client import Client
+from ._profiles import Profile, get_profile
+
+__all__ = ["NOT_CONNECTED", "READ_ONLY_HINT", "Connection", "is_splicer_like", "to_client"]
+
+NOT_CONNECTED = (
+    "Not connected to a splicer. Use %openapi_connect splicer (a simulated splicer object), "
+    "%openapi_connect -p PROFILE, %openapi_connect --env (OPENAPI_ROOT, OPENAPI_PID, "
+    "OPENAPI_SECRET_KEY, OPENAPI_ENCRYPT), or %openapi_connect URL --pid PID (asks for the "
+    "secretKey); from Python, pass client= or profile=."
+)
+
+#: How to allow writes on a connection made read-only here.
+READ_ONLY_HINT = (
+    "This connection was made read-only (%openapi_connect --read-only, or "
+    "Connection.connect(..., read_only=True)): connect again without it to allow "
+    "writes."
+)
+
+
+def is_splicer_like(obj: Any) -> bool:
+    """True for anything with ``root``, ``pid``, ``secret_key`` and ``encrypt`` (a simulated splicer)."""
+    return all(hasattr(obj, a) for a in ("root", "pid", "secret_key", "encrypt"))
+
+
+def to_client(
+    target: Any, *, profiles_file: str | None = None, **overrides: Any
+) -> tuple[Client, str]:
+    """A client for ``target`` and a short description of where it came from."""
+    if isinstance(target, Client):
+        return target, (target.name and f"client {target.name!r}") or "a Client"
+    if isinstance(target, Profile):
+        return target.client(**overrides), f"profile {target.name!r}"
+    if isinstance(target, str):
+        return get_profile(target, profiles_file).client(**overrides), f"profile {target!r}"
+    if is_splicer_like(target):
+        return Client.from_splicer(target, **overrides), type(target).__name__
+    raise ConfigError(
+        f"Cannot connect to a {type(target).__name__}: give a simulated splicer, "
+        "a Client, a Profile or a profile name."
+    )
+
+
+class Connection:
+    """The current connection of a notebook, plus a client per named profile.
+
+    ``client_for(profile)`` picks, in order: the named profile, the current
+    connection, the ``OPENAPI_*`` environment variables, ``default_profile``.
+    """
+
+    def __init__(
+        self,
+        *,
+        profiles_file: str | None = None,
+        default_profile: str = "",
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.profiles_file = profiles_file or None
+        self.default_profile = default_profile
+        self._env = env
+        self._client: Client | None = None
+        self._source = ""
+        self._profile_clients: dict[str, Client] = {}
+
+    @property
+    def client(self) -> Client | None:
+        """The current client, or ``None`` when nothing is connected yet."""
+        return self._client
+
+    @property
+    def source(self) -> str:
+        return self._source
+
+    def set(
+        self, client: Client, source: str, *, read_only: bool = False, confirm_writes: bool = False
+    ) -> Client:
+        """Make ``client`` the current connection.
+
+        ``read_only`` / ``confirm_writes`` turn those guards on for the client (a
+        Client given by the caller too: they are only ever turned on here, never off).
+        """
+        if read_only:
+            client.read_only = True
+            client.read_only_hint = READ_ONLY_HINT
+        if confirm_writes:
+            client.confirm_writes = True
+        self._client, self._source = client, source
+        self._profile_clients.clear()
+        return client
+
+    def connect(
+        self,
+        target: Any,
+        *,
+        read_only: bool = False,
+        confirm_writes: bool = False,
+        **overrides: Any,
+    ) -> Client:
+        """Make ``target`` (see :func:`to_client`) the current connection (``read_only``,
+        ``confirm_writes``: see :meth:`set`)."""
+        client, source = to_client(target, profiles_file=self.profiles_file, **overrides)
+        return self.set(client, source, read_only=read_only, confirm_writes=confirm_writes)
+
+    def connect_env(
+        self, *, read_only: bool = False, confirm_writes: bool = False, **overrides: Any
+    ) -> Client:
+        """Connect from ``OPENAPI_ROOT``, ``OPENAPI_PID``, ``OPENAPI_SECRET_KEY``, ``OPENAPI_ENCRYPT``."""
+        # self._env, not os.environ itself: a verbose traceback would print a variable
+        # holding the environment (secretKey included); from_env reads os.environ for None.
+        return self.set(
+            Client.from_env(self._env, **overrides),
+            "environment variables OPENAPI_*",
+            read_only=read_only,
+            confirm_writes=confirm_writes,
+        )
+
+    def client_for(self, profile: str | None = None) -> Client:
+        """The client to use for one call (see the class docstring); ConfigError if none."""
+        if profile:
+            if profile not in self._profile_clients:
+                self._profile_clients[profile] = get_profile(profile, self.profiles_file).client()
+            return self._profile_clients[profile]
+        if self._client is not None:
+            return self._client
+        env = os.environ if self._env is None else self._env
+        if env.get("OPENAPI_ROOT"):
+            return self.connect_env()
+        if self.default_profile:
+            return self.connect(self.default_profile)
+        raise ConfigError(NOT_CONNECTED)
+
+    def describe(self) -> str:
+        """One line about the current connection (root and pId; never the secret)."""
+        c = self._client
+        if c is None:
+            return "Not connected."
+        mode = "encryption on" if c.encrypt else "encryption off"
+        guard = (
+            "; read-only: writes are refused"
+            if c.read_only
+            else "; writes are confirmed before sending"
+            if c.confirm_writes
+            else ""
+        )
+        return (
+            f"Connected to {c.root} as pId {c.pid!r} ({mode}, timeout {c.timeout:g} s; "
+            f"from {self._source}{guard})."
+        )

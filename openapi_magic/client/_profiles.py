@@ -1,0 +1,174 @@
+"""Named connection profiles (``hall-a``, ``hall-b``…) in a user config file.
+
+The file is INI, by default ``~/.config/openapi_magic/profiles.ini`` (or
+``$XDG_CONFIG_HOME/openapi_magic/profiles.ini``; ``OPENAPI_MAGIC_PROFILES``
+names another file)::
+
+    [hall-a]
+    root = http://10.0.0.5:8000/open/api
+    pid = YmRj
+    encrypt = true
+    # the secret from an environment variable (keeps it out of the file) ...
+    secret_key_env = HALL_A_SECRET
+    # ... or in the file itself (then keep the file private: chmod 600)
+    # secret_key = ...
+    timeout = 5
+    # refuse every write before sending (the show splicer) ...
+    read_only = true
+    # ... or ask before each write
+    # confirm_writes = true
+
+The notebook names the profile; the secret stays in the file or environment.
+Comments are whole lines starting with ``#`` or ``;``, or inline after whitespace
+(``timeout = 5  ; seconds``); a value that must hold `` ;`` or `` #`` cannot be written
+inline (keep a secret like that in the environment).
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..core.settings import TABLE, parse_text
+from ..errors import ConfigError
+from ._client import DEFAULT_TIMEOUT, Client, Secret, parse_bool
+
+__all__ = ["ENV_PROFILES", "Profile", "get_profile", "load_profiles", "profiles_path"]
+
+ENV_PROFILES = "OPENAPI_MAGIC_PROFILES"
+#: The settings a profile may give (a key each, the Profile field and Client keyword of
+#: the same name): the rows of the settings table marked ``profile``.
+_SETTING_KEYS = tuple(row for row in TABLE if row.profile)
+_KNOWN = {"root", "pid", "secret_key", "secret_key_env", "verify"} | {
+    row.name for row in _SETTING_KEYS
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One named splicer connection; ``client()`` builds a :class:`Client` for it."""
+
+    name: str
+    root: str
+    pid: str
+    secret: Secret | None = field(default=None, repr=False)
+    encrypt: bool = False
+    timeout: float = DEFAULT_TIMEOUT
+    verify: bool = True
+    #: Refuse every write before it is sent (``read_only = true``).
+    read_only: bool = False
+    #: Ask before sending a write (``confirm_writes = true``).
+    confirm_writes: bool = False
+
+    def client(self, **overrides: Any) -> Client:
+        """A :class:`Client` for this profile (keyword arguments override its settings)."""
+        kw: dict[str, Any] = dict(
+            root=self.root,
+            pid=self.pid,
+            secret_key=self.secret,
+            verify=self.verify,
+            name=self.name,
+            **{row.name: getattr(self, row.name) for row in _SETTING_KEYS},
+        )
+        kw.update(overrides)
+        client = Client(**kw)
+        if client.read_only and self.read_only:
+            client.read_only_hint = (
+                f"Profile {self.name!r} has read_only = true in its "
+                "profiles file: set it to false there (or connect another "
+                "way) to allow writes."
+            )
+        return client
+
+
+def profiles_path(env: Mapping[str, str] | None = None) -> Path:
+    """Where profiles are read from (see the module docstring)."""
+    env = os.environ if env is None else env
+    if env.get(ENV_PROFILES):
+        return Path(env[ENV_PROFILES]).expanduser()
+    base = env.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "openapi_magic" / "profiles.ini"
+
+
+def _read(p: Path) -> configparser.ConfigParser:
+    # Inline comments too: the README's example has them, and users copy it.
+    parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
+    try:
+        parser.read(p, encoding="utf-8")
+    except configparser.Error as exc:
+        # configparser messages quote the offending line, which may hold a secret.
+        line = getattr(exc, "lineno", None)
+        where = f" (line {line})" if line else ""
+        raise ConfigError(f"The profiles file {p} is not valid INI{where}.") from None
+    return parser
+
+
+def load_profiles(
+    path: str | os.PathLike | None = None, env: Mapping[str, str] | None = None
+) -> dict[str, Profile]:
+    """All profiles in the file (``{}`` when there is no file); any bad one is an error."""
+    env = os.environ if env is None else env
+    p = Path(path) if path is not None else profiles_path(env)
+    if not p.exists():
+        return {}
+    parser = _read(p)
+    return {name: _profile(name, parser[name], p, env) for name in parser.sections()}
+
+
+def get_profile(
+    name: str, path: str | os.PathLike | None = None, env: Mapping[str, str] | None = None
+) -> Profile:
+    """The profile called ``name``; a ConfigError lists the known ones.
+
+    Only this profile is checked, so one broken entry does not stop the others.
+    """
+    env = os.environ if env is None else env
+    p = Path(path) if path is not None else profiles_path(env)
+    parser = _read(p) if p.exists() else None
+    if parser is None or not parser.has_section(name):
+        known = ", ".join(sorted(parser.sections())) if parser is not None else ""
+        raise ConfigError(f"No profile {name!r} in {p} (known: {known or 'none'}).")
+    return _profile(name, parser[name], p, env)
+
+
+def _profile(
+    name: str, section: configparser.SectionProxy, path: Path, env: Mapping[str, str]
+) -> Profile:
+    unknown = set(section) - _KNOWN
+    if unknown:
+        raise ConfigError(
+            f"Profile {name!r} in {path} has unknown keys: "
+            f"{', '.join(sorted(unknown))} (known: {', '.join(sorted(_KNOWN))})."
+        )
+    for key in ("root", "pid"):
+        if not section.get(key):
+            raise ConfigError(f"Profile {name!r} in {path} has no {key}.")
+    secret = None
+    if section.get("secret_key_env"):
+        var = section["secret_key_env"]
+        if not env.get(var):
+            raise ConfigError(
+                f"Profile {name!r} takes its secretKey from ${var}, which is not "
+                "set in this environment."
+            )
+        secret = Secret(env[var])
+    elif section.get("secret_key"):
+        secret = Secret(section["secret_key"])
+    where = f"profile {name!r}"
+    given = {
+        row.name: parse_text(row, section[row.name], where)
+        for row in _SETTING_KEYS
+        if row.name in section
+    }
+    return Profile(
+        name=name,
+        root=section["root"],
+        pid=section["pid"],
+        secret=secret,
+        verify=parse_bool(section.get("verify", "true"), f"profile {name!r} verify"),
+        **given,
+    )

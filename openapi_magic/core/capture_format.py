@@ -1,0 +1,294 @@
+"""The capture file format: what a saved capture holds, shared by capture, diff and replay.
+
+One JSON object (``format`` :data:`FORMAT`, ``version`` :data:`FORMAT_VERSION`)
+with the splicer's model and firmware, when and how long, whether it is partial or
+anonymized, the interfaces skipped and why, and one entry per call: interface,
+request body, vendor status and msg, the decrypted reply, the HTTP status, the
+seconds taken and the error (``""`` when a reply was opened). A capture never
+holds the secretKey, a sign or a ciphertext.
+
+Calls are matched by :func:`call_key` (interface and :func:`body_key`): the same
+read on both sides of a diff, and the captured reply a replay answers with.
+
+Pure: no network, no clock, no pandas; only reading and writing the JSON file
+(:func:`read_file`). The views (tables, drill-down, anonymizing, capturing) are in
+:mod:`openapi_magic.ops._captures`, which builds on these classes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from ..errors import CaptureError
+from .catalog import normalize_path
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "Call",
+    "Capture",
+    "body_key",
+    "call_key",
+    "compact",
+    "own_id_keys",
+    "read_file",
+]
+
+#: The ``format`` field of a saved capture, and the version this code writes and reads.
+FORMAT = "openapi_magic.capture"
+FORMAT_VERSION = 1
+
+_CallT = TypeVar("_CallT", bound="Call")
+_CaptureT = TypeVar("_CaptureT", bound="Capture")
+
+
+def body_key(body: Any) -> str:
+    """One canonical text per request body: the same body gives the same key, whatever
+    its key order; no body (``None`` or ``""``) is the empty object, as the splicer reads it."""
+    if body is None or body == "":
+        body = {}
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def call_key(interface: str, body: Any) -> tuple[str, str]:
+    """What identifies one call in a capture: its interface and :func:`body_key`."""
+    return normalize_path(interface), body_key(body)
+
+
+def own_id_keys(record: Any, list_key: str | None, module: str) -> list[str]:
+    """The id keys that are ``record``'s own, named after its list.
+
+    ``{"screenId": 0, ...}`` under ``screens`` → ``["screenId"]``; an output under
+    ``outputs`` names its ``outputId``, not the ``screenId`` it feeds; records of a
+    bare list (no key) take their module's name (``bkg`` → ``bkgId``).
+    """
+    if not isinstance(record, dict):
+        return []
+    owner = (list_key or module).lower()
+    keys = []
+    for key in record:
+        if isinstance(key, str) and key.endswith("Id") and len(key) > 2:
+            stem = key[:-2].lower()
+            if owner.endswith(stem + "s") or (list_key is None and owner == stem):
+                keys.append(key)
+    return keys
+
+
+def compact(value: Any, limit: int = 80) -> str:
+    """A value as one line of JSON, cut with ``…`` past ``limit`` characters."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass
+class Call:
+    """One captured call: what was asked and what the splicer answered (decrypted).
+
+    ``status`` and ``msg`` are the vendor's (``status`` ``None`` when no envelope
+    arrived); ``reply`` is the decrypted reply body; ``error`` names a transport or
+    protocol failure (``"ConnectError: …"``), ``""`` when a reply was opened.
+    """
+
+    interface: str
+    body: Any
+    status: int | None
+    msg: str = ""
+    reply: Any = None
+    http_status: int | None = None
+    elapsed: float = 0.0
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the vendor's status is 0."""
+        return self.status == 0
+
+    def ids(self) -> dict:
+        """The ids in the request body (``deviceId`` aside): ``{"screenId": 1}``."""
+        if not isinstance(self.body, dict):
+            return {}
+        return {
+            k: v
+            for k, v in self.body.items()
+            if isinstance(k, str) and k.endswith("Id") and k != "deviceId"
+        }
+
+    def outcome(self) -> str:
+        """``"0 Success"``, ``"500 Server_Err"`` or the error's class name."""
+        if self.status is None:
+            return self.error.split(":", 1)[0] or "no reply"
+        return f"{self.status} {self.msg}".strip()
+
+    def to_dict(self) -> dict:
+        """The call as saved (JSON types only)."""
+        return {
+            "interface": self.interface,
+            "body": self.body,
+            "status": self.status,
+            "msg": self.msg,
+            "reply": self.reply,
+            "http_status": self.http_status,
+            "elapsed": round(self.elapsed, 4),
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_dict(cls: type[_CallT], data: Any, where: str = "a call") -> _CallT:  # noqa: PYI019 (typing.Self needs 3.11)
+        """A call from its saved form; CaptureError naming what is wrong."""
+        if not isinstance(data, dict) or not isinstance(data.get("interface"), str):
+            raise CaptureError(f"{where} is not a captured call (no interface).")
+        status = data.get("status")
+        if status is not None and (not isinstance(status, int) or isinstance(status, bool)):
+            raise CaptureError(f"{where}: status must be an integer or null, not {status!r}.")
+        try:
+            elapsed = float(data.get("elapsed") or 0.0)
+        except (TypeError, ValueError):
+            raise CaptureError(f"{where}: elapsed must be a number of seconds.") from None
+        return cls(
+            interface=data["interface"],
+            body=data.get("body"),
+            status=status,
+            msg=str(data.get("msg") or ""),
+            reply=data.get("reply"),
+            http_status=data.get("http_status"),
+            elapsed=elapsed,
+            error=str(data.get("error") or ""),
+        )
+
+
+@dataclass
+class Capture:
+    """A capture's data: the calls in the order made and what is known of the splicer.
+
+    ``model_id`` and ``firmware`` from ``main/initStatus`` (``mainModelId``,
+    ``softwareVersion``); ``taken_at`` (UTC, ISO 8601) and ``seconds`` taken;
+    ``partial`` with ``partial_reason`` when the time ran out or the splicer could
+    not be reached; ``skipped`` the interfaces not called and why;
+    ``is_anonymized`` whether the capture was anonymized.
+    """
+
+    #: The class :meth:`from_dict` makes each call with (a subclass may add views).
+    call_type: ClassVar[type[Call]] = Call
+
+    calls: list[Call] = field(default_factory=list)
+    model_id: Any = None
+    firmware: str | None = None
+    taken_at: str = ""
+    seconds: float = 0.0
+    partial: bool = False
+    partial_reason: str = ""
+    skipped: dict = field(default_factory=dict)
+    is_anonymized: bool = False
+    root: str = ""
+    encrypted: bool | None = None
+
+    def __iter__(self) -> Iterator[Call]:
+        return iter(self.calls)
+
+    def __len__(self) -> int:
+        return len(self.calls)
+
+    def interfaces(self) -> list[str]:
+        """The interfaces called, in the order first called."""
+        return list(dict.fromkeys(c.interface for c in self.calls))
+
+    def __contains__(self, interface: object) -> bool:
+        return isinstance(interface, str) and normalize_path(interface) in self.interfaces()
+
+    def find(self, interface: str, body: Any) -> Call | None:
+        """The call of ``interface`` with this request body (key order aside), or None.
+
+        What a replay server asks: the reply the splicer gave to the same read.
+        """
+        key = call_key(interface, body)
+        for call in self.calls:
+            if call_key(call.interface, call.body) == key:
+                return call
+        return None
+
+    @property
+    def failed(self) -> list[Call]:
+        """The calls that did not answer status 0 (failures and transport errors)."""
+        return [c for c in self.calls if not c.ok]
+
+    def to_dict(self) -> dict:
+        """The capture as saved (JSON types only)."""
+        return {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "model_id": self.model_id,
+            "firmware": self.firmware,
+            "taken_at": self.taken_at,
+            "seconds": round(self.seconds, 3),
+            "partial": self.partial,
+            "partial_reason": self.partial_reason,
+            "skipped": dict(self.skipped),
+            "anonymized": self.is_anonymized,
+            "root": self.root,
+            "encrypted": self.encrypted,
+            "calls": [c.to_dict() for c in self.calls],
+        }
+
+    @classmethod
+    def from_dict(  # noqa: PYI019 (typing.Self needs 3.11)
+        cls: type[_CaptureT], data: Any, source: str = "the data"
+    ) -> _CaptureT:
+        """A capture from its saved form; CaptureError for anything else."""
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise CaptureError(
+                f'{source} is not an openapi_magic capture (no "format": "{FORMAT}").'
+            )
+        version = data.get("version")
+        if version != FORMAT_VERSION:
+            raise CaptureError(
+                f"{source} is a capture of format version {version!r}; this "
+                f"openapi_magic reads version {FORMAT_VERSION} (a newer "
+                "openapi_magic may read it)."
+            )
+        calls = data.get("calls")
+        if not isinstance(calls, list):
+            raise CaptureError(f'{source}: "calls" must be a list of captured calls.')
+        for i, c in enumerate(calls):
+            if not isinstance(c, dict) or not isinstance(c.get("interface"), str):
+                raise CaptureError(
+                    f'{source}: "calls" must be a list of captured calls; call {i} '
+                    "is not one (no interface)."
+                )
+        return cls(
+            calls=[cls.call_type.from_dict(c, f"{source}: call {i}") for i, c in enumerate(calls)],
+            model_id=data.get("model_id"),
+            firmware=data.get("firmware"),
+            taken_at=str(data.get("taken_at") or ""),
+            seconds=float(data.get("seconds") or 0),
+            partial=bool(data.get("partial")),
+            partial_reason=str(data.get("partial_reason") or ""),
+            skipped=dict(data.get("skipped") or {}),
+            is_anonymized=bool(data.get("anonymized")),
+            root=str(data.get("root") or ""),
+            encrypted=data.get("encrypted"),
+        )
+
+
+def read_file(path: str | os.PathLike) -> tuple[Any, str]:
+    """The JSON of a capture file and the path in words; CaptureError naming the cause
+    (no file, unreadable, not JSON). The format itself is checked by
+    :meth:`Capture.from_dict`."""
+    p = Path(path).expanduser()
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CaptureError(f"No capture file {p}.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CaptureError(f"Cannot read the capture file {p}: {exc}.") from None
+    try:
+        return json.loads(text), str(p)
+    except ValueError:
+        raise CaptureError(f"{p} is not an openapi_magic capture (not JSON).") from None

@@ -1,0 +1,820 @@
+"""Capture a splicer, read-only: every read interface of the catalog, ids followed.
+
+``capture(target)`` (``openapi_magic.capture``) reads ``main/initStatus``, then
+every *read* interface of the catalog, one request at a time, and returns a
+:class:`Capture`: the model and firmware version, when it was taken and how long
+it took, and for every call the interface, the request body, the vendor's status
+and msg and the decrypted reply body. Failures are kept (which interfaces this
+firmware answers is evidence too), and a capture never raises half-way because
+one interface failed.
+
+Which calls are made (the follow rule):
+
+1. Every read interface whose catalog fields require no id (fields named
+   ``…Id`` other than ``deviceId``) is called once, with ``{"deviceId": 0}``.
+2. An interface that requires ids is called once per id value found in the
+   *list replies* already captured: a successful call whose body holds a subset
+   of those ids, and whose records (the catalog's ``records`` key, as
+   :func:`~openapi_magic.client._result.find_records` picks them) carry the one missing
+   id as their own. A record's own id is named after its list: records under
+   ``screens`` give ``screenId``, under ``screenLayers``/``layers`` ``layerId``,
+   under ``presetGroups`` ``presetGroupId``; a bare list its module's (``bkg`` →
+   ``bkgId``). So ``screen/readList`` gives each screen's ``screen/readDetail``,
+   ``layer/detailList`` and ``preset/readList``, and ``preset/readList
+   {screenId}`` each preset's ``preset/readDetail {screenId, presetId}``.
+   Interfaces are taken in order of how many ids they need, so every list is
+   read before what follows from it. Negative ids (``-1`` = none) are not followed.
+3. When no read interface of the catalog lists an id at all, the catalog's
+   example value is used (an ``ipc/…`` list taking ``slotId`` 0 = all); when the
+   lists that hold it failed or are empty (no preset groups), the interface is
+   not called and the capture says why (:attr:`Capture.skipped`).
+
+Every body includes ``deviceId`` (real firmware needs it in every body, see
+``shared/FIELD-EVIDENCE.md``). **No write is ever sent**: only what the catalog
+lists as a read is crawled (:func:`openapi_magic.core.catalog.is_read`, the classifier
+every guard asks; the catalog refuses an entry calling an action that does not
+read like a read, ``read…``, ``…List``, ``…Detail``, ``…Status``, a read), and
+every call passes a guard asking the same before any I/O.
+
+A capture never holds the secretKey, a sign or a ciphertext: only decrypted
+bodies, status, msg, interface and timing are kept. ``anonymize=True`` (or
+:meth:`Capture.anonymized`) replaces serial numbers, MAC and IP addresses by
+stable placeholders (see :func:`anonymize`). ``save``/``load`` write and read one
+JSON file (:mod:`openapi_magic.core.capture_format`: ``format``
+``"openapi_magic.capture"``, ``version`` 1); each call keeps enough (interface,
+body, status, msg, reply) for a replay server to answer it.
+
+The module is named ``captures`` (not ``capture``) so that importing it does not
+rebind the package attribute ``openapi_magic.capture``, which is the function.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import ipaddress
+import json
+import os
+import re
+import time
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from ..client._client import Client
+from ..client._connection import to_client
+from ..client._result import _DIM, _STYLE, find_records, records_frame
+from ..core import capture_format as _format
+from ..core._lazy import pandas as pd
+from ..core.capture_format import FORMAT, FORMAT_VERSION, own_id_keys
+from ..core.capture_format import body_key as _body_key
+from ..core.capture_format import compact as _compact
+from ..core.catalog import Catalog, Interface, is_read, load_catalog, normalize_path
+from ..errors import CaptureError, ConnectError, OpenAPIError, WriteRefused
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._capture_diff import CaptureDiff
+
+__all__ = [
+    "DEFAULT_MAX_SECONDS",
+    "DEMO_CAPTURE_ROOT",
+    "FORMAT",
+    "FORMAT_VERSION",
+    "Call",
+    "Capture",
+    "CaptureError",
+    "InterfaceCalls",
+    "WriteRefused",
+    "anonymize",
+    "capture",
+    "capture_demo",
+    "is_read_interface",
+    "own_id_keys",
+]
+
+#: Seconds a capture may take in all before it stops and says it is partial.
+DEFAULT_MAX_SECONDS = 180.0
+#: The deviceId every body carries (real firmware wants one; 0 is the first device).
+DEFAULT_DEVICE_ID = 0
+
+_ROWS_SHOWN = 20
+
+
+def is_read_interface(interface: Interface) -> bool:
+    """True when the catalog lists ``interface`` as a read (kept for old code: the
+    classifier is :func:`openapi_magic.core.catalog.is_read` / :attr:`Interface.is_read`)."""
+    return interface.is_read
+
+
+def _guard(interface: Interface, catalog: Catalog | None = None) -> None:
+    """Refuse anything the catalog does not list as a read: raised before any I/O."""
+    if not is_read(interface.path, catalog):
+        raise WriteRefused(
+            f"Capture never sends {interface.path}: the catalog does not list it as a read.",
+            interface=interface.path,
+            reason="capture",
+            hint="A capture only reads; send a write from the client, the magic or the form.",
+        )
+
+
+def _id_fields(interface: Interface) -> list[str]:
+    """The ids an interface needs: its required ``…Id`` fields, ``deviceId`` aside."""
+    return [
+        f.name
+        for f in interface.fields
+        if f.required and f.name.endswith("Id") and f.name != "deviceId"
+    ]
+
+
+def _valid_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+# --------------------------------------------------------------------------- the data
+
+
+class Call(_format.Call):
+    """One captured call (:class:`openapi_magic.core.capture_format.Call`) with its views:
+    the reply's records as rows and as a DataFrame.
+    """
+
+    def rows(self) -> Any:
+        """The reply's records as :func:`~openapi_magic.client._result.find_records` picks them."""
+        rows, _ = find_records(self.reply, None, _records_hint(self.interface))
+        return rows
+
+    @property
+    def records(self) -> int:
+        """How many records the reply holds (a one-record body counts 1, none 0)."""
+        rows = self.rows()
+        if rows is None:
+            return 0
+        return len(rows) if isinstance(rows, list) else 1
+
+    @property
+    def df(self) -> pd.DataFrame:
+        """The reply's records as a DataFrame (nested objects as dotted columns)."""
+        return records_frame(self.rows())
+
+    def __repr__(self) -> str:
+        return (
+            f"<Call {self.interface} {_compact(self.body)} → {self.outcome()} "
+            f"records={self.records}>"
+        )
+
+
+class InterfaceCalls:
+    """The calls of one interface in a capture (``capture["screen/readDetail"]``).
+
+    Iterate or index it for the :class:`Call` objects; ``df`` holds the records
+    of every successful call, with the request's ids as leading columns.
+    """
+
+    def __init__(self, interface: str, calls: list[Call]) -> None:
+        self.interface = interface
+        self.calls = list(calls)
+
+    def __iter__(self) -> Iterator[Call]:
+        return iter(self.calls)
+
+    def __len__(self) -> int:
+        return len(self.calls)
+
+    def __getitem__(self, index: int) -> Call:
+        return self.calls[index]
+
+    @property
+    def df(self) -> pd.DataFrame:
+        """Every record of every successful call, request ids first."""
+        frames = []
+        for call in self.calls:
+            if not call.ok:
+                continue
+            frame = call.df
+            for i, (key, value) in enumerate(call.ids().items()):
+                if key not in frame.columns:
+                    frame.insert(i, key, [value] * len(frame))
+            frames.append(frame)
+        frames = [f for f in frames if not f.empty]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def table(self) -> pd.DataFrame:
+        """One row per call: body, status, msg, records (and the error, if any)."""
+        return pd.DataFrame(
+            {
+                "body": [_compact(c.body) for c in self.calls],
+                "status": [c.status for c in self.calls],
+                "msg": [c.msg or c.error for c in self.calls],
+                "records": [c.records for c in self.calls],
+            }
+        )
+
+    def __repr__(self) -> str:
+        lines = [f"{self.interface}: {len(self.calls)} call{_s(len(self.calls))}"]
+        lines.append(self.table().to_string(index=False))
+        frame = self.df
+        if not frame.empty:
+            lines.append(
+                frame.head(_ROWS_SHOWN).to_string(index=False, max_cols=12, max_colwidth=40)
+            )
+            if len(frame) > _ROWS_SHOWN:
+                lines.append(f"(showing {_ROWS_SHOWN} of {len(frame)} records; all in .df)")
+        return "\n".join(lines)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {"text/plain": repr(self), "text/html": self._repr_html_()}
+
+    def _repr_html_(self) -> str:
+        head = (
+            f"<div><b><code>{_esc(self.interface)}</code></b> &middot; {len(self.calls)} "
+            f"call{_s(len(self.calls))}</div>"
+        )
+        parts = [head, self.table().to_html(escape=True, index=False, border=0)]
+        frame = self.df
+        if not frame.empty:
+            parts.append("<div><b>Records</b></div>")
+            parts.append(
+                frame.head(_ROWS_SHOWN).to_html(escape=True, index=False, border=0, na_rep="")
+            )
+            if len(frame) > _ROWS_SHOWN:
+                parts.append(
+                    f'<div style="{_DIM}">showing {_ROWS_SHOWN} of '
+                    f"{len(frame)} records &middot; all in <code>.df</code></div>"
+                )
+        return '<div class="openapi-magic-capture">' + "".join(parts) + "</div>"
+
+
+class Capture(_format.Capture):
+    """A read-only capture of one splicer (see the module docstring), with its views.
+
+    The data (:class:`openapi_magic.core.capture_format.Capture`): ``calls`` in the order
+    made; ``model_id`` and ``firmware`` from ``main/initStatus``; ``taken_at`` and
+    ``seconds``; ``partial`` with ``partial_reason``; ``skipped`` the interfaces not
+    called and why; ``is_anonymized`` whether :meth:`anonymized` made it.
+    ``capture["screen/readDetail"]`` drills down.
+    """
+
+    call_type = Call
+
+    def _calls(self) -> list[Call]:
+        # The calls are this module's Call (from_dict and the capturer make them).
+        return cast("list[Call]", self.calls)
+
+    # ------------------------------------------------------------------ access
+
+    def __getitem__(self, interface: str) -> InterfaceCalls:
+        path = normalize_path(interface)
+        calls = [c for c in self._calls() if c.interface == path]
+        if not calls:
+            close = difflib.get_close_matches(path, self.interfaces(), n=3, cutoff=0.6)
+            tail = f"; did you mean {' or '.join(close)}?" if close else ""
+            raise KeyError(f"this capture has no call of {path!r}{tail}")
+        return InterfaceCalls(path, calls)
+
+    def anonymized(self) -> Capture:
+        """A copy with serials, MAC and IP addresses replaced (see :func:`anonymize`)."""
+        return Capture.from_dict(anonymize(self.to_dict()))
+
+    # ------------------------------------------------------------------ tables
+
+    def summary(self) -> pd.DataFrame:
+        """One row per interface: calls, status (``0`` or ``0 ×2, 500 ×1``), msg, records."""
+        rows = []
+        for path in self.interfaces():
+            calls = [c for c in self._calls() if c.interface == path]
+            rows.append(
+                {
+                    "interface": path,
+                    "calls": len(calls),
+                    "status": _tally(
+                        str(c.status)
+                        if c.status is not None
+                        else (c.error.split(":", 1)[0] or "error")
+                        for c in calls
+                    ),
+                    "msg": _tally(c.msg or c.error.split(": ", 1)[-1] for c in calls),
+                    "records": sum(c.records for c in calls),
+                }
+            )
+        return pd.DataFrame(rows, columns=["interface", "calls", "status", "msg", "records"])
+
+    def headline(self) -> str:
+        """One line: model, firmware, when, how long, how many calls failed, partial."""
+        model = f"model {self.model_id}" if self.model_id is not None else "model unknown"
+        firmware = f"firmware {self.firmware}" if self.firmware else "firmware unknown"
+        failed = len(self.failed)
+        line = (
+            f"Capture of {self.root or 'a splicer'} · {model} · {firmware} · taken "
+            f"{self.taken_at or '?'} in {self.seconds:.1f} s · {len(self.calls)} call"
+            f"{_s(len(self.calls))}, {failed} failed"
+        )
+        if self.is_anonymized:
+            line += " · anonymized"
+        if self.partial:
+            line += f" · PARTIAL: {self.partial_reason}"
+        return line
+
+    def __repr__(self) -> str:
+        lines = [self.headline()]
+        frame = self.summary()
+        if not frame.empty:
+            lines.append(frame.to_string(index=False, max_colwidth=50))
+        if self.skipped:
+            lines.append("Not called: " + "; ".join(f"{k} ({v})" for k, v in self.skipped.items()))
+        lines.append('Drill down: capture["screen/readDetail"]; .save(path); .diff(other)')
+        return "\n".join(lines)
+
+    __str__ = __repr__
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {"text/plain": repr(self), "text/html": self._repr_html_()}
+
+    def _repr_html_(self) -> str:
+        tone = _STYLE["fail"] if self.partial else _STYLE["ok"]
+        head = f'<div style="{tone};font-weight:bold">{_esc(self.headline())}</div>'
+        table = self.summary().to_html(
+            escape=True, index=False, border=0, classes="openapi-magic-table"
+        )
+        skipped = ""
+        if self.skipped:
+            items = "".join(
+                f"<li><code>{_esc(k)}</code>: {_esc(v)}</li>" for k, v in self.skipped.items()
+            )
+            skipped = (
+                f"<details><summary>Not called ({len(self.skipped)})</summary>"
+                f"<ul>{items}</ul></details>"
+            )
+        foot = (
+            f'<div style="{_DIM};font-size:90%">Drill down: '
+            '<code>capture["screen/readDetail"]</code> &middot; <code>.save(path)</code> '
+            "&middot; <code>.diff(other)</code></div>"
+        )
+        return f'<div class="openapi-magic-capture">{head}{table}{skipped}{foot}</div>'
+
+    # ------------------------------------------------------------------ files
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the capture as one JSON file (UTF-8, sorted keys); returns the path."""
+        p = Path(path).expanduser()
+        text = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, indent=1)
+        p.write_text(text + "\n", encoding="utf-8")
+        return p
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Capture:
+        """Read a capture saved by :meth:`save`; CaptureError for any other file."""
+        data, where = _format.read_file(path)
+        return cls.from_dict(data, where)
+
+    # ------------------------------------------------------------------ diff
+
+    def diff(self, other: Any, *, volatile: Any = None, **capture_options: Any) -> CaptureDiff:
+        """What changed from ``other`` to this capture (see :mod:`openapi_magic.ops._capture_diff`).
+
+        ``other`` is an older :class:`Capture`; or a client, profile or simulated
+        splicer, which is captured now (with ``capture_options``) and taken as the
+        newer side: ``soundcheck.diff(client)`` says what changed on the wall since.
+        """
+        from ._capture_diff import diff_captures
+
+        if isinstance(other, _format.Capture):
+            return diff_captures(other, self, volatile=volatile)
+        capture_options.setdefault("anonymize", self.is_anonymized)
+        live = capture(other, **capture_options)
+        return diff_captures(self, live, volatile=volatile)
+
+
+# --------------------------------------------------------------------------- the demo capture
+
+#: The root URL written into the shipped demo capture (the documented port of a real splicer).
+DEMO_CAPTURE_ROOT = "http://127.0.0.1:8000/open/api"
+
+
+def capture_demo(path: str | os.PathLike | None = None) -> Capture:
+    """A capture of the bundled simulated splicer (demo seed, default firmware), made now.
+
+    What ships in the package (``openapi_magic.server._replay.demo_capture_path()``) so the
+    replay tutorial runs with no file of the user's. Timings, ``taken_at`` and the root
+    URL are fixed (zero, ``""``, :data:`DEMO_CAPTURE_ROOT`) so the same code gives the same
+    file byte for byte: a test regenerates it and checks the shipped one is current.
+    Written to ``path`` when given.
+    """
+    from ..server import serve
+
+    with serve() as splicer:
+        made = capture(splicer, quiet=True)
+    for call in made.calls:
+        call.elapsed = 0.0
+    made.seconds, made.taken_at, made.root = 0.0, "", DEMO_CAPTURE_ROOT
+    if path is not None:
+        made.save(path)
+    return made
+
+
+# --------------------------------------------------------------------------- capturing
+
+
+def capture(
+    target: Any,
+    *,
+    anonymize: bool = False,
+    max_seconds: float = DEFAULT_MAX_SECONDS,
+    quiet: bool = False,
+    device_id: int = DEFAULT_DEVICE_ID,
+    profiles_file: str | None = None,
+    catalog: Catalog | None = None,
+) -> Capture:
+    """Read a splicer read-only and return a :class:`Capture` (see the module docstring).
+
+    ``target`` is a :class:`Client`, a profile name or :class:`Profile` (as
+    ``profiles.ini`` holds them), or a running simulated splicer. ``max_seconds``
+    bounds the whole capture (then it stops and is marked partial); ``quiet``
+    hides the progress bar; ``anonymize`` replaces serials, MAC and IP addresses.
+    """
+    try:
+        budget = float(max_seconds)
+    except (TypeError, ValueError):
+        budget = float("nan")
+    if not budget > 0:
+        raise CaptureError(
+            f"max_seconds must be a positive number of seconds, not {max_seconds!r}."
+        )
+    client, _ = to_client(target, profiles_file=profiles_file)
+    try:
+        result = _Capturer(client, catalog or load_catalog(), budget, quiet, device_id).run()
+    finally:
+        if client is not target:
+            client.close()
+    return result.anonymized() if anonymize else result
+
+
+class _Capturer:
+    """One capture run: the plan (stages by ids needed), the budget and the calls."""
+
+    def __init__(
+        self, client: Client, catalog: Catalog, budget: float, quiet: bool, device_id: int
+    ) -> None:
+        self.client = client
+        self.catalog = catalog
+        self.budget = budget
+        self.quiet = quiet
+        self.device_id = device_id
+        self.calls: list[Call] = []
+        self.skipped: dict[str, str] = {}
+        self.stop_reason = ""
+        self.start = time.monotonic()
+
+    def run(self) -> Capture:
+        from .fleet import _Progress  # the fleet's tqdm.auto bar, shared
+
+        taken_at = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        reads = []
+        for iface in self.catalog:
+            if self.catalog.is_read(iface.path):
+                reads.append(iface)
+        # main/initStatus first, then by the number of ids needed (lists before details).
+        reads.sort(key=lambda i: (i.path != "main/initStatus", len(_id_fields(i))))
+        bar = _Progress(not self.quiet, len(reads), "capture")
+        try:
+            for iface in reads:
+                if not self.stop_reason:
+                    for body in self._bodies(iface):
+                        if self._out_of_time():
+                            break
+                        self._send(iface, body)
+                        if self.stop_reason:
+                            break
+                if self.stop_reason and iface.path not in self._called():
+                    self.skipped.setdefault(iface.path, "not reached: " + self.stop_reason)
+                failed = sum(1 for c in self.calls if not c.ok)
+                bar.step(len(self.calls) - failed, failed)
+        finally:
+            bar.close()
+        init = next((c for c in self.calls if c.interface == "main/initStatus" and c.ok), None)
+        info = init.reply if init is not None and isinstance(init.reply, dict) else {}
+        return Capture(
+            calls=list[_format.Call](self.calls),
+            model_id=info.get("mainModelId"),
+            firmware=info.get("softwareVersion"),
+            taken_at=taken_at,
+            seconds=time.monotonic() - self.start,
+            partial=bool(self.stop_reason),
+            partial_reason=self.stop_reason,
+            skipped=self.skipped,
+            root=self.client.root,
+            encrypted=self.client.encrypt,
+        )
+
+    def _called(self) -> set[str]:
+        return {c.interface for c in self.calls}
+
+    def _out_of_time(self) -> bool:
+        if time.monotonic() - self.start >= self.budget:
+            self.stop_reason = (
+                f"stopped after max_seconds={self.budget:g} s ({len(self.calls)} calls made)"
+            )
+        return bool(self.stop_reason)
+
+    def _base(self, iface: Interface) -> dict:
+        """``deviceId`` and any required non-id field, from the catalog's example."""
+        example = iface.example_body()
+        needed = set(_id_fields(iface))
+        body: dict = {"deviceId": self.device_id}
+        for f in iface.fields:
+            if f.required and f.name not in needed and f.name != "deviceId" and f.name in example:
+                body[f.name] = example[f.name]
+        return body
+
+    def _bodies(self, iface: Interface) -> list[dict]:
+        """The bodies to send for ``iface`` (the follow rule of the module docstring)."""
+        need = _id_fields(iface)
+        base = self._base(iface)
+        if not need:
+            return [base]
+        bodies: dict[str, dict] = {}
+        for call in self.calls:
+            given = call.ids()
+            if not call.ok or not set(given) <= set(need):
+                continue
+            missing = [n for n in need if n not in given]
+            if len(missing) != 1:
+                continue
+            rows, key = find_records(call.reply, None, _records_hint(call.interface, self.catalog))
+            if not isinstance(rows, list):
+                continue
+            module = call.interface.split("/", 1)[0]
+            for row in rows:
+                if missing[0] in own_id_keys(row, key, module) and _valid_id(row[missing[0]]):
+                    values = {**given, missing[0]: row[missing[0]]}
+                    body = {**base, **{n: values[n] for n in need}}
+                    bodies.setdefault(_body_key(body), body)
+        if bodies:
+            return list(bodies.values())
+        listers = {n: self._listers(n) for n in need}
+        unlisted = [n for n in need if not listers[n]]
+        example = iface.example_body()
+        if len(need) == 1 and unlisted and need[0] in example:
+            return [{**base, need[0]: example[need[0]]}]
+        why = (
+            f"no read interface lists {' or '.join(unlisted)}"
+            if unlisted
+            else f"the lists that hold them ({', '.join(sorted(set().union(*listers.values())))}) "
+            "failed or are empty"
+        )
+        self.skipped[iface.path] = f"no {' and '.join(need)} to follow: {why}"
+        return []
+
+    def _listers(self, id_name: str) -> set[str]:
+        """The read interfaces whose list is named for ``id_name`` (``screenId`` → screens)."""
+        stem = id_name[:-2].lower()
+        return {
+            i.path
+            for i in self.catalog
+            if self.catalog.is_read(i.path)
+            and (
+                (i.records or "").lower().endswith(stem + "s")
+                or (not i.records and i.module.lower() == stem)
+            )
+        }
+
+    def _send(self, iface: Interface, body: dict) -> None:
+        _guard(iface, self.catalog)
+        remaining = self.budget - (time.monotonic() - self.start)
+        timeout = max(0.05, min(self.client.timeout, remaining))
+        started = time.perf_counter()
+        try:
+            result = self.client.call(iface.path, body, timeout=timeout)
+        except OpenAPIError as exc:
+            self.calls.append(_failed_call(iface.path, body, exc, time.perf_counter() - started))
+            if isinstance(exc, ConnectError):
+                self.stop_reason = f"the splicer could not be reached ({exc.message})"
+            return
+        self.calls.append(
+            Call(
+                interface=iface.path,
+                body=body,
+                status=result.status,
+                msg=result.msg or "",
+                reply=result.body,
+                http_status=result.http_status,
+                elapsed=result.elapsed,
+            )
+        )
+
+
+def _failed_call(path: str, body: dict, exc: OpenAPIError, elapsed: float) -> Call:
+    """A call that raised: status and msg from the envelope when one arrived; no ciphertext."""
+    envelope = exc.response_envelope
+    status, msg = None, ""
+    if isinstance(envelope, dict):
+        raw = envelope.get("status", envelope.get("status "))
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            status = raw
+        elif isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+            status = int(raw)
+        msg = str(envelope.get("msg") or "")
+        if status == 0:  # a success whose body did not open: keep it a failure here
+            status = None
+    text = exc.message
+    # An error message may quote what arrived; the envelope's sign and (encrypted) body
+    # must not come along into the capture.
+    for env in (envelope, exc.request_envelope):
+        if isinstance(env, dict):
+            for key in ("sign", "body"):
+                value = env.get(key)
+                if isinstance(value, str) and len(value) >= 8:
+                    text = text.replace(value, "…")
+    return Call(
+        interface=path,
+        body=body,
+        status=status,
+        msg=msg,
+        reply=None,
+        http_status=exc.http_status,
+        elapsed=elapsed,
+        error=f"{type(exc).__name__}: {text}",
+    )
+
+
+def _records_hint(interface: str, catalog: Catalog | None = None) -> str | None:
+    return (catalog or load_catalog()).records_hint(interface)
+
+
+# --------------------------------------------------------------------------- anonymizing
+
+_SERIAL_KEY = re.compile(r"^(sn|serial.*|.*Sn|.*SN|.*Serial.*)$")
+_MAC_KEY = re.compile(r"(?i)^(mac|.*mac|mac.*address|macaddr)$")
+_IP_KEY = re.compile(r"(?i)^(ip|.*Ip|ip.*addr.*|gateway|dns.*|host)$")
+_MAC = re.compile(
+    r"(?<![0-9A-Fa-f:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}"
+    r"(?![0-9A-Fa-f:-])"
+)
+_IPV4 = re.compile(
+    r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)"
+    r"(?![\w.])"
+)
+_IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])")
+_DOC_NETS = [
+    ipaddress.ip_network(n)
+    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+]
+_SERIAL_PLACEHOLDER = re.compile(r"^SN-ANON-\d{4,}$")
+_MAC_PLACEHOLDER = "00:00:5E:00:"
+#: Keys whose values are never anonymized (a netmask or a version string is not an address).
+_KEEP_KEY = re.compile(r"(?i)(mask|version)")
+
+
+class _Anonymizer:
+    """Stable placeholders: the same real value → the same placeholder in one capture."""
+
+    def __init__(self) -> None:
+        self.serials: dict[str, str] = {}
+        self.macs: dict[str, str] = {}
+        self.ips: dict[str, str] = {}
+        #: Host names (the root URL's) → ``splicer.example``: a venue's DNS name says who it is.
+        self.hosts: dict[str, str] = {}
+
+    def serial(self, value: str) -> str:
+        if _SERIAL_PLACEHOLDER.match(value) or not value:
+            return value
+        return self.serials.setdefault(value, f"SN-ANON-{len(self.serials) + 1:04d}")
+
+    def mac(self, value: str) -> str:
+        norm = value.upper().replace("-", ":")
+        if norm.startswith(_MAC_PLACEHOLDER) or not value:
+            return value
+        if norm not in self.macs:
+            n = len(self.macs) + 1
+            self.macs[norm] = f"{_MAC_PLACEHOLDER}{0x53 + n // 256:02X}:{n % 256:02X}"
+        return self.macs[norm]
+
+    def ip(self, value: str) -> str:
+        try:
+            addr = ipaddress.ip_address(value)
+        except ValueError:
+            return value
+        if (
+            addr.is_loopback
+            or addr.is_unspecified
+            or any(addr in n for n in _DOC_NETS if n.version == addr.version)
+            or (addr.version == 4 and _is_netmask(int(addr)))
+        ):
+            return value
+        key = str(addr)
+        if key not in self.ips:
+            n = len(self.ips) + 1
+            if addr.version == 6:
+                self.ips[key] = f"2001:db8::{n:x}"
+            elif n <= 254 * 3:
+                net = ("192.0.2.", "198.51.100.", "203.0.113.")[(n - 1) // 254]
+                self.ips[key] = f"{net}{(n - 1) % 254 + 1}"
+            else:
+                self.ips[key] = f"198.18.{n // 256 % 256}.{n % 256}"
+        return self.ips[key]
+
+    def text(self, value: str) -> str:
+        value = _MAC.sub(lambda m: self.mac(m.group(0)), value)
+        value = _IPV4.sub(lambda m: self.ip(m.group(0)), value)
+        value = _IPV6.sub(lambda m: self._ipv6(m.group(0)), value)
+        for table in (self.serials, self.hosts):
+            for real in sorted(table, key=len, reverse=True):
+                if real in value:
+                    value = value.replace(real, table[real])
+        return value
+
+    def _ipv6(self, token: str) -> str:
+        if not re.search(r"[0-9A-Fa-f]", token) or token.count(":") < 2:
+            return token
+        return self.ip(token)
+
+    def collect(self, obj: Any, key: str = "") -> None:
+        """First pass: the serials named by their keys (they are then replaced anywhere)."""
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                self.collect(v, str(k))
+        elif isinstance(obj, list):
+            for v in obj:
+                self.collect(v, key)
+        elif (
+            key
+            and _SERIAL_KEY.match(key)
+            and isinstance(obj, (str, int))
+            and not isinstance(obj, bool)
+        ):
+            self.serial(str(obj))
+
+    def walk(self, obj: Any, key: str = "") -> Any:
+        if isinstance(obj, dict):
+            return {k: self.walk(v, str(k)) for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [self.walk(v, key) for v in obj]
+        if isinstance(obj, bool) or obj is None or (key and _KEEP_KEY.search(key)):
+            return obj
+        if key and _SERIAL_KEY.match(key) and isinstance(obj, (str, int)):
+            return self.serial(str(obj))
+        if not isinstance(obj, str):
+            return obj
+        if key and _MAC_KEY.match(key) and not _MAC.fullmatch(obj):
+            return self.mac(obj)
+        if key and _IP_KEY.match(key) and not (_IPV4.search(obj) or _IPV6.search(obj)):
+            return self.ip(obj)
+        return self.text(obj)
+
+
+def _is_netmask(value: int) -> bool:
+    inverted = ~value & 0xFFFFFFFF
+    return value != 0 and (inverted & (inverted + 1)) == 0 and value >> 24 == 0xFF
+
+
+def anonymize(data: dict) -> dict:
+    """A saved capture (``Capture.to_dict()``) with serials, MAC and IP addresses replaced.
+
+    Serials are found by key name (``sn``, ``…Sn``, ``serial…``) and then replaced
+    wherever their value appears; MAC and IP addresses by key name (``mac``,
+    ``MAC``, ``ip``, ``gateway``…) and by pattern in any text (the root URL and
+    error messages too); the root URL's host name becomes ``splicer.example``
+    wherever it appears. The same real value gets the same placeholder throughout
+    (``SN-ANON-0001``; MACs ``00:00:5E:00:53:01``, the documentation range of RFC
+    7042; IPv4 ``192.0.2.1``…, RFC 5737; IPv6 ``2001:db8::1``), so ids and
+    cross-references survive; placeholders are numbered in order of appearance.
+    Kept as they are: netmasks, loopback and unspecified addresses, version
+    strings, and values that are already placeholders (anonymizing twice changes
+    nothing).
+    """
+    anon = _Anonymizer()
+    host = urllib.parse.urlsplit(str(data.get("root") or "")).hostname or ""
+    if host and host != "localhost" and not _IPV4.fullmatch(host) and ":" not in host:
+        anon.hosts[host] = "splicer.example"
+    calls = data.get("calls", [])
+    anon.collect(calls)
+    out = dict(data)
+    out["calls"] = anon.walk(calls)
+    for key in ("root", "partial_reason"):
+        if isinstance(out.get(key), str):
+            out[key] = anon.text(out[key])
+    out["skipped"] = anon.walk(out.get("skipped", {}))
+    out["anonymized"] = True
+    return out
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _tally(values: Any) -> str:
+    counts: dict[str, int] = {}
+    for v in values:
+        counts[v] = counts.get(v, 0) + 1
+    if len(counts) == 1:
+        return next(iter(counts))
+    return ", ".join(f"{v} ×{n}" for v, n in counts.items())
+
+
+def _esc(text: Any) -> str:
+    import html
+
+    return html.escape(str(text), quote=True)
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"

@@ -1,0 +1,541 @@
+"""Replay a capture as a simulated splicer: the captured replies, writes applied on top.
+
+``SimulatedSplicer(replay=capture_or_path)`` (or ``serve(replay=...)``, or
+``python -m openapi_magic.server --replay FILE``) answers like the splicer that
+was captured. How (our reconstruction; no vendor document covers it):
+
+1. **A device model from the capture's records.** A :class:`~.state.DeviceState`
+   is built as usual, then its screens (with their layers and presets), inputs
+   (with crops), outputs, backgrounds and device details are replaced by the
+   captured ones, with their ids and names. What the capture does not hold (input
+   groups, IPC sources ...) stays the model's own.
+2. **A baseline.** At load time the model answers every read the capture made
+   (same interface, same body); those replies are remembered.
+3. **Reads.** A read the capture made answers the *captured* reply, patched with
+   what the model's reply has changed since load (:func:`patch`). Until a write,
+   nothing has changed, so the reply is the captured body exactly, key for key;
+   after ``screen/writeBrightness`` the model's ``screen/readDetail`` differs in
+   ``brightness`` only, and so does the replayed reply. A read the capture made
+   that *failed* answers the captured status and msg, always (a firmware that
+   answers ``device/*`` with 500 keeps doing so). A read the capture never made
+   (another body, a new screen's id, an interface it skipped) is answered by the
+   model, as the plain simulated splicer would: real firmware answers a read of
+   an unknown id with an error, which the model does too.
+4. **Writes** go to the model, exactly as on the plain simulated splicer.
+
+The firmware profile follows the capture (:func:`firmware_for`) unless one is
+given. A capture holds no secret: the credentials are the demo ones unless given.
+
+The saved format, its checks and the key a request is matched by come from
+:mod:`openapi_magic.core.capture_format` (the core), the same that capture and diff
+use; never from :mod:`openapi_magic.ops._captures`, which needs the client: the
+simulated splicer stays independent of the client. A :class:`Capture` object is
+taken through its ``to_dict()``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..core.capture_format import Capture, call_key, read_file
+from ..errors import CaptureError
+from ._firmware import FIRMWARE_PROFILES, FirmwareProfile
+from ._model import IT_HDMI_OUT, VendorError, _is_int, _Screen
+from ._state import DeviceState
+
+__all__ = [
+    "DEMO_CAPTURE",
+    "Replay",
+    "ReplayError",
+    "ReplayReply",
+    "demo_capture_path",
+    "firmware_for",
+    "load_capture_data",
+    "patch",
+]
+
+#: The capture of the bundled simulated splicer shipped in the package (see :func:`demo_capture_path`).
+DEMO_CAPTURE = "demo-h5.capture.json"
+#: A model reply that could not be made (the read then answers as captured, unpatched).
+_UNTRACKED = object()
+log = logging.getLogger("openapi_magic.server")
+
+
+def demo_capture_path() -> Path:
+    """The path of the shipped capture of the bundled simulated splicer (demo seed, default
+    firmware, read with the demo account): replay it when no capture of your own is at hand."""
+    return Path(str(resources.files(__package__).joinpath("data").joinpath(DEMO_CAPTURE)))
+
+
+class ReplayError(CaptureError):
+    """A replay source that is not a readable capture."""
+
+
+def load_capture_data(source: Any) -> dict:
+    """The saved form of a capture: from a :class:`Capture`, its ``to_dict()``, or a file path.
+
+    ``"demo"`` names the shipped capture (:func:`demo_capture_path`).
+    ConfigError naming the cause for anything else.
+    """
+    if isinstance(source, str) and source == "demo":
+        source = demo_capture_path()
+    where = "the replay capture"
+    if hasattr(source, "to_dict") and callable(source.to_dict):
+        data = source.to_dict()
+    elif isinstance(source, dict):
+        data = source
+    elif isinstance(source, (str, os.PathLike)):
+        try:
+            data, where = read_file(source)
+        except CaptureError as exc:
+            raise ReplayError(exc.message) from None
+    else:
+        raise ReplayError(
+            f'replay= takes a Capture, a saved capture\'s path or "demo", not '
+            f"{type(source).__name__}."
+        )
+    try:
+        Capture.from_dict(data, where)  # the format's own checks, the same as capture's
+    except CaptureError as exc:
+        raise ReplayError(exc.message) from None
+    return data
+
+
+def firmware_for(data: dict) -> FirmwareProfile:
+    """The firmware profile a capture's splicer matches, else ``"default"``.
+
+    A profile matches when its ``softwareVersion`` and ``mainModelId`` are the
+    capture's (``main/initStatus``). Among matches (several profiles model one
+    firmware's variants), the one that agrees best with the capture wins: the
+    interfaces that answered 500 where the profile says they fail (and none it says
+    fail answering 0), and the success msg (``"Success"`` or ``""``). ``"teaching"``
+    is never picked (no device answers like it).
+    """
+    version, model = data.get("firmware"), data.get("model_id")
+    calls = [c for c in data["calls"] if _is_int(c.get("status"))]
+    best, best_score = FIRMWARE_PROFILES["default"], None
+    for profile in FIRMWARE_PROFILES.values():
+        if (
+            profile.name == "teaching"
+            or profile.software_version != version
+            or profile.main_model_id != model
+        ):
+            continue
+        score = 0
+        for call in calls:
+            fails = profile.fails(call["interface"])
+            if call["status"] == 0:
+                score += -1 if fails else 0
+                score += 1 if (call.get("msg") or "") == profile.success_msg else -1
+            elif call["status"] == 500:
+                score += 1 if fails else 0
+        if best_score is None or score > best_score:
+            best, best_score = profile, score
+    return best
+
+
+@dataclass(frozen=True)
+class ReplayReply:
+    """What the replay answers to one request: the vendor's status, msg and reply body."""
+
+    status: int
+    msg: str
+    body: Any
+
+
+class Replay:
+    """A capture made answerable: the device model built from it and the captured replies.
+
+    ``Replay(source)`` reads the capture (see :func:`load_capture_data`);
+    :meth:`build_state` makes the device model (called by the splicer, again on
+    ``reset()``), and :meth:`answer` answers one request (see the module doc).
+    """
+
+    def __init__(self, source: Any) -> None:
+        self.data = load_capture_data(source)
+        self.calls: dict[tuple[str, str], dict] = {}
+        for call in self.data["calls"]:
+            if _is_int(call.get("status")):  # a transport error is no answer to replay
+                self.calls.setdefault(call_key(call["interface"], call.get("body")), call)
+        self._baseline: dict[tuple[str, str], Any] = {}
+        self._state: DeviceState | None = None
+
+    @property
+    def firmware(self) -> FirmwareProfile:
+        """The profile that matches the captured firmware (see :func:`firmware_for`)."""
+        return firmware_for(self.data)
+
+    def summary(self) -> str:
+        """One line: the captured model and firmware, when, how many replies and failures."""
+        failed = sum(1 for c in self.calls.values() if c["status"] != 0)
+        taken = f", taken {self.data['taken_at']}" if self.data.get("taken_at") else ""
+        return (
+            f"model {self.data.get('model_id')}, firmware {self.data.get('firmware')}"
+            f"{taken}: {len(self.calls)} replies, {failed} failed"
+        )
+
+    def __repr__(self) -> str:
+        return f"<Replay of {self.data.get('root') or 'a splicer'}: {self.summary()}>"
+
+    # ------------------------------------------------------------------ the model
+
+    def build_state(
+        self, seed: int, *, clock: Callable[[], float], osd_limit: int, firmware: FirmwareProfile
+    ) -> DeviceState:
+        """A device model holding the capture's records, and the baseline of its replies."""
+        state = DeviceState(seed, clock=clock, osd_limit=osd_limit, firmware=firmware)
+        with state.lock:
+            _Importer(state, self).run()
+        self._state = state
+        self._baseline = {}
+        for key, call in self.calls.items():
+            if call["status"] == 0:
+                self._baseline[key] = self._model_reply(state, call["interface"], call.get("body"))
+        return state
+
+    @staticmethod
+    def _model_reply(state: DeviceState, interface: str, body: Any) -> Any:
+        """The model's reply (a private copy), a VendorError when it refuses, or
+        :data:`_UNTRACKED` when it cannot answer at all (no handler, or captured records
+        of a shape it does not know)."""
+        try:
+            return copy.deepcopy(state.call(interface, body if isinstance(body, dict) else {}))
+        except VendorError as exc:
+            return exc
+        except Exception:  # a real firmware's odd record must not break the replay
+            log.debug("the replay's model cannot answer %s %r", interface, body, exc_info=True)
+            return _UNTRACKED
+
+    def captured(self, interface: str, body: Any) -> dict | None:
+        """The captured call of ``interface`` with this body (key order aside), or None."""
+        return self.calls.get(call_key(interface, body))
+
+    def answer(self, interface: str, body: Any, state: DeviceState) -> ReplayReply | None:
+        """The replayed answer to a request, or None when the capture did not make it.
+
+        Raises :class:`VendorError` where the model now refuses a read the capture made
+        (its screen was deleted since): the splicer answers that as usual.
+        """
+        call = self.captured(interface, body)
+        if call is None:
+            return None
+        msg = str(call.get("msg") or "")
+        if call["status"] != 0:
+            return ReplayReply(call["status"], msg, None)
+        captured = copy.deepcopy(call.get("reply"))
+        before = self._baseline.get(call_key(interface, body), _UNTRACKED)
+        if before is _UNTRACKED or isinstance(before, VendorError) or state is not self._state:
+            return ReplayReply(0, msg, captured)  # the model cannot follow this read
+        now = self._model_reply(state, interface, body)
+        if now is _UNTRACKED:
+            return ReplayReply(0, msg, captured)
+        if isinstance(now, VendorError):
+            raise now
+        return ReplayReply(0, msg, patch(captured, before, now))
+
+
+def patch(captured: Any, before: Any, now: Any) -> Any:
+    """``captured`` with what changed from ``before`` to ``now`` applied (model replies).
+
+    Unchanged parts stay the captured ones exactly; a changed scalar takes ``now``'s
+    value; objects are patched key by key (keys added or removed in ``now`` are added
+    or removed); lists of records are matched by their id (``screenId``, ``layerId``
+    ...), other lists of the same length item by item, and otherwise take ``now``.
+    """
+    if before == now:
+        return captured
+    if isinstance(before, dict) and isinstance(now, dict) and isinstance(captured, dict):
+        out = {}
+        for key, value in captured.items():
+            if key in before and key not in now:
+                continue  # removed by the write
+            out[key] = patch(value, before[key], now[key]) if key in before else value
+        for key, value in now.items():
+            if key not in before:
+                out[key] = value
+        return out
+    if isinstance(before, list) and isinstance(now, list) and isinstance(captured, list):
+        id_key = _list_id(captured, before, now)
+        if id_key:
+            old = {item[id_key]: item for item in before}
+            mine = {item[id_key]: item for item in captured}
+            items = [
+                patch(mine[item[id_key]], old[item[id_key]], item)
+                if item[id_key] in old and item[id_key] in mine
+                else item
+                for item in now
+            ]
+            items += [item for key, item in mine.items() if key not in old]
+            return items
+        if len(before) == len(now) == len(captured):
+            return [patch(c, b, n) for c, b, n in zip(captured, before, now)]
+    return now
+
+
+def _list_id(*lists: list) -> str:
+    """The id key every record of these lists has, unique in each ("" when none)."""
+    first = lists[0][0] if lists[0] else (lists[1] or lists[2] or [None])[0]
+    if not isinstance(first, dict):
+        return ""
+    for key in first:
+        if not (isinstance(key, str) and key.endswith("Id")):
+            continue
+        if all(isinstance(item, dict) and key in item for items in lists for item in items) and all(
+            len({json.dumps(item[key]) for item in items}) == len(items) for items in lists
+        ):
+            return key
+    return ""
+
+
+class _Importer:
+    """Puts a capture's records into a fresh DeviceState (under its lock)."""
+
+    def __init__(self, state: DeviceState, replay: Replay) -> None:
+        self.s = state
+        self.replay = replay
+
+    def reply(self, interface: str, **ids: Any) -> Any:
+        """The successful captured reply of ``interface`` for these ids (deviceId aside)."""
+        for call in self.replay.data["calls"]:
+            body = call.get("body") if isinstance(call.get("body"), dict) else {}
+            if (
+                call["interface"] == interface
+                and call.get("status") == 0
+                and all(body.get(k) == v for k, v in ids.items())
+            ):
+                return call.get("reply")
+        return None
+
+    @staticmethod
+    def records(reply: Any, key: str) -> list[dict]:
+        rows = reply.get(key) if isinstance(reply, dict) else reply
+        return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+
+    def run(self) -> None:
+        # Each part is imported on its own: records of a shape this model does not know
+        # (another firmware's) leave that part the model's own, and the replay still answers
+        # every captured read as captured.
+        for part in (self.device, self.inputs, self.outputs, self.backgrounds, self.screens):
+            saved = {
+                k: copy.copy(v)
+                for k, v in vars(self.s).items()
+                if k.startswith("_") or k in ("sn", "detail", "ip", "show_id")
+            }
+            try:
+                part()
+            except Exception:  # see above
+                log.info(
+                    "replay: the capture's %s records are not imported (shape unknown)",
+                    part.__name__,
+                    exc_info=True,
+                )
+                vars(self.s).update(saved)
+        s = self.s
+        try:
+            s._used = {i for i, rec in s._inputs.items() if rec.get("isUsed")}
+            s._refresh_used()
+        except (AttributeError, KeyError, TypeError):  # see above
+            s._used = set()
+
+    def device(self) -> None:
+        s = self.s
+        init = self.reply("main/initStatus")
+        if isinstance(init, dict):
+            s.sn = init.get("sn", s.sn)
+            s.software_version = init.get("softwareVersion", s.software_version)
+            s.main_model_id = init.get("mainModelId", s.main_model_id)
+        detail = self.reply("device/readDetail")
+        if isinstance(detail, dict):
+            s.detail = {
+                k: v for k, v in detail.items() if k not in ("deviceId", "slotList", "status")
+            }
+            slots = self.records(detail, "slotList")
+            if slots:
+                versions = {
+                    c.get("slotId"): c
+                    for c in self.records(self.reply("device/readCardVersion"), "cards")
+                }
+                s._slots = [
+                    {
+                        "mcuVersion": "",
+                        "fpgaVersion": "",
+                        **slot,
+                        **{
+                            k: versions.get(slot.get("slotId"), {}).get(k, slot.get(k, ""))
+                            for k in ("mcuVersion", "fpgaVersion")
+                        },
+                    }
+                    for slot in slots
+                ]
+        ip = self.reply("device/readIp")
+        if isinstance(ip, dict):
+            s.ip = {k: v for k, v in ip.items() if k != "deviceId"}
+
+    def inputs(self) -> None:
+        s = self.s
+        rows = self.records(self.reply("input/readList"), "inputs")
+        if not rows:
+            return
+        s._inputs, s._crops = {}, {}
+        for rec in rows:
+            iid = rec.get("inputId")
+            if not _is_int(iid):
+                continue
+            rec = {k: v for k, v in rec.items() if k != "deviceId"}
+            name = rec.get("name", (rec.get("general") or {}).get("name", f"input {iid}"))
+            rec.setdefault("general", {"name": name})
+            for key, default in (
+                ("interfaceType", 0),
+                ("slotId", 0),
+                ("iSignal", 0),
+                ("online", 1),
+                ("isUsed", 0),
+            ):
+                rec.setdefault(key, default)
+            s._inputs[iid] = rec
+            detail = self.reply("input/readDetail", inputId=iid)
+            crops = self.records(detail, "crops")
+            s._crops[iid] = {c["cropId"]: dict(c) for c in crops if _is_int(c.get("cropId"))}
+            edid = (detail or {}).get("edid") if isinstance(detail, dict) else None
+            if isinstance(edid, dict) and "fileName" in edid:
+                s._edid[iid] = edid["fileName"]
+
+    def outputs(self) -> None:
+        s = self.s
+        rows = self.records(self.reply("output/readList"), "outputs")
+        if not rows:
+            return
+        template = next(iter(s._outputs.values()), {})
+        outputs = {}
+        for rec in rows:
+            oid = rec.get("outputId")
+            if not _is_int(oid):
+                continue
+            detail = self.reply("output/readDetail", outputId=oid)
+            base = copy.deepcopy(s._outputs.get(oid, template))
+            base.update({k: v for k, v in rec.items() if k != "deviceId"})
+            if isinstance(detail, dict):
+                base.update({k: v for k, v in detail.items() if k != "deviceId"})
+            outputs[oid] = base
+        s._outputs = outputs
+
+    def backgrounds(self) -> None:
+        s = self.s
+        rows = self.records(self.reply("bkg/readAllList"), "bkgs")
+        if not rows and not isinstance(self.reply("bkg/readAllList"), list):
+            return
+        bkgs = {}
+        for rec in rows:
+            bid = rec.get("bkgId")
+            if _is_int(bid):
+                detail = self.reply("bkg/readDetail", bkgId=bid)
+                bkgs[bid] = {
+                    **rec,
+                    **(
+                        {k: v for k, v in detail.items() if k != "deviceId"}
+                        if isinstance(detail, dict)
+                        else {}
+                    ),
+                }
+        s._bkgs = bkgs
+
+    @staticmethod
+    def layer(rec: dict, n: int) -> dict:
+        """A model layer from a captured layer record (the view's filled-in parts dropped)."""
+        general = rec.get("general")
+        if not isinstance(general, dict):
+            general = {}
+        lid = rec.get("layerId", general.get("layerId", n))
+        layer = DeviceState._new_layer(
+            lid,
+            general.get("name", f"Layer {n + 1}"),
+            rec.get("window") or {},
+            rec.get("source") or {},
+            general.get("sizeType", 0),
+        )
+        layer["general"].update({"zorder": n, **general, "layerId": lid})
+        if isinstance(rec.get("audioStatus"), dict):
+            layer["audioStatus"].update(rec["audioStatus"])
+        return layer
+
+    def screens(self) -> None:
+        s = self.s
+        listed = self.reply("screen/readList")
+        rows = self.records(listed, "screens")
+        if not isinstance(listed, dict):
+            return
+        s._screens = {}
+        for rec in rows:
+            sid = rec.get("screenId")
+            if not _is_int(sid):
+                continue
+            got = self.reply("screen/readDetail", screenId=sid)
+            d: dict[str, Any] = got if isinstance(got, dict) else {}
+            cells = [
+                {k: c[k] for k in ("interfaceId", "x", "y", "width", "height") if k in c}
+                for c in self.records(d, "interfaces")
+            ]
+            hdmi_only = bool(cells) and all(
+                "interfaceId" in c
+                and s._outputs.get(c["interfaceId"], {}).get("interfaceType") == IT_HDMI_OUT
+                for c in cells
+            )
+            screen = _Screen(
+                sid,
+                rec.get("name", d.get("name", f"Screen {sid}")),
+                rec.get("createTime", d.get("createTime", "")),
+                d.get("width", 0),
+                d.get("height", 0),
+                cells,
+                d.get("mosaic", {"row": 1, "column": 1}),
+                brightness_supported=not hdmi_only,
+            )
+            for attr, key in (
+                ("brightness", "brightness"),
+                ("saved_brightness", "savedBrightness"),
+                ("gamma", "gamma"),
+                ("ftb", "Ftb"),
+                ("audio", "audio"),
+                ("osd", "Osd"),
+                ("osd_image", "OsdImage"),
+                ("bkg", "Bkg"),
+                ("screen3d", "Screen3D"),
+                ("output_mode", "nonTime"),
+                ("offset", "offset"),
+            ):
+                if key in d:
+                    setattr(screen, attr, copy.deepcopy(d[key]))
+            if isinstance(d.get("Freeze"), dict):
+                screen.freeze = d["Freeze"].get("enable", 0)
+            if "showId" in d:
+                s.show_id = d["showId"]
+            layers = self.records(self.reply("layer/detailList", screenId=sid), "screenLayers")
+            screen.layers = {}
+            for n, lay in enumerate(layers):
+                layer = self.layer(lay, n)
+                screen.layers[layer["layerId"]] = layer
+            for prec in self.records(self.reply("preset/readList", screenId=sid), "presets"):
+                pid = prec.get("presetId")
+                if not _is_int(pid):
+                    continue
+                detail = self.reply("preset/readDetail", screenId=sid, presetId=pid)
+                player = [
+                    self.layer(lay, n) for n, lay in enumerate(self.records(detail, "layers"))
+                ]
+                screen.presets[pid] = {
+                    "presetId": pid,
+                    "name": prec.get("name", ""),
+                    "layers": player,
+                }
+            play = self.reply("preset/readPlay", screenId=sid)
+            if isinstance(play, dict) and _is_int(play.get("presetId")):
+                screen.playing = play["presetId"]
+            s._screens[sid] = screen
