@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -388,7 +389,14 @@ def test_the_readmes_command_line_examples_run_as_written(env, capsys):
     commands = re.findall(r"^    \$ (openapi-magic .+)$", section, re.M)
     assert commands, "the README's Command line section shows commands"
     for command in commands:
-        code = main(shlex.split(command.split(" | ", 1)[0])[1:])
+        argv, _, pipe = command.partition(" | ")
+        code = main(shlex.split(argv)[1:])
         out = capsys.readouterr()
         assert code == 0, (command, out.err)
+        if pipe:  # the jq example: JSON lines, and jq reads them as written when it is here
+            assert lines(out.out)
+            jq = shlex.split(pipe)
+            if shutil.which(jq[0]):
+                done = subprocess.run(jq, input=out.out, capture_output=True, text=True)
+                assert done.returncode == 0 and "Main LED" in done.stdout, done.stderr
     assert all(code in section for code in ("`0`", "`1`", "`2`", "`3`"))
