@@ -29,7 +29,7 @@ from ..client._connection import Connection
 from ..client._result import Result, safe_text
 from ..core.catalog import normalize_path
 from ..core.settings import TABLE, add_cli_arguments, cli_level
-from ..errors import ConfigError, OpenAPIError, SignatureError, StatusError
+from ..errors import ConfigError, OpenAPIError, SignatureError, StatusError, WriteRefused
 
 __all__ = ["EXIT_FAILED", "EXIT_NOT_SENT", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
@@ -151,19 +151,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _COMMANDS[args.command](args, _session(args))
     except _Usage as exc:
         return _fail(f"usage: {exc} (openapi-magic --help)", None, EXIT_USAGE)
+    except WriteRefused as exc:  # a watch of a write, say: refused before anything was sent
+        return _fail(exc.message, exc.hint, EXIT_NOT_SENT)
     except (CellError, ConfigError) as exc:
         return _fail(exc.message, exc.hint, EXIT_USAGE)
+    except OpenAPIError as exc:  # a capture's or a diff's transport
+        return _fail(exc.message, exc.hint, EXIT_NOT_SENT)
     except OSError as exc:
-        return _fail(f"{exc.strerror or exc}: {exc.filename}", None, EXIT_USAGE)
-    except KeyboardInterrupt:
-        return _fail("Interrupted: a call in flight may have reached the splicer.", None, 3)
+        where = f": {exc.filename}" if exc.filename else ""
+        return _fail(f"{exc.strerror or exc}{where}", None, EXIT_USAGE)
+    except KeyboardInterrupt as exc:
+        sent = getattr(exc, "openapi_sent", None)
+        fate = (
+            "nothing was sent"
+            if sent is False
+            else "the request may have reached the splicer: read the state back"
+        )
+        return _fail(f"Interrupted: {fate}.", None, EXIT_NOT_SENT)
 
 
-def _fail(message: str, hint: str | None, code: int) -> int:
-    """One short line (and a hint) on stderr; the exit code."""
+def _say(message: str, hint: str | None) -> None:
+    """One short line (and a hint) on stderr."""
     print(f"error: {safe_text(message)}", file=sys.stderr)
     if hint:
         print(f"hint: {safe_text(hint)}", file=sys.stderr)
+
+
+def _fail(message: str, hint: str | None, code: int) -> int:
+    """Say what went wrong (:func:`_say`); the exit code."""
+    _say(message, hint)
     return code
 
 
@@ -177,7 +193,9 @@ def _session(args: argparse.Namespace) -> NotebookSession:
     root, pid = getattr(args, "root", None), getattr(args, "pid", None)
     if bool(root) != bool(pid):
         raise _Usage("--root and --pid go together")
-    if root and pid and not args.profile:
+    if root and args.profile:
+        raise _Usage("give -p PROFILE or --root URL --pid PID, not both")
+    if root and pid:
         key = None
         if args.encrypt:
             key = getpass.getpass(f"secretKey for pId {pid} at {_confirm.public_root(root)}: ")
@@ -299,9 +317,9 @@ def _show(outcome: Outcome, args: argparse.Namespace) -> None:
             hint = f"{hint or ''} (--force sends it anyway.)".strip()
         elif result is not None and not args.json:
             hint = None  # the view above shows the reply's hint
-        _fail(error.message, hint, 0)
+        _say(error.message, hint)
     elif error is not None:
-        _fail(str(error), None, 0)
+        _say(str(error), None)
 
 
 def _where(client: Client | None) -> dict[str, Any] | None:
@@ -415,6 +433,9 @@ def _watch(args: argparse.Namespace, session: NotebookSession) -> int:
     if checked.refused is not None:
         _show(checked, args)
         return _code(checked)
+    # A watch sends its call at every poll: --read-only refuses a write up front, as the
+    # watch itself does for a read-only connection (the client's guard decides).
+    client.guard(path, body, read_only=checked.settings.read_only, confirmed=True)
     for warning in checked.warnings:
         print(f"Catalog (polled anyway): {safe_text(warning)}", file=sys.stderr)
     watch = Watch(

@@ -253,6 +253,17 @@ def test_watch_prints_the_view_until_count_polls(env, capsys):
     assert env.requests[READ] >= 2
 
 
+def test_watching_a_write_on_a_read_only_connection_is_refused_with_exit_3(env, capsys):
+    before = sent(env)
+    code, _, err = cli(capsys, "watch", WRITE, json.dumps(BODY), "--read-only", "--count", "1")
+    assert code == 3 and "read-only" in err and sent(env) == before
+
+
+def test_a_profile_and_a_root_together_are_a_usage_error(env, capsys):
+    code, _, err = cli(capsys, "call", READ, "-p", "hall-a", "--root", env.root, "--pid", "x")
+    assert code == 2 and "not both" in err
+
+
 def test_capture_then_diff(env, capsys, tmp_path):
     path = tmp_path / "venue.json"
     code, out, _ = cli(capsys, "capture", str(path), "--max-seconds", "30")
