@@ -267,9 +267,12 @@ class Watch:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def follow(self, out: Any = None, *, refresh: float | None = None) -> None:
+    def follow(
+        self, out: Any = None, *, refresh: float | None = None, count: int | None = None
+    ) -> None:
         """Print the text view in the foreground each time it changes, until Ctrl-C (or
-        :meth:`stop` from elsewhere); then stop. For terminals (no notebook view)."""
+        :meth:`stop` from elsewhere, or every splicer polled ``count`` times); then stop.
+        For terminals (no notebook view)."""
         import sys
 
         out = sys.stdout if out is None else out
@@ -282,7 +285,7 @@ class Watch:
                 if text != last:
                     print(clear + text + ("" if clear else "\n"), file=out, flush=True)
                     last = text
-                if not self.running:
+                if not self.running or (count is not None and self._polled(count)):
                     break
                 self._updated.wait(wait)
                 self._updated.clear()
@@ -413,6 +416,10 @@ class Watch:
     def polls(self) -> int:
         """Polls made (answered or missed), over all splicers."""
         return sum(s.polls for s in self._splicers)
+
+    def _polled(self, count: int) -> bool:
+        with self._lock:
+            return all(s.polls >= count for s in self._splicers)
 
     @property
     def skipped(self) -> int:
