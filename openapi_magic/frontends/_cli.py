@@ -35,6 +35,8 @@ __all__ = ["EXIT_FAILED", "EXIT_NOT_SENT", "EXIT_OK", "EXIT_USAGE", "build_parse
 
 #: The exit codes (``--help`` lists them).
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_SENT = 0, 1, 2, 3
+#: 128 + SIGPIPE, what a shell tool gives when its reader goes away.
+EXIT_PIPE_CLOSED = 141
 
 _EPILOG = """\
 exit codes:
@@ -45,6 +47,7 @@ exit codes:
      the catalog refuses (--force sends it anyway)
   3  not sent, or no answer: refused as read-only, a declined or unanswerable
      confirm, connection refused, timeout
+  141  the reader of the output went away (a closed pipe: | head), as for cat
 
 The connection: -p PROFILE; else --root URL --pid PID (--encrypt asks for the
 secretKey with a hidden prompt); else the environment (OPENAPI_PROFILE, or
@@ -134,6 +137,19 @@ def build_parser() -> argparse.ArgumentParser:
     return top
 
 
+def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    """The command's options and words in any order (``call IFACE --read-only BODY`` as
+    well as ``call --read-only IFACE BODY``): a command's own parser reads them
+    intermixed, which argparse does not do through sub-parsers."""
+    top = build_parser()
+    commands = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
+    if not argv or argv[0] not in commands.choices:
+        return top.parse_known_args(argv)
+    args, extra = commands.choices[argv[0]].parse_known_intermixed_args(argv[1:])
+    args.command = argv[0]
+    return args, extra
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (see ``openapi-magic --help``)."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -142,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return serve(argv[1:])
     try:
-        args, extra = build_parser().parse_known_args(argv)
+        args, extra = _parse(argv)
         if extra:  # named, never echoed: a value typed after an unknown flag may be a key
             flags = sorted({w.split("=", 1)[0] for w in extra if w.startswith("-")})
             raise _Usage(
@@ -157,6 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(exc.message, exc.hint, EXIT_USAGE)
     except OpenAPIError as exc:  # a capture's or a diff's transport
         return _fail(exc.message, exc.hint, EXIT_NOT_SENT)
+    except BrokenPipeError:  # `| head` closed the pipe: no traceback, no message
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE_CLOSED
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         return _fail(f"{exc.strerror or exc}{where}", None, EXIT_USAGE)

@@ -150,6 +150,24 @@ def test_read_only_refuses_a_write_with_exit_3_and_nothing_reaches_the_splicer(e
     assert "read-only" in err
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["call", "--read-only", WRITE, json.dumps(BODY)],
+        ["call", WRITE, "--read-only", json.dumps(BODY)],
+        ["call", WRITE, json.dumps(BODY), "--read-only"],
+    ],
+    ids=["before", "between", "after"],
+)
+def test_options_go_anywhere_between_the_words(env, capsys, argv):
+    # `call IFACE --read-only BODY` is how people type it: argparse alone would read the
+    # body as an extra word and refuse the line as a usage error (2) instead of guarding.
+    before = sent(env)
+    code, _, err = cli(capsys, *argv)
+    assert code == 3 and sent(env) == before, err
+    assert "read-only" in err
+
+
 def test_a_connection_refused_exits_3(env, capsys, monkeypatch):
     with serve() as gone:
         root = gone.root
@@ -352,6 +370,30 @@ def test_python_m_reads_the_body_from_stdin(splicer, tmp_path):
     [line] = lines(done.stdout)
     assert line["body"]["screenId"] == 0 and splicer.requests[READ] == 1
     assert_no_secret([done.stdout, done.stderr], splicer.secret_key)
+
+
+def test_a_closed_pipe_ends_quietly_with_141(splicer, tmp_path):
+    # `openapi-magic call ... | head -1`: the reader goes away; no traceback, no message.
+    env = {
+        **os.environ,
+        "OPENAPI_ROOT": splicer.root,
+        "OPENAPI_PID": splicer.pid,
+        "OPENAPI_SECRET_KEY": splicer.secret_key,
+        "OPENAPI_ENCRYPT": "1",
+        "OPENAPI_MAGIC_PROFILES": str(tmp_path / "none.ini"),
+    }
+    command = [sys.executable, "-m", "openapi_magic", "call", "--dry-run", READ]
+    proc = subprocess.Popen(
+        [*command, json.dumps(READ_BODY)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader goes away before the command has started writing
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141
+    assert "Traceback" not in err and "Broken pipe" not in err, err
 
 
 def test_help_documents_the_exit_codes():
