@@ -19,6 +19,7 @@ No IPython import; pandas only where a DataFrame is the input (:func:`frame_view
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import functools
 import html
@@ -57,6 +58,7 @@ __all__ = [
     "grid_text",
     "header_html",
     "inert",
+    "inert_view",
     "markdown_grid",
     "markdown_text",
     "plural",
@@ -130,6 +132,16 @@ def inert(text: Any) -> str:
 
 # The safe-text rule's characters, plus tab, newline and the bidi controls.
 _INERT = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def inert_view(view: View) -> View:
+    """``view`` with its names and cells through :func:`inert` (a terminal line must not
+    carry a bidi control), before the text grid measures them."""
+    return dataclasses.replace(
+        view,
+        columns=[inert(c) for c in view.columns],
+        cells=[[None if v is None else inert(v) for v in row] for row in view.cells],
+    )
 
 
 # ---------------------------------------------------------------------- cutting
