@@ -8,9 +8,12 @@ import re
 
 import pytest
 
+from openapi_magic.app._cell import _reason
+from openapi_magic.client._guards import PendingWrite
 from openapi_magic.core.capture_format import FORMAT, FORMAT_VERSION
 from openapi_magic.ops._capture_diff import CaptureDiff, Change
 from openapi_magic.ops._captures import Capture
+from openapi_magic.render._tables import shorten
 
 #: What a hostile or broken splicer may put in a name: markup, a clear-screen sequence,
 #: a C1 CSI, a bidi override and a lone surrogate (valid JSON escapes).
@@ -200,3 +203,30 @@ def test_capture_and_diff_text_fit_the_width(width, monkeypatch):
     ):
         assert_fits(text, width)
         assert text.strip()
+
+
+# --------------------------------------------------------------------------- elsewhere
+
+
+def test_a_shortened_text_says_how_much_was_left_out_and_where():
+    assert shorten("abc", 3) == "abc"
+    assert shorten("abcdef", 3) == "abc… (3 more characters)"
+    assert shorten("abcd", 3, "`x.body`") == "abc… (1 more character; all in `x.body`)"
+
+
+def test_a_large_write_to_confirm_says_how_much_of_its_body_is_not_shown():
+    pending = PendingWrite("screen/rename", {"name": "x" * 50_000}, ("hall-a",))
+    for text in (pending.text(), pending._repr_html_()):
+        assert "x" * 50_000 not in text
+        assert re.search(r"… \([\d,]+ more characters\)", text), text[-200:]
+    small = PendingWrite("screen/rename", {"name": "x"}, ("hall-a",))
+    assert "more characters" not in small.text()
+
+
+def test_a_long_reason_in_an_error_says_it_was_shortened():
+    class Loud(Exception):
+        def __str__(self) -> str:
+            return "why " * 100
+
+    reason = _reason(Loud())
+    assert reason.startswith("why why") and "(200 more characters)" in reason

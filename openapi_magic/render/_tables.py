@@ -68,6 +68,7 @@ __all__ = [
     "result_text",
     "rows_view",
     "safe_text",
+    "shorten",
     "shown_frame",
     "text_width",
     "tone",
@@ -160,6 +161,18 @@ def cut_text(shown: int, total: int, what: str, how: str, *, at_least: bool = Fa
     return (
         f"showing {shown:,} of {some}{total:,} {what}; {some}{left:,} more {verb} not shown: {how}"
     )
+
+
+def shorten(text: str, limit: int, where: str = "", sep: str = "") -> str:
+    """``text`` when it fits ``limit`` characters; else its first ``limit``, an ellipsis,
+    how many characters were left out and ``where`` the whole is (``"all in
+    `pending.body`"``): the one rule for a shortened text. ``sep`` goes before the
+    ellipsis (``"\\n"`` under a block of text)."""
+    if len(text) <= limit:
+        return text
+    more = len(text) - limit
+    tail = f"; all in {where}" if where else ""
+    return f"{text[:limit]}{sep}… ({more:,} more character{'s' if more != 1 else ''}{tail})"
 
 
 @dataclass(frozen=True)
@@ -506,12 +519,7 @@ def shown_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
 
 
 def _short_text(text: str) -> str:
-    if len(text) <= CELL_DISPLAY_CHARS:
-        return text
-    return (
-        f"{text[:CELL_DISPLAY_CHARS]}… ({len(text) - CELL_DISPLAY_CHARS:,} more characters; "
-        "all in the Result)"
-    )
+    return shorten(text, CELL_DISPLAY_CHARS, "the Result")
 
 
 def _flatten(obj: dict, limit: int) -> tuple[list[tuple[str, Any]], bool, bool]:
@@ -961,14 +969,10 @@ def _repr(value: Any) -> str:
         return f"<{type(value).__name__}>"
 
 
-def _cut(text: str) -> str:
-    if len(text) <= RAW_DISPLAY_CHARS:
-        return esc(text)
-    more = len(text) - RAW_DISPLAY_CHARS
-    return (
-        esc(text[:RAW_DISPLAY_CHARS])
-        + f"\n… ({more:,} more characters; the full text is in the Result)"
-    )
+def _cut(text: str, where: str = "the Result") -> str:
+    """``text`` escaped for a ``<pre>``, its first :data:`RAW_DISPLAY_CHARS` characters
+    and a line saying how many more there are and ``where`` the whole is."""
+    return esc(shorten(text, RAW_DISPLAY_CHARS, where, sep="\n"))
 
 
 #: A string in an envelope longer than this (the Base64 ciphertext) is shown by its
@@ -1113,15 +1117,17 @@ def prepared_html(prepared: Any) -> str:
         f"&middot; <code>{esc(prepared.interface)}</code> &middot; {mode}</div>",
         f"<div>POST <code>{esc(prepared.url)}</code></div>",
         warnings_html(getattr(prepared, "warnings", ())),
-        f"<div>Envelope that would be sent:</div><pre {pre}>{_cut(_pretty(prepared.envelope))}</pre>",
+        "<div>Envelope that would be sent:</div>"
+        f"<pre {pre}>{_cut(_pretty(prepared.envelope), 'prepared.envelope')}</pre>",
     ]
     if prepared.encrypted:
         parts.append(
-            f"<div>Body before encryption:</div><pre {pre}>{_cut(_pretty(prepared.body))}</pre>"
+            "<div>Body before encryption:</div>"
+            f"<pre {pre}>{_cut(_pretty(prepared.body), 'prepared.body')}</pre>"
         )
     parts.append(
         f"<div>String signed (md5, then hex, then Base64; the secretKey is masked):</div>"
-        f"<pre {pre}>{_cut(prepared.sign_input)}</pre>"
+        f"<pre {pre}>{_cut(prepared.sign_input, 'prepared.sign_input')}</pre>"
     )
     if not prepared.encrypted:
         parts.append(
