@@ -32,10 +32,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ..client._result import safe_text
 from ..core.catalog import normalize_path
 from ..core.settings import TABLE
 from ..errors import ConfigError
+from ..render._tables import safe_text, shorten
 
 __all__ = [
     "MAGIC",
@@ -356,7 +356,7 @@ def _reason(exc: BaseException) -> str:
         text = str(exc)
     except Exception:  # noqa: BLE001 - an exception whose str() fails
         text = ""
-    return safe_text(text[:200]) if text else type(exc).__name__
+    return safe_text(shorten(text, 200)) if text else type(exc).__name__
 
 
 def _short(value: Any, limit: int = 40) -> str:

@@ -41,6 +41,7 @@ from ..errors import (
     RequestValidationError,
     TransportError,
 )
+from ..render._tables import shorten
 from . import _guards as _confirm
 from . import _transport
 from ._result import DEFAULT_DISPLAY_LIMIT, Result, prepared_html, prepared_text
@@ -815,7 +816,7 @@ def _reason(exc: BaseException) -> str:
     ):
         if marker.lower() in str(exc).lower() or marker.lower() in text.lower():
             return marker.lower() if marker != "IncompleteRead" else "the reply was cut short"
-    return text[:_SNIPPET]
+    return shorten(text, _SNIPPET)
 
 
 def _transport_error(

@@ -13,7 +13,6 @@ the splicers (root without credentials) — never a secret.
 from __future__ import annotations
 
 import builtins
-import html
 import json
 import sys
 from collections.abc import Callable, Iterable
@@ -23,6 +22,7 @@ from urllib.parse import urlsplit
 
 from ..core.catalog import is_read, load_catalog, normalize_path
 from ..errors import WriteRefused
+from ..render._tables import RAW_DISPLAY_CHARS, esc, shorten
 
 __all__ = [
     "Confirm",
@@ -101,10 +101,13 @@ class PendingWrite:
     kind: str = _WRITE
 
     def body_text(self) -> str:
+        """The body as indented JSON, shortened past :data:`RAW_DISPLAY_CHARS` characters
+        with a line saying how many more there are."""
         try:
-            return json.dumps(self.body, ensure_ascii=False, indent=1, default=str)
+            text = json.dumps(self.body, ensure_ascii=False, indent=1, default=str)
         except (TypeError, ValueError, RecursionError):
-            return repr(self.body)
+            text = repr(self.body)
+        return shorten(text, RAW_DISPLAY_CHARS, sep="\n")
 
     def text(self) -> str:
         """The plain-text question (the terminal prompt shows this)."""
@@ -117,7 +120,6 @@ class PendingWrite:
         return self.text()
 
     def _repr_html_(self) -> str:
-        esc = html.escape
         note = (
             "" if self.kind == _WRITE else " <i>(not in the catalog: it may change the splicer)</i>"
         )

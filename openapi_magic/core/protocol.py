@@ -355,7 +355,9 @@ def json_problem(exc: ValueError) -> str:
             f"it holds a number of more than {sys.get_int_max_str_digits():,} digits, "
             "more than Python converts (sys.set_int_max_str_digits raises the limit)"
         )
-    return str(exc)[:200]
+    text = str(exc)
+    # The core sits below the renderer: its rule for a shortened text, said here.
+    return text if len(text) <= 200 else f"{text[:200]}… ({len(text) - 200:,} more characters)"
 
 
 # --------------------------------------------------------------------------- signs

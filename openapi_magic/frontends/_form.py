@@ -28,7 +28,6 @@ the settings (the magic's ``%config`` values included) for both.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import threading
@@ -48,11 +47,12 @@ from ..client._client import DEFAULT_TIMEOUT, Client
 from ..client._connection import Connection, to_client
 from ..client._profiles import Profile
 from ..client._result import _STYLE as _result_style
-from ..client._result import Result, safe_text
+from ..client._result import Result
 from ..core._curl import SECRET_ENV, curl_text
 from ..core.catalog import Catalog, Field, Interface, load_catalog, normalize_path, provenance_text
 from ..core.settings import TABLE, Setting, setting
 from ..errors import OpenAPIError, SignatureError, WriteRefused
+from ..render._tables import esc, safe_text
 
 __all__ = ["FormMagics", "RequestForm", "cell_text", "curl_text", "form", "register"]
 
@@ -100,10 +100,6 @@ def _setting_box(row: Setting, value: Any) -> Any:
         made.tooltip = box.tooltip
     made.add_class(box.css)
     return made
-
-
-def _esc(text: Any) -> str:
-    return html.escape(safe_text(text), quote=True)
 
 
 def _num(x: float) -> str:
@@ -193,10 +189,10 @@ class _FieldRow:
         if spec.disagreement or spec.source == "reconstruction":
             tag = (
                 f' <span style="color:{_AMBER}" class="openapi-magic-form-unconfirmed" '
-                f'title="{_esc(provenance_text(spec.source, spec.evidence, spec.disagreement))}"'
+                f'title="{esc(provenance_text(spec.source, spec.evidence, spec.disagreement))}"'
                 f">{'disputed' if spec.disagreement else 'unconfirmed'}</span>"
             )
-        return f'<span style="color:{_GREY};font-size:90%">{_esc(text)}</span>{tag}'
+        return f'<span style="color:{_GREY};font-size:90%">{esc(text)}</span>{tag}'
 
     def _edited(self, change: dict) -> None:
         if self.include is not None and not self.include.value and not self._quiet:
@@ -262,11 +258,11 @@ class _FieldRow:
         """Show what refuses this field (red) and what the catalog only doubts (amber)."""
         parts = []
         if message:
-            parts.append(f'<span style="color:{_RED}">{_esc(message)}</span>')
+            parts.append(f'<span style="color:{_RED}">{esc(message)}</span>')
         if warning:
             parts.append(
                 f'<span style="color:{_AMBER}" class="openapi-magic-form-warning">'
-                f"{_esc(warning)} (sent anyway)</span>"
+                f"{esc(warning)} (sent anyway)</span>"
             )
         self.message.value = " ".join(parts)
 
@@ -738,7 +734,7 @@ class RequestForm(widgets.VBox):
             client = client or self._client()
         except OpenAPIError as exc:
             self._target.value = (
-                f'<div style="color:{_GREY}">Not connected yet: {_esc(exc.message)}</div>'
+                f'<div style="color:{_GREY}">Not connected yet: {esc(exc.message)}</div>'
             )
             return
         mode = "encryption on" if client.encrypt else "encryption off"
@@ -749,15 +745,14 @@ class RequestForm(widgets.VBox):
         )
         firmware = client.firmware or {}
         known = (
-            f" · model {_esc(firmware.get('model'))}, firmware "
-            f"{_esc(firmware.get('version') or '?')}"
+            f" · model {esc(firmware.get('model'))}, firmware {esc(firmware.get('version') or '?')}"
             if firmware
             else ""
         )
         self._target.value = (
-            f'<div style="color:{_GREY}">→ <code>{_esc(client.root)}</code> '
-            f"· pId <code>{_esc(client.pid)}</code> · {mode} "
-            f"· {_esc(where)}{known}</div>"
+            f'<div style="color:{_GREY}">→ <code>{esc(client.root)}</code> '
+            f"· pId <code>{esc(client.pid)}</code> · {mode} "
+            f"· {esc(where)}{known}</div>"
         )
 
     def read_firmware(self) -> str:
@@ -819,7 +814,7 @@ class RequestForm(widgets.VBox):
             else spec.kind
         )
         desc = (
-            f"<br><span style='color:{_GREY}'>{_esc(spec.description)}</span>"
+            f"<br><span style='color:{_GREY}'>{esc(spec.description)}</span>"
             if spec.description
             else ""
         )
@@ -827,11 +822,11 @@ class RequestForm(widgets.VBox):
         if not spec.confirmed or spec.disagreement:
             sure = (
                 f"<br><span style='color:{_AMBER}' class='openapi-magic-form-unconfirmed'>"
-                f"{_esc(provenance_text(spec.source, spec.evidence, spec.disagreement))}"
+                f"{esc(provenance_text(spec.source, spec.evidence, spec.disagreement))}"
                 "</span>"
             )
         self._summary.value = (
-            f"<div><code>{_esc(spec.path)}</code> · {_esc(spec.summary)} · {kind}{desc}{sure}</div>"
+            f"<div><code>{esc(spec.path)}</code> · {esc(spec.summary)} · {kind}{desc}{sure}</div>"
         )
         self._send_button.button_style = "warning" if spec.kind == "write" else "primary"
         if self._out.outputs:  # the reply shown was another interface's: not this one's
@@ -954,7 +949,7 @@ class RequestForm(widgets.VBox):
         self._warnings = doubts + [p for msgs in per_field_doubts.values() for p in msgs]
         shown = self._problems_html(general) if general else ""
         if doubts:
-            items = "".join(f"<div>{_esc(p)}</div>" for p in doubts)
+            items = "".join(f"<div>{esc(p)}</div>" for p in doubts)
             shown += (
                 f'<div style="color:{_AMBER}" class="openapi-magic-form-warnings">'
                 f"{items}<div>(the catalog is unsure: sent anyway, the splicer decides; "
@@ -963,7 +958,7 @@ class RequestForm(widgets.VBox):
         if not self._raw_toggle.value and self._extra:
             shown += (
                 f'<div style="color:{_GREY}">Also sent (not in the catalog): '
-                f"{_esc(', '.join(sorted(self._extra)))}.</div>"
+                f"{esc(', '.join(sorted(self._extra)))}.</div>"
             )
         self._problem_box.value = shown
         invalid = bool(self._problems)
@@ -973,7 +968,7 @@ class RequestForm(widgets.VBox):
 
     @staticmethod
     def _problems_html(problems: list[str]) -> str:
-        items = "".join(f"<div>{_esc(p)}</div>" for p in problems)
+        items = "".join(f"<div>{esc(p)}</div>" for p in problems)
         return f'<div style="color:{_RED}" class="openapi-magic-form-problems">{items}</div>'
 
     def _require_valid(self) -> None:
@@ -1109,11 +1104,11 @@ class RequestForm(widgets.VBox):
         parts = [
             (
                 f'<div class="openapi-magic-form-error" style="color:{_RED}"><b>✘ '
-                f"{_esc(type(exc).__name__)}</b>: {_esc(message)}</div>"
+                f"{esc(type(exc).__name__)}</b>: {esc(message)}</div>"
             )
         ]
         if hint:
-            parts.append(f"<div>Hint: {_esc(hint)}</div>")
+            parts.append(f"<div>Hint: {esc(hint)}</div>")
         parts.append(
             f'<div style="color:{_GREY};font-size:90%">The full error, with what '
             "arrived, is in <code>form.error</code>.</div>"
@@ -1135,9 +1130,9 @@ class RequestForm(widgets.VBox):
         try:
             text = self.cell_text()
         except ValueError as exc:
-            self._show_copy("", f'<span style="color:{_RED}">{_esc(exc)}</span>')
+            self._show_copy("", f'<span style="color:{_RED}">{esc(exc)}</span>')
             return
-        self._show_copy(text, _esc(self._cell_note(self._insert_below(text))))
+        self._show_copy(text, esc(self._cell_note(self._insert_below(text))))
 
     def _cell_note(self, inserted: bool | None) -> str:
         where = (
@@ -1164,11 +1159,11 @@ class RequestForm(widgets.VBox):
         try:
             text = self.curl_text()
         except (ValueError, OpenAPIError) as exc:
-            self._show_copy("", f'<span style="color:{_RED}">{_esc(exc)}</span>')
+            self._show_copy("", f'<span style="color:{_RED}">{esc(exc)}</span>')
             return
         self._show_copy(
             text,
-            _esc(
+            esc(
                 f"Run this in bash (the secretKey comes from ${SECRET_ENV}, never from this text):"
             ),
         )
@@ -1214,9 +1209,7 @@ class RequestForm(widgets.VBox):
         if text is None or not self._lab_can_insert():
             return
         if self._insert_below(text):
-            self._copy_note.value = (
-                f'<div style="color:{_GREY}">{_esc(self._cell_note(True))}</div>'
-            )
+            self._copy_note.value = f'<div style="color:{_GREY}">{esc(self._cell_note(True))}</div>'
 
 
 def _lab_commands() -> Any:

@@ -27,15 +27,35 @@ too. The capture's own timestamps (``taken_at``, ``seconds``, each call's
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..client._result import _DIM, _STYLE, find_records
+from ..client._result import find_records
 from ..core._lazy import pandas as pd
 from ..core.capture_format import Call, Capture, call_key, compact, own_id_keys
 from ..core.catalog import load_catalog
+from ..render._tables import (
+    _DIM,
+    _FOOT,
+    _VALUE_CHARS,
+    STYLE,
+    Cut,
+    View,
+    _json_head,
+    _md,
+    cut_text,
+    cuts_html,
+    esc,
+    esc_code,
+    frame_view,
+    grid_html,
+    inert,
+    markdown_grid,
+    safe_text,
+    text_width,
+    wrap,
+)
 
 __all__ = ["VOLATILE_FIELDS", "CaptureDiff", "Change", "diff_captures"]
 
@@ -44,7 +64,10 @@ __all__ = ["VOLATILE_FIELDS", "CaptureDiff", "Change", "diff_captures"]
 #: (FIELD-EVIDENCE: unresolved); either way it is a reading, not a setting.
 VOLATILE_FIELDS = ("temp", "temperature", "backboardTemperature", "voltage", "speed")
 COLUMNS = ["interface", "record", "field", "old", "new", "change"]
+#: Changes a diff's views show (all in ``changes``, ``df`` and ``summary()``).
 _SHOWN = 50
+#: Where a diff's views send the reader for the rest (every change, values whole).
+_DRILL = "Every change, values whole: `diff.changes` · `diff.df` · `diff.summary()`"
 
 
 @dataclass(frozen=True)
@@ -59,13 +82,17 @@ class Change:
     change: str  # "added", "removed" or "changed"
 
     def sentence(self) -> str:
-        """``screen 1 brightness 80 → 35``; ``screen 0 preset 4 added``."""
+        """``screen 1 brightness 80 → 35``; ``screen 0 preset 4 added`` (what the
+        splicer sent through :func:`~openapi_magic.render.safe_text`; values past 60
+        characters end in ``…``, whole in :attr:`old`/:attr:`new`)."""
         what = " ".join(p for p in (self.record, self.field) if p)
         if self.change == "changed":
-            return f"{what} {_value(self.old)} → {_value(self.new)}"
-        if self.change == "added":
-            return f"{what} added" + (f" ({_value(self.new)})" if self.field else "")
-        return f"{what} removed" + (f" (was {_value(self.old)})" if self.field else "")
+            line = f"{what} {_value(self.old)} → {_value(self.new)}"
+        elif self.change == "added":
+            line = f"{what} added" + (f" ({_value(self.new)})" if self.field else "")
+        else:
+            line = f"{what} removed" + (f" (was {_value(self.old)})" if self.field else "")
+        return safe_text(line)
 
 
 class CaptureDiff:
@@ -110,40 +137,88 @@ class CaptureDiff:
         return f"{n} change{'s' if n != 1 else ''} in {self.compared} calls compared{ignored}."
 
     def summary(self) -> str:
-        """The headline, the notes and one line per change (``interface: sentence``)."""
+        """The headline, the notes and one line per change (``interface: sentence``),
+        every change (the views show the first :data:`_SHOWN`)."""
         lines = [self.headline(), *(f"Note: {n}" for n in self.notes)]
         lines += [f"{c.interface}: {c.sentence()}" for c in self.changes]
+        return safe_text("\n".join(lines))
+
+    def _view(self) -> View:
+        """The first :data:`_SHOWN` changes as a table, old and new as short JSON."""
+        shown = self.changes[:_SHOWN]
+        frame = pd.DataFrame(
+            {
+                "interface": [c.interface for c in shown],
+                "record": [c.record for c in shown],
+                "field": [c.field for c in shown],
+                "old": [None if c.change == "added" else _cell(c.old) for c in shown],
+                "new": [None if c.change == "removed" else _cell(c.new) for c in shown],
+                "change": [c.change for c in shown],
+            },
+            columns=COLUMNS,
+        )
+        view = frame_view(frame, None, where="`diff.df`", what="changes")
+        if len(shown) < len(self.changes):
+            view.cuts.insert(0, _rows_cut(len(shown), len(self.changes)))
+            view.total = len(self.changes)
+        return view
+
+    def to_text(self, width: int | None = None) -> str:
+        """The headline, the notes and the first changes, one line each, as plain text
+        no wider than ``width`` (the terminal's by default)."""
+        width = text_width() if width is None else width
+        lines = [self.headline(), *(f"Note: {n}" for n in self.notes)]
+        lines += [f"{c.interface}: {c.sentence()}" for c in self.changes[:_SHOWN]]
+        lines = [wrap(inert(line), width) for line in lines]
+        cut = cut_text(min(_SHOWN, len(self.changes)), len(self.changes), "changes", _HOW)
+        if cut:
+            lines.append(wrap(f"({cut})", width))
+        if self.changes:
+            lines.append(wrap(_DRILL, width))
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return self.summary()
+        return self.to_text()
 
     __str__ = __repr__
 
+    def _repr_markdown_(self) -> str:
+        lines = [f"**{_md(self.headline())}**", ""]
+        lines += [f"Note: {_md(n)}" for n in self.notes]
+        if self.changes:
+            lines += ["", *markdown_grid(self._view()), "", _md(_DRILL, code=True)]
+        return "\n".join(lines)
+
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        return {"text/plain": repr(self), "text/html": self._repr_html_()}
+        return {
+            "text/plain": repr(self),
+            "text/html": self._repr_html_(),
+            "text/markdown": self._repr_markdown_(),
+        }
 
     def _repr_html_(self) -> str:
-        tone = _STYLE["ok"] if not self.changes else _STYLE["warn"]
-        parts = [f'<div style="{tone};font-weight:bold">{html.escape(self.headline())}</div>']
-        parts += [f'<div style="{_DIM}">Note: {html.escape(n)}</div>' for n in self.notes]
+        tone = STYLE["ok"] if not self.changes else STYLE["warn"]
+        parts = [f'<div style="{tone};font-weight:bold">{esc(self.headline())}</div>']
+        parts += [f'<div style="{_DIM}">Note: {esc(n)}</div>' for n in self.notes]
         if self.changes:
-            shown = self.df.head(_SHOWN)
-            shown["old"] = [
-                _value(v) if c != "added" else "" for v, c in zip(shown["old"], shown["change"])
-            ]
-            shown["new"] = [
-                _value(v) if c != "removed" else "" for v, c in zip(shown["new"], shown["change"])
-            ]
-            parts.append(
-                shown.to_html(escape=True, index=False, border=0, classes="openapi-magic-table")
-            )
-            if len(self.changes) > _SHOWN:
-                parts.append(
-                    f'<div style="{_DIM}">showing {_SHOWN} of '
-                    f"{len(self.changes)} changes &middot; all in <code>.df</code></div>"
-                )
+            view = self._view()
+            parts += [grid_html(view), cuts_html(view, "change")]
+            parts.append(f'<div style="{_FOOT}">{esc_code(_DRILL)}</div>')
         return '<div class="openapi-magic-diff">' + "".join(parts) + "</div>"
+
+
+#: Where a diff's cut of changes sends the reader.
+_HOW = "`diff.summary()` or `diff.changes`"
+
+
+def _rows_cut(shown: int, total: int) -> Cut:
+    return Cut("changes", shown, total, _HOW)
+
+
+def _cell(value: Any) -> str:
+    """A value as a diff's table shows it: JSON (``null``, ``"text"``, ``80``), cut as
+    a Result's JSON cells are."""
+    return _json_head(value, _VALUE_CHARS)
 
 
 def diff_captures(old: Capture, new: Capture, *, volatile: Any = None) -> CaptureDiff:

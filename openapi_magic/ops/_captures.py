@@ -64,7 +64,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ..client._client import Client
 from ..client._connection import to_client
-from ..client._result import _DIM, _STYLE, find_records, records_frame
+from ..client._result import find_records, records_frame
 from ..core import capture_format as _format
 from ..core._lazy import pandas as pd
 from ..core.capture_format import FORMAT, FORMAT_VERSION, own_id_keys
@@ -72,6 +72,26 @@ from ..core.capture_format import body_key as _body_key
 from ..core.capture_format import compact as _compact
 from ..core.catalog import Catalog, Interface, is_read, load_catalog, normalize_path
 from ..errors import CaptureError, ConnectError, OpenAPIError, WriteRefused
+from ..render._tables import (
+    _FOOT,
+    STYLE,
+    View,
+    _md,
+    cut_text,
+    cuts_html,
+    esc,
+    esc_code,
+    frame_view,
+    grid_html,
+    grid_text,
+    inert,
+    inert_view,
+    markdown_grid,
+    plural,
+    safe_text,
+    text_width,
+    wrap,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._capture_diff import CaptureDiff
@@ -98,7 +118,12 @@ DEFAULT_MAX_SECONDS = 180.0
 #: The deviceId every body carries (real firmware wants one; 0 is the first device).
 DEFAULT_DEVICE_ID = 0
 
+#: Rows of calls and of records an interface's view shows (all in ``.table()``/``.df``).
 _ROWS_SHOWN = 20
+#: Interfaces a capture's view shows (all in ``summary()``).
+_INTERFACES_SHOWN = 50
+#: Interfaces not called that a capture's view lists (all in ``skipped``).
+_SKIPPED_SHOWN = 10
 
 
 def is_read_interface(interface: Interface) -> bool:
@@ -131,6 +156,9 @@ def _valid_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
+#: Where a capture's views send the reader for more.
+_DRILL = 'Drill down: `cap["screen/readDetail"]` · `cap.summary()` · `.save(path)` · `.diff(other)`'
+
 # --------------------------------------------------------------------------- the data
 
 
@@ -158,7 +186,8 @@ class Call(_format.Call):
         return records_frame(self.rows())
 
     def __repr__(self) -> str:
-        return (
+        # One line of what a splicer sent (msg, ids): inert, as a terminal prints it.
+        return inert(
             f"<Call {self.interface} {_compact(self.body)} → {self.outcome()} "
             f"records={self.records}>"
         )
@@ -210,38 +239,70 @@ class InterfaceCalls:
             }
         )
 
-    def __repr__(self) -> str:
-        lines = [f"{self.interface}: {len(self.calls)} call{_s(len(self.calls))}"]
-        lines.append(self.table().to_string(index=False))
+    def _views(self) -> tuple[View, View | None]:
+        """The calls table and the records table (``None``: no record), cut to
+        :data:`_ROWS_SHOWN` rows each, saying where the rest is."""
+        calls = pd.DataFrame(
+            {
+                # The request body itself: the view cuts it as it cuts any JSON value.
+                "body": pd.Series([c.body for c in self.calls], dtype=object),
+                "status": pd.Series([c.status for c in self.calls], dtype=object),
+                "msg": [c.msg or c.error for c in self.calls],
+                "records": [c.records for c in self.calls],
+            }
+        )
+        here = f"cap[{self.interface!r}]"
+        call_view = frame_view(calls, _ROWS_SHOWN, where=f"`{here}.table()`", what="calls")
         frame = self.df
-        if not frame.empty:
-            lines.append(
-                frame.head(_ROWS_SHOWN).to_string(index=False, max_cols=12, max_colwidth=40)
-            )
-            if len(frame) > _ROWS_SHOWN:
-                lines.append(f"(showing {_ROWS_SHOWN} of {len(frame)} records; all in .df)")
+        if frame.empty:
+            return call_view, None
+        return call_view, frame_view(
+            frame, _ROWS_SHOWN, lead=0, where=f"`{here}.df`", what="records"
+        )
+
+    def _head(self) -> str:
+        return f"{safe_text(self.interface)} · {plural(len(self.calls), 'call')}"
+
+    def to_text(self, width: int | None = None) -> str:
+        """The calls and their records as plain text no wider than ``width`` (the
+        terminal's by default)."""
+        width = text_width() if width is None else width
+        calls, records = self._views()
+        here = f"cap[{self.interface!r}]"
+        lines = [wrap(inert(self._head()), width)]
+        lines += grid_text(inert_view(calls), width, f"{here}.table()")
+        if records is not None:
+            lines += ["Records:", *grid_text(inert_view(records), width, f"{here}.df")]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.to_text()
+
+    __str__ = __repr__
+
+    def _repr_markdown_(self) -> str:
+        calls, records = self._views()
+        lines = [f"**{_md(self._head())}**", "", *markdown_grid(calls)]
+        if records is not None:
+            lines += ["", "**Records**", "", *markdown_grid(records)]
         return "\n".join(lines)
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        return {"text/plain": repr(self), "text/html": self._repr_html_()}
+        return {
+            "text/plain": repr(self),
+            "text/html": self._repr_html_(),
+            "text/markdown": self._repr_markdown_(),
+        }
 
     def _repr_html_(self) -> str:
+        calls, records = self._views()
         head = (
-            f"<div><b><code>{_esc(self.interface)}</code></b> &middot; {len(self.calls)} "
-            f"call{_s(len(self.calls))}</div>"
+            f"<div><b><code>{esc(self.interface)}</code></b> &middot; "
+            f"{plural(len(self.calls), 'call')}</div>"
         )
-        parts = [head, self.table().to_html(escape=True, index=False, border=0)]
-        frame = self.df
-        if not frame.empty:
-            parts.append("<div><b>Records</b></div>")
-            parts.append(
-                frame.head(_ROWS_SHOWN).to_html(escape=True, index=False, border=0, na_rep="")
-            )
-            if len(frame) > _ROWS_SHOWN:
-                parts.append(
-                    f'<div style="{_DIM}">showing {_ROWS_SHOWN} of '
-                    f"{len(frame)} records &middot; all in <code>.df</code></div>"
-                )
+        parts = [head, grid_html(calls), cuts_html(calls, "call")]
+        if records is not None:
+            parts += ["<div><b>Records</b></div>", grid_html(records), cuts_html(records, "record")]
         return '<div class="openapi-magic-capture">' + "".join(parts) + "</div>"
 
 
@@ -300,56 +361,92 @@ class Capture(_format.Capture):
         return pd.DataFrame(rows, columns=["interface", "calls", "status", "msg", "records"])
 
     def headline(self) -> str:
-        """One line: model, firmware, when, how long, how many calls failed, partial."""
+        """One line: model, firmware, when, how long, how many calls failed, partial
+        (what the splicer sent through :func:`~openapi_magic.render.safe_text`)."""
         model = f"model {self.model_id}" if self.model_id is not None else "model unknown"
         firmware = f"firmware {self.firmware}" if self.firmware else "firmware unknown"
         failed = len(self.failed)
         line = (
             f"Capture of {self.root or 'a splicer'} · {model} · {firmware} · taken "
-            f"{self.taken_at or '?'} in {self.seconds:.1f} s · {len(self.calls)} call"
-            f"{_s(len(self.calls))}, {failed} failed"
+            f"{self.taken_at or '?'} in {self.seconds:.1f} s · {plural(len(self.calls), 'call')}"
+            f", {failed} failed"
         )
         if self.is_anonymized:
             line += " · anonymized"
         if self.partial:
             line += f" · PARTIAL: {self.partial_reason}"
-        return line
+        return safe_text(line)
+
+    def _view(self) -> View:
+        """The summary (one row per interface) cut to :data:`_INTERFACES_SHOWN` rows."""
+        return frame_view(
+            self.summary(), _INTERFACES_SHOWN, where="`cap.summary()`", what="interfaces"
+        )
+
+    def _skipped(self) -> tuple[list[tuple[str, str]], str]:
+        """The interfaces not called (the first :data:`_SKIPPED_SHOWN`) and the cut."""
+        items = [(str(k), str(v)) for k, v in self.skipped.items()]
+        shown = items[:_SKIPPED_SHOWN]
+        return shown, cut_text(len(shown), len(items), "interfaces not called", "`cap.skipped`")
+
+    def to_text(self, width: int | None = None) -> str:
+        """The headline, the summary and what was not called, as plain text no wider
+        than ``width`` (the terminal's by default)."""
+        width = text_width() if width is None else width
+        lines = [wrap(inert(self.headline()), width)]
+        view = self._view()
+        if view.total:
+            lines += grid_text(inert_view(view), width, "cap.summary()")
+        skipped, cut = self._skipped()
+        if skipped:
+            lines.append("Not called:")
+            lines += [wrap(inert(f"  {k} ({v})"), width) for k, v in skipped]
+        if cut:
+            lines.append(wrap(f"({cut})", width))
+        lines.append(wrap(_DRILL, width))
+        return "\n".join(lines)
 
     def __repr__(self) -> str:
-        lines = [self.headline()]
-        frame = self.summary()
-        if not frame.empty:
-            lines.append(frame.to_string(index=False, max_colwidth=50))
-        if self.skipped:
-            lines.append("Not called: " + "; ".join(f"{k} ({v})" for k, v in self.skipped.items()))
-        lines.append('Drill down: capture["screen/readDetail"]; .save(path); .diff(other)')
-        return "\n".join(lines)
+        return self.to_text()
 
     __str__ = __repr__
 
+    def _repr_markdown_(self) -> str:
+        lines = [f"**{_md(self.headline())}**", ""]
+        view = self._view()
+        if view.total:
+            lines += markdown_grid(view)
+        skipped, cut = self._skipped()
+        if skipped:
+            lines += ["", "Not called:", ""]
+            lines += [f"- `{_md(k)}`: {_md(v)}" for k, v in skipped]
+        if cut:
+            lines += ["", f"*{_md(cut, code=True)}*"]
+        lines += ["", _md(_DRILL, code=True)]
+        return "\n".join(lines)
+
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        return {"text/plain": repr(self), "text/html": self._repr_html_()}
+        return {
+            "text/plain": repr(self),
+            "text/html": self._repr_html_(),
+            "text/markdown": self._repr_markdown_(),
+        }
 
     def _repr_html_(self) -> str:
-        tone = _STYLE["fail"] if self.partial else _STYLE["ok"]
-        head = f'<div style="{tone};font-weight:bold">{_esc(self.headline())}</div>'
-        table = self.summary().to_html(
-            escape=True, index=False, border=0, classes="openapi-magic-table"
-        )
+        tone = STYLE["fail"] if self.partial else STYLE["ok"]
+        head = f'<div style="{tone};font-weight:bold">{esc(self.headline())}</div>'
+        view = self._view()
+        table = grid_html(view) + cuts_html(view, "interface") if view.total else ""
         skipped = ""
-        if self.skipped:
-            items = "".join(
-                f"<li><code>{_esc(k)}</code>: {_esc(v)}</li>" for k, v in self.skipped.items()
-            )
+        shown, cut = self._skipped()
+        if shown:
+            items = "".join(f"<li><code>{esc(k)}</code>: {esc(v)}</li>" for k, v in shown)
+            more = f'<div style="{_FOOT}">{esc_code(cut)}</div>' if cut else ""
             skipped = (
                 f"<details><summary>Not called ({len(self.skipped)})</summary>"
-                f"<ul>{items}</ul></details>"
+                f"<ul>{items}</ul>{more}</details>"
             )
-        foot = (
-            f'<div style="{_DIM};font-size:90%">Drill down: '
-            '<code>capture["screen/readDetail"]</code> &middot; <code>.save(path)</code> '
-            "&middot; <code>.diff(other)</code></div>"
-        )
+        foot = f'<div style="{_FOOT}">{esc_code(_DRILL)}</div>'
         return f'<div class="openapi-magic-capture">{head}{table}{skipped}{foot}</div>'
 
     # ------------------------------------------------------------------ files
@@ -808,13 +905,3 @@ def _tally(values: Any) -> str:
     if len(counts) == 1:
         return next(iter(counts))
     return ", ".join(f"{v} ×{n}" for v, n in counts.items())
-
-
-def _esc(text: Any) -> str:
-    import html
-
-    return html.escape(str(text), quote=True)
-
-
-def _s(n: int) -> str:
-    return "" if n == 1 else "s"

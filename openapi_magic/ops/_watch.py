@@ -34,7 +34,6 @@ history holds a secretKey.
 from __future__ import annotations
 
 import atexit
-import dataclasses
 import datetime as _dt
 import math
 import threading
@@ -56,6 +55,7 @@ from ..render._tables import (
     grid_text,
     header_html,
     inert,
+    inert_view,
     rows_view,
     text_width,
     wrap,
@@ -769,19 +769,9 @@ def render_text(watch: Watch, width: int | None = None) -> str:
                 lines.append(wrap(inert(spl.result.summary()), width))
             view = _shown_view(spl, watch._fields)
             if view is not None and view.kind != "empty":
-                lines += grid_text(_inert_view(view), width, "w.result")
+                lines += grid_text(inert_view(view), width, "w.result")
         lines[0] = wrap(lines[0], width)
         return "\n".join(lines)
-
-
-def _inert_view(view: View) -> View:
-    """``view`` with its names and cells through :func:`inert` (a terminal line must not
-    carry a bidi control), before the text grid measures them."""
-    return dataclasses.replace(
-        view,
-        columns=[inert(c) for c in view.columns],
-        cells=[[None if v is None else inert(v) for v in row] for row in view.cells],
-    )
 
 
 # ---------------------------------------------------------------------- helpers

@@ -19,6 +19,7 @@ No IPython import; pandas only where a DataFrame is the input (:func:`frame_view
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import functools
 import html
@@ -57,6 +58,7 @@ __all__ = [
     "grid_text",
     "header_html",
     "inert",
+    "inert_view",
     "markdown_grid",
     "markdown_text",
     "plural",
@@ -66,6 +68,7 @@ __all__ = [
     "result_text",
     "rows_view",
     "safe_text",
+    "shorten",
     "shown_frame",
     "text_width",
     "tone",
@@ -132,6 +135,16 @@ def inert(text: Any) -> str:
 _INERT = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
+def inert_view(view: View) -> View:
+    """``view`` with its names and cells through :func:`inert` (a terminal line must not
+    carry a bidi control), before the text grid measures them."""
+    return dataclasses.replace(
+        view,
+        columns=[inert(c) for c in view.columns],
+        cells=[[None if v is None else inert(v) for v in row] for row in view.cells],
+    )
+
+
 # ---------------------------------------------------------------------- cutting
 
 
@@ -148,6 +161,18 @@ def cut_text(shown: int, total: int, what: str, how: str, *, at_least: bool = Fa
     return (
         f"showing {shown:,} of {some}{total:,} {what}; {some}{left:,} more {verb} not shown: {how}"
     )
+
+
+def shorten(text: str, limit: int, where: str = "", sep: str = "") -> str:
+    """``text`` when it fits ``limit`` characters; else its first ``limit``, an ellipsis,
+    how many characters were left out and ``where`` the whole is (``"all in
+    `pending.body`"``): the one rule for a shortened text. ``sep`` goes before the
+    ellipsis (``"\\n"`` under a block of text)."""
+    if len(text) <= limit:
+        return text
+    more = len(text) - limit
+    tail = f"; all in {where}" if where else ""
+    return f"{text[:limit]}{sep}… ({more:,} more character{'s' if more != 1 else ''}{tail})"
 
 
 @dataclass(frozen=True)
@@ -494,12 +519,7 @@ def shown_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
 
 
 def _short_text(text: str) -> str:
-    if len(text) <= CELL_DISPLAY_CHARS:
-        return text
-    return (
-        f"{text[:CELL_DISPLAY_CHARS]}… ({len(text) - CELL_DISPLAY_CHARS:,} more characters; "
-        "all in the Result)"
-    )
+    return shorten(text, CELL_DISPLAY_CHARS, "the Result")
 
 
 def _flatten(obj: dict, limit: int) -> tuple[list[tuple[str, Any]], bool, bool]:
@@ -949,14 +969,10 @@ def _repr(value: Any) -> str:
         return f"<{type(value).__name__}>"
 
 
-def _cut(text: str) -> str:
-    if len(text) <= RAW_DISPLAY_CHARS:
-        return esc(text)
-    more = len(text) - RAW_DISPLAY_CHARS
-    return (
-        esc(text[:RAW_DISPLAY_CHARS])
-        + f"\n… ({more:,} more characters; the full text is in the Result)"
-    )
+def _cut(text: str, where: str = "the Result") -> str:
+    """``text`` escaped for a ``<pre>``, its first :data:`RAW_DISPLAY_CHARS` characters
+    and a line saying how many more there are and ``where`` the whole is."""
+    return esc(shorten(text, RAW_DISPLAY_CHARS, where, sep="\n"))
 
 
 #: A string in an envelope longer than this (the Base64 ciphertext) is shown by its
@@ -1101,15 +1117,17 @@ def prepared_html(prepared: Any) -> str:
         f"&middot; <code>{esc(prepared.interface)}</code> &middot; {mode}</div>",
         f"<div>POST <code>{esc(prepared.url)}</code></div>",
         warnings_html(getattr(prepared, "warnings", ())),
-        f"<div>Envelope that would be sent:</div><pre {pre}>{_cut(_pretty(prepared.envelope))}</pre>",
+        "<div>Envelope that would be sent:</div>"
+        f"<pre {pre}>{_cut(_pretty(prepared.envelope), 'prepared.envelope')}</pre>",
     ]
     if prepared.encrypted:
         parts.append(
-            f"<div>Body before encryption:</div><pre {pre}>{_cut(_pretty(prepared.body))}</pre>"
+            "<div>Body before encryption:</div>"
+            f"<pre {pre}>{_cut(_pretty(prepared.body), 'prepared.body')}</pre>"
         )
     parts.append(
         f"<div>String signed (md5, then hex, then Base64; the secretKey is masked):</div>"
-        f"<pre {pre}>{_cut(prepared.sign_input)}</pre>"
+        f"<pre {pre}>{_cut(prepared.sign_input, 'prepared.sign_input')}</pre>"
     )
     if not prepared.encrypted:
         parts.append(
