@@ -278,6 +278,32 @@ def test_magic_watches_the_current_connection(ip, splicer):
         ip.run_line_magic("openapi_watch", 'screen/readList --every 0 -b {"deviceId": 0}')
 
 
+@pytest.mark.parametrize(
+    ("setting", "says"), [("read_only", "read-only"), ("confirm_writes", "every poll")]
+)
+def test_a_notebook_guard_refuses_watching_a_write_before_any_poll(ip, splicer, setting, says):
+    # %config read_only (or confirm_writes) on a plain connection: a watch of a write
+    # would send it at every poll, so it is refused up front and nothing is sent.
+    ip.user_ns["splicer"] = splicer
+    ip.run_line_magic("openapi_connect", "splicer --no-firmware")
+    ip.run_line_magic("config", f"OpenAPIMagics.{setting} = True")
+    before = sum(splicer.requests.values())
+    try:
+        with pytest.raises(Exception, match=says):
+            ip.run_line_magic(
+                "openapi_watch",
+                'screen/writeBrightness --every 0.05 -b {"deviceId": 0, "screenId": 0, '
+                '"brightness": 40}',
+            )
+        time.sleep(0.2)  # a poll, had one started, would have reached the splicer by now
+        assert sum(splicer.requests.values()) == before
+        # A read is still watched.
+        w = ip.run_line_magic("openapi_watch", 'screen/readList --every 0.05 -b {"deviceId": 0}')
+        w.stop()
+    finally:
+        ip.run_line_magic("config", f"OpenAPIMagics.{setting} = False")
+
+
 def test_terminal_follow_prints_updates_until_stopped(splicer):
     import io
 

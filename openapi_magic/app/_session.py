@@ -326,8 +326,40 @@ class NotebookSession:
             found = self._check_all(spec, settings)
             if isinstance(found, Outcome):
                 return found
-            return Outcome(spec, settings, warnings=tuple(w for each in found for w in each))
-        return self._checked(spec)[0]
+            checked = Outcome(spec, settings, warnings=tuple(w for each in found for w in each))
+        else:
+            checked = self._checked(spec)[0]
+        if spec.origin == "watch" and checked.refused is None:
+            return self._guard_polls(checked)
+        return checked
+
+    @staticmethod
+    def _guard_polls(checked: Outcome) -> Outcome:
+        """A watch sends its call at every poll: a write is refused up front when the
+        resolved settings say read-only (any level: %config, the cell, the command line)
+        or confirm-before-write (it cannot be asked at every poll). A read-only or
+        confirming connection is refused by the watch itself, per splicer."""
+        spec, settings = checked.spec, checked.settings
+        if _confirm.write_kind(spec.interface) == "read":
+            return checked
+        error: WriteRefused | None = None
+        try:
+            _confirm.refuse_if_read_only(
+                spec.interface, read_only=bool(settings.read_only), where="this watch"
+            )
+        except WriteRefused as exc:  # a front-end says how to lift its level's setting
+            error = exc
+        if error is None and settings.confirm_writes:
+            error = WriteRefused(
+                f"Cannot watch {spec.interface}: confirm_writes is on "
+                f"(from {settings.source('confirm_writes')}) and a watch would send it at "
+                "every poll; watch a read instead.",
+                interface=spec.interface,
+                reason="no-prompt",
+            )
+        if error is None:
+            return checked
+        return dataclasses.replace(checked, refused=Refusal(error, error.reason))
 
     def _checked(self, spec: CallSpec) -> tuple[Outcome, ConfigError | None]:
         """One call's client (or why there is none), its settings and its check."""

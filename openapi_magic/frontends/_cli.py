@@ -452,9 +452,6 @@ def _watch(args: argparse.Namespace, session: NotebookSession) -> int:
     if checked.refused is not None:
         _show(checked, args)
         return _code(checked)
-    # A watch sends its call at every poll: --read-only refuses a write up front, as the
-    # watch itself does for a read-only connection (the client's guard decides).
-    client.guard(path, body, read_only=checked.settings.read_only, confirmed=True)
     for warning in checked.warnings:
         print(f"Catalog (polled anyway): {safe_text(warning)}", file=sys.stderr)
     watch = Watch(

@@ -821,7 +821,9 @@ class OpenAPIMagics(Magics):
             origin="watch",
         )
         checked = self.session.check(spec)  # resolved and checked once, nothing sent
-        self._refusal(checked)
+        refused = self._refusal(checked)  # a write under read-only or confirm_writes
+        if refused is not None:
+            return self._fail(refused)
         settings, targets = checked.settings, spec.targets
         kernel = _in_kernel()
         # settings.timeout: the cell's, else %config's, else None (each splicer's own).
