@@ -482,9 +482,13 @@ def test_the_magics_traits_are_the_tables_rows():
 def test_the_session_resolves_every_row_and_lists_it_with_its_level(ip):
     assert set(SETTINGS) == {row.name for row in TABLE}
     settings = session_for(ip).resolve()
+    with capture_output() as listed:
+        ip.run_line_magic("config", "OpenAPIMagics")
     for row in TABLE:
         assert settings.source(row.name) in ("default", "%config")
         assert f"{row.name} = " in repr(settings)
+        if row.config:  # %config OpenAPIMagics lists its trait
+            assert f"OpenAPIMagics.{row.name}=" in listed.stdout, row.name
 
 
 def test_the_clients_defaults_are_the_tables():
