@@ -41,8 +41,9 @@ class CallSpec:
     is a fleet's targets (``--on``). ``settings`` maps setting names to the values
     this call gives (``None``: not given), passed to :meth:`NotebookSession.resolve
     <openapi_magic.app._session.NotebookSession.resolve>` at the form's level when
-    ``origin`` is ``"form"``, the command line's when it is ``"cli"``, else at the cell's. ``force`` skips the catalog check;
-    ``records`` is the table key (``-t``); ``workers`` a fleet's calls in flight.
+    ``origin`` is ``"form"``, the command line's when it is ``"cli"``, else at the
+    cell's. ``force`` skips the catalog check; ``records`` is the table key (``-t``);
+    ``workers`` a fleet's calls in flight.
     """
 
     interface: str
