@@ -253,7 +253,8 @@ def test_a_fleet_outcome_judges_the_whole_run(session, splicer):
 
 def test_a_spec_names_its_front_end():
     assert CallSpec(READ, origin="form").level == "form"
-    assert CallSpec(READ, origin="cli").level == "cell"
+    assert CallSpec(READ, origin="cli").level == "cli"  # the command line's own level
+    assert CallSpec(READ, origin="watch").level == "cell"  # a watch's options are its cell
     with pytest.raises(ValueError, match="origin"):
         CallSpec(READ, origin="nowhere")
     assert CallSpec.__dataclass_params__.frozen  # type: ignore[attr-defined]

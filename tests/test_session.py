@@ -1,10 +1,11 @@
 """The notebook session under both front-ends: one setting, one outcome, magic and form alike.
 
-Each drift test drives the real front-ends through the same setting: an
-InteractiveShell running real cells (``%config``, ``%openapi_connect``,
-``%%openapi``, ``%openapi_form``), headless clicks on the form, fleet cells, and
-the simulated splicer on port 0. What reaches the socket is read from the
-client's HTTP session (the ``timeout=`` requests is given), not inferred.
+That each setting reaches its effect from every front-end (magic, fleet cells, form,
+watch, command line) is the settings walk's (tests/test_settings.py). Here: the
+resolve rule itself (precedence, the guards only adding up, ``%config`` before the
+extension loads), the session's shape, and how the form follows the notebook's
+settings, driven through the real front-ends: an InteractiveShell running real cells,
+headless clicks on the form, and the simulated splicer on port 0.
 """
 
 from __future__ import annotations
@@ -26,9 +27,7 @@ from openapi_magic.app._session import (
 )
 from openapi_magic.client._client import MAX_TIMEOUT, Client
 from openapi_magic.client._connection import Connection
-from openapi_magic.client._result import Result
 from openapi_magic.frontends._form import RequestForm
-from openapi_magic.ops.fleet import FleetResult
 from openapi_magic.server import serve
 
 KEY = "Session-Qz7-Secret-Key-5512"
@@ -75,60 +74,17 @@ def socket_timeouts(monkeypatch, client: Client) -> list:
     return seen
 
 
-def form_html(f: RequestForm) -> str:
-    return "".join(o["data"].get("text/html", "") for o in f._out.outputs)
+# --------------------------------------------------------------------------- the form
 
 
-def screen_count(splicer) -> int:
-    return len(splicer.state.call("screen/readList", {"deviceId": 0})["screens"])
-
-
-# --------------------------------------------------------------------------- the drifts
-
-
-@pytest.mark.parametrize("limit", [1, 25])
-def test_config_display_limit_is_the_same_in_magic_form_and_fleets(ip, splicer, limit):
+def test_a_config_timeout_fills_the_form_box_unclamped_and_stays_out_of_its_cell(ip, splicer):
+    """The form's side of %config timeout (that it reaches the socket from every front-end
+    is the settings walk's: tests/test_settings.py)."""
     connected(ip, splicer)
-    run(ip, f"%config OpenAPIMagics.display_limit = {limit}")
-    total = screen_count(splicer)
-    assert total > 1, "the simulated splicer needs two screens to show a cut"
-    shown = f"showing {min(limit, total)} of {total} rows"
-
-    magic = run(ip, '%openapi screen/readList {"deviceId": 0}')
-    assert isinstance(magic, Result) and magic.display_limit == limit
-
-    f = run(ip, "%openapi_form screen/readList")
-    click_send(f)
-    assert f.result.display_limit == limit
-    if limit < total:  # the same cut, drawn the same way, in both front-ends
-        assert shown in magic._repr_html_() and shown in form_html(f)
-    else:
-        assert "showing" not in form_html(f) and "showing" not in magic._repr_html_()
-
-    ip.user_ns["targets"] = {"a": splicer}
-    on = run(ip, '%%openapi screen/readList --on targets\n{"deviceId": 0}')
-    ip.user_ns["ids"] = [0, 0]
-    each = run(ip, '%%openapi screen/readList --each d=ids\n{"deviceId": $d}')
-    for fleet in (on, each):
-        assert isinstance(fleet, FleetResult) and fleet.display_limit == limit
-        assert all(c.result.display_limit == limit for c in fleet.calls)
-
-
-def test_config_timeout_of_700_reaches_the_socket_from_magic_form_and_fleet(
-    ip, splicer, monkeypatch
-):
-    client = connected(ip, splicer)
-    seen = socket_timeouts(monkeypatch, client)
     run(ip, "%config OpenAPIMagics.timeout = 700")
-
-    run(ip, '%openapi screen/readList {"deviceId": 0}')
     f = run(ip, "%openapi_form screen/readList")
     assert f._timeout.value == 700  # not clamped to 600
     assert f.settings().source("timeout") == "%config"
-    click_send(f)
-    ip.user_ns["targets"] = [client]
-    run(ip, '%%openapi screen/readList --on targets\n{"deviceId": 0}')
-    assert seen == [(700.0, 700.0)] * 3
     # The copied cell needs no --timeout: it is the notebook's own.
     assert "--timeout" not in f.cell_text()
 
@@ -277,6 +233,30 @@ def test_cell_option_wins_and_keep_going_is_the_cells_fail_on_status(ip):
     assert set(settings) == set(SETTINGS)
 
 
+def test_the_command_line_level_sits_between_the_form_and_config(splicer):
+    session = NotebookSession()
+    client = Client.from_splicer(splicer, timeout=30)
+    session.set_config("display_limit", 4)
+    session.set_config("timeout", 45)
+    settings = session.resolve(client, cli={"display_limit": 2, "timeout": None})
+    assert settings.explain("display_limit") == "display_limit = 2 (from cli)"
+    assert settings.explain("timeout") == "timeout = 45 (from %config)"  # None: not given
+    below = session.resolve(client, form={"display_limit": 3}, cli={"display_limit": 2})
+    assert below.explain("display_limit") == "display_limit = 3 (from form)"
+    # A command line's call specification resolves at its level.
+    spec = CallSpec(
+        "screen/readList",
+        {"deviceId": 0},
+        client=client,
+        settings={"display_limit": 2},
+        origin="cli",
+    )
+    assert session.check(spec).settings.source("display_limit") == "cli"
+    # The guards only add up there too: the command line cannot lift a connection's.
+    guarded = Client.from_splicer(splicer, read_only=True)
+    assert session.resolve(guarded, cli={"read_only": False}).read_only
+
+
 def test_config_before_the_extension_loads_reaches_the_session(shell, monkeypatch, tmp_path):
     ip = fresh_magic(shell, monkeypatch, tmp_path)
     from openapi_magic.frontends._magics import OpenAPIMagics
@@ -320,41 +300,6 @@ def test_a_plain_python_session_runs_a_call_with_its_settings(splicer):
         outcome.settings.no_such_setting  # noqa: B018
     with pytest.raises(KeyError):
         session.resolve(cell={"no_such_setting": 1})
-
-
-def test_config_strict_sign_fails_the_magic_the_form_and_a_fleet_alike(ip, splicer, monkeypatch):
-    """A reply whose sign does not match: shown by default, an error under strict_sign,
-    with the reply kept on the error, in each front-end."""
-    import dataclasses
-
-    from openapi_magic.core import protocol
-    from openapi_magic.errors import SignatureError
-
-    opened = protocol.open_reply
-
-    def forged(*args, **kwargs):  # the splicer's reply, as if signed with another key
-        return dataclasses.replace(opened(*args, **kwargs), sign_verdict="mismatch")
-
-    monkeypatch.setattr(protocol, "open_reply", forged)
-    connected(ip, splicer)
-    ip.user_ns["targets"] = {"a": splicer}
-    f = run(ip, "%openapi_form screen/readList")
-    click_send(f)  # strict_sign off: the reply is shown, no error
-    assert f.result.sign_verdict == "mismatch"
-
-    run(ip, "%config OpenAPIMagics.strict_sign = True")
-    assert session_for(ip).resolve().source("strict_sign") == "%config"
-    for cell in (
-        '%%openapi screen/readList\n{"deviceId": 0}',
-        '%%openapi screen/readList --on targets\n{"deviceId": 0}',
-    ):
-        with capture_output():
-            res = ip.run_cell(cell)
-        assert not res.success, cell
-    f._send_button.click()
-    assert f.wait(WAIT)
-    assert isinstance(f.error, SignatureError) and f.result.body["screens"]
-    assert "SignatureError" in form_html(f)
 
 
 # --------------------------------------------------------------------------- the form follows

@@ -41,8 +41,9 @@ class CallSpec:
     is a fleet's targets (``--on``). ``settings`` maps setting names to the values
     this call gives (``None``: not given), passed to :meth:`NotebookSession.resolve
     <openapi_magic.app._session.NotebookSession.resolve>` at the form's level when
-    ``origin`` is ``"form"``, else at the cell's. ``force`` skips the catalog check;
-    ``records`` is the table key (``-t``); ``workers`` a fleet's calls in flight.
+    ``origin`` is ``"form"``, the command line's when it is ``"cli"``, else at the
+    cell's. ``force`` skips the catalog check; ``records`` is the table key (``-t``);
+    ``workers`` a fleet's calls in flight.
     """
 
     interface: str
@@ -71,8 +72,8 @@ class CallSpec:
 
     @property
     def level(self) -> str:
-        """The settings level this spec's values sit at: ``"form"`` or ``"cell"``."""
-        return "form" if self.origin == "form" else "cell"
+        """The settings level this spec's values sit at: ``"form"``, ``"cli"`` or ``"cell"``."""
+        return self.origin if self.origin in ("form", "cli") else "cell"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,22 @@ shell's session.
 
 A setting is resolved with one precedence (:meth:`NotebookSession.resolve`)::
 
-    cell option > form field > %config > profile / connection > default
+    cell option > form field > command line > %config > profile / connection > default
+
+Each front-end gives its call's own settings at its level, through the call
+specification: ``CallSpec(..., settings=..., origin=...)`` puts them at the form's
+level for ``origin="form"``, at the command line's for ``origin="cli"`` and at the
+cell's for the magic, the watch and capture (``%openapi_watch --timeout`` is the
+watch's cell). The command line builds its level with
+:func:`openapi_magic.core.settings.cli_level` and passes it either way::
+
+    session.run(CallSpec(iface, body, settings=cli_level(args), origin="cli"))
+    session.resolve(client, cli=cli_level(args))
+
+so ``current_settings()`` and :class:`Settings` say ``(from cli)``. The options of
+``%openapi_connect`` (``--timeout``, ``--plain``, ``--read-only``...) are not a level
+of their own: they make the connection, so they count at the connection's level
+(``profile`` for a profile's client).
 
 ``%config OpenAPIMagics.x = ...`` stays the magic's own traits (so ``%config
 OpenAPIMagics`` lists them and their help); the magic pushes what was set into
@@ -64,7 +79,7 @@ __all__ = [
 ]
 
 #: Where a resolved value can come from, strongest first.
-SOURCES = ("cell", "form", "%config", "profile", "connection", "default")
+SOURCES = ("cell", "form", "cli", "%config", "profile", "connection", "default")
 
 #: Every setting, with its default (the last level), by name: made from
 #: :data:`openapi_magic.core.settings.TABLE`. ``timeout`` and ``encrypt`` default to ``None``:
@@ -85,7 +100,7 @@ _CLIENTS_OWN = tuple(row.name for row in TABLE if row.client and row.default is 
 _NONE_UNSET = frozenset(row.name for row in TABLE if row.none_unset)
 
 #: Settings that only add up: any level turning one on turns it on (see ``resolve``).
-_GUARDS = ("confirm_writes", "read_only")
+_GUARDS = frozenset(row.name for row in TABLE if row.guard)
 
 #: The shell attribute holding its session (on the shell object: no module-level state).
 _ATTR = "_openapi_magic_session"
@@ -195,19 +210,22 @@ class NotebookSession:
         *,
         cell: Mapping[str, Any] | None = None,
         form: Mapping[str, Any] | None = None,
+        cli: Mapping[str, Any] | None = None,
     ) -> Settings:
-        """Every setting for one call, each from its strongest level that says something.
+        """Every setting for one call, each from its strongest level that says something
+        (the order of :data:`SOURCES`).
 
-        ``cell`` and ``form`` map setting names to values, ``None`` meaning "not
+        ``cell``, ``form`` and ``cli`` map setting names to values, ``None`` meaning "not
         given"; ``client`` is the connection's level (a value counts when it differs
         from a plain Client's default); without one (a fleet call) each splicer keeps
         its own.
         """
+        calls = (("cell", cell), ("form", form), ("cli", cli))
         levels: list[tuple[str, Mapping[str, Any]]] = [
-            ("cell", {k: v for k, v in (cell or {}).items() if v is not None}),
-            ("form", {k: v for k, v in (form or {}).items() if v is not None}),
-            ("%config", self._config),
+            (where, {k: v for k, v in (given or {}).items() if v is not None})
+            for where, given in calls
         ]
+        levels.append(("%config", self._config))
         if client is not None:
             said = {
                 name: getattr(client, name)
@@ -215,7 +233,7 @@ class NotebookSession:
                 if getattr(client, name) != _CLIENT_DEFAULTS.get(name)
             }
             levels.append(("profile" if client.name else "connection", said))
-        for _, given in levels[:2]:
+        for _, given in levels[: len(calls)]:
             unknown = set(given) - set(SETTINGS)
             if unknown:
                 raise KeyError(f"Not session settings: {', '.join(sorted(unknown))}.")

@@ -3,10 +3,10 @@
 A row names a setting, its type, default and help, and the levels that may set
 it: a profile key (``profiles.ini``), the connection (a :class:`Client`
 attribute of the same name), the magic's ``%config`` trait, the cell's options,
-a box of the form and the command line's flags. The magic's traits, the cell's
-setting options, the profile keys, the form's boxes, the session's defaults and
-the command line's flags are all made from the table, so adding a setting is
-one row here plus the code that uses it.
+``%openapi_connect``'s and ``%openapi_watch``'s options, a box of the form and the
+command line's flags. The magic's traits, every magic's setting options, the profile
+keys, the form's boxes, the session's defaults and the command line's flags are all
+made from the table, so adding a setting is one row here plus the code that uses it.
 
 Pure: no IPython, no requests, no pandas.
 """
@@ -21,14 +21,17 @@ from typing import Any
 from ..errors import ConfigError
 
 __all__ = [
+    "FLAG_LEVELS",
     "TABLE",
     "Flag",
     "FormBox",
     "Setting",
     "add_cli_arguments",
+    "arguments",
     "cell_level",
     "cli_level",
     "defaults",
+    "given",
     "parse_text",
     "setting",
 ]
@@ -86,11 +89,15 @@ class Setting:
 
     ``profile``: a key of a profiles file; ``client``: a Client attribute of the same
     name (the connection level); ``config``: a ``%config OpenAPIMagics`` trait;
-    ``cell``: the ``%%openapi`` options that set it; ``form``: the form's box;
-    ``cli``: the command line's flags; ``per_call``: resolved for every call (the
-    others configure the connection or the magic, and are listed with their level).
+    ``cell``: the ``%%openapi`` options that set it; ``connect``: the
+    ``%openapi_connect`` options that set it for the connection made; ``watch``: the
+    ``%openapi_watch`` options that set it for the watch's polls; ``form``: the form's
+    box; ``cli``: the command line's flags; ``per_call``: it changes what one call does,
+    so fleet cells (``--on``, ``--each``) honour it as single calls do (the others
+    configure the connection or the magic, and are listed with their level).
     ``none_unset``: ``None`` at the ``%config`` level means "not set" (the
-    connection's own), not a value.
+    connection's own), not a value. ``guard``: a write guard, which only adds up (any
+    level turning it on turns it on; a connection keeps it once on).
     """
 
     name: str
@@ -99,6 +106,7 @@ class Setting:
     help: str
     allow_none: bool = False
     none_unset: bool = False
+    guard: bool = False
     profile: bool = False
     client: bool = False
     config: bool = True
@@ -106,24 +114,43 @@ class Setting:
     cell: tuple[Flag, ...] = ()
     form: FormBox | None = None
     cli: tuple[Flag, ...] = ()
+    connect: tuple[Flag, ...] = ()
+    watch: tuple[Flag, ...] = ()
 
     @property
     def levels(self) -> tuple[str, ...]:
-        """The front-end levels that may set this setting, strongest first."""
+        """The front-end levels that may set this setting, strongest first (``connect``
+        and ``watch``: the options of ``%openapi_connect`` and ``%openapi_watch``)."""
         out = []
         if self.cell:
             out.append("cell")
+        if self.watch:
+            out.append("watch")
         if self.form is not None:
             out.append("form")
         if self.cli:
             out.append("cli")
         if self.config:
             out.append("%config")
+        if self.connect:
+            out.append("connect")
         if self.profile:
             out.append("profile")
         if self.client:
             out.append("connection")
         return tuple(out)
+
+    def flags(self, level: str) -> tuple[Flag, ...]:
+        """This setting's flags at ``level``, one of :data:`FLAG_LEVELS` (``()``: none)."""
+        if level not in FLAG_LEVELS:
+            raise ValueError(f"{level!r} is not a level with flags ({', '.join(FLAG_LEVELS)}).")
+        flags: tuple[Flag, ...] = getattr(self, level)
+        return flags
+
+
+#: The levels whose options a parser reads: ``%%openapi`` (``cell``), the command line,
+#: ``%openapi_connect`` and ``%openapi_watch``.
+FLAG_LEVELS = ("cell", "cli", "connect", "watch")
 
 
 _ENCRYPT_FLAGS = (
@@ -150,6 +177,14 @@ TABLE: tuple[Setting, ...] = (
         config=False,
         cell=_ENCRYPT_FLAGS,
         cli=_ENCRYPT_FLAGS,
+        connect=(
+            Flag(
+                ("--encrypt",), "encrypt", "The splicer has encryption on for this pId.", const=True
+            ),
+            Flag(
+                ("--plain",), "encrypt", "The splicer has encryption off for this pId.", const=False
+            ),
+        ),
     ),
     Setting(
         "timeout",
@@ -164,6 +199,8 @@ TABLE: tuple[Setting, ...] = (
         cell=(Flag(("--timeout",), "timeout", "Seconds for this call.", "SECONDS"),),
         form=FormBox("Timeout (s)", "", "12em", "openapi-magic-form-timeout", 0.1, 1),
         cli=(Flag(("--timeout",), "timeout", "Seconds for each call.", "SECONDS"),),
+        connect=(Flag(("--timeout",), "timeout", "Seconds per call.", "SECONDS"),),
+        watch=(Flag(("--timeout",), "timeout", "Seconds per poll.", "SECONDS"),),
     ),
     Setting(
         "display_limit",
@@ -210,6 +247,7 @@ TABLE: tuple[Setting, ...] = (
         False,
         "Encryption for connections that do not say (a URL "
         "given to %openapi_connect without --encrypt/--plain).",
+        per_call=False,  # read when connecting, not by a call
     ),
     Setting(
         "default_profile",
@@ -258,6 +296,7 @@ TABLE: tuple[Setting, ...] = (
         "Refuse, before anything is sent, every call the catalog does "
         "not list as a read (the magic, the form and --on runs); a connection or "
         "profile can also be read-only on its own.",
+        guard=True,
         profile=True,
         client=True,
         form=FormBox(
@@ -269,6 +308,15 @@ TABLE: tuple[Setting, ...] = (
         cli=(
             Flag(("--read-only",), "read_only", "Refuse every write before sending.", const=True),
         ),
+        connect=(
+            Flag(
+                ("--read-only",),
+                "read_only",
+                "Refuse every write on this connection before it is sent (reads only: "
+                "safe on a live wall).",
+                const=True,
+            ),
+        ),
     ),
     Setting(
         "confirm_writes",
@@ -276,6 +324,7 @@ TABLE: tuple[Setting, ...] = (
         False,
         "Show what a write would send, and to which splicer, and "
         "send it only after Send is clicked (a y/N prompt in a terminal).",
+        guard=True,
         profile=True,
         client=True,
         cli=(
@@ -283,6 +332,14 @@ TABLE: tuple[Setting, ...] = (
                 ("--confirm-writes",),
                 "confirm_writes",
                 "Ask before sending each write.",
+                const=True,
+            ),
+        ),
+        connect=(
+            Flag(
+                ("--confirm-writes",),
+                "confirm_writes",
+                "Ask before sending each write on this connection.",
                 const=True,
             ),
         ),
@@ -294,6 +351,14 @@ TABLE: tuple[Setting, ...] = (
         "%openapi_connect reads main/initStatus once to show the "
         "splicer's model and firmware version (kept on every Result).",
         per_call=False,
+        connect=(
+            Flag(
+                ("--no-firmware",),
+                "read_firmware",
+                "Do not read main/initStatus for the model and firmware version.",
+                const=False,
+            ),
+        ),
     ),
 )
 
@@ -336,23 +401,41 @@ def _kind(row: Setting) -> str:
     return {int: "whole number", float: "number"}.get(row.type, row.type.__name__)
 
 
+def arguments(level: str) -> tuple[tuple[tuple[str, ...], dict[str, Any]], ...]:
+    """Every setting option at ``level`` (one of :data:`FLAG_LEVELS`), in the table's
+    order: ``(flags, add_argument keywords)`` each, unset by default."""
+    return tuple(
+        (flag.flags, flag.argparse_settings(row.type, first=i == 0))
+        for row in TABLE
+        for i, flag in enumerate(row.flags(level))
+    )
+
+
+def given(level: str, args: Any) -> dict[str, Any]:
+    """The settings parsed ``args`` give at ``level`` (one of :data:`FLAG_LEVELS`): each
+    setting offered there, ``None`` when not given."""
+    return {
+        row.name: getattr(args, row.flags(level)[0].dest, None) for row in TABLE if row.flags(level)
+    }
+
+
 def cell_level(options: Any) -> dict[str, Any]:
     """The cell level of a parsed ``%%openapi`` line: each setting its options give
     (``None``: not given)."""
-    return {row.name: getattr(options, row.cell[0].dest, None) for row in TABLE if row.cell}
+    return given("cell", options)
 
 
 def add_cli_arguments(parser: argparse.ArgumentParser) -> None:
     """Add every setting's command-line flags to ``parser`` (each unset by default)."""
-    for row in TABLE:
-        for i, flag in enumerate(row.cli):
-            parser.add_argument(*flag.flags, **flag.argparse_settings(row.type, first=i == 0))
+    for flags, keywords in arguments("cli"):
+        parser.add_argument(*flags, **keywords)
 
 
 def cli_level(args: argparse.Namespace) -> dict[str, Any]:
     """The command-line level of parsed ``args``: each setting its flags gave (``None``:
-    not given)."""
-    return {row.name: getattr(args, row.cli[0].dest, None) for row in TABLE if row.cli}
+    not given). The command line passes it to the session as a call's settings with
+    ``origin="cli"`` (``CallSpec(..., settings=cli_level(args), origin="cli")``)."""
+    return given("cli", args)
 
 
 def _check_table(table: tuple[Setting, ...]) -> Mapping[str, Setting]:

@@ -46,7 +46,7 @@ from ..client._connection import Connection, to_client
 from ..client._profiles import profiles_path
 from ..client._result import _STYLE, Result, safe_text
 from ..core.catalog import load_catalog, normalize_path
-from ..core.settings import TABLE, Setting, cell_level
+from ..core.settings import TABLE, Setting, arguments, cell_level, given
 from ..errors import (
     ConfigError,
     OpenAPIError,
@@ -222,6 +222,19 @@ class Notice:
 # --------------------------------------------------------------------------- the magics
 
 
+def _setting_arguments(level: str) -> Callable[[_F], _F]:
+    """A magic's setting options at ``level`` (``"connect"``, ``"watch"``), from the settings
+    table, as the ``@argument(...)`` decorators written in the table's order would be (use
+    it under ``@magic_arguments()``)."""
+
+    def add(func: _F) -> _F:
+        for flags, keywords in reversed(arguments(level)):  # decorators apply bottom-up
+            func = argument(*flags, **keywords)(func)
+        return func
+
+    return add
+
+
 def _trait(row: Setting) -> TraitType:
     """A setting's ``%config`` trait, as its row declares it."""
     kind = {bool: Bool, int: Int, float: Float, str: Unicode}[row.type]
@@ -323,38 +336,7 @@ class OpenAPIMagics(Magics):
         help="Connect from OPENAPI_ROOT, OPENAPI_PID, OPENAPI_SECRET_KEY, OPENAPI_ENCRYPT.",
     )
     @argument("--pid", help="pId for a root URL.")
-    @argument(
-        "--encrypt",
-        action="store_const",
-        const=True,
-        dest="encrypt",
-        default=None,
-        help="The splicer has encryption on for this pId.",
-    )
-    @argument(
-        "--plain",
-        action="store_const",
-        const=False,
-        dest="encrypt",
-        help="The splicer has encryption off for this pId.",
-    )
-    @argument("--timeout", type=float, metavar="SECONDS", help="Seconds per call.")
-    @argument(
-        "--no-firmware",
-        action="store_true",
-        help="Do not read main/initStatus for the model and firmware version.",
-    )
-    @argument(
-        "--read-only",
-        action="store_true",
-        help="Refuse every write on this connection "
-        "before it is sent (reads only: safe on a live wall).",
-    )
-    @argument(
-        "--confirm-writes",
-        action="store_true",
-        help="Ask before sending each write on this connection.",
-    )
+    @_setting_arguments("connect")
     @line_magic
     def openapi_connect(self, line: str = "", local_ns: dict | None = None) -> None:
         """Connect the %%openapi magic to a splicer, keeping the secretKey out of the notebook.
@@ -363,16 +345,19 @@ class OpenAPIMagics(Magics):
         """
         args = _parse_options(self.openapi_connect, line)
         ns = {**self.shell.user_ns, **(local_ns or {})}
-        overrides: dict[str, Any] = {}
-        if args.timeout is not None:
-            overrides["timeout"] = args.timeout
+        # The options' settings: the guards go to the connection, read_firmware is this
+        # magic's, encrypt only where the target does not say (a profile does); the
+        # rest are the client's own keywords.
+        overrides = {k: v for k, v in given("connect", args).items() if v is not None}
+        guards = {row.name: bool(overrides.pop(row.name, False)) for row in TABLE if row.guard}
+        read_firmware = overrides.pop("read_firmware", self.read_firmware)
+        encrypt: bool | None = overrides.pop("encrypt", None)
         conn = self.connection
-        guards = {"read_only": args.read_only, "confirm_writes": args.confirm_writes}
         note = ""
         try:
             if args.env:
-                if args.encrypt is not None:
-                    overrides["encrypt"] = args.encrypt
+                if encrypt is not None:
+                    overrides["encrypt"] = encrypt
                 conn.connect_env(**guards, **overrides)
             elif args.profile:
                 conn.connect(args.profile, **guards, **overrides)
@@ -382,9 +367,8 @@ class OpenAPIMagics(Magics):
             elif re.match(r"(?i)https?://", args.target):
                 if not args.pid:
                     raise UsageError("Give the pId with --pid when connecting to a URL.")
-                encrypt = (
-                    self.session.resolve().default_encrypt if args.encrypt is None else args.encrypt
-                )
+                if encrypt is None:
+                    encrypt = self.session.resolve().default_encrypt
                 secret = None
                 if encrypt:
                     secret = getpass.getpass(f"secretKey for pId {args.pid} at {args.target}: ")
@@ -399,8 +383,8 @@ class OpenAPIMagics(Magics):
                 if not encrypt:
                     note = plain_connect_note(args.target, args.pid)
             elif args.target in ns:
-                if args.encrypt is not None:
-                    overrides["encrypt"] = args.encrypt
+                if encrypt is not None:
+                    overrides["encrypt"] = encrypt
                 client, source = to_client(
                     ns[args.target], profiles_file=conn.profiles_file, **overrides
                 )
@@ -419,7 +403,7 @@ class OpenAPIMagics(Magics):
         print(self.describe())
         if note:
             print(note)
-        if self.read_firmware and not args.no_firmware and self.client is not None:
+        if read_firmware and self.client is not None:
             print(firmware_line(self.client))
 
     @line_magic
@@ -771,7 +755,7 @@ class OpenAPIMagics(Magics):
         help="Show only these fields (or columns), e.g. --fields brightness,name; "
         "w.fields(...) changes them on a running watch.",
     )
-    @argument("--timeout", type=float, metavar="SECONDS", help="Seconds per poll.")
+    @_setting_arguments("watch")
     @argument("-o", "--out", metavar="NAME", help="Store the Watch in this variable.")
     @argument(
         "-b",
@@ -816,7 +800,7 @@ class OpenAPIMagics(Magics):
             # a fleet's targets: each splicer keeps its own timeout unless the cell says
             targets=_lookup(args.on, ns) if args.on else self.client_for(args.profile),
             profile=args.profile,
-            settings={"timeout": args.timeout},
+            settings=given("watch", args),
             force=args.force,
             origin="watch",
         )
