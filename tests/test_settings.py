@@ -373,6 +373,15 @@ def _default_encrypt(front: Front, row: Setting) -> None:
 
 def _profiles_file(front: Front, row: Setting) -> None:
     path = write_profile(front.tmp_path / "elsewhere.ini", front.splicer, "there")
+    if front.level == "cli":  # the command line reads the profiles file itself
+        from openapi_magic.frontends._cli import main
+
+        call = ["call", READ[0], json.dumps(READ[1]), "-p", "there", "--json"]
+        with capture_output() as io:
+            assert main(call) == 2  # the user's profiles file has no "there"
+            assert main([*call, "--profiles", str(path)]) == 0
+        assert json.loads(io.stdout.splitlines()[-1])["splicer"]["name"] == "there"
+        return
     with capture_output():
         assert not front.ip.run_cell("%openapi_connect -p there --no-firmware").success
     front.set(row, str(path))
@@ -414,9 +423,8 @@ EFFECTS: dict[str, Callable[[Front, Setting], None]] = {
     "read_firmware": _read_firmware,
 }
 
-#: Cases whose effect the command line's own code makes (it reads the profiles file
-#: itself): walked through it when ``frontends/_cli.py`` exists.
-LATER = {("profiles_file", "cli")}
+#: Cases the walk leaves for later (none: add one with its reason).
+LATER: set[tuple[str, str]] = set()
 
 #: Ways a setting does not apply to, and why.
 NOT_THERE = {

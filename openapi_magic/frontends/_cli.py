@@ -475,7 +475,7 @@ def _settings(args: argparse.Namespace, session: NotebookSession) -> int:
         client: Client | None = session.client_for(args.profile)
     except ConfigError:
         client = None  # the levels above the connection only
-    settings = session.resolve(client, cell=cli_level(args))
+    settings = session.resolve(client, cli=cli_level(args))
     for row in TABLE:
         value, source = settings.values[row.name], settings.source(row.name)
         if args.json:
