@@ -415,6 +415,17 @@ def test_current_client_is_the_magics_connection(ip, splicer):
     assert current_client().call("screen/readList", {"deviceId": 0}).ok
 
 
+@pytest.mark.parametrize("options", ["--timeout 2", "--plain", "--encrypt"])
+def test_connecting_a_client_with_options_it_cannot_take_says_so(ip, splicer, options):
+    # A Client is made with its timeout and encryption: connecting one with --timeout or
+    # --plain used to keep its own silently (a crew believed the 2 s were in force).
+    ip.user_ns["c"] = Client.from_splicer(splicer)
+    with pytest.raises(UsageError, match=r"A Client keeps the settings it was made with"):
+        ip.run_line_magic("openapi_connect", f"c --no-firmware {options}")
+    ip.run_line_magic("openapi_connect", "c --no-firmware --read-only")  # a guard adds up
+    assert magics(ip).client is ip.user_ns["c"]
+
+
 def test_keep_going_vendor_failure_is_still_the_last_error(ip):
     with _status_splicer(912, "initialising") as s:
         connect(ip, s)

@@ -43,6 +43,14 @@ def to_client(
 ) -> tuple[Client, str]:
     """A client for ``target`` and a short description of where it came from."""
     if isinstance(target, Client):
+        given = sorted(name for name, value in overrides.items() if value is not None)
+        if given:  # a Client is made with its settings: never silently ignore one
+            raise ConfigError(
+                f"A Client keeps the settings it was made with, so {', '.join(given)} "
+                "cannot be changed by connecting it: make the Client with them "
+                f"(Client(..., {given[0]}=...)), or connect a profile or a simulated "
+                "splicer with these options."
+            )
         return target, (target.name and f"client {target.name!r}") or "a Client"
     if isinstance(target, Profile):
         return target.client(**overrides), f"profile {target.name!r}"
