@@ -29,6 +29,7 @@ import urllib3
 from ..core import _fast, protocol
 from ..core.catalog import Catalog, Problem, is_read, load_catalog, normalize_path
 from ..core.protocol import Secret
+from ..core.settings import parse_bool
 from ..errors import (
     ConfigError,
     ConnectError,
@@ -86,20 +87,6 @@ ENV_ENCRYPT = "OPENAPI_ENCRYPT"
 ENV_TIMEOUT = "OPENAPI_TIMEOUT"
 #: The interface whose reply names the splicer's model and firmware version.
 FIRMWARE_INTERFACE = "main/initStatus"
-
-
-def parse_bool(text: str | bool | None, name: str = "value") -> bool:
-    """``1/true/yes/on`` → True, ``0/false/no/off/""`` → False, else ConfigError."""
-    if isinstance(text, bool):
-        return text
-    if text is None:
-        return False
-    word = str(text).strip().lower()
-    if word in ("1", "true", "yes", "on", "y"):
-        return True
-    if word in ("0", "false", "no", "off", "n", ""):
-        return False
-    raise ConfigError(f"{name} must be true or false (1/0, yes/no, on/off), not {text!r}.")
 
 
 def join_url(root: str, interface: str) -> str:

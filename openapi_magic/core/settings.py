@@ -32,6 +32,7 @@ __all__ = [
     "cli_level",
     "defaults",
     "given",
+    "parse_bool",
     "parse_text",
     "setting",
 ]
@@ -376,17 +377,25 @@ def defaults() -> dict[str, Any]:
     return {row.name: row.default for row in TABLE}
 
 
+def parse_bool(text: str | bool | None, name: str = "value") -> bool:
+    """``1/true/yes/on`` → True, ``0/false/no/off/""`` → False, else ConfigError naming
+    ``name``: the one reading of a yes/no (profiles, the environment, keywords)."""
+    if isinstance(text, bool):
+        return text
+    if text is None:
+        return False
+    word = str(text).strip().lower()
+    if word in ("1", "true", "yes", "on", "y"):
+        return True
+    if word in ("0", "false", "no", "off", "n", ""):
+        return False
+    raise ConfigError(f"{name} must be true or false (1/0, yes/no, on/off), not {text!r}.")
+
+
 def parse_text(row: Setting, text: str, where: str) -> Any:
     """A setting's value read from text (a profiles file); ConfigError naming ``where``."""
     if row.type is bool:
-        word = text.strip().lower()
-        if word in ("1", "true", "yes", "on", "y"):
-            return True
-        if word in ("0", "false", "no", "off", "n", ""):
-            return False
-        raise ConfigError(
-            f"{where} {row.name} must be true or false (1/0, yes/no, on/off), not {text!r}."
-        )
+        return parse_bool(text, f"{where} {row.name}")
     try:
         return row.type(text)
     except ValueError:
