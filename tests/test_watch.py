@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from openapi_magic import Client
+from openapi_magic import Client, load_catalog
 from openapi_magic.errors import ConfigError
 from openapi_magic.ops._watch import Watch, inert, render_html, render_text, watch
 from openapi_magic.server import serve
@@ -320,6 +320,11 @@ def test_terminal_follow_prints_updates_until_stopped(splicer):
 # ---------------------------------------------------------------------- what is shown
 
 DETAIL = {"deviceId": 0, "screenId": 0}
+#: A highlighted (changed) cell of the HTML view: its field and its value.
+CHANGED = re.compile(
+    r">([^<]+)</th><td[^>]*><span style=\"[^\"]*\" title=\"changed since the last poll\">"
+    r"([^<]*)</span>"
+)
 HIGHLIGHT = re.compile(
     r">brightness</th><td[^>]*><span style=\"[^\"]*\" title=\"changed since the last poll\">"
     r"(\d+)</span>"
@@ -334,33 +339,38 @@ def fields_of(text):
     return [line.split()[0] for line in lines[start:] if line and not line.startswith("(")]
 
 
-def test_a_brightness_change_past_the_first_rows_is_kept_in_view_and_highlighted(
-    splicer, monkeypatch
-):
+def test_a_change_past_the_first_rows_is_kept_in_view_and_highlighted(splicer, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     handle = Handle()
     client = Client.from_splicer(splicer)
-    detail = splicer.state.call("screen/readDetail", DETAIL)
-    new = 35 if detail["brightness"] != 35 else 36
+    osd = load_catalog().get("screen/writeOSD").example_body()
+    osd["words"]["chars"] = "Doors open at 19:45"
+    assert (
+        splicer.state.call("screen/readDetail", DETAIL)["Osd"]["words"]["chars"]
+        != (osd["words"]["chars"])
+    )
     w = watch(client, "screen/readDetail", DETAIL, every=EVERY, handle=handle)
     try:
         until(lambda: w.polls >= 2)
         quiet = render_text(w)
-        # A screen's detail has ~70 fields: brightness is not in the first rows shown,
-        # and the view says how many fields it left out and how to see them.
-        assert "brightness" not in fields_of(quiet)
+        # A screen's detail has ~70 fields: its own (brightness among them) come first,
+        # the nested parts' after; the view says how many it left out and how to see them.
+        shown = fields_of(quiet)
+        assert "brightness" in shown and "Osd.words.chars" not in shown
+        assert shown.index("brightness") < min(i for i, f in enumerate(shown) if "." in f)
         total = len(w.result.df.columns)
         left = re.search(
             r"showing (\d+) of (\d+) fields; (\d+) more are not shown: `w\.fields", quiet
         )
         assert left and int(left[2]) == total and int(left[1]) + int(left[3]) == total
-        assert not HIGHLIGHT.search(render_html(w))
-        client.call("screen/writeBrightness", {**DETAIL, "brightness": new})
-        until(lambda: any(HIGHLIGHT.search(b["text/html"]) for b in handle.bundles))
-        page = next(b for b in handle.bundles if HIGHLIGHT.search(b["text/html"]))
-        assert HIGHLIGHT.search(page["text/html"])[1] == str(new)
+        assert not CHANGED.search(render_html(w))
+        client.call("screen/writeOSD", osd)
+        until(lambda: any("19:45" in b["text/plain"] for b in handle.bundles))
+        page = next(b for b in handle.bundles if "19:45" in b["text/plain"])
+        changed = {m[1]: m[2] for m in CHANGED.finditer(page["text/html"])}
+        assert changed.get("Osd.words.chars") == "Doors open at 19:45", changed
         text = page["text/plain"]
-        assert re.search(rf"^brightness +{new}\*$", text, re.M), text
+        assert re.search(r"^Osd\.words\.chars +Doors open at 19:45\*$", text, re.M), text
         assert "kept in view" in text and "kept in view" in page["text/html"]
         assert all(len(line) <= 80 for line in text.splitlines()), text
     finally:

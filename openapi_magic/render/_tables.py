@@ -252,8 +252,12 @@ def rows_view(
         return View("empty")
     if isinstance(rows, dict):
         flat, more, _ = _flatten(rows, DISPLAY_FIELDS)
-        # One object: its own name, ids and status first (not those of nested parts).
-        flat = sorted(flat, key=lambda kv: len(_FIRST_COLUMNS) if "." in kv[0] else _rank(kv[0]))
+        # One object: its own name, ids and status first (not those of nested parts), then
+        # its own other fields (a screen's brightness), then the nested parts' fields: what
+        # a person reads first stays in view when a watch or a display limit cuts the rest.
+        flat = sorted(
+            flat, key=lambda kv: (len(_FIRST_COLUMNS), 1) if "." in kv[0] else (_rank(kv[0]), 0)
+        )
         cells = [
             [safe_text(_short_text(k)), _value_text(k, v, f"{key}.{k}" if key else k)]
             for k, v in flat
