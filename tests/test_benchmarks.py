@@ -8,9 +8,8 @@ when one fails.
 import re
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _paths import ROOT
 
 
 def test_benchmark_quick_run_prints_the_goals_table_and_passes_its_checks(tmp_path):

@@ -3,10 +3,10 @@
 import ast
 import re
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
+from _paths import ROOT
 from IPython.core.inputtransformer2 import TransformerManager
 
 if sys.version_info >= (3, 11):
@@ -14,7 +14,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     tomllib = pytest.importorskip("tomli")
 
-ROOT = Path(__file__).parent.parent
 BINDER = ROOT / "binder"
 
 

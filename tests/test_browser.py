@@ -20,10 +20,10 @@ import base64
 import importlib.util
 import json
 import os
-from pathlib import Path
 
 import pytest
 from _browser_lab import CHROMIUM, CHROMIUM_ARGS, JupyterLabServer, notebook
+from _paths import ROOT
 
 if not os.path.exists(CHROMIUM):
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
@@ -38,7 +38,7 @@ from openapi_magic.core.catalog import load_catalog  # noqa: E402
 from openapi_magic.frontends._form import cell_text  # noqa: E402
 from openapi_magic.server import DEMO_SEED, SimulatedSplicer  # noqa: E402
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+ARTIFACTS = ROOT / "test-artifacts"
 SECRET_VAR = "OPENAPI_FORM_BROWSER_SECRET"
 #: Handed to the kernel through the environment: the notebook's text never holds it.
 SECRET = "Browser-Wq3-Secret-Key-5170"
@@ -186,7 +186,7 @@ def test_form_in_jupyterlab(lab):
 
 # ---------------------------------------------------------------------- the tutorials, read
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = ROOT / "notebooks"
 #: The tutorials read in the browser: all of them (each ~10-30 s to run on 2 cores, per theme).
 TUTORIALS = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
 RUN_MS = 240_000

@@ -23,10 +23,10 @@ import importlib.util
 import json
 import os
 import time
-from pathlib import Path
 
 import pytest
 from _browser_lab import CHROMIUM, CHROMIUM_ARGS, JupyterLabServer, notebook
+from _paths import ROOT
 
 if not os.path.exists(CHROMIUM):
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
@@ -40,7 +40,7 @@ from playwright.sync_api import Page, sync_playwright  # noqa: E402
 from openapi_magic import Client  # noqa: E402
 from openapi_magic.server import SimulatedSplicer  # noqa: E402
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "showtime"
+ARTIFACTS = ROOT / "test-artifacts" / "showtime"
 WAIT_MS = 60_000
 SCREEN = {"deviceId": 0, "screenId": 0}
 PRESET = 1

@@ -5,15 +5,15 @@ import base64
 import json
 import os
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
+from _paths import ROOT
 from nbclient import NotebookClient
 
 from openapi_magic.server import DEMO_SECRET_KEY
 
-NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 NEEDLES = [
     DEMO_SECRET_KEY,
     DEMO_SECRET_KEY[:8],

@@ -79,9 +79,10 @@ def test_one_broken_profile_does_not_stop_the_others(ini):
 def test_readme_profiles_example_as_written(tmp_path):
     """The README's profiles.ini, copied as is (inline `; comments` included), loads."""
     import re
-    from pathlib import Path
 
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    from _paths import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = re.search(r"```ini\n(.*?)```", readme, re.S).group(1)
     assert "; " in block  # the example does carry inline comments
     p = tmp_path / "profiles.ini"

@@ -12,10 +12,10 @@ import re
 import subprocess
 import sys
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from _paths import ROOT
 from IPython.utils.capture import capture_output
 from standin import Reply, StandIn
 
@@ -380,7 +380,7 @@ def test_a_plain_call_refused_as_encryption_would_be_says_how_to_give_the_key(ip
 def test_the_readme_markdown_export_command_gives_markdown_tables(tmp_path):
     nbformat = pytest.importorskip("nbformat")
     pytest.importorskip("nbconvert")
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     flag = re.search(r'--NbConvertBase\.display_data_priority="[^"]+"', readme).group(0)
     bundle = make(wide_inputs())._repr_mimebundle_()
     nb = nbformat.v4.new_notebook(
