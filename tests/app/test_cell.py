@@ -88,6 +88,7 @@ def _options(call: cell.CellCall) -> dict:
 # --------------------------------------------------------------------------- round trips
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(interface=interfaces, body=bodies, opts=options)
 def test_what_is_written_reads_back_as_the_same_call(interface, body, opts):
@@ -99,6 +100,7 @@ def test_what_is_written_reads_back_as_the_same_call(interface, body, opts):
     assert _options(call) == {**DEFAULTS, **opts}
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(body=bodies)
 def test_a_dollar_in_the_body_is_never_read_as_a_variable(body):
@@ -107,6 +109,7 @@ def test_a_dollar_in_the_body_is_never_read_as_a_variable(body):
     assert cell.parse_cell(text).body({}) == ({} if body is None else body)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(interface=interfaces, opts=options)
 def test_the_magic_reads_the_written_line_as_ipython_hands_it(interface, opts):

@@ -93,6 +93,7 @@ def test_one_write_cell_with_a_doubt_is_checked_once_and_keeps_the_doubt(ip, spl
     assert (steps["resolve"], steps["check"], steps["guard"]) == (1, 1, 1)
 
 
+@pytest.mark.slow
 def test_a_dry_run_cell_checks_once_and_guards_nothing(ip, splicer, steps):
     connect(ip, splicer)
     before = splicer.requests[READ]
@@ -102,6 +103,7 @@ def test_a_dry_run_cell_checks_once_and_guards_nothing(ip, splicer, steps):
     assert steps == Counter(resolve=1, any_resolve=1, check=1)
 
 
+@pytest.mark.slow
 def test_an_each_cell_checks_each_body_once_and_guards_the_run_once(ip, splicer, steps):
     connect(ip, splicer)
     ip.user_ns["ids"] = [0, 1, 2]
@@ -114,6 +116,7 @@ def test_an_each_cell_checks_each_body_once_and_guards_the_run_once(ip, splicer,
     assert steps == Counter(resolve=1, any_resolve=1, check=3, fleet_guard=1)
 
 
+@pytest.mark.slow
 def test_an_on_cell_checks_its_body_once_for_every_splicer(ip, splicer, steps):
     with serve() as other:
         ip.user_ns["wall"] = {"a": splicer, "b": other}
@@ -123,6 +126,7 @@ def test_an_on_cell_checks_its_body_once_for_every_splicer(ip, splicer, steps):
     assert steps == Counter(resolve=1, any_resolve=1, check=1, fleet_guard=1)
 
 
+@pytest.mark.slow
 def test_a_form_send_resolves_checks_and_guards_once(ip, splicer, steps):
     connect(ip, splicer)
     f = run(ip, f"%openapi_form {READ}")

@@ -86,6 +86,7 @@ def screen_count(splicer) -> int:
 # --------------------------------------------------------------------------- the drifts
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("limit", [1, 25])
 def test_config_display_limit_is_the_same_in_magic_form_and_fleets(ip, splicer, limit):
     connected(ip, splicer)
@@ -114,6 +115,7 @@ def test_config_display_limit_is_the_same_in_magic_form_and_fleets(ip, splicer, 
         assert all(c.result.display_limit == limit for c in fleet.calls)
 
 
+@pytest.mark.slow
 def test_config_timeout_of_700_reaches_the_socket_from_magic_form_and_fleet(
     ip, splicer, monkeypatch
 ):
@@ -133,6 +135,7 @@ def test_config_timeout_of_700_reaches_the_socket_from_magic_form_and_fleet(
     assert "--timeout" not in f.cell_text()
 
 
+@pytest.mark.slow
 def test_the_form_box_accepts_the_clients_maximum(ip, splicer, monkeypatch):
     client = connected(ip, splicer)
     seen = socket_timeouts(monkeypatch, client)
@@ -193,6 +196,7 @@ def profile_file(tmp_path, splicer, extra: str) -> pathlib.Path:
     return path
 
 
+@pytest.mark.slow
 def test_timeout_precedence_each_level_over_the_next(ip, splicer, tmp_path, monkeypatch):
     monkeypatch.setenv(
         "OPENAPI_MAGIC_PROFILES", str(profile_file(tmp_path, splicer, "timeout = 30"))
@@ -228,6 +232,7 @@ def test_timeout_precedence_each_level_over_the_next(ip, splicer, tmp_path, monk
     assert [t[0] for t in seen] == [30, 30, 45, 45, 50, 55]
 
 
+@pytest.mark.slow
 def test_read_only_and_strict_catalog_come_from_config_then_the_profile(
     ip, splicer, tmp_path, monkeypatch
 ):
@@ -264,6 +269,7 @@ def test_read_only_and_strict_catalog_come_from_config_then_the_profile(
     assert f.send() is False and "read" in str(f.error).lower()
 
 
+@pytest.mark.slow
 def test_cell_option_wins_and_keep_going_is_the_cells_fail_on_status(ip):
     session = session_for(ip)
     run(ip, "%config OpenAPIMagics.fail_on_status = True")
@@ -277,6 +283,7 @@ def test_cell_option_wins_and_keep_going_is_the_cells_fail_on_status(ip):
     assert set(settings) == set(SETTINGS)
 
 
+@pytest.mark.slow
 def test_config_before_the_extension_loads_reaches_the_session(shell, monkeypatch, tmp_path):
     ip = fresh_magic(shell, monkeypatch, tmp_path)
     from openapi_magic.frontends._magics import OpenAPIMagics
@@ -322,6 +329,7 @@ def test_a_plain_python_session_runs_a_call_with_its_settings(splicer):
         session.resolve(cell={"no_such_setting": 1})
 
 
+@pytest.mark.slow
 def test_config_strict_sign_fails_the_magic_the_form_and_a_fleet_alike(ip, splicer, monkeypatch):
     """A reply whose sign does not match: shown by default, an error under strict_sign,
     with the reply kept on the error, in each front-end."""
@@ -364,6 +372,7 @@ def brightness(splicer) -> int:
     return splicer.state.call("screen/readDetail", {"deviceId": 0, "screenId": 0})["brightness"]
 
 
+@pytest.mark.slow
 def test_the_form_boxes_follow_config_until_the_user_changes_them(ip, splicer, monkeypatch):
     client = connected(ip, splicer)
     f = run(ip, "%openapi_form screen/readList")
@@ -384,6 +393,7 @@ def test_the_form_boxes_follow_config_until_the_user_changes_them(ip, splicer, m
     assert seen[-1] == (45.0, 45.0)
 
 
+@pytest.mark.slow
 def test_read_only_from_config_ticks_the_form_box_and_cannot_be_lifted_there(ip, splicer):
     connected(ip, splicer)
     f = run(ip, "%openapi_form " + "screen/writeBrightness")
@@ -433,6 +443,7 @@ def test_current_settings_says_where_each_value_came_from(ip, splicer):
     assert splicer.secret_key not in text
 
 
+@pytest.mark.slow
 def test_the_readmes_settings_example_prints_what_it_says(ip, splicer, capsys):
     import openapi_magic
 

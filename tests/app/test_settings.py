@@ -302,6 +302,7 @@ EFFECTS: dict[str, Callable[[Front, Setting], None]] = {
 LATER = {"cli"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [row.name for row in TABLE])
 def test_every_setting_reaches_its_effect_from_every_front_end_that_offers_it(
     name, ip, splicer, tmp_path, monkeypatch
@@ -330,6 +331,7 @@ def test_the_magics_traits_are_the_tables_rows():
             assert row.help in (OpenAPIMagics.openapi.__doc__ or "")  # %openapi? lists it
 
 
+@pytest.mark.slow
 def test_the_session_resolves_every_row_and_lists_it_with_its_level(ip):
     assert set(SETTINGS) == {row.name for row in TABLE}
     settings = session_for(ip).resolve()

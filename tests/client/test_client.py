@@ -295,6 +295,7 @@ def test_reset_mid_reply_and_truncation_are_transport_errors():
         assert info.value.raw_text == body[:20].decode()
 
 
+@pytest.mark.slow
 def test_timeouts_fire_for_silence_and_for_a_slow_drip():
     with StandIn(lambda req: Reply(b"{}", delay=3)) as s, pytest.raises(RequestTimeout):
         client_for(s, timeout=0.5).call("main/initStatus")

@@ -44,6 +44,7 @@ def _run(code: str) -> str:
     return out.stdout.strip()
 
 
+@pytest.mark.slow
 def test_load_ext_does_not_import_pandas():
     out = _run("""
         import sys
@@ -57,6 +58,7 @@ def test_load_ext_does_not_import_pandas():
     assert out == "False"
 
 
+@pytest.mark.slow
 def test_a_dataframe_still_imports_pandas_when_built():
     out = _run("""
         import sys
@@ -109,6 +111,7 @@ def _reference(rows):
     return pd.DataFrame.from_records(rows)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(st.sampled_from("abcd"), min_size=1, max_size=3, unique=True),

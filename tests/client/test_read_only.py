@@ -161,6 +161,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=[c.__name__ for c in CASES])
 def test_a_read_only_connection_sends_no_write(case, splicer, ip, tmp_path):
     error, read_ok = case(splicer, ip, tmp_path)
@@ -249,6 +250,7 @@ def test_a_fleet_confirms_once_naming_every_splicer(splicer):
     assert splicer.requests[WRITE] == 2
 
 
+@pytest.mark.slow
 def test_the_magic_asks_with_a_button_and_sends_on_click(splicer, ip, monkeypatch):
     monkeypatch.setattr("openapi_magic.ops._watch._in_kernel", lambda: True)
     ip.user_ns["splicer"] = splicer
@@ -268,6 +270,7 @@ def test_the_magic_asks_with_a_button_and_sends_on_click(splicer, ip, monkeypatc
     assert res.result.ok
 
 
+@pytest.mark.slow
 def test_the_magic_asks_once_for_a_fleet(splicer, ip, monkeypatch):
     monkeypatch.setattr("openapi_magic.ops._watch._in_kernel", lambda: True)
     ip.user_ns["wall"] = {"left": splicer, "right": splicer}
@@ -289,6 +292,7 @@ def test_the_form_asks_before_a_write(splicer):
     assert f.wait(WAIT) and f.result.ok and splicer.requests[WRITE] == 1
 
 
+@pytest.mark.slow
 def test_the_magic_prompts_in_a_terminal(splicer, ip, monkeypatch):
     class Tty:
         def isatty(self):

@@ -113,6 +113,7 @@ def same_shape_rows(draw):
     return [fill(shape, draw) for _ in range(draw(st.integers(1, 6)))]
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(same_shape_rows())
 def test_records_frame_matches_json_normalize_on_random_shapes(rows):

@@ -9,9 +9,11 @@ import re
 import subprocess
 import sys
 
+import pytest
 from _paths import ROOT
 
 
+@pytest.mark.slow
 def test_benchmark_quick_run_prints_the_goals_table_and_passes_its_checks(tmp_path):
     out = tmp_path / "bench.md"
     proc = subprocess.run(

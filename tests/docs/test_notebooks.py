@@ -42,6 +42,8 @@ def test_committed_clean(path):
     assert first.cell_type == "markdown" and "real splicer" in first.source
 
 
+@pytest.mark.kernel
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_runs_top_to_bottom_on_the_simulated_splicer(path, tmp_path, monkeypatch):
     for var in (

@@ -457,6 +457,7 @@ def test_the_copied_curl_command_works(splicer):
 # --------------------------------------------------------------------------- the secret
 
 
+@pytest.mark.slow
 def test_the_secret_never_enters_widget_state(splicer):
     f = form(splicer, interface="screen/readList")
     click_send(f)

@@ -38,6 +38,9 @@ from openapi_magic.core.catalog import load_catalog  # noqa: E402
 from openapi_magic.frontends._form import cell_text  # noqa: E402
 from openapi_magic.server import DEMO_SEED, SimulatedSplicer  # noqa: E402
 
+# JupyterLab runs the notebooks in kernels of its own.
+pytestmark = [pytest.mark.browser, pytest.mark.kernel, pytest.mark.slow]
+
 ARTIFACTS = ROOT / "test-artifacts"
 SECRET_VAR = "OPENAPI_FORM_BROWSER_SECRET"
 #: Handed to the kernel through the environment: the notebook's text never holds it.

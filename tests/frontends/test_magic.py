@@ -118,6 +118,7 @@ def test_substitute_numpy_and_unknown_names():
     assert substitute('{"a": "$ 5", "b": "\\"$x\\""}', {"x": 1}) == '{"a": "$ 5", "b": "\\"1\\""}'
 
 
+@pytest.mark.slow
 def test_dry_run_sends_nothing_and_masks_the_secret(ip, splicer):
     connect(ip, splicer)
     res, cap = run(ip, '%%openapi screen/readList --dry-run -o dr\n{"deviceId": 0}')
@@ -133,6 +134,7 @@ def test_dry_run_sends_nothing_and_masks_the_secret(ip, splicer):
     assert KEY not in text + html + cap.stdout
 
 
+@pytest.mark.slow
 def test_encryption_override_per_cell(ip):
     with StandIn(encrypt=False, secret_key=KEY) as s:
         s.secret_key = KEY
@@ -143,6 +145,7 @@ def test_encryption_override_per_cell(ip):
         assert res.success and res.result.encrypted is False
 
 
+@pytest.mark.slow
 def test_table_option_and_display_limit(ip):
     body = {"a": [{"x": i} for i in range(64)], "b": [{"y": 1}]}
     with StandIn(encrypt=True, secret_key=KEY, reply_body=body) as s:
@@ -159,6 +162,7 @@ def test_table_option_and_display_limit(ip):
         assert ip.user_ns["kept"].body == body  # nothing lost
 
 
+@pytest.mark.slow
 def test_bad_json_points_at_line_and_column(ip, splicer):
     connect(ip, splicer)
     res, cap = run(ip, '%%openapi screen/readList\n{"deviceId": 0,\n  "x": }')
@@ -182,6 +186,7 @@ def test_unknown_interface_is_sent_with_a_note_and_did_you_mean(ip, splicer):
     assert res.success and len(splicer.requests) == 2
 
 
+@pytest.mark.slow
 def test_doubts_are_sent_with_warnings_and_strict_refuses_them(ip, splicer):
     spec = load_catalog().get("screen/writeBrightness")
     over = spec.field("brightness").maximum + 20
@@ -298,6 +303,7 @@ def test_env_connection_and_profiles_per_cell(ip, monkeypatch, tmp_path):
         assert "No profile 'hall-z'" in cap.stdout and "known: hall-b" in cap.stdout
 
 
+@pytest.mark.slow
 def test_url_connection_asks_secret_with_hidden_prompt(ip, monkeypatch, splicer):
     asked = []
     monkeypatch.setattr("getpass.getpass", lambda prompt: asked.append(prompt) or KEY)
@@ -309,12 +315,14 @@ def test_url_connection_asks_secret_with_hidden_prompt(ip, monkeypatch, splicer)
     assert res.success and res.result.ok
 
 
+@pytest.mark.slow
 def test_help_documents_options_and_settings(ip):
     doc = magics(ip).openapi.__doc__
     for word in ("--dry-run", "-o NAME", "display_limit", "strict_sign", "short_errors", "timeout"):
         assert word in doc
 
 
+@pytest.mark.slow
 def test_completion_of_interface_paths(ip):
     with provisionalcompleter():
         got = [c.text for c in ip.Completer.completions("%%openapi screen/read", 21)]
@@ -323,6 +331,7 @@ def test_completion_of_interface_paths(ip):
     assert line == ["/input/readList"]
 
 
+@pytest.mark.slow
 def test_strict_sign_mismatch_fails_but_keeps_data(ip, splicer):
     def bad(req):
         out = json.loads(splicer.splicer(req).body)
@@ -339,6 +348,7 @@ def test_strict_sign_mismatch_fails_but_keeps_data(ip, splicer):
     assert ip.user_ns[LAST_ERROR].result.body["screens"]
 
 
+@pytest.mark.slow
 def test_no_secret_anywhere_in_a_whole_session(ip, monkeypatch, tmp_path):
     """Every output, repr, error and history entry of a session, scanned for the secret."""
     secret = "Whole-Session-Secret-Key-99"
@@ -382,6 +392,7 @@ def test_no_secret_anywhere_in_a_whole_session(ip, monkeypatch, tmp_path):
     assert re.search(r"status 18", blob)
 
 
+@pytest.mark.slow
 def test_keep_going_shows_failures_without_failing_the_cell(ip):
     with _status_splicer(410, "brightness not supported") as s:
         connect(ip, s)
@@ -407,6 +418,7 @@ def test_keep_going_shows_failures_without_failing_the_cell(ip):
         assert res.success and "HTTP 502" in html and "<b>x</b>" not in html
 
 
+@pytest.mark.slow
 def test_current_client_is_the_magics_connection(ip, splicer):
     from openapi_magic import current_client
 
@@ -415,6 +427,7 @@ def test_current_client_is_the_magics_connection(ip, splicer):
     assert current_client().call("screen/readList", {"deviceId": 0}).ok
 
 
+@pytest.mark.slow
 def test_keep_going_vendor_failure_is_still_the_last_error(ip):
     with _status_splicer(912, "initialising") as s:
         connect(ip, s)
@@ -423,6 +436,7 @@ def test_keep_going_vendor_failure_is_still_the_last_error(ip):
     assert res.success and err.status == 912 and err.result is res.result
 
 
+@pytest.mark.slow
 def test_each_runs_the_cell_per_item_with_an_outcome_table(ip):
     from openapi_magic.server import serve
 
@@ -465,6 +479,7 @@ def test_each_runs_the_cell_per_item_with_an_outcome_table(ip):
         assert "9999" in html and "outcome" in html.lower()
 
 
+@pytest.mark.slow
 def test_on_runs_the_cell_on_every_splicer(ip):
     from openapi_magic.server import serve
 
@@ -479,6 +494,7 @@ def test_on_runs_the_cell_on_every_splicer(ip):
         assert list(failed["splicer"]) == ["wrong"] and list(failed["status"]) == [15]
 
 
+@pytest.mark.slow
 def test_on_with_strict_sign_fails_on_a_sign_mismatch(ip, splicer):
     """strict_sign holds for fleet cells as for one call: a reply whose sign does not match
     fails the cell, although its status is 0."""
@@ -502,6 +518,7 @@ def test_on_with_strict_sign_fails_on_a_sign_mismatch(ip, splicer):
         assert not res.success and "1 of 2 replies" in cap.stdout and "strict_sign" in cap.stdout
 
 
+@pytest.mark.slow
 def test_each_usage_errors(ip, splicer):
     connect(ip, splicer)
     ip.user_ns["ids"] = [1, 2]

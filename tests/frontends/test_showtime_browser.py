@@ -40,6 +40,9 @@ from playwright.sync_api import Page, sync_playwright  # noqa: E402
 from openapi_magic import Client  # noqa: E402
 from openapi_magic.server import SimulatedSplicer  # noqa: E402
 
+# JupyterLab runs the notebook in a kernel of its own.
+pytestmark = [pytest.mark.browser, pytest.mark.kernel, pytest.mark.slow]
+
 ARTIFACTS = ROOT / "test-artifacts" / "showtime"
 WAIT_MS = 60_000
 SCREEN = {"deviceId": 0, "screenId": 0}

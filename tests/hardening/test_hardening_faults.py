@@ -260,7 +260,12 @@ def ctx(request, shell, monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("front_end", list(FRONT_ENDS))
-@pytest.mark.parametrize("fault", FAULTS, ids=[f.id for f in FAULTS])
+@pytest.mark.parametrize(
+    "fault",
+    # A fault that waits out the SHORT deadline takes ~0.5-1 s in every front-end: slow.
+    [pytest.param(f, marks=pytest.mark.slow) if f.timeout == SHORT else f for f in FAULTS],
+    ids=[f.id for f in FAULTS],
+)
 def test_each_fault_gives_one_clear_error_in_every_front_end(fault, front_end, ctx):
     with watchdog(WAIT + 10), StandIn(secret_key=SECRET) as other, contextlib.ExitStack() as stack:
         server = None

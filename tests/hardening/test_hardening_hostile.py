@@ -169,6 +169,7 @@ def _cell_html(ip, code: str) -> tuple[object, str]:
     return res, shown
 
 
+@pytest.mark.slow
 def test_magic_output_and_keep_going_notice_show_markup_as_text(ip):
     with (
         watchdog(WAIT + 10),
@@ -280,6 +281,7 @@ def test_a_50_mb_reply_is_refused_by_the_cap_before_it_is_all_held(fifty_mb, ann
         assert peak < 3 * CAP, f"peak {peak:,} bytes for a {CAP:,}-byte cap"
 
 
+@pytest.mark.slow
 def test_a_50_mb_reply_under_a_raised_cap_arrives_whole_and_shows_small(fifty_mb):
     with watchdog(60), StandIn(lambda req: Reply(fifty_mb), encrypt=False) as s:
         c = Client(s.root, "demo", None, encrypt=False, timeout=30, max_reply_bytes=2 * BIG)
@@ -330,7 +332,9 @@ def _raw_controls(text: str) -> list[str]:
 @pytest.mark.parametrize(
     "body",
     [
-        [{f"c{i}": i for i in range(300_000)}],  # one record, very many columns
+        pytest.param(  # one record, very many columns
+            [{f"c{i}": i for i in range(300_000)}], marks=pytest.mark.slow
+        ),
         {f"f{i}": i for i in range(200_000)},  # a flat object of many fields
         {
             "deviceId": 0,
@@ -381,6 +385,7 @@ def test_control_sequences_and_lone_surrogates_are_visible_inert_and_encodable()
     assert r.body["screens"][0]["name"].endswith("\ud800")  # the Result keeps it as sent
 
 
+@pytest.mark.slow
 def test_control_sequences_in_short_errors_and_notices_are_inert(ip):
     client = _memory({"a": 1}, msg="no " + CONTROL + "\ud800", status=2)
     ip.user_ns["hostile"] = client
@@ -453,6 +458,7 @@ class _Raises:
         raise RuntimeError("iteration failed")
 
 
+@pytest.mark.slow
 def test_var_objects_that_raise_give_a_short_cell_error(ip):
     deep: list = []
     for _ in range(5000):

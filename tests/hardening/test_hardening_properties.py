@@ -125,6 +125,7 @@ def reply_expected(value, encrypt: bool):
 # --------------------------------------------------------------------------- round trips
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(value=json_values, secret=secrets, pid=pids, ts=timestamps, encrypt=st.booleans())
 def test_request_round_trip_client_seals_splicer_opens(value, secret, pid, ts, encrypt):
@@ -349,6 +350,7 @@ def _renders(result: Result) -> None:
     result.df  # noqa: B018 - computing the frame must not raise
 
 
+@pytest.mark.slow
 @settings(
     deadline=None,
     max_examples=400,
@@ -518,6 +520,7 @@ def connected_shell():
     os.environ.update(saved)
 
 
+@pytest.mark.slow
 @settings(
     deadline=None,
     max_examples=150,

@@ -105,6 +105,7 @@ def _other_key(req):
     )
 
 
+@pytest.mark.slow
 def test_one_session_with_every_feature_leaves_no_secret_anywhere(caplog, monkeypatch, tmp_path):
     scan = Scan()
     caplog.set_level(logging.DEBUG)  # the root logger: ours, the server's, urllib3's, ...
@@ -369,6 +370,8 @@ NOTEBOOK = [
 ]
 
 
+@pytest.mark.kernel
+@pytest.mark.slow
 def test_a_saved_notebook_with_widget_state_holds_no_secret(tmp_path, monkeypatch):
     for var in (
         "OPENAPI_ROOT",
@@ -603,6 +606,8 @@ _FAILURES = [
 ]
 
 
+@pytest.mark.kernel
+@pytest.mark.slow
 def test_every_failure_path_in_a_real_kernel_in_verbose_mode_shows_no_secret(tmp_path, monkeypatch):
     """Each failure the hardening tests provoke, in a real kernel with ``%xmode Verbose``
     (every frame's variables printed): nothing shown or saved holds the key in any form."""

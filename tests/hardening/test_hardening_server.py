@@ -398,6 +398,7 @@ def test_pipelined_requests_and_expect_100_continue_are_served():
 DRIPS = 300
 
 
+@pytest.mark.slow
 def test_a_drip_meets_a_whole_request_deadline():
     """One byte every 0.1 s keeps every read under a 1 s timeout; the whole request has 1 s."""
     with watchdog(60), serve(socket_timeout_s=1) as s:
@@ -422,6 +423,7 @@ def test_a_drip_meets_a_whole_request_deadline():
         assert reply == b"" and sent < len(request) // 2, (sent, reply[:80])
 
 
+@pytest.mark.slow
 def test_hundreds_of_drips_leave_valid_calls_answered(enough_files):
     before = handler_threads()
     stop = threading.Event()

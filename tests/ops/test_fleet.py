@@ -296,6 +296,7 @@ def counting_handler(server_ref, stats, lock, key, pause=0.05):
     return handle
 
 
+@pytest.mark.slow
 def test_per_splicer_and_overall_limits_hold(standins):
     stats, lock, servers = {}, threading.Lock(), []
     for n in range(4):
@@ -557,6 +558,8 @@ def test_process_pool_executor(splicers):
         assert not pool._shutdown_thread  # a caller's executor is left running
 
 
+@pytest.mark.dask
+@pytest.mark.slow
 def test_dask_local_cluster_executor(splicers):
     distributed = pytest.importorskip("dask.distributed")
     clients = _fleet_of_three(splicers)

@@ -172,6 +172,7 @@ class CountingSplicer:
         splicer.answer = answer
 
 
+@pytest.mark.slow
 def test_never_two_requests_at_once_to_one_splicer():
     with serve(latency_ms=100) as splicer:
         counter = CountingSplicer(splicer)
@@ -251,6 +252,7 @@ def test_views_are_inert_and_escaped_and_hold_no_secret(splicer):
 # ---------------------------------------------------------------------- the magic
 
 
+@pytest.mark.slow
 def test_magic_watches_the_current_connection(ip, splicer):
     from IPython.core.error import UsageError
 
@@ -386,6 +388,7 @@ def test_a_table_keeps_changed_rows_in_view_past_its_first_rows():
     )
 
 
+@pytest.mark.slow
 def test_magic_watch_takes_fields(ip, splicer):
     ip.user_ns["splicer"] = splicer
     ip.run_line_magic("openapi_connect", "splicer")

@@ -17,6 +17,7 @@ from openapi_magic import Client
 from openapi_magic.server import serve
 
 CHROMIUM = "/usr/bin/chromium"
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 playwright = pytest.importorskip("playwright.sync_api")
 
 
@@ -34,7 +35,9 @@ def theme_css(name: str) -> str:
     pytest.skip("JupyterLab's theme CSS is not installed")
 
 
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")
+@pytest.mark.skipif(
+    not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+)
 def test_picture_in_light_and_dark_theme(tmp_path):
     with serve() as splicer:
         client = Client.from_splicer(splicer)

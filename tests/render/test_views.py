@@ -192,6 +192,7 @@ def test_text_fits_80_columns_with_a_note_naming_what_is_left_out(monkeypatch):
     assert sum("HDMI" in line for line in lines) == 10  # one line per row, not wrapped
 
 
+@pytest.mark.slow
 def test_list_replies_in_an_80_column_terminal_do_not_wrap():
     code = (
         "from openapi_magic.server import serve\n"
@@ -252,6 +253,7 @@ def run(ip, code):
     return res, cap
 
 
+@pytest.mark.slow
 def test_a_vendor_failure_shows_its_message_and_hint_once(ip):
     def failing(req):
         env = req.envelope()
@@ -281,6 +283,7 @@ def test_a_vendor_failure_shows_its_message_and_hint_once(ip):
     assert "shown above" in cap.stdout + cap.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "phase, says",
     [
@@ -312,6 +315,7 @@ def test_ctrl_c_during_a_call_is_one_line_saying_whether_it_was_sent(ip, monkeyp
     assert "Interrupted screen/readList" in out and says in out
 
 
+@pytest.mark.slow
 def test_connecting_to_a_url_without_encrypt_says_what_was_not_asked(ip):
     res, cap = run(ip, "%openapi_connect http://127.0.0.1:9 --pid demo --no-firmware")
     assert res.success
@@ -321,6 +325,7 @@ def test_connecting_to_a_url_without_encrypt_says_what_was_not_asked(ip):
     assert "Never type the key into a cell" in out
 
 
+@pytest.mark.slow
 def test_the_form_in_a_terminal_says_it_needs_a_notebook():
     code = (
         "from openapi_magic.frontends._form import register\n"
@@ -362,6 +367,7 @@ def test_the_form_drops_the_previous_reply_when_the_interface_changes_and_wraps(
         s.stop()
 
 
+@pytest.mark.slow
 def test_a_plain_call_refused_as_encryption_would_be_says_how_to_give_the_key(ip):
     s = serve(secret_key=KEY, encrypt=True)  # encryption on at the splicer
     try:
@@ -377,6 +383,7 @@ def test_a_plain_call_refused_as_encryption_would_be_says_how_to_give_the_key(ip
     assert "Never type the key into a cell" in out and KEY not in out
 
 
+@pytest.mark.slow
 def test_the_readme_markdown_export_command_gives_markdown_tables(tmp_path):
     nbformat = pytest.importorskip("nbformat")
     pytest.importorskip("nbconvert")

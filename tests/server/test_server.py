@@ -503,6 +503,7 @@ def test_chunked_request_body_is_read(enc):
     assert resp.status_code == 200 and resp.json()["status"] == 0
 
 
+@pytest.mark.slow
 def test_a_half_sent_request_does_not_hold_the_connection():
     with serve(socket_timeout_s=0.3) as s:
         with socket.create_connection(("127.0.0.1", s.port), timeout=TIMEOUT) as sock:
@@ -921,6 +922,7 @@ def test_reset_undoes_every_write(enc):
     assert ok(enc, "screen/readDetail", {"deviceId": 0, "screenId": 0}) == before
 
 
+@pytest.mark.slow
 def test_big_replies_for_benchmarks():
     with serve(encrypt=False) as s:
         ids = s.state.add_inputs(10_000)
@@ -933,6 +935,7 @@ def test_big_replies_for_benchmarks():
 # ============================================================== load
 
 
+@pytest.mark.slow
 def test_200_parallel_requests_all_answered_correctly():
     with serve(reply_sign=True) as s:
 
@@ -1074,6 +1077,7 @@ def test_cli_real_firmware_and_accounts():
         proc.communicate(timeout=TIMEOUT)
 
 
+@pytest.mark.slow
 def test_cli_help_and_bad_arguments():
     out = subprocess.run(
         [sys.executable, "-m", "openapi_magic.server", "--help"],

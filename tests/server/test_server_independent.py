@@ -209,6 +209,7 @@ def test_real_firmware_replies(encrypt):
         assert body["screens"][0]["name"] == "Main LED"
 
 
+@pytest.mark.slow
 def test_parallel_independent_clients():
     with serve() as splicer:
 
