@@ -1,7 +1,7 @@
 """The "Copy as curl" text (openapi_magic.core._curl) and the protocol core agree: the bash,
 run with a fixed clock and curl replaced by a stub that prints what it would send, sends exactly
 the envelope :func:`protocol.seal_request` seals (body, sign, keys in order), and the
-secretKey is never in the text. (tests/test_form.py sends it to the simulated splicer.)"""
+secretKey is never in the text. (tests/frontends/test_form.py sends it to the simulated splicer.)"""
 
 from __future__ import annotations
 

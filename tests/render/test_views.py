@@ -3,7 +3,7 @@
 The Result's HTML, text and Markdown forms, the fleet's, and the magic's messages
 (vendor failure, Ctrl-C, the form in a terminal, connecting without a secret). The
 page itself (clipping, contrast, both themes) is checked in a real browser by
-``test_browser.py``; these tests read the markup and the text.
+``frontends/test_form_browser.py``; these tests read the markup and the text.
 """
 
 import math
