@@ -2,7 +2,7 @@
 
 Requests are sealed and replies opened with the protocol core (the server's
 correctness against an independent implementation is checked separately, in
-test_server_independent.py). No client code here: the splicer is tested alone.
+server/test_server_independent.py). No client code here: the splicer is tested alone.
 """
 
 from __future__ import annotations

@@ -505,7 +505,7 @@ class Client:
             DeprecationWarning,
             stacklevel=2,
         )
-        from ..ops._watch import watch  # the deprecated shim's way up (tests/test_layers.py)
+        from ..ops._watch import watch  # the deprecated shim's way up (see test_layers.py)
 
         return watch(self, interface, body, every=every, **options)
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from _hardening import SECRET, assert_no_secret
+from _paths import ROOT
 
 from openapi_magic.core.catalog import is_read
 from openapi_magic.core.settings import TABLE
@@ -28,7 +29,7 @@ from openapi_magic.server import serve
 
 WRITE, BODY = "screen/writeBrightness", {"deviceId": 0, "screenId": 0, "brightness": 42}
 READ, READ_BODY = "screen/readDetail", {"deviceId": 0, "screenId": 0}
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = ROOT / "README.md"
 
 
 class _Terminal(io.StringIO):
