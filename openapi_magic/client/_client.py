@@ -60,11 +60,13 @@ __all__ = [
     "FIRMWARE_INTERFACE",
     "MAX_TIMEOUT",
     "Client",
+    "Environment",
     "Prepared",
     "Secret",
     "join_url",
     "parse_bool",
     "precheck",
+    "wrap_secret",
 ]
 
 log = logging.getLogger("openapi_magic")
@@ -191,7 +193,11 @@ class Client:
         confirm_writes: bool = False,
         confirm: _confirm.Confirm | None = None,
     ) -> None:
-        secret_key = _secret(secret_key)  # from here down, frames hold the masked key only
+        # Wrap first, then judge: from here down this frame holds the masked key only,
+        # a refused one (bytes, a lone surrogate) included.
+        secret_key, refused = wrap_secret(secret_key)
+        if refused is not None:
+            raise refused
         if not isinstance(root, str) or not root.strip():
             raise ConfigError(
                 "The root URL is empty: give the splicer's OpenAPI root, e.g. "
@@ -238,12 +244,14 @@ class Client:
     # ------------------------------------------------------------------ building
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Client:
+    def from_env(
+        cls, env: Mapping[str, str] | Environment | None = None, **overrides: Any
+    ) -> Client:
         """A client from ``OPENAPI_ROOT``, ``OPENAPI_PID``, ``OPENAPI_SECRET_KEY``,
         ``OPENAPI_ENCRYPT`` (and ``OPENAPI_TIMEOUT``); keyword overrides win."""
         # The settings only, the key masked: a frame holding the environment would show
         # the key in a traceback that prints variables.
-        env = _settings_from(os.environ if env is None else env)
+        env = _settings_from(Environment(env))
         kw: dict[str, Any] = {}
         missing = [
             n
@@ -695,20 +703,77 @@ class Client:
 # ---------------------------------------------------------------------- helpers
 
 
+def wrap_secret(value: Any) -> tuple[Secret | None, ConfigError | None]:
+    """``(the key as a Secret, None)``, or ``(None, the ConfigError refusing it)``.
+
+    A secretKey is text (or a :class:`Secret`): bytes and text with a lone surrogate are
+    refused. Nothing raises here, so a caller rebinds its variable to the masked key
+    (or ``None``) before judging: no frame of a traceback holds the refused value.
+    """
+    if value is None or isinstance(value, Secret):
+        return value, None
+    kind = type(value).__name__
+    try:
+        wrapped = Secret(value)  # wraps bytes too, so that no frame keeps them
+    except ConfigError as exc:  # not text, or a lone surrogate: the message names no key
+        return None, exc.with_traceback(None)
+    finally:
+        value = None
+    if kind in ("bytes", "bytearray"):
+        return None, ConfigError(f"The secretKey must be text, not {kind}.")
+    return wrapped, None
+
+
 def _secret(value: Any) -> Secret | None:
     """A Client's secretKey: ``None``, or text / a :class:`Secret` as a Secret."""
-    if value is None or isinstance(value, Secret):
-        return value
-    if not isinstance(value, str):
-        raise ConfigError(f"The secretKey must be text, not {type(value).__name__}.")
-    try:
-        return Secret(value)
-    except ConfigError:
-        value = None  # the frame a traceback shows holds no key
-        raise
+    value, refused = wrap_secret(value)
+    if refused is not None:
+        raise refused
+    return value
 
 
-def _settings_from(env: Mapping[str, str]) -> dict[str, Any]:
+class Environment:
+    """The process environment (or a mapping standing in for it, ``None``: the process's),
+    read one variable at a time.
+
+    Its repr names nothing (``<environment>``) and no attribute is the mapping, so a
+    traceback that prints every frame's variables (``%xmode Verbose``) shows no value of
+    it, the secretKey a variable holds included.
+    """
+
+    __slots__ = ("_read",)
+
+    def __init__(self, env: Mapping[str, str] | Environment | None = None) -> None:
+        self._read: Callable[[str], str | None] = (
+            env._read if isinstance(env, Environment) else _reader(env)
+        )
+        env = None
+
+    def get(self, name: str) -> str | None:
+        """The variable's text, or ``None`` when it is not set (for settings, not keys)."""
+        return self._read(name)
+
+    def secret(self, name: str) -> Secret | None:
+        """The variable as a :class:`Secret` (``None`` when unset or empty); a ConfigError
+        naming the variable, never its value, when it cannot be a secretKey."""
+        key, refused = wrap_secret(self._read(name) or None)
+        if refused is not None:
+            raise ConfigError(f"${name}: {refused.message}")
+        return key
+
+    def __repr__(self) -> str:
+        return "<environment>"
+
+
+def _reader(env: Mapping[str, str] | None) -> Callable[[str], str | None]:
+    # A closure: its repr shows no value, and os.environ is read at each lookup (None).
+    def read(name: str) -> str | None:
+        return (os.environ if env is None else env).get(name)
+
+    return read
+
+
+def _settings_from(env: Environment) -> dict[str, Any]:
     """The ``OPENAPI_*`` settings of an environment, the secretKey as a :class:`Secret`
     (or, when it cannot be one, the ConfigError saying why)."""
     out: dict[str, Any] = {
@@ -716,10 +781,9 @@ def _settings_from(env: Mapping[str, str]) -> dict[str, Any]:
     }
     out[ENV_SECRET_KEY] = None
     try:
-        out[ENV_SECRET_KEY] = _secret(env.get(ENV_SECRET_KEY) or None)
+        out[ENV_SECRET_KEY] = env.secret(ENV_SECRET_KEY)
     except ConfigError as exc:
-        out[ENV_SECRET_KEY] = exc.with_traceback(None)  # its frames held the environment
-    del env  # nothing of this frame holds the environment now
+        out[ENV_SECRET_KEY] = exc.with_traceback(None)
     return out
 
 

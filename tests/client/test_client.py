@@ -7,6 +7,7 @@ import time
 
 import pandas as pd
 import pytest
+from _hardening import SECRET, assert_no_secret, frames_text
 from standin import Reply, StandIn, free_port
 
 from openapi_magic import Client, load_catalog
@@ -385,3 +386,23 @@ def test_timestamps_strictly_increase_even_within_one_millisecond(server):
     stamps = [int(c.prepare("main/initStatus").timestamp) for _ in range(5)]
     assert stamps == list(range(1_700_000_000_000, 1_700_000_000_005))
     assert c.prepare("main/initStatus", timestamp=42).timestamp == "42"  # explicit wins
+
+
+# --------------------------------------------------------------------------- issue 26
+
+
+@pytest.mark.parametrize(
+    "key",
+    [SECRET.encode(), bytearray(SECRET.encode()), SECRET + "\udc80"],
+    ids=["bytes", "bytearray", "lone-surrogate"],
+)
+@pytest.mark.parametrize("how", ["Client", "from_env"])
+def test_a_refused_key_is_in_no_frame_of_the_error(key, how, monkeypatch):
+    """Issue 26 #2: wrapped first, then judged, so the refusal shows no value."""
+    with pytest.raises(ConfigError, match=r"must be text|not valid Unicode") as info:
+        if how == "Client":
+            Client("http://127.0.0.1:9/open/api", "demo", key, encrypt=True)
+        else:
+            env = {"OPENAPI_ROOT": "http://127.0.0.1:9/open/api", "OPENAPI_PID": "demo"}
+            Client.from_env({**env, "OPENAPI_SECRET_KEY": key})
+    assert_no_secret(frames_text(info.value))
