@@ -18,6 +18,7 @@ import math
 import os
 import threading
 import time
+import urllib.parse
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -206,7 +207,10 @@ class Client:
         root = root.strip()
         if not root.lower().startswith(("http://", "https://")):
             raise ConfigError(f"The root URL {root!r} must start with http:// or https://.")
-        self.root = root.rstrip("/")
+        # A login in the root (user:password@host) is for the request only: what is shown
+        # or saved (repr, Result.url, captures) is the root without it.
+        self._auth = _login(root)
+        self.root = _confirm.public_root(root).rstrip("/")
         self.pid = protocol._pid(pid)
         self._secret = secret_key
         self.encrypt = parse_bool(encrypt, "encrypt")
@@ -232,7 +236,7 @@ class Client:
         self._clock = clock or time.time
         self._last_ts = 0
         self._ts_lock = threading.Lock()
-        self._session = _with_headers(session or _transport.session_for(self.root))
+        self._session = _with_headers(session or _transport.session_for(self.root, self._auth))
         if verify is False and self.root.lower().startswith("https://"):
             # Once per client, here; its sessions do not repeat it per request, and the
             # process's warning filters are left alone (see _transport).
@@ -375,7 +379,7 @@ class Client:
         if state.get("_clock") is None:  # time.time travels as None (see __getstate__)
             self._clock = time.time
         self._ts_lock = threading.Lock()
-        self._session = _with_headers(_transport.session_for(self.root))
+        self._session = _with_headers(_transport.session_for(self.root, self._auth))
 
     # ------------------------------------------------------------------ calls
 
@@ -556,6 +560,7 @@ class Client:
                     stream=True,
                     verify=_transport.env_verify(self._session, self.verify),
                     allow_redirects=False,
+                    auth=self._auth,
                 )
             except requests.exceptions.RequestException as exc:
                 raise _transport_error(exc, url, limit, context, progress.phase) from exc
@@ -785,6 +790,24 @@ def _settings_from(env: Environment) -> dict[str, Any]:
     except ConfigError as exc:
         out[ENV_SECRET_KEY] = exc.with_traceback(None)
     return out
+
+
+def _login(root: Any) -> requests.auth.HTTPBasicAuth | None:
+    """The ``user:password@`` of a root as the request's basic auth (``None``: none).
+
+    Held as requests' auth object, whose repr shows neither part."""
+    if not isinstance(root, str) or "@" not in root:
+        return None
+    try:
+        parts = urllib.parse.urlsplit(root.strip())
+        user, password = parts.username, parts.password
+    except ValueError:
+        return None  # the root is refused, or the request says what is wrong
+    if user is None and password is None:
+        return None
+    return requests.auth.HTTPBasicAuth(
+        urllib.parse.unquote(user or ""), urllib.parse.unquote(password or "")
+    )
 
 
 def _splicer_settings(splicer: Any) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """The client against a splicer-shaped stand-in on loopback: both modes, every error path."""
 
+import base64
 import logging
 import pickle
 import re
@@ -26,6 +27,8 @@ from openapi_magic.errors import (
     StatusError,
     TransportError,
 )
+from openapi_magic.ops._captures import capture
+from openapi_magic.server import serve
 
 KEY = "H-series-demo-secret"
 
@@ -406,3 +409,37 @@ def test_a_refused_key_is_in_no_frame_of_the_error(key, how, monkeypatch):
             env = {"OPENAPI_ROOT": "http://127.0.0.1:9/open/api", "OPENAPI_PID": "demo"}
             Client.from_env({**env, "OPENAPI_SECRET_KEY": key})
     assert_no_secret(frames_text(info.value))
+
+
+def _basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+
+
+def test_a_login_in_the_root_goes_with_the_request_only(transport):
+    """Issue 26 #14: sent as basic auth (after pickling too: fleet workers), never shown."""
+    with StandIn(secret_key=KEY) as s:
+        root = s.root.replace("://", "://admin:Pa55word@")
+        c = Client(root, "demo", KEY, encrypt=True)
+        r = c.call("screen/readList", {"deviceId": 0})
+        again = pickle.loads(pickle.dumps(c)).call("screen/readList", {"deviceId": 0})
+        assert [q.headers.get("authorization") for q in s.requests] == [
+            _basic("admin", "Pa55word")
+        ] * 2
+    assert c.root == s.root and r.url == again.url == s.root + "/screen/readList"
+    shown = [repr(c), c.where, r.url, repr(r), r.to_text(), r._repr_html_(), str(vars(c))]
+    assert "Pa55word" not in "\n".join(shown) and "admin" not in "\n".join(shown)
+
+
+def test_a_root_s_login_is_in_no_capture_file(tmp_path):
+    """Issue 26 #14: a capture and its anonymized copy, as saved files, keep no password."""
+    splicer = serve(secret_key=KEY)
+    try:
+        c = Client(splicer.root.replace("://", "://admin:Pa55word@"), "demo", KEY, encrypt=True)
+        cap = capture(c, quiet=True, max_seconds=30)
+        saved = [cap.save(tmp_path / "cap.json"), cap.anonymized().save(tmp_path / "anon.json")]
+    finally:
+        splicer.stop()
+    assert cap.calls and cap.root == splicer.root
+    texts = [p.read_text(encoding="utf-8") for p in saved]
+    texts += [repr(cap), cap._repr_html_()]
+    assert not [t for t in texts if "Pa55word" in t or "admin:" in t]
