@@ -43,7 +43,7 @@ from ..errors import (
     RequestValidationError,
     TransportError,
 )
-from ..render._tables import shorten
+from ..render._tables import inert, shorten
 from . import _guards as _confirm
 from . import _transport
 from ._result import DEFAULT_DISPLAY_LIMIT, Result, prepared_html, prepared_text
@@ -955,7 +955,8 @@ def _transport_error(
 
 
 def _snippet(text: str) -> str:
-    flat = " ".join(text.split())
+    # Inert: the splicer's text goes into an error message a terminal prints as it is.
+    flat = inert(" ".join(text.split()))
     return flat if len(flat) <= _SNIPPET else flat[: _SNIPPET - 1] + "…"
 
 

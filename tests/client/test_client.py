@@ -9,7 +9,7 @@ import time
 import pandas as pd
 import pytest
 from _hardening import SECRET, assert_no_secret, frames_text
-from standin import Reply, StandIn, free_port
+from standin import Reply, Request, StandIn, free_port
 
 from openapi_magic import Client, load_catalog
 from openapi_magic.core import protocol
@@ -443,3 +443,37 @@ def test_a_root_s_login_is_in_no_capture_file(tmp_path):
     texts = [p.read_text(encoding="utf-8") for p in saved]
     texts += [repr(cap), cap._repr_html_()]
     assert not [t for t in texts if "Pa55word" in t or "admin:" in t]
+
+
+#: An OSC 52 clipboard write, an OSC 0 window title, a clear screen, a C1 CSI.
+ESCAPES = "\x1b]52;c;cm0gLXJmIH4=\x07 \x1b]0;pwned\x07 \x1b[2J \x9b31m"
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _escaping(req: Request) -> Reply:
+    env = req.envelope()
+    out = protocol.seal_reply(
+        5, ESCAPES, None, pid=env["pId"], timestamp=env["timeStamp"], secret_key=KEY, encrypt=False
+    )
+    return Reply.json(out)
+
+
+def test_terminal_escapes_from_a_splicer_reach_no_error_message_or_capture_view():
+    """Issue 26 #9: raise_for_status's message, an HTTP error's, repr(Capture) and
+    repr(capture[iface]) all go through the inert-text rule."""
+    with StandIn(_escaping, secret_key=KEY, encrypt=False) as s:
+        c = Client(s.root, "demo", KEY)
+        r = c.call("screen/readList", {"deviceId": 0}, check=False)
+        with pytest.raises(StatusError) as status:
+            r.raise_for_status()
+        cap = capture(c, quiet=True, max_seconds=30)
+    with (
+        StandIn(lambda req: Reply(status=500, body=ESCAPES.encode())) as s,
+        pytest.raises(HTTPStatusError) as http,
+    ):
+        Client(s.root, "demo", KEY).call("screen/readList", {"deviceId": 0})
+    first = cap.interfaces()[0]
+    texts = [str(status.value), str(http.value), repr(cap), repr(cap[first]), repr(cap[first][0])]
+    for text in texts:
+        assert _CONTROL.search(text) is None, repr(text)
+    assert "\\x1b]52;c;" in str(status.value) and "\\x1b]0;pwned" in str(http.value)
