@@ -110,7 +110,7 @@ def _read(p: Path) -> configparser.ConfigParser:
         line = getattr(exc, "lineno", None)
         problem = f"The profiles file {p} is not valid INI{f' (line {line})' if line else ''}."
     if problem is not None:  # raised outside the handler: no chained error holds a line
-        parser = None
+        del parser  # what it read so far holds the file's lines
         raise ConfigError(problem)
     return parser
 
