@@ -154,10 +154,11 @@ class Client:
     """A connection to one splicer's OpenAPI.
 
     ``root`` is the URL prefix the administrator gives out, e.g.
-    ``http://10.0.0.5:8000/open/api``; ``pid`` and ``secret_key`` come from the
-    splicer's Settings > OpenAPI Management; ``encrypt`` must match the
-    splicer's setting for that pId. ``timeout`` bounds connecting and the whole
-    reply; ``strict_sign`` turns a reply sign mismatch into a
+    ``http://10.0.0.5:8000/open/api`` (a ``user:password@`` in it is sent as basic
+    auth and kept out of ``client.root``, what is shown and saved); ``pid`` and
+    ``secret_key`` come from the splicer's Settings > OpenAPI Management; ``encrypt``
+    must match the splicer's setting for that pId. ``timeout`` bounds connecting and
+    the whole reply; ``strict_sign`` turns a reply sign mismatch into a
     :class:`SignatureError`; ``verify`` is TLS verification for https roots.
     ``strict_catalog`` refuses every call the catalog has doubts about (by
     default only what is certain to fail is refused, the rest is sent with
@@ -752,7 +753,6 @@ class Environment:
         self._read: Callable[[str], str | None] = (
             env._read if isinstance(env, Environment) else _reader(env)
         )
-        env = None
 
     def get(self, name: str) -> str | None:
         """The variable's text, or ``None`` when it is not set (for settings, not keys)."""

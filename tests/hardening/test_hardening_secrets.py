@@ -411,6 +411,9 @@ def test_a_saved_notebook_with_widget_state_holds_no_secret(tmp_path, monkeypatc
 
 # --------------------------------------------------------------------------- verbose tracebacks
 
+#: The key, read where the cell runs (the cell's own line shows no mapping holding it).
+_KEY = "import os\nfrom openapi_magic import Client\ndef key():\n    return os.environ['OPENAPI_SECRET_KEY']"
+
 VERBOSE_CELLS = [
     # a reply that does not decrypt (the client's frames held the key while opening it)
     ("%openapi_connect rekeyed", '%%openapi screen/readList\n{"deviceId": 0}', "DecryptionError"),
@@ -433,13 +436,30 @@ VERBOSE_CELLS = [
         "from openapi_magic import Client\nClient.from_env().call('screen/readList', {})",
         "DecryptionError",
     ),
+    # issue 26: a profile-name typo with the key in os.environ (#1); refused keys (#2)
+    (
+        "import os",
+        "from openapi_magic.client import get_profile\nget_profile('hall-b')",
+        "ConfigError",
+    ),
+    (_KEY, "Client(rekeyed.root, 'demo', key().encode(), encrypt=True)", "ConfigError"),
+    (_KEY, "Client(rekeyed.root, 'demo', key() + '\\udc80', encrypt=True)", "ConfigError"),
 ]
 
 
 @pytest.mark.parametrize(
     "setup,cell,error",
     VERBOSE_CELLS,
-    ids=["decrypt", "seal", "strict-sign", "from-env", "env-call"],
+    ids=[
+        "decrypt",
+        "seal",
+        "strict-sign",
+        "from-env",
+        "env-call",
+        "profile-typo",
+        "bytes-key",
+        "surrogate-key",
+    ],
 )
 def test_even_verbose_tracebacks_show_no_secret(setup, cell, error, monkeypatch, tmp_path):
     """%xmode Verbose prints every frame's local variables: none may hold the secretKey."""
@@ -451,6 +471,7 @@ def test_even_verbose_tracebacks_show_no_secret(setup, cell, error, monkeypatch,
         monkeypatch.setenv("OPENAPI_ROOT", rekeyed.root)
         monkeypatch.setenv("OPENAPI_PID", "demo")
         monkeypatch.setenv("OPENAPI_SECRET_KEY", SECRET)
+        monkeypatch.setenv("HALL_A_SECRET", SECRET)  # as the profiles docs say, set last
         ip.user_ns["rekeyed"] = Client(rekeyed.root, "demo", SECRET, encrypt=True)
         ip.user_ns["forged"] = Client(forger.root, "demo", SECRET, encrypt=True, strict_sign=True)
         with capture_output() as cap:
