@@ -14,6 +14,7 @@ import base64
 import contextlib
 import io
 import json
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -23,6 +24,7 @@ import requests
 import urllib3
 from IPython.testing import globalipapp
 
+import openapi_magic
 from openapi_magic import Client
 from openapi_magic.core import protocol
 
@@ -48,6 +50,38 @@ def assert_no_secret(texts: list[str] | str, secret: str = SECRET) -> None:
     blob = texts if isinstance(texts, str) else "\n".join(texts)
     for n, form in enumerate(secret_forms(secret)):
         assert form not in blob, f"secret material found (form #{n}, {len(form)} chars)"
+
+
+def frames_text(exc: BaseException) -> str:
+    """Every local variable (name and repr) of every frame of the package in ``exc``'s
+    traceback and those of the errors chained to it: what ``%xmode Verbose`` could print
+    (it shows a part of this), for :func:`assert_no_secret`."""
+    package = os.path.dirname(openapi_magic.__file__)
+    out: list[str] = []
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        err = todo.pop()
+        if err is None or id(err) in seen:
+            continue
+        seen.add(id(err))
+        out.append(repr(err))
+        todo += [err.__cause__, err.__context__]
+        tb = err.__traceback__
+        while tb is not None:
+            frame = tb.tb_frame
+            if frame.f_code.co_filename.startswith(package):
+                out.append(frame.f_code.co_qualname)
+                out += [f"{name}={_shown(value)}" for name, value in frame.f_locals.items()]
+            tb = tb.tb_next
+    return "\n".join(out)
+
+
+def _shown(value: Any) -> str:
+    try:
+        return repr(value)
+    except Exception as exc:  # noqa: BLE001 - a repr that fails shows nothing
+        return f"<repr failed: {type(exc).__name__}>"
 
 
 class Hung(Exception):

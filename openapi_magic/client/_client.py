@@ -18,6 +18,7 @@ import math
 import os
 import threading
 import time
+import urllib.parse
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ from ..errors import (
     RequestValidationError,
     TransportError,
 )
-from ..render._tables import shorten
+from ..render._tables import inert, shorten
 from . import _guards as _confirm
 from . import _transport
 from ._result import DEFAULT_DISPLAY_LIMIT, Result, prepared_html, prepared_text
@@ -60,11 +61,13 @@ __all__ = [
     "FIRMWARE_INTERFACE",
     "MAX_TIMEOUT",
     "Client",
+    "Environment",
     "Prepared",
     "Secret",
     "join_url",
     "parse_bool",
     "precheck",
+    "wrap_secret",
 ]
 
 log = logging.getLogger("openapi_magic")
@@ -151,10 +154,11 @@ class Client:
     """A connection to one splicer's OpenAPI.
 
     ``root`` is the URL prefix the administrator gives out, e.g.
-    ``http://10.0.0.5:8000/open/api``; ``pid`` and ``secret_key`` come from the
-    splicer's Settings > OpenAPI Management; ``encrypt`` must match the
-    splicer's setting for that pId. ``timeout`` bounds connecting and the whole
-    reply; ``strict_sign`` turns a reply sign mismatch into a
+    ``http://10.0.0.5:8000/open/api`` (a ``user:password@`` in it is sent as basic
+    auth and kept out of ``client.root``, what is shown and saved); ``pid`` and
+    ``secret_key`` come from the splicer's Settings > OpenAPI Management; ``encrypt``
+    must match the splicer's setting for that pId. ``timeout`` bounds connecting and
+    the whole reply; ``strict_sign`` turns a reply sign mismatch into a
     :class:`SignatureError`; ``verify`` is TLS verification for https roots.
     ``strict_catalog`` refuses every call the catalog has doubts about (by
     default only what is certain to fail is refused, the rest is sent with
@@ -191,7 +195,11 @@ class Client:
         confirm_writes: bool = False,
         confirm: _confirm.Confirm | None = None,
     ) -> None:
-        secret_key = _secret(secret_key)  # from here down, frames hold the masked key only
+        # Wrap first, then judge: from here down this frame holds the masked key only,
+        # a refused one (bytes, a lone surrogate) included.
+        secret_key, refused = wrap_secret(secret_key)
+        if refused is not None:
+            raise refused
         if not isinstance(root, str) or not root.strip():
             raise ConfigError(
                 "The root URL is empty: give the splicer's OpenAPI root, e.g. "
@@ -200,7 +208,10 @@ class Client:
         root = root.strip()
         if not root.lower().startswith(("http://", "https://")):
             raise ConfigError(f"The root URL {root!r} must start with http:// or https://.")
-        self.root = root.rstrip("/")
+        # A login in the root (user:password@host) is for the request only: what is shown
+        # or saved (repr, Result.url, captures) is the root without it.
+        self._auth = _login(root)
+        self.root = _confirm.public_root(root).rstrip("/")
         self.pid = protocol._pid(pid)
         self._secret = secret_key
         self.encrypt = parse_bool(encrypt, "encrypt")
@@ -226,7 +237,7 @@ class Client:
         self._clock = clock or time.time
         self._last_ts = 0
         self._ts_lock = threading.Lock()
-        self._session = _with_headers(session or _transport.session_for(self.root))
+        self._session = _with_headers(session or _transport.session_for(self.root, self._auth))
         if verify is False and self.root.lower().startswith("https://"):
             # Once per client, here; its sessions do not repeat it per request, and the
             # process's warning filters are left alone (see _transport).
@@ -238,12 +249,14 @@ class Client:
     # ------------------------------------------------------------------ building
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Client:
+    def from_env(
+        cls, env: Mapping[str, str] | Environment | None = None, **overrides: Any
+    ) -> Client:
         """A client from ``OPENAPI_ROOT``, ``OPENAPI_PID``, ``OPENAPI_SECRET_KEY``,
         ``OPENAPI_ENCRYPT`` (and ``OPENAPI_TIMEOUT``); keyword overrides win."""
         # The settings only, the key masked: a frame holding the environment would show
         # the key in a traceback that prints variables.
-        env = _settings_from(os.environ if env is None else env)
+        env = _settings_from(Environment(env))
         kw: dict[str, Any] = {}
         missing = [
             n
@@ -367,7 +380,7 @@ class Client:
         if state.get("_clock") is None:  # time.time travels as None (see __getstate__)
             self._clock = time.time
         self._ts_lock = threading.Lock()
-        self._session = _with_headers(_transport.session_for(self.root))
+        self._session = _with_headers(_transport.session_for(self.root, self._auth))
 
     # ------------------------------------------------------------------ calls
 
@@ -548,6 +561,7 @@ class Client:
                     stream=True,
                     verify=_transport.env_verify(self._session, self.verify),
                     allow_redirects=False,
+                    auth=self._auth,
                 )
             except requests.exceptions.RequestException as exc:
                 raise _transport_error(exc, url, limit, context, progress.phase) from exc
@@ -695,20 +709,76 @@ class Client:
 # ---------------------------------------------------------------------- helpers
 
 
+def wrap_secret(value: Any) -> tuple[Secret | None, ConfigError | None]:
+    """``(the key as a Secret, None)``, or ``(None, the ConfigError refusing it)``.
+
+    A secretKey is text (or a :class:`Secret`): bytes and text with a lone surrogate are
+    refused. Nothing raises here, so a caller rebinds its variable to the masked key
+    (or ``None``) before judging: no frame of a traceback holds the refused value.
+    """
+    if value is None or isinstance(value, Secret):
+        return value, None
+    kind = type(value).__name__
+    try:
+        wrapped = Secret(value)  # wraps bytes too, so that no frame keeps them
+    except ConfigError as exc:  # not text, or a lone surrogate: the message names no key
+        return None, exc.with_traceback(None)
+    finally:
+        value = None
+    if kind in ("bytes", "bytearray"):
+        return None, ConfigError(f"The secretKey must be text, not {kind}.")
+    return wrapped, None
+
+
 def _secret(value: Any) -> Secret | None:
     """A Client's secretKey: ``None``, or text / a :class:`Secret` as a Secret."""
-    if value is None or isinstance(value, Secret):
-        return value
-    if not isinstance(value, str):
-        raise ConfigError(f"The secretKey must be text, not {type(value).__name__}.")
-    try:
-        return Secret(value)
-    except ConfigError:
-        value = None  # the frame a traceback shows holds no key
-        raise
+    value, refused = wrap_secret(value)
+    if refused is not None:
+        raise refused
+    return value
 
 
-def _settings_from(env: Mapping[str, str]) -> dict[str, Any]:
+class Environment:
+    """The process environment (or a mapping standing in for it, ``None``: the process's),
+    read one variable at a time.
+
+    Its repr names nothing (``<environment>``) and no attribute is the mapping, so a
+    traceback that prints every frame's variables (``%xmode Verbose``) shows no value of
+    it, the secretKey a variable holds included.
+    """
+
+    __slots__ = ("_read",)
+
+    def __init__(self, env: Mapping[str, str] | Environment | None = None) -> None:
+        self._read: Callable[[str], str | None] = (
+            env._read if isinstance(env, Environment) else _reader(env)
+        )
+
+    def get(self, name: str) -> str | None:
+        """The variable's text, or ``None`` when it is not set (for settings, not keys)."""
+        return self._read(name)
+
+    def secret(self, name: str) -> Secret | None:
+        """The variable as a :class:`Secret` (``None`` when unset or empty); a ConfigError
+        naming the variable, never its value, when it cannot be a secretKey."""
+        key, refused = wrap_secret(self._read(name) or None)
+        if refused is not None:
+            raise ConfigError(f"${name}: {refused.message}")
+        return key
+
+    def __repr__(self) -> str:
+        return "<environment>"
+
+
+def _reader(env: Mapping[str, str] | None) -> Callable[[str], str | None]:
+    # A closure: its repr shows no value, and os.environ is read at each lookup (None).
+    def read(name: str) -> str | None:
+        return (os.environ if env is None else env).get(name)
+
+    return read
+
+
+def _settings_from(env: Environment) -> dict[str, Any]:
     """The ``OPENAPI_*`` settings of an environment, the secretKey as a :class:`Secret`
     (or, when it cannot be one, the ConfigError saying why)."""
     out: dict[str, Any] = {
@@ -716,11 +786,28 @@ def _settings_from(env: Mapping[str, str]) -> dict[str, Any]:
     }
     out[ENV_SECRET_KEY] = None
     try:
-        out[ENV_SECRET_KEY] = _secret(env.get(ENV_SECRET_KEY) or None)
+        out[ENV_SECRET_KEY] = env.secret(ENV_SECRET_KEY)
     except ConfigError as exc:
-        out[ENV_SECRET_KEY] = exc.with_traceback(None)  # its frames held the environment
-    del env  # nothing of this frame holds the environment now
+        out[ENV_SECRET_KEY] = exc.with_traceback(None)
     return out
+
+
+def _login(root: Any) -> requests.auth.HTTPBasicAuth | None:
+    """The ``user:password@`` of a root as the request's basic auth (``None``: none).
+
+    Held as requests' auth object, whose repr shows neither part."""
+    if not isinstance(root, str) or "@" not in root:
+        return None
+    try:
+        parts = urllib.parse.urlsplit(root.strip())
+        user, password = parts.username, parts.password
+    except ValueError:
+        return None  # the root is refused, or the request says what is wrong
+    if user is None and password is None:
+        return None
+    return requests.auth.HTTPBasicAuth(
+        urllib.parse.unquote(user or ""), urllib.parse.unquote(password or "")
+    )
 
 
 def _splicer_settings(splicer: Any) -> dict[str, Any]:
@@ -868,7 +955,8 @@ def _transport_error(
 
 
 def _snippet(text: str) -> str:
-    flat = " ".join(text.split())
+    # Inert: the splicer's text goes into an error message a terminal prints as it is.
+    flat = inert(" ".join(text.split()))
     return flat if len(flat) <= _SNIPPET else flat[: _SNIPPET - 1] + "…"
 
 

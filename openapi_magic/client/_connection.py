@@ -8,12 +8,11 @@ profile name, or anything with ``root``, ``pid``, ``secret_key`` and
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ConfigError
-from ._client import Client
+from ._client import Client, Environment
 from ._profiles import Profile, get_profile
 
 __all__ = ["NOT_CONNECTED", "READ_ONLY_HINT", "Connection", "is_splicer_like", "to_client"]
@@ -76,11 +75,12 @@ class Connection:
         *,
         profiles_file: str | None = None,
         default_profile: str = "",
-        env: Mapping[str, str] | None = None,
+        env: Mapping[str, str] | Environment | None = None,
     ) -> None:
         self.profiles_file = profiles_file or None
         self.default_profile = default_profile
-        self._env = env
+        # An Environment (its repr names nothing), never the mapping itself.
+        self._env = Environment(env)
         self._client: Client | None = None
         self._source = ""
         self._profile_clients: dict[str, Client] = {}
@@ -129,7 +129,7 @@ class Connection:
     ) -> Client:
         """Connect from ``OPENAPI_ROOT``, ``OPENAPI_PID``, ``OPENAPI_SECRET_KEY``, ``OPENAPI_ENCRYPT``."""
         # self._env, not os.environ itself: a verbose traceback would print a variable
-        # holding the environment (secretKey included); from_env reads os.environ for None.
+        # holding the environment (secretKey included).
         return self.set(
             Client.from_env(self._env, **overrides),
             "environment variables OPENAPI_*",
@@ -145,8 +145,7 @@ class Connection:
             return self._profile_clients[profile]
         if self._client is not None:
             return self._client
-        env = os.environ if self._env is None else self._env
-        if env.get("OPENAPI_ROOT"):
+        if self._env.get("OPENAPI_ROOT"):
             return self.connect_env()
         if self.default_profile:
             return self.connect(self.default_profile)

@@ -35,7 +35,7 @@ from typing import Any
 
 from ..core.settings import TABLE, parse_text
 from ..errors import ConfigError
-from ._client import DEFAULT_TIMEOUT, Client, Secret, parse_bool
+from ._client import DEFAULT_TIMEOUT, Client, Environment, Secret, parse_bool, wrap_secret
 
 __all__ = ["ENV_PROFILES", "Profile", "get_profile", "load_profiles", "profiles_path"]
 
@@ -85,33 +85,55 @@ class Profile:
         return client
 
 
-def profiles_path(env: Mapping[str, str] | None = None) -> Path:
+def profiles_path(env: Mapping[str, str] | Environment | None = None) -> Path:
     """Where profiles are read from (see the module docstring)."""
-    env = os.environ if env is None else env
-    if env.get(ENV_PROFILES):
-        return Path(env[ENV_PROFILES]).expanduser()
+    # An Environment, never the mapping: a traceback that prints variables would show
+    # every value of it, a secretKey named by secret_key_env included.
+    env = Environment(env)
+    named = env.get(ENV_PROFILES)
+    if named:
+        return Path(named).expanduser()
     base = env.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     return Path(base) / "openapi_magic" / "profiles.ini"
 
 
 def _read(p: Path) -> configparser.ConfigParser:
+    """The profiles file parsed; one ConfigError naming the file (and line) when it
+    cannot be, with none of its text in a frame or message (a line may hold a key)."""
     # Inline comments too: the README's example has them, and users copy it.
     parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
+    problem = None
     try:
-        parser.read(p, encoding="utf-8")
+        parser.read_string(_text(p), source=str(p))
     except configparser.Error as exc:
         # configparser messages quote the offending line, which may hold a secret.
         line = getattr(exc, "lineno", None)
-        where = f" (line {line})" if line else ""
-        raise ConfigError(f"The profiles file {p} is not valid INI{where}.") from None
+        problem = f"The profiles file {p} is not valid INI{f' (line {line})' if line else ''}."
+    if problem is not None:  # raised outside the handler: no chained error holds a line
+        del parser  # what it read so far holds the file's lines
+        raise ConfigError(problem)
     return parser
 
 
+def _text(p: Path) -> str:
+    """The file as UTF-8 text; a ConfigError naming the line of a byte that is not."""
+    problem = None
+    try:
+        return p.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:  # exc.object is the file's bytes, key lines included
+        line = exc.object.count(b"\n", 0, exc.start) + 1
+        problem = f"The profiles file {p} is not UTF-8 text (line {line}): save it as UTF-8."
+    except OSError as exc:
+        problem = f"The profiles file {p} cannot be read ({exc.strerror or type(exc).__name__})."
+    raise ConfigError(problem)
+
+
 def load_profiles(
-    path: str | os.PathLike | None = None, env: Mapping[str, str] | None = None
+    path: str | os.PathLike | None = None,
+    env: Mapping[str, str] | Environment | None = None,
 ) -> dict[str, Profile]:
     """All profiles in the file (``{}`` when there is no file); any bad one is an error."""
-    env = os.environ if env is None else env
+    env = Environment(env)  # see profiles_path
     p = Path(path) if path is not None else profiles_path(env)
     if not p.exists():
         return {}
@@ -120,13 +142,15 @@ def load_profiles(
 
 
 def get_profile(
-    name: str, path: str | os.PathLike | None = None, env: Mapping[str, str] | None = None
+    name: str,
+    path: str | os.PathLike | None = None,
+    env: Mapping[str, str] | Environment | None = None,
 ) -> Profile:
     """The profile called ``name``; a ConfigError lists the known ones.
 
     Only this profile is checked, so one broken entry does not stop the others.
     """
-    env = os.environ if env is None else env
+    env = Environment(env)  # see profiles_path
     p = Path(path) if path is not None else profiles_path(env)
     parser = _read(p) if p.exists() else None
     if parser is None or not parser.has_section(name):
@@ -136,7 +160,7 @@ def get_profile(
 
 
 def _profile(
-    name: str, section: configparser.SectionProxy, path: Path, env: Mapping[str, str]
+    name: str, section: configparser.SectionProxy, path: Path, env: Environment
 ) -> Profile:
     unknown = set(section) - _KNOWN
     if unknown:
@@ -150,14 +174,16 @@ def _profile(
     secret = None
     if section.get("secret_key_env"):
         var = section["secret_key_env"]
-        if not env.get(var):
+        secret = env.secret(var)
+        if secret is None:
             raise ConfigError(
                 f"Profile {name!r} takes its secretKey from ${var}, which is not "
                 "set in this environment."
             )
-        secret = Secret(env[var])
     elif section.get("secret_key"):
-        secret = Secret(section["secret_key"])
+        secret, refused = wrap_secret(section.get("secret_key"))
+        if refused is not None:
+            raise ConfigError(f"Profile {name!r} in {path}: {refused.message}")
     where = f"profile {name!r}"
     given = {
         row.name: parse_text(row, section[row.name], where)

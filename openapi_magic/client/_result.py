@@ -33,7 +33,7 @@ from ..render._tables import DISPLAY_COLUMNS as DISPLAY_COLUMNS
 from ..render._tables import DISPLAY_FIELDS as DISPLAY_FIELDS
 from ..render._tables import OUTPUT_CHARS as OUTPUT_CHARS
 from ..render._tables import RAW_DISPLAY_CHARS as RAW_DISPLAY_CHARS
-from ..render._tables import STYLE, View, result_text, rows_view, tone
+from ..render._tables import STYLE, View, inert, result_text, rows_view, tone
 from ..render._tables import _bounded as _bounded
 from ..render._tables import _cut as _cut
 from ..render._tables import _pretty as _pretty
@@ -186,7 +186,8 @@ class Result:
     def _failure_sentence(self) -> str:
         meaning = f" ({self.meaning})" if self.meaning and self.meaning != self.msg else ""
         msg = f": {self.msg}" if self.msg else ""
-        return f"{self.interface} failed with status {self.status}{meaning}{msg}."
+        # The splicer's msg, inert: a terminal prints an error message as it is.
+        return inert(f"{self.interface} failed with status {self.status}{meaning}{msg}.")
 
     # ------------------------------------------------------------------ text
 

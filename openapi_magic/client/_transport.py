@@ -242,8 +242,11 @@ ENV_TRANSPORT = "OPENAPI_MAGIC_TRANSPORT"
 _IDLE = 10
 
 
-def session_for(root: str) -> requests.Session | LightSession:
-    """The session a :class:`~openapi_magic.Client` makes for ``root``.
+def session_for(
+    root: str, login: requests.auth.AuthBase | None = None
+) -> requests.Session | LightSession:
+    """The session a :class:`~openapi_magic.Client` makes for ``root`` (``login``: the
+    basic auth a root's ``user:password@`` gave, sent with each request).
 
     What requests reads from the environment on every call (``trust_env``: the
     proxies and ``NO_PROXY``, a ``.netrc`` login) is read here, once. A plain
@@ -253,7 +256,7 @@ def session_for(root: str) -> requests.Session | LightSession:
     session with those settings fixed, ``trust_env`` off. The environment is read
     when the client is made: a proxy set later needs a new client."""
     proxies = requests.utils.get_environ_proxies(root)
-    auth = requests.utils.get_netrc_auth(root)
+    auth = login or requests.utils.get_netrc_auth(root)
     light = os.environ.get(ENV_TRANSPORT, "").strip().lower() != "requests"
     parts = urllib.parse.urlsplit(root)
     if (

@@ -24,7 +24,7 @@ from ..app._cell import CellError, parse_body, substitute
 from ..app._service import CallSpec, Outcome
 from ..app._session import NotebookSession
 from ..client import _guards as _confirm
-from ..client._client import Client
+from ..client._client import Client, Secret
 from ..client._connection import Connection
 from ..client._result import Result, safe_text
 from ..core.catalog import normalize_path
@@ -217,7 +217,10 @@ def _session(args: argparse.Namespace) -> NotebookSession:
     if root and pid:
         key = None
         if args.encrypt:
-            key = getpass.getpass(f"secretKey for pId {pid} at {_confirm.public_root(root)}: ")
+            # Masked as it arrives: no frame of ours holds the typed key as text.
+            key = Secret(
+                getpass.getpass(f"secretKey for pId {pid} at {_confirm.public_root(root)}: ")
+            )
         client = Client(root, pid, key, encrypt=bool(args.encrypt))
         connection.set(client, "the command line")
     return NotebookSession(connection)

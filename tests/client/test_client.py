@@ -1,5 +1,6 @@
 """The client against a splicer-shaped stand-in on loopback: both modes, every error path."""
 
+import base64
 import logging
 import pickle
 import re
@@ -7,7 +8,8 @@ import time
 
 import pandas as pd
 import pytest
-from standin import Reply, StandIn, free_port
+from _hardening import SECRET, assert_no_secret, frames_text
+from standin import Reply, Request, StandIn, free_port
 
 from openapi_magic import Client, load_catalog
 from openapi_magic.core import protocol
@@ -25,6 +27,8 @@ from openapi_magic.errors import (
     StatusError,
     TransportError,
 )
+from openapi_magic.ops._captures import capture
+from openapi_magic.server import serve
 
 KEY = "H-series-demo-secret"
 
@@ -385,3 +389,91 @@ def test_timestamps_strictly_increase_even_within_one_millisecond(server):
     stamps = [int(c.prepare("main/initStatus").timestamp) for _ in range(5)]
     assert stamps == list(range(1_700_000_000_000, 1_700_000_000_005))
     assert c.prepare("main/initStatus", timestamp=42).timestamp == "42"  # explicit wins
+
+
+# --------------------------------------------------------------------------- issue 26
+
+
+@pytest.mark.parametrize(
+    "key",
+    [SECRET.encode(), bytearray(SECRET.encode()), SECRET + "\udc80"],
+    ids=["bytes", "bytearray", "lone-surrogate"],
+)
+@pytest.mark.parametrize("how", ["Client", "from_env"])
+def test_a_refused_key_is_in_no_frame_of_the_error(key, how, monkeypatch):
+    """Issue 26 #2: wrapped first, then judged, so the refusal shows no value."""
+    with pytest.raises(ConfigError, match=r"must be text|not valid Unicode") as info:
+        if how == "Client":
+            Client("http://127.0.0.1:9/open/api", "demo", key, encrypt=True)
+        else:
+            env = {"OPENAPI_ROOT": "http://127.0.0.1:9/open/api", "OPENAPI_PID": "demo"}
+            Client.from_env({**env, "OPENAPI_SECRET_KEY": key})
+    assert_no_secret(frames_text(info.value))
+
+
+def _basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+
+
+def test_a_login_in_the_root_goes_with_the_request_only(transport):
+    """Issue 26 #14: sent as basic auth (after pickling too: fleet workers), never shown."""
+    with StandIn(secret_key=KEY) as s:
+        root = s.root.replace("://", "://admin:Pa55word@")
+        c = Client(root, "demo", KEY, encrypt=True)
+        r = c.call("screen/readList", {"deviceId": 0})
+        again = pickle.loads(pickle.dumps(c)).call("screen/readList", {"deviceId": 0})
+        assert [q.headers.get("authorization") for q in s.requests] == [
+            _basic("admin", "Pa55word")
+        ] * 2
+    assert c.root == s.root and r.url == again.url == s.root + "/screen/readList"
+    shown = [repr(c), c.where, r.url, repr(r), r.to_text(), r._repr_html_(), str(vars(c))]
+    assert "Pa55word" not in "\n".join(shown) and "admin" not in "\n".join(shown)
+
+
+def test_a_root_s_login_is_in_no_capture_file(tmp_path):
+    """Issue 26 #14: a capture and its anonymized copy, as saved files, keep no password."""
+    splicer = serve(secret_key=KEY)
+    try:
+        c = Client(splicer.root.replace("://", "://admin:Pa55word@"), "demo", KEY, encrypt=True)
+        cap = capture(c, quiet=True, max_seconds=30)
+        saved = [cap.save(tmp_path / "cap.json"), cap.anonymized().save(tmp_path / "anon.json")]
+    finally:
+        splicer.stop()
+    assert cap.calls and cap.root == splicer.root
+    texts = [p.read_text(encoding="utf-8") for p in saved]
+    texts += [repr(cap), cap._repr_html_()]
+    assert not [t for t in texts if "Pa55word" in t or "admin:" in t]
+
+
+#: An OSC 52 clipboard write, an OSC 0 window title, a clear screen, a C1 CSI.
+ESCAPES = "\x1b]52;c;cm0gLXJmIH4=\x07 \x1b]0;pwned\x07 \x1b[2J \x9b31m"
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _escaping(req: Request) -> Reply:
+    env = req.envelope()
+    out = protocol.seal_reply(
+        5, ESCAPES, None, pid=env["pId"], timestamp=env["timeStamp"], secret_key=KEY, encrypt=False
+    )
+    return Reply.json(out)
+
+
+def test_terminal_escapes_from_a_splicer_reach_no_error_message_or_capture_view():
+    """Issue 26 #9: raise_for_status's message, an HTTP error's, repr(Capture) and
+    repr(capture[iface]) all go through the inert-text rule."""
+    with StandIn(_escaping, secret_key=KEY, encrypt=False) as s:
+        c = Client(s.root, "demo", KEY)
+        r = c.call("screen/readList", {"deviceId": 0}, check=False)
+        with pytest.raises(StatusError) as status:
+            r.raise_for_status()
+        cap = capture(c, quiet=True, max_seconds=30)
+    with (
+        StandIn(lambda req: Reply(status=500, body=ESCAPES.encode())) as s,
+        pytest.raises(HTTPStatusError) as http,
+    ):
+        Client(s.root, "demo", KEY).call("screen/readList", {"deviceId": 0})
+    first = cap.interfaces()[0]
+    texts = [str(status.value), str(http.value), repr(cap), repr(cap[first]), repr(cap[first][0])]
+    for text in texts:
+        assert _CONTROL.search(text) is None, repr(text)
+    assert "\\x1b]52;c;" in str(status.value) and "\\x1b]0;pwned" in str(http.value)

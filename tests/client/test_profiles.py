@@ -1,9 +1,15 @@
 """Named profiles from an INI file; secrets from the file or an environment variable."""
 
-import pytest
+import os
 
+import pytest
+from _hardening import SECRET, assert_no_secret, frames_text
+
+from openapi_magic import Client
+from openapi_magic.client._connection import Connection
 from openapi_magic.client._profiles import get_profile, load_profiles, profiles_path
 from openapi_magic.errors import ConfigError
+from openapi_magic.ops._captures import capture
 
 INI = """
 [hall-a]
@@ -99,3 +105,87 @@ def test_inline_comment_needs_whitespace(tmp_path):
     prof = load_profiles(p)["a"]
     assert prof.root == "http://h:8000/open/api#frag"
     assert prof.pid == "x;y"
+
+
+# --------------------------------------------------------------------------- issue 26
+
+
+def _frames_hold_no_key(exc: BaseException, key: str) -> None:
+    assert_no_secret(frames_text(exc), key)
+
+
+#: (the file, the profile asked for, the error): a typo, a duplicate option, no section
+#: header, a byte that is not UTF-8 (next to a line holding the key).
+BAD_FILES = [
+    (INI.encode(), "hall-c", "No profile 'hall-c'"),
+    ((INI + "pid = 2\n").encode(), "hall-b", "not valid INI"),
+    (("secret_key_env = HALL_A_SECRET\n" + INI).encode(), "hall-b", "not valid INI"),
+    (INI.encode().replace(b"pid = 1", b"pid = \xff1"), "hall-b", "not UTF-8"),
+]
+
+
+@pytest.mark.parametrize("raw,name,match", BAD_FILES, ids=["typo", "dup", "no-header", "utf8"])
+@pytest.mark.parametrize("how", ["get_profile", "load_profiles", "connect", "capture"])
+def test_no_frame_of_a_profile_lookup_holds_the_environment_or_the_file(
+    raw, name, match, how, tmp_path, monkeypatch
+):
+    """Issue 26 #1 and #3: the key in os.environ (the default ``env``) and the file's
+    text (a ``secret_key`` line) are in no frame of the error."""
+    monkeypatch.setenv("HALL_A_SECRET", SECRET)
+    ini = tmp_path / "profiles.ini"
+    ini.write_bytes(raw.replace(b"file-secret-123", SECRET.encode()))
+    monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(ini))
+    if how == "load_profiles" and name == "hall-c":
+        assert sorted(load_profiles()) == ["hall-a", "hall-b"]  # a typo is no error here
+        return
+    act = {
+        "get_profile": lambda: get_profile(name),
+        "load_profiles": load_profiles,
+        "connect": lambda: Connection().connect(name),
+        "capture": lambda: capture(name, quiet=True),
+    }[how]
+    with pytest.raises(ConfigError, match=match) as info:
+        act()
+    _frames_hold_no_key(info.value, SECRET)
+    assert str(ini) in str(info.value)
+
+
+def test_a_non_utf8_profiles_file_is_one_config_error_naming_the_line(tmp_path):
+    """Issue 26 #3: not a raw UnicodeDecodeError (its codec frame shows the bytes)."""
+    ini = tmp_path / "profiles.ini"
+    ini.write_bytes(
+        b"[hall-b]\nroot = http://a\npid = 1\nsecret_key = " + SECRET.encode() + b"\xe9\n"
+    )
+    with pytest.raises(ConfigError, match=r"profiles\.ini is not UTF-8 text \(line 4\)") as info:
+        load_profiles(ini, {})
+    assert info.value.__cause__ is None and info.value.__context__ is None
+    _frames_hold_no_key(info.value, SECRET)
+
+
+def test_a_profile_key_from_the_environment_that_is_not_text_names_the_variable(tmp_path):
+    ini = tmp_path / "profiles.ini"
+    ini.write_text(INI)
+    bad = SECRET + "\udc80"
+    with pytest.raises(ConfigError, match=r"\$HALL_A_SECRET: .*not valid Unicode") as info:
+        get_profile("hall-a", ini, {"HALL_A_SECRET": bad})
+    _frames_hold_no_key(info.value, SECRET)
+
+
+def test_connection_and_from_env_hold_no_environment_in_a_frame(monkeypatch):
+    """Issue 26 #1: %openapi_connect --env and a cell with no connection read the
+    environment; an unreadable OPENAPI_ENCRYPT fails with no frame holding it."""
+    monkeypatch.setenv("OPENAPI_ROOT", "http://127.0.0.1:9/open/api")
+    monkeypatch.setenv("OPENAPI_PID", "demo")
+    monkeypatch.setenv("OPENAPI_SECRET_KEY", SECRET)
+    monkeypatch.setenv("OPENAPI_ENCRYPT", "maybe")
+    for act in (
+        lambda: Connection().client_for(),
+        lambda: Connection().connect_env(),
+        lambda: Connection(env=dict(os.environ)).client_for(),
+        lambda: Client.from_env(),
+        lambda: Client.from_env(dict(os.environ)),
+    ):
+        with pytest.raises(ConfigError, match="OPENAPI_ENCRYPT") as info:
+            act()
+        _frames_hold_no_key(info.value, SECRET)
+    assert repr(Connection(env=dict(os.environ))._env) == "<environment>"

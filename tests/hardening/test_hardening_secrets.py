@@ -24,6 +24,7 @@ import warnings
 
 import ipywidgets
 import ipywidgets.embed
+import nbconvert
 import nbformat
 import pytest
 from _hardening import SECRET, assert_no_secret, fresh_magic, global_shell, watchdog
@@ -410,6 +411,9 @@ def test_a_saved_notebook_with_widget_state_holds_no_secret(tmp_path, monkeypatc
 
 # --------------------------------------------------------------------------- verbose tracebacks
 
+#: The key, read where the cell runs (the cell's own line shows no mapping holding it).
+_KEY = "import os\nfrom openapi_magic import Client\ndef key():\n    return os.environ['OPENAPI_SECRET_KEY']"
+
 VERBOSE_CELLS = [
     # a reply that does not decrypt (the client's frames held the key while opening it)
     ("%openapi_connect rekeyed", '%%openapi screen/readList\n{"deviceId": 0}', "DecryptionError"),
@@ -432,13 +436,30 @@ VERBOSE_CELLS = [
         "from openapi_magic import Client\nClient.from_env().call('screen/readList', {})",
         "DecryptionError",
     ),
+    # issue 26: a profile-name typo with the key in os.environ (#1); refused keys (#2)
+    (
+        "import os",
+        "from openapi_magic.client import get_profile\nget_profile('hall-b')",
+        "ConfigError",
+    ),
+    (_KEY, "Client(rekeyed.root, 'demo', key().encode(), encrypt=True)", "ConfigError"),
+    (_KEY, "Client(rekeyed.root, 'demo', key() + '\\udc80', encrypt=True)", "ConfigError"),
 ]
 
 
 @pytest.mark.parametrize(
     "setup,cell,error",
     VERBOSE_CELLS,
-    ids=["decrypt", "seal", "strict-sign", "from-env", "env-call"],
+    ids=[
+        "decrypt",
+        "seal",
+        "strict-sign",
+        "from-env",
+        "env-call",
+        "profile-typo",
+        "bytes-key",
+        "surrogate-key",
+    ],
 )
 def test_even_verbose_tracebacks_show_no_secret(setup, cell, error, monkeypatch, tmp_path):
     """%xmode Verbose prints every frame's local variables: none may hold the secretKey."""
@@ -450,6 +471,7 @@ def test_even_verbose_tracebacks_show_no_secret(setup, cell, error, monkeypatch,
         monkeypatch.setenv("OPENAPI_ROOT", rekeyed.root)
         monkeypatch.setenv("OPENAPI_PID", "demo")
         monkeypatch.setenv("OPENAPI_SECRET_KEY", SECRET)
+        monkeypatch.setenv("HALL_A_SECRET", SECRET)  # as the profiles docs say, set last
         ip.user_ns["rekeyed"] = Client(rekeyed.root, "demo", SECRET, encrypt=True)
         ip.user_ns["forged"] = Client(forger.root, "demo", SECRET, encrypt=True, strict_sign=True)
         with capture_output() as cap:
@@ -489,7 +511,7 @@ def _huge_int(req):
 
 _SETUP = """\
 import json, os, threading, types
-import openapi_magic
+import openapi_magic, openapi_magic.client
 from openapi_magic import Client, fleet, form, protocol, _des
 from openapi_magic.server import serve
 def key():
@@ -504,6 +526,15 @@ class Cfg:
 enc = serve(secret_key=key())
 big = Client(os.environ['HUGE_ROOT'], 'demo', key(), encrypt=True, timeout=10)
 c = Client.from_splicer(enc, timeout=10)
+PROFILES = (f"[hall-a]\\nroot = {enc.root}\\npid = demo\\nencrypt = true\\n"
+            "secret_key_env = HALL_A_SECRET\\n")
+def key_line():
+    return "secret_key = " + key() + "\\n"
+def profiles(name, text):
+    '''Write a profiles file (a lone surrogate stands for a byte that is not UTF-8).'''
+    with open(name, 'wb') as f:
+        f.write(text.encode('utf-8', 'surrogateescape'))
+    os.environ['OPENAPI_MAGIC_PROFILES'] = os.path.abspath(name)
 %load_ext openapi_magic
 %openapi_connect enc
 %config OpenAPIMagics.short_errors = False
@@ -603,6 +634,44 @@ _FAILURES = [
         "raise RuntimeError('shown')",
         "RuntimeError",
     ),
+    # issue 26 #1: the key in os.environ as the docs say (last set: the tail a Verbose
+    # frame header keeps), then a profile-name typo through every way of naming one
+    (
+        "os.environ['HALL_A_SECRET'] = key()\nprofiles('good.ini', PROFILES)\n"
+        "openapi_magic.capture('hall-b')",
+        "ConfigError",
+    ),
+    ("openapi_magic.client.get_profile('hall-b')", "ConfigError"),
+    ("%openapi_capture -q -p hall-b", "UsageError: No profile 'hall-b'"),
+    ("%openapi_connect -p hall-b", "UsageError: No profile 'hall-b'"),
+    (
+        "r = fleet.run(['hall-a', 'hall-b'], 'screen/readList', {'deviceId': 0}, "
+        "progress=False)\nr.raise_on_failure()",
+        "Error",
+    ),
+    # ... and a profiles file with a duplicate option, no section header, a byte that is
+    # not UTF-8 (#3): each next to a line holding the key
+    (
+        "profiles('dup.ini', PROFILES + 'pid = 2\\n')\nopenapi_magic.client.get_profile('hall-a')",
+        "ConfigError",
+    ),
+    ("profiles('head.ini', key_line() + PROFILES)\nopenapi_magic.capture('hall-a')", "ConfigError"),
+    (
+        "profiles('bytes.ini', PROFILES + key_line() + '\\udcff\\n')\nopenapi_magic.client.load_profiles()",
+        "ConfigError",
+    ),
+    # #2: a bytes key, and one holding a lone surrogate
+    ("Client(enc.root, 'demo', key().encode(), encrypt=True)", "ConfigError"),
+    ("Client(enc.root, 'demo', key() + '\\udc80', encrypt=True)", "ConfigError"),
+    # #1: %openapi_connect --env with the key in the environment and a setting unreadable
+    (
+        "os.environ.update(OPENAPI_ROOT=enc.root, OPENAPI_PID='demo', "
+        "OPENAPI_SECRET_KEY=key(), OPENAPI_ENCRYPT='maybe')\ntry:\n"
+        "    %openapi_connect --env\nfinally:\n"
+        "    for k in ('OPENAPI_ROOT', 'OPENAPI_PID', 'OPENAPI_SECRET_KEY', 'OPENAPI_ENCRYPT'):\n"
+        "        del os.environ[k]",
+        "UsageError|ConfigError",
+    ),
 ]
 
 
@@ -645,13 +714,22 @@ def test_every_failure_path_in_a_real_kernel_in_verbose_mode_shows_no_secret(tmp
     text = path.read_text(encoding="utf-8")
     failing = [nb.cells[i] for i in (2, 3, *range(5, 5 + len(_FAILURES) - 2))]
     for cell, (code, error) in zip(failing, _FAILURES):
-        errors = [o for o in cell.outputs if o.output_type == "error"]
-        assert errors, (code, cell.outputs)
-        shown = errors[0].ename + "\n" + "\n".join(errors[0].traceback)
+        # an error with its traceback; a magic's UsageError is one line on stderr
+        shown = "\n".join(
+            o.ename + "\n" + "\n".join(o.traceback)
+            if o.output_type == "error"
+            else o.get("text", "")
+            for o in cell.outputs
+        )
         assert any(e in shown for e in error.split("|") if e), (code, shown[-3000:])
     for cell in nb.cells[:1] + nb.cells[4:5] + nb.cells[-1:]:
         assert not [o for o in cell.outputs if o.output_type == "error"], cell.outputs
     # the scan sees frame variables: the masked key is printed where the key was held
     assert "Secret('********')" in text and "secret_key" in text
     assert "4,300 digits" in text  # the huge int is named, not an AttributeError
+    assert "<environment>" in text  # and the environment where a lookup held it
     assert_no_secret(text)
+    # what a crew shares: the notebook as nbconvert's HTML
+    html, _ = nbconvert.HTMLExporter().from_notebook_node(nb)
+    assert "not UTF-8 text (line" in html and "No profile" in html
+    assert_no_secret(html)
