@@ -18,8 +18,10 @@ How a connection is served, and why:
   closed without a word.
 * Threads are bounded: ``workers`` threads answer (a pool), and at most
   ``max_connections`` connections are open. At that bound a new connection
-  closes the one that has kept the splicer waiting longest (idle keep-alive
-  first), so idle or stalled connections never lock new clients out.
+  closes the one that has kept the splicer waiting longest since it was accepted
+  or last answered (one lingering after an error reply first; a worker's never,
+  nor the newcomer), so a crowd of idle or stalled connections never locks new
+  clients out: a reconnecting attacker pushes out its own oldest connections.
 * A body is capped at ``max_body_bytes`` decoded, and a chunked body at that
   plus 64 KiB as sent (sizes, extensions, trailers). After an error reply the
   connection is half-closed and what the client still sends is read and dropped
@@ -92,6 +94,7 @@ _SWEEP_S = 0.05
 _HEAD_END = re.compile(rb"\n\r?\n")
 _HEX = re.compile(rb"[0-9A-Fa-f]+")
 _DIGITS = re.compile(r"[0-9]+")
+_WAITING = frozenset({"linger", "idle", "head", "body"})  # the loop's, not a worker's
 
 
 def _json_bytes(payload: Any) -> bytes:
@@ -260,6 +263,7 @@ class _Conn:
         "linger",
         "requests",
         "scanned",
+        "served",
         "since",
         "sock",
         "state",
@@ -279,6 +283,9 @@ class _Conn:
         # idle, head, body (the loop reads it), worker, returning (to the loop), linger
         self.state = "idle"
         self.since = now
+        # Accepted or last answered: how long it has kept the splicer waiting. Its first
+        # byte does not reset it (``since`` does), so sending one byte late buys nothing.
+        self.served = now
         self.head: bytes | None = None
         self.length = 0
         self.chunked: _ChunkedBody | None = None
@@ -448,8 +455,8 @@ class SplicerHTTPServer(socketserver.TCPServer):
         while True:
             with self._lock:
                 full = len(self._conns) >= self.max_connections
-            if full and not self._evict():
-                self._listen(False)  # new clients wait in the backlog until one closes
+            if full and not self._waiting():
+                self._listen(False)  # every one is with a worker: new clients wait in the backlog
                 return
             try:
                 sock, addr = self.socket.accept()
@@ -467,17 +474,22 @@ class SplicerHTTPServer(socketserver.TCPServer):
             with self._lock:
                 self._conns[sock.fileno()] = conn
             self._selector.register(sock, selectors.EVENT_READ, conn)
+            if full:  # only now, with a newcomer in hand: never the newcomer itself
+                self._evict(keep=conn)
 
-    def _evict(self) -> bool:
-        """Close the connection that has kept the splicer waiting longest: lingering ones
-        first, then idle keep-alive ones, then stalled requests. False if every one is
-        with a worker."""
-        rank = {"linger": 0, "idle": 1, "head": 2, "body": 2}
+    def _waiting(self, keep: _Conn | None = None) -> list[_Conn]:
+        """The connections the loop holds (none with a worker), ``keep`` aside."""
         with self._lock:
-            waiting = [c for c in self._conns.values() if c.state in rank]
+            return [c for c in self._conns.values() if c.state in _WAITING and c is not keep]
+
+    def _evict(self, keep: _Conn | None = None) -> bool:
+        """Close the connection that has kept the splicer waiting longest (since it was
+        accepted or last answered; lingering ones first), never ``keep``. False if every
+        other one is with a worker."""
+        waiting = self._waiting(keep)
         if not waiting:
             return False
-        self._close(min(waiting, key=lambda c: (rank[c.state], c.since)))
+        self._close(min(waiting, key=lambda c: (c.state != "linger", c.served)))
         return True
 
     def _sweep(self, now: float) -> None:
@@ -494,7 +506,7 @@ class SplicerHTTPServer(socketserver.TCPServer):
         """Close a connection, from the loop or a worker (or after the loop ended)."""
         with self._lock:
             known = self._conns.pop(conn.sock.fileno(), None) is conn
-        if known and self._in_loop() and conn.state in ("idle", "head", "body", "linger"):
+        if known and self._in_loop() and conn.state in _WAITING:
             try:
                 self._selector.unregister(conn.sock)
             except (KeyError, ValueError):
