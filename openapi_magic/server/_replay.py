@@ -333,7 +333,9 @@ class _Importer:
         if index is None:
             index = self._index[(interface, names)] = {}
             for call in self._ok.get(interface, ()):
-                body = call.get("body") if isinstance(call.get("body"), dict) else {}
+                body = call.get("body")
+                if not isinstance(body, dict):
+                    body = {}
                 try:
                     index.setdefault(tuple(body.get(k) for k in names), call.get("reply"))
                 except TypeError:  # an unhashable id (a list, say) is never an id asked for

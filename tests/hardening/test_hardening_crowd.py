@@ -8,6 +8,8 @@ from __future__ import annotations
 import resource
 import selectors
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -16,7 +18,9 @@ import pytest
 from _hardening import watchdog
 
 from openapi_magic import Client
-from openapi_magic.server import serve
+from openapi_magic.errors import ConfigError
+from openapi_magic.server import DEFAULT_MAX_HELD_BYTES, SimulatedSplicer, serve
+from openapi_magic.server.__main__ import build_parser
 from openapi_magic.server._httpd import DEFAULT_MAX_CONNECTIONS
 
 CROWD = DEFAULT_MAX_CONNECTIONS + 6  # 1,030: past the bound
@@ -102,3 +106,118 @@ def test_a_crowd_past_the_bound_never_locks_valid_calls_out(enough_files):
             assert s._server.connections <= DEFAULT_MAX_CONNECTIONS + 1
         finally:
             crowd.close()
+
+
+BODY = 256 * 1024  # announced by each connection of the budget test
+ONE_READ = 64 * 1024  # the most the budget may be passed by: one read
+
+
+def _large_bodies(port: int, n: int, sent: int) -> list[socket.socket]:
+    """``n`` connections, each announcing a BODY-byte body and sending ``sent`` bytes of it."""
+    head = (
+        b"POST /open/api/screen/readList HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % BODY
+    )
+    socks = []
+    for _ in range(n):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+        socks.append(sock)
+        try:
+            sock.sendall(head + b" " * sent)
+        except OSError:  # pushed out already: that is the budget at work
+            pass
+    return socks
+
+
+def test_many_large_bodies_never_hold_more_than_the_budget():
+    budget = 1024 * 1024
+    with watchdog(60), serve(max_held_bytes=budget) as s:
+        server = s._server
+        socks = _large_bodies(s.port, 48, 200 * 1024)  # 9.6 MB sent, never whole
+        try:
+            deadline = time.monotonic() + TIMEOUT
+            while server.held_bytes > budget and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.3)  # the loop has read what it will
+            assert 0 < server.held_bytes <= budget
+            assert budget / 2 < server.peak_held_bytes <= budget + ONE_READ
+            # pushed out, largest first: the connections still open are within the budget
+            assert s._server.connections < 48
+            client = Client.from_splicer(s, timeout=TIMEOUT)  # valid calls still answered
+            assert client.call("screen/readList", {"deviceId": 0}).ok
+            client.close()
+        finally:
+            for sock in socks:
+                sock.close()
+        deadline = time.monotonic() + TIMEOUT
+        while server.held_bytes and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.held_bytes == 0  # every byte counted is given back on close
+
+
+def test_the_budget_is_a_documented_option():
+    assert DEFAULT_MAX_HELD_BYTES >= 32 * 8 * 1024 * 1024  # every worker answering a whole body
+    assert SimulatedSplicer().max_held_bytes == DEFAULT_MAX_HELD_BYTES
+    assert "--max-held-bytes" in build_parser().format_help()
+    assert build_parser().parse_args(["--max-held-bytes", "1000"]).max_held_bytes == 1000
+    with pytest.raises(ConfigError, match="max_held_bytes"):
+        SimulatedSplicer(max_held_bytes=0)
+
+
+def _peak_rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status", encoding="ascii") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/PID/status")
+def test_a_splicer_process_stays_near_its_budget_under_128_large_bodies():
+    budget, n, body = 32 * 1024 * 1024, 128, 8 * 1024 * 1024  # 1 GiB sent, never whole
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cmd = [sys.executable, "-m", "openapi_magic.server", "--port", str(port)]
+    proc = subprocess.Popen(
+        [*cmd, "--max-held-bytes", str(budget)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    socks: list[socket.socket] = []
+    try:
+        with watchdog(90):
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    assert proc.poll() is None and time.monotonic() < deadline
+                    time.sleep(0.05)
+            before = _peak_rss_kib(proc.pid)
+            head = (
+                b"POST /open/api/screen/readList HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % body
+            )
+            for _ in range(n):
+                sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+                sock.sendall(head)
+                socks.append(sock)
+            chunk = b" " * (256 * 1024)
+            open_ = list(socks)
+            for _ in range(body // len(chunk) - 1):  # every body grows, none ends
+                for sock in list(open_):
+                    try:
+                        sock.sendall(chunk)
+                    except OSError:  # pushed out: the budget at work
+                        open_.remove(sock)
+            time.sleep(0.3)
+            grown_mib = (_peak_rss_kib(proc.pid) - before) / 1024
+        # without the budget this splicer held ~1 GiB; with it, the budget and the
+        # allocator's slack (buffers are not shrunk in place)
+        assert grown_mib < 5 * budget / 2**20, grown_mib
+        assert len(open_) < n
+    finally:
+        for sock in socks:
+            sock.close()
+        proc.terminate()
+        proc.wait(TIMEOUT)
