@@ -68,6 +68,11 @@ SECTIONS: dict[str, tuple[str, str, str]] = {
         "Simulated splicer: time to first answer",
         "Process start → first valid reply, wall time.",
     ),
+    "replay": (
+        "bench_replay",
+        "Replay start-up against the capture's size",
+        "`SimulatedSplicer(replay=data)` at 1×, 4× and 16× the screens, CPU time.",
+    ),
     "findings": (
         "bench_findings",
         "Prototypes (for FINDINGS.md)",
@@ -191,6 +196,13 @@ def goals(report: dict) -> list[list[str]]:
             "simulated splicer to first answer ≤ 1.3× `python -m http.server`",
             fr(v),
             v["median"] <= 1.3,
+        )
+    if "replay" in report:
+        v = report["replay"]["growth"]
+        add(
+            "replay start-up linear: time per screen at 16× ≤ 1.5× at 1× (issue 26)",
+            fr(v),
+            v["median"] <= 1.5,
         )
     return rows
 

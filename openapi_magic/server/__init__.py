@@ -31,6 +31,7 @@ from ._firmware import FirmwareProfile
 from ._splicer import (
     DEFAULT_HOST,
     DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_HELD_BYTES,
     DEFAULT_PORT,
     DEFAULT_SOCKET_TIMEOUT_S,
     DEFAULT_TIME_WINDOW_S,
@@ -79,6 +80,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_MAX_HELD_BYTES",
     "DEFAULT_PORT",
     "DEFAULT_SOCKET_TIMEOUT_S",
     "DEFAULT_TIME_WINDOW_S",

@@ -17,6 +17,7 @@ from ..errors import ConfigError
 from ._splicer import (
     DEFAULT_HOST,
     DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_HELD_BYTES,
     DEFAULT_PORT,
     DEFAULT_TIME_WINDOW_S,
     DEMO_ENCRYPT,
@@ -141,6 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="largest request body accepted (default %(default)s; status 413 above)",
     )
     p.add_argument(
+        "--max-held-bytes",
+        type=int,
+        default=DEFAULT_MAX_HELD_BYTES,
+        help="request bytes held across all connections at once (default %(default)s); "
+        "past it the connection holding the most being read is closed",
+    )
+    p.add_argument(
         "--osd-limit",
         type=int,
         default=2,
@@ -173,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             reply_sign=False if args.real_firmware else args.reply_sign,
             status_key="status " if (args.status_space or args.real_firmware) else None,
             max_body_bytes=args.max_body_bytes,
+            max_held_bytes=args.max_held_bytes,
             osd_limit=args.osd_limit,
         )
         splicer.start()

@@ -18,10 +18,16 @@ How a connection is served, and why:
   closed without a word.
 * Threads are bounded: ``workers`` threads answer (a pool), and at most
   ``max_connections`` connections are open. At that bound a new connection
-  closes the one that has kept the splicer waiting longest (idle keep-alive
-  first), so idle or stalled connections never lock new clients out.
+  closes the one that has kept the splicer waiting longest since it was accepted
+  or last answered (one lingering after an error reply first; a worker's never,
+  nor the newcomer), so a crowd of idle or stalled connections never locks new
+  clients out: a reconnecting attacker pushes out its own oldest connections.
 * A body is capped at ``max_body_bytes`` decoded, and a chunked body at that
-  plus 64 KiB as sent (sizes, extensions, trailers). After an error reply the
+  plus 64 KiB as sent (sizes, extensions, trailers). The request bytes held across
+  every connection (being read, or answered by a worker) are capped at
+  ``max_held_bytes`` (256 MiB), give or take one read of 64 KiB: past it the
+  connection holding the most of those being read is closed without a word, so a
+  crowd of large bodies cannot take the splicer's memory. After an error reply the
   connection is half-closed and what the client still sends is read and dropped
   (up to 64 MiB), so it gets the reply instead of a reset.
 * HTTP/1.1 keep-alive and pipelining; ``Expect: 100-continue`` is answered;
@@ -69,7 +75,13 @@ from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Protocol
 
-__all__ = ["DEFAULT_MAX_CONNECTIONS", "DEFAULT_WORKERS", "Backend", "SplicerHTTPServer"]
+__all__ = [
+    "DEFAULT_MAX_CONNECTIONS",
+    "DEFAULT_MAX_HELD_BYTES",
+    "DEFAULT_WORKERS",
+    "Backend",
+    "SplicerHTTPServer",
+]
 
 log = logging.getLogger("openapi_magic.server")
 
@@ -77,6 +89,10 @@ log = logging.getLogger("openapi_magic.server")
 DEFAULT_MAX_CONNECTIONS = 1024
 #: Threads answering whole requests (reading never takes one).
 DEFAULT_WORKERS = 32
+#: Request bytes held across every connection at once (being read or answered): past it
+#: the connection holding the most of those being read is closed. 256 MiB: the default
+#: workers each answering a body of the default 8 MiB cap.
+DEFAULT_MAX_HELD_BYTES = 256 * 1024 * 1024
 
 _ROOT_PREFIX = "/open/api/"
 _JSON_TYPES = ("application/json", "text/json")
@@ -92,6 +108,7 @@ _SWEEP_S = 0.05
 _HEAD_END = re.compile(rb"\n\r?\n")
 _HEX = re.compile(rb"[0-9A-Fa-f]+")
 _DIGITS = re.compile(r"[0-9]+")
+_WAITING = frozenset({"linger", "idle", "head", "body"})  # the loop's, not a worker's
 
 
 def _json_bytes(payload: Any) -> bytes:
@@ -256,10 +273,12 @@ class _Conn:
         "drained",
         "future",
         "head",
+        "held",
         "length",
         "linger",
         "requests",
         "scanned",
+        "served",
         "since",
         "sock",
         "state",
@@ -272,6 +291,7 @@ class _Conn:
         self.drained = 0
         self.linger = False
         self.future: Any = None
+        self.held = 0  # request bytes counted in the server's budget
         self.wait(now)
 
     def wait(self, now: float) -> None:
@@ -279,6 +299,9 @@ class _Conn:
         # idle, head, body (the loop reads it), worker, returning (to the loop), linger
         self.state = "idle"
         self.since = now
+        # Accepted or last answered: how long it has kept the splicer waiting. Its first
+        # byte does not reset it (``since`` does), so sending one byte late buys nothing.
+        self.served = now
         self.head: bytes | None = None
         self.length = 0
         self.chunked: _ChunkedBody | None = None
@@ -307,7 +330,8 @@ class SplicerHTTPServer(socketserver.TCPServer):
 
     ``serve_forever()`` runs the loop (from a thread of the caller's); ``shutdown()``
     ends it; ``close_all()`` then closes the port and every connection. ``workers``
-    and ``max_connections`` bound the threads and the open connections.
+    and ``max_connections`` bound the threads and the open connections;
+    ``max_held_bytes`` the request bytes held across all of them.
     """
 
     allow_reuse_address = True
@@ -320,15 +344,20 @@ class SplicerHTTPServer(socketserver.TCPServer):
         *,
         workers: int = DEFAULT_WORKERS,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_held_bytes: int = DEFAULT_MAX_HELD_BYTES,
         encode: Callable[[Any], bytes] | None = None,
     ) -> None:
-        if workers < 1 or max_connections < 1:
-            raise ValueError("workers and max_connections must be at least 1")
+        if workers < 1 or max_connections < 1 or max_held_bytes < 1:
+            raise ValueError("workers, max_connections and max_held_bytes must be at least 1")
         self.app = app
         #: A reply envelope → the HTTP body (compact UTF-8 JSON unless told otherwise:
         #: the splicer hands the protocol's faster writer of the same bytes).
         self.encode = encode or _json_bytes
         self.max_connections = max_connections
+        self.max_held_bytes = max_held_bytes
+        #: The most request bytes held at once so far (see :attr:`held_bytes`).
+        self.peak_held_bytes = 0
+        self._held = 0
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         # _Handler is built by the loop with the request it read, never by TCPServer.
@@ -358,6 +387,12 @@ class SplicerHTTPServer(socketserver.TCPServer):
         """How many client connections are open."""
         with self._lock:
             return len(self._conns)
+
+    @property
+    def held_bytes(self) -> int:
+        """Request bytes held now across every connection (being read or answered)."""
+        with self._lock:
+            return self._held
 
     def server_bind(self) -> None:
         """Bind without looking up the host's FQDN (it can stall on a machine without DNS)."""
@@ -448,8 +483,8 @@ class SplicerHTTPServer(socketserver.TCPServer):
         while True:
             with self._lock:
                 full = len(self._conns) >= self.max_connections
-            if full and not self._evict():
-                self._listen(False)  # new clients wait in the backlog until one closes
+            if full and not self._waiting():
+                self._listen(False)  # every one is with a worker: new clients wait in the backlog
                 return
             try:
                 sock, addr = self.socket.accept()
@@ -467,17 +502,22 @@ class SplicerHTTPServer(socketserver.TCPServer):
             with self._lock:
                 self._conns[sock.fileno()] = conn
             self._selector.register(sock, selectors.EVENT_READ, conn)
+            if full:  # only now, with a newcomer in hand: never the newcomer itself
+                self._evict(keep=conn)
 
-    def _evict(self) -> bool:
-        """Close the connection that has kept the splicer waiting longest: lingering ones
-        first, then idle keep-alive ones, then stalled requests. False if every one is
-        with a worker."""
-        rank = {"linger": 0, "idle": 1, "head": 2, "body": 2}
+    def _waiting(self, keep: _Conn | None = None) -> list[_Conn]:
+        """The connections the loop holds (none with a worker), ``keep`` aside."""
         with self._lock:
-            waiting = [c for c in self._conns.values() if c.state in rank]
+            return [c for c in self._conns.values() if c.state in _WAITING and c is not keep]
+
+    def _evict(self, keep: _Conn | None = None) -> bool:
+        """Close the connection that has kept the splicer waiting longest (since it was
+        accepted or last answered; lingering ones first), never ``keep``. False if every
+        other one is with a worker."""
+        waiting = self._waiting(keep)
         if not waiting:
             return False
-        self._close(min(waiting, key=lambda c: (rank[c.state], c.since)))
+        self._close(min(waiting, key=lambda c: (c.state != "linger", c.served)))
         return True
 
     def _sweep(self, now: float) -> None:
@@ -494,7 +534,9 @@ class SplicerHTTPServer(socketserver.TCPServer):
         """Close a connection, from the loop or a worker (or after the loop ended)."""
         with self._lock:
             known = self._conns.pop(conn.sock.fileno(), None) is conn
-        if known and self._in_loop() and conn.state in ("idle", "head", "body", "linger"):
+            self._held -= conn.held
+            conn.held = 0
+        if known and self._in_loop() and conn.state in _WAITING:
             try:
                 self._selector.unregister(conn.sock)
             except (KeyError, ValueError):
@@ -523,6 +565,7 @@ class SplicerHTTPServer(socketserver.TCPServer):
                 conn.state, conn.since, conn.drained = "linger", now, 0
             else:
                 conn.wait(now)
+            self._hold(conn, len(conn.buf))
             self._selector.register(conn.sock, selectors.EVENT_READ, conn)
             if conn.linger:
                 continue
@@ -556,7 +599,37 @@ class SplicerHTTPServer(socketserver.TCPServer):
         if conn.state == "idle":
             conn.state, conn.since = "head", time.monotonic()  # the request's deadline starts
         conn.buf += data
+        self._hold(conn, _reading(conn))
         self._advance(conn, eof=False)
+        if conn.state in _WAITING:
+            self._hold(conn, _reading(conn))
+        if self._held > self.max_held_bytes:
+            self._shed()
+
+    def _hold(self, conn: _Conn, size: int) -> None:
+        """Count ``size`` request bytes as ``conn``'s in the budget."""
+        with self._lock:
+            if self._conns.get(conn.sock.fileno()) is not conn:
+                return  # closed meanwhile: nothing of it is held
+            self._held += size - conn.held
+            conn.held = size
+            self.peak_held_bytes = max(self.peak_held_bytes, self._held)
+
+    def _shed(self) -> None:
+        """Past ``max_held_bytes``: close the connections holding the most request bytes
+        being read (a worker's are answered), until the held bytes are within it."""
+        while self._held > self.max_held_bytes:
+            reading = [c for c in self._waiting() if c.held]
+            if not reading:
+                return
+            conn = max(reading, key=lambda c: c.held)
+            log.debug(
+                "past %d request bytes held: closing %s (%d bytes)",
+                self.max_held_bytes,
+                conn.addr,
+                conn.held,
+            )
+            self._close(conn)
 
     def _advance(self, conn: _Conn, eof: bool) -> None:
         """Move a request on with what is buffered; dispatch it when it is whole."""
@@ -655,6 +728,7 @@ class SplicerHTTPServer(socketserver.TCPServer):
         del conn.buf[:used]
         if request.problem is not None or request.close:
             conn.buf.clear()
+        self._hold(conn, len(request.head) + len(request.body) + len(conn.buf))
         self._selector.unregister(conn.sock)
         conn.state = "worker"
         conn.requests += 1
@@ -688,6 +762,13 @@ class SplicerHTTPServer(socketserver.TCPServer):
             conn.state = "returning"
             self._returned.append(conn)
         self._wake()
+
+
+def _reading(conn: _Conn) -> int:
+    """The request bytes a connection being read holds: buffered, head and body so far."""
+    chunked = conn.chunked
+    kept = chunked.total - chunked.need if chunked is not None else 0
+    return len(conn.buf) + len(conn.head or b"") + kept
 
 
 def _wants_continue(head: bytes) -> bool:

@@ -39,6 +39,7 @@ import copy
 import json
 import logging
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -46,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.capture_format import Capture, call_key, read_file
+from ..core.catalog import normalize_path
 from ..errors import CaptureError
 from ._firmware import FIRMWARE_PROFILES, FirmwareProfile
 from ._model import IT_HDMI_OUT, VendorError, _is_int, _Screen
@@ -66,6 +68,7 @@ __all__ = [
 DEMO_CAPTURE = "demo-h5.capture.json"
 #: A model reply that could not be made (the read then answers as captured, unpatched).
 _UNTRACKED = object()
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 log = logging.getLogger("openapi_magic.server")
 
 
@@ -142,6 +145,19 @@ def firmware_for(data: dict) -> FirmwareProfile:
     return best
 
 
+def _json_safe(data: dict) -> dict:
+    """The capture's data with every lone surrogate in its texts (keys too) written as the
+    visible ``\\ud800`` escape the package shows it as: a capture file may hold one (a
+    valid JSON escape a Java firmware sends), and no reply can carry it in UTF-8. Data
+    holding none is returned as it is."""
+    text = json.dumps(data, ensure_ascii=False)
+    if _LONE_SURROGATE.search(text) is None:
+        return data
+    # A surrogate stands only inside a JSON string: an escaped backslash there reads back
+    # as the six characters ``\\ud800``.
+    return json.loads(_LONE_SURROGATE.sub(lambda m: f"\\\\u{ord(m.group(0)):04x}", text))
+
+
 @dataclass(frozen=True)
 class ReplayReply:
     """What the replay answers to one request: the vendor's status, msg and reply body."""
@@ -160,7 +176,7 @@ class Replay:
     """
 
     def __init__(self, source: Any) -> None:
-        self.data = load_capture_data(source)
+        self.data = _json_safe(load_capture_data(source))
         self.calls: dict[tuple[str, str], dict] = {}
         for call in self.data["calls"]:
             if _is_int(call.get("status")):  # a transport error is no answer to replay
@@ -301,18 +317,33 @@ class _Importer:
     def __init__(self, state: DeviceState, replay: Replay) -> None:
         self.s = state
         self.replay = replay
+        # The successful calls by interface, in capture order, and per (interface, id
+        # names) the first one's reply by the ids' values: each lookup is then a dict
+        # read, so start-up grows with the capture, not with its square.
+        self._ok: dict[str, list[dict]] = {}
+        for call in replay.data["calls"]:
+            if call.get("status") == 0:
+                self._ok.setdefault(normalize_path(call["interface"]), []).append(call)
+        self._index: dict[tuple[str, tuple[str, ...]], dict[tuple, Any]] = {}
 
     def reply(self, interface: str, **ids: Any) -> Any:
         """The successful captured reply of ``interface`` for these ids (deviceId aside)."""
-        for call in self.replay.data["calls"]:
-            body = call.get("body") if isinstance(call.get("body"), dict) else {}
-            if (
-                call["interface"] == interface
-                and call.get("status") == 0
-                and all(body.get(k) == v for k, v in ids.items())
-            ):
-                return call.get("reply")
-        return None
+        names = tuple(sorted(ids))
+        index = self._index.get((interface, names))
+        if index is None:
+            index = self._index[(interface, names)] = {}
+            for call in self._ok.get(interface, ()):
+                body = call.get("body")
+                if not isinstance(body, dict):
+                    body = {}
+                try:
+                    index.setdefault(tuple(body.get(k) for k in names), call.get("reply"))
+                except TypeError:  # an unhashable id (a list, say) is never an id asked for
+                    continue
+        try:
+            return index.get(tuple(ids[k] for k in names))
+        except TypeError:
+            return None
 
     @staticmethod
     def records(reply: Any, key: str) -> list[dict]:

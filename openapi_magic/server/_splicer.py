@@ -47,7 +47,7 @@ from ..core.catalog import load_catalog
 from ..core.protocol import des_key, dumps_bytes, open_request, seal_reply
 from ..errors import ConfigError, DecodeError, DecryptionError
 from ._firmware import FIRMWARE_PROFILES, FirmwareProfile, firmware_profile
-from ._httpd import SplicerHTTPServer
+from ._httpd import DEFAULT_MAX_HELD_BYTES, SplicerHTTPServer
 from ._state import DEMO_SEED, INVALID, DeviceState, VendorError
 
 log = logging.getLogger("openapi_magic.server")
@@ -55,6 +55,7 @@ log = logging.getLogger("openapi_magic.server")
 __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_MAX_HELD_BYTES",
     "DEFAULT_PORT",
     "DEFAULT_SOCKET_TIMEOUT_S",
     "DEFAULT_TIME_WINDOW_S",
@@ -149,7 +150,10 @@ class SimulatedSplicer:
     ``start()``; ``time_window_s`` is the accepted clock skew (status 11 outside it);
     ``accounts`` adds more OpenAPI entries (:class:`Account`, some maybe disabled,
     which answer 15). ``clock`` (epoch seconds) replaces the wall clock, for tests.
-    ``latency_ms`` delays every reply.
+    ``latency_ms`` delays every reply. ``max_body_bytes`` (8 MiB) caps one request's
+    body (413 above); ``max_held_bytes`` (256 MiB) the request bytes held across every
+    connection at once (past it the one holding the most being read is closed), so a
+    crowd of large bodies cannot take the machine's memory.
     """
 
     def __init__(
@@ -170,6 +174,7 @@ class SimulatedSplicer:
         status_key: str | None = None,
         initialising_s: float = 0,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_held_bytes: int = DEFAULT_MAX_HELD_BYTES,
         socket_timeout_s: float = DEFAULT_SOCKET_TIMEOUT_S,
         osd_limit: int = 2,
         clock: Callable[[], float] = time.time,
@@ -196,6 +201,8 @@ class SimulatedSplicer:
             )
         if max_body_bytes <= 0:
             raise ConfigError("max_body_bytes must be positive.")
+        if max_held_bytes <= 0:
+            raise ConfigError("max_held_bytes must be positive.")
         self.host = host
         self._port = int(port)
         self.latency_ms = latency_ms
@@ -205,6 +212,7 @@ class SimulatedSplicer:
         self.status_key = status_key
         self.initialising_s = initialising_s
         self.max_body_bytes = max_body_bytes
+        self.max_held_bytes = max_held_bytes
         self.socket_timeout_s = socket_timeout_s
         self.clock = clock
         self.osd_limit = osd_limit
@@ -319,6 +327,7 @@ class SimulatedSplicer:
         server = SplicerHTTPServer(
             self,
             (self.host, self._port),  # self is its Backend
+            max_held_bytes=self.max_held_bytes,
             encode=_reply_bytes,
         )
         self._server = server
@@ -612,7 +621,8 @@ def serve(
     ``"demo"``, secretKey ``DEMO_SECRET_KEY``, encryption on, seed 0, the
     ``"default"`` firmware profile. ``options`` are those of :class:`SimulatedSplicer`
     (``firmware``, ``replay``, ``host``, ``seed``, ``latency_ms``, ``reply_sign``,
-    ``status_key``, ``initialising_s``, ...); ``serve(replay="venue.capture.json")``
+    ``status_key``, ``initialising_s``, ``max_body_bytes``, ``max_held_bytes``, ...);
+    ``serve(replay="venue.capture.json")``
     answers like the captured splicer.
     Use it as a context manager, or call ``.stop()``::
 

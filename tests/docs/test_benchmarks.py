@@ -37,6 +37,7 @@ def test_benchmark_quick_run_prints_the_goals_table_and_passes_its_checks(tmp_pa
         "## Crypto",
         "## Many records",
         "## Simulated splicer",
+        "## Replay start-up",
         "## Prototypes",
     ):
         assert heading in text, heading
@@ -61,5 +62,6 @@ def test_benchmark_quick_run_prints_the_goals_table_and_passes_its_checks(tmp_pa
         "end to end",
         "peak",
         "first answer",
+        "replay start-up linear",
     ):
         assert goal in goals, goal
