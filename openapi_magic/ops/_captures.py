@@ -97,6 +97,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._capture_diff import CaptureDiff
 
 __all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_RECORDS",
     "DEFAULT_MAX_SECONDS",
     "DEMO_CAPTURE_ROOT",
     "FORMAT",
@@ -115,6 +117,12 @@ __all__ = [
 
 #: Seconds a capture may take in all before it stops and says it is partial.
 DEFAULT_MAX_SECONDS = 180.0
+#: Bytes of replies (as received) a capture may keep before it stops and says it is
+#: partial: a splicer answering megabytes per read must not exhaust the notebook's memory.
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+#: Records of one list a capture follows (a splicer listing 5,000 screens is read for
+#: the first 1,000; the capture says it is partial).
+DEFAULT_MAX_RECORDS = 1000
 #: The deviceId every body carries (real firmware wants one; 0 is the first device).
 DEFAULT_DEVICE_ID = 0
 
@@ -517,6 +525,8 @@ def capture(
     *,
     anonymize: bool = False,
     max_seconds: float = DEFAULT_MAX_SECONDS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_records: int = DEFAULT_MAX_RECORDS,
     quiet: bool = False,
     device_id: int = DEFAULT_DEVICE_ID,
     profiles_file: str | None = None,
@@ -526,8 +536,11 @@ def capture(
 
     ``target`` is a :class:`Client`, a profile name or :class:`Profile` (as
     ``profiles.ini`` holds them), or a running simulated splicer. ``max_seconds``
-    bounds the whole capture (then it stops and is marked partial); ``quiet``
-    hides the progress bar; ``anonymize`` replaces serials, MAC and IP addresses.
+    bounds the whole capture, ``max_bytes`` the bytes of replies it keeps (as
+    received; then it stops and is marked partial, saying why); ``max_records``
+    how many records of one list are followed (the rest are not read, and the
+    capture is marked partial); ``quiet`` hides the progress bar; ``anonymize``
+    replaces serials, MAC and IP addresses.
     """
     try:
         budget = float(max_seconds)
@@ -537,9 +550,20 @@ def capture(
         raise CaptureError(
             f"max_seconds must be a positive number of seconds, not {max_seconds!r}."
         )
+    for name, value in (("max_bytes", max_bytes), ("max_records", max_records)):
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise CaptureError(f"{name} must be a positive whole number, not {value!r}.")
     client, _ = to_client(target, profiles_file=profiles_file)
     try:
-        result = _Capturer(client, catalog or load_catalog(), budget, quiet, device_id).run()
+        result = _Capturer(
+            client,
+            catalog or load_catalog(),
+            budget,
+            quiet,
+            device_id,
+            max_bytes=max_bytes,
+            max_records=max_records,
+        ).run()
     finally:
         if client is not target:
             client.close()
@@ -550,9 +574,23 @@ class _Capturer:
     """One capture run: the plan (stages by ids needed), the budget and the calls."""
 
     def __init__(
-        self, client: Client, catalog: Catalog, budget: float, quiet: bool, device_id: int
+        self,
+        client: Client,
+        catalog: Catalog,
+        budget: float,
+        quiet: bool,
+        device_id: int,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_records: int = DEFAULT_MAX_RECORDS,
     ) -> None:
         self.client = client
+        self.max_bytes = max_bytes
+        self.max_records = max_records
+        #: Bytes of replies kept so far (as received), against ``max_bytes``.
+        self.kept = 0
+        #: Why some records were not followed (the capture is then partial too).
+        self.cuts: list[str] = []
         self.catalog = catalog
         self.budget = budget
         self.quiet = quiet
@@ -577,7 +615,7 @@ class _Capturer:
             for iface in reads:
                 if not self.stop_reason:
                     for body in self._bodies(iface):
-                        if self._out_of_time():
+                        if self._out_of_time() or self._out_of_bytes():
                             break
                         self._send(iface, body)
                         if self.stop_reason:
@@ -596,8 +634,8 @@ class _Capturer:
             firmware=info.get("softwareVersion"),
             taken_at=taken_at,
             seconds=time.monotonic() - self.start,
-            partial=bool(self.stop_reason),
-            partial_reason=self.stop_reason,
+            partial=bool(self.stop_reason or self.cuts),
+            partial_reason="; ".join(filter(None, [self.stop_reason, *self.cuts])),
             skipped=self.skipped,
             root=self.client.root,
             encrypted=self.client.encrypt,
@@ -610,6 +648,14 @@ class _Capturer:
         if time.monotonic() - self.start >= self.budget:
             self.stop_reason = (
                 f"stopped after max_seconds={self.budget:g} s ({len(self.calls)} calls made)"
+            )
+        return bool(self.stop_reason)
+
+    def _out_of_bytes(self) -> bool:
+        if not self.stop_reason and self.kept >= self.max_bytes:
+            self.stop_reason = (
+                f"stopped after max_bytes={self.max_bytes:,} ({self.kept:,} bytes of "
+                f"replies kept, {len(self.calls)} calls made)"
             )
         return bool(self.stop_reason)
 
@@ -646,8 +692,13 @@ class _Capturer:
                     values = {**given, missing[0]: row[missing[0]]}
                     body = {**base, **{n: values[n] for n in need}}
                     bodies.setdefault(_body_key(body), body)
+        if len(bodies) > self.max_records:
+            self.cuts.append(
+                f"{iface.path}: followed the first max_records={self.max_records:,} of "
+                f"{len(bodies):,} records"
+            )
         if bodies:
-            return list(bodies.values())
+            return list(bodies.values())[: self.max_records]
         listers = {n: self._listers(n) for n in need}
         unlisted = [n for n in need if not listers[n]]
         example = iface.example_body()
@@ -683,10 +734,13 @@ class _Capturer:
         try:
             result = self.client.call(iface.path, body, timeout=timeout)
         except OpenAPIError as exc:
-            self.calls.append(_failed_call(iface.path, body, exc, time.perf_counter() - started))
+            failed = _failed_call(iface.path, body, exc, time.perf_counter() - started)
+            self.kept += len(failed.error) + len(failed.msg)
+            self.calls.append(failed)
             if isinstance(exc, ConnectError):
                 self.stop_reason = f"the splicer could not be reached ({exc.message})"
             return
+        self.kept += len(result.raw_text or "")
         self.calls.append(
             Call(
                 interface=iface.path,
