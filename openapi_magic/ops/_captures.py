@@ -811,9 +811,10 @@ _MAC = re.compile(
 #: Without separators, twelve hex digits are judged a MAC anywhere only when they mix
 #: letters and digits (twelve digits alone may be a date or a count); under a MAC key, always.
 _BARE_MAC = re.compile(r"[0-9A-Fa-f]{12}")
-#: An IPv4 address, zero-padded octets too, after an underscore or a letter
-#: (``foh_10.23.45.67``); the octets' range is judged by :meth:`_Anonymizer.ip`.
-_IPV4 = re.compile(r"(?<![0-9.])(?:\d{1,3}\.){3}\d{1,3}(?![0-9]|\.\d)")
+#: An IPv4 address, zero-padded octets too, after an underscore (``foh_10.23.45.67``)
+#: but not a letter (``v1.0.3.4`` is a version); the octets' range is judged by
+#: :meth:`_Anonymizer.ip`.
+_IPV4 = re.compile(r"(?<![0-9A-Za-z.])(?:\d{1,3}\.){3}\d{1,3}(?![0-9A-Za-z]|\.\d)")
 _IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])")
 _DOC_NETS = [
     ipaddress.ip_network(n)
@@ -826,8 +827,8 @@ _HOST_PLACEHOLDER = re.compile(r"^(splicer|host-\d+)\.example$")
 #: Keys whose values are version strings (``1.0.3.4`` reads like an address): only a
 #: private address is judged one there; known serials and MAC addresses are replaced.
 _VERSION_KEY = re.compile(r"(?i)version")
-#: A serial this short is replaced only under a serial key: as a token in any text it
-#: would rewrite ordinary words and numbers (``"sn": "1"`` and ``"Screen 1 of 10"``).
+#: A serial (or host name) this short is replaced only under its own key: as a token in
+#: any text it would rewrite ordinary words and numbers (``"sn": "1"``, ``"Screen 1 of 10"``).
 _MIN_SERIAL_TOKEN = 5
 
 
@@ -940,7 +941,12 @@ class _Anonymizer:
         # The known serials and host names as one pattern of whole tokens, longest first,
         # in any letter case; rebuilt only when a new one is learnt.
         if self._tokens is None:
-            known = [s for s in self.serials if len(s) >= _MIN_SERIAL_TOKEN] + list(self.hosts)
+            known = [
+                k
+                for k in [*self.serials, *self.hosts]
+                # the root URL's host is the venue's name whatever its length
+                if len(k) >= _MIN_SERIAL_TOKEN or self.hosts.get(k) == "splicer.example"
+            ]
             if not known:
                 return None
             alternatives = "|".join(map(re.escape, sorted(known, key=len, reverse=True)))
@@ -986,7 +992,7 @@ class _Anonymizer:
     def _is_host_name(value: str) -> bool:
         return bool(
             re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*", value)
-        ) and not _ipv4_text(value)
+        ) and bool(re.search("[A-Za-z]", value) and not _ipv4_text(value))
 
     def walk(self, obj: Any, key: str = "") -> Any:
         if isinstance(obj, dict):

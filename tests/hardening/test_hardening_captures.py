@@ -177,6 +177,15 @@ def test_a_short_serial_replaces_whole_values_only():
     assert out["name"] == "Screen 1 of 10" and out["note"] == "sn 1, 11 and 21"
 
 
+def test_a_short_host_name_under_host_rewrites_no_text_but_the_root_host_goes():
+    reply = {"host": "a1", "name": "Screen a1 of 10", "err": "no route to foh:8000 (v1.0.3.4)"}
+    out = json.loads(_anonymized_text(reply, root="http://foh:8000/open/api"))
+    assert out["root"] == "http://splicer.example:8000/open/api"
+    body = out["calls"][0]["reply"]
+    assert body["host"].endswith(".example") and body["name"] == "Screen a1 of 10"
+    assert body["err"] == "no route to splicer.example:8000 (v1.0.3.4)"
+
+
 def test_a_serial_is_replaced_as_a_whole_token_only():
     reply = {"sn": "HS0512", "name": "HS0512 main", "other": "HS05123 and XHS0512"}
     out = json.loads(_anonymized_text(reply))["calls"][0]["reply"]
@@ -255,3 +264,5 @@ def test_anonymized_leaves_no_generated_identifier(serials, macs, ips, keys, cas
     text = _anonymized_text(reply)
     left = _forms_left(text, serials=serials, macs=[m for m, _, _ in macs], ips=[i for i, _ in ips])
     assert not left, (left, text)
+    once = Capture.from_dict(json.loads(text))
+    assert once.anonymized().to_dict() == once.to_dict()  # anonymizing twice changes nothing
