@@ -246,7 +246,8 @@ def test_anonymized_leaves_no_generated_identifier(serials, macs, ips, keys, cas
         mixed = any(c in "abcdef" for c in mac) and any(c.isdigit() for c in mac)
         key = "mac_addr" if bare and not mixed else keys[3 + i]
         reply["items"].append({key: value if bare else f"at {value}."})
-        reply["keyed"][value] = i
+        if mixed or not bare:  # twelve digits alone are a MAC only under a MAC key
+            reply["keyed"][value] = i
     for i, (ip, form) in enumerate(ips):
         octets = [int(p) for p in ip.split(".")]
         value: object = [
