@@ -5,7 +5,9 @@ with the splicer's model and firmware, when and how long, whether it is partial 
 anonymized, the interfaces skipped and why, and one entry per call: interface,
 request body, vendor status and msg, the decrypted reply, the HTTP status, the
 seconds taken and the error (``""`` when a reply was opened). A capture never
-holds the secretKey, a sign or a ciphertext.
+holds the secretKey, a sign or a ciphertext. A file with a field of the wrong type,
+or nested deeper than :data:`MAX_DEPTH`, is refused with one CaptureError naming it
+(capture, replay and diff all read a file here).
 
 Calls are matched by :func:`call_key` (interface and :func:`body_key`): the same
 read on both sides of a diff, and the captured reply a replay answers with.
@@ -30,6 +32,7 @@ from .catalog import normalize_path
 __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
+    "MAX_DEPTH",
     "Call",
     "Capture",
     "body_key",
@@ -42,6 +45,9 @@ __all__ = [
 #: The ``format`` field of a saved capture, and the version this code writes and reads.
 FORMAT = "openapi_magic.capture"
 FORMAT_VERSION = 1
+#: Levels of nesting a capture file may hold (a splicer's replies nest a few levels;
+#: a file nested a thousand deep would exhaust the stack of whatever walks it next).
+MAX_DEPTH = 100
 
 _CallT = TypeVar("_CallT", bound="Call")
 _CaptureT = TypeVar("_CaptureT", bound="Capture")
@@ -86,6 +92,46 @@ def compact(value: Any, limit: int = 80) -> str:
     except (TypeError, ValueError):
         text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _seconds(value: Any, where: str, name: str) -> float:
+    """A saved number of seconds (missing or null: 0); CaptureError naming the field."""
+    try:
+        if isinstance(value, (dict, list)):
+            raise TypeError
+        return float(value or 0.0)
+    except (TypeError, ValueError, OverflowError):
+        raise CaptureError(
+            f"{where}: {name} must be a number of seconds, not {_kind(value)}."
+        ) from None
+
+
+def _kind(value: Any) -> str:
+    # The JSON type, not the value: a file's text stays out of the message.
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return "true or false" if isinstance(value, bool) else "a number"
+
+
+def _check_depth(data: Any, where: str) -> None:
+    """CaptureError when ``data`` nests deeper than :data:`MAX_DEPTH` (walked without
+    recursion, so the check itself cannot run out of stack)."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise CaptureError(
+                f"{where} nests deeper than {MAX_DEPTH} levels: not a capture this "
+                "openapi_magic reads."
+            )
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
 
 
 @dataclass
@@ -148,10 +194,7 @@ class Call:
         status = data.get("status")
         if status is not None and (not isinstance(status, int) or isinstance(status, bool)):
             raise CaptureError(f"{where}: status must be an integer or null, not {status!r}.")
-        try:
-            elapsed = float(data.get("elapsed") or 0.0)
-        except (TypeError, ValueError):
-            raise CaptureError(f"{where}: elapsed must be a number of seconds.") from None
+        elapsed = _seconds(data.get("elapsed"), where, "elapsed")
         return cls(
             interface=data["interface"],
             body=data.get("body"),
@@ -253,6 +296,7 @@ class Capture:
                 f"openapi_magic reads version {FORMAT_VERSION} (a newer "
                 "openapi_magic may read it)."
             )
+        _check_depth(data, source)
         calls = data.get("calls")
         if not isinstance(calls, list):
             raise CaptureError(f'{source}: "calls" must be a list of captured calls.')
@@ -262,15 +306,21 @@ class Capture:
                     f'{source}: "calls" must be a list of captured calls; call {i} '
                     "is not one (no interface)."
                 )
+        skipped = data.get("skipped") or {}
+        if not isinstance(skipped, dict):
+            raise CaptureError(
+                f'{source}: "skipped" must be an object of interface → reason, not '
+                f"{_kind(skipped)}."
+            )
         return cls(
             calls=[cls.call_type.from_dict(c, f"{source}: call {i}") for i, c in enumerate(calls)],
             model_id=data.get("model_id"),
             firmware=data.get("firmware"),
             taken_at=str(data.get("taken_at") or ""),
-            seconds=float(data.get("seconds") or 0),
+            seconds=_seconds(data.get("seconds"), source, "seconds"),
             partial=bool(data.get("partial")),
             partial_reason=str(data.get("partial_reason") or ""),
-            skipped=dict(data.get("skipped") or {}),
+            skipped=dict(skipped),
             is_anonymized=bool(data.get("anonymized")),
             root=str(data.get("root") or ""),
             encrypted=data.get("encrypted"),
@@ -292,3 +342,7 @@ def read_file(path: str | os.PathLike) -> tuple[Any, str]:
         return json.loads(text), str(p)
     except ValueError:
         raise CaptureError(f"{p} is not an openapi_magic capture (not JSON).") from None
+    except RecursionError:
+        raise CaptureError(
+            f"{p} nests deeper than {MAX_DEPTH} levels: not a capture this openapi_magic reads."
+        ) from None

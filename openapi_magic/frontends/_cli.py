@@ -116,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     cap.add_argument("path", nargs="?", help="Save it to this JSON file.")
     cap.add_argument("-a", "--anonymize", action="store_true", help="Hide serials, MAC and IP.")
     cap.add_argument("--max-seconds", type=float, metavar="S", help="Stop (partial) after S s.")
+    cap.add_argument("--max-bytes", type=int, metavar="B", help="Stop (partial) after B bytes.")
+    cap.add_argument("--max-records", type=int, metavar="N", help="Follow N records per list.")
 
     diff = command("diff", "What changed from capture OLD to NEW (or to the splicer now).")
     diff.add_argument("old", help="The older capture file.")
@@ -417,6 +419,7 @@ def _capture(args: argparse.Namespace, session: NotebookSession) -> int:
         anonymize=args.anonymize,
         quiet=not sys.stderr.isatty(),
         max_seconds=DEFAULT_MAX_SECONDS if args.max_seconds is None else args.max_seconds,
+        **{k: v for k in ("max_bytes", "max_records") if (v := getattr(args, k)) is not None},
     )
     if args.path:
         saved = cap.save(args.path)

@@ -941,6 +941,18 @@ class CaptureMagics(Magics):
         metavar="SECONDS",
         help="Stop (and mark the capture partial) after this long in all.",
     )
+    @argument(
+        "--max-bytes",
+        type=int,
+        metavar="BYTES",
+        help="Stop (and mark the capture partial) after keeping this many bytes of replies.",
+    )
+    @argument(
+        "--max-records",
+        type=int,
+        metavar="N",
+        help="Follow at most N records of one list (the capture is then partial).",
+    )
     @argument("-p", "--profile", metavar="NAME", help="Capture this profile's splicer instead.")
     @line_magic
     def openapi_capture(self, line: str = "") -> Any:
@@ -961,6 +973,11 @@ class CaptureMagics(Magics):
                 anonymize=args.anonymize,
                 quiet=args.quiet,
                 max_seconds=(DEFAULT_MAX_SECONDS if args.max_seconds is None else args.max_seconds),
+                **{
+                    k: v
+                    for k in ("max_bytes", "max_records")
+                    if (v := getattr(args, k)) is not None
+                },
             )
             if args.path:
                 print(f"Saved to {cap.save(args.path)}.")

@@ -97,6 +97,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._capture_diff import CaptureDiff
 
 __all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_RECORDS",
     "DEFAULT_MAX_SECONDS",
     "DEMO_CAPTURE_ROOT",
     "FORMAT",
@@ -115,6 +117,12 @@ __all__ = [
 
 #: Seconds a capture may take in all before it stops and says it is partial.
 DEFAULT_MAX_SECONDS = 180.0
+#: Bytes of replies (as received) a capture may keep before it stops and says it is
+#: partial: a splicer answering megabytes per read must not exhaust the notebook's memory.
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+#: Records of one list a capture follows (a splicer listing 5,000 screens is read for
+#: the first 1,000; the capture says it is partial).
+DEFAULT_MAX_RECORDS = 1000
 #: The deviceId every body carries (real firmware wants one; 0 is the first device).
 DEFAULT_DEVICE_ID = 0
 
@@ -517,6 +525,8 @@ def capture(
     *,
     anonymize: bool = False,
     max_seconds: float = DEFAULT_MAX_SECONDS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_records: int = DEFAULT_MAX_RECORDS,
     quiet: bool = False,
     device_id: int = DEFAULT_DEVICE_ID,
     profiles_file: str | None = None,
@@ -526,8 +536,11 @@ def capture(
 
     ``target`` is a :class:`Client`, a profile name or :class:`Profile` (as
     ``profiles.ini`` holds them), or a running simulated splicer. ``max_seconds``
-    bounds the whole capture (then it stops and is marked partial); ``quiet``
-    hides the progress bar; ``anonymize`` replaces serials, MAC and IP addresses.
+    bounds the whole capture, ``max_bytes`` the bytes of replies it keeps (as
+    received; then it stops and is marked partial, saying why); ``max_records``
+    how many records of one list are followed (the rest are not read, and the
+    capture is marked partial); ``quiet`` hides the progress bar; ``anonymize``
+    replaces serials, MAC and IP addresses.
     """
     try:
         budget = float(max_seconds)
@@ -537,9 +550,20 @@ def capture(
         raise CaptureError(
             f"max_seconds must be a positive number of seconds, not {max_seconds!r}."
         )
+    for name, value in (("max_bytes", max_bytes), ("max_records", max_records)):
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise CaptureError(f"{name} must be a positive whole number, not {value!r}.")
     client, _ = to_client(target, profiles_file=profiles_file)
     try:
-        result = _Capturer(client, catalog or load_catalog(), budget, quiet, device_id).run()
+        result = _Capturer(
+            client,
+            catalog or load_catalog(),
+            budget,
+            quiet,
+            device_id,
+            max_bytes=max_bytes,
+            max_records=max_records,
+        ).run()
     finally:
         if client is not target:
             client.close()
@@ -550,9 +574,23 @@ class _Capturer:
     """One capture run: the plan (stages by ids needed), the budget and the calls."""
 
     def __init__(
-        self, client: Client, catalog: Catalog, budget: float, quiet: bool, device_id: int
+        self,
+        client: Client,
+        catalog: Catalog,
+        budget: float,
+        quiet: bool,
+        device_id: int,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_records: int = DEFAULT_MAX_RECORDS,
     ) -> None:
         self.client = client
+        self.max_bytes = max_bytes
+        self.max_records = max_records
+        #: Bytes of replies kept so far (as received), against ``max_bytes``.
+        self.kept = 0
+        #: Why some records were not followed (the capture is then partial too).
+        self.cuts: list[str] = []
         self.catalog = catalog
         self.budget = budget
         self.quiet = quiet
@@ -577,7 +615,7 @@ class _Capturer:
             for iface in reads:
                 if not self.stop_reason:
                     for body in self._bodies(iface):
-                        if self._out_of_time():
+                        if self._out_of_time() or self._out_of_bytes():
                             break
                         self._send(iface, body)
                         if self.stop_reason:
@@ -596,8 +634,8 @@ class _Capturer:
             firmware=info.get("softwareVersion"),
             taken_at=taken_at,
             seconds=time.monotonic() - self.start,
-            partial=bool(self.stop_reason),
-            partial_reason=self.stop_reason,
+            partial=bool(self.stop_reason or self.cuts),
+            partial_reason="; ".join(filter(None, [self.stop_reason, *self.cuts])),
             skipped=self.skipped,
             root=self.client.root,
             encrypted=self.client.encrypt,
@@ -610,6 +648,14 @@ class _Capturer:
         if time.monotonic() - self.start >= self.budget:
             self.stop_reason = (
                 f"stopped after max_seconds={self.budget:g} s ({len(self.calls)} calls made)"
+            )
+        return bool(self.stop_reason)
+
+    def _out_of_bytes(self) -> bool:
+        if not self.stop_reason and self.kept >= self.max_bytes:
+            self.stop_reason = (
+                f"stopped after max_bytes={self.max_bytes:,} ({self.kept:,} bytes of "
+                f"replies kept, {len(self.calls)} calls made)"
             )
         return bool(self.stop_reason)
 
@@ -646,8 +692,13 @@ class _Capturer:
                     values = {**given, missing[0]: row[missing[0]]}
                     body = {**base, **{n: values[n] for n in need}}
                     bodies.setdefault(_body_key(body), body)
+        if len(bodies) > self.max_records:
+            self.cuts.append(
+                f"{iface.path}: followed the first max_records={self.max_records:,} of "
+                f"{len(bodies):,} records"
+            )
         if bodies:
-            return list(bodies.values())
+            return list(bodies.values())[: self.max_records]
         listers = {n: self._listers(n) for n in need}
         unlisted = [n for n in need if not listers[n]]
         example = iface.example_body()
@@ -683,10 +734,13 @@ class _Capturer:
         try:
             result = self.client.call(iface.path, body, timeout=timeout)
         except OpenAPIError as exc:
-            self.calls.append(_failed_call(iface.path, body, exc, time.perf_counter() - started))
+            failed = _failed_call(iface.path, body, exc, time.perf_counter() - started)
+            self.kept += len(failed.error) + len(failed.msg)
+            self.calls.append(failed)
             if isinstance(exc, ConnectError):
                 self.stop_reason = f"the splicer could not be reached ({exc.message})"
             return
+        self.kept += len(result.raw_text or "")
         self.calls.append(
             Call(
                 interface=iface.path,
@@ -741,45 +795,95 @@ def _records_hint(interface: str, catalog: Catalog | None = None) -> str | None:
 # --------------------------------------------------------------------------- anonymizing
 
 _SERIAL_KEY = re.compile(r"^(sn|serial.*|.*Sn|.*SN|.*Serial.*)$")
-_MAC_KEY = re.compile(r"(?i)^(mac|.*mac|mac.*address|macaddr)$")
-_IP_KEY = re.compile(r"(?i)^(ip|.*Ip|ip.*addr.*|gateway|dns.*|host)$")
+#: Keys naming a MAC address: ``mac``, ``MAC``, ``cardMac``, ``mac_addr``, ``macAddress``.
+_MAC_KEY = re.compile(r"(?:^|[^A-Za-z])[Mm][Aa][Cc](?![a-z])|Mac(?![a-z])|MAC")
+_IP_KEY = re.compile(r"(?i)^(ip|.*Ip|ip.*addr.*|gateway|dns.*)$")
+#: Keys naming a host: its name says which venue it is.
+_HOST_KEY = re.compile(r"(?i)^(host|.*host|host.?name)$")
+_HEX2 = "[0-9A-Fa-f]{2}"
+_HEX4 = "[0-9A-Fa-f]{4}"
+#: A MAC address in any of the forms firmware writes it: ``3c:52:82:1a:2b:3c``,
+#: ``3C-52-82-1A-2B-3C``, ``3c52.821a.2b3c``, ``3c52821a2b3c`` (whole tokens only).
 _MAC = re.compile(
-    r"(?<![0-9A-Fa-f:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}"
-    r"(?![0-9A-Fa-f:-])"
+    rf"(?<![0-9A-Za-z:.-])(?:{_HEX2}([:-])(?:{_HEX2}\1){{4}}{_HEX2}"
+    rf"|{_HEX4}\.{_HEX4}\.{_HEX4}|[0-9A-Fa-f]{{12}})(?![0-9A-Za-z:-]|\.[0-9A-Fa-f])"
 )
-_IPV4 = re.compile(
-    r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)"
-    r"(?![\w.])"
-)
+#: Without separators, twelve hex digits are judged a MAC anywhere only when they mix
+#: letters and digits (twelve digits alone may be a date or a count); under a MAC key, always.
+_BARE_MAC = re.compile(r"[0-9A-Fa-f]{12}")
+#: An IPv4 address, zero-padded octets too, after an underscore (``foh_10.23.45.67``)
+#: but not a letter (``v1.0.3.4`` is a version); the octets' range is judged by
+#: :meth:`_Anonymizer.ip`.
+_IPV4 = re.compile(r"(?<![0-9A-Za-z.])(?:\d{1,3}\.){3}\d{1,3}(?![0-9A-Za-z]|\.\d)")
 _IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])")
 _DOC_NETS = [
     ipaddress.ip_network(n)
-    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+    # The documentation ranges, and 198.18/15 where placeholders past the 762nd go.
+    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "198.18.0.0/15", "2001:db8::/32")
 ]
 _SERIAL_PLACEHOLDER = re.compile(r"^SN-ANON-\d{4,}$")
 _MAC_PLACEHOLDER = "00:00:5E:00:"
-#: Keys whose values are never anonymized (a netmask or a version string is not an address).
-_KEEP_KEY = re.compile(r"(?i)(mask|version)")
+_HOST_PLACEHOLDER = re.compile(r"^(splicer|host-\d+)\.example$")
+#: Keys whose values are version strings (``1.0.3.4`` reads like an address): only a
+#: private address is judged one there; known serials and MAC addresses are replaced.
+_VERSION_KEY = re.compile(r"(?i)version")
+#: A serial (or host name) this short is replaced only under its own key: as a token in
+#: any text it would rewrite ordinary words and numbers (``"sn": "1"``, ``"Screen 1 of 10"``).
+_MIN_SERIAL_TOKEN = 5
+
+
+def _ipv4_text(value: str) -> str | None:
+    """``value`` as a dotted IPv4 address without zero padding, or None if it is not one."""
+    parts = value.split(".")
+    if len(parts) != 4 or not all(p.isdigit() and len(p) <= 3 for p in parts):
+        return None
+    octets = [int(p) for p in parts]
+    return ".".join(map(str, octets)) if all(o <= 255 for o in octets) else None
 
 
 class _Anonymizer:
-    """Stable placeholders: the same real value → the same placeholder in one capture."""
+    """Stable placeholders: the same real value → the same placeholder in one capture.
+
+    Values are judged wherever they appear (dictionary keys too): a key name only
+    widens what is judged (a bare number under ``ip`` is an address, a name under
+    ``host`` a host name, twelve digits under ``mac`` a MAC address).
+    """
 
     def __init__(self) -> None:
+        #: Serials by their case-folded text → placeholder.
         self.serials: dict[str, str] = {}
         self.macs: dict[str, str] = {}
         self.ips: dict[str, str] = {}
-        #: Host names (the root URL's) → ``splicer.example``: a venue's DNS name says who it is.
+        #: Host names (the root URL's, values under ``host``) → ``splicer.example``,
+        #: ``host-2.example``…: a venue's DNS name says who it is.
         self.hosts: dict[str, str] = {}
+        self._tokens: re.Pattern[str] | None = None
+
+    # ------------------------------------------------------------ one value of a kind
 
     def serial(self, value: str) -> str:
-        if _SERIAL_PLACEHOLDER.match(value) or not value:
+        if _SERIAL_PLACEHOLDER.match(value) or not value.strip():
             return value
-        return self.serials.setdefault(value, f"SN-ANON-{len(self.serials) + 1:04d}")
+        key = value.casefold()
+        if key not in self.serials:
+            self.serials[key] = f"SN-ANON-{len(self.serials) + 1:04d}"
+            self._tokens = None
+        return self.serials[key]
+
+    def host(self, value: str) -> str:
+        if not value or _HOST_PLACEHOLDER.match(value) or value == "localhost":
+            return value
+        key = value.casefold()
+        if key not in self.hosts:
+            first = not self.hosts
+            self.hosts[key] = "splicer.example" if first else f"host-{len(self.hosts) + 1}.example"
+            self._tokens = None
+        return self.hosts[key]
 
     def mac(self, value: str) -> str:
-        norm = value.upper().replace("-", ":")
-        if norm.startswith(_MAC_PLACEHOLDER) or not value:
+        digits = re.sub(r"[^0-9A-Fa-f]", "", value).upper()
+        norm = ":".join(digits[i : i + 2] for i in range(0, len(digits), 2))
+        if len(digits) != 12 or norm.startswith(_MAC_PLACEHOLDER):
             return value
         if norm not in self.macs:
             n = len(self.macs) + 1
@@ -788,7 +892,7 @@ class _Anonymizer:
 
     def ip(self, value: str) -> str:
         try:
-            addr = ipaddress.ip_address(value)
+            addr = ipaddress.ip_address(_ipv4_text(value) or value)
         except ValueError:
             return value
         if (
@@ -810,53 +914,127 @@ class _Anonymizer:
                 self.ips[key] = f"198.18.{n // 256 % 256}.{n % 256}"
         return self.ips[key]
 
-    def text(self, value: str) -> str:
-        value = _MAC.sub(lambda m: self.mac(m.group(0)), value)
-        value = _IPV4.sub(lambda m: self.ip(m.group(0)), value)
+    # ------------------------------------------------------------ text
+
+    def text(self, value: str, *, version: bool = False) -> str:
+        """Every MAC, IP address, known serial and host name in ``value``, as whole tokens.
+
+        ``version``: the text is a version string (``1.0.3.4`` reads like an address),
+        so only a private address there is judged one."""
+        value = _MAC.sub(self._mac_token, value)
+        value = _IPV4.sub(lambda m: self._ipv4(m.group(0), version), value)
         value = _IPV6.sub(lambda m: self._ipv6(m.group(0)), value)
-        for table in (self.serials, self.hosts):
-            for real in sorted(table, key=len, reverse=True):
-                if real in value:
-                    value = value.replace(real, table[real])
+        tokens = self._token_pattern()
+        if tokens is not None:
+            value = tokens.sub(self._known_token, value)
         return value
+
+    def _mac_token(self, m: re.Match) -> str:
+        token = m.group(0)
+        if _BARE_MAC.fullmatch(token) and not (
+            re.search("[A-Fa-f]", token) and re.search("[0-9]", token)
+        ):
+            return token
+        return self.mac(token)
+
+    def _token_pattern(self) -> re.Pattern[str] | None:
+        # The known serials and host names as one pattern of whole tokens, longest first,
+        # in any letter case; rebuilt only when a new one is learnt.
+        if self._tokens is None:
+            known = [
+                k
+                for k in [*self.serials, *self.hosts]
+                # the root URL's host is the venue's name whatever its length
+                if len(k) >= _MIN_SERIAL_TOKEN or self.hosts.get(k) == "splicer.example"
+            ]
+            if not known:
+                return None
+            alternatives = "|".join(map(re.escape, sorted(known, key=len, reverse=True)))
+            self._tokens = re.compile(
+                rf"(?<![0-9A-Za-z])(?:{alternatives})(?![0-9A-Za-z])", re.IGNORECASE
+            )
+        return self._tokens
+
+    def _known_token(self, m: re.Match) -> str:
+        key = m.group(0).casefold()
+        return self.serials.get(key) or self.hosts.get(key) or m.group(0)
+
+    def _ipv4(self, token: str, version: bool) -> str:
+        plain = _ipv4_text(token)
+        if plain is None or (version and not ipaddress.ip_address(plain).is_private):
+            return token
+        return self.ip(token)
 
     def _ipv6(self, token: str) -> str:
         if not re.search(r"[0-9A-Fa-f]", token) or token.count(":") < 2:
             return token
         return self.ip(token)
 
+    # ------------------------------------------------------------ walking
+
     def collect(self, obj: Any, key: str = "") -> None:
-        """First pass: the serials named by their keys (they are then replaced anywhere)."""
+        """First pass: the serials and host names named by their keys (they are then
+        replaced anywhere)."""
         if isinstance(obj, dict):
             for k, v in obj.items():
                 self.collect(v, str(k))
         elif isinstance(obj, list):
             for v in obj:
                 self.collect(v, key)
-        elif (
-            key
-            and _SERIAL_KEY.match(key)
-            and isinstance(obj, (str, int))
-            and not isinstance(obj, bool)
-        ):
+        elif isinstance(obj, bool) or not isinstance(obj, (str, int)) or not key:
+            return
+        elif _SERIAL_KEY.match(key):
             self.serial(str(obj))
+        elif _HOST_KEY.match(key) and isinstance(obj, str) and self._is_host_name(obj):
+            self.host(obj)
+
+    @staticmethod
+    def _is_host_name(value: str) -> bool:
+        return bool(
+            re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*", value)
+        ) and bool(re.search("[A-Za-z]", value) and not _ipv4_text(value))
 
     def walk(self, obj: Any, key: str = "") -> Any:
         if isinstance(obj, dict):
-            return {k: self.walk(v, str(k)) for k, v in obj.items()}
+            return {self.walk_key(k): self.walk(v, str(k)) for k, v in obj.items()}
         if isinstance(obj, list):
+            if key and _IP_KEY.match(key) and _is_byte_quad(obj):
+                return [int(p) for p in self.ip(".".join(map(str, obj))).split(".")]
             return [self.walk(v, key) for v in obj]
-        if isinstance(obj, bool) or obj is None or (key and _KEEP_KEY.search(key)):
+        if isinstance(obj, bool) or obj is None or isinstance(obj, float):
             return obj
-        if key and _SERIAL_KEY.match(key) and isinstance(obj, (str, int)):
+        if key and _SERIAL_KEY.match(key):
             return self.serial(str(obj))
+        if isinstance(obj, int):
+            return self._int(obj, key)
         if not isinstance(obj, str):
             return obj
-        if key and _MAC_KEY.match(key) and not _MAC.fullmatch(obj):
+        if key and _MAC_KEY.search(key) and _BARE_MAC.fullmatch(obj):
             return self.mac(obj)
-        if key and _IP_KEY.match(key) and not (_IPV4.search(obj) or _IPV6.search(obj)):
-            return self.ip(obj)
-        return self.text(obj)
+        if key and _HOST_KEY.match(key) and self._is_host_name(obj):
+            return self.host(obj)
+        return self.text(obj, version=bool(key and _VERSION_KEY.search(key)))
+
+    def walk_key(self, key: Any) -> Any:
+        """A dictionary key judged as any text is (a serial, MAC or IP used as a key)."""
+        return self.text(key) if isinstance(key, str) else key
+
+    def _int(self, value: int, key: str) -> Any:
+        # A number is judged by what it repeats (a known serial) or where it stands
+        # (an address under an IP key): a bare number says nothing by itself.
+        text = str(value)
+        if len(text) >= _MIN_SERIAL_TOKEN and text in self.serials:
+            return self.serials[text]
+        if key and _IP_KEY.match(key) and 0 < value < 2**32:
+            placeholder = self.ip(str(ipaddress.IPv4Address(value)))
+            return int(ipaddress.IPv4Address(placeholder))
+        return value
+
+
+def _is_byte_quad(value: list) -> bool:
+    return len(value) == 4 and all(
+        isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in value
+    )
 
 
 def _is_netmask(value: int) -> bool:
@@ -865,26 +1043,34 @@ def _is_netmask(value: int) -> bool:
 
 
 def anonymize(data: dict) -> dict:
-    """A saved capture (``Capture.to_dict()``) with serials, MAC and IP addresses replaced.
+    """A saved capture (``Capture.to_dict()``) with serials, MAC and IP addresses and host
+    names replaced.
 
-    Serials are found by key name (``sn``, ``…Sn``, ``serial…``) and then replaced
-    wherever their value appears; MAC and IP addresses by key name (``mac``,
-    ``MAC``, ``ip``, ``gateway``…) and by pattern in any text (the root URL and
-    error messages too); the root URL's host name becomes ``splicer.example``
-    wherever it appears. The same real value gets the same placeholder throughout
-    (``SN-ANON-0001``; MACs ``00:00:5E:00:53:01``, the documentation range of RFC
-    7042; IPv4 ``192.0.2.1``…, RFC 5737; IPv6 ``2001:db8::1``), so ids and
-    cross-references survive; placeholders are numbered in order of appearance.
-    Kept as they are: netmasks, loopback and unspecified addresses, version
-    strings, and values that are already placeholders (anonymizing twice changes
-    nothing).
+    Values are judged wherever they appear, dictionary keys included, not only under
+    known keys. Serials are learnt by key name (``sn``, ``…Sn``, ``serial…``) and then
+    replaced wherever they appear as a whole token, in any letter case, a number
+    repeating one too (a serial shorter than five characters only under its own key,
+    so ``"sn": "1"`` does not rewrite every ``1``). MAC addresses in any form
+    (``3c:52:82:1a:2b:3c``, ``3C-52-…``, ``3c52.821a.2b3c``, ``3c52821a2b3c``) and IP
+    addresses (zero-padded, after an underscore, IPv6) are found by pattern in any
+    text; under an IP key a number or a list of four bytes is an address too. The
+    root URL's host name and host names under ``host`` keys become ``splicer.example``,
+    ``host-2.example``…, wherever they appear. The same real value gets the same
+    placeholder throughout (``SN-ANON-0001``; MACs ``00:00:5E:00:53:01``, the
+    documentation range of RFC 7042; IPv4 ``192.0.2.1``…, RFC 5737; IPv6
+    ``2001:db8::1``), so ids and cross-references survive; placeholders are numbered
+    in order of appearance. Kept as they are: netmasks, loopback and unspecified
+    addresses, version strings (only a private address is judged one under a
+    ``…version…`` key), and values that are already
+    placeholders (anonymizing twice changes nothing).
     """
     anon = _Anonymizer()
     host = urllib.parse.urlsplit(str(data.get("root") or "")).hostname or ""
-    if host and host != "localhost" and not _IPV4.fullmatch(host) and ":" not in host:
-        anon.hosts[host] = "splicer.example"
+    if host and not _ipv4_text(host) and ":" not in host:
+        anon.host(host)
     calls = data.get("calls", [])
     anon.collect(calls)
+    anon.collect(data.get("skipped", {}))
     out = dict(data)
     out["calls"] = anon.walk(calls)
     for key in ("root", "partial_reason"):

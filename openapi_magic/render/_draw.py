@@ -19,7 +19,8 @@ box when the screen is known, else the layers' own extent. Pictures stay small
 (at most :data:`MAX_WIDTH` px wide, :data:`MAX_LAYERS` layers drawn, labels
 dropped when crowded) and follow the notebook's theme through its CSS variables,
 with fallbacks, in ``style`` attributes (no ``<style>`` element: an untrusted
-notebook keeps them). Every name from the splicer is escaped.
+notebook keeps them). Every name from the splicer goes through the tables' safe-text
+rule (:func:`~openapi_magic.render.safe_text`), then is escaped.
 
 ``svg(interface, body)`` gives the SVG text of a reply or ``None``;
 ``screen(client, screen_id)`` and ``preset(client, screen_id, preset_id)`` read
@@ -33,6 +34,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from ._tables import safe_text
 
 __all__ = ["MAX_LAYERS", "MAX_WIDTH", "Picture", "picture", "preset", "screen", "svg"]
 
@@ -233,7 +236,9 @@ def _bounds(boxes: Iterable[_Box]) -> _Box | None:
 
 
 def _esc(text: Any) -> str:
-    return html.escape(str(text), quote=True)
+    # The tables' safe-text rule first (lone surrogates, control characters), then
+    # XML escaping: a kernel cannot send a lone surrogate, and XML refuses controls.
+    return html.escape(safe_text(text), quote=True)
 
 
 def _short(text: str, limit: int) -> str:

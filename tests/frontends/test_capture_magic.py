@@ -73,6 +73,8 @@ def test_diff_magic_between_captures_files_and_the_live_splicer(ip, splicer, tmp
         ("%openapi_diff number", "not a Capture"),
         ("%openapi_capture -o 2bad", "-o needs a variable name"),
         ("%openapi_capture --max-seconds 0", "max_seconds"),
+        ("%openapi_capture --max-bytes 0", "max_bytes"),
+        ("%openapi_capture --max-records 0", "max_records"),
     ],
 )
 def test_magic_errors_are_one_clear_line(ip, splicer, line, message):
@@ -81,6 +83,15 @@ def test_magic_errors_are_one_clear_line(ip, splicer, line, message):
     res, out = run(ip, line)
     assert not res.success and message in out
     assert "Traceback" not in out
+
+
+def test_capture_magic_bounds_the_records_followed(ip, splicer):
+    connected(ip, splicer)
+    res, out = run(ip, "%openapi_capture -q --max-records 1 --max-bytes 100000000 -o cap")
+    assert res.success, out
+    cap = ip.user_ns["cap"]
+    assert cap.partial and "max_records=1 of" in cap.partial_reason
+    assert len(cap["screen/readDetail"]) == 1
 
 
 def test_capture_magic_needs_a_connection(ip):

@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from standin import Reply, StandIn
 
 import openapi_magic
 from openapi_magic import Client
@@ -536,3 +537,58 @@ def test_one_write_refused_and_capture_error_from_the_error_tree(splicer):
     with pytest.raises(openapi_magic.WriteRefused, match="screen/writeBrightness") as caught:
         _guard(load_catalog().get("screen/writeBrightness"))
     assert caught.value.interface == "screen/writeBrightness" and not caught.value.sent
+
+
+# --------------------------------------------------------------------------- memory bound
+
+
+def _big_splicer(screens: int, reply_bytes: int):
+    """A stand-in listing ``screens`` screens and answering every other read with about
+    ``reply_bytes`` bytes (unencrypted: the bytes received are the body's)."""
+    listing = {"deviceId": 0, "screens": [{"screenId": i} for i in range(screens)]}
+    blob = {"deviceId": 0, "blob": "x" * reply_bytes}
+
+    def answer(req):
+        env = req.envelope()
+        body = listing if req.path.endswith("screen/readList") else blob
+        out = protocol.seal_reply(
+            0,
+            "Success",
+            body,
+            pid=env["pId"],
+            timestamp=env["timeStamp"],
+            secret_key="k",
+            encrypt=False,
+            sign=False,
+        )
+        return Reply.json(out)
+
+    return answer
+
+
+def test_capture_keeps_at_most_max_bytes_and_says_why():
+    with StandIn(_big_splicer(5_000, 200_000), encrypt=False) as stand:
+        client = Client(stand.root, "demo", "k", encrypt=False, timeout=10)
+        cap = capture(client, quiet=True, max_bytes=2_000_000, max_seconds=60)
+    kept = sum(len(json.dumps(c.reply)) for c in cap.calls)
+    assert cap.partial and "max_bytes=2,000,000" in cap.partial_reason
+    # stops at the first reply past the bound: at most one reply (and its envelope) over
+    assert 2_000_000 <= kept < 2_000_000 + 250_000
+    assert any(v.startswith("not reached: stopped after max_bytes") for v in cap.skipped.values())
+    assert "max_bytes" in cap.headline() or "partial" in cap.headline()
+
+
+def test_capture_follows_at_most_max_records_of_a_list():
+    with StandIn(_big_splicer(5_000, 10), encrypt=False) as stand:
+        client = Client(stand.root, "demo", "k", encrypt=False, timeout=10)
+        cap = capture(client, quiet=True, max_records=7, max_seconds=60)
+        requests = [r.path for r in stand.requests]
+    assert len(cap["screen/readDetail"]) == 7
+    assert sum(p.endswith("screen/readDetail") for p in requests) == 7
+    assert cap.partial and "followed the first max_records=7 of 5,000" in cap.partial_reason
+
+
+@pytest.mark.parametrize("option", [{"max_bytes": 0}, {"max_records": -1}, {"max_bytes": 1.5}])
+def test_capture_bounds_must_be_positive_whole_numbers(splicer, option):
+    with pytest.raises(CaptureError, match=next(iter(option))):
+        capture(splicer, quiet=True, **option)

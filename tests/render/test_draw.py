@@ -180,3 +180,33 @@ def test_a_failed_read_raises_its_error():
 
     with serve() as splicer, pytest.raises(StatusError):
         draw.screen(Client.from_splicer(splicer), 99)
+
+
+def test_a_lone_surrogate_or_control_in_a_name_is_shown_as_the_tables_show_it():
+    # A kernel cannot encode a lone surrogate, and XML refuses control characters:
+    # the SVG follows the tables' safe-text rule (``\ud800``, ``\x1b`` as visible escapes).
+    body = {
+        "screenId": 0,
+        "screenLayers": [
+            layer(0, 0, 0, 1920, 1080, name="L\ud800", source={"name": "S\udfff\x1b[2J"})
+        ],
+    }
+    text = draw.svg("layer/detailList", body)
+    assert text is not None
+    text.encode("utf-8")  # raised UnicodeEncodeError before
+    assert "L\\ud800" in text and "S\\udfff\\x1b[2J" in text
+    ET.fromstring(text)
+    detail = {
+        "screenId": 0,
+        "name": "Main\ud83d",
+        "outputMode": {
+            "screenInterfaces": [
+                {"x": 0, "y": 0, "width": 1920, "height": 1080, "outputId": "out\udc00"}
+            ]
+        },
+    }
+    cells = draw.svg("screen/readDetail", detail)
+    assert cells is not None
+    cells.encode("utf-8")
+    assert "Main\\ud83d" in cells and "out\\udc00" in cells
+    ET.fromstring(cells)
