@@ -6,7 +6,7 @@ Pure: no I/O, no IPython; pandas only where a DataFrame is the input. Tables are
 """
 
 from ._draw import MAX_LAYERS, MAX_WIDTH, Picture, picture, preset, screen, svg
-from ._tables import inert, safe_text
+from ._text import inert, safe_text
 
 __all__ = [
     "MAX_LAYERS",

@@ -35,7 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ._tables import safe_text
+from ._text import safe_text
 
 __all__ = ["MAX_LAYERS", "MAX_WIDTH", "Picture", "picture", "preset", "screen", "svg"]
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..core._lazy import pandas as pd
+from ._text import _UNSHOWABLE, inert, safe_text
 
 if TYPE_CHECKING:
     from ..client._result import Result
@@ -97,42 +98,10 @@ _VALUE_CHARS = 200
 #: ``display_limit=None`` on a large reply).
 OUTPUT_CHARS = 2_000_000
 
-# C0 controls but tab and newline, DEL, C1 controls (CSI \x9b, OSC \x9d...), and lone
-# surrogates (valid JSON escapes, which a Java firmware can send; no kernel can encode them).
-_UNSHOWABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-
 _NO_DATA = "no data"
 
 
-def safe_text(text: Any) -> str:
-    """``text`` made safe to show: control characters written as visible escapes
-    (``\\x1b``, ``\\x9b``, ``\\r``...), so that no terminal or notebook acts on a window
-    title, clipboard write or clear-screen sequence, and lone surrogates as ``\\ud800``
-    (a kernel cannot encode them). Tabs and newlines stay; everything else is unchanged."""
-    text = text if isinstance(text, str) else str(text)
-    if _UNSHOWABLE.search(text) is None:
-        return text
-    return _UNSHOWABLE.sub(_visible, text)
-
-
-def _visible(m: re.Match) -> str:
-    code = ord(m.group(0))
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
 # ---------------------------------------------------------------------- views
-
-
-def inert(text: Any) -> str:
-    """:func:`safe_text` for a line a terminal prints as it is (the watch's text view):
-    also the bidi controls (``\\u202e``...) that would reorder what a crew reads shown
-    as ``\\uNNNN``, and tabs and newlines as ``\\x09`` / ``\\x0a`` (one value, one
-    line)."""
-    return _INERT.sub(_visible, text if isinstance(text, str) else str(text))
-
-
-# The safe-text rule's characters, plus tab, newline and the bidi controls.
-_INERT = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def inert_view(view: View) -> View:

@@ -55,11 +55,6 @@ ALLOWED_UPWARD: dict[tuple[str, str], str] = {
         "openapi-magic serve hands its arguments to the simulated splicer's own command "
         "line, loaded only for that command"
     ),
-    ("openapi_magic.render._tables", "openapi_magic.render._draw"): (
-        "a reply that describes geometry shows its picture beside its table, while the "
-        "picture's text goes through the tables' one safe-text rule (render._draw imports "
-        "safe_text): loaded only when a reply is shown"
-    ),
 }
 ALLOWED_CYCLE_EDGES = ALLOWED_UPWARD
 
