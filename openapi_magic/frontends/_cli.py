@@ -339,6 +339,12 @@ def _show(outcome: Outcome, args: argparse.Namespace) -> None:
         hint = error.hint
         if outcome.refused is not None and outcome.refused.why == "validation":
             hint = f"{hint or ''} (--force sends it anyway.)".strip()
+        elif (
+            outcome.refused is not None
+            and outcome.refused.why == "read-only"
+            and outcome.settings.source("read_only") == "cli"
+        ):  # the flag refused it, not the connection: say how to lift that here
+            hint = "Drop --read-only to allow writes."
         elif result is not None and not args.json:
             hint = None  # the view above shows the reply's hint
         _say(error.message, hint)

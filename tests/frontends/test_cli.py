@@ -149,6 +149,8 @@ def test_read_only_refuses_a_write_with_exit_3_and_nothing_reaches_the_splicer(e
     [line] = lines(out)
     assert line["refused"] == "read-only" and line["sent"] is False and line["ok"] is False
     assert "read-only" in err
+    # The flag refused it: the hint says how to lift the flag, not how to reconnect.
+    assert "hint: Drop --read-only to allow writes." in err and "Client(" not in err
 
 
 @pytest.mark.parametrize(
