@@ -15,9 +15,10 @@ import contextlib
 import io
 import json
 import os
+import resource
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import requests
@@ -215,3 +216,23 @@ def fresh_magic(shell, monkeypatch, tmp_path):
     shell.register_magics(OpenAPIMagics)
     register(shell)
     return shell
+
+
+@contextlib.contextmanager
+def open_files(sockets: int) -> Iterator[None]:
+    """Room for both ends of ``sockets`` connections in this process (raising the soft
+    limit on open files for the block, restored after); skips when the hard limit is lower."""
+    import pytest
+
+    need = 2 * sockets + 512
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft >= need:
+        yield
+        return
+    if hard != resource.RLIM_INFINITY and hard < need:
+        pytest.skip(f"needs {need} open files; the hard limit (ulimit -Hn) is {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -41,6 +41,7 @@ from ..render._tables import (
     _VALUE_CHARS,
     STYLE,
     Cut,
+    Shown,
     View,
     _json_head,
     _md,
@@ -95,7 +96,7 @@ class Change:
         return safe_text(line)
 
 
-class CaptureDiff:
+class CaptureDiff(Shown):
     """The changes from an old capture to a new one; empty (falsy) when they agree.
 
     ``df`` is the table (interface, record, field, old, new, change); ``summary()``
@@ -188,13 +189,6 @@ class CaptureDiff:
         if self.changes:
             lines += ["", *markdown_grid(self._view()), "", _md(_DRILL, code=True)]
         return "\n".join(lines)
-
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        return {
-            "text/plain": repr(self),
-            "text/html": self._repr_html_(),
-            "text/markdown": self._repr_markdown_(),
-        }
 
     def _repr_html_(self) -> str:
         tone = STYLE["ok"] if not self.changes else STYLE["warn"]

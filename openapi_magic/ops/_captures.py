@@ -75,6 +75,7 @@ from ..errors import CaptureError, ConnectError, OpenAPIError, WriteRefused
 from ..render._tables import (
     _FOOT,
     STYLE,
+    Shown,
     View,
     _md,
     cut_text,
@@ -201,7 +202,7 @@ class Call(_format.Call):
         )
 
 
-class InterfaceCalls:
+class InterfaceCalls(Shown):
     """The calls of one interface in a capture (``capture["screen/readDetail"]``).
 
     Iterate or index it for the :class:`Call` objects; ``df`` holds the records
@@ -295,13 +296,6 @@ class InterfaceCalls:
             lines += ["", "**Records**", "", *markdown_grid(records)]
         return "\n".join(lines)
 
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        return {
-            "text/plain": repr(self),
-            "text/html": self._repr_html_(),
-            "text/markdown": self._repr_markdown_(),
-        }
-
     def _repr_html_(self) -> str:
         calls, records = self._views()
         head = (
@@ -314,7 +308,7 @@ class InterfaceCalls:
         return '<div class="openapi-magic-capture">' + "".join(parts) + "</div>"
 
 
-class Capture(_format.Capture):
+class Capture(_format.Capture, Shown):
     """A read-only capture of one splicer (see the module docstring), with its views.
 
     The data (:class:`openapi_magic.core.capture_format.Capture`): ``calls`` in the order
@@ -432,13 +426,6 @@ class Capture(_format.Capture):
             lines += ["", f"*{_md(cut, code=True)}*"]
         lines += ["", _md(_DRILL, code=True)]
         return "\n".join(lines)
-
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        return {
-            "text/plain": repr(self),
-            "text/html": self._repr_html_(),
-            "text/markdown": self._repr_markdown_(),
-        }
 
     def _repr_html_(self) -> str:
         tone = STYLE["fail"] if self.partial else STYLE["ok"]

@@ -47,6 +47,7 @@ __all__ = [
     "RESULT_HOW",
     "STYLE",
     "Cut",
+    "Shown",
     "View",
     "cut_lines",
     "cut_text",
@@ -102,6 +103,24 @@ _NO_DATA = "no data"
 
 
 # ---------------------------------------------------------------------- views
+
+
+class Shown:
+    """A view that shows itself in every form a front-end may pick: plain text (its
+    ``repr``), HTML and Markdown (GitHub's viewer and exports strip HTML)."""
+
+    def _repr_html_(self) -> str:
+        raise NotImplementedError
+
+    def _repr_markdown_(self) -> str:
+        raise NotImplementedError
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        return {
+            "text/plain": repr(self),
+            "text/html": self._repr_html_(),
+            "text/markdown": self._repr_markdown_(),
+        }
 
 
 def inert_view(view: View) -> View:

@@ -5,7 +5,6 @@ more bytes between them than the splicer's budget (item 5)."""
 
 from __future__ import annotations
 
-import resource
 import selectors
 import socket
 import subprocess
@@ -15,7 +14,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from _hardening import watchdog
+from _hardening import open_files, watchdog
 
 from openapi_magic import Client
 from openapi_magic.errors import ConfigError
@@ -30,18 +29,8 @@ TIMEOUT = 10  # seconds any one socket operation of the test may wait
 @pytest.fixture
 def enough_files() -> Iterator[None]:
     """Room for both ends of the crowd in this process (the soft limit restored after)."""
-    need = 2 * CROWD + 512
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft >= need:
+    with open_files(CROWD):
         yield
-        return
-    if hard != resource.RLIM_INFINITY and hard < need:
-        pytest.skip(f"needs {need} open files; the hard limit (ulimit -Hn) is {hard}")
-    resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 class _Crowd:

@@ -21,13 +21,12 @@ from __future__ import annotations
 import json
 import random
 import re
-import resource
 import socket
 import threading
 import time
 
 import pytest
-from _hardening import watchdog
+from _hardening import open_files, watchdog
 from _server_fixtures import port_is_free
 
 from openapi_magic import Client, fleet
@@ -133,18 +132,8 @@ def test_garbage_gets_an_error_shape_or_a_close_and_the_splicer_goes_on():
 @pytest.fixture
 def enough_files():
     """Room for 2,000+ sockets (both ends live in this process)."""
-    need = 2 * HELD + 512
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft >= need:
+    with open_files(HELD):
         yield
-        return
-    if hard != resource.RLIM_INFINITY and hard < need:
-        pytest.skip(f"needs {need} open files; the hard limit (ulimit -Hn) is {hard}")
-    resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 PARTIAL = [
