@@ -156,6 +156,30 @@ class JupyterLabServer:
         self.stop()
 
 
+def menu(page, name: str, command: str) -> None:
+    """Click JupyterLab's menu ``name``, then its item running ``command``."""
+    page.get_by_role("menuitem", name=name, exact=True).click()
+    page.locator(f"li[data-command='{command}']").click()
+
+
+#: How long Run All may take for one tutorial (each ~10-30 s on two busy cores).
+RUN_MS = 240_000
+
+
+def run_all_and_wait(page) -> None:
+    """Run every cell of the open notebook and wait until each code cell has run."""
+    page.wait_for_selector("#jp-main-statusbar >> text=Idle")
+    menu(page, "Run", "runmenu:run-all")
+    page.wait_for_function(
+        "() => { const p = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) "
+        ".jp-CodeCell .jp-InputPrompt')].map(e => e.innerText.trim());"
+        " return p.length && p.every(t => /^\\[\\d+\\]:$/.test(t)); }",
+        timeout=RUN_MS,
+    )
+    page.wait_for_selector("#jp-main-statusbar >> text=Idle", timeout=RUN_MS)
+    page.wait_for_timeout(1500)  # widgets and late displays settle
+
+
 def notebook(cells: list[str]) -> dict:
     """A minimal nbformat-4 notebook of code cells, with the python3 kernel."""
     return {

@@ -395,7 +395,13 @@ def frame_view(
 
 
 def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
+    # NaN, and pandas' NaT (a missing time in a datetime column): neither equals itself;
+    # pandas' NA (a missing status in an Int64 column) is its own type.
+    return (
+        value is None
+        or (isinstance(value, (float, _dt.datetime)) and value != value)
+        or type(value).__name__ == "NAType"
+    )
 
 
 #: Last parts of column names a person looks for first, in this order (names, ids, status).

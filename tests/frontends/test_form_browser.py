@@ -22,7 +22,14 @@ import json
 import os
 
 import pytest
-from _browser_lab import CHROMIUM, CHROMIUM_ARGS, JupyterLabServer, notebook
+from _browser_lab import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    JupyterLabServer,
+    menu,
+    notebook,
+    run_all_and_wait,
+)
 from _paths import ROOT
 
 if not os.path.exists(CHROMIUM):
@@ -85,11 +92,6 @@ def secret_variants() -> list[str]:
 def cell_sources(page: Page) -> list[str]:
     editors = page.locator(".jp-Notebook .jp-Cell .jp-InputArea-editor")
     return [editors.nth(i).inner_text() for i in range(editors.count())]
-
-
-def menu(page: Page, name: str, command: str) -> None:
-    page.get_by_role("menuitem", name=name, exact=True).click()
-    page.locator(f"li[data-command='{command}']").click()
 
 
 @pytest.fixture
@@ -192,23 +194,6 @@ def test_form_in_jupyterlab(lab):
 NOTEBOOKS = ROOT / "notebooks"
 #: The tutorials read in the browser: all of them (each ~10-30 s to run on 2 cores, per theme).
 TUTORIALS = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
-RUN_MS = 240_000
-
-
-def run_all_and_wait(page: Page) -> None:
-    """Run every cell of the open notebook and wait until each code cell has run."""
-    page.wait_for_selector("#jp-main-statusbar >> text=Idle")
-    menu(page, "Run", "runmenu:run-all")
-    page.wait_for_function(
-        "() => { const p = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) "
-        ".jp-CodeCell .jp-InputPrompt')].map(e => e.innerText.trim());"
-        " return p.length && p.every(t => /^\\[\\d+\\]:$/.test(t)); }",
-        timeout=RUN_MS,
-    )
-    page.wait_for_selector("#jp-main-statusbar >> text=Idle", timeout=RUN_MS)
-    page.wait_for_timeout(1500)  # widgets and late displays settle
-
-
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_tutorial_outputs_are_readable(tmp_path, monkeypatch, theme):
     """Every output of the tutorials, in the light and the dark theme: nothing clipped
