@@ -61,6 +61,7 @@ __all__ = [
     "header_html",
     "inert",
     "inert_view",
+    "is_time_field",
     "markdown_grid",
     "markdown_text",
     "plural",
@@ -74,6 +75,7 @@ __all__ = [
     "shown_frame",
     "text_width",
     "tone",
+    "utc_time",
     "warnings_html",
     "wrap",
 ]
@@ -440,31 +442,44 @@ def _code_tables() -> dict:
 
 def _labelled(name: str) -> bool:
     last = name.rsplit(".", 1)[-1]
-    return last in _code_tables() or last in _TIME_FIELDS
+    return last in _code_tables() or last in TIME_FIELDS
 
 
 #: Fields the splicer sends as epoch seconds (``"1757509392.7567859"``), shown as dates.
-_TIME_FIELDS = ("createTime", "updateTime", "modifyTime")
+TIME_FIELDS = ("createTime", "updateTime", "modifyTime")
+
+
+def is_time_field(name: Any) -> bool:
+    """Whether the column ``name`` (dotted names by their last part) holds a time the
+    splicer sends as epoch seconds: shown as a UTC date, a UTC datetime in ``.df``."""
+    return str(name).rsplit(".", 1)[-1] in TIME_FIELDS
+
+
+def utc_time(value: Any) -> _dt.datetime | None:
+    """A time field's value (epoch seconds or milliseconds, as a number or text) as a
+    UTC datetime; ``None`` for anything else (a value out of 1973-2286 included)."""
+    if isinstance(value, _dt.datetime):
+        return value if value.tzinfo is not None else None
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        return None
+    try:
+        seconds = float(value)
+        if seconds > 1e11:  # milliseconds
+            seconds /= 1000
+        if 1e8 < seconds < 1e10:
+            return _dt.datetime.fromtimestamp(seconds, _dt.timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        pass
+    return None
 
 
 def _value_text(name: str, value: Any, path: str = "") -> str:
     """One value as a view shows it: cut, safe, a code with its catalog label beside it
     (``2 (DVI)``), a time field as a UTC date; records lists and objects as short text."""
     last = str(name).rsplit(".", 1)[-1]
-    if (
-        last in _TIME_FIELDS
-        and isinstance(value, (str, int, float))
-        and not isinstance(value, bool)
-    ):
-        try:
-            seconds = float(value)
-            if seconds > 1e11:  # milliseconds
-                seconds /= 1000
-            if 1e8 < seconds < 1e10:
-                stamp = _dt.datetime.fromtimestamp(seconds, _dt.timezone.utc)
-                return stamp.strftime("%Y-%m-%d %H:%M:%S UTC")
-        except (ValueError, OverflowError, OSError):
-            pass
+    stamp = utc_time(value) if last in TIME_FIELDS or isinstance(value, _dt.datetime) else None
+    if stamp is not None:
+        return stamp.astimezone(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     if isinstance(value, (int, str)) and not isinstance(value, bool):
         table = _code_tables().get(last)
         if table:
