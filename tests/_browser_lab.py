@@ -21,7 +21,33 @@ import time
 import urllib.request
 from pathlib import Path
 
-CHROMIUM = "/usr/bin/chromium"
+#: Debian's Chromium (``apt-get install chromium``); never a browser downloaded by
+#: Playwright. ``OPENAPI_MAGIC_TEST_CHROMIUM`` points elsewhere (another distribution's).
+CHROMIUM = os.environ.get("OPENAPI_MAGIC_TEST_CHROMIUM", "/usr/bin/chromium")
+#: What a run without the browser prints at its end, under the skip reasons.
+HOW_TO_GET_BROWSER_TESTS = (
+    "to run them: sudo apt-get install chromium (Debian's; Playwright never downloads "
+    'a browser here), and pip install -e ".[test]" (playwright, jupyterlab, ipykernel)'
+)
+
+
+def browser_skips(reports: list) -> list[str]:
+    """The distinct reasons real-browser tests (``*_browser.py``) were skipped, from a
+    run's skipped reports."""
+    reasons: list[str] = []
+    for report in reports:
+        if "_browser.py" not in str(getattr(report, "nodeid", "")) and "_browser.py" not in str(
+            getattr(report, "fspath", "")
+        ):
+            continue
+        longrepr = getattr(report, "longrepr", None)
+        reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else ""
+        reason = str(reason).removeprefix("Skipped: ")
+        if reason and reason not in reasons:
+            reasons.append(reason)
+    return reasons
+
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
