@@ -194,6 +194,8 @@ def test_form_in_jupyterlab(lab):
 NOTEBOOKS = ROOT / "notebooks"
 #: The tutorials read in the browser: all of them (each ~10-30 s to run on 2 cores, per theme).
 TUTORIALS = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
+
+
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_tutorial_outputs_are_readable(tmp_path, monkeypatch, theme):
     """Every output of the tutorials, in the light and the dark theme: nothing clipped
