@@ -62,6 +62,7 @@ __all__ = [
     "inert",
     "inert_view",
     "is_time_field",
+    "json_cell",
     "markdown_grid",
     "markdown_text",
     "plural",
@@ -563,12 +564,64 @@ def _flatten(obj: dict, limit: int) -> tuple[list[tuple[str, Any]], bool, bool]:
 def _cell(v: Any, path: str = "") -> str:
     if isinstance(v, str):
         return _short_text(v)
-    if isinstance(v, list) and v and all(isinstance(r, dict) for r in v[:50]):
+    if _is_records(v):
         return (
             f"{len(v)} record{'s' if len(v) != 1 else ''} "
             f"(tabulate: result.to_dataframe({path!r}) or %%openapi … -t {path})"
         )
-    return _json_head(v, _VALUE_CHARS)
+    return json_cell(v)
+
+
+def _is_records(v: Any) -> bool:
+    return isinstance(v, list) and bool(v) and all(isinstance(r, dict) for r in v[:50])
+
+
+#: Levels of a value written out in a cell; deeper objects and lists show as {…} / […].
+_CELL_DEPTH = 3
+
+
+def json_cell(value: Any, limit: int = _VALUE_CHARS) -> str:
+    """A value as one table cell shows it (a diff's old/new, an object past the flattened
+    depth): short JSON, any list of records inside it as ``[3 records]`` (a wall of
+    nested objects wraps unreadably; the whole value stays in the data), objects past
+    :data:`_CELL_DEPTH` levels as ``{…}``, at most ``limit`` characters ending in ``…``.
+    Writes out only what it shows, whatever the value's size or depth."""
+    out: list[str] = []
+    size = 0
+
+    def put(text: str) -> bool:
+        nonlocal size
+        out.append(text)
+        size += len(text)
+        return size <= limit
+
+    def walk(v: Any, depth: int) -> bool:  # False once the limit is passed
+        if depth and _is_records(v):
+            return put(f"[{len(v)} record{'s' if len(v) != 1 else ''}]")
+        if isinstance(v, (dict, list)):
+            if not v:
+                return put("{}" if isinstance(v, dict) else "[]")
+            if depth >= _CELL_DEPTH:
+                return put("{…}" if isinstance(v, dict) else "[…]")
+            is_dict = isinstance(v, dict)
+            if not put("{" if is_dict else "["):
+                return False
+            items = v.items() if is_dict else enumerate(v)
+            for i, (k, x) in enumerate(items):
+                if i and not put(", "):
+                    return False
+                if is_dict and not put(_json_head(str(k), limit) + ": "):
+                    return False
+                if not walk(x, depth + 1):
+                    return False
+            return put("}" if is_dict else "]")
+        if isinstance(v, str):
+            v = v[: limit + 1]
+        return put(_json_head(v, limit))
+
+    if walk(value, 0):
+        return "".join(out)
+    return "".join(out)[: limit - 1] + "…"
 
 
 def _json_head(value: Any, limit: int) -> str:
