@@ -31,6 +31,22 @@ HOW_TO_GET_BROWSER_TESTS = (
 )
 
 
+def skip_without_browser() -> None:
+    """Skip the calling test module (at import) when Chromium or the Python packages the
+    real-browser tests drive it with are missing, saying which and how to get it."""
+    import importlib.util
+
+    import pytest
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(
+            f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True
+        )
+    for needed in ("playwright", "jupyterlab", "ipykernel"):
+        if importlib.util.find_spec(needed) is None:
+            pytest.skip(f"the {needed} Python package is not installed", allow_module_level=True)
+
+
 def browser_skips(reports: list) -> list[str]:
     """The distinct reasons real-browser tests (``*_browser.py``) were skipped, from a
     run's skipped reports."""

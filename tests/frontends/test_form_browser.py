@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import importlib.util
 import json
-import os
 
 import pytest
 from _browser_lab import (
@@ -29,14 +28,11 @@ from _browser_lab import (
     menu,
     notebook,
     run_all_and_wait,
+    skip_without_browser,
 )
 from _paths import ROOT
 
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
-for _needed in ("playwright", "jupyterlab", "ipykernel"):
-    if importlib.util.find_spec(_needed) is None:
-        pytest.skip(f"the {_needed} Python package is not installed", allow_module_level=True)
+skip_without_browser()
 
 # The imports below wait for the skip above (a machine without the packages).
 from playwright.sync_api import Page, sync_playwright  # noqa: E402

@@ -9,9 +9,7 @@ Playwright (never a downloaded browser). Screenshots go to ``test-artifacts/flee
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 
 import pytest
 from _browser_lab import (
@@ -20,15 +18,12 @@ from _browser_lab import (
     PAGE_CHECKS,
     JupyterLabServer,
     run_all_and_wait,
+    skip_without_browser,
     theme_settings,
 )
 from _paths import ROOT
 
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
-for _needed in ("playwright", "jupyterlab", "ipykernel"):
-    if importlib.util.find_spec(_needed) is None:
-        pytest.skip(f"the {_needed} Python package is not installed", allow_module_level=True)
+skip_without_browser()
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
