@@ -27,6 +27,7 @@ import json
 import re
 import shutil
 import textwrap
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -606,7 +607,7 @@ def json_cell(value: Any, limit: int = _VALUE_CHARS) -> str:
             is_dict = isinstance(v, dict)
             if not put("{" if is_dict else "["):
                 return False
-            items = v.items() if is_dict else enumerate(v)
+            items: Iterable[tuple[Any, Any]] = v.items() if isinstance(v, dict) else enumerate(v)
             for i, (k, x) in enumerate(items):
                 if i and not put(", "):
                     return False
