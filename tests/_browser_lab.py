@@ -21,7 +21,49 @@ import time
 import urllib.request
 from pathlib import Path
 
-CHROMIUM = "/usr/bin/chromium"
+#: Debian's Chromium (``apt-get install chromium``); never a browser downloaded by
+#: Playwright. ``OPENAPI_MAGIC_TEST_CHROMIUM`` points elsewhere (another distribution's).
+CHROMIUM = os.environ.get("OPENAPI_MAGIC_TEST_CHROMIUM", "/usr/bin/chromium")
+#: What a run without the browser prints at its end, under the skip reasons.
+HOW_TO_GET_BROWSER_TESTS = (
+    "to run them: sudo apt-get install chromium (Debian's; Playwright never downloads "
+    'a browser here), and pip install -e ".[test]" (playwright, jupyterlab, ipykernel)'
+)
+
+
+def skip_without_browser() -> None:
+    """Skip the calling test module (at import) when Chromium or the Python packages the
+    real-browser tests drive it with are missing, saying which and how to get it."""
+    import importlib.util
+
+    import pytest
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(
+            f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True
+        )
+    for needed in ("playwright", "jupyterlab", "ipykernel"):
+        if importlib.util.find_spec(needed) is None:
+            pytest.skip(f"the {needed} Python package is not installed", allow_module_level=True)
+
+
+def browser_skips(reports: list) -> list[str]:
+    """The distinct reasons real-browser tests (``*_browser.py``) were skipped, from a
+    run's skipped reports."""
+    reasons: list[str] = []
+    for report in reports:
+        if "_browser.py" not in str(getattr(report, "nodeid", "")) and "_browser.py" not in str(
+            getattr(report, "fspath", "")
+        ):
+            continue
+        longrepr = getattr(report, "longrepr", None)
+        reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else ""
+        reason = str(reason).removeprefix("Skipped: ")
+        if reason and reason not in reasons:
+            reasons.append(reason)
+    return reasons
+
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -154,6 +196,30 @@ class JupyterLabServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def menu(page, name: str, command: str) -> None:
+    """Click JupyterLab's menu ``name``, then its item running ``command``."""
+    page.get_by_role("menuitem", name=name, exact=True).click()
+    page.locator(f"li[data-command='{command}']").click()
+
+
+#: How long Run All may take for one tutorial (each ~10-30 s on two busy cores).
+RUN_MS = 240_000
+
+
+def run_all_and_wait(page) -> None:
+    """Run every cell of the open notebook and wait until each code cell has run."""
+    page.wait_for_selector("#jp-main-statusbar >> text=Idle")
+    menu(page, "Run", "runmenu:run-all")
+    page.wait_for_function(
+        "() => { const p = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) "
+        ".jp-CodeCell .jp-InputPrompt')].map(e => e.innerText.trim());"
+        " return p.length && p.every(t => /^\\[\\d+\\]:$/.test(t)); }",
+        timeout=RUN_MS,
+    )
+    page.wait_for_selector("#jp-main-statusbar >> text=Idle", timeout=RUN_MS)
+    page.wait_for_timeout(1500)  # widgets and late displays settle
 
 
 def notebook(cells: list[str]) -> dict:

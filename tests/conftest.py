@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from _browser_lab import HOW_TO_GET_BROWSER_TESTS, browser_skips
 from _hardening import fresh_magic, global_shell
 
 from openapi_magic.server import SimulatedSplicer, serve
@@ -39,3 +40,14 @@ def splicer() -> Iterator[SimulatedSplicer]:
     """A running simulated splicer (demo account, encryption on), stopped afterwards."""
     with serve() as s:
         yield s
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """A section at the run's end when the real-browser tests were skipped: why, and how to get them
+    (a fresh machine has no Chromium; the skip must not pass unnoticed)."""
+    reasons = browser_skips(terminalreporter.stats.get("skipped", []))
+    if reasons:
+        terminalreporter.write_sep("-", "real-browser tests skipped", yellow=True)
+        for reason in reasons:
+            terminalreporter.write_line(f"skipped: {reason}")
+        terminalreporter.write_line(HOW_TO_GET_BROWSER_TESTS)

@@ -33,7 +33,16 @@ from ..render._tables import DISPLAY_COLUMNS as DISPLAY_COLUMNS
 from ..render._tables import DISPLAY_FIELDS as DISPLAY_FIELDS
 from ..render._tables import OUTPUT_CHARS as OUTPUT_CHARS
 from ..render._tables import RAW_DISPLAY_CHARS as RAW_DISPLAY_CHARS
-from ..render._tables import STYLE, View, inert, result_text, rows_view, tone
+from ..render._tables import (
+    STYLE,
+    View,
+    inert,
+    is_time_field,
+    result_text,
+    rows_view,
+    tone,
+    utc_time,
+)
 from ..render._tables import _bounded as _bounded
 from ..render._tables import _cut as _cut
 from ..render._tables import _pretty as _pretty
@@ -310,7 +319,27 @@ def find_records(
 
 def records_frame(rows: Any) -> pd.DataFrame:
     """A DataFrame from rows: records → one row each, nested objects flattened
-    with dotted names; a dict → one row; scalars → a ``value`` column."""
+    with dotted names; a dict → one row; scalars → a ``value`` column. A time
+    field the splicer sends as epoch seconds (``createTime``...) becomes a UTC
+    datetime column, the date the tables show (kept as sent if any value is not
+    such a time)."""
+    return _times_as_utc(_records_frame(rows))
+
+
+def _times_as_utc(frame: pd.DataFrame) -> pd.DataFrame:
+    for i, name in enumerate(frame.columns):
+        if not is_time_field(name):
+            continue
+        values = frame.iloc[:, i].tolist()
+        absent = [v is None or (isinstance(v, float) and v != v) for v in values]
+        stamps = [None if a else utc_time(v) for a, v in zip(absent, values)]
+        if all(absent) or any(s is None and not a for s, a in zip(stamps, absent)):
+            continue
+        frame.isetitem(i, pd.Series(pd.to_datetime(stamps, utc=True), index=frame.index))
+    return frame
+
+
+def _records_frame(rows: Any) -> pd.DataFrame:
     if rows is None:
         return pd.DataFrame()
     if isinstance(rows, dict):

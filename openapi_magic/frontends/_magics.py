@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import getpass
 import html
+import os
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -926,7 +927,11 @@ class CaptureMagics(Magics):
 
     @no_var_expand
     @magic_arguments()
-    @argument("path", nargs="?", help="Save the capture to this JSON file.")
+    @argument(
+        "path",
+        nargs="?",
+        help="Save the capture to this JSON file (or the file a notebook variable names).",
+    )
     @argument("-o", "--out", metavar="NAME", help="Store the Capture in this variable.")
     @argument(
         "-a",
@@ -980,7 +985,10 @@ class CaptureMagics(Magics):
                 },
             )
             if args.path:
-                print(f"Saved to {cap.save(args.path)}.")
+                # A notebook variable holding a path names the file, as %openapi_diff reads it.
+                held = self.shell.user_ns.get(args.path)
+                path = held if isinstance(held, (str, os.PathLike)) else args.path
+                print(f"Saved to {cap.save(path)}.")
         except (ConfigError, OSError) as exc:
             raise UsageError(str(exc)) from None
         if args.out:

@@ -38,12 +38,10 @@ from ..core.catalog import load_catalog
 from ..render._tables import (
     _DIM,
     _FOOT,
-    _VALUE_CHARS,
     STYLE,
     Cut,
     Shown,
     View,
-    _json_head,
     _md,
     cut_text,
     cuts_html,
@@ -52,6 +50,7 @@ from ..render._tables import (
     frame_view,
     grid_html,
     inert,
+    json_cell,
     markdown_grid,
     safe_text,
     text_width,
@@ -210,9 +209,9 @@ def _rows_cut(shown: int, total: int) -> Cut:
 
 
 def _cell(value: Any) -> str:
-    """A value as a diff's table shows it: JSON (``null``, ``"text"``, ``80``), cut as
-    a Result's JSON cells are."""
-    return _json_head(value, _VALUE_CHARS)
+    """A value as a diff's table shows it: JSON (``null``, ``"text"``, ``80``), nested
+    records shortened and cut as every table's JSON cells are."""
+    return json_cell(value)
 
 
 def diff_captures(old: Capture, new: Capture, *, volatile: Any = None) -> CaptureDiff:

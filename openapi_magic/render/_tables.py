@@ -27,6 +27,7 @@ import json
 import re
 import shutil
 import textwrap
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +62,8 @@ __all__ = [
     "header_html",
     "inert",
     "inert_view",
+    "is_time_field",
+    "json_cell",
     "markdown_grid",
     "markdown_text",
     "plural",
@@ -74,6 +77,7 @@ __all__ = [
     "shown_frame",
     "text_width",
     "tone",
+    "utc_time",
     "warnings_html",
     "wrap",
 ]
@@ -395,7 +399,13 @@ def frame_view(
 
 
 def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
+    # NaN, and pandas' NaT (a missing time in a datetime column): neither equals itself;
+    # pandas' NA (a missing status in an Int64 column) is its own type.
+    return (
+        value is None
+        or (isinstance(value, (float, _dt.datetime)) and value != value)
+        or type(value).__name__ == "NAType"
+    )
 
 
 #: Last parts of column names a person looks for first, in this order (names, ids, status).
@@ -434,31 +444,44 @@ def _code_tables() -> dict:
 
 def _labelled(name: str) -> bool:
     last = name.rsplit(".", 1)[-1]
-    return last in _code_tables() or last in _TIME_FIELDS
+    return last in _code_tables() or last in TIME_FIELDS
 
 
 #: Fields the splicer sends as epoch seconds (``"1757509392.7567859"``), shown as dates.
-_TIME_FIELDS = ("createTime", "updateTime", "modifyTime")
+TIME_FIELDS = ("createTime", "updateTime", "modifyTime")
+
+
+def is_time_field(name: Any) -> bool:
+    """Whether the column ``name`` (dotted names by their last part) holds a time the
+    splicer sends as epoch seconds: shown as a UTC date, a UTC datetime in ``.df``."""
+    return str(name).rsplit(".", 1)[-1] in TIME_FIELDS
+
+
+def utc_time(value: Any) -> _dt.datetime | None:
+    """A time field's value (epoch seconds or milliseconds, as a number or text) as a
+    UTC datetime; ``None`` for anything else (a value out of 1973-2286 included)."""
+    if isinstance(value, _dt.datetime):
+        return value if value.tzinfo is not None else None
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        return None
+    try:
+        seconds = float(value)
+        if seconds > 1e11:  # milliseconds
+            seconds /= 1000
+        if 1e8 < seconds < 1e10:
+            return _dt.datetime.fromtimestamp(seconds, _dt.timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        pass
+    return None
 
 
 def _value_text(name: str, value: Any, path: str = "") -> str:
     """One value as a view shows it: cut, safe, a code with its catalog label beside it
     (``2 (DVI)``), a time field as a UTC date; records lists and objects as short text."""
     last = str(name).rsplit(".", 1)[-1]
-    if (
-        last in _TIME_FIELDS
-        and isinstance(value, (str, int, float))
-        and not isinstance(value, bool)
-    ):
-        try:
-            seconds = float(value)
-            if seconds > 1e11:  # milliseconds
-                seconds /= 1000
-            if 1e8 < seconds < 1e10:
-                stamp = _dt.datetime.fromtimestamp(seconds, _dt.timezone.utc)
-                return stamp.strftime("%Y-%m-%d %H:%M:%S UTC")
-        except (ValueError, OverflowError, OSError):
-            pass
+    stamp = utc_time(value) if last in TIME_FIELDS or isinstance(value, _dt.datetime) else None
+    if stamp is not None:
+        return stamp.astimezone(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     if isinstance(value, (int, str)) and not isinstance(value, bool):
         table = _code_tables().get(last)
         if table:
@@ -542,12 +565,64 @@ def _flatten(obj: dict, limit: int) -> tuple[list[tuple[str, Any]], bool, bool]:
 def _cell(v: Any, path: str = "") -> str:
     if isinstance(v, str):
         return _short_text(v)
-    if isinstance(v, list) and v and all(isinstance(r, dict) for r in v[:50]):
+    if _is_records(v):
         return (
             f"{len(v)} record{'s' if len(v) != 1 else ''} "
             f"(tabulate: result.to_dataframe({path!r}) or %%openapi … -t {path})"
         )
-    return _json_head(v, _VALUE_CHARS)
+    return json_cell(v)
+
+
+def _is_records(v: Any) -> bool:
+    return isinstance(v, list) and bool(v) and all(isinstance(r, dict) for r in v[:50])
+
+
+#: Levels of a value written out in a cell; deeper objects and lists show as {…} / […].
+_CELL_DEPTH = 3
+
+
+def json_cell(value: Any, limit: int = _VALUE_CHARS) -> str:
+    """A value as one table cell shows it (a diff's old/new, an object past the flattened
+    depth): short JSON, any list of records inside it as ``[3 records]`` (a wall of
+    nested objects wraps unreadably; the whole value stays in the data), objects past
+    :data:`_CELL_DEPTH` levels as ``{…}``, at most ``limit`` characters ending in ``…``.
+    Writes out only what it shows, whatever the value's size or depth."""
+    out: list[str] = []
+    size = 0
+
+    def put(text: str) -> bool:
+        nonlocal size
+        out.append(text)
+        size += len(text)
+        return size <= limit
+
+    def walk(v: Any, depth: int) -> bool:  # False once the limit is passed
+        if depth and _is_records(v):
+            return put(f"[{len(v)} record{'s' if len(v) != 1 else ''}]")
+        if isinstance(v, (dict, list)):
+            if not v:
+                return put("{}" if isinstance(v, dict) else "[]")
+            if depth >= _CELL_DEPTH:
+                return put("{…}" if isinstance(v, dict) else "[…]")
+            is_dict = isinstance(v, dict)
+            if not put("{" if is_dict else "["):
+                return False
+            items: Iterable[tuple[Any, Any]] = v.items() if isinstance(v, dict) else enumerate(v)
+            for i, (k, x) in enumerate(items):
+                if i and not put(", "):
+                    return False
+                if is_dict and not put(_json_head(str(k), limit) + ": "):
+                    return False
+                if not walk(x, depth + 1):
+                    return False
+            return put("}" if is_dict else "]")
+        if isinstance(v, str):
+            v = v[: limit + 1]
+        return put(_json_head(v, limit))
+
+    if walk(value, 0):
+        return "".join(out)
+    return "".join(out)[: limit - 1] + "…"
 
 
 def _json_head(value: Any, limit: int) -> str:

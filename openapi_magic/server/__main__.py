@@ -10,6 +10,7 @@ import argparse
 import logging
 import signal
 import sys
+import textwrap
 import threading
 from collections.abc import Sequence
 
@@ -51,7 +52,17 @@ def _account(text: str) -> Account:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line of ``python -m openapi_magic.server``."""
-    profiles = "\n".join(f"  {p.describe()}" for p in FIRMWARE_PROFILES.values())
+    profiles = "\n".join(
+        textwrap.fill(
+            p.describe(),
+            78,
+            initial_indent="  ",
+            subsequent_indent="    ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        for p in FIRMWARE_PROFILES.values()
+    )
     p = argparse.ArgumentParser(
         prog="python -m openapi_magic.server",
         formatter_class=argparse.RawDescriptionHelpFormatter,

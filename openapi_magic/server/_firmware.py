@@ -71,7 +71,16 @@ class FirmwareProfile:
         return f"{self.name}: {self.summary} (evidence: {self.evidence})"
 
 
-_H9_EVIDENCE = "H9 notes, a team running a real H9 on firmware V1.9.7.1 (FIELD-EVIDENCE.md)"
+# Evidence in words a user can follow from the help alone: public projects by their GitHub
+# name (https://github.com/<owner>/<name>), the rest described.
+_H5_REPLIES = (
+    "replies a real H5 sent, quoted byte for byte in the tests of the open-source client "
+    "amlakhani/Broadcast-Controller-Claude on GitHub"
+)
+_H9_EVIDENCE = (
+    "notes of a team running a real H9 on firmware V1.9.7.1, shared with this project "
+    "(not published)"
+)
 
 FIRMWARE_PROFILES: dict[str, FirmwareProfile] = {
     p.name: p
@@ -80,14 +89,14 @@ FIRMWARE_PROFILES: dict[str, FirmwareProfile] = {
             "default",
             "a healthy H5 answering in the real replies' shape: sorted keys, empty sign, msg "
             "tokens, failures with body {}, status 1 Params_Error, unknown interfaces 1",
-            "real H5 replies captured byte for byte (Broadcast-Controller's tests); HA-novastar-h's "
-            "firmware (key 'status' without a space)",
+            _H5_REPLIES + "; the Home Assistant integration tedr91/HA-novastar-h on GitHub, "
+            "run against real H-series splicers (the key 'status' without a space)",
         ),
         FirmwareProfile(
             "h5-capture",
             "the captured real H5: the 'status ' key (trailing space), msg '' on success, and the "
             "whole device/* module answering 500 Server_Err with valid credentials",
-            "amlakhani/Broadcast-Controller-Claude tests, replies captured from a real H5",
+            _H5_REPLIES,
             status_key="status ",
             success_msg="",
             failing=frozenset({"device/*"}),
@@ -97,7 +106,8 @@ FIRMWARE_PROFILES: dict[str, FirmwareProfile] = {
             "an H9 on V1.9.7.1: device/readDetail, device/readIp, screen/writeBrightness, "
             "layer/writeStreamRule and layer/readDetail answer 500; layer/writeSource answers 0 "
             "and changes nothing; ipc/IPCSourceCreate returns no id; unknown interfaces 500",
-            _H9_EVIDENCE + "; daveleo/excontrol PRESET-VISUALIZATION.md (layer/readDetail)",
+            _H9_EVIDENCE + "; the open-source client daveleo/excontrol on GitHub, whose notes "
+            "on drawing presets probe a real H9 (layer/readDetail)",
             model="H9",
             main_model_id=29965,
             software_version="1.9.7.1",
@@ -118,7 +128,8 @@ FIRMWARE_PROFILES: dict[str, FirmwareProfile] = {
             "teaching",
             "this simulator's older, explanatory replies that no device sends: prose msgs naming "
             "the field, 94 unknown interface, 400 bad field, signed replies, body '' on failures",
-            "none: our reconstruction of the vendor's document (PROTOCOL.md), for teaching signs",
+            "none from a device: this project's reading of the vendor's OpenAPI document, kept "
+            "to teach signed replies",
             reply_sign=True,
             messages="prose",
             sorted_keys=False,

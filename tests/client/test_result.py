@@ -114,3 +114,40 @@ def test_catalog_hint_keeps_a_detail_as_one_record_but_user_choice_wins():
     )
     assert list(listed.df.columns) == ["a"]
     assert make({"other": [{"x": 1}]}, records_hint="screens").df.shape == (1, 1)  # hint unfit
+
+
+def test_create_time_means_one_thing_in_the_table_and_the_df():
+    """``createTime`` arrives as epoch seconds in text; the table shows a UTC date, and
+    ``result.df`` holds the same instant as a tz-aware UTC datetime (not floats)."""
+    body = {
+        "screens": [
+            {"screenId": 0, "name": "Main", "createTime": "1757509392.7567859"},
+            {"screenId": 1, "name": "Side", "createTime": 1757509400000},  # milliseconds
+            {"screenId": 2, "name": "New"},  # none yet
+        ]
+    }
+    r = make(body)
+    col = r.df["createTime"]
+    assert isinstance(col.dtype, pd.DatetimeTZDtype) and str(col.dt.tz) == "UTC"
+    assert col[0] == pd.Timestamp("2025-09-10 13:03:12.756786", tz="UTC")
+    assert col[1] == pd.Timestamp("2025-09-10 13:03:20", tz="UTC") and pd.isna(col[2])
+    shown = str(r)
+    assert "2025-09-10 13:03:12 UTC" in shown and "2025-09-10 13:03:20 UTC" in shown
+    assert col[0].strftime("%Y-%m-%d %H:%M:%S UTC") in r._repr_html_()
+    # a DataFrame of it shown by the one renderer reads the same date
+    from openapi_magic.render._tables import frame_view
+
+    view = frame_view(r.df)
+    at = view.columns.index("createTime")
+    assert [row[at] for row in view.cells] == [
+        "2025-09-10 13:03:12 UTC",
+        "2025-09-10 13:03:20 UTC",
+        None,
+    ]  # NaT: no value, not "NaT"
+    # arithmetic works on it as on any time column: the screens' age order
+    assert (col[1] - col[0]).total_seconds() == pytest.approx(7.243, abs=1e-3)
+
+
+def test_a_time_column_that_is_not_all_times_is_kept_as_sent():
+    df = records_frame([{"createTime": "1757509392.75"}, {"createTime": "yesterday"}])
+    assert list(df["createTime"]) == ["1757509392.75", "yesterday"]

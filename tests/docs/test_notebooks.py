@@ -4,7 +4,9 @@ no secret in any output or metadata; committed clean."""
 import base64
 import json
 import os
+import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -19,6 +21,25 @@ NEEDLES = [
     DEMO_SECRET_KEY[:8],
     base64.b64encode(DEMO_SECRET_KEY.encode()).decode().rstrip("="),
 ]
+
+
+def _litter(folder: Path) -> set[str]:
+    """``git status --porcelain`` of ``folder``, untracked files one by one: running a
+    tutorial there must not change it (files it keeps go to a temporary folder, or one
+    the repository ignores). Outside a git checkout: the files that are not notebooks."""
+    try:
+        out = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=all", "--", "."],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        files = [p for p in folder.iterdir() if p.is_file() and p.suffix != ".ipynb"]
+        return {f"?? {p.relative_to(ROOT)}" for p in files}
+    return set(out.splitlines())
 
 
 def test_there_are_tutorials():
@@ -58,10 +79,20 @@ def test_runs_top_to_bottom_on_the_simulated_splicer(path, tmp_path, monkeypatch
     # the kernel is this interpreter (the venv the tests run in)
     monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
     nb = nbformat.read(path, as_version=4)
+    # Run where JupyterLab runs it (the notebook's own folder): a tutorial must leave
+    # nothing behind in the checkout (files it writes go to a temporary folder).
+    before = _litter(path.parent)
     client = NotebookClient(
-        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
     )
-    client.execute()  # raises CellExecutionError on the first error cell
+    try:
+        client.execute()  # raises CellExecutionError on the first error cell
+    finally:
+        left = _litter(path.parent) - before
+        for line in left:  # what it wrote is cleaned up, then reported
+            if line.startswith("?? "):
+                (ROOT / line[3:]).unlink(missing_ok=True)
+    assert not left, f"{path.name} changed `git status notebooks/`: {sorted(left)}"
     errors = [
         o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
     ]

@@ -35,6 +35,22 @@ def test_capture_magic_stores_and_saves(ip, splicer, tmp_path, monkeypatch):
     assert "screen/readDetail" in html and cap.firmware in html
 
 
+def test_capture_magic_saves_to_the_path_a_variable_holds(ip, splicer, tmp_path, monkeypatch):
+    """``%openapi_capture -o cap PATH`` with PATH a notebook variable (a tutorial keeps its
+    files in a temporary folder), as ``%openapi_diff`` takes one."""
+    connected(ip, splicer)
+    monkeypatch.chdir(tmp_path)
+    ip.user_ns["soundcheck_file"] = tmp_path / "kept" / "soundcheck.json"
+    (tmp_path / "kept").mkdir()
+    res, out = run(ip, "%openapi_capture -q -o cap soundcheck_file")
+    assert res.success, out
+    saved = Capture.load(tmp_path / "kept" / "soundcheck.json")
+    assert saved.to_dict() == ip.user_ns["cap"].to_dict()
+    assert not (tmp_path / "soundcheck_file").exists()
+    res, out = run(ip, "%openapi_diff soundcheck_file")
+    assert res.success and res.result.changes == [], out
+
+
 def test_capture_magic_anonymizes(ip, splicer):
     connected(ip, splicer)
     res, out = run(ip, "%openapi_capture -q --anonymize -o cap")

@@ -19,17 +19,20 @@ from __future__ import annotations
 import base64
 import importlib.util
 import json
-import os
 
 import pytest
-from _browser_lab import CHROMIUM, CHROMIUM_ARGS, JupyterLabServer, notebook
+from _browser_lab import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    JupyterLabServer,
+    menu,
+    notebook,
+    run_all_and_wait,
+    skip_without_browser,
+)
 from _paths import ROOT
 
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
-for _needed in ("playwright", "jupyterlab", "ipykernel"):
-    if importlib.util.find_spec(_needed) is None:
-        pytest.skip(f"the {_needed} Python package is not installed", allow_module_level=True)
+skip_without_browser()
 
 # The imports below wait for the skip above (a machine without the packages).
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
@@ -85,11 +88,6 @@ def secret_variants() -> list[str]:
 def cell_sources(page: Page) -> list[str]:
     editors = page.locator(".jp-Notebook .jp-Cell .jp-InputArea-editor")
     return [editors.nth(i).inner_text() for i in range(editors.count())]
-
-
-def menu(page: Page, name: str, command: str) -> None:
-    page.get_by_role("menuitem", name=name, exact=True).click()
-    page.locator(f"li[data-command='{command}']").click()
 
 
 @pytest.fixture
@@ -192,21 +190,6 @@ def test_form_in_jupyterlab(lab):
 NOTEBOOKS = ROOT / "notebooks"
 #: The tutorials read in the browser: all of them (each ~10-30 s to run on 2 cores, per theme).
 TUTORIALS = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
-RUN_MS = 240_000
-
-
-def run_all_and_wait(page: Page) -> None:
-    """Run every cell of the open notebook and wait until each code cell has run."""
-    page.wait_for_selector("#jp-main-statusbar >> text=Idle")
-    menu(page, "Run", "runmenu:run-all")
-    page.wait_for_function(
-        "() => { const p = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) "
-        ".jp-CodeCell .jp-InputPrompt')].map(e => e.innerText.trim());"
-        " return p.length && p.every(t => /^\\[\\d+\\]:$/.test(t)); }",
-        timeout=RUN_MS,
-    )
-    page.wait_for_selector("#jp-main-statusbar >> text=Idle", timeout=RUN_MS)
-    page.wait_for_timeout(1500)  # widgets and late displays settle
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])

@@ -19,20 +19,20 @@ Screenshots go to ``test-artifacts/showtime/`` (git-ignored).
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 import time
 
 import pytest
-from _browser_lab import CHROMIUM, CHROMIUM_ARGS, JupyterLabServer, notebook
+from _browser_lab import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    JupyterLabServer,
+    notebook,
+    skip_without_browser,
+)
 from _paths import ROOT
 
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
-for _needed in ("playwright", "jupyterlab", "ipykernel"):
-    if importlib.util.find_spec(_needed) is None:
-        pytest.skip(f"the {_needed} Python package is not installed", allow_module_level=True)
+skip_without_browser()
 
 # The imports below wait for the skip above (a machine without the packages).
 from playwright.sync_api import Page, sync_playwright  # noqa: E402

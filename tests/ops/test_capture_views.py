@@ -146,6 +146,25 @@ def test_a_long_value_in_a_diff_says_where_the_whole_is():
     assert diff.changes[0].new == "b" * 5000
 
 
+def test_an_added_record_with_nested_records_reads_as_one_short_line():
+    """A preset added since soundcheck: its layers (a list of nested records) read as
+    ``[2 records]`` in the diff's cell, not a wall of JSON that wraps; the whole stays in
+    the change."""
+    layer = {"layerId": 0, "general": {"name": "Layer 1", "zorder": 0}, "window": {"x": 0}}
+    preset = {"presetId": 2, "name": "Encore", "layers": [layer, {**layer, "layerId": 1}]}
+    body = {"deviceId": 0, "screenId": 0, "presetId": 2}
+    old = cap_of([call("preset/readDetail", {**body, "presetId": 1}, {"presetId": 1})])
+    new = cap_of([*old.to_dict()["calls"], call("preset/readDetail", body, preset)])
+    diff = new.diff(old)
+    added = [c for c in diff.changes if c.change == "added"]
+    assert added and added[0].new["layers"] == preset["layers"]  # the data, whole
+    cell = '{"presetId": 2, "name": "Encore", "layers": [2 records]}'
+    for kind, text in readable(bundle(diff)).items():
+        if kind != "text/plain":
+            assert cell in text, (kind, text[-800:])
+        assert "general" not in text, kind
+
+
 # --------------------------------------------------------------------------- safe text
 
 

@@ -724,3 +724,37 @@ def test_public_names_exist_and_have_docstrings():
         obj = getattr(fleet, name)
         if inspect.isclass(obj) or inspect.isfunction(obj):
             assert obj.__doc__, f"fleet.{name} has no docstring"
+
+
+def test_text_at_80_columns_says_why_each_call_failed(splicers, monkeypatch):
+    """At 80 columns the outcome table keeps its short columns and each failed call's
+    message follows it whole, wrapped (a column of it would be dropped for width)."""
+    good = splicers(encrypt=False)
+    wrong = Client(good.root, "old-pid", good.secret_key, encrypt=False, name="foyer (old pId)")
+    res = fleet.run(
+        {"stage": good, "foyer (old pId)": wrong, "tower": dead_client()},
+        "main/initStatus",
+        backoff=0,
+        progress=False,
+    )
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = res.to_text().splitlines()
+    assert max(map(len, lines)) <= 80, lines
+    why = lines.index("Why they failed:")
+    below = " ".join(line.strip() for line in lines[why + 1 : lines.index("Replies:")])
+    for call in res.failures:
+        assert " ".join(call.message.split()) in below, (call.message, below)
+    assert below.startswith("- foyer (old pId): main/initStatus failed with status 15")
+    assert "- tower: Could not connect" in below
+    assert "<NA>" not in "\n".join(lines)  # the dead splicer's status is blank, not <NA>
+    assert SECRET not in "\n".join(lines)
+
+
+def test_html_stacks_outcomes_above_replies(splicers):
+    """The outcome table comes first and the replies under it, each in its own full-width
+    block (not two half-width flex boxes that wrapped messages a word a line)."""
+    good = splicers(encrypt=False)
+    res = fleet.run([good, dead_client()], "main/initStatus", backoff=0, progress=False)
+    page = res._repr_html_()
+    assert page.index("<b>Outcomes</b>") < page.index("<b>Replies</b>")
+    assert "flex" not in page

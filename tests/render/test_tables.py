@@ -126,3 +126,21 @@ def test_the_renderer_imports_neither_ipython_nor_pandas():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_cell_shows_nested_records_by_count_and_stays_bounded():
+    """The one rule for an object in a table cell: short JSON, nested lists of records as
+    ``[N records]``, deep parts as ``{…}``, never past the cell's characters, and only
+    what it shows written out (a million fields, a list nested 100,000 deep)."""
+    value = {"deviceId": 0, "layers": [{"general": {"name": "L"}}] * 3, "name": "Encore"}
+    assert render.json_cell(value) == '{"deviceId": 0, "layers": [3 records], "name": "Encore"}'
+    assert render.json_cell({"a": {"b": {"c": {"d": 1}}}}) == '{"a": {"b": {"c": {…}}}}'
+    assert render.json_cell([1, "two", None]) == '[1, "two", null]'
+    wide = render.json_cell({f"k{i}": i for i in range(1_000_000)})
+    assert len(wide) == render._VALUE_CHARS and wide.endswith("…")
+    deep: list = []
+    inner = deep
+    for _ in range(100_000):
+        inner.append([])
+        inner = inner[0]
+    assert render.json_cell(deep) == "[[[[…]]]]"

@@ -238,7 +238,7 @@ def test_fleet_views_use_the_result_renderer():
             s.stop()
     markup = res.to_html()
     assert "<style" not in markup
-    replies = markup.split("<b>Outcomes</b>")[0]
+    replies = markup.split("<b>Replies</b>")[1]  # under the outcomes
     heads = [c[2] for c in Cells(replies).cells if c[0] == "th"]
     assert heads[0] == "splicer" and heads[1].rsplit(".", 1)[-1] == "name"
     assert all("text-align:" in c[1] for c in Cells(markup).cells)

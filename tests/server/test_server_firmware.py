@@ -136,6 +136,12 @@ def test_the_profiles_are_listed_with_their_evidence():
     flat = " ".join(out.split())
     for profile in FIRMWARE_PROFILES.values():
         assert " ".join(profile.describe().split()) in flat
+    # the evidence in words a user can follow: no file that is not in the package, public
+    # projects by their GitHub name; the profiles' list fits a terminal of 80 columns
+    epilog = out.split("firmware profiles (--firmware NAME):", 1)[1]
+    assert ".md" not in out and "a public client" not in out, epilog
+    assert "amlakhani/Broadcast-Controller-Claude on GitHub" in flat
+    assert max(map(len, epilog.splitlines())) <= 80, epilog
 
 
 def test_an_unknown_profile_is_refused_naming_the_known_ones():

@@ -22,10 +22,12 @@ from ...render._tables import (
     frame_view,
     grid_html,
     grid_text,
+    inert,
     plural,
     safe_text,
     text_width,
     warnings_html,
+    wrap,
 )
 
 __all__ = ["Call", "ClockSkewWarning", "FleetError", "FleetResult"]
@@ -150,8 +152,8 @@ class Call:
 
 class FleetResult:
     """What a fleet run gave: every :class:`Call`, the combined replies and an
-    outcome table; it renders itself in notebooks (combined table beside the
-    outcome table) without importing IPython.
+    outcome table; it renders itself in notebooks (the outcome table, then the
+    combined table under it) without importing IPython.
 
     ``calls`` lists every call in order (target by target, body by body);
     ``df`` combines the records of every successful reply, with ``splicer`` and
@@ -405,9 +407,14 @@ class FleetResult:
         limit = self.display_limit
         width = text_width()
         outcomes = _failures_first(self.outcomes)
-        oview = frame_view(outcomes, limit, where="`.outcomes`", what="calls")
+        # The messages say why a call failed: too long for a column at 80, so each is a
+        # wrapped line under the table rather than a column the width would drop.
+        oview = frame_view(
+            outcomes.drop(columns="message"), limit, where="`.outcomes`", what="calls"
+        )
         lines.append("Outcomes:")
         lines += grid_text(oview, width, ".outcomes") if len(outcomes) else ["(no calls)"]
+        lines += self._why_lines(limit, width)
         frame = self.df
         if len(frame):
             view = frame_view(frame, limit, lead=1 + len(self.fields), where="`.df`")
@@ -418,6 +425,19 @@ class FleetResult:
     def __str__(self) -> str:
         return self.to_text()
 
+    def _why_lines(self, limit: int | None, width: int) -> list[str]:
+        """Why each failed call of the outcome view failed, a wrapped line per call
+        (failures come first, so the view's first ``limit`` calls hold them)."""
+        failed = [c for c in self.calls if not c.ok]
+        if limit is not None and limit >= 0:
+            failed = failed[:limit]
+        lines = [
+            wrap(inert(f"- {c.splicer}{_fields_text(c.fields)}: {c.message}"), width)
+            for c in failed
+            if c.message
+        ]
+        return ["Why they failed:", *lines] if lines else []
+
     # ------------------------------------------------------------------ html
 
     def _repr_html_(self) -> str:
@@ -427,8 +447,8 @@ class FleetResult:
         return {"text/plain": self.to_text(), "text/html": self.to_html()}
 
     def to_html(self) -> str:
-        """The notebook view: a header line, the combined replies beside the
-        outcome table (failures first). Everything is escaped."""
+        """The notebook view: a header line, the outcome table (failures first) and
+        under it the combined replies. Everything is escaped."""
         tone = STYLE["ok"] if self.ok else STYLE["fail"]
         mark = "✔" if self.ok else "✘"
         bits = [
@@ -469,15 +489,15 @@ class FleetResult:
         oview = frame_view(outcomes, limit, where="`.outcomes`", what="calls")
         otable = grid_html(oview, "openapi-magic-outcomes")
         ofoot = cuts_html(oview, "call")
-        col = 'style="flex:1 1 24em;min-width:0;text-align:left"'
+        # Stacked, each the output's full width: side by side, two half-width boxes
+        # wrapped the outcomes' messages to a word a line.
+        block = 'style="margin-top:.6em;text-align:left"'
         return (
             '<div class="openapi-magic-fleet">'
             f'<div class="openapi-magic-header">{head}</div>'
-            '<div style="display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start;'
-            'margin-top:.4em">'
-            f"<div {col}><div><b>Replies</b></div>{replies}{foot}</div>"
-            f"<div {col}><div><b>Outcomes</b> (failures first)</div>{otable}{ofoot}</div>"
-            "</div></div>"
+            f"<div {block}><div><b>Outcomes</b> (failures first)</div>{otable}{ofoot}</div>"
+            f"<div {block}><div><b>Replies</b></div>{replies}{foot}</div>"
+            "</div>"
         )
 
 
