@@ -38,7 +38,7 @@ from .errors import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from .app._service import CallSpec, Outcome
-    from .app._session import NotebookSession, current_settings, session_for
+    from .app._session import NotebookSession, current_settings, history, session_for
     from .client._client import Client, Prepared, Secret
     from .client._result import Result
     from .core.catalog import Catalog, load_catalog
@@ -65,6 +65,7 @@ __getattr__, __dir__ = _face(
         "load_catalog": ".core.catalog",
         "current_client": ".frontends._magics",
         "current_settings": ".app._session",
+        "history": ".app._session",
         "session_for": ".app._session",
         "NotebookSession": ".app._session",
         "FleetResult": ".ops.fleet",
@@ -148,6 +149,7 @@ __all__ = [
     "draw",
     "fleet",
     "form",
+    "history",
     "load_catalog",
     "load_ipython_extension",
     "session_for",

@@ -560,7 +560,9 @@ class Client:
         """
         if not guarded:
             self.guard(prepared.interface, prepared.body, read_only=read_only, confirmed=confirmed)
-        log = (history or self.history) if origin is not None else None
+        log = self.history if history is None else history
+        if origin is None:  # the caller records it
+            log = None
         if log is None:
             return self._send(prepared, timeout, records, strict_sign)
         when = time.time()

@@ -184,7 +184,7 @@ def entry(
         else:
             message = type(error).__name__ if error is not None else ""
     return Sent(
-        time=time.time() if when is None else when,
+        time=round(time.time() if when is None else when, 3),  # as the file keeps it
         origin=origin,
         splicer=splicer,
         root=public_root(root),

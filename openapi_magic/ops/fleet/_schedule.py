@@ -270,8 +270,10 @@ class _Driver:
         """Keep one attempt that came back (a reply or an error) in the history: here, in
         the caller's thread, whatever executor ran it (a process or dask worker too)."""
         client = self.targets[call._target].client
-        log = self.history or (client.history if client is not None else None)
-        if log is None or client is None:
+        if client is None:
+            return
+        log = self.history if self.history is not None else client.history
+        if log is None:
             return
         log.add(
             origin=self.origin,
