@@ -86,7 +86,8 @@ _moved.install()
 
 def load_ipython_extension(ipython):
     """``%load_ext openapi_magic``: register %%openapi, %openapi, %openapi_connect,
-    %openapi_form, %openapi_capture and %openapi_diff."""
+    %openapi_form, %openapi_watch, %openapi_capture, %openapi_diff, %openapi_history and
+    %openapi_profiles, and Tab completion of interface and profile names."""
     from .frontends._magics import load_ipython_extension as _load
 
     _load(ipython)

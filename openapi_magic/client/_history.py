@@ -339,8 +339,8 @@ class HistoryView(Shown):
                 "status": pd.Series([e.status for e in found], dtype=object),
                 "result": [_verdict(e) for e in found],
                 "splicer": [e.splicer or _host(e.root) for e in found],
+                "body": [compact(e.body, 40) for e in found],
                 "from": [e.origin for e in found],
-                "body": [compact(e.body, 60) for e in found],
                 "error": [e.error for e in found],
                 "root": [e.root for e in found],
             }

@@ -32,7 +32,7 @@ __all__ = ["SessionMagics", "completion_matcher"]
 #: ``%openapi...`` (or ``%%openapi...``, maybe ``x = %openapi...``) and the rest of the line.
 _MAGIC_LINE = re.compile(r"^\s*(?:[\w.]+\s*=\s*)?%%?(openapi\w*)(?:\s+(.*))?$")
 #: The magics whose first word is an interface.
-_TAKES_INTERFACE = frozenset({"openapi", "openapi_form", "openapi_watch"})
+_TAKES_INTERFACE = frozenset({"openapi", "openapi_form", "openapi_help", "openapi_watch"})
 #: The options naming a profile.
 _PROFILE_FLAGS = frozenset({"-p", "--profile"})
 
@@ -106,7 +106,8 @@ class SessionMagics(Magics):
 def completion_matcher(shell: Any) -> Callable[[Any], dict]:
     """A completer matcher for ``shell``: profile names after ``-p`` / ``--profile`` of
     any ``%openapi...`` magic, interface names where an interface is taken (the first
-    word of ``%%openapi``, ``%openapi``, ``%openapi_form``, ``%openapi_watch``)."""
+    word of ``%%openapi``, ``%openapi``, ``%openapi_form``, ``%openapi_help``,
+    ``%openapi_watch``)."""
 
     @context_matcher()
     def openapi_matcher(context: Any) -> dict:

@@ -186,6 +186,7 @@ def test_interface_names_complete_where_an_interface_is_taken(ip):
     assert "device/readDetail" in completions(ip, "%openapi_watch -p x --every 5 dev")
     assert "screen/readList" in completions(ip, "%%openapi screen/read")
     assert "screen/readList" in completions(ip, "%openapi_form scr")
+    assert "screen/readList" in completions(ip, "%openapi_help screen/readL")
     # past the interface (the body, or a URL to connect to), no interface is offered
     assert "device/readDetail" not in completions(ip, "%openapi_watch device/readList dev")
     assert "device/readDetail" not in completions(ip, "%openapi_connect dev")
@@ -216,3 +217,25 @@ def test_history_entries_are_json_lines_a_tool_can_read(ip, splicer, tmp_path):
         "error",
         "elapsed_ms",
     }
+
+
+def test_the_command_line_appends_to_the_same_file(ip, splicer, tmp_path, monkeypatch):
+    from openapi_magic.frontends._cli import main
+
+    path = tmp_path / "tonight.jsonl"
+    connect(ip, splicer)
+    run(ip, f"%config OpenAPIMagics.history_file = {str(path)!r}")
+    run(ip, '%%openapi screen/readList\n{"deviceId": 0}')
+    monkeypatch.setenv("OPENAPI_ROOT", splicer.root)
+    monkeypatch.setenv("OPENAPI_PID", splicer.pid)
+    monkeypatch.setenv("OPENAPI_SECRET_KEY", splicer.secret_key)
+    monkeypatch.setenv("OPENAPI_ENCRYPT", "1")
+    body = '{"deviceId": 0, "screenId": 0, "brightness": 44}'
+    with capture_output():
+        assert main(["call", "screen/writeBrightness", body, "--history-file", str(path)]) == 0
+    text = run(ip, "%openapi_history --file").to_text(200)
+    assert "2 calls sent, newest first (1 write)" in text
+    assert [json.loads(line)["origin"] for line in path.read_text("utf-8").splitlines()] == [
+        "magic",
+        "cli",
+    ]

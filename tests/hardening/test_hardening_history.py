@@ -61,7 +61,12 @@ def test_no_history_view_or_file_holds_the_key(ip, tmp_path, monkeypatch):
             outputs.append(run(ip, code)[1])
         frame = openapi_magic.history()
         assert len(frame) >= 6 and frame["origin"].eq("magic").all()
-        texts = [*outputs, frame.to_string(), frame.to_json(date_format="iso"), repr(frame.to_dict())]
+        texts = [
+            *outputs,
+            frame.to_string(),
+            frame.to_json(date_format="iso"),
+            repr(frame.to_dict()),
+        ]
         for line in ("%openapi_history", "%openapi_history --writes", "%openapi_history --file"):
             res, said = run(ip, line)
             assert res.success, said
