@@ -35,19 +35,7 @@ from ..core._lazy import pandas as pd
 from ..core.capture_format import compact
 from ..core.catalog import is_read
 from ..errors import ConfigError, ConnectError, OpenAPIError
-from ..render._tables import (
-    Shown,
-    View,
-    cuts_html,
-    esc,
-    frame_view,
-    grid_html,
-    grid_text,
-    inert_view,
-    markdown_grid,
-    plural,
-    text_width,
-)
+from ..render._tables import Shown, TableShown, View, frame_view, plural
 from ._guards import public_root
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -319,8 +307,12 @@ def _frame(found: list[Sent]) -> pd.DataFrame:
     return frame
 
 
-class HistoryView(Shown):
+class HistoryView(TableShown):
     """A table of sent calls (newest first): the ``%openapi_history`` output."""
+
+    _where = "`openapi_magic.history()`"
+    _css = "openapi-magic-history"
+    _rows_word = "call"
 
     def __init__(
         self, found: list[Sent], *, writes: bool = False, rows: int | None = SHOWN_ROWS
@@ -329,8 +321,10 @@ class HistoryView(Shown):
         self.writes = writes
         self.rows = rows
 
-    def _table(self) -> View:
+    def _view(self) -> View | None:
         found = self.found
+        if not found:
+            return None
         shown = pd.DataFrame(
             {
                 "time (UTC)": [_iso(e.time)[5:-5].replace("T", " ") for e in found],
@@ -345,7 +339,7 @@ class HistoryView(Shown):
                 "root": [e.root for e in found],
             }
         )
-        return frame_view(shown, self.rows, where="`openapi_magic.history()`", what="calls")
+        return frame_view(shown, self.rows, where=self._where, what="calls")
 
     def _head(self) -> str:
         what = "write" if self.writes else "call"
@@ -357,32 +351,6 @@ class HistoryView(Shown):
             head += f" ({plural(n_writes, 'write')})"
         failed = sum(not e.ok for e in self.found)
         return head + (f"; {failed} did not succeed" if failed else "") + "."
-
-    def to_text(self, width: int | None = None) -> str:
-        """The table as plain text no wider than ``width`` (the terminal's by default)."""
-        width = text_width() if width is None else width
-        lines = [self._head()]
-        if self.found:
-            lines += grid_text(inert_view(self._table()), width, "openapi_magic.history()")
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return self.to_text()
-
-    __str__ = __repr__
-
-    def _repr_markdown_(self) -> str:
-        lines = [f"**{self._head()}**"]
-        if self.found:
-            lines += ["", *markdown_grid(self._table())]
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        parts = [f"<div><b>{esc(self._head())}</b></div>"]
-        if self.found:
-            table = self._table()
-            parts += [grid_html(table), cuts_html(table, "call")]
-        return '<div class="openapi-magic-history">' + "".join(parts) + "</div>"
 
 
 def _verdict(sent: Sent) -> str:

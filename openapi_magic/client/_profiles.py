@@ -36,20 +36,7 @@ from typing import Any
 from ..core._lazy import pandas as pd
 from ..core.settings import TABLE, parse_text
 from ..errors import ConfigError
-from ..render._tables import (
-    Shown,
-    View,
-    _md,
-    esc,
-    frame_view,
-    grid_html,
-    grid_text,
-    inert_view,
-    markdown_grid,
-    plural,
-    safe_text,
-    text_width,
-)
+from ..render._tables import TableShown, View, frame_view, plural
 from ._client import DEFAULT_TIMEOUT, Client, Environment, Secret, parse_bool, wrap_secret
 from ._guards import public_root
 
@@ -256,10 +243,14 @@ def _flag(section: configparser.SectionProxy, key: str, default: bool) -> str:
         return "?"
 
 
-class ProfilesView(Shown):
+class ProfilesView(TableShown):
     """The profiles of one file as a table (``%openapi_profiles``): name, root, pId,
     encryption, read-only and confirm-writes, where the secretKey comes from, and what
     is wrong with a profile that cannot be used. Never a key."""
+
+    _where = "the profiles file"
+    _css = "openapi-magic-profiles"
+    _rows_word = "profile"
 
     def __init__(
         self,
@@ -292,11 +283,13 @@ class ProfilesView(Shown):
                 }
             )
 
-    def _view(self) -> View:
+    def _view(self) -> View | None:
+        if not self.rows:
+            return None
         frame = pd.DataFrame(self.rows, columns=_PROFILE_COLUMNS)
         if not any(row["problem"] for row in self.rows):
             frame = frame.drop(columns=["problem"])
-        return frame_view(frame, None, where="the profiles file", what="profiles")
+        return frame_view(frame, None, where=self._where, what="profiles")
 
     def _head(self) -> str:
         if not self.rows:
@@ -306,31 +299,6 @@ class ProfilesView(Shown):
                 + "; see the README's Profiles section."
             )
         return f"{plural(len(self.rows), 'profile')} in {self.path}:"
-
-    def to_text(self, width: int | None = None) -> str:
-        """The table as plain text no wider than ``width`` (the terminal's by default)."""
-        width = text_width() if width is None else width
-        lines = [safe_text(self._head())]
-        if self.rows:
-            lines += grid_text(inert_view(self._view()), width, "the profiles file")
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return self.to_text()
-
-    __str__ = __repr__
-
-    def _repr_markdown_(self) -> str:
-        lines = [f"**{_md(self._head())}**"]
-        if self.rows:
-            lines += ["", *markdown_grid(self._view())]
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        parts = [f"<div><b>{esc(self._head())}</b></div>"]
-        if self.rows:
-            parts.append(grid_html(self._view()))
-        return '<div class="openapi-magic-profiles">' + "".join(parts) + "</div>"
 
 
 _PROFILE_COLUMNS = ("name", "root", "pId", "key from", "encrypt", "read-only", "confirm", "problem")

@@ -4,6 +4,7 @@ completion of profile and interface names, in a real shell running real cells.""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -239,3 +240,18 @@ def test_the_command_line_appends_to_the_same_file(ip, splicer, tmp_path, monkey
         "magic",
         "cli",
     ]
+
+
+@pytest.mark.slow
+def test_a_watchs_polls_are_in_the_history_as_the_watchs(ip, splicer):
+    connect(ip, splicer)
+    watch = run(ip, '%openapi_watch device/readDetail -b --every 60 {"deviceId": 0}')
+    try:
+        for _ in range(WAIT * 20):
+            if watch.polls:
+                break
+            time.sleep(0.05)
+    finally:
+        watch.stop()
+    frame = openapi_magic.history()
+    assert list(frame["origin"]) == ["watch"] and list(frame["interface"]) == ["device/readDetail"]
