@@ -171,8 +171,12 @@ class NotebookSession:
         self.connection = connection if connection is not None else Connection()
         self._config: dict[str, Any] = {}
         self._watchers: list[weakref.WeakMethod] = []
-        #: Every call this session sent (``%openapi_history``, ``openapi_magic.history()``).
+        #: Every call this session sent (``%openapi_history``, ``openapi_magic.history()``):
+        #: the connection's clients record theirs in it.
         self.history = History()
+        self.connection.history = self.history
+        if self.connection.client is not None:
+            self.connection.adopt(self.connection.client)
 
     # ------------------------------------------------------------------ settings
 
@@ -267,14 +271,7 @@ class NotebookSession:
     def client_for(self, profile: str | None = None) -> Client:
         """The client for one call (:meth:`Connection.client_for`; ConfigError if none);
         what it sends, a direct Python call included, goes in this session's history."""
-        return self._adopt(self.connection.client_for(profile))
-
-    def _adopt(self, client: Client) -> Client:
-        """``client``, recording its calls in this session's history (unless it already
-        records them elsewhere)."""
-        if client.history is None:
-            client.history = self.history
-        return client
+        return self.connection.client_for(profile)
 
     def run(self, spec: CallSpec, *, confirm: Confirm | None = None, hold: bool = False) -> Outcome:
         """Run one call as ``spec`` asks: resolve the settings, check the body(ies) against
@@ -400,8 +397,11 @@ class NotebookSession:
         client: Client | None = None
         missing: ConfigError | None = None
         try:
-            client = self._adopt(spec.client) if spec.client is not None else None
-            client = client or self.client_for(spec.profile)
+            client = (
+                self.connection.adopt(spec.client)  # a form's own client: its calls too
+                if spec.client is not None
+                else self.client_for(spec.profile)
+            )
         except ConfigError as exc:  # a body the catalog refuses says so first, as before
             missing = exc
         settings = self._resolve_spec(spec, client)

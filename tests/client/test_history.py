@@ -159,3 +159,14 @@ def test_a_fleet_of_clients_with_a_history_records_each_call_once(splicer):
     fleet.run([client], bodies=[{"deviceId": 0}] * 3, interface=READ[0], progress=False)
     assert len(history) == 3
     assert {e.origin for e in history.entries()} == {"fleet"}
+
+
+def test_a_client_travels_to_a_worker_without_its_history(splicer):
+    import pickle
+
+    history = History()
+    client = logged(splicer, history)
+    copy = pickle.loads(pickle.dumps(client))
+    assert copy.history is None and client.history is history
+    copy.call(*READ)  # a worker's call: the fleet that sent it records it, not the copy
+    assert len(history) == 0

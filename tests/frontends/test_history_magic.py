@@ -255,3 +255,13 @@ def test_a_watchs_polls_are_in_the_history_as_the_watchs(ip, splicer):
         watch.stop()
     frame = openapi_magic.history()
     assert list(frame["origin"]) == ["watch"] and list(frame["interface"]) == ["device/readDetail"]
+
+
+@pytest.mark.slow
+def test_a_captures_reads_are_in_the_history_as_the_captures(ip, splicer):
+    connect(ip, splicer)
+    run(ip, "%openapi_capture -q")
+    frame = openapi_magic.history()
+    assert len(frame) > 10 and set(frame["origin"]) == {"capture"}
+    assert not frame["write"].any()  # a capture only reads
+    assert "0 writes" in run(ip, "%openapi_history").to_text()
