@@ -35,7 +35,7 @@ from ..core._lazy import pandas as pd
 from ..core.capture_format import compact
 from ..core.catalog import is_read
 from ..errors import ConfigError, ConnectError, OpenAPIError
-from ..render._tables import Shown, TableShown, View, frame_view, plural
+from ..render._tables import Cut, Shown, TableShown, View, frame_view, plural
 from ._guards import public_root
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -301,9 +301,17 @@ class History(Shown):
 
 
 def _frame(found: list[Sent]) -> pd.DataFrame:
-    frame = pd.DataFrame([asdict(e) for e in found], columns=list(COLUMNS))
+    # column by column, each with its type: asdict would deep-copy every body, and
+    # object columns converted afterwards cost seconds for a full history
+    kinds = {"time": "float64", "write": "bool", "ok": "bool", "elapsed_ms": "float64"}
+    frame = pd.DataFrame(
+        {
+            name: pd.Series([getattr(e, name) for e in found], dtype=kinds.get(name, object))
+            for name in COLUMNS
+        }
+    )
     frame["time"] = pd.to_datetime(frame["time"], unit="s", utc=True)
-    frame["status"] = frame["status"].astype("Int64")
+    frame["status"] = pd.array([e.status for e in found], dtype="Int64")
     return frame
 
 
@@ -322,9 +330,10 @@ class HistoryView(TableShown):
         self.rows = rows
 
     def _view(self) -> View | None:
-        found = self.found
-        if not found:
+        if not self.found:
             return None
+        # only the rows shown are laid out; the cut says how many more there are
+        found = self.found if self.rows is None else self.found[: self.rows]
         shown = pd.DataFrame(
             {
                 "time (UTC)": [_iso(e.time)[5:-5].replace("T", " ") for e in found],
@@ -339,7 +348,11 @@ class HistoryView(TableShown):
                 "root": [e.root for e in found],
             }
         )
-        return frame_view(shown, self.rows, where=self._where, what="calls")
+        view = frame_view(shown, None, where=self._where, what="calls")
+        if len(found) < len(self.found):
+            view.total = len(self.found)
+            view.cuts.insert(0, Cut("calls", len(found), len(self.found), self._where))
+        return view
 
     def _head(self) -> str:
         what = "write" if self.writes else "call"

@@ -170,3 +170,27 @@ def test_a_client_travels_to_a_worker_without_its_history(splicer):
     assert copy.history is None and client.history is history
     copy.call(*READ)  # a worker's call: the fleet that sent it records it, not the copy
     assert len(history) == 0
+
+
+def test_a_long_history_shows_its_newest_rows_and_says_how_many_more():
+    history = History()
+    for n in range(60):
+        history.record(
+            Sent(
+                float(n),
+                "magic",
+                "a",
+                "http://x",
+                "screen/readList",
+                False,
+                {"n": n},
+                0,
+                True,
+                True,
+            )
+        )
+    view = history.view()
+    for shown in (view.to_text(200), view._repr_html_(), view._repr_markdown_()):
+        assert "showing 50 of 60 calls; 10 more are not shown" in shown
+    assert '{"n": 59}' in view.to_text(200) and '{"n": 9}' not in view.to_text(200)
+    assert len(history.df()) == 60
