@@ -38,7 +38,7 @@ from .errors import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from .app._service import CallSpec, Outcome
-    from .app._session import NotebookSession, current_settings, session_for
+    from .app._session import NotebookSession, current_settings, history, session_for
     from .client._client import Client, Prepared, Secret
     from .client._result import Result
     from .core.catalog import Catalog, load_catalog
@@ -65,6 +65,7 @@ __getattr__, __dir__ = _face(
         "load_catalog": ".core.catalog",
         "current_client": ".frontends._magics",
         "current_settings": ".app._session",
+        "history": ".app._session",
         "session_for": ".app._session",
         "NotebookSession": ".app._session",
         "FleetResult": ".ops.fleet",
@@ -85,7 +86,8 @@ _moved.install()
 
 def load_ipython_extension(ipython):
     """``%load_ext openapi_magic``: register %%openapi, %openapi, %openapi_connect,
-    %openapi_form, %openapi_capture and %openapi_diff."""
+    %openapi_form, %openapi_watch, %openapi_capture, %openapi_diff, %openapi_history and
+    %openapi_profiles, and Tab completion of interface and profile names."""
     from .frontends._magics import load_ipython_extension as _load
 
     _load(ipython)
@@ -148,6 +150,7 @@ __all__ = [
     "draw",
     "fleet",
     "form",
+    "history",
     "load_catalog",
     "load_ipython_extension",
     "session_for",

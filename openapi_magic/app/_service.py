@@ -17,7 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigError, ConnectError, OpenAPIError
+from ..client._history import sent_after
+from ..errors import OpenAPIError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..client._client import Client, Prepared
@@ -151,14 +152,3 @@ class Outcome:
         if to_html is not None:
             data["text/html"] = to_html()
         return data
-
-
-def sent_after(exc: BaseException) -> bool | None:
-    """Whether a call that raised ``exc`` reached the splicer: False when it was refused
-    or the connection was never made, True when something came back (an HTTP error, a
-    reply that did not open), None when a transport failure leaves it unknown."""
-    if isinstance(exc, (ConfigError, ConnectError)) or not isinstance(exc, OpenAPIError):
-        return False
-    if exc.raw_text is not None or exc.http_status is not None:
-        return True
-    return None

@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 from ..client import _guards as _confirm
 from ..client._client import MAX_TIMEOUT, Client, precheck
 from ..client._connection import Connection
+from ..client._history import History
 from ..core.catalog import load_catalog
 from ..core.settings import TABLE
 from ..errors import (
@@ -62,6 +63,8 @@ from ..errors import (
 from ._service import CallSpec, Outcome, Pending, Refusal, sent_after
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from ..client._guards import Confirm, PendingWrite
     from ..ops.fleet import FleetResult
 
@@ -74,6 +77,7 @@ __all__ = [
     "Outcome",
     "Settings",
     "current_settings",
+    "history",
     "session_for",
     "start_session",
 ]
@@ -167,6 +171,12 @@ class NotebookSession:
         self.connection = connection if connection is not None else Connection()
         self._config: dict[str, Any] = {}
         self._watchers: list[weakref.WeakMethod] = []
+        #: Every call this session sent (``%openapi_history``, ``openapi_magic.history()``):
+        #: the connection's clients record theirs in it.
+        self.history = History()
+        self.connection.history = self.history
+        if self.connection.client is not None:
+            self.connection.adopt(self.connection.client)
 
     # ------------------------------------------------------------------ settings
 
@@ -196,6 +206,8 @@ class NotebookSession:
         self._watchers.append(weakref.WeakMethod(method))
 
     def _changed(self, name: str) -> None:
+        if name == "history_file":  # the file the session's history appends to
+            self.history.path = self._config.get(name)
         alive = []
         for ref in self._watchers:
             method = ref()
@@ -257,7 +269,8 @@ class NotebookSession:
     # ------------------------------------------------------------------ one call
 
     def client_for(self, profile: str | None = None) -> Client:
-        """The client for one call (:meth:`Connection.client_for`; ConfigError if none)."""
+        """The client for one call (:meth:`Connection.client_for`; ConfigError if none);
+        what it sends, a direct Python call included, goes in this session's history."""
         return self.connection.client_for(profile)
 
     def run(self, spec: CallSpec, *, confirm: Confirm | None = None, hold: bool = False) -> Outcome:
@@ -384,7 +397,11 @@ class NotebookSession:
         client: Client | None = None
         missing: ConfigError | None = None
         try:
-            client = spec.client if spec.client is not None else self.client_for(spec.profile)
+            client = (
+                self.connection.adopt(spec.client)  # a form's own client: its calls too
+                if spec.client is not None
+                else self.client_for(spec.profile)
+            )
         except ConfigError as exc:  # a body the catalog refuses says so first, as before
             missing = exc
         settings = self._resolve_spec(spec, client)
@@ -431,6 +448,8 @@ class NotebookSession:
                 records=spec.records,
                 guarded=True,
                 strict_sign=False,  # judged below, once
+                origin=spec.origin,
+                history=self.history,
             )
         except OpenAPIError as exc:
             return dataclasses.replace(base, sent=sent_after(exc), error=exc, failed=True)
@@ -502,6 +521,8 @@ class NotebookSession:
                 confirm=later if defer else ask,
                 confirmed=confirmed,
                 records=spec.records,
+                history=self.history,
+                origin=spec.origin,
                 **options,
             )
         except _Later as asked:  # confirmed once for the whole run, by the front-end
@@ -555,6 +576,24 @@ class NotebookSession:
     def render(value: Any) -> dict:
         """The MIME bundle a front-end shows for a Result, a fleet result or a panel."""
         return value._repr_mimebundle_()
+
+
+def history(
+    *, writes: bool = False, last: int | None = None, file: Any = None, shell: Any = None
+) -> pd.DataFrame:
+    """Every call this notebook session sent, newest first, as a DataFrame (time in UTC,
+    origin, splicer, root, interface, write, body, status, ok, reached, error,
+    elapsed_ms): ``writes=True`` keeps the writes, ``last`` the newest ``last``.
+    ``file`` reads a history file instead (``history_file``: it outlives the kernel)."""
+    if file is not None:
+        return History.load(file).df(writes=writes, last=last)
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    session = session_for(shell, create=False) if shell is not None else None
+    found = session.history if session is not None else History()
+    return found.df(writes=writes, last=last)
 
 
 def current_settings(profile: str | None = None, shell: Any = None) -> Settings:

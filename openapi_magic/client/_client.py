@@ -50,6 +50,7 @@ from ._result import DEFAULT_DISPLAY_LIMIT, Result, prepared_html, prepared_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..ops._watch import Watch
+    from ._history import History
     from ._transport import _LightResponse
 
     #: What a session's post answers: requests' Response, or the light transport's.
@@ -231,6 +232,8 @@ class Client:
         self.read_only_hint: str | None = None
         #: ``{"model": mainModelId, "version": softwareVersion}`` once read, else None.
         self.firmware: dict | None = None
+        #: Where each call sent is recorded (a notebook session's), or None.
+        self.history: History | None = None
         # (pId, encryption) pairs that had a status-0 reply: the secretKey is fixed per
         # client, so a later 500 with the same pair is the interface's, not the key's.
         self._succeeded: set[tuple[str, bool]] = set()
@@ -367,6 +370,7 @@ class Client:
         state = dict(self.__dict__)
         state["_session"] = None  # a Session does not travel; a fresh one is made on arrival
         state["_ts_lock"] = None
+        state["history"] = None  # recorded where the call is collected (see _history)
         if state.get("confirm") is not None:
             # A callback may not travel (a lambda, a widget); without it a confirm-required
             # write is asked about where it lands, or refused there: never sent unasked.
@@ -457,12 +461,15 @@ class Client:
         read_only: bool = False,
         confirmed: bool = False,
         guarded: bool = False,
+        origin: str | None = "client",
+        history: History | None = None,
     ) -> Result:
         """Seal, send and open one call; return its :class:`Result`.
 
         ``check`` and ``strict_catalog`` are :meth:`prepare`'s: by default the
         catalog's doubts are sent with warnings (``result.warnings``).
-        ``read_only``, ``confirmed`` and ``guarded`` are :meth:`send`'s.
+        ``read_only``, ``confirmed``, ``guarded``, ``origin`` and ``history`` are
+        :meth:`send`'s.
 
         A reply that arrived and decoded is returned even when the vendor's
         status is a failure (``result.ok`` false; ``result.raise_for_status()``
@@ -478,6 +485,8 @@ class Client:
             read_only=read_only,
             confirmed=confirmed,
             guarded=guarded,
+            origin=origin,
+            history=history,
         )
 
     @property
@@ -532,6 +541,8 @@ class Client:
         confirmed: bool = False,
         guarded: bool = False,
         strict_sign: bool | None = None,
+        origin: str | None = "client",
+        history: History | None = None,
     ) -> Result:
         """Send a :class:`Prepared` call and open the reply.
 
@@ -542,9 +553,48 @@ class Client:
         says the caller already ran that guard for this call (a session, a fleet run).
         ``strict_sign`` (default: the client's) raises :class:`SignatureError` on a
         reply whose sign does not match; ``False`` leaves the verdict to the caller.
+
+        Once past the guard the call is recorded in ``history`` (default: the client's
+        :attr:`history`) as sent by ``origin`` (a front-end's name; ``None``: the caller
+        records it, as a fleet does), whether a reply came or not.
         """
         if not guarded:
             self.guard(prepared.interface, prepared.body, read_only=read_only, confirmed=confirmed)
+        log = self.history if history is None else history
+        if origin is None:  # the caller records it
+            log = None
+        if log is None:
+            return self._send(prepared, timeout, records, strict_sign)
+        when = time.time()
+        try:
+            result = self._send(prepared, timeout, records, strict_sign)
+        except (OpenAPIError, KeyboardInterrupt) as exc:
+            self._record(log, origin, prepared, when, error=exc)
+            raise
+        self._record(log, origin, prepared, when, result=result)
+        return result
+
+    def _record(
+        self, log: History, origin: Any, prepared: Prepared, when: float, **came: Any
+    ) -> None:
+        """Keep one sent call in ``log``: the plaintext body, never the envelope."""
+        log.add(
+            origin=origin,
+            splicer=self.name,
+            root=self.root,
+            interface=prepared.interface,
+            body=prepared.body,
+            when=when,
+            **came,
+        )
+
+    def _send(
+        self,
+        prepared: Prepared,
+        timeout: float | None,
+        records: str | None,
+        strict_sign: bool | None,
+    ) -> Result:
         limit = self.timeout if timeout is None else _seconds(timeout)
         url = prepared.url
         context: dict[str, Any] = {"url": url, "request_envelope": prepared.envelope}

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ._client import Client, Environment
+from ._history import History
 from ._profiles import Profile, get_profile
 
 __all__ = ["NOT_CONNECTED", "READ_ONLY_HINT", "Connection", "is_splicer_like", "to_client"]
@@ -84,6 +85,9 @@ class Connection:
         self._client: Client | None = None
         self._source = ""
         self._profile_clients: dict[str, Client] = {}
+        #: Where the calls of every client this connection holds are recorded (a
+        #: notebook session's history), or None.
+        self.history: History | None = None
 
     @property
     def client(self) -> Client | None:
@@ -107,7 +111,7 @@ class Connection:
             client.read_only_hint = READ_ONLY_HINT
         if confirm_writes:
             client.confirm_writes = True
-        self._client, self._source = client, source
+        self._client, self._source = self.adopt(client), source
         self._profile_clients.clear()
         return client
 
@@ -141,7 +145,8 @@ class Connection:
         """The client to use for one call (see the class docstring); ConfigError if none."""
         if profile:
             if profile not in self._profile_clients:
-                self._profile_clients[profile] = get_profile(profile, self.profiles_file).client()
+                made = get_profile(profile, self.profiles_file).client()
+                self._profile_clients[profile] = self.adopt(made)
             return self._profile_clients[profile]
         if self._client is not None:
             return self._client
@@ -150,6 +155,13 @@ class Connection:
         if self.default_profile:
             return self.connect(self.default_profile)
         raise ConfigError(NOT_CONNECTED)
+
+    def adopt(self, client: Client) -> Client:
+        """``client``, recording its calls in :attr:`history` (unless it records them
+        elsewhere already)."""
+        if client.history is None:
+            client.history = self.history
+        return client
 
     def describe(self) -> str:
         """One line about the current connection (root and pId; never the secret)."""

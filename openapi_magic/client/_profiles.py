@@ -33,11 +33,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core._lazy import pandas as pd
 from ..core.settings import TABLE, parse_text
 from ..errors import ConfigError
+from ..render._tables import TableShown, View, frame_view, plural
 from ._client import DEFAULT_TIMEOUT, Client, Environment, Secret, parse_bool, wrap_secret
+from ._guards import public_root
 
-__all__ = ["ENV_PROFILES", "Profile", "get_profile", "load_profiles", "profiles_path"]
+__all__ = [
+    "ENV_PROFILES",
+    "Profile",
+    "ProfilesView",
+    "get_profile",
+    "load_profiles",
+    "profile_names",
+    "profiles_path",
+]
 
 ENV_PROFILES = "OPENAPI_MAGIC_PROFILES"
 #: The settings a profile may give (a key each, the Profile field and Client keyword of
@@ -198,3 +209,96 @@ def _profile(
         verify=parse_bool(section.get("verify", "true"), f"profile {name!r} verify"),
         **given,
     )
+
+
+def profile_names(
+    path: str | os.PathLike | None = None,
+    env: Mapping[str, str] | Environment | None = None,
+) -> list[str]:
+    """The profile names in the file, sorted (``[]`` when there is none or it cannot be
+    read): what ``-p <Tab>`` offers. Nothing else of the file is read or kept."""
+    env = Environment(env)  # see profiles_path
+    p = Path(path) if path is not None else profiles_path(env)
+    try:
+        return sorted(_read(p).sections()) if p.exists() else []
+    except ConfigError:
+        return []
+
+
+def _key_source(section: configparser.SectionProxy, env: Environment) -> str:
+    """Where a profile's secretKey comes from, in words: never the key itself."""
+    var = section.get("secret_key_env")
+    if var:
+        return f"${var}" + ("" if env.get(var) is not None else " (not set here)")
+    if section.get("secret_key"):
+        return "the profiles file"
+    return "none"
+
+
+def _flag(section: configparser.SectionProxy, key: str, default: bool) -> str:
+    """A yes/no key of a profile as a table shows it (``?``: not a yes or a no)."""
+    try:
+        return "yes" if parse_bool(section.get(key, str(default)), key) else "no"
+    except ConfigError:
+        return "?"
+
+
+class ProfilesView(TableShown):
+    """The profiles of one file as a table (``%openapi_profiles``): name, root, pId,
+    encryption, read-only and confirm-writes, where the secretKey comes from, and what
+    is wrong with a profile that cannot be used. Never a key."""
+
+    _where = "the profiles file"
+    _css = "openapi-magic-profiles"
+    _rows_word = "profile"
+
+    def __init__(
+        self,
+        path: str | os.PathLike | None = None,
+        env: Mapping[str, str] | Environment | None = None,
+    ) -> None:
+        env = Environment(env)  # see profiles_path
+        self.path = Path(path) if path is not None else profiles_path(env)
+        self.rows: list[dict[str, Any]] = []
+        if not self.path.exists():
+            return
+        parser = _read(self.path)
+        for name in parser.sections():
+            section = parser[name]
+            try:
+                _profile(name, section, self.path, env)
+                problem = ""
+            except ConfigError as exc:
+                problem = exc.message
+            self.rows.append(
+                {
+                    "name": name,
+                    "root": public_root(section.get("root", "")),
+                    "pId": section.get("pid", ""),
+                    "key from": _key_source(section, env),
+                    "encrypt": _flag(section, "encrypt", False),
+                    "read-only": _flag(section, "read_only", False),
+                    "confirm": _flag(section, "confirm_writes", False),
+                    "problem": problem,
+                }
+            )
+
+    def _view(self) -> View | None:
+        if not self.rows:
+            return None
+        frame = pd.DataFrame(self.rows, columns=_PROFILE_COLUMNS)
+        if not any(row["problem"] for row in self.rows):
+            frame = frame.drop(columns=["problem"])
+        return frame_view(frame, None, where=self._where, what="profiles")
+
+    def _head(self) -> str:
+        if not self.rows:
+            return (
+                f"No profiles in {self.path}"
+                + ("" if self.path.exists() else " (no such file)")
+                + "; see the README's Profiles section."
+            )
+        return f"{plural(len(self.rows), 'profile')} in {self.path}:"
+
+
+_PROFILE_COLUMNS = ("name", "root", "pId", "key from", "encrypt", "read-only", "confirm", "problem")

@@ -267,6 +267,23 @@ TABLE: tuple[Setting, ...] = (
         cli=(Flag(("--profiles",), "profiles_file", "The profiles file to read.", "FILE"),),
     ),
     Setting(
+        "history_file",
+        str,
+        "",
+        "Append every call sent (time, splicer, interface, body, status; never a key) "
+        "to this JSON-lines file, so tonight's log outlives the kernel; empty keeps it "
+        "in the session only (%openapi_history).",
+        per_call=False,
+        cli=(
+            Flag(
+                ("--history-file",),
+                "history_file",
+                "Append each call sent to this JSON-lines file.",
+                "FILE",
+            ),
+        ),
+    ),
+    Setting(
         "strict_catalog",
         bool,
         False,

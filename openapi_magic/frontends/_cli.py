@@ -225,7 +225,9 @@ def _session(args: argparse.Namespace) -> NotebookSession:
             )
         client = Client(root, pid, key, encrypt=bool(args.encrypt))
         connection.set(client, "the command line")
-    return NotebookSession(connection)
+    session = NotebookSession(connection)
+    session.history.path = getattr(args, "history_file", None)  # --history-file
+    return session
 
 
 # --------------------------------------------------------------------------- call

@@ -21,7 +21,6 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from IPython.core.completer import SimpleCompletion, context_matcher
 from IPython.core.error import UsageError
 from IPython.core.magic import (
     Magics,
@@ -820,6 +819,7 @@ class OpenAPIMagics(Magics):
             show=kernel,
             timeout=settings.timeout,
             profiles=self.connection.profiles_file,
+            log=self.session.history,
         )
         if args.maxlen is not None:
             options["maxlen"] = args.maxlen
@@ -835,24 +835,7 @@ class OpenAPIMagics(Magics):
 
 
 # --------------------------------------------------------------------------- completion
-
-
-@context_matcher()
-def _interface_matcher(context):
-    """Complete interface paths from the catalog after %openapi / %%openapi."""
-    line = context.line_with_cursor
-    m = re.match(r"^\s*(?:[\w.]+\s*=\s*)?%%?openapi(?:_form)?\s+(\S*)$", line)
-    if not m:
-        return {"completions": [], "suppress": False}
-    token = m.group(1)
-    if token.startswith("-"):
-        return {"completions": [], "suppress": False}
-    hits = load_catalog().complete(token)
-    return {
-        "completions": [SimpleCompletion(text=p, type="interface") for p in hits],
-        "suppress": bool(hits),
-        "matched_fragment": token,
-    }
+# Profile and interface names: ``_session_magics.completion_matcher``.
 
 
 def firmware_line(client: Client) -> str:
@@ -897,13 +880,24 @@ def _settings_help() -> str:
 OpenAPIMagics.openapi.__doc__ = (OpenAPIMagics.openapi.__doc__ or "") + _settings_help()
 
 
+#: The name of the completion matcher (see ``_session_magics.completion_matcher``).
+_MATCHER = "openapi_matcher"
+
+
 def load_ipython_extension(ipython) -> None:
     """Register the magics and the interface-path completion."""
+    from ._session_magics import SessionMagics, completion_matcher
+
     ipython.register_magics(OpenAPIMagics)
     ipython.register_magics(CaptureMagics)
+    ipython.register_magics(SessionMagics)
     completer = getattr(ipython, "Completer", None)
-    if completer is not None and _interface_matcher not in completer.custom_matchers:
-        completer.custom_matchers.append(_interface_matcher)
+    if completer is not None:
+        # one matcher a shell (a reload replaces it): profiles after -p, interfaces
+        completer.custom_matchers[:] = [
+            m for m in completer.custom_matchers if getattr(m, "__name__", "") != _MATCHER
+        ]
+        completer.custom_matchers.append(completion_matcher(ipython))
 
 
 # --------------------------------------------------------------------------- capture and diff

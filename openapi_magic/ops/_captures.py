@@ -719,7 +719,7 @@ class _Capturer:
         timeout = max(0.05, min(self.client.timeout, remaining))
         started = time.perf_counter()
         try:
-            result = self.client.call(iface.path, body, timeout=timeout)
+            result = self.client.call(iface.path, body, timeout=timeout, origin="capture")
         except OpenAPIError as exc:
             failed = _failed_call(iface.path, body, exc, time.perf_counter() - started)
             self.kept += len(failed.error) + len(failed.msg)

@@ -40,12 +40,15 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..client._result import Result, find_records
 from ..core._lazy import pandas as pd
 from ..core.catalog import normalize_path
 from ..errors import ConfigError, OpenAPIError, TransportError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..client._history import History
 from ..render._tables import (
     Cut,
     View,
@@ -137,7 +140,9 @@ class Watch:
     ``"brightness,Osd"``; :meth:`fields` changes them later); ``timeout`` is per
     poll (the client's own by default). ``show``: display the live view
     (``None``: when running in a notebook kernel); ``handle``: an object with
-    ``update(bundle, raw=True)`` to update instead (a display handle).
+    ``update(bundle, raw=True)`` to update instead (a display handle). Each poll sent
+    is recorded (as sent by a watch) in ``log``, a session's
+    :class:`~openapi_magic.client._history.History` (default: each client's own).
     ``start=False`` builds the watch without polling (then :meth:`start`).
     """
 
@@ -159,6 +164,7 @@ class Watch:
         handle: Any = None,
         start: bool = True,
         clock: Callable[[], float] = time.time,
+        log: History | None = None,
     ) -> None:
         from . import fleet  # fleet imports the client; the client imports this lazily
 
@@ -182,6 +188,7 @@ class Watch:
         self.timeout = timeout
         self.encrypt = encrypt
         self._clock = clock
+        self._log = log
         self.fleet = not _single(targets)
         resolved = fleet._resolve(targets, profiles)
         broken = [t for t in resolved if t.client is None]
@@ -331,6 +338,8 @@ class Watch:
                 timeout=self.timeout,
                 records=self.records,
                 encrypt=self.encrypt,
+                origin="watch",
+                history=self._log,
             )
         except TransportError as exc:
             with self._lock:

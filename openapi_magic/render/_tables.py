@@ -49,6 +49,7 @@ __all__ = [
     "STYLE",
     "Cut",
     "Shown",
+    "TableShown",
     "View",
     "cut_lines",
     "cut_text",
@@ -125,6 +126,52 @@ class Shown:
             "text/html": self._repr_html_(),
             "text/markdown": self._repr_markdown_(),
         }
+
+
+class TableShown(Shown):
+    """A view that is a heading and, unless there is nothing to list, one table: its
+    text (fitted to the terminal), HTML and Markdown made alike. A subclass gives
+    ``_head()`` (the heading, plain text), ``_view()`` (the table, or None for none),
+    ``_where`` (where the whole data is, for what a view leaves out) and ``_css``."""
+
+    _where = ""
+    _css = "openapi-magic-table-view"
+    _rows_word = "row"
+
+    def _head(self) -> str:
+        raise NotImplementedError
+
+    def _view(self) -> View | None:
+        raise NotImplementedError
+
+    def to_text(self, width: int | None = None) -> str:
+        """The heading and the table as plain text no wider than ``width`` (the
+        terminal's by default)."""
+        width = text_width() if width is None else width
+        lines = [wrap(inert(self._head()), width)]
+        view = self._view()
+        if view is not None:
+            lines += grid_text(inert_view(view), width, self._where)
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.to_text()
+
+    __str__ = __repr__
+
+    def _repr_markdown_(self) -> str:
+        lines = [f"**{_md(self._head())}**"]
+        view = self._view()
+        if view is not None:
+            lines += ["", *markdown_grid(view)]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        parts = [f"<div><b>{esc(self._head())}</b></div>"]
+        view = self._view()
+        if view is not None:
+            parts += [grid_html(view), cuts_html(view, self._rows_word)]
+        return f'<div class="{self._css}">' + "".join(parts) + "</div>"
 
 
 def inert_view(view: View) -> View:

@@ -389,6 +389,26 @@ def _profiles_file(front: Front, row: Setting) -> None:
     assert front.client.name == "there"
 
 
+def _history_file(front: Front, row: Setting) -> None:
+    path = front.tmp_path / "tonight.jsonl"
+    if front.level == "cli":  # the command line appends to the file it is given
+        from openapi_magic.frontends._cli import main
+
+        prof = write_profile(front.tmp_path / "p.ini", front.splicer, "hall")
+        call = ["call", READ[0], json.dumps(READ[1]), "-p", "hall", "--profiles", str(prof)]
+        with capture_output():
+            assert main([*call, "--json"]) == 0
+            assert not path.exists()
+            assert main([*call, "--json", "--history-file", str(path)]) == 0
+        origin = "cli"
+    else:
+        front.set(row, str(path))
+        assert front.call(*READ).ok
+        origin = "magic"
+    (line,) = path.read_text("utf-8").splitlines()
+    assert json.loads(line)["interface"] == READ[0] and json.loads(line)["origin"] == origin
+
+
 def _default_profile(front: Front, row: Setting) -> None:
     path = write_profile(front.tmp_path / "profiles.ini", front.splicer, "hall")
     fresh_magic(front.ip, front.monkeypatch, front.tmp_path)  # nothing connected
@@ -419,6 +439,7 @@ EFFECTS: dict[str, Callable[[Front, Setting], None]] = {
     "short_errors": _short_errors,
     "default_encrypt": _default_encrypt,
     "profiles_file": _profiles_file,
+    "history_file": _history_file,
     "default_profile": _default_profile,
     "read_firmware": _read_firmware,
 }

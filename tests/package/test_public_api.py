@@ -149,5 +149,6 @@ def test_package_exports_the_documented_entry_points():
         "Capture",
         "Secret",
         "WriteRefused",
+        "history",  # what this session sent tonight, a DataFrame
     ):
         assert attr in openapi_magic.__all__

@@ -52,7 +52,7 @@ import random
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...client import _guards as _confirm
 from ...client._result import DEFAULT_DISPLAY_LIMIT
@@ -75,6 +75,9 @@ from ._schedule import (
 # _Attempt) reach as ``fleet.<name>``, kept where they were before the split.
 from ._schedule import _Attempt as _Attempt
 from ._targets import _expand, _guard_run, _resolve
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ...client._history import History
 
 __all__ = [
     "DEFAULT_MAX_WORKERS",
@@ -125,6 +128,8 @@ def run(
     confirm_writes: bool = False,
     confirm: _confirm.Confirm | None = None,
     confirmed: bool = False,
+    history: History | None = None,
+    origin: str = "fleet",
 ) -> FleetResult:
     """Call ``interface`` on every target with every body, concurrently.
 
@@ -173,6 +178,10 @@ def run(
     when any has ``confirm_writes`` (or ``confirm_writes``), the run is confirmed once, naming every
     splicer (``confirm``, else that client's ``confirm``, else a y/N prompt),
     unless ``confirmed`` (a front-end already asked).
+
+    Every attempt sent is recorded, as it is collected here, in ``history`` (default:
+    each splicer's client's own :attr:`~openapi_magic.client._client.Client.history`) as
+    sent by ``origin``.
     """
     if not isinstance(max_workers, int) or max_workers < 1:
         raise ConfigError(f"max_workers must be a whole number of at least 1, not {max_workers!r}.")
@@ -215,6 +224,7 @@ def run(
         "records": records,
         "strict_catalog": strict_catalog,
         "guarded": True,
+        "origin": None,  # recorded by the driver as each attempt comes back
     }
     driver = _Driver(
         calls,
@@ -230,6 +240,8 @@ def run(
         rng=rng,
         on_call=on_call,
         attempt=_attempt,
+        history=history,
+        origin=origin,
     )
     started = time.perf_counter()
     bar = _Progress(progress, len(calls), interface.strip())

@@ -82,6 +82,7 @@ class Call:
     in_flight: bool = False
     _target: int = field(default=0, repr=False)
     _started: float | None = field(default=None, repr=False)
+    _sent_at: float | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:

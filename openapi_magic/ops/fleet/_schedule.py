@@ -12,13 +12,16 @@ import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ...client._client import Client
 from ...client._result import Result
 from ...errors import ConnectError, HTTPStatusError, OpenAPIError, ReplyTooLarge, TransportError
 from ._result import Call
 from ._targets import _Target
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ...client._history import History
 
 __all__ = [
     "DEFAULT_MAX_WORKERS",
@@ -158,9 +161,13 @@ class _Driver:
         rng: random.Random | None,
         on_call: Callable[[Call], None] | None,
         attempt: Callable[..., _Attempt] = _attempt,
+        history: History | None = None,
+        origin: str = "fleet",
     ) -> None:
         self.calls, self.targets, self.interface = calls, targets, interface
-        self.options = {k: v for k, v in options.items() if v is not None}
+        # origin=None stays: the attempts are recorded here, not by the client's send
+        self.options = {k: v for k, v in options.items() if v is not None or k == "origin"}
+        self.history, self.origin = history, origin
         self.max_workers, self.per_splicer = max_workers, per_splicer
         self.retries, self.retry_unsafe = retries, retry_unsafe
         self.retry_statuses, self.backoff = retry_statuses, backoff
@@ -197,6 +204,7 @@ class _Driver:
         call = self.calls[i]
         target = self.targets[call._target]
         call.attempts += 1
+        call._sent_at = time.time()
         if call._started is None:
             call._started = time.perf_counter()
         try:
@@ -244,6 +252,7 @@ class _Driver:
         except Exception as exc:  # noqa: BLE001 - the executor's failure (pickling, a dead worker)
             result, error = None, exc
         call.result, call.error = result, error
+        self._record(call, result, error)
         kind = retry_kind(error, result, self.retry_statuses)
         if (
             may_retry
@@ -256,6 +265,26 @@ class _Driver:
             heapq.heappush(self.waiting, (time.monotonic() + delay, next(self.seq), i))
             return
         self._finish(call, "ok" if error is None and result is not None and result.ok else "failed")
+
+    def _record(self, call: Call, result: Result | None, error: BaseException | None) -> None:
+        """Keep one attempt that came back (a reply or an error) in the history: here, in
+        the caller's thread, whatever executor ran it (a process or dask worker too)."""
+        client = self.targets[call._target].client
+        if client is None:
+            return
+        log = self.history if self.history is not None else client.history
+        if log is None:
+            return
+        log.add(
+            origin=self.origin,
+            splicer=client.name or call.splicer,
+            root=client.root,
+            interface=self.interface,
+            body=call.body,
+            result=result,
+            error=error,
+            when=call._sent_at,
+        )
 
     # the loop
 
