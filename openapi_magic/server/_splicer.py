@@ -635,7 +635,7 @@ def serve(
     Every argument is optional: by default a free port on 127.0.0.1, pId
     ``"demo"``, secretKey ``DEMO_SECRET_KEY``, encryption on, seed 0, the
     ``"default"`` firmware profile. ``options`` are those of :class:`SimulatedSplicer`
-    (``firmware``, ``replay``, ``host``, ``seed``, ``latency_ms``, ``reply_sign``,
+    (``firmware``, ``replay``, ``fill``, ``host``, ``seed``, ``latency_ms``, ``reply_sign``,
     ``status_key``, ``initialising_s``, ``max_body_bytes``, ``max_held_bytes``, ...);
     ``serve(replay="venue.capture.json")``
     answers like the captured splicer.
