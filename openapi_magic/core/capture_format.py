@@ -60,6 +60,8 @@ _READ_VERSIONS = (1, 2)
 #: not make the read (a :class:`ReplayMark`); the client turns it into a warning
 #: (:func:`replay_note`).
 REPLAY_HEADER = "X-Openapi-Magic-Replay"
+#: How many keys of a reply envelope, and characters of each, a capture keeps.
+_ENVELOPE_KEYS, _ENVELOPE_KEY_CHARS = 16, 64
 
 
 class ReplayMark(str, Enum):
@@ -93,10 +95,9 @@ def envelope_shape(envelope: Any) -> dict | None:
     or the body themselves. None for anything but an object."""
     if not isinstance(envelope, dict):
         return None
-    return {
-        "keys": [k for k in envelope if isinstance(k, str)],
-        "signed": bool(envelope.get("sign")),
-    }
+    # A real envelope has four or five keys; a hostile one's thousands are not kept.
+    keys = [k for k in envelope if isinstance(k, str)][:_ENVELOPE_KEYS]
+    return {"keys": [k[:_ENVELOPE_KEY_CHARS] for k in keys], "signed": bool(envelope.get("sign"))}
 
 
 def replay_note(value: Any, interface: str) -> str:

@@ -244,6 +244,9 @@ def firmware_for(data: dict, base: FirmwareProfile | None = None) -> FirmwarePro
         changes["software_version"] = data["firmware"]
     if _is_int(data.get("model_id")):
         changes["main_model_id"] = data["model_id"]
+        # Only the model's name is taken from a profile of that model id, no behaviour.
+        named = {p.main_model_id: p.model for p in FIRMWARE_PROFILES.values()}
+        changes["model"] = named.get(data["model_id"], base.model)
     return dataclasses.replace(base, **changes)
 
 
@@ -323,7 +326,8 @@ class Replay:
             return f"{line}; {len(missing)} reads never captured filled from the simulated device ({named}{more})"
         return (
             f"{line}; cannot answer {len(missing)} reads it never captured ({named}{more}): "
-            "they answer as an unknown read (fill=True answers them from the simulated device)"
+            "they answer as an unknown read (fill=True, --fill, answers them from the simulated "
+            "device)"
         )
 
     def envelope(self, reply: dict) -> dict | None:
