@@ -216,15 +216,18 @@ def observe(data: dict) -> Observed:
     )
 
 
-def firmware_for(data: dict, base: FirmwareProfile | None = None) -> FirmwareProfile:
+def firmware_for(
+    data: dict, base: FirmwareProfile | None = None, seen: Observed | None = None
+) -> FirmwareProfile:
     """The profile a replay of this capture answers with: ``base`` (the ``"default"``
     profile) changed where the capture observed otherwise (:func:`observe`).
 
     Never a match of the captured ``softwareVersion`` against a named profile: an H9
     capture replayed as an H5 still answers as that H9 did. Named ``"replay"``.
+    ``seen`` is :func:`observe`'s result when already made.
     """
     base = FIRMWARE_PROFILES["default"] if base is None else base
-    seen = observe(data)
+    seen = observe(data) if seen is None else seen
     changes: dict[str, Any] = {
         "name": "replay",
         "summary": "as the replayed capture observed: " + seen.describe(),
@@ -299,7 +302,7 @@ class Replay:
     @property
     def firmware(self) -> FirmwareProfile:
         """The profile that answers as the capture observed (see :func:`firmware_for`)."""
-        return firmware_for(self.data)
+        return firmware_for(self.data, seen=self.observed)
 
     def unanswerable(self) -> list[str]:
         """The catalog's read interfaces the capture never called: without ``fill=True``

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import subprocess
+import sys
 
 import pytest
 import requests
@@ -17,7 +20,7 @@ from _server_fixtures import TIMEOUT, envelope_for
 from openapi_magic import Client
 from openapi_magic.core.capture_format import FORMAT, Capture
 from openapi_magic.ops._captures import capture
-from openapi_magic.server import serve
+from openapi_magic.server import DEMO_SECRET_KEY, serve
 from openapi_magic.server._replay import Replay
 
 #: The real H5's reply to screen/readList, byte for byte (FIELD-EVIDENCE.md): the envelope
@@ -195,3 +198,31 @@ def test_an_old_capture_file_still_replays(tmp_path):
         assert replay.status_key == "status"  # nothing observed: the default profile's
         again = capture(replay, quiet=True)
     assert not again.diff(old, volatile=())
+
+
+def test_fill_on_the_command_line_is_logged_and_warned(tmp_path):
+    path = tmp_path / "h9.capture.json"
+    path.write_text(json.dumps(h9_capture()), encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-u", "-m", "openapi_magic.server", "--replay", str(path), "--fill"]
+        + ["--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("Press Ctrl+C"):
+                break
+        banner = "".join(lines)
+        assert "filled from the simulated device" in banner, banner
+        root = re.search(r"root:\s+(\S+)", banner).group(1)
+        with Client(root, "demo", DEMO_SECRET_KEY, encrypt=True) as client:
+            filled = client.call("screen/readDetail", {"deviceId": 0, "screenId": 0})
+        assert filled.ok and any("filled" in w for w in filled.warnings)
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert "screen/readDetail" in err and "fill=True" in err, err
