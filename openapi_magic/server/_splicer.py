@@ -193,6 +193,8 @@ class SimulatedSplicer:
             raise ConfigError(
                 "fill=True fills the reads a replayed capture never made: give replay= too."
             )
+        #: Whether replies take the replayed capture's envelope shape (no firmware given).
+        self._observed_shape = self.replay is not None and firmware is None
         if firmware is None:
             firmware = self.replay.firmware if self.replay is not None else "default"
         try:
@@ -417,7 +419,7 @@ class SimulatedSplicer:
         """The envelope's keys in the order the replayed capture observed, else in
         alphabetical order as real replies have them (the body's own keys keep theirs:
         the real H5's nested ``{"screenId":0,"name":"Screen 1"}`` is not sorted)."""
-        if self.replay is not None:
+        if self._observed_shape:
             shaped = self.replay.envelope(reply)
             if shaped is not None:
                 return shaped

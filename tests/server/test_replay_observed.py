@@ -180,6 +180,10 @@ def test_a_firmware_that_sends_no_sign_key_is_replayed_without_one():
         reply = json.loads(_raw(replay, "screen/readList", {"deviceId": 0}))
         failed = json.loads(_raw(replay, "device/readDetail", {"deviceId": 0}))
     assert list(reply) == no_sign and list(failed) == no_sign
+    # A firmware named explicitly wins: its own envelope, sign key and all.
+    with serve(replay=data, encrypt=False, firmware="default") as replay:
+        reply = json.loads(_raw(replay, "screen/readList", {"deviceId": 0}))
+    assert list(reply) == ["body", "msg", "sign", "status"]
 
 
 def test_an_old_capture_file_still_replays(tmp_path):
