@@ -71,6 +71,8 @@ class ReplayMark(str, Enum):
     FILLED = "filled"
     #: As the captured firmware answers an unknown read.
     NOT_CAPTURED = "not-captured"
+    #: From the simulated device: the record was made on the replay, by a write.
+    CREATED = "created"
 
 
 #: Levels of nesting a capture file may hold (a splicer's replies nest a few levels;
@@ -107,6 +109,11 @@ def replay_note(value: Any, interface: str) -> str:
         return (
             f"Replay: the capture never made this {interface} read; this reply was filled "
             "from the simulated splicer's own device (fill=True), not from the captured one."
+        )
+    if ReplayMark.CREATED.value in marks:
+        return (
+            f"Replay: this {interface} read is of a record made on the replay (the capture "
+            "never saw it); the simulated device answers it, not the captured splicer."
         )
     if ReplayMark.NOT_CAPTURED.value in marks:
         return (

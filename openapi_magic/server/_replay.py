@@ -26,7 +26,10 @@ was captured. How (our reconstruction; no vendor document covers it):
    (the client shows it as a warning). :meth:`Replay.unanswerable` lists the reads it
    cannot answer, and :meth:`Replay.summary` says so. With ``fill=True`` the model
    answers such a read, as the plain simulated splicer would, and the reply is marked
-   ``filled`` (a warning in the client's Result, a WARNING in the server log).
+   ``filled`` (a warning in the client's Result, a WARNING in the server log). A read
+   of a record a create made on the replay (``layer/create``'s new layer: the ids of
+   the request and the reply) is the model's too, marked ``created``: nothing
+   captured is passed off there.
 5. **Writes** go to the model, exactly as on the plain simulated splicer, except an
    interface every captured call of which answered 500 keeps answering that, whatever
    the body (the H9 that answered ``screen/writeBrightness`` 500).
@@ -70,8 +73,10 @@ from ._model import IT_HDMI_OUT, VendorError, _is_int, _Screen
 from ._state import DeviceState
 
 __all__ = [
+    "CREATED",
     "DEMO_CAPTURE",
     "FILL",
+    "Fill",
     "Observed",
     "Replay",
     "ReplayError",
@@ -87,8 +92,20 @@ __all__ = [
 DEMO_CAPTURE = "demo-h5.capture.json"
 #: A model reply that could not be made (the read then answers as captured, unpatched).
 _UNTRACKED = object()
-#: What :meth:`Replay.answer` returns for a read to fill from the model (``fill=True``).
-FILL = object()
+
+
+@dataclass(frozen=True)
+class Fill:
+    """What :meth:`Replay.answer` returns for a read the model answers, and the
+    :class:`~openapi_magic.core.capture_format.ReplayMark` the reply then carries."""
+
+    mark: str
+
+
+#: A read the capture never made, answered from the model (``fill=True``).
+FILL = Fill(ReplayMark.FILLED.value)
+#: A read of a record a write made on the replay, answered from the model.
+CREATED = Fill(ReplayMark.CREATED.value)
 #: How many unanswerable reads :meth:`Replay.summary` names before "and N more".
 _NAMED = 8
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -298,6 +315,8 @@ class Replay:
                 self.calls.setdefault(call_key(call["interface"], call.get("body")), call)
         self._baseline: dict[tuple[str, str], Any] = {}
         self._state: DeviceState | None = None
+        #: The ids of the records creates made on the replay (cleared by a rebuild).
+        self._made: list[frozenset[tuple[str, int]]] = []
 
     @property
     def firmware(self) -> FirmwareProfile:
@@ -359,6 +378,7 @@ class Replay:
         with state.lock:
             _Importer(state, self).run()
         self._state = state
+        self._made = []
         self._baseline = {}
         for key, call in self.calls.items():
             if call["status"] == 0:
@@ -382,16 +402,17 @@ class Replay:
         """The captured call of ``interface`` with this body (key order aside), or None."""
         return self.calls.get(call_key(interface, body))
 
-    def answer(self, interface: str, body: Any, state: DeviceState) -> ReplayReply | object | None:
-        """The replayed answer to a request; :data:`FILL` for a read to answer from the model
-        (``fill=True``); None for a write the model answers (see the module doc).
+    def answer(self, interface: str, body: Any, state: DeviceState) -> ReplayReply | Fill | None:
+        """The replayed answer to a request; a :class:`Fill` for a read the model answers
+        (:data:`FILL` with ``fill=True``, :data:`CREATED` for a record made on the replay);
+        None for a write the model answers (see the module doc).
 
         Raises :class:`VendorError` where the model now refuses a read the capture made
         (its screen was deleted since): the splicer answers that as usual.
         """
         call = self.captured(interface, body)
         if call is None:
-            return self._not_captured(interface)
+            return self._not_captured(interface, body)
         msg = str(call.get("msg") or "")
         if call["status"] != 0:
             return ReplayReply(call["status"], msg, None)
@@ -406,7 +427,7 @@ class Replay:
             raise now
         return ReplayReply(0, msg, patch(captured, before, now))
 
-    def _not_captured(self, interface: str) -> ReplayReply | object | None:
+    def _not_captured(self, interface: str, body: Any) -> ReplayReply | Fill | None:
         """The answer to a call the capture did not make (see the module doc)."""
         path = normalize_path(interface)
         if path in self.observed.failing:
@@ -426,6 +447,9 @@ class Replay:
                 path,
             )
             return FILL
+        if self._made_here(body):
+            log.info("replay: %s reads a record made on the replay; the model answers it", path)
+            return CREATED
         log.info(
             "replay: the capture never made this %s read; answered as an unknown read "
             "(fill=True answers it from the simulated device)",
@@ -433,6 +457,31 @@ class Replay:
         )
         unknown: tuple[int | None, str] = self.observed.unknown or (None, "")
         return ReplayReply(*unknown, None, ReplayMark.NOT_CAPTURED.value)
+
+    def note_write(self, interface: str, body: Any, reply: Any) -> None:
+        """Remember the record a successful create made on the replay (its ids: the
+        request's and the reply's), so reads of it are answered by the model."""
+        if "create" not in interface.rsplit("/", 1)[-1].lower():
+            return
+        made = _ids(body) | _ids(reply)
+        if made - _ids(body):  # the reply named the new record
+            self._made.append(made)
+
+    def _made_here(self, body: Any) -> bool:
+        """Whether ``body`` reads a record a create made on the replay."""
+        asked = _ids(body)
+        return any(made <= asked for made in self._made)
+
+
+def _ids(value: Any) -> frozenset[tuple[str, int]]:
+    """The (name, value) ids at the top of a body or reply (``deviceId`` aside)."""
+    if not isinstance(value, dict):
+        return frozenset()
+    return frozenset(
+        (k, v)
+        for k, v in value.items()
+        if isinstance(k, str) and k.endswith("Id") and k != "deviceId" and _is_int(v)
+    )
 
 
 def patch(captured: Any, before: Any, now: Any) -> Any:

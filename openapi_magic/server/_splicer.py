@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.capture_format import REPLAY_HEADER, ReplayMark
+from ..core.capture_format import REPLAY_HEADER
 from ..core.catalog import load_catalog
 from ..core.protocol import des_key, dumps_bytes, open_request, seal_reply
 from ..errors import ConfigError, DecodeError, DecryptionError
@@ -538,6 +538,8 @@ class SimulatedSplicer:
         except VendorError as exc:
             status = firmware.invalid_status if exc.status == INVALID else exc.status
             return self._failure(status, exc.detail, seal)
+        if self.replay is not None:
+            self.replay.note_write(interface, body, reply)
         return self._shape(seal_reply(STATUS_OK, firmware.success_msg, reply, **seal))
 
     def _replayed(
@@ -545,7 +547,7 @@ class SimulatedSplicer:
     ) -> dict | None:
         """The replay's answer, or None where the splicer answers as usual (a write; a
         read to fill, marked in ``headers``): see :mod:`._replay`."""
-        from ._replay import FILL
+        from ._replay import Fill
 
         try:
             assert self.replay is not None  # the caller calls only with a replay
@@ -555,8 +557,8 @@ class SimulatedSplicer:
             return self._failure(status, exc.detail, seal)
         if replayed is None:
             return None
-        if replayed is FILL:
-            headers[REPLAY_HEADER] = ReplayMark.FILLED.value
+        if isinstance(replayed, Fill):  # the model answers, the reply marked
+            headers[REPLAY_HEADER] = replayed.mark
             return None
         if replayed.mark:
             headers[REPLAY_HEADER] = replayed.mark

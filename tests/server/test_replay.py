@@ -138,13 +138,22 @@ def test_a_read_the_capture_never_made_answers_as_an_unknown_read(venue):
     cap, path = venue
     inputs = [r["inputId"] for r in cap["input/readList"][0].reply["inputs"]]
     with serve(replay=path) as replay:
-        detail = _new_layer_detail(replay, cap)
         unknown = Client.from_splicer(replay).call(
             "input/readDetail", {"deviceId": 0, "inputId": max(inputs) + 50}
         )
-    for result in (detail, unknown):
-        assert (result.status, result.msg) == (1, "Params_Error")
-        assert any("never made this" in w and "fill=True" in w for w in result.warnings)
+    assert (unknown.status, unknown.msg) == (1, "Params_Error")
+    assert any("never made this" in w and "fill=True" in w for w in unknown.warnings)
+
+
+def test_a_record_made_on_the_replay_is_read_from_the_model_and_marked(venue):
+    cap, path = venue
+    with serve(replay=path) as replay:
+        detail = _new_layer_detail(replay, cap)
+        assert detail.ok and detail.body["general"]["name"] == "Lower third"
+        assert any("made on the replay" in w for w in detail.warnings)
+        replay.reset()  # the layer is gone, and the replay forgets it made it
+        again = Client.from_splicer(replay).call("layer/readDetail", detail.request_body)
+    assert (again.status, again.msg) == (1, "Params_Error")
 
 
 def test_fill_answers_from_the_model_and_marks_the_reply(venue, caplog):
