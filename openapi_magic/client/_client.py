@@ -28,6 +28,7 @@ import requests
 import urllib3
 
 from ..core import _fast, protocol
+from ..core.capture_format import REPLAY_HEADER, replay_note
 from ..core.catalog import Catalog, Problem, is_read, load_catalog, normalize_path
 from ..core.protocol import Secret
 from ..core.settings import parse_bool
@@ -691,6 +692,9 @@ class Client:
             warnings=list(prepared.warnings),
             firmware=self.firmware_version,
         )
+        replayed = replay_note(resp.headers.get(REPLAY_HEADER), prepared.interface)
+        if replayed:  # a replay (the simulated splicer) says the capture never made this read
+            result.warnings.append(replayed)
         log.debug(
             "POST %s -> status %s in %.1f ms (%s, sign %s)",
             url,

@@ -4,8 +4,12 @@ One JSON object (``format`` :data:`FORMAT`, ``version`` :data:`FORMAT_VERSION`)
 with the splicer's model and firmware, when and how long, whether it is partial or
 anonymized, the interfaces skipped and why, and one entry per call: interface,
 request body, vendor status and msg, the decrypted reply, the HTTP status, the
-seconds taken and the error (``""`` when a reply was opened). A capture never
-holds the secretKey, a sign or a ciphertext. A file with a field of the wrong type,
+seconds taken, the error (``""`` when a reply was opened) and the reply envelope's
+shape (:func:`envelope_shape`: its keys as they arrived, spelling and order, and
+whether its sign was empty; version 2). A reply keeps its keys in the order they
+arrived (files are written unsorted since version 2). A capture never holds the
+secretKey, a sign or a ciphertext. Version 1 files (no envelope shape, replies saved
+with sorted keys) still load. A file with a field of the wrong type,
 or nested deeper than :data:`MAX_DEPTH`, is refused with one CaptureError naming it
 (capture, replay and diff all read a file here).
 
@@ -23,6 +27,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -33,18 +38,43 @@ __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
     "MAX_DEPTH",
+    "REPLAY_HEADER",
     "Call",
     "Capture",
+    "ReplayMark",
     "body_key",
     "call_key",
     "compact",
+    "envelope_shape",
     "own_id_keys",
     "read_file",
+    "replay_note",
 ]
 
 #: The ``format`` field of a saved capture, and the version this code writes and reads.
 FORMAT = "openapi_magic.capture"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: The versions this code reads: 1 (no envelope shapes; replies saved with sorted keys) and 2.
+_READ_VERSIONS = (1, 2)
+#: The HTTP header a replay (the simulated splicer) marks a reply with when the capture did
+#: not make the read (a :class:`ReplayMark`); the client turns it into a warning
+#: (:func:`replay_note`).
+REPLAY_HEADER = "X-Openapi-Magic-Replay"
+#: How many keys of a reply envelope, and characters of each, a capture keeps.
+_ENVELOPE_KEYS, _ENVELOPE_KEY_CHARS = 16, 64
+
+
+class ReplayMark(str, Enum):
+    """How a replay answered a read its capture never made (:data:`REPLAY_HEADER`'s value)."""
+
+    #: From the simulated device, as asked with ``fill=True``.
+    FILLED = "filled"
+    #: As the captured firmware answers an unknown read.
+    NOT_CAPTURED = "not-captured"
+    #: From the simulated device: the record was made on the replay, by a write.
+    CREATED = "created"
+
+
 #: Levels of nesting a capture file may hold (a splicer's replies nest a few levels;
 #: a file nested a thousand deep would exhaust the stack of whatever walks it next).
 MAX_DEPTH = 100
@@ -59,6 +89,39 @@ def body_key(body: Any) -> str:
     if body is None or body == "":
         body = {}
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def envelope_shape(envelope: Any) -> dict | None:
+    """What a capture keeps of a reply envelope: its keys as they arrived (``"status "``
+    with its space, in their order) and whether its sign was non-empty; never the sign
+    or the body themselves. None for anything but an object."""
+    if not isinstance(envelope, dict):
+        return None
+    # A real envelope has four or five keys; a hostile one's thousands are not kept.
+    keys = [k for k in envelope if isinstance(k, str)][:_ENVELOPE_KEYS]
+    return {"keys": [k[:_ENVELOPE_KEY_CHARS] for k in keys], "signed": bool(envelope.get("sign"))}
+
+
+def replay_note(value: Any, interface: str) -> str:
+    """The warning a client shows for a replay's :data:`REPLAY_HEADER` value ("" for none)."""
+    marks = {v.strip().lower() for v in str(value or "").split(",")}
+    if ReplayMark.FILLED.value in marks:
+        return (
+            f"Replay: the capture never made this {interface} read; this reply was filled "
+            "from the simulated splicer's own device (fill=True), not from the captured one."
+        )
+    if ReplayMark.CREATED.value in marks:
+        return (
+            f"Replay: this {interface} read is of a record made on the replay (the capture "
+            "never saw it); the simulated device answers it, not the captured splicer."
+        )
+    if ReplayMark.NOT_CAPTURED.value in marks:
+        return (
+            f"Replay: the capture never made this {interface} read, so the replay answers it "
+            "as the captured firmware answers an unknown read. Replay with fill=True (--fill) "
+            "to answer it from the simulated device instead."
+        )
+    return ""
 
 
 def call_key(interface: str, body: Any) -> tuple[str, str]:
@@ -140,7 +203,8 @@ class Call:
 
     ``status`` and ``msg`` are the vendor's (``status`` ``None`` when no envelope
     arrived); ``reply`` is the decrypted reply body; ``error`` names a transport or
-    protocol failure (``"ConnectError: …"``), ``""`` when a reply was opened.
+    protocol failure (``"ConnectError: …"``), ``""`` when a reply was opened;
+    ``envelope`` the reply envelope's shape (:func:`envelope_shape`), None when unknown.
     """
 
     interface: str
@@ -151,6 +215,7 @@ class Call:
     http_status: int | None = None
     elapsed: float = 0.0
     error: str = ""
+    envelope: dict | None = None
 
     @property
     def ok(self) -> bool:
@@ -184,6 +249,7 @@ class Call:
             "http_status": self.http_status,
             "elapsed": round(self.elapsed, 4),
             "error": self.error,
+            "envelope": self.envelope,
         }
 
     @classmethod
@@ -195,6 +261,16 @@ class Call:
         if status is not None and (not isinstance(status, int) or isinstance(status, bool)):
             raise CaptureError(f"{where}: status must be an integer or null, not {status!r}.")
         elapsed = _seconds(data.get("elapsed"), where, "elapsed")
+        envelope = data.get("envelope")
+        if envelope is not None and (
+            not isinstance(envelope, dict)
+            or not isinstance(envelope.get("keys", []), list)
+            or not all(isinstance(k, str) for k in envelope.get("keys", []))
+        ):
+            raise CaptureError(
+                f"{where}: envelope must be an object with a list of key names, not "
+                f"{_kind(envelope)}."
+            )
         return cls(
             interface=data["interface"],
             body=data.get("body"),
@@ -204,6 +280,7 @@ class Call:
             http_status=data.get("http_status"),
             elapsed=elapsed,
             error=str(data.get("error") or ""),
+            envelope=envelope,
         )
 
 
@@ -290,11 +367,11 @@ class Capture:
                 f'{source} is not an openapi_magic capture (no "format": "{FORMAT}").'
             )
         version = data.get("version")
-        if version != FORMAT_VERSION:
+        if version not in _READ_VERSIONS or isinstance(version, bool):
             raise CaptureError(
                 f"{source} is a capture of format version {version!r}; this "
-                f"openapi_magic reads version {FORMAT_VERSION} (a newer "
-                "openapi_magic may read it)."
+                f"openapi_magic reads versions {' and '.join(map(str, _READ_VERSIONS))} (a "
+                "newer openapi_magic may read it)."
             )
         _check_depth(data, source)
         calls = data.get("calls")

@@ -447,9 +447,14 @@ class Capture(_format.Capture, Shown):
     # ------------------------------------------------------------------ files
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Write the capture as one JSON file (UTF-8, sorted keys); returns the path."""
+        """Write the capture as one JSON file (UTF-8); returns the path. Replies keep their
+        keys in the order the splicer sent them (a replay answers in that order)."""
         p = Path(path).expanduser()
-        text = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, indent=1)
+        data = self.to_dict()
+        # The file's own fields sorted (a stable file); bodies and replies as they are.
+        data = {k: data[k] for k in sorted(data)}
+        data["calls"] = [{k: c[k] for k in sorted(c)} for c in data["calls"]]
+        text = json.dumps(data, ensure_ascii=False, indent=1)
         p.write_text(text + "\n", encoding="utf-8")
         return p
 
@@ -737,6 +742,7 @@ class _Capturer:
                 reply=result.body,
                 http_status=result.http_status,
                 elapsed=result.elapsed,
+                envelope=_format.envelope_shape(result.response_envelope),
             )
         )
 
@@ -772,6 +778,7 @@ def _failed_call(path: str, body: dict, exc: OpenAPIError, elapsed: float) -> Ca
         http_status=exc.http_status,
         elapsed=elapsed,
         error=f"{type(exc).__name__}: {text}",
+        envelope=_format.envelope_shape(envelope),
     )
 
 

@@ -13,10 +13,11 @@ or from a shell: ``python -m openapi_magic.server --port 8000``.
 
 ``serve(replay="venue.capture.json")`` (``--replay FILE``) answers like a captured
 splicer instead: its ids, names, replies and failures, writes applied on top (see
-:mod:`._replay`); ``replay="demo"`` replays the shipped capture of this simulator
-(:func:`demo_capture_path`).
+:mod:`._replay`); a read the capture never made answers as an unknown read unless
+``fill=True`` (``--fill``); ``replay="demo"`` replays the shipped capture of this
+simulator (:func:`demo_capture_path`).
 
-By default it answers in the shape of real firmware's replies (sorted keys, an
+By default it answers in the shape of real firmware's replies (sorted envelope keys, an
 empty sign, short msg tokens, status 1 ``Params_Error``); ``firmware=NAME`` picks
 another profile of :data:`FIRMWARE_PROFILES` (``"h5-capture"``, ``"h9-1.9.7.1"``,
 ``"teaching"``: see :mod:`._firmware`).

@@ -84,7 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="answer like the splicer captured in FILE (a saved capture, or 'demo' "
         "for the shipped one): its ids, names, replies and failures, with "
-        "writes applied on top; the credentials stay the demo ones unless given",
+        "writes applied on top; the credentials stay the demo ones unless given. A read "
+        "the capture never made answers as an unknown read (see --fill)",
+    )
+    p.add_argument(
+        "--fill",
+        action="store_true",
+        help="with --replay: answer the reads the capture never made from the simulated "
+        "device, each marked (a warning in the client, a line in this log)",
     )
     p.add_argument(
         "--host", default=DEFAULT_HOST, help="address to listen on (default %(default)s)"
@@ -189,6 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             initialising_s=args.initialising_s,
             firmware=args.firmware,
             replay=args.replay,
+            fill=args.fill,
             reply_sign=False if args.real_firmware else args.reply_sign,
             status_key="status " if (args.status_space or args.real_firmware) else None,
             max_body_bytes=args.max_body_bytes,

@@ -7,7 +7,8 @@ A profile bundles the reply habits and quirks of one firmware seen in the field
 lists them. Explicit options (``reply_sign``, ``status_key``) override a profile.
 
 What every profile but ``"teaching"`` does, as the real replies quoted in the
-evidence do: keys in alphabetical order (nested ones too), an empty ``sign``,
+evidence do: the envelope's keys in alphabetical order (a body's own keys in the
+device's order: the real H5's nested records are not sorted), an empty ``sign``,
 failures ``{"body": {}, "msg": "<token>", "sign": "", "status": N}`` with the
 firmware's short msg token (``Params_Error``, ``Server_Err``, ...; where the
 catalog knows no token for a code, its short meaning, e.g. "Incorrect signature"),

@@ -80,6 +80,7 @@ __all__ = [
     "DEFAULT_MAX_HELD_BYTES",
     "DEFAULT_WORKERS",
     "Backend",
+    "HeadedReply",
     "SplicerHTTPServer",
 ]
 
@@ -113,6 +114,15 @@ _WAITING = frozenset({"linger", "idle", "head", "body"})  # the loop's, not a wo
 
 def _json_bytes(payload: Any) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class HeadedReply(dict):
+    """A reply envelope with HTTP headers to send beside it (``headers``): what a backend's
+    ``answer`` may return instead of a plain dict."""
+
+    def __init__(self, envelope: dict, headers: dict[str, str]) -> None:
+        super().__init__(envelope)
+        self.headers = dict(headers)
 
 
 class Backend(Protocol):
@@ -860,7 +870,11 @@ class _Handler(BaseHTTPRequestHandler):
             reply = app.non_interface_error(500, "internal error in the simulated splicer")
         if app.latency_ms:
             self.server._stopping.wait(app.latency_ms / 1000)  # stop() cuts it short
-        self._send(200, reply)
+        headers: dict[str, str] = {}
+        if isinstance(reply, HeadedReply):  # a replay marks what it did not capture
+            headers = reply.headers
+            reply = dict(reply)
+        self._send(200, reply, headers=headers)
 
     def _interface(self) -> str:
         path = self.path.split("?", 1)[0].split("#", 1)[0]

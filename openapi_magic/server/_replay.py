@@ -13,18 +13,35 @@ was captured. How (our reconstruction; no vendor document covers it):
    (same interface, same body); those replies are remembered.
 3. **Reads.** A read the capture made answers the *captured* reply, patched with
    what the model's reply has changed since load (:func:`patch`). Until a write,
-   nothing has changed, so the reply is the captured body exactly, key for key;
-   after ``screen/writeBrightness`` the model's ``screen/readDetail`` differs in
-   ``brightness`` only, and so does the replayed reply. A read the capture made
-   that *failed* answers the captured status and msg, always (a firmware that
-   answers ``device/*`` with 500 keeps doing so). A read the capture never made
-   (another body, a new screen's id, an interface it skipped) is answered by the
-   model, as the plain simulated splicer would: real firmware answers a read of
-   an unknown id with an error, which the model does too.
-4. **Writes** go to the model, exactly as on the plain simulated splicer.
+   nothing has changed, so the reply is the captured body exactly, key for key and
+   in the captured key order; after ``screen/writeBrightness`` the model's
+   ``screen/readDetail`` differs in ``brightness`` only, and so does the replayed
+   reply. A read the capture made that *failed* answers the captured status and msg,
+   always (a firmware that answers ``device/*`` with 500 keeps doing so).
+4. **Never invented.** A read the capture never made (another body, a new screen's
+   id, an interface it skipped) answers as the captured firmware answers an unknown
+   read (a call of an interface the catalog does not know, when the capture holds
+   one; else the profile's: 1 ``Params_Error`` by default), and the reply carries the
+   :data:`~openapi_magic.core.capture_format.REPLAY_HEADER` mark ``not-captured``
+   (the client shows it as a warning). :meth:`Replay.unanswerable` lists the reads it
+   cannot answer, and :meth:`Replay.summary` says so. With ``fill=True`` the model
+   answers such a read, as the plain simulated splicer would, and the reply is marked
+   ``filled`` (a warning in the client's Result, a WARNING in the server log). A read
+   of a record a create made on the replay (``layer/create``'s new layer: the ids of
+   the request and the reply) is the model's too, marked ``created``: nothing
+   captured is passed off there.
+5. **Writes** go to the model, exactly as on the plain simulated splicer, except an
+   interface every captured call of which answered 500 keeps answering that, whatever
+   the body (the H9 that answered ``screen/writeBrightness`` 500).
 
-The firmware profile follows the capture (:func:`firmware_for`) unless one is
-given. A capture holds no secret: the credentials are the demo ones unless given.
+How it answers is what the capture *observed* (:func:`observe`), never a match of
+its ``softwareVersion`` against a named profile: the reply key spelling
+(``"status "`` or ``"status"``), the envelope's key order and whether ``sign`` is
+sent at all (captures of format version 2 record them), the success msg (``""`` or
+``"Success"``), which interfaces failed and how, and the unknown-read answer.
+:func:`firmware_for` turns that into the profile the splicer answers with (what the
+capture does not show stays the ``"default"`` profile's); an explicit ``firmware``
+wins. A capture holds no secret: the credentials are the demo ones unless given.
 
 The saved format, its checks and the key a request is matched by come from
 :mod:`openapi_magic.core.capture_format` (the core), the same that capture and diff
@@ -36,31 +53,38 @@ taken through its ``to_dict()``.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import logging
 import os
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..core.capture_format import Capture, call_key, read_file
-from ..core.catalog import normalize_path
+from ..core.capture_format import Capture, ReplayMark, call_key, read_file
+from ..core.catalog import load_catalog, normalize_path
 from ..errors import CaptureError
 from ._firmware import FIRMWARE_PROFILES, FirmwareProfile
 from ._model import IT_HDMI_OUT, VendorError, _is_int, _Screen
 from ._state import DeviceState
 
 __all__ = [
+    "CREATED",
     "DEMO_CAPTURE",
+    "FILL",
+    "Fill",
+    "Observed",
     "Replay",
     "ReplayError",
     "ReplayReply",
     "demo_capture_path",
     "firmware_for",
     "load_capture_data",
+    "observe",
     "patch",
 ]
 
@@ -68,6 +92,22 @@ __all__ = [
 DEMO_CAPTURE = "demo-h5.capture.json"
 #: A model reply that could not be made (the read then answers as captured, unpatched).
 _UNTRACKED = object()
+
+
+@dataclass(frozen=True)
+class Fill:
+    """What :meth:`Replay.answer` returns for a read the model answers, and the
+    :class:`~openapi_magic.core.capture_format.ReplayMark` the reply then carries."""
+
+    mark: str
+
+
+#: A read the capture never made, answered from the model (``fill=True``).
+FILL = Fill(ReplayMark.FILLED.value)
+#: A read of a record a write made on the replay, answered from the model.
+CREATED = Fill(ReplayMark.CREATED.value)
+#: How many unanswerable reads :meth:`Replay.summary` names before "and N more".
+_NAMED = 8
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 log = logging.getLogger("openapi_magic.server")
 
@@ -112,37 +152,122 @@ def load_capture_data(source: Any) -> dict:
     return data
 
 
-def firmware_for(data: dict) -> FirmwareProfile:
-    """The firmware profile a capture's splicer matches, else ``"default"``.
+@dataclass(frozen=True)
+class Observed:
+    """What a capture shows of how its firmware answers (None: the capture does not show it).
 
-    A profile matches when its ``softwareVersion`` and ``mainModelId`` are the
-    capture's (``main/initStatus``). Among matches (several profiles model one
-    firmware's variants), the one that agrees best with the capture wins: the
-    interfaces that answered 500 where the profile says they fail (and none it says
-    fail answering 0), and the success msg (``"Success"`` or ``""``). ``"teaching"``
-    is never picked (no device answers like it).
+    ``status_key`` the reply's spelling (``"status "`` or ``"status"``); ``keys_ok`` and
+    ``keys_failed`` the envelope's keys in the order they arrived, on success and on
+    failure; ``signed`` whether replies carried a non-empty sign; ``success_msg`` the msg
+    of a success; ``failing`` the interfaces every captured call of which answered 500,
+    with the (status, msg) they answered; ``unknown`` the (status, msg) a call of an
+    interface the catalog does not know answered.
     """
-    version, model = data.get("firmware"), data.get("model_id")
+
+    status_key: str | None = None
+    keys_ok: tuple[str, ...] | None = None
+    keys_failed: tuple[str, ...] | None = None
+    signed: bool | None = None
+    success_msg: str | None = None
+    failing: dict[str, tuple[int, str]] = dataclasses.field(default_factory=dict)
+    unknown: tuple[int, str] | None = None
+
+    def describe(self) -> str:
+        """One line: what was observed."""
+        parts = []
+        if self.status_key is not None:
+            parts.append(f"key {self.status_key!r}")
+        if self.success_msg is not None:
+            parts.append(f"success msg {self.success_msg!r}")
+        if self.signed is not None:
+            parts.append("signed replies" if self.signed else "empty sign")
+        if self.keys_ok is not None and "sign" not in self.keys_ok:
+            parts.append("no sign key")
+        if self.failing:
+            parts.append(f"{', '.join(sorted(self.failing))} failing")
+        if self.unknown is not None:
+            parts.append(f"unknown interfaces {self.unknown[0]} {self.unknown[1]}".rstrip())
+        return "; ".join(parts) or "nothing beyond its replies"
+
+
+def _most_common(values: list) -> Any:
+    return Counter(values).most_common(1)[0][0] if values else None
+
+
+def observe(data: dict) -> Observed:
+    """What the capture (its saved form) shows of how its firmware answers (see :class:`Observed`)."""
+    catalog = load_catalog()
     calls = [c for c in data["calls"] if _is_int(c.get("status"))]
-    best, best_score = FIRMWARE_PROFILES["default"], None
-    for profile in FIRMWARE_PROFILES.values():
-        if (
-            profile.name == "teaching"
-            or profile.software_version != version
-            or profile.main_model_id != model
-        ):
-            continue
-        score = 0
-        for call in calls:
-            fails = profile.fails(call["interface"])
-            if call["status"] == 0:
-                score += -1 if fails else 0
-                score += 1 if (call.get("msg") or "") == profile.success_msg else -1
-            elif call["status"] == 500:
-                score += 1 if fails else 0
-        if best_score is None or score > best_score:
-            best, best_score = profile, score
-    return best
+    shapes = [
+        (c["status"] == 0, tuple(c["envelope"]["keys"]), bool(c["envelope"].get("signed")))
+        for c in calls
+        if isinstance(c.get("envelope"), dict) and isinstance(c["envelope"].get("keys"), list)
+    ]
+    spelled = {k for _, keys, _ in shapes for k in keys if k in ("status", "status ")}
+    by_interface: dict[str, list[dict]] = {}
+    for call in calls:
+        by_interface.setdefault(normalize_path(call["interface"]), []).append(call)
+    failing = {
+        path: (500, _most_common([str(c.get("msg") or "") for c in made]))
+        for path, made in by_interface.items()
+        if path in catalog and all(c["status"] == 500 for c in made)
+    }
+    unknown = next(
+        (
+            (c["status"], str(c.get("msg") or ""))
+            for path, made in by_interface.items()
+            if path not in catalog
+            for c in made
+            if c["status"] != 0
+        ),
+        None,
+    )
+    return Observed(
+        status_key=_most_common(list(spelled)) if len(spelled) == 1 else None,
+        keys_ok=_most_common([keys for ok, keys, _ in shapes if ok]),
+        keys_failed=_most_common([keys for ok, keys, _ in shapes if not ok]),
+        signed=any(signed for *_, signed in shapes) if shapes else None,
+        success_msg=_most_common([str(c.get("msg") or "") for c in calls if c["status"] == 0]),
+        failing=failing,
+        unknown=unknown,
+    )
+
+
+def firmware_for(
+    data: dict, base: FirmwareProfile | None = None, seen: Observed | None = None
+) -> FirmwareProfile:
+    """The profile a replay of this capture answers with: ``base`` (the ``"default"``
+    profile) changed where the capture observed otherwise (:func:`observe`).
+
+    Never a match of the captured ``softwareVersion`` against a named profile: an H9
+    capture replayed as an H5 still answers as that H9 did. Named ``"replay"``.
+    ``seen`` is :func:`observe`'s result when already made.
+    """
+    base = FIRMWARE_PROFILES["default"] if base is None else base
+    seen = observe(data) if seen is None else seen
+    changes: dict[str, Any] = {
+        "name": "replay",
+        "summary": "as the replayed capture observed: " + seen.describe(),
+        "evidence": "the replayed capture",
+    }
+    if seen.status_key is not None:
+        changes["status_key"] = seen.status_key
+    if seen.success_msg is not None:
+        changes["success_msg"] = seen.success_msg
+    if seen.signed is not None:
+        changes["reply_sign"] = seen.signed
+    if seen.failing:
+        changes["failing"] = frozenset(seen.failing)
+    if seen.unknown is not None:
+        changes["unknown_interface_status"] = seen.unknown[0]
+    if isinstance(data.get("firmware"), str):
+        changes["software_version"] = data["firmware"]
+    if _is_int(data.get("model_id")):
+        changes["main_model_id"] = data["model_id"]
+        # Only the model's name is taken from a profile of that model id, no behaviour.
+        named = {p.main_model_id: p.model for p in FIRMWARE_PROFILES.values()}
+        changes["model"] = named.get(data["model_id"], base.model)
+    return dataclasses.replace(base, **changes)
 
 
 def _json_safe(data: dict) -> dict:
@@ -160,11 +285,14 @@ def _json_safe(data: dict) -> dict:
 
 @dataclass(frozen=True)
 class ReplayReply:
-    """What the replay answers to one request: the vendor's status, msg and reply body."""
+    """What the replay answers to one request: the vendor's status, msg and reply body, and
+    the :data:`~openapi_magic.core.capture_format.REPLAY_HEADER` mark ("" when captured)."""
 
-    status: int
+    #: None: the firmware profile's answer to an unknown interface.
+    status: int | None
     msg: str
     body: Any
+    mark: str = ""
 
 
 class Replay:
@@ -173,30 +301,69 @@ class Replay:
     ``Replay(source)`` reads the capture (see :func:`load_capture_data`);
     :meth:`build_state` makes the device model (called by the splicer, again on
     ``reset()``), and :meth:`answer` answers one request (see the module doc).
+    ``fill=True`` answers the reads the capture never made from the model, marked.
     """
 
-    def __init__(self, source: Any) -> None:
+    def __init__(self, source: Any, *, fill: bool = False) -> None:
+        self.fill = bool(fill)
         self.data = _json_safe(load_capture_data(source))
+        #: What the capture shows of how its firmware answers (see :func:`observe`).
+        self.observed = observe(self.data)
         self.calls: dict[tuple[str, str], dict] = {}
         for call in self.data["calls"]:
             if _is_int(call.get("status")):  # a transport error is no answer to replay
                 self.calls.setdefault(call_key(call["interface"], call.get("body")), call)
         self._baseline: dict[tuple[str, str], Any] = {}
         self._state: DeviceState | None = None
+        #: The ids of the records creates made on the replay (cleared by a rebuild).
+        self._made: list[frozenset[tuple[str, int]]] = []
 
     @property
     def firmware(self) -> FirmwareProfile:
-        """The profile that matches the captured firmware (see :func:`firmware_for`)."""
-        return firmware_for(self.data)
+        """The profile that answers as the capture observed (see :func:`firmware_for`)."""
+        return firmware_for(self.data, seen=self.observed)
+
+    def unanswerable(self) -> list[str]:
+        """The catalog's read interfaces the capture never called: without ``fill=True``
+        they answer as the firmware answers an unknown read."""
+        catalog = load_catalog()
+        made = {key[0] for key in self.calls}
+        return [i.path for i in catalog if catalog.is_read(i.path) and i.path not in made]
 
     def summary(self) -> str:
-        """One line: the captured model and firmware, when, how many replies and failures."""
+        """One line: the captured model and firmware, when, how many replies and failures,
+        and the reads it cannot answer (or that ``fill=True`` answers them from the model)."""
         failed = sum(1 for c in self.calls.values() if c["status"] != 0)
         taken = f", taken {self.data['taken_at']}" if self.data.get("taken_at") else ""
-        return (
+        line = (
             f"model {self.data.get('model_id')}, firmware {self.data.get('firmware')}"
             f"{taken}: {len(self.calls)} replies, {failed} failed"
         )
+        missing = self.unanswerable()
+        if not missing:
+            return line
+        named = ", ".join(missing[:_NAMED])
+        more = f" and {len(missing) - _NAMED} more" if len(missing) > _NAMED else ""
+        if self.fill:
+            return f"{line}; {len(missing)} reads never captured filled from the simulated device ({named}{more})"
+        return (
+            f"{line}; cannot answer {len(missing)} reads it never captured ({named}{more}): "
+            "they answer as an unknown read (fill=True, --fill, answers them from the simulated "
+            "device)"
+        )
+
+    def envelope(self, reply: dict) -> dict | None:
+        """``reply`` (an envelope) with its keys in the order the capture observed, and no
+        ``sign`` key where the captured replies had none; None when the capture does not show it."""
+        ok = reply.get("status", reply.get("status ")) == 0
+        order = self.observed.keys_ok if ok else self.observed.keys_failed
+        if order is None:
+            return None
+        out = {k: reply[k] for k in order if k in reply}
+        for k in sorted(reply):
+            if k not in out and not (k == "sign" and reply[k] == ""):
+                out[k] = reply[k]
+        return out
 
     def __repr__(self) -> str:
         return f"<Replay of {self.data.get('root') or 'a splicer'}: {self.summary()}>"
@@ -211,6 +378,7 @@ class Replay:
         with state.lock:
             _Importer(state, self).run()
         self._state = state
+        self._made = []
         self._baseline = {}
         for key, call in self.calls.items():
             if call["status"] == 0:
@@ -234,15 +402,17 @@ class Replay:
         """The captured call of ``interface`` with this body (key order aside), or None."""
         return self.calls.get(call_key(interface, body))
 
-    def answer(self, interface: str, body: Any, state: DeviceState) -> ReplayReply | None:
-        """The replayed answer to a request, or None when the capture did not make it.
+    def answer(self, interface: str, body: Any, state: DeviceState) -> ReplayReply | Fill | None:
+        """The replayed answer to a request; a :class:`Fill` for a read the model answers
+        (:data:`FILL` with ``fill=True``, :data:`CREATED` for a record made on the replay);
+        None for a write the model answers (see the module doc).
 
         Raises :class:`VendorError` where the model now refuses a read the capture made
         (its screen was deleted since): the splicer answers that as usual.
         """
         call = self.captured(interface, body)
         if call is None:
-            return None
+            return self._not_captured(interface, body)
         msg = str(call.get("msg") or "")
         if call["status"] != 0:
             return ReplayReply(call["status"], msg, None)
@@ -256,6 +426,62 @@ class Replay:
         if isinstance(now, VendorError):
             raise now
         return ReplayReply(0, msg, patch(captured, before, now))
+
+    def _not_captured(self, interface: str, body: Any) -> ReplayReply | Fill | None:
+        """The answer to a call the capture did not make (see the module doc)."""
+        path = normalize_path(interface)
+        if path in self.observed.failing:
+            status, msg = self.observed.failing[path]
+            return ReplayReply(status, msg, None)
+        catalog = load_catalog()
+        if path not in catalog:
+            if self.observed.unknown is None:
+                return None  # the splicer's own answer to an unknown interface
+            return ReplayReply(*self.observed.unknown, None)
+        if not catalog.is_read(path):
+            return None  # a write: the model answers it
+        if self.fill:
+            log.warning(
+                "replay: the capture never made this %s read; answered from the simulated "
+                "device (fill=True), not from the captured splicer",
+                path,
+            )
+            return FILL
+        if self._made_here(body):
+            log.info("replay: %s reads a record made on the replay; the model answers it", path)
+            return CREATED
+        log.info(
+            "replay: the capture never made this %s read; answered as an unknown read "
+            "(fill=True answers it from the simulated device)",
+            path,
+        )
+        unknown: tuple[int | None, str] = self.observed.unknown or (None, "")
+        return ReplayReply(*unknown, None, ReplayMark.NOT_CAPTURED.value)
+
+    def note_write(self, interface: str, body: Any, reply: Any) -> None:
+        """Remember the record a successful create made on the replay (its ids: the
+        request's and the reply's), so reads of it are answered by the model."""
+        if "create" not in interface.rsplit("/", 1)[-1].lower():
+            return
+        made = _ids(body) | _ids(reply)
+        if made - _ids(body):  # the reply named the new record
+            self._made.append(made)
+
+    def _made_here(self, body: Any) -> bool:
+        """Whether ``body`` reads a record a create made on the replay."""
+        asked = _ids(body)
+        return any(made <= asked for made in self._made)
+
+
+def _ids(value: Any) -> frozenset[tuple[str, int]]:
+    """The (name, value) ids at the top of a body or reply (``deviceId`` aside)."""
+    if not isinstance(value, dict):
+        return frozenset()
+    return frozenset(
+        (k, v)
+        for k, v in value.items()
+        if isinstance(k, str) and k.endswith("Id") and k != "deviceId" and _is_int(v)
+    )
 
 
 def patch(captured: Any, before: Any, now: Any) -> Any:

@@ -16,8 +16,9 @@ with the vendor's status code (see ``shared/PROTOCOL.md`` and the catalog):
 9. the interface itself → 0, or 404 / 410 / 412 / 1 from the device model
 
 How replies look is the firmware profile's (:mod:`._firmware`). By default they
-have the shape of the real replies quoted in ``shared/FIELD-EVIDENCE.md``: keys in
-alphabetical order (nested too), ``"sign": ""``, success msg ``"Success"``,
+have the shape of the real replies quoted in ``shared/FIELD-EVIDENCE.md``: the
+envelope's keys in alphabetical order (a body's own keys in the device's order, as
+the real H5's are), ``"sign": ""``, success msg ``"Success"``,
 failures ``{"body": {}, "msg": "<token>", "sign": "", "status": N}``. The msg of a
 failure is the firmware's token only, so what exactly was wrong is logged (logger
 ``openapi_magic.server``, level INFO) rather than sent; the ``"teaching"`` profile
@@ -43,11 +44,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.capture_format import REPLAY_HEADER
 from ..core.catalog import load_catalog
 from ..core.protocol import des_key, dumps_bytes, open_request, seal_reply
 from ..errors import ConfigError, DecodeError, DecryptionError
 from ._firmware import FIRMWARE_PROFILES, FirmwareProfile, firmware_profile
-from ._httpd import DEFAULT_MAX_HELD_BYTES, SplicerHTTPServer
+from ._httpd import DEFAULT_MAX_HELD_BYTES, HeadedReply, SplicerHTTPServer
 from ._state import DEMO_SEED, INVALID, DeviceState, VendorError
 
 log = logging.getLogger("openapi_magic.server")
@@ -144,8 +146,9 @@ class SimulatedSplicer:
     trailing space, like some firmware) override the profile when given.
     ``replay`` (a :class:`~openapi_magic.Capture`, a saved capture's path, or ``"demo"``
     for the shipped one) answers the reads of that capture as captured, writes applied
-    on top (see :mod:`._replay`); ``firmware`` then defaults to the profile matching the
-    captured firmware.
+    on top (see :mod:`._replay`); ``firmware`` then defaults to how the capture observed
+    its firmware answer. A read the capture never made answers as an unknown read
+    unless ``fill=True``, which answers it from the simulated device, marked.
     ``initialising_s`` answers 912 for that many seconds after
     ``start()``; ``time_window_s`` is the accepted clock skew (status 11 outside it);
     ``accounts`` adds more OpenAPI entries (:class:`Account`, some maybe disabled,
@@ -170,6 +173,7 @@ class SimulatedSplicer:
         time_window_s: float = DEFAULT_TIME_WINDOW_S,
         firmware: str | FirmwareProfile | None = None,
         replay: Any = None,
+        fill: bool = False,
         reply_sign: bool | None = None,
         status_key: str | None = None,
         initialising_s: float = 0,
@@ -184,7 +188,13 @@ class SimulatedSplicer:
         if replay is not None:
             from ._replay import Replay  # only when replaying: not a start-up cost
 
-            self.replay = Replay(replay)
+            self.replay = Replay(replay, fill=fill)
+        elif fill:
+            raise ConfigError(
+                "fill=True fills the reads a replayed capture never made: give replay= too."
+            )
+        #: Whether replies take the replayed capture's envelope shape (no firmware given).
+        self._observed_shape = self.replay is not None and firmware is None
         if firmware is None:
             firmware = self.replay.firmware if self.replay is not None else "default"
         try:
@@ -406,11 +416,25 @@ class SimulatedSplicer:
         return self._shape(reply)
 
     def _shape(self, reply: dict) -> dict:
-        return _sorted_keys(reply) if self.firmware.sorted_keys else reply
+        """The envelope's keys in the order the replayed capture observed, else in
+        alphabetical order as real replies have them (the body's own keys keep theirs:
+        the real H5's nested ``{"screenId":0,"name":"Screen 1"}`` is not sorted)."""
+        if self._observed_shape:
+            shaped = self.replay.envelope(reply)
+            if shaped is not None:
+                return shaped
+        return {k: reply[k] for k in sorted(reply)} if self.firmware.sorted_keys else reply
 
     def answer(self, interface: str, envelope: Any) -> dict:
         """Answer one request: ``interface`` is ``module/action``, ``envelope`` the parsed
-        JSON of the HTTP body. Returns the reply envelope (a dict to send as JSON)."""
+        JSON of the HTTP body. Returns the reply envelope (a dict to send as JSON; a
+        :class:`~._httpd.HeadedReply` when a replay marks it with
+        :data:`~openapi_magic.core.capture_format.REPLAY_HEADER`)."""
+        headers: dict[str, str] = {}
+        reply = self._answer(interface, envelope, headers)
+        return HeadedReply(reply, headers) if headers else reply
+
+    def _answer(self, interface: str, envelope: Any, headers: dict[str, str]) -> dict:
         with self._lock:
             self.requests[interface] += 1
         # 1. envelope shape
@@ -481,7 +505,7 @@ class SimulatedSplicer:
         # A read the replayed capture made answers as captured (see .replay), before the
         # profile's own rules: the capture is what that splicer said.
         if self.replay is not None:
-            replayed = self._replayed(interface, opened.body, seal)
+            replayed = self._replayed(interface, opened.body, seal, headers)
             if replayed is not None:
                 return replayed
         # 7. interface known
@@ -514,12 +538,17 @@ class SimulatedSplicer:
         except VendorError as exc:
             status = firmware.invalid_status if exc.status == INVALID else exc.status
             return self._failure(status, exc.detail, seal)
-        if firmware.sorted_keys and reply is not None:
-            reply = _sorted_keys(reply)
+        if self.replay is not None:
+            self.replay.note_write(interface, body, reply)
         return self._shape(seal_reply(STATUS_OK, firmware.success_msg, reply, **seal))
 
-    def _replayed(self, interface: str, body: Any, seal: dict) -> dict | None:
-        """The replay's answer to a request the capture made, or None (see :mod:`._replay`)."""
+    def _replayed(
+        self, interface: str, body: Any, seal: dict, headers: dict[str, str]
+    ) -> dict | None:
+        """The replay's answer, or None where the splicer answers as usual (a write; a
+        read to fill, marked in ``headers``): see :mod:`._replay`."""
+        from ._replay import Fill
+
         try:
             assert self.replay is not None  # the caller calls only with a replay
             replayed = self.replay.answer(interface, body, self.state)
@@ -528,12 +557,20 @@ class SimulatedSplicer:
             return self._failure(status, exc.detail, seal)
         if replayed is None:
             return None
+        if isinstance(replayed, Fill):  # the model answers, the reply marked
+            headers[REPLAY_HEADER] = replayed.mark
+            return None
+        if replayed.mark:
+            headers[REPLAY_HEADER] = replayed.mark
+        if replayed.status is None:  # never captured: as this firmware answers an unknown read
+            return self._failure(
+                self.firmware.unknown_interface_status,
+                f"the replayed capture never made this {interface} read",
+                seal,
+            )
         if replayed.status != STATUS_OK:
             return self._failure(replayed.status, "as captured", seal, msg=replayed.msg)
-        reply = replayed.body
-        if self.firmware.sorted_keys and reply is not None:
-            reply = _sorted_keys(reply)
-        return self._shape(seal_reply(STATUS_OK, replayed.msg, reply, **seal))
+        return self._shape(seal_reply(STATUS_OK, replayed.msg, replayed.body, **seal))
 
 
 def _unsafe_value(value: Any, where: str = "body") -> str:
@@ -566,24 +603,6 @@ def _reply_bytes(payload: Any) -> bytes:
         return dumps_bytes(payload, "reply")
     except ConfigError:
         return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-_CONTAINERS = (dict, list)
-
-
-def _sorted_keys(value: Any) -> Any:
-    """``value`` with every object's keys in alphabetical order, as real firmware sends them."""
-    # Recurse into containers only: a 100k-record reply holds millions of scalars, and a
-    # call per scalar was most of the simulator's time to answer it.
-    if isinstance(value, dict):
-        out = {}
-        for k in sorted(value):
-            v = value[k]
-            out[k] = _sorted_keys(v) if isinstance(v, _CONTAINERS) else v
-        return out
-    if isinstance(value, list):
-        return [_sorted_keys(v) if isinstance(v, _CONTAINERS) else v for v in value]
-    return value
 
 
 def _envelope_problem(envelope: Any) -> str:
@@ -620,7 +639,7 @@ def serve(
     Every argument is optional: by default a free port on 127.0.0.1, pId
     ``"demo"``, secretKey ``DEMO_SECRET_KEY``, encryption on, seed 0, the
     ``"default"`` firmware profile. ``options`` are those of :class:`SimulatedSplicer`
-    (``firmware``, ``replay``, ``host``, ``seed``, ``latency_ms``, ``reply_sign``,
+    (``firmware``, ``replay``, ``fill``, ``host``, ``seed``, ``latency_ms``, ``reply_sign``,
     ``status_key``, ``initialising_s``, ``max_body_bytes``, ``max_held_bytes``, ...);
     ``serve(replay="venue.capture.json")``
     answers like the captured splicer.

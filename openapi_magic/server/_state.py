@@ -79,6 +79,7 @@ from ._model import (
     _timing,
 )
 from ._modules import (
+    AudioHandlers,
     BackgroundsHandlers,
     DeviceHandlers,
     InputsHandlers,
@@ -111,6 +112,7 @@ class DeviceState(
     PresetsHandlers,
     IPCHandlers,
     BackgroundsHandlers,
+    AudioHandlers,
 ):
     """A virtual H5 splicer: its data and one handler per catalog interface.
 

@@ -41,6 +41,7 @@ DOCUMENTED = {
         "writeOSD",
         "writeImageOSD",
         "nonTimeDetail",
+        "writeDetail",  # Home Assistant (FIELD-EVIDENCE.md)
     ],
     "input": [
         "readList",
@@ -121,6 +122,8 @@ DOCUMENTED = {
         "IPCMontageTemplateCreate",
         "IPCMontageTemplateApply",
     ],
+    # FIELD-EVIDENCE.md: Home Assistant's audio controls (a public client, unverified on hardware)
+    "audio": ["readList", "readDetail"],
 }
 TITLES = {
     "main": "Homepage",
@@ -132,6 +135,7 @@ TITLES = {
     "preset": "Presets",
     "bkg": "Backgrounds",
     "ipc": "IPC cameras",
+    "audio": "Audio",
 }
 VENDOR_CODES = [0, 11, 13, 15, 18, 94, 404, 410, 412, 500, 912]
 

@@ -51,6 +51,13 @@ MALFORMED = [
     ("skipped a number", json.dumps(_capture(skipped=3)), "skipped"),
     ("elapsed a string", json.dumps(_capture(call={"elapsed": "abc"})), "elapsed"),
     ("elapsed an object", json.dumps(_capture(call={"elapsed": {"s": 1}})), "elapsed"),
+    ("envelope a string", json.dumps(_capture(call={"envelope": "status "})), "envelope"),
+    ("envelope keys a string", json.dumps(_capture(call={"envelope": {"keys": "ab"}})), "envelope"),
+    (
+        "envelope keys numbers",
+        json.dumps(_capture(call={"envelope": {"keys": [1, 2]}})),
+        "envelope",
+    ),
     ("nested past the parser's stack", _deep(1_000), "nests deeper"),
     ("nested past the walkers' stack", _deep(900), "nests deeper"),
     ("nested past the limit", _deep(MAX_DEPTH + 5), "nests deeper"),
@@ -267,3 +274,15 @@ def test_anonymized_leaves_no_generated_identifier(serials, macs, ips, keys, cas
     assert not left, (left, text)
     once = Capture.from_dict(json.loads(text))
     assert once.anonymized().to_dict() == once.to_dict()  # anonymizing twice changes nothing
+
+
+def test_a_hostile_envelope_leaves_only_its_first_keys_in_a_capture():
+    from openapi_magic.core.capture_format import envelope_shape
+
+    hostile = {"status": 0, "msg": "", "sign": "x" * 40, "body": {}}
+    hostile.update({f"k{i}" + "y" * 500: i for i in range(5_000)})
+    shape = envelope_shape(hostile)
+    assert shape is not None and shape["signed"] is True
+    assert shape["keys"][:4] == ["status", "msg", "sign", "body"]
+    assert len(shape["keys"]) <= 16 and all(len(k) <= 64 for k in shape["keys"])
+    assert "x" * 40 not in json.dumps(shape)  # the sign itself is never kept

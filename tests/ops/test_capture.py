@@ -266,8 +266,12 @@ def test_save_load_round_trip_and_self_diff_is_empty(splicer, tmp_path):
     path = cap.save(tmp_path / "venue.json")
     text = path.read_text(encoding="utf-8")
     data = json.loads(text)
-    assert data["format"] == FORMAT and data["version"] == 1
+    assert data["format"] == FORMAT and data["version"] == 2
     assert list(data) == sorted(data)
+    # Replies keep the splicer's key order (version 2), and the envelope's shape is kept.
+    screens = next(c for c in data["calls"] if c["interface"] == "screen/readList")
+    assert list(screens["reply"]["screens"][0])[:2] == ["screenId", "name"]
+    assert screens["envelope"] == {"keys": ["body", "msg", "sign", "status"], "signed": False}
     loaded = Capture.load(path)
     assert loaded.to_dict() == cap.to_dict()
     diff = loaded.diff(cap)

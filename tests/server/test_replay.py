@@ -115,34 +115,60 @@ def test_writes_follow_the_captured_ids_and_names(venue):
     assert set(added) == {f"screen {screens[0]['screenId']} · preset {created.body['presetId']}"}
 
 
-def test_a_read_the_capture_never_made_is_answered_by_the_model(venue):
+def _new_layer_detail(replay, cap):
+    """Create a layer on the replay and read its detail (a read the capture never made)."""
+    client = Client.from_splicer(replay)
+    screen = cap["screen/readList"][0].reply["screens"][0]["screenId"]
+    made = client.call(
+        "layer/create",
+        {
+            "deviceId": 0,
+            "screenId": screen,
+            "name": "Lower third",
+            "window": {"x": 0, "y": 0, "width": 640, "height": 360},
+        },
+    )
+    assert made.ok, made.msg
+    body = {"deviceId": 0, "screenId": screen, "layerId": made.body["layerId"]}
+    assert cap.find("layer/readDetail", body) is None
+    return client.call("layer/readDetail", body)
+
+
+def test_a_read_the_capture_never_made_answers_as_an_unknown_read(venue):
     cap, path = venue
     inputs = [r["inputId"] for r in cap["input/readList"][0].reply["inputs"]]
     with serve(replay=path) as replay:
-        client = Client.from_splicer(replay)
-        # a layer created on the replay: its detail was never captured, the model answers
-        screen = cap["screen/readList"][0].reply["screens"][0]["screenId"]
-        made = client.call(
-            "layer/create",
-            {
-                "deviceId": 0,
-                "screenId": screen,
-                "name": "Lower third",
-                "window": {"x": 0, "y": 0, "width": 640, "height": 360},
-            },
+        unknown = Client.from_splicer(replay).call(
+            "input/readDetail", {"deviceId": 0, "inputId": max(inputs) + 50}
         )
-        assert made.ok, made.msg
-        layer_id = made.body["layerId"]
-        assert (
-            cap.find("layer/readDetail", {"deviceId": 0, "screenId": screen, "layerId": layer_id})
-            is None
-        )
-        detail = client.call(
-            "layer/readDetail", {"deviceId": 0, "screenId": screen, "layerId": layer_id}
-        )
+    assert (unknown.status, unknown.msg) == (1, "Params_Error")
+    assert any("never made this" in w and "fill=True" in w for w in unknown.warnings)
+
+
+def test_a_record_made_on_the_replay_is_read_from_the_model_and_marked(venue):
+    cap, path = venue
+    with serve(replay=path) as replay:
+        detail = _new_layer_detail(replay, cap)
         assert detail.ok and detail.body["general"]["name"] == "Lower third"
-        unknown = client.call("input/readDetail", {"deviceId": 0, "inputId": max(inputs) + 50})
-    assert unknown.status == 1 and unknown.msg == "Params_Error"
+        assert any("made on the replay" in w for w in detail.warnings)
+        replay.reset()  # the layer is gone, and the replay forgets it made it
+        again = Client.from_splicer(replay).call("layer/readDetail", detail.request_body)
+    assert (again.status, again.msg) == (1, "Params_Error")
+
+
+def test_fill_answers_from_the_model_and_marks_the_reply(venue, caplog):
+    cap, path = venue
+    with (
+        serve(replay=path, fill=True) as replay,
+        caplog.at_level("WARNING", "openapi_magic.server"),
+    ):
+        detail = _new_layer_detail(replay, cap)
+        captured = Client.from_splicer(replay).call("screen/readList", {"deviceId": 0})
+    assert detail.ok and detail.body["general"]["name"] == "Lower third"
+    assert any("filled from the simulated splicer" in w for w in detail.warnings)
+    assert captured.ok and not captured.warnings  # a captured read is not marked
+    logged = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("layer/readDetail" in m and "fill=True" in m for m in logged), logged
 
 
 def test_reset_undoes_the_writes_on_the_replay(venue):
@@ -170,13 +196,18 @@ def test_plain_and_encrypted_accounts(encrypt, tmp_path):
 
 
 @pytest.mark.parametrize("firmware", ["h5-capture", "h9-1.9.7.1"])
-def test_a_capture_with_failures_replays_them_and_picks_the_firmware(firmware, tmp_path):
+def test_a_capture_with_failures_replays_them_as_observed(firmware, tmp_path):
+    profile = FIRMWARE_PROFILES[firmware]
     with serve(firmware=firmware, seed=OTHER_SEED) as original:
         cap = take(original)
     assert cap.failed, "this firmware's capture should hold failures"
     path = cap.save(tmp_path / "c.json")
     with serve(replay=path) as replay:
-        assert replay.firmware.name == firmware
+        # What the capture observed, not a match of its softwareVersion against a profile.
+        assert replay.firmware.name == "replay"
+        assert replay.status_key == profile.status_key
+        assert replay.firmware.success_msg == profile.success_msg
+        assert set(replay.firmware.failing) == {c.interface for c in cap.failed}
         again = take(replay)
         client = Client.from_splicer(replay)
         failed = cap.failed[0]
@@ -194,7 +225,7 @@ def test_a_failure_captured_on_healthy_looking_firmware_is_replayed(venue, tmp_p
     hit = next(c for c in data["calls"] if c["interface"] == "output/readList")
     hit.update(status=404, msg="Not_Found", reply=None)
     with serve(replay=data) as replay:
-        assert replay.firmware.name == "default"
+        assert replay.firmware.name == "replay"
         reply = Client.from_splicer(replay).call("output/readList", {"deviceId": 0})
     assert (reply.status, reply.msg) == (404, "Not_Found")
 
@@ -203,14 +234,15 @@ def test_an_explicit_firmware_wins(tmp_path):
     with serve(firmware="h5-capture") as original:
         cap = take(original)
     with serve(replay=cap, firmware="default") as replay:
-        assert replay.firmware.name == "default"
-    assert firmware_for(cap.to_dict()).name == "h5-capture"
-    assert firmware_for({**cap.to_dict(), "firmware": "9.9.9"}).name == "default"
+        assert replay.firmware.name == "default" and replay.status_key == "status"
+    assert firmware_for(cap.to_dict()).status_key == "status "
+    # The observation does not depend on the version the capture names.
+    assert firmware_for({**cap.to_dict(), "firmware": "9.9.9"}).status_key == "status "
     assert all(
         firmware_for(
             {**cap.to_dict(), "firmware": p.software_version, "model_id": p.main_model_id}
-        ).name
-        != "teaching"
+        ).messages
+        == "token"
         for p in FIRMWARE_PROFILES.values()
     )
 
@@ -272,7 +304,9 @@ def test_the_shipped_capture_holds_no_secret_and_replays(tmp_path):
     data = json.loads(text)
     assert not re.search(r'"sign"\s*:\s*"[^"]', text)
     assert all(
-        set(c) <= {"interface", "body", "status", "msg", "reply", "http_status", "elapsed", "error"}
+        set(c)
+        <= {"interface", "body", "status", "msg", "reply", "http_status", "elapsed", "error"}
+        | {"envelope"}
         for c in data["calls"]
     )
     with serve(replay="demo") as replay:
@@ -291,6 +325,7 @@ def test_help_lists_replay():
         check=True,
     ).stdout
     assert "--replay FILE" in out
+    assert "--fill" in out  # reads the capture never made, from the simulated device
 
 
 def test_replay_on_the_command_line(venue):

@@ -78,7 +78,7 @@ FIELD_BODIES = [
     (
         MEROS,
         "layer/writeZIndex",
-        {"deviceId": 0, "screenId": 0, "layersZOrderAct": [{"layerId": 0, "zorder": 1}]},
+        {"deviceId": 0, "screenId": 0, "layerId": 0, "layersZOrderAct": 0},
     ),
     (MEROS, "output/writeFixedPosition", {"deviceId": 0, "enable": 1}),
     (MEROS, "output/writeTiming", {"deviceId": 0, "outputIdList": [16, 17], "refreshRate": 50}),
@@ -117,6 +117,27 @@ FIELD_BODIES = [
         "layer/screenLayerLayout",
         {"deviceId": 0, "screenId": 0, "layers": [{"layerId": 0, "audioStatus": {"isOpen": 1}}]},
     ),
+    # HA switches a screen's audio input by sending back the audio object it read, one key
+    # changed (with its aliases); it reads the choices and the state from audio/*.
+    (
+        HA,
+        "screen/writeDetail",
+        {
+            "screenId": 0,
+            "deviceId": 0,
+            "audio": {
+                "inputChannelMode": 2,
+                "outputChannelMode": 0,
+                "volume": 80,
+                "mute": 0,
+                "inputId": 2,
+                "audioInputId": 2,
+            },
+        },
+    ),
+    (HA, "screen/writeDetail", {"screenId": 0, "deviceId": 0, "audio": {"inputChannelMode": 3}}),
+    (HA, "audio/readDetail", {"screenId": 0, "deviceId": 0}),
+    (HA, "audio/readList", {"screenId": 0, "deviceId": 0}),
     (
         H9,
         "layer/create",

@@ -4,6 +4,7 @@ module's file (and its entry in ``catalog.json``)."""
 
 from __future__ import annotations
 
+from .audio import AudioHandlers
 from .bkg import BackgroundsHandlers
 from .device import DeviceHandlers
 from .input import InputsHandlers
@@ -15,6 +16,7 @@ from .preset import PresetsHandlers
 from .screen import ScreensHandlers
 
 __all__ = [
+    "AudioHandlers",
     "BackgroundsHandlers",
     "DeviceHandlers",
     "IPCHandlers",

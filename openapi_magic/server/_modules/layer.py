@@ -17,7 +17,12 @@ from .._model import (
 )
 from ._base import DeviceBase
 
-__all__ = ["LayersHandlers"]
+__all__ = ["Z_ORDER_ACTIONS", "LayersHandlers"]
+
+#: ``layersZOrderAct`` as an integer (meros's table of the vendor pages): how to move the
+#: layer. The numbering here is our guess (the pages' own is not public); other codes are
+#: accepted and leave the order as it is.
+Z_ORDER_ACTIONS = {0: "top", 1: "up", 2: "down", 3: "bottom"}
 
 
 class LayersHandlers(DeviceBase):
@@ -106,13 +111,32 @@ class LayersHandlers(DeviceBase):
     def _layer_write_z_index(self, b: dict) -> None:
         screen = self._screen(b["screenId"])
         act = b.get("layersZOrderAct")
+        if _is_int(act):
+            # meros's table of the vendor pages: layerId and an integer action code.
+            if not _is_int(b.get("layerId")):
+                raise VendorError(INVALID, "layerId is required with an integer layersZOrderAct")
+            layer = self._layer(screen, b["layerId"])
+            order = [lay for lay in self._layers_sorted(screen) if lay is not layer]
+            at = self._layers_sorted(screen).index(layer)
+            where = Z_ORDER_ACTIONS.get(act)
+            if where is None:
+                # Codes past ours are the firmware's to define: accepted, the order kept.
+                return
+            z = {"top": len(order), "up": at + 1, "down": at - 1, "bottom": 0}[where]
+            order.insert(max(0, min(z, len(order))), layer)
+            self._renumber_z(screen, order)
+            return
         if act is not None:
-            # meros's name; its shape is not public: we take [{layerId, zorder}, ...].
+            # Our labelled guess at a second form: a list of {layerId, zorder}.
             if not isinstance(act, list) or not all(
                 isinstance(n, dict) and _is_int(n.get("layerId")) and _is_int(n.get("zorder"))
                 for n in act
             ):
-                raise VendorError(INVALID, "layersZOrderAct must be a list of {layerId, zorder}")
+                raise VendorError(
+                    INVALID,
+                    "layersZOrderAct must be an integer action code (with layerId) or a list "
+                    "of {layerId, zorder}",
+                )
             moves = [(self._layer(screen, n["layerId"]), n["zorder"]) for n in act]
             for layer, z in moves:
                 order = [lay for lay in self._layers_sorted(screen) if lay is not layer]

@@ -16,11 +16,28 @@ from .._model import (
     _b64,
     _handles,
     _image_size,
+    _is_int,
     _Screen,
 )
 from ._base import DeviceBase
 
 __all__ = ["ScreensHandlers"]
+
+#: ``screen/writeDetail``'s ``audio`` keys, with the range each takes. HA sends the whole
+#: ``audio`` object it read back with one key changed, plus its aliases (``inputId``,
+#: ``audioInputId``) of ``inputChannelMode``: those are taken as that key.
+_AUDIO_KEYS = {
+    "inputChannelMode": (0, 65535),
+    "outputChannelMode": (0, 255),
+    "volume": (0, 100),
+    "mute": (0, 1),
+}
+_ALIASES = {
+    "audioInputId": "inputChannelMode",
+    "inputId": "inputChannelMode",
+    "audioOutputId": "outputChannelMode",
+    "outputId": "outputChannelMode",
+}
 
 
 class ScreensHandlers(DeviceBase):
@@ -279,3 +296,23 @@ class ScreensHandlers(DeviceBase):
             self._claim_osd(screen.osd_image)
         image["enable"] = enable
         screen.osd_image = image
+
+    # Home Assistant's audio switch (tedr91/HA-novastar-h; unverified on hardware).
+    @_handles("screen/writeDetail")
+    def _screen_write_detail(self, b: dict) -> None:
+        screen = self._screen(b["screenId"])
+        given = b.get("audio")
+        if not isinstance(given, dict):
+            raise VendorError(INVALID, "audio must be an object (the screen's audio settings)")
+        changes = {}
+        for key, value in given.items():
+            name = _ALIASES.get(key, key)
+            if name not in _AUDIO_KEYS:
+                continue  # HA echoes what it read back: unknown keys change nothing
+            low, high = _AUDIO_KEYS[name]
+            if isinstance(value, bool):
+                value = int(value)
+            if not _is_int(value) or not low <= value <= high:
+                raise VendorError(INVALID, f"audio.{key} must be an integer {low} to {high}")
+            changes[name] = value
+        screen.audio = {**screen.audio, **changes}
