@@ -56,8 +56,9 @@ def test_the_public_names_stay_few():
     # 0.1 had 37 public modules and 319 names; the layers keep the face small.
     # 213: the capture format's replay mark (REPLAY_HEADER, ReplayMark, replay_note) and
     # envelope_shape, shared by the simulated splicer, the client and capture (issue 23).
+    # 214: openapi_magic.history(), the log of what was sent (issue 25).
     names = sum(len(importlib.import_module(m).__all__) for m in MODULES)
-    assert len(MODULES) <= 14 and names <= 213, (len(MODULES), names)
+    assert len(MODULES) <= 14 and names <= 214, (len(MODULES), names)
 
 
 #: Old module -> the module it is now (0.1's paths, kept for one release).
