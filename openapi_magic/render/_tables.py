@@ -745,27 +745,42 @@ def result_text(result: Result, view: View, width: int | None = None) -> str:
 
 # ---------------------------------------------------------------------- html
 
-# Colours come from JupyterLab's theme variables (light, dark, high contrast), with
-# fallbacks for other front-ends. A tone is mixed with the theme's text colour so it
-# keeps >= 4.5:1 contrast on either background (the plain colour first: a browser
-# without color-mix keeps it). Inline styles only: an untrusted notebook strips <style>.
-_TEXT = "var(--jp-content-font-color1, #1f2328)"
-_DIM = "color:var(--jp-content-font-color2, #57606a)"
+# Colours come from JupyterLab's theme variables (light, dark, high contrast) and,
+# where a front-end has none (VS Code, Colab, nbconvert's classic page, a docs site),
+# from the host's own text colour (currentColor): never a fixed colour that reads on
+# one background only. A tone is mostly the text colour with a share of the hue, so it
+# keeps >= 4.5:1 wherever the host's text does; backgrounds tint (a share of the text
+# colour over transparent) rather than paint. The plain colour comes first: a browser
+# without color-mix keeps it. Inline styles only: an untrusted notebook strips <style>.
+_TEXT = "var(--jp-content-font-color1, currentColor)"
+#: The host's text colour, dimmed (never below 4.5:1 where the text itself reads at 7:1).
+DIM_COLOUR = "var(--jp-content-font-color2, color-mix(in srgb, currentColor 78%, transparent))"
+_DIM = f"color:{DIM_COLOUR}"
+#: A background that tints whatever page it is on (a share of the text colour).
+TINT = "var(--jp-layout-color2, color-mix(in srgb, currentColor 7%, transparent))"
+#: The share of a tone's hue: the rest is the host's text colour.
+_HUE_SHARE = 38
 
 
-def tone(var: str, fallback: str, share: int = 65) -> str:
-    """A CSS colour from the theme variable ``var`` (``fallback`` outside JupyterLab),
-    mixed with the theme's text colour so it stays readable in light and dark themes."""
-    return f"color:{fallback};color:color-mix(in srgb, var({var}, {fallback}) {share}%, {_TEXT})"
+def tone_colour(var: str, fallback: str, share: int = _HUE_SHARE) -> str:
+    """A CSS colour: ``share`` % of the theme variable ``var`` (``fallback`` outside
+    JupyterLab), the rest the host's text colour, so it reads on light and dark pages."""
+    return f"color-mix(in srgb, var({var}, {fallback}) {share}%, {_TEXT})"
+
+
+def tone(var: str, fallback: str, share: int = _HUE_SHARE) -> str:
+    """A ``color:`` declaration for :func:`tone_colour` (``fallback`` first, for a
+    browser without color-mix)."""
+    return f"color:{fallback};color:{tone_colour(var, fallback, share)}"
 
 
 STYLE = {
-    "ok": tone("--jp-success-color1", "#1a7f37", 60),
-    "fail": tone("--jp-error-color1", "#cf222e", 70),
+    "ok": tone("--jp-success-color1", "#1a7f37"),
+    "fail": tone("--jp-error-color1", "#cf222e"),
     "mismatch": ("color:#fff;background:#a40e26;padding:0 .4em;border-radius:3px;font-weight:bold"),
     "absent": _DIM,
-    "verified": tone("--jp-success-color1", "#1a7f37", 60),
-    "warn": tone("--jp-warn-color1", "#9a6700", 55),
+    "verified": tone("--jp-success-color1", "#1a7f37"),
+    "warn": tone("--jp-warn-color1", "#9a6700"),
 }
 #: A scrolling box: whatever does not fit scrolls visibly, nothing is clipped.
 _SCROLL = "overflow-x:auto;max-width:100%"
@@ -778,7 +793,7 @@ _TH = (
 _TD = "padding:.2em .75em .2em 0;vertical-align:top;border:none;"
 _SHORT = 40  # cells up to this long stay on one line; longer ones wrap
 _PRE = (
-    "max-height:28em;overflow:auto;background:var(--jp-layout-color2, #f6f8fa);"
+    f"max-height:28em;overflow:auto;background:{TINT};"
     f"color:{_TEXT};padding:.5em;margin:.2em 0;white-space:pre-wrap;"
     "overflow-wrap:anywhere;word-break:break-all;border:none"
 )
@@ -796,10 +811,10 @@ def esc_code(text: Any) -> str:
 
 
 _BACKTICKS = re.compile(r"`([^`]*)`")
-#: A changed cell in a table (the watch's highlight), readable in light and dark themes.
+#: A changed cell in a table (the watch's highlight): a warm tint under the host's text.
 _MARKED = (
-    "background:var(--jp-warn-color3, #fff3b0);color:var(--jp-content-font-color1, "
-    "#222);font-weight:bold"
+    "background:color-mix(in srgb, var(--jp-warn-color1, #d4a72c) 30%, transparent);"
+    f"color:{_TEXT};font-weight:bold"
 )
 
 
