@@ -35,7 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ._tables import _TEXT, TINT, tone_colour
+from ._colours import _TEXT, TINT, tone_colour
 from ._text import safe_text
 
 __all__ = ["MAX_LAYERS", "MAX_WIDTH", "Picture", "picture", "preset", "screen", "svg"]

@@ -100,6 +100,8 @@ def hosted_output(output: nbformat.NotebookNode) -> str:
     for mime in ("text/html", "image/svg+xml"):
         if mime in data:
             return "".join(data[mime]) if isinstance(data[mime], list) else data[mime]
+    if "image/png" in data:
+        return f'<img alt="figure" src="data:image/png;base64,{data["image/png"]}">'
     return f"<pre>{html.escape(str(data.get('text/plain', '')))}</pre>"
 
 
@@ -152,6 +154,8 @@ def test_every_output_text_reads_at_4_5_to_1_in_every_host(executed, tmp_path):
             )
             for host, path, selector in pages(executed, tmp_path):
                 page.goto(path.as_uri(), wait_until="load")
+                # the raw envelopes too: a crew opens them
+                page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
                 texts = measure_texts(page, selector)
                 below = measure_contrast(page, selector)
                 entry = summary.setdefault(host, {"texts": 0, "below": 0, "worst": 99.0})
