@@ -3,13 +3,11 @@ no secret in any output or metadata; committed clean."""
 
 import base64
 import json
-import os
-import sys
 
 import nbformat
 import pytest
 from _paths import ROOT
-from nbclient import NotebookClient
+from _tutorials import execute
 
 from openapi_magic.server import DEMO_SECRET_KEY
 
@@ -46,22 +44,7 @@ def test_committed_clean(path):
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_runs_top_to_bottom_on_the_simulated_splicer(path, tmp_path, monkeypatch):
-    for var in (
-        "OPENAPI_ROOT",
-        "OPENAPI_PID",
-        "OPENAPI_SECRET_KEY",
-        "OPENAPI_ENCRYPT",
-        "OPENAPI_PROFILE",
-    ):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(tmp_path / "no-profiles.ini"))
-    # the kernel is this interpreter (the venv the tests run in)
-    monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-    )
-    client.execute()  # raises CellExecutionError on the first error cell
+    nb = execute(path, tmp_path, monkeypatch)  # raises CellExecutionError on the first error
     errors = [
         o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
     ]

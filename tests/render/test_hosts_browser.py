@@ -16,13 +16,13 @@ import importlib.util
 import json
 import os
 import re
-import sys
 from pathlib import Path
 
 import pytest
 from _browser_lab import CHROMIUM, CHROMIUM_ARGS
 from _contrast import measure_contrast, measure_texts
 from _paths import ROOT
+from _tutorials import execute
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.kernel]
 
@@ -33,7 +33,6 @@ for _needed in ("playwright", "nbclient", "nbconvert", "ipykernel"):
         pytest.skip(f"the {_needed} Python package is not installed", allow_module_level=True)
 
 import nbformat  # noqa: E402
-from nbclient import NotebookClient  # noqa: E402
 from nbconvert import HTMLExporter  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
@@ -59,34 +58,11 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory) -> dict[str, nbformat.NotebookNode]:
     """The four tutorials, executed top to bottom on the simulated splicer."""
-    tmp = tmp_path_factory.mktemp("hosts")
-    env = {
-        "OPENAPI_MAGIC_PROFILES": str(tmp / "no-profiles.ini"),
-        "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
-    }
-    gone = (
-        "OPENAPI_ROOT",
-        "OPENAPI_PID",
-        "OPENAPI_SECRET_KEY",
-        "OPENAPI_ENCRYPT",
-        "OPENAPI_PROFILE",
-    )
-    mp = pytest.MonkeyPatch()
-    try:
-        for var in gone:
-            mp.delenv(var, raising=False)
-        for var, value in env.items():
-            mp.setenv(var, value)
-        notebooks = {}
-        for name in TUTORIALS:
-            nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
-            NotebookClient(
-                nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(tmp)}}
-            ).execute()
-            notebooks[name] = nb
-        return notebooks
-    finally:
-        mp.undo()
+    workdir = tmp_path_factory.mktemp("hosts")
+    with pytest.MonkeyPatch.context() as mp:
+        return {
+            name: execute(ROOT / "notebooks" / f"{name}.ipynb", workdir, mp) for name in TUTORIALS
+        }
 
 
 def hosted_output(output: nbformat.NotebookNode) -> str:
