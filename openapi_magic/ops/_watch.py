@@ -730,7 +730,8 @@ def render_html(watch: Watch) -> str:
             if spl.result is not None and not spl.result.ok:
                 parts.append(header_html(spl.result))
             if not watch.fleet or spl.view is not None:
-                dim = ' style="opacity:.55"' if spl.offline else ""
+                # stale: dimmed as the footers are (an opacity would fall below 4.5:1)
+                dim = f' style="{_DIM}"' if spl.offline else ""
                 parts.append(f"<div{dim}>{_table_html(_shown_view(spl, watch._fields))}</div>")
         parts.append("</div>")
         return "".join(parts)

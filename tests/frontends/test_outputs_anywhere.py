@@ -46,12 +46,18 @@ def outputs() -> dict[str, Any]:
         client = Client.from_splicer(splicer, name="hall")
         dead = Client("http://127.0.0.1:9/open/api", "demo", "12345678", timeout=1, name="gone")
         first = capture(client, quiet=True)
-        # a watch that saw a change (the highlight) and a splicer that does not answer
+        # a watch that saw a change (the highlight), a splicer that never answers and one
+        # that went away (its last table kept, shown as stale)
         body = {"deviceId": 0}
-        with watch([client, dead], "screen/readList", body, every=0.05, handle=Handle()) as w:
-            until(lambda: w.polls >= 2)
+        leaving = serve()
+        gone = Client.from_splicer(leaving, name="left")
+        watched = [client, dead, gone]
+        with watch(watched, "screen/readList", body, every=0.05, handle=Handle()) as w:
+            until(lambda: w.polls >= 2 and w.latest["left"] is not None)
+            leaving.stop()
             client.call("screen/rename", {"deviceId": 0, "screenId": 0, "name": "Main & Co"})
             until(lambda: "changed since the last poll" in w._repr_mimebundle_()["text/html"])
+            until(lambda: "left" in w.offline)
         return {
             "result with a picture": client.call(
                 "layer/detailList", {"deviceId": 0, "screenId": 0}
@@ -145,6 +151,8 @@ def test_colours_outside_jupyterlab_follow_the_host_text(shown, kind):
             fixed.append((tag, "colour", colour))
         if background and _fixed(background) and "%" not in background:
             fixed.append((tag, "background", background))
+        if tag not in ("rect", "svg") and float(decl.get("opacity", 1)) < 1:
+            fixed.append((tag, "opacity", decl["opacity"]))  # fades the host's text too
     assert not fixed, fixed[:8]
 
 
