@@ -63,7 +63,8 @@ _C = {
     "edge": ("var(--jp-border-color1, color-mix(in srgb, currentColor 45%, transparent))", "gray"),
     "cell": ("var(--jp-border-color2, color-mix(in srgb, currentColor 35%, transparent))", "gray"),
     "offline": ("var(--jp-error-color1, #d32f2f)", "#d32f2f"),
-    "offline_text": (tone_colour("--jp-error-color1", "#d32f2f"), "currentColor"),
+    # a quarter red: it sits on the canvas tint, darker than the page in a dark theme
+    "offline_text": (tone_colour("--jp-error-color1", "#d32f2f", 25), "currentColor"),
     "layer": ("var(--jp-brand-color0, #1976d2)", "#1976d2"),
     "layer_edge": ("var(--jp-brand-color1, #1976d2)", "#1976d2"),
     "text": (_TEXT, "currentColor"),
@@ -71,7 +72,7 @@ _C = {
 #: How much of a layer's blue covers what is under it: little enough that the text
 #: colour on it keeps >= 4.5:1 in light and dark themes with three layers stacked
 #: (measured in a browser; a mid blue, darkest in JupyterLab's dark theme).
-_LAYER_OPACITY = 0.25
+_LAYER_OPACITY = 0.2
 
 
 @dataclass(frozen=True)

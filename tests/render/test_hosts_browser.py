@@ -23,8 +23,9 @@ from _browser_lab import CHROMIUM, CHROMIUM_ARGS
 from _contrast import measure_contrast, measure_texts
 from _paths import ROOT
 from _tutorials import execute
+from test_draw_browser import theme_css
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.kernel]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 if not os.path.exists(CHROMIUM):
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
@@ -35,6 +36,8 @@ for _needed in ("playwright", "nbclient", "nbconvert", "ipykernel"):
 import nbformat  # noqa: E402
 from nbconvert import HTMLExporter  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
+
+from openapi_magic.render import _draw as draw  # noqa: E402
 
 TUTORIALS = ["01-quickstart", "04-looking-at-it", "06-troubleshooting", "07-fleets"]
 ARTIFACTS = ROOT / "test-artifacts" / "hosts"
@@ -115,6 +118,7 @@ def pages(notebooks: dict[str, nbformat.NotebookNode], where: Path) -> list[tupl
     return made
 
 
+@pytest.mark.kernel
 def test_every_output_text_reads_at_4_5_to_1_in_every_host(executed, tmp_path):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     summary: dict[str, dict] = {}
@@ -155,3 +159,66 @@ def test_every_output_text_reads_at_4_5_to_1_in_every_host(executed, tmp_path):
         assert entry["texts"] > 100, (host, entry)  # the measurement saw the outputs
     problems = {host: lines[:12] for host, lines in low.items() if lines}
     assert not problems, json.dumps(summary) + "\n" + json.dumps(problems, indent=1)
+
+
+def _layer(i: int, x: int, y: int, w: int, h: int) -> dict:
+    window = {"x": x, "y": y, "width": w, "height": h}
+    source = {"sourceType": 1, "inputId": i, "name": f"input {i}-4"}
+    return {
+        "layerId": i,
+        "general": {"layerId": i, "name": f"Layer {i + 1}", "zorder": i},
+        "window": window,
+        "source": source,
+    }
+
+
+#: Three layers stacked over one corner, on a 2x2 screen whose fourth card is offline.
+_DETAIL = {
+    "screenId": 0,
+    "outputMode": {
+        "screenInterfaces": [
+            {
+                "x": 1920 * (i % 2),
+                "y": 1080 * (i // 2),
+                "width": 1920,
+                "height": 1080,
+                "outputId": i,
+                "isCardOnline": int(i != 3),
+            }
+            for i in range(4)
+        ]
+    },
+}
+_STACK = {"screenLayers": [_layer(i, 200 * i, 150 * i, 2400, 1500) for i in range(3)]}
+
+
+def test_wall_picture_labels_read_on_stacked_layers_in_every_host():
+    """Titles, layer labels three layers deep and an offline card's label: >= 4.5:1 in
+    JupyterLab's light and dark themes and in the hosts without its variables."""
+    picture = draw.svg("layer/detailList", _STACK, screen_detail=_DETAIL)
+    assert picture and "(card offline)" in picture and "Layer 3" in picture
+    heads = {name: f"body{{background:{bg};color:{fg}}}" for name, (bg, fg) in HOSTS.items()}
+    for theme in ("light", "dark"):
+        heads[f"jupyterlab-{theme}"] = theme_css(theme) + (
+            "body{background:var(--jp-layout-color0);color:var(--jp-content-font-color1)}"
+        )
+    low, texts = {}, {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 800, "height": 600})
+            for host, css in heads.items():
+                page.set_content(f"<html><head><style>{css}</style></head><body>{picture}</body>")
+                found = measure_texts(page)
+                texts[host] = len(found)
+                low[host] = [
+                    f"{f.ratio} {f.text!r} {f.color} on {f.background}"
+                    for f in found
+                    if f.ratio < 4.5
+                ]
+                if host in ("vscode-dark", "colab-dark"):
+                    page.screenshot(path=str(ARTIFACTS / f"picture-{host}.png"))
+        finally:
+            browser.close()
+    assert all(n >= 8 for n in texts.values()), texts  # title, 3x2 labels, 4 cells
+    assert not any(low.values()), low
