@@ -15,8 +15,9 @@ import time
 from typing import Any
 
 import pytest
+from IPython.core.formatters import DisplayFormatter
 
-from openapi_magic import Client, capture, fleet
+from openapi_magic import Client, capture, draw, fleet
 from openapi_magic.client._guards import pending
 from openapi_magic.frontends._magics import Notice
 from openapi_magic.ops._watch import watch
@@ -74,20 +75,19 @@ def outputs() -> dict[str, Any]:
             "capture diff": first.diff(capture(client, quiet=True)),
             "error notice": Notice("The cell body is not valid JSON: <oops>", "Check the quotes."),
             "pending write": pending("screen/writeBrightness", {"brightness": 50}, ["hall"]),
+            "picture": draw.screen(client, 0),
         }
 
 
 @pytest.fixture(scope="module")
 def shown() -> dict[str, dict]:
-    """Each output's mimebundle (``text/html`` from ``_repr_html_`` where that is all)."""
-    bundles = {}
-    for name, value in outputs().items():
-        make = getattr(value, "_repr_mimebundle_", None)
-        bundle = make() if make else {}
-        if "text/html" not in bundle:
-            bundle = {"text/plain": str(value), "text/html": value._repr_html_(), **bundle}
-        bundles[name] = bundle
-    return bundles
+    """Each output's mimebundle, as IPython's display formatter makes it for a notebook
+    (a watch displays itself: its live view's bundle)."""
+    formatter = DisplayFormatter()
+    return {
+        name: formatter.format(value)[0] or value._repr_mimebundle_()
+        for name, value in outputs().items()
+    }
 
 
 def _outside_jupyterlab(value: str) -> str:
@@ -136,6 +136,7 @@ def _fixed(value: str) -> bool:
         "capture diff",
         "error notice",
         "pending write",
+        "picture",
     ],
 )
 def test_colours_outside_jupyterlab_follow_the_host_text(shown, kind):
@@ -177,7 +178,7 @@ def test_what_shows_html_has_a_markdown_form_that_reads_without_styles(shown, ki
     assert not _reads_without_styles(bundle["text/markdown"]), bundle["text/markdown"][:400]
 
 
-@pytest.mark.parametrize("kind", ["dry run", "watch", "pending write"])
+@pytest.mark.parametrize("kind", ["dry run", "watch", "pending write", "picture"])
 def test_the_others_have_a_plain_text_that_reads_without_styles(shown, kind):
     assert not _reads_without_styles(shown[kind]["text/plain"]), shown[kind]["text/plain"][:400]
 
