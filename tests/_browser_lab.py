@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -182,6 +183,21 @@ def notebook(cells: list[str]) -> dict:
 
 #: The bundled themes, by the name JupyterLab's theme setting takes.
 THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
+
+
+def theme_css(name: str) -> str:
+    """JupyterLab's own stylesheet for the ``"light"`` or ``"dark"`` theme (its ``--jp-*``
+    variables), with every ``url()`` removed so nothing is fetched; skips the test when
+    JupyterLab's themes are not installed."""
+    import pytest
+
+    for root in {sys.prefix, os.path.dirname(os.path.dirname(sys.executable))}:
+        path = Path(
+            root, "share/jupyter/lab/themes/@jupyterlab", f"theme-{name}-extension", "index.css"
+        )
+        if path.exists():
+            return re.sub(r"url\([^)]*\)", "none", path.read_text())  # nothing fetched
+    pytest.skip("JupyterLab's theme CSS is not installed")
 
 
 def theme_settings(theme: str) -> dict:

@@ -19,11 +19,9 @@ import re
 from pathlib import Path
 
 import pytest
-from _browser_lab import CHROMIUM, CHROMIUM_ARGS
+from _browser_lab import CHROMIUM, CHROMIUM_ARGS, theme_css
 from _contrast import measure_contrast, measure_texts
 from _paths import ROOT
-from _tutorials import execute
-from test_draw_browser import theme_css
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -34,6 +32,7 @@ for _needed in ("playwright", "nbclient", "nbconvert", "ipykernel"):
         pytest.skip(f"the {_needed} Python package is not installed", allow_module_level=True)
 
 import nbformat  # noqa: E402
+from _tutorials import execute  # noqa: E402
 from nbconvert import HTMLExporter  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
