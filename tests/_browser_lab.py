@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -20,6 +21,8 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from _contrast import CONTRAST_JS
 
 #: Debian's Chromium (``apt-get install chromium``); never a browser downloaded by
 #: Playwright. ``OPENAPI_MAGIC_TEST_CHROMIUM`` points elsewhere (another distribution's).
@@ -248,6 +251,21 @@ def notebook(cells: list[str]) -> dict:
 THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
 
 
+def theme_css(name: str) -> str:
+    """JupyterLab's own stylesheet for the ``"light"`` or ``"dark"`` theme (its ``--jp-*``
+    variables), with every ``url()`` removed so nothing is fetched; skips the test when
+    JupyterLab's themes are not installed."""
+    import pytest
+
+    for root in {sys.prefix, os.path.dirname(os.path.dirname(sys.executable))}:
+        path = Path(
+            root, "share/jupyter/lab/themes/@jupyterlab", f"theme-{name}-extension", "index.css"
+        )
+        if path.exists():
+            return re.sub(r"url\([^)]*\)", "none", path.read_text())  # nothing fetched
+    pytest.skip("JupyterLab's theme CSS is not installed")
+
+
 def theme_settings(theme: str) -> dict:
     """User settings for ``theme`` (a key of :data:`THEMES`), with every cell rendered
     (no windowing: the page checks need the outputs laid out, not skipped)."""
@@ -258,36 +276,14 @@ def theme_settings(theme: str) -> dict:
 
 
 #: Run in the page: what in the outputs is clipped without a scrollbar, and which text
-#: reads below 4.5:1 against its effective background. Colours are read back through a
-#: canvas, so any CSS colour (color-mix, color(srgb ...), rgba) compares the same.
-PAGE_CHECKS = r"""
-(root) => {
-  const canvas = document.createElement('canvas'); canvas.width = canvas.height = 1;
-  const ctx = canvas.getContext('2d', {willReadFrequently: true});
-  const rgba = (css) => {
-    ctx.clearRect(0, 0, 1, 1); ctx.fillStyle = '#000'; ctx.fillStyle = css;
-    ctx.fillRect(0, 0, 1, 1); const d = ctx.getImageData(0, 0, 1, 1).data;
-    return [d[0], d[1], d[2], d[3] / 255];
-  };
-  const over = (top, under) => [0, 1, 2].map(i => top[i] * top[3] + under[i] * (1 - top[3]))
-    .concat([1]);
-  const background = (el) => {
-    const layers = [];
-    for (let e = el; e; e = e.parentElement) {
-      const c = rgba(getComputedStyle(e).backgroundColor);
-      if (c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
-    }
-    let bg = [255, 255, 255, 1];
-    for (let i = layers.length - 1; i >= 0; i--) bg = over(layers[i], bg);
-    return bg;
-  };
-  const lum = (c) => {
-    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
-    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
-  };
-  const ratio = (a, b) => { const x = lum(a), y = lum(b);
-    return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
-  const problems = []; let texts = 0;
+#: (SVG labels included) reads below 4.5:1 against its effective background (measured
+#: as :mod:`_contrast` does).
+PAGE_CHECKS = (
+    r"""
+(root) => {"""
+    + CONTRAST_JS
+    + r"""
+  const problems = [];
   const name = (el) => el.tagName.toLowerCase() + (el.className && typeof el.className === 'string'
     ? '.' + el.className.trim().split(/\s+/).join('.') : '');
   for (const el of root.querySelectorAll('*')) {
@@ -308,18 +304,9 @@ PAGE_CHECKS = r"""
         problems.push({kind: 'clipped', element: name(el), text: el.innerText.slice(0, 60),
                        scrollWidth: el.scrollWidth, clientWidth: el.clientWidth, overflow: ox});
     }
-    const own = [...el.childNodes].filter(n => n.nodeType === 3 && n.textContent.trim());
-    if (!own.length) continue;
-    const rect = el.getBoundingClientRect();
-    if (rect.width === 0 || rect.height === 0) continue;
-    texts += 1;
-    const fg = rgba(style.color), bg = background(el);
-    const r = ratio(over(fg, bg), bg);
-    if (r < 4.5)
-      problems.push({kind: 'contrast', element: name(el), text: own[0].textContent.trim()
-                     .slice(0, 60), ratio: Math.round(r * 100) / 100, color: style.color,
-                     background: 'rgb(' + bg.slice(0, 3).map(Math.round).join(',') + ')'});
   }
+  const texts = textContrasts(root);
+  for (const t of texts) if (t.ratio < 4.5) problems.push({kind: 'contrast', ...t});
   // a key/value view is read down, never sideways: values left-aligned, the table within
   // its box (a scrollbar under 45 rows is off-screen: values wrap instead)
   for (const table of root.querySelectorAll('table.openapi-magic-keyvalue')) {
@@ -335,6 +322,7 @@ PAGE_CHECKS = r"""
         break;
       }
   }
-  return {problems, texts};
+  return {problems, texts: texts.length};
 }
 """
+)

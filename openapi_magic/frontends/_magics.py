@@ -55,6 +55,7 @@ from ..errors import (
     StatusError,
     WriteRefused,
 )
+from ..render._tables import _md
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
@@ -209,14 +210,25 @@ class Notice:
         )
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        return {"text/plain": repr(self), "text/html": self._repr_html_()}
+        return {
+            "text/plain": repr(self),
+            "text/html": self._repr_html_(),
+            "text/markdown": self._repr_markdown_(),
+        }
 
     def _repr_html_(self) -> str:
         hint = f"<div>Hint: {html.escape(safe_text(self.hint))}</div>" if self.hint else ""
         return (
-            f'<div style="{_STYLE["fail"]}"><b>OpenAPI error:</b> <span style="white-space:'
-            f'pre-wrap">{html.escape(safe_text(self.message))}</span>{hint}</div>'
+            f'<div class="openapi-magic-error" style="{_STYLE["fail"]}"><b>OpenAPI error:</b> '
+            f'<span style="white-space:pre-wrap">{html.escape(safe_text(self.message))}</span>'
+            f"{hint}</div>"
         )
+
+    def _repr_markdown_(self) -> str:
+        lines = [f"**✘ OpenAPI error:** {_md(self.message)}"]
+        if self.hint:
+            lines.append(f"Hint: {_md(self.hint)}")
+        return "\n\n".join(lines)
 
 
 # --------------------------------------------------------------------------- the magics

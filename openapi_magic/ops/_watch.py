@@ -50,6 +50,8 @@ from ..errors import ConfigError, OpenAPIError, TransportError
 if TYPE_CHECKING:  # pragma: no cover
     from ..client._history import History
 from ..render._tables import (
+    _DIM,
+    STYLE,
     Cut,
     View,
     cuts_html,
@@ -89,12 +91,11 @@ VIEW_ROWS = 20
 #: Rows of a reply compared between polls (a changed row past them is not found).
 SCAN_ROWS = 1_000
 
-_DIM = "color:var(--jp-content-font-color2, #57606a)"
 _OFFLINE = (
     "color:#fff;background:var(--jp-error-color1, #cf222e);padding:0 .4em;"
     "border-radius:3px;font-weight:bold"
 )
-_ONLINE = "color:var(--jp-success-color1, #1a7f37);font-weight:bold"
+_ONLINE = f"{STYLE['ok']};font-weight:bold"
 
 
 # A watch on a splicer must not ask while another watch (or this one) is still asking it:
@@ -706,10 +707,7 @@ def _state_html(watch: Watch, spl: _Splicer) -> str:
         if spl.misses:
             state += f" &middot; {spl.misses} missed since"
         if spl.error:
-            state += (
-                f' &middot; <span style="color:var(--jp-error-color1, #cf222e)">'
-                f"{esc(spl.error)}</span>"
-            )
+            state += f' &middot; <span style="{STYLE["fail"]}">{esc(spl.error)}</span>'
     skipped = (
         f' &middot; <span title="a poll still running when the next was due is skipped, '
         f'not queued">{spl.skipped} skipped (splicer slower than every '
@@ -741,7 +739,8 @@ def render_html(watch: Watch) -> str:
             if spl.result is not None and not spl.result.ok:
                 parts.append(header_html(spl.result))
             if not watch.fleet or spl.view is not None:
-                dim = ' style="opacity:.55"' if spl.offline else ""
+                # stale: dimmed as the footers are (an opacity would fall below 4.5:1)
+                dim = f' style="{_DIM}"' if spl.offline else ""
                 parts.append(f"<div{dim}>{_table_html(_shown_view(spl, watch._fields))}</div>")
         parts.append("</div>")
         return "".join(parts)

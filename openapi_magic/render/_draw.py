@@ -35,6 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ._colours import _TEXT, TINT, tone_colour
 from ._text import safe_text
 
 __all__ = ["MAX_LAYERS", "MAX_WIDTH", "Picture", "picture", "preset", "screen", "svg"]
@@ -53,18 +54,25 @@ LABEL_LAYERS = 16
 LABEL_CHARS = 28
 _FONT_PX = 11
 
-# Theme: JupyterLab's variables, with fallbacks that read well together on their own
-# (an <img> rendering of the SVG sees no page variables at all).
+# Theme: JupyterLab's variables, and outside JupyterLab the page's own text colour
+# (currentColor): text is drawn in it, the canvas is a tint of it and the layers a
+# translucent mid blue, so labels read on light and dark pages alike. The attribute is
+# the fallback when styles are stripped (neutral: a grey tint, the text colour).
 _C = {
-    "canvas": ("var(--jp-layout-color2, #e6e6e6)", "#e6e6e6"),
-    "edge": ("var(--jp-border-color1, #8c8c8c)", "#8c8c8c"),
-    "cell": ("var(--jp-border-color2, #b0b0b0)", "#b0b0b0"),
+    "canvas": (TINT, "#80808020"),
+    "edge": ("var(--jp-border-color1, color-mix(in srgb, currentColor 45%, transparent))", "gray"),
+    "cell": ("var(--jp-border-color2, color-mix(in srgb, currentColor 35%, transparent))", "gray"),
     "offline": ("var(--jp-error-color1, #d32f2f)", "#d32f2f"),
-    "layer": ("var(--jp-brand-color2, #64b5f6)", "#64b5f6"),
+    # a quarter red: it sits on the canvas tint, darker than the page in a dark theme
+    "offline_text": (tone_colour("--jp-error-color1", "#d32f2f", 25), "currentColor"),
+    "layer": ("var(--jp-brand-color0, #1976d2)", "#1976d2"),
     "layer_edge": ("var(--jp-brand-color1, #1976d2)", "#1976d2"),
-    "text": ("var(--jp-content-font-color1, #222222)", "#222222"),
-    "dim": ("var(--jp-content-font-color2, #555555)", "#555555"),
+    "text": (_TEXT, "currentColor"),
 }
+#: How much of a layer's blue covers what is under it: little enough that the text
+#: colour on it keeps >= 4.5:1 in light and dark themes with three layers stacked
+#: (measured in a browser; a mid blue, darkest in JupyterLab's dark theme).
+_LAYER_OPACITY = 0.2
 
 
 @dataclass(frozen=True)
@@ -304,7 +312,7 @@ def _draw(
         f'height="{height + pad / unit:.0f}" viewBox="{canvas.x:.6g} {canvas.y - pad:.6g} '
         f'{canvas.w:.6g} {canvas.h + pad:.6g}" style="max-width:100%;height:auto">',
         f"<title>{_esc(title)}</title>",
-        _text(canvas.x, canvas.y - pad * 0.3, font, _short(title + note, int(width / 6.2)), "dim"),
+        _text(canvas.x, canvas.y - pad * 0.3, font, _short(title + note, int(width / 6.2))),
         _shape(
             "rect",
             f'x="{canvas.x:.6g}" y="{canvas.y:.6g}" width="{canvas.w:.6g}" height="{canvas.h:.6g}"',
@@ -321,7 +329,7 @@ def _draw(
             _shape(
                 "rect",
                 f'x="{b.x:.6g}" y="{b.y:.6g}" width="{b.w:.6g}" '
-                f'height="{b.h:.6g}" {thin} fill-opacity="0.55"',
+                f'height="{b.h:.6g}" {thin} fill-opacity="{_LAYER_OPACITY}"',
                 "layer",
                 "layer_edge",
             )
@@ -344,7 +352,6 @@ def _draw(
                         b.y + font * 2.4,
                         font * 0.9,
                         _short(layer.source, chars),
-                        "dim",
                     )
                 )
     # Output cells over the layers (outlines only): which outputs a layer spans.
@@ -367,7 +374,7 @@ def _draw(
                     b.bottom - font * 0.4,
                     font * 0.9,
                     _short(cell.label + tail, int(b.w / unit / 6)),
-                    "offline" if cell.online is False else "dim",
+                    "offline_text" if cell.online is False else "text",
                     "end",
                 )
             )
@@ -550,6 +557,6 @@ def _empty(message: str, width: float = MAX_WIDTH) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="24" '
         f'viewBox="0 0 {width:.0f} 24">'
-        + _text(4, 16, _FONT_PX, _short(message, int(width / 6.2)), "dim")
+        + _text(4, 16, _FONT_PX, _short(message, int(width / 6.2)))
         + "</svg>"
     )

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..core._lazy import pandas as pd
+from ._colours import _DIM, _TEXT, STYLE, TINT, tone
 from ._text import _UNSHOWABLE, inert, safe_text
 
 if TYPE_CHECKING:
@@ -867,28 +868,6 @@ def result_text(result: Result, view: View, width: int | None = None) -> str:
 
 # ---------------------------------------------------------------------- html
 
-# Colours come from JupyterLab's theme variables (light, dark, high contrast), with
-# fallbacks for other front-ends. A tone is mixed with the theme's text colour so it
-# keeps >= 4.5:1 contrast on either background (the plain colour first: a browser
-# without color-mix keeps it). Inline styles only: an untrusted notebook strips <style>.
-_TEXT = "var(--jp-content-font-color1, #1f2328)"
-_DIM = "color:var(--jp-content-font-color2, #57606a)"
-
-
-def tone(var: str, fallback: str, share: int = 65) -> str:
-    """A CSS colour from the theme variable ``var`` (``fallback`` outside JupyterLab),
-    mixed with the theme's text colour so it stays readable in light and dark themes."""
-    return f"color:{fallback};color:color-mix(in srgb, var({var}, {fallback}) {share}%, {_TEXT})"
-
-
-STYLE = {
-    "ok": tone("--jp-success-color1", "#1a7f37", 60),
-    "fail": tone("--jp-error-color1", "#cf222e", 70),
-    "mismatch": ("color:#fff;background:#a40e26;padding:0 .4em;border-radius:3px;font-weight:bold"),
-    "absent": _DIM,
-    "verified": tone("--jp-success-color1", "#1a7f37", 60),
-    "warn": tone("--jp-warn-color1", "#9a6700", 55),
-}
 #: A scrolling box: whatever does not fit scrolls visibly, nothing is clipped.
 _SCROLL = "overflow-x:auto;max-width:100%"
 _TABLE = "border-collapse:collapse;margin:.2em 0;border:none;width:auto;table-layout:auto"
@@ -900,7 +879,7 @@ _TH = (
 _TD = "padding:.2em .75em .2em 0;vertical-align:top;border:none;"
 _SHORT = 40  # cells up to this long stay on one line; longer ones wrap
 _PRE = (
-    "max-height:28em;overflow:auto;background:var(--jp-layout-color2, #f6f8fa);"
+    f"max-height:28em;overflow:auto;background:{TINT};"
     f"color:{_TEXT};padding:.5em;margin:.2em 0;white-space:pre-wrap;"
     "overflow-wrap:anywhere;word-break:break-all;border:none"
 )
@@ -918,10 +897,10 @@ def esc_code(text: Any) -> str:
 
 
 _BACKTICKS = re.compile(r"`([^`]*)`")
-#: A changed cell in a table (the watch's highlight), readable in light and dark themes.
+#: A changed cell in a table (the watch's highlight): a warm tint under the host's text.
 _MARKED = (
-    "background:var(--jp-warn-color3, #fff3b0);color:var(--jp-content-font-color1, "
-    "#222);font-weight:bold"
+    "background:color-mix(in srgb, var(--jp-warn-color1, #d4a72c) 30%, transparent);"
+    f"color:{_TEXT};font-weight:bold"
 )
 
 

@@ -3,15 +3,13 @@ no secret in any output or metadata; committed clean."""
 
 import base64
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from _paths import ROOT
-from nbclient import NotebookClient
+from _tutorials import execute
 
 from openapi_magic.server import DEMO_SECRET_KEY
 
@@ -67,26 +65,12 @@ def test_committed_clean(path):
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_runs_top_to_bottom_on_the_simulated_splicer(path, tmp_path, monkeypatch):
-    for var in (
-        "OPENAPI_ROOT",
-        "OPENAPI_PID",
-        "OPENAPI_SECRET_KEY",
-        "OPENAPI_ENCRYPT",
-        "OPENAPI_PROFILE",
-    ):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("OPENAPI_MAGIC_PROFILES", str(tmp_path / "no-profiles.ini"))
-    # the kernel is this interpreter (the venv the tests run in)
-    monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
-    nb = nbformat.read(path, as_version=4)
     # Run where JupyterLab runs it (the notebook's own folder): a tutorial must leave
     # nothing behind in the checkout (files it writes go to a temporary folder).
     before = _litter(path.parent)
-    client = NotebookClient(
-        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
-    )
     try:
-        client.execute()  # raises CellExecutionError on the first error cell
+        # raises CellExecutionError on the first error cell
+        nb = execute(path, path.parent, monkeypatch, profiles=tmp_path / "no-profiles.ini")
     finally:
         left = _litter(path.parent) - before
         for line in left:  # what it wrote is cleaned up, then reported

@@ -195,7 +195,7 @@ TUTORIALS = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_tutorial_outputs_are_readable(tmp_path, monkeypatch, theme):
     """Every output of the tutorials, in the light and the dark theme: nothing clipped
-    without a scrollbar, all text at >= 4.5:1 against its effective background."""
+    without a scrollbar, all text (SVG labels too) at >= 4.5:1 against its effective background."""
     from _browser_lab import PAGE_CHECKS, theme_settings
 
     root = tmp_path / "notebooks"

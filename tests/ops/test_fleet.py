@@ -604,8 +604,10 @@ def test_html_escapes_and_shows_both_tables(standins):
     assert "<b>hall</b>" not in page and "&lt;b&gt;hall&lt;/b&gt;" in page
     assert "Replies" in page and "Outcomes" in page and "ConnectError" in page
     bundle = res._repr_mimebundle_()
-    assert set(bundle) == {"text/plain", "text/html"}
+    assert set(bundle) == {"text/plain", "text/html", "text/markdown"}
     assert bundle["text/plain"].startswith("✘ screen/readList  1 ok  1 failed")
+    markdown = bundle["text/markdown"]  # escaped too: a viewer renders its HTML
+    assert "<b>hall</b>" not in markdown and "<script>" not in markdown
     # failures first in the outcome view
     outcomes = page.split("<b>Outcomes</b>")[1]
     assert outcomes.index("ConnectError") < outcomes.index("&lt;b&gt;hall")

@@ -8,10 +8,9 @@ Screenshots go to the test's tmp_path.
 """
 
 import os
-import re
-from pathlib import Path
 
 import pytest
+from _browser_lab import theme_css
 
 from openapi_magic import Client
 from openapi_magic.server import serve
@@ -19,20 +18,6 @@ from openapi_magic.server import serve
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 playwright = pytest.importorskip("playwright.sync_api")
-
-
-def theme_css(name: str) -> str:
-    import sys
-
-    import jupyterlab  # noqa: F401 - the themes ship with it (the test extra)
-
-    for root in {sys.prefix, os.path.dirname(os.path.dirname(sys.executable))}:
-        path = Path(
-            root, "share/jupyter/lab/themes/@jupyterlab", f"theme-{name}-extension", "index.css"
-        )
-        if path.exists():
-            return re.sub(r"url\([^)]*\)", "none", path.read_text())  # nothing fetched
-    pytest.skip("JupyterLab's theme CSS is not installed")
 
 
 @pytest.mark.skipif(

@@ -17,12 +17,14 @@ from ...render._tables import (
     _DIM,
     DEFAULT_DISPLAY_LIMIT,
     STYLE,
+    _md,
     cuts_html,
     esc,
     frame_view,
     grid_html,
     grid_text,
     inert,
+    markdown_grid,
     plural,
     safe_text,
     text_width,
@@ -445,7 +447,33 @@ class FleetResult:
         return self.to_html()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        return {"text/plain": self.to_text(), "text/html": self.to_html()}
+        return {
+            "text/plain": self.to_text(),
+            "text/html": self.to_html(),
+            "text/markdown": self._repr_markdown_(),
+        }
+
+    def _repr_markdown_(self) -> str:
+        """The header line, notes, then the outcomes (failures first) and the replies as
+        Markdown tables (for viewers that strip HTML)."""
+        lines = [f"**{_md(self.summary())}**", ""]
+        skew = self.clock_skew_message
+        if skew is not None:
+            lines.append(f"- {_md(skew)}")
+        lines += [f"- Catalog (sent anyway): {_md(w)}" for w in self.warnings]
+        if self.firmware:
+            lines.append(
+                "- Firmware: " + _md(", ".join(f"{k} {v}" for k, v in self.firmware.items()))
+            )
+        limit = self.display_limit
+        outcomes = _failures_first(self.outcomes)
+        oview = frame_view(outcomes, limit, where="`.outcomes`", what="calls")
+        lines += ["", "**Outcomes** (failures first)", "", *markdown_grid(oview)]
+        frame = self.df
+        if len(frame):
+            view = frame_view(frame, limit, lead=1 + len(self.fields), where="`.df`")
+            lines += ["", "**Replies**", "", *markdown_grid(view)]
+        return "\n".join(lines)
 
     def to_html(self) -> str:
         """The notebook view: a header line, the outcome table (failures first) and
