@@ -17,9 +17,17 @@ import openapi_magic  # noqa: E402
 
 # The tutorials run on the bundled simulated splicer, never on the builder's own splicer:
 # no connection variables and no profiles file reach the kernels (they inherit this env).
-for _name in ("OPENAPI_ROOT", "OPENAPI_PID", "OPENAPI_SECRET_KEY", "OPENAPI_ENCRYPT", "OPENAPI_PROFILE"):
+for _name in (
+    "OPENAPI_ROOT",
+    "OPENAPI_PID",
+    "OPENAPI_SECRET_KEY",
+    "OPENAPI_ENCRYPT",
+    "OPENAPI_PROFILE",
+):
     os.environ.pop(_name, None)
-os.environ["OPENAPI_MAGIC_PROFILES"] = str(Path(tempfile.gettempdir()) / "openapi-magic-docs-no-profiles.ini")
+os.environ["OPENAPI_MAGIC_PROFILES"] = str(
+    Path(tempfile.gettempdir()) / "openapi-magic-docs-no-profiles.ini"
+)
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
 project = "openapi_magic"

@@ -78,7 +78,7 @@ __getattr__, __dir__ = _face(
     },
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _moved.install()
 
