@@ -84,6 +84,7 @@ napoleon_numpy_docstring = False
 html_theme = "furo"
 html_title = f"openapi_magic {release}"
 html_static_path = ["_static"]
+html_css_files = ["site.css"]
 html_theme_options = {
     "source_edit_link": None,
     "navigation_with_keys": True,
