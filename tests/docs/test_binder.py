@@ -69,10 +69,13 @@ def test_runtime_python_satisfies_requires_python():
     assert tuple(map(int, version.groups())) >= tuple(map(int, minimum.groups()))
 
 
-def test_lab_extra_has_what_the_notebooks_import():
+@pytest.mark.parametrize("extra", ["lab", "docs"])
+def test_the_extra_has_what_the_notebooks_import(extra):
+    """Binder (the lab extra) and the documentation build (the docs extra, which executes
+    the tutorials) both run every notebook."""
     project = pyproject()["project"]
     available = {_name(d) for d in project["dependencies"]}
-    available |= {_name(d) for d in project["optional-dependencies"]["lab"]}
+    available |= {_name(d) for d in project["optional-dependencies"][extra]}
     available |= {"openapi-magic", "ipython"}
     stdlib = set(sys.stdlib_module_names)
     aliases = {"IPython": "ipython", "mpl_toolkits": "matplotlib", "openapi_magic": "openapi-magic"}
@@ -95,7 +98,7 @@ def test_lab_extra_has_what_the_notebooks_import():
                     if top in stdlib:
                         continue
                     assert _name(aliases.get(top, top)) in available, (
-                        f"{path.name} imports {top}, which the Binder environment lacks"
+                        f"{path.name} imports {top}, which the {extra} extra lacks"
                     )
 
 
