@@ -6,7 +6,7 @@
 command line.
 
 This module is the public face. The code lives in one sub-package per layer, each
-importing only from the layers below it (the README's Layout section draws them):
+importing only from the layers below it (CONTRIBUTING.md's layer map draws them):
 ``core`` (the protocol, the catalog, the settings table, the capture format: no
 I/O), ``render`` (every view), ``client`` (the Client and its Result, profiles,
 guards), ``ops`` (fleets, watches, captures), ``app`` (the cell grammar and the
@@ -79,7 +79,7 @@ __getattr__, __dir__ = _face(
     },
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _moved.install()
 

@@ -111,7 +111,7 @@ def profiles_path(env: Mapping[str, str] | Environment | None = None) -> Path:
 def _read(p: Path) -> configparser.ConfigParser:
     """The profiles file parsed; one ConfigError naming the file (and line) when it
     cannot be, with none of its text in a frame or message (a line may hold a key)."""
-    # Inline comments too: the README's example has them, and users copy it.
+    # Inline comments too: the profiles page's example has them, and users copy it.
     parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
     problem = None
     try:

@@ -386,10 +386,10 @@ def test_current_settings_says_where_each_value_came_from(ip, splicer):
 
 
 @pytest.mark.slow
-def test_the_readmes_settings_example_prints_what_it_says(ip, splicer, capsys):
+def test_the_magic_pages_settings_example_prints_what_it_says(ip, splicer, capsys):
     import openapi_magic
 
-    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    readme = (PACKAGE.parent / "docs" / "howto" / "magic.md").read_text(encoding="utf-8")
     assert "print(openapi_magic.current_settings())" in readme
     connected(ip, splicer)
     run(ip, "%config OpenAPIMagics.timeout = 700")

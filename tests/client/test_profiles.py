@@ -82,13 +82,13 @@ def test_one_broken_profile_does_not_stop_the_others(ini):
         get_profile("hall-a", ini, {})
 
 
-def test_readme_profiles_example_as_written(tmp_path):
-    """The README's profiles.ini, copied as is (inline `; comments` included), loads."""
+def test_the_profiles_pages_example_as_written(tmp_path):
+    """The profiles page's profiles.ini, copied as is (inline `; comments` included), loads."""
     import re
 
-    from _paths import ROOT
+    from _paths import HOWTO
 
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (HOWTO / "profiles.md").read_text(encoding="utf-8")
     block = re.search(r"```ini\n(.*?)```", readme, re.S).group(1)
     assert "; " in block  # the example does carry inline comments
     p = tmp_path / "profiles.ini"

@@ -32,15 +32,35 @@ def test_postbuild_installs_this_package_with_the_lab_extra():
     assert "set -e" in script
 
 
-def test_requirements_do_not_contradict_pyproject():
-    deps = {_name(d) for d in pyproject()["project"]["dependencies"]}
-    lines = [
-        ln
-        for ln in (BINDER / "requirements.txt").read_text().splitlines()
-        if ln.strip() and not ln.lstrip().startswith("#")
-    ]
-    for line in lines:  # anything pinned here must be a declared dependency too
-        assert _name(line) in deps | set(pyproject()["project"]["optional-dependencies"]["lab"])
+def _pins() -> dict[str, str]:
+    pins = {}
+    for line in (BINDER / "requirements.txt").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, sep, version = line.partition("==")
+            assert sep and version.strip(), f"binder/requirements.txt: {line!r} is not a pin"
+            pins[_name(name)] = version.strip()
+    return pins
+
+
+def test_requirements_pin_every_runtime_and_lab_dependency_within_its_range():
+    """Binder builds what was tested: each dependency pyproject declares (runtime and the
+    lab extra) is pinned to one version, inside the range pyproject allows."""
+    from packaging.requirements import Requirement
+
+    project = pyproject()["project"]
+    pins = _pins()
+    for line in [*project["dependencies"], *project["optional-dependencies"]["lab"]]:
+        req = Requirement(line)
+        name = _name(req.name)
+        assert name in pins, f"binder/requirements.txt does not pin {name} (python binder/pin.py)"
+        assert req.specifier.contains(pins[name], prereleases=True), (
+            f"binder pins {name}=={pins[name]}, outside pyproject's {req.specifier}"
+        )
+
+
+def test_requirements_say_how_they_are_made():
+    header = (BINDER / "requirements.txt").read_text().split("\n\n", 1)[0]
+    assert "python binder/pin.py > binder/requirements.txt" in header
 
 
 def test_runtime_python_satisfies_requires_python():
@@ -49,10 +69,13 @@ def test_runtime_python_satisfies_requires_python():
     assert tuple(map(int, version.groups())) >= tuple(map(int, minimum.groups()))
 
 
-def test_lab_extra_has_what_the_notebooks_import():
+@pytest.mark.parametrize("extra", ["lab", "docs"])
+def test_the_extra_has_what_the_notebooks_import(extra):
+    """Binder (the lab extra) and the documentation build (the docs extra, which executes
+    the tutorials) both run every notebook."""
     project = pyproject()["project"]
     available = {_name(d) for d in project["dependencies"]}
-    available |= {_name(d) for d in project["optional-dependencies"]["lab"]}
+    available |= {_name(d) for d in project["optional-dependencies"][extra]}
     available |= {"openapi-magic", "ipython"}
     stdlib = set(sys.stdlib_module_names)
     aliases = {"IPython": "ipython", "mpl_toolkits": "matplotlib", "openapi_magic": "openapi-magic"}
@@ -75,7 +98,7 @@ def test_lab_extra_has_what_the_notebooks_import():
                     if top in stdlib:
                         continue
                     assert _name(aliases.get(top, top)) in available, (
-                        f"{path.name} imports {top}, which the Binder environment lacks"
+                        f"{path.name} imports {top}, which the {extra} extra lacks"
                     )
 
 

@@ -29,7 +29,7 @@ from openapi_magic.server import serve
 
 WRITE, BODY = "screen/writeBrightness", {"deviceId": 0, "screenId": 0, "brightness": 42}
 READ, READ_BODY = "screen/readDetail", {"deviceId": 0, "screenId": 0}
-README = ROOT / "README.md"
+CLI_PAGE = ROOT / "docs" / "howto" / "cli.md"
 
 
 class _Terminal(io.StringIO):
@@ -436,14 +436,13 @@ def test_serve_starts_the_simulated_splicer_and_it_answers():
         proc.wait(timeout=10)
 
 
-# --------------------------------------------------------------------------- the README
+# --------------------------------------------------------------------------- the docs page
 
 
-def test_the_readmes_command_line_examples_run_as_written(env, capsys):
-    text = README.read_text(encoding="utf-8")
-    section = text.split("## Command line", 1)[1].split("\n## ", 1)[0]
+def test_the_command_line_pages_examples_run_as_written(env, capsys):
+    section = CLI_PAGE.read_text(encoding="utf-8")
     commands = re.findall(r"^    \$ (openapi-magic .+)$", section, re.M)
-    assert commands, "the README's Command line section shows commands"
+    assert commands, "the Command line page shows commands"
     for command in commands:
         argv, _, pipe = command.partition(" | ")
         code = main(shlex.split(argv)[1:])

@@ -26,7 +26,7 @@ MODULES = ["openapi_magic"] + sorted(
 
 
 #: The public face: the package, one face per layer, and the documented modules. A new
-#: public module is a decision: add it here and to the README's Layout section.
+#: public module is a decision: add it here and to CONTRIBUTING.md's layer map.
 PUBLIC = [
     "openapi_magic",
     "openapi_magic.app",

@@ -384,10 +384,10 @@ def test_a_plain_call_refused_as_encryption_would_be_says_how_to_give_the_key(ip
 
 
 @pytest.mark.slow
-def test_the_readme_markdown_export_command_gives_markdown_tables(tmp_path):
+def test_the_magic_pages_markdown_export_command_gives_markdown_tables(tmp_path):
     nbformat = pytest.importorskip("nbformat")
     pytest.importorskip("nbconvert")
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "howto" / "magic.md").read_text(encoding="utf-8")
     flag = re.search(r'--NbConvertBase\.display_data_priority="[^"]+"', readme).group(0)
     bundle = make(wide_inputs())._repr_mimebundle_()
     nb = nbformat.v4.new_notebook(
