@@ -128,9 +128,8 @@ class EvidenceFile:
     def source_text(self) -> str:
         """The source in words: name, then repository and path or the document."""
         s = self.source
-        where = "/".join(p for p in (s.get("repository", ""), s.get("path", "")) if p) or s.get(
-            "document", ""
-        )
+        where = ": ".join(p for p in (s.get("repository", ""), s.get("path", "")) if p)
+        where = where or s.get("document", "")
         return f"{s.get('name', self.id)} ({where})" if where else str(s.get("name", self.id))
 
 
