@@ -36,6 +36,8 @@ from ..render._tables import (
     text_width,
 )
 
+from ..ops._captures import EvidenceDraft
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -43,6 +45,7 @@ __all__ = [
     "NOT_SEEN",
     "OK",
     "Entry",
+    "EvidenceDraft",
     "EvidenceFile",
     "Matrix",
     "Registry",
