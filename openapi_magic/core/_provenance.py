@@ -45,7 +45,10 @@ def grade(kind: str, obtained: str, status: Any, valid_credentials: bool = True)
     """What one entry makes of its interface: ``"capture"`` when a real device answered
     it 0 and the reply is quoted (captured or quoted, with valid credentials); else
     ``"vendor"`` for the vendor's pages; else ``"client"`` (a public client's code, a
-    device's behaviour in prose)."""
+    device's behaviour in prose); ``""`` for a reply a client's tests made up (it says
+    nothing of any firmware)."""
+    if obtained == "mock":
+        return ""
     if obtained in ("captured", "quoted") and status == 0 and valid_credentials:
         return "capture"
     return "vendor" if kind == "vendor" else "client"
@@ -58,6 +61,8 @@ def provenance(
     each interface takes its most certain grade, with the entries that give it."""
     best: dict[str, tuple[str, list[str]]] = {}
     for interface, g, entry_id in graded:
+        if not g:
+            continue
         have = best.get(interface)
         if have is None or RANK.index(g) < RANK.index(have[0]):
             best[interface] = (g, [entry_id])
@@ -74,7 +79,9 @@ def raw_entries(data: Mapping) -> Iterable[tuple[str, str, str]]:
     for i, call in enumerate(data.get("calls") or ()):
         kind = call.get("kind") or meta.get("kind") or "device"
         obtained = call.get("obtained") or meta.get("obtained") or "captured"
-        g = grade(kind, obtained, call.get("status"), call.get("valid_credentials", True) is not False)
+        g = grade(
+            kind, obtained, call.get("status"), call.get("valid_credentials", True) is not False
+        )
         yield call["interface"], g, f"{fid}#{call.get('id') or i}"
 
 

@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 from ..core._registry import (
     UNKNOWN_INTERFACE,
     Entry,
-    EvidenceFile,
     Registry,
     bundled_registry,
     load_registry,
 )
+from ..ops._captures import EvidenceDraft
 from ..render._tables import (
     Shown,
     View,
@@ -36,8 +36,6 @@ from ..render._tables import (
     text_width,
 )
 
-from ..ops._captures import EvidenceDraft
-
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -46,7 +44,6 @@ __all__ = [
     "OK",
     "Entry",
     "EvidenceDraft",
-    "EvidenceFile",
     "Matrix",
     "Registry",
     "compatibility_markdown",

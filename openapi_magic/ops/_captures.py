@@ -66,8 +66,8 @@ from ..client._client import Client
 from ..client._connection import to_client
 from ..client._result import find_records, records_frame
 from ..core import capture_format as _format
-from ..core._registry import EvidenceFile, evidence_from_dict
 from ..core._lazy import pandas as pd
+from ..core._registry import EvidenceFile, evidence_from_dict
 from ..core.capture_format import FORMAT, FORMAT_VERSION, own_id_keys
 from ..core.capture_format import body_key as _body_key
 from ..core.capture_format import compact as _compact
@@ -567,8 +567,7 @@ class EvidenceDraft(Shown):
     def _repr_html_(self) -> str:
         items = "".join(f"<li>{esc(line[2:])}</li>" for line in self.checklist)
         return (
-            f"<div><b>Evidence {esc(self.file.id)}</b>: review before sending"
-            f"<ul>{items}</ul></div>"
+            f"<div><b>Evidence {esc(self.file.id)}</b>: review before sending<ul>{items}</ul></div>"
         )
 
 
