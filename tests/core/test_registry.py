@@ -283,3 +283,17 @@ def test_a_missing_folder_is_named(tmp_path):
 def test_a_mock_reply_gives_no_provenance():
     mock = evidence_from_dict(_evidence([_call("output/readList", obtained="mock")]), "m")
     assert REGISTRY.with_files([mock]).source_of("output/readList") == ("reconstruction", ())
+
+
+def test_the_registry_ships_in_the_wheel():
+    # setuptools ships only the data files pyproject's package-data lists (a wheel built
+    # with this pyproject holds evidence/registry/*.json).
+    from _paths import ROOT
+
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    line = next(ln for ln in pyproject.splitlines() if ln.startswith("openapi_magic = ["))
+    assert '"evidence/registry/*.json"' in line
+    assert sorted(BUNDLED_ROOT.glob("*.json")) and BUNDLED_ROOT.parts[-2:] == (
+        "evidence",
+        "registry",
+    )
