@@ -13,9 +13,13 @@ with an ``enum`` and ``enumLabels``. Numeric codes that appear in replies
 
 Provenance: every interface, and every field where it differs, says where its
 description comes from (``source``): ``"vendor"`` (the vendor's pages, as quoted
-by a public client), ``"capture"`` (a reply or request seen on a real device),
-``"client"`` (a public client's code) or ``"reconstruction"`` (ours, from
-``shared/NOVASTAR-H.md``: unconfirmed). ``evidence`` names the sources in words;
+by a public client), ``"capture"`` (a reply seen on a real device, quoted),
+``"client"`` (a public client's code, a device's behaviour in prose) or
+``"reconstruction"`` (ours, from ``shared/NOVASTAR-H.md``: unconfirmed). An
+interface's source is computed at load from the evidence registry
+(``openapi_magic.evidence``; the rule is :func:`openapi_magic.core._provenance.grade`),
+with the registry ``entries`` behind it; a field's is written in ``catalog.json``
+and a test checks that a registry entry sends it. ``evidence`` names the sources in words;
 ``disagreement`` says where sources differ (the catalog records it rather than
 picking silently). A field without a ``source`` of its own inherits its
 interface's. Status codes carry the firmware's ``msg`` token (``Server_Err``...).
@@ -313,6 +317,8 @@ class Interface:
         if self.description:
             lines.append(self.description)
         lines.append(provenance_text(self.source, self.evidence, self.disagreement))
+        if self.entries:
+            lines.append("Evidence registry: " + ", ".join(self.entries))
         if self.fields:
             lines.append("Fields (* required):")
         for f in self.fields:

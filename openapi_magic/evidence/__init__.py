@@ -32,7 +32,9 @@ from ..render._tables import (
     View,
     grid_html,
     grid_text,
+    inert_view,
     markdown_grid,
+    safe_text,
     text_width,
 )
 
@@ -95,10 +97,13 @@ class Matrix(Shown):
 
     def view(self) -> View:
         """The matrix as the one renderer's view (every cell made safe)."""
-        cells = [[i] + [self.cell(i, f) for f in self.firmwares] for i in self.interfaces]
+        cells = [
+            [safe_text(i)] + [safe_text(self.cell(i, f)) for f in self.firmwares]
+            for i in self.interfaces
+        ]
         return View(
             "table",
-            ["interface", *self.firmwares],
+            ["interface", *map(safe_text, self.firmwares)],
             cells,
             len(cells),
             len(cells),
@@ -116,7 +121,7 @@ class Matrix(Shown):
         return grid_html(self.view())
 
     def __repr__(self) -> str:
-        return "\n".join(grid_text(self.view(), text_width(), "`matrix().df`"))
+        return "\n".join(grid_text(inert_view(self.view()), text_width(), "`matrix().df`"))
 
 
 def matrix(registry: Registry | None = None, *, every_interface: bool = False) -> Matrix:

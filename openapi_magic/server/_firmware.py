@@ -1,7 +1,9 @@
 """Firmware profiles: how the simulated splicer answers, modelled on real H-series firmware.
 
-A profile bundles the reply habits and quirks of one firmware seen in the field
-(``shared/FIELD-EVIDENCE.md``), each naming its evidence. Select one with
+A profile bundles the reply habits and quirks of one firmware seen in the field,
+each naming its evidence: ``entries`` are the evidence registry's entries
+(``openapi_magic.evidence``) its quirks come from, and a test replays each against
+the profile and checks the same status, status key, msg and body shape. Select one with
 ``serve(firmware=NAME)``, ``SimulatedSplicer(firmware=NAME)`` or
 ``python -m openapi_magic.server --firmware NAME``; :data:`FIRMWARE_PROFILES`
 lists them. Explicit options (``reply_sign``, ``status_key``) override a profile.

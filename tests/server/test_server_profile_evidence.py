@@ -84,3 +84,28 @@ def test_the_profile_answers_its_evidence_in_the_same_shape(profile, entry):
         ), reply["body"]
     else:
         assert _contains_shape(_shape(reply["body"]), _shape(e.call.reply)), reply["body"]
+
+
+@pytest.mark.parametrize("name", [n for n in FIRMWARE_PROFILES if n != "teaching"])
+def test_every_quirk_of_a_profile_has_its_entry(name):
+    # A profile's own quirks (what it sets unlike the default profile; the default's all)
+    # each have an entry among those it names.
+    profile, default = FIRMWARE_PROFILES[name], FIRMWARE_PROFILES["default"]
+    own = name == "default"
+    entries = [REGISTRY.entry(i) for i in profile.entries]
+    fails = {e.interface for e in entries if e.call.status == 500}
+    for quirk in profile.failing:  # "device/*": some entry of that module fails
+        module = quirk[:-1] if quirk.endswith("/*") else None
+        assert (module and any(i.startswith(module) for i in fails)) or quirk in fails, quirk
+    answered_nothing = {e.interface for e in entries if e.call.status == 0 and not e.call.reply}
+    for quirk in profile.ignored_writes | profile.create_without_id:
+        assert quirk in answered_nothing, quirk
+    if own or profile.unknown_interface_status != default.unknown_interface_status:
+        unknown = {e.call.status for e in entries if e.interface == UNKNOWN_INTERFACE}
+        assert profile.unknown_interface_status in unknown, unknown
+    if own or profile.status_key != default.status_key:
+        spelled = {e.key_spelling() for e in entries} - {""}
+        assert spelled == {profile.status_key}, spelled
+    if not own and profile.success_msg != default.success_msg:
+        ok = [e for e in entries if e.call.status == 0 and e.obtained in ("captured", "quoted")]
+        assert ok and all(e.call.msg == profile.success_msg for e in ok)
