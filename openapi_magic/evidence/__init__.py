@@ -147,11 +147,12 @@ def matrix(registry: Registry | None = None, *, every_interface: bool = False) -
         if _outcome(e) not in said:
             said.append(_outcome(e))
         entries.setdefault((row, e.firmware_label), []).append(e.id)
+    paths = reg.catalog().paths()
     rows = list(outcomes)
     if every_interface:
-        rows = [*reg.catalog().paths(), *[r for r in rows if r not in reg.catalog()]]
+        rows = [*paths, *[r for r in rows if r not in paths]]
     # Catalog order (module by module), then what the catalog does not know.
-    order = {p: n for n, p in enumerate(reg.catalog().paths())}
+    order = {p: n for n, p in enumerate(paths)}
     rows.sort(key=lambda r: (order.get(r, len(order)), r))
     cells = {
         r: {f: " or ".join(outcomes.get(r, {}).get(f, [])) or NOT_SEEN for f in firmwares}
