@@ -4,7 +4,7 @@ A registry file is a capture file (:mod:`openapi_magic.core.capture_format`) wit
 a little more, so every registry file also reads as a capture (and replays as one):
 
 * a top-level ``"evidence"`` object: ``id`` (the file's name), ``source``
-  (``name``, ``repository`` and ``path``, or ``document``), ``kind`` (what the
+  (``name``, ``repository`` and ``path`` (and ``commit``), or ``document``), ``kind`` (what the
   source is: ``"device"`` notes of a real splicer, a public ``"client"``, the
   ``"vendor"``'s pages as quoted), the device ``model`` and ``firmware`` (``""``:
   not given), the ``date`` (``""``: not given), how its calls were ``obtained``
