@@ -35,6 +35,12 @@ def test_json_is_one_object_per_cell(capsys):
     } in cells
 
 
+def test_html_is_the_matrix_table(capsys):
+    assert main(["evidence", "--html"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert out.lstrip().startswith("<div") and "<th" in out and "500 Server_Err" in out
+
+
 def test_the_readme_s_compatibility_document_is_current(capsys):
     assert main(["evidence", "--markdown"]) == EXIT_OK
     made = capsys.readouterr().out

@@ -87,3 +87,28 @@ def test_evidence_from_a_client_capture_never_holds_the_key(tmp_path):
         made = capture(client, quiet=True)
     draft = made.to_evidence(tmp_path, model="H5")
     assert_no_secret([draft.path.read_text(encoding="utf-8"), repr(draft), draft._repr_html_()])
+
+
+def test_calls_without_a_reply_are_left_out_and_the_checklist_says_so():
+    made = Capture.from_dict(
+        {
+            "format": "openapi_magic.capture",
+            "version": 1,
+            "firmware": "1.9.8.1",
+            "taken_at": "2026-11-30T21:00:00+00:00",
+            "calls": [
+                {"interface": "screen/readList", "body": {"deviceId": 0}, "status": 0},
+                {
+                    "interface": "screen/readDetail",
+                    "body": {"deviceId": 0, "screenId": 0},
+                    "status": None,
+                    "error": "RequestTimeout: no reply in 5 s",
+                },
+            ],
+        }
+    )
+    draft = made.to_evidence(model="H9")
+    assert [c["interface"] for c in draft.data["calls"]] == ["screen/readList"]
+    assert draft.file.id == "h9-1.9.8.1-2026-11-30" and draft.path is None
+    assert "1 call that got no reply" in repr(draft)
+    assert "nothing looked like a serial number" in repr(draft)
