@@ -142,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--markdown", action="store_true", help="The whole document (docs/compatibility.md)."
     )
     ev.add_argument("--html", action="store_true", help="The matrix as an HTML table.")
+    ev.add_argument(
+        "--all", action="store_true", dest="every_interface", help="Every catalog interface."
+    )
     serve = command("serve", "Run the simulated splicer (python -m openapi_magic.server).")
     serve.add_argument("args", nargs=argparse.REMAINDER, help="Its options (serve -h).")
     return top
@@ -210,7 +213,7 @@ def _evidence(args: argparse.Namespace) -> int:
     if args.markdown:
         print(evidence.compatibility_markdown(registry), end="")
         return EXIT_OK
-    shown = evidence.matrix(registry)
+    shown = evidence.matrix(registry, every_interface=args.every_interface)
     if args.html:
         print(shown._repr_html_())
     elif args.json:

@@ -160,6 +160,9 @@ def test_every_catalog_claim_names_its_registry_entries():
 def test_capture_confirmed_means_a_real_reply_is_quoted():
     confirmed = [s.path for s in CATALOG if s.source == "capture"]
     assert confirmed == ["screen/readList"]
+    help_text = CATALOG.get("screen/readList").help()  # what %openapi_help shows
+    assert "Confirmed by a capture" in help_text
+    assert "Evidence registry: h5-broadcast-controller#readList-ok" in help_text
     assert CATALOG.get("device/readIp").source == "client"  # only 500s: not confirmed
 
 

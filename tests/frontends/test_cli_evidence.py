@@ -35,6 +35,14 @@ def test_json_is_one_object_per_cell(capsys):
     } in cells
 
 
+def test_all_lists_every_catalog_interface(capsys):
+    from openapi_magic.core.catalog import load_catalog
+
+    assert main(["evidence", "--all", "--json"]) == EXIT_OK
+    rows = {json.loads(line)["interface"] for line in capsys.readouterr().out.splitlines()}
+    assert set(load_catalog().paths()) <= rows
+
+
 def test_html_is_the_matrix_table(capsys):
     assert main(["evidence", "--html"]) == EXIT_OK
     out = capsys.readouterr().out
