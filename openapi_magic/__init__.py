@@ -11,7 +11,8 @@ importing only from the layers below it (CONTRIBUTING.md's layer map draws them)
 I/O), ``render`` (every view), ``client`` (the Client and its Result, profiles,
 guards), ``ops`` (fleets, watches, captures), ``app`` (the cell grammar and the
 session's one service) and ``frontends`` (the magics, the form, the command line);
-``server`` is the simulated splicer.
+``server`` is the simulated splicer. ``openapi_magic.evidence`` is what real firmware
+answers: the evidence registry and its compatibility matrix.
 """
 
 from typing import TYPE_CHECKING
@@ -37,6 +38,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from . import evidence
     from .app._service import CallSpec, Outcome
     from .app._session import NotebookSession, current_settings, history, session_for
     from .client._client import Client, Prepared, Secret
@@ -76,6 +78,7 @@ __getattr__, __dir__ = _face(
         "CaptureDiff": ".ops._capture_diff",
         "fleet": ".ops.fleet",
         "draw": ".render._draw",
+        "evidence": ".evidence",
     },
 )
 
@@ -148,6 +151,7 @@ __all__ = [
     "current_client",
     "current_settings",
     "draw",
+    "evidence",
     "fleet",
     "form",
     "history",

@@ -13,9 +13,13 @@ with an ``enum`` and ``enumLabels``. Numeric codes that appear in replies
 
 Provenance: every interface, and every field where it differs, says where its
 description comes from (``source``): ``"vendor"`` (the vendor's pages, as quoted
-by a public client), ``"capture"`` (a reply or request seen on a real device),
-``"client"`` (a public client's code) or ``"reconstruction"`` (ours, from
-``shared/NOVASTAR-H.md``: unconfirmed). ``evidence`` names the sources in words;
+by a public client), ``"capture"`` (a reply seen on a real device, quoted),
+``"client"`` (a public client's code, a device's behaviour in prose) or
+``"reconstruction"`` (ours, from ``shared/NOVASTAR-H.md``: unconfirmed). An
+interface's source is computed at load from the evidence registry
+(``openapi_magic.evidence``; the rule is :func:`openapi_magic.core._provenance.grade`),
+with the registry ``entries`` behind it; a field's is written in ``catalog.json``
+and a test checks that a registry entry sends it. ``evidence`` names the sources in words;
 ``disagreement`` says where sources differ (the catalog records it rather than
 picking silently). A field without a ``source`` of its own inherits its
 interface's. Status codes carry the firmware's ``msg`` token (``Server_Err``...).
@@ -27,11 +31,12 @@ import functools
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ConfigError
+from ._provenance import bundled_provenance
 
 __all__ = [
     "KINDS",
@@ -41,6 +46,7 @@ __all__ = [
     "Interface",
     "Problem",
     "StatusCode",
+    "catalog_data",
     "is_read",
     "load_catalog",
     "normalize_path",
@@ -225,6 +231,8 @@ class Interface:
     source: str = "reconstruction"
     evidence: str = ""
     disagreement: str = ""
+    #: The evidence registry's entries behind ``source`` (``"file#call"``), computed at load.
+    entries: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -309,6 +317,8 @@ class Interface:
         if self.description:
             lines.append(self.description)
         lines.append(provenance_text(self.source, self.evidence, self.disagreement))
+        if self.entries:
+            lines.append("Evidence registry: " + ", ".join(self.entries))
         if self.fields:
             lines.append("Fields (* required):")
         for f in self.fields:
@@ -354,9 +364,17 @@ class StatusCode:
 
 
 class Catalog:
-    """The loaded catalog: look up interfaces, list them by module, describe status codes."""
+    """The loaded catalog: look up interfaces, list them by module, describe status codes.
 
-    def __init__(self, data: dict) -> None:
+    ``provenance`` (``{interface: (source, registry entry ids)}``, computed from the
+    evidence registry) gives each interface its ``source`` and ``entries``; an
+    interface it does not name is ``"reconstruction"``. Without it, each interface's
+    ``source`` is read from ``data`` (a hand-made catalog in a test).
+    """
+
+    def __init__(
+        self, data: dict, provenance: Mapping[str, tuple[str, tuple[str, ...]]] | None = None
+    ) -> None:
         self._modules: dict[str, str] = {
             name: (spec.get("title", name) if isinstance(spec, dict) else str(spec))
             for name, spec in data.get("modules", {}).items()
@@ -371,6 +389,10 @@ class Catalog:
                 raise ConfigError(
                     f'catalog interface {path!r} has no "kind": say "read" or "write".'
                 )
+            if provenance is not None:
+                source, entries = provenance.get(norm, ("reconstruction", ()))
+            else:
+                source, entries = spec.get("source", "reconstruction"), ()
             self._interfaces[norm] = Interface(
                 path=norm,
                 summary=spec.get("summary", ""),
@@ -379,9 +401,10 @@ class Catalog:
                 fields=tuple(Field.from_dict(f) for f in spec.get("fields", ())),
                 records=spec.get("records"),
                 example=spec.get("example"),
-                source=_check_source(spec.get("source", "reconstruction"), f"interface {path!r}"),
+                source=_check_source(source, f"interface {path!r}"),
                 evidence=spec.get("evidence", ""),
                 disagreement=spec.get("disagreement", ""),
+                entries=tuple(entries),
             )
         # Code tables of reply values (interfaceType, cardType, ...): {name: {code: label}}.
         self._codes: dict[str, dict[int, str]] = {
@@ -532,9 +555,9 @@ class Catalog:
         return list(self._codes)
 
 
-@functools.lru_cache(maxsize=1)
-def load_catalog() -> Catalog:
-    """The catalog bundled with the package (read once, immutable)."""
+def catalog_data() -> dict:
+    """The bundled ``catalog.json`` as a new dict (interfaces without provenance: that
+    is computed from the evidence registry, see :class:`Catalog`)."""
     path = os.path.join(os.path.dirname(__file__), "catalog.json")
     if os.path.isfile(path):  # an ordinary install: no importlib.resources to import
         with open(path, encoding="utf-8") as f:
@@ -543,7 +566,14 @@ def load_catalog() -> Catalog:
         from importlib import resources
 
         text = resources.files(__package__).joinpath("catalog.json").read_text(encoding="utf-8")
-    return Catalog(json.loads(text))
+    return json.loads(text)
+
+
+@functools.lru_cache(maxsize=1)
+def load_catalog() -> Catalog:
+    """The catalog bundled with the package, its provenance computed from the bundled
+    evidence registry (read once, immutable)."""
+    return Catalog(catalog_data(), provenance=bundled_provenance())
 
 
 def is_read(interface: str, catalog: Catalog | None = None) -> bool:

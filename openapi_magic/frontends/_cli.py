@@ -74,7 +74,8 @@ def _connection_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line: ``call``, ``capture``, ``diff``, ``watch``, ``serve``, ``settings``."""
+    """The command line: ``call``, ``capture``, ``diff``, ``watch``, ``serve``, ``settings``,
+    ``evidence``."""
     top = _Parser(
         prog="openapi-magic",
         description="Talk to NovaStar H-series splicers from a terminal or a script.",
@@ -93,8 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
             allow_abbrev=False,
         )
-        if name != "serve":
+        if name not in ("serve", "evidence"):
             _connection_arguments(made)
+        if name != "serve":
             made.add_argument("--json", action="store_true", help="One JSON object a line.")
         return made
 
@@ -134,6 +136,15 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("-f", "--force", action="store_true", help="Poll what the catalog doubts.")
 
     command("settings", "Every setting: its value and where it comes from.")
+    ev = command("evidence", "What real firmware answers: the compatibility matrix.")
+    ev.add_argument("paths", nargs="*", metavar="PATH", help="Add these evidence files/folders.")
+    ev.add_argument(
+        "--markdown", action="store_true", help="The whole document (docs/compatibility.md)."
+    )
+    ev.add_argument("--html", action="store_true", help="The matrix as an HTML table.")
+    ev.add_argument(
+        "--all", action="store_true", dest="every_interface", help="Every catalog interface."
+    )
     serve = command("serve", "Run the simulated splicer (python -m openapi_magic.server).")
     serve.add_argument("args", nargs=argparse.REMAINDER, help="Its options (serve -h).")
     return top
@@ -166,6 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise _Usage(
                 f"unknown option {', '.join(flags)}" if flags else "unexpected extra arguments"
             )
+        if args.command == "evidence":  # no splicer: the registry only
+            return _evidence(args)
         return _COMMANDS[args.command](args, _session(args))
     except _Usage as exc:
         return _fail(f"usage: {exc} (openapi-magic --help)", None, EXIT_USAGE)
@@ -189,6 +202,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             else "the request may have reached the splicer: read the state back"
         )
         return _fail(f"Interrupted: {fate}.", None, EXIT_NOT_SENT)
+
+
+def _evidence(args: argparse.Namespace) -> int:
+    """``openapi-magic evidence``: the matrix of the bundled registry (and PATHs) as text,
+    Markdown (the whole compatibility document), HTML or JSON (one object per cell)."""
+    from .. import evidence
+
+    registry = evidence.load_registry(*args.paths)
+    if args.markdown:
+        print(evidence.compatibility_markdown(registry), end="")
+        return EXIT_OK
+    shown = evidence.matrix(registry, every_interface=args.every_interface)
+    if args.html:
+        print(shown._repr_html_())
+    elif args.json:
+        for interface in shown.interfaces:
+            for firmware in shown.firmwares:
+                cell = {"interface": interface, "firmware": firmware}
+                print(json.dumps({**cell, "answer": shown.cell(interface, firmware)}))
+    else:
+        print(repr(shown))
+    return EXIT_OK
 
 
 def _say(message: str, hint: str | None) -> None:

@@ -67,6 +67,7 @@ from ..client._connection import to_client
 from ..client._result import find_records, records_frame
 from ..core import capture_format as _format
 from ..core._lazy import pandas as pd
+from ..core._registry import EvidenceFile, evidence_from_dict
 from ..core.capture_format import FORMAT, FORMAT_VERSION, own_id_keys
 from ..core.capture_format import body_key as _body_key
 from ..core.capture_format import compact as _compact
@@ -107,6 +108,7 @@ __all__ = [
     "Call",
     "Capture",
     "CaptureError",
+    "EvidenceDraft",
     "InterfaceCalls",
     "WriteRefused",
     "anonymize",
@@ -464,6 +466,70 @@ class Capture(_format.Capture, Shown):
         data, where = _format.read_file(path)
         return cls.from_dict(data, where)
 
+    # ------------------------------------------------------------------ evidence
+
+    def to_evidence(
+        self,
+        path: str | os.PathLike | None = None,
+        *,
+        model: str = "",
+        firmware: str | None = None,
+        source: str = "",
+        date: str | None = None,
+        evidence_id: str = "",
+        notes: tuple[str, ...] | list[str] = (),
+    ) -> EvidenceDraft:
+        """This capture as an evidence registry file (``openapi_magic.evidence``), anonymized,
+        with a checklist to review before sending it (what is kept, what was replaced).
+
+        ``model`` (``"H9"``: a capture knows only the ``mainModelId`` number) and
+        ``firmware`` (default: the captured ``softwareVersion``) name the device's
+        column in the matrix; ``source`` says whose splicer and where (``"FOH rack,
+        a touring H9"``); ``date`` defaults to the day it was taken. Written to ``path``
+        (a file, or a folder where ``<id>.json`` is written) when given. Calls that got
+        no reply (a transport error) are left out: they say nothing of the firmware.
+        """
+        data, anon = _anonymize(self.to_dict())
+        firmware = str(self.firmware or "") if firmware is None else str(firmware)
+        day = self.taken_at[:10] if date is None else date
+        model_name = model or (f"model id {self.model_id}" if self.model_id is not None else "")
+        fid = evidence_id or _slug("-".join(p for p in (model_name, firmware, day) if p))
+        answered = [c for c in data["calls"] if c.get("status") is not None]
+        for n, call in enumerate(answered):
+            call["id"] = str(n)
+            call["elapsed"] = 0
+        data.update(
+            calls=answered,
+            root="",  # where the splicer stood on the venue's network: not evidence
+            evidence={
+                "id": fid or "my-splicer",
+                "source": {
+                    "name": source or "a capture by openapi_magic",
+                    "repository": "",
+                    "path": "",
+                    "document": "openapi_magic capture (Capture.to_evidence)",
+                },
+                "kind": "device",
+                "model": model_name,
+                "firmware": firmware,
+                "date": day,
+                "obtained": "captured",
+                "summary": f"{len(answered)} replies of a real splicer, captured read-only.",
+                "notes": list(notes),
+            },
+        )
+        where = "this capture's evidence"
+        made = evidence_from_dict(data, where)
+        checklist = _checklist(self, data, anon, len(self.calls) - len(answered))
+        written = None
+        if path is not None:
+            written = Path(path).expanduser()
+            if written.is_dir():
+                written = written / f"{made.id}.json"
+            text = json.dumps(data, ensure_ascii=False, indent=1)
+            written.write_text(text + "\n", encoding="utf-8")
+        return EvidenceDraft(made, data, checklist, written)
+
     # ------------------------------------------------------------------ diff
 
     def diff(self, other: Any, *, volatile: Any = None, **capture_options: Any) -> CaptureDiff:
@@ -480,6 +546,89 @@ class Capture(_format.Capture, Shown):
         capture_options.setdefault("anonymize", self.is_anonymized)
         live = capture(other, **capture_options)
         return diff_captures(self, live, volatile=volatile)
+
+
+class EvidenceDraft(Shown):
+    """A capture made into an evidence registry file: ``data`` (the JSON, as written to
+    ``path``), ``file`` (as the registry reads it), and ``checklist``, the lines to
+    review before sending it (what is kept, what was replaced, what to look over)."""
+
+    def __init__(
+        self, file: EvidenceFile, data: dict, checklist: list[str], path: Path | None
+    ) -> None:
+        self.file = file
+        self.data = data
+        self.checklist = list(checklist)
+        self.path = path
+
+    def __repr__(self) -> str:
+        head = f"Evidence {self.file.id!r}" + (f" in {self.path}" if self.path else "")
+        return safe_text("\n".join([head + ": review before sending"] + self.checklist))
+
+    def _repr_markdown_(self) -> str:
+        head = f"**Evidence `{_md(self.file.id)}`**: review before sending"
+        return "\n".join([head, ""] + [f"- {_md(line[2:])}" for line in self.checklist])
+
+    def _repr_html_(self) -> str:
+        items = "".join(f"<li>{esc(line[2:])}</li>" for line in self.checklist)
+        return (
+            f"<div><b>Evidence {esc(self.file.id)}</b>: review before sending<ul>{items}</ul></div>"
+        )
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9.]+", "-", text.lower()).strip("-.")
+
+
+def _names(obj: Any, found: set[str]) -> None:
+    """Every text under a key ending in ``name`` (screens', inputs', presets' names)."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if isinstance(v, str) and str(k).lower().endswith("name") and v.strip():
+                found.add(v)
+            else:
+                _names(v, found)
+    elif isinstance(obj, list):
+        for v in obj:
+            _names(v, found)
+
+
+def _checklist(made: Capture, data: dict, anon: _Anonymizer, dropped: int) -> list[str]:
+    """What a person checks before sending evidence: no real value appears here, only
+    counts and placeholders."""
+    calls = data["calls"]
+    failed = sum(1 for c in calls if c.get("status") != 0)
+    meta = data["evidence"]
+    replaced = [
+        f"{what}: {len(values)} (as {example}…)"
+        for values, what, example in (
+            (anon.serials, "serial numbers", "SN-ANON-0001"),
+            (anon.macs, "MAC addresses", "00:00:5E:00:53:01"),
+            (anon.ips, "IP addresses", "192.0.2.1"),
+            (anon.hosts, "host names", "splicer.example"),
+        )
+        if values
+    ]
+    names: set[str] = set()
+    _names([c.get("reply") for c in calls], names)
+    lines = [
+        f"- Kept: {plural(len(calls), 'call')} to {plural(len(made.interfaces()), 'interface')} "
+        f"({failed} failed, with their status and msg), the request bodies, the replies' "
+        f"bodies; model {meta['model'] or 'not given'}, firmware "
+        f"{meta['firmware'] or 'not given'}, date {meta['date'] or 'not given'}.",
+        "- Replaced: "
+        + ("; ".join(replaced) or "nothing looked like a serial number, MAC or IP address")
+        + ".",
+        "- Left out: the root URL, the timings"
+        + (f", {plural(dropped, 'call')} that got no reply" if dropped else "")
+        + " (a capture never holds the secretKey, a sign or a ciphertext).",
+        f"- Look over by eye: {plural(len(names), 'name')} kept as the splicer gave them "
+        "(screens, inputs, presets, layers): rename any that say which venue or show it is.",
+        "- Send: attach the file to an issue or pull request (in openapi_magic/evidence/"
+        "registry/). It adds this firmware's column to the matrix, makes the interfaces it "
+        "answered 0 capture-confirmed in the catalog, and may become a firmware profile.",
+    ]
+    return lines
 
 
 # --------------------------------------------------------------------------- the demo capture
@@ -1058,6 +1207,11 @@ def anonymize(data: dict) -> dict:
     ``…version…`` key), and values that are already
     placeholders (anonymizing twice changes nothing).
     """
+    return _anonymize(data)[0]
+
+
+def _anonymize(data: dict) -> tuple[dict, _Anonymizer]:
+    """:func:`anonymize`, and the anonymizer that did it (what it replaced, counted)."""
     anon = _Anonymizer()
     host = urllib.parse.urlsplit(str(data.get("root") or "")).hostname or ""
     if host and not _ipv4_text(host) and ":" not in host:
@@ -1072,7 +1226,7 @@ def anonymize(data: dict) -> dict:
             out[key] = anon.text(out[key])
     out["skipped"] = anon.walk(out.get("skipped", {}))
     out["anonymized"] = True
-    return out
+    return out, anon
 
 
 # --------------------------------------------------------------------------- helpers

@@ -1,7 +1,9 @@
 """Firmware profiles: how the simulated splicer answers, modelled on real H-series firmware.
 
-A profile bundles the reply habits and quirks of one firmware seen in the field
-(``shared/FIELD-EVIDENCE.md``), each naming its evidence. Select one with
+A profile bundles the reply habits and quirks of one firmware seen in the field,
+each naming its evidence: ``entries`` are the evidence registry's entries
+(``openapi_magic.evidence``) its quirks come from, and a test replays each against
+the profile and checks the same status, status key, msg and body shape. Select one with
 ``serve(firmware=NAME)``, ``SimulatedSplicer(firmware=NAME)`` or
 ``python -m openapi_magic.server --firmware NAME``; :data:`FIRMWARE_PROFILES`
 lists them. Explicit options (``reply_sign``, ``status_key``) override a profile.
@@ -61,6 +63,9 @@ class FirmwareProfile:
     failing: frozenset[str] = frozenset()
     ignored_writes: frozenset[str] = frozenset()
     create_without_id: frozenset[str] = frozenset()
+    #: The evidence registry's entries (``"file#call"``, ``openapi_magic.evidence``) this
+    #: profile's quirks come from; a test replays each against the profile.
+    entries: tuple[str, ...] = ()
 
     def fails(self, interface: str) -> bool:
         """Whether this firmware answers ``interface`` with 500 whatever the body."""
@@ -92,6 +97,12 @@ FIRMWARE_PROFILES: dict[str, FirmwareProfile] = {
             "tokens, failures with body {}, status 1 Params_Error, unknown interfaces 1",
             _H5_REPLIES + "; the Home Assistant integration tedr91/HA-novastar-h on GitHub, "
             "run against real H-series splicers (the key 'status' without a space)",
+            entries=(
+                "ha-novastar-h#device-detail",
+                "ha-novastar-h#screen-detail",
+                "excontrol#unknown-1",
+                "excontrol#input-list",
+            ),
         ),
         FirmwareProfile(
             "h5-capture",
@@ -101,6 +112,12 @@ FIRMWARE_PROFILES: dict[str, FirmwareProfile] = {
             status_key="status ",
             success_msg="",
             failing=frozenset({"device/*"}),
+            entries=(
+                "h5-broadcast-controller#readList-ok",
+                "h5-broadcast-controller#illegal-pid",
+                "h5-broadcast-controller#device-500",
+                "h5-broadcast-controller#device-ip-500",
+            ),
         ),
         FirmwareProfile(
             "h9-1.9.7.1",
@@ -124,6 +141,19 @@ FIRMWARE_PROFILES: dict[str, FirmwareProfile] = {
             ),
             ignored_writes=frozenset({"layer/writeSource"}),
             create_without_id=frozenset({"ipc/IPCSourceCreate"}),
+            entries=(
+                "h9-v1.9.7.1-notes#device-detail-500",
+                "h9-v1.9.7.1-notes#device-ip-500",
+                "h9-v1.9.7.1-notes#brightness-500",
+                "h9-v1.9.7.1-notes#stream-rule-500",
+                "h9-v1.9.7.1-notes#write-source-ignored",
+                "h9-v1.9.7.1-notes#ipc-create-no-id",
+                "h9-v1.9.7.1-notes#create-ipc",
+                "h9-v1.9.7.1-notes#screen-detail",
+                # excontrol's H9 (version not given) is the source of the 500s below.
+                "excontrol#layer-detail-500",
+                "excontrol#unknown-500",
+            ),
         ),
         FirmwareProfile(
             "teaching",

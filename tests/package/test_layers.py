@@ -32,6 +32,9 @@ LAYERS: dict[str, int] = {
     "openapi_magic.render": 2,
     "openapi_magic.client": 3,
     "openapi_magic.ops": 4,
+    # The evidence registry's face: its data (read by the core's loader) and its matrix,
+    # drawn by the one renderer; captures turn into evidence through the core's format.
+    "openapi_magic.evidence": 4,
     "openapi_magic.app": 5,
     "openapi_magic.frontends": 6,
     "openapi_magic.server": 7,
