@@ -21,6 +21,7 @@ from .core._lazy import face as _face
 from .errors import (
     CaptureError,
     ConfigError,
+    ConnectCheckError,
     ConnectError,
     DecodeError,
     DecryptionError,
@@ -122,6 +123,7 @@ __all__ = [
     "Client",
     "ClockSkewWarning",
     "ConfigError",
+    "ConnectCheckError",
     "ConnectError",
     "DecodeError",
     "DecryptionError",

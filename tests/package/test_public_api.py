@@ -55,7 +55,8 @@ def test_the_public_modules_are_exactly_the_face():
 def test_the_public_names_stay_few():
     # 0.1 had 37 public modules and 319 names; the layers keep the face small.
     names = sum(len(importlib.import_module(m).__all__) for m in MODULES)
-    assert len(MODULES) <= 14 and names <= 210, (len(MODULES), names)
+    # +2 (issue 25): the connect verdict, ConnectVerdict, and its error, ConnectCheckError.
+    assert len(MODULES) <= 14 and names <= 212, (len(MODULES), names)
 
 
 #: Old module -> the module it is now (0.1's paths, kept for one release).
