@@ -236,7 +236,7 @@ def rows_view(
     scalar one value. ``how`` says where to see what is cut (keys ``rows``, ``fields``,
     ``columns``; a Result's by default)."""
     how = {**RESULT_HOW, **(how or {})}
-    if rows is None or rows == "":
+    if rows is None or rows == "" or rows == {}:  # {}: a real firmware's failure body
         return View("empty")
     if isinstance(rows, dict):
         flat, more, _ = _flatten(rows, DISPLAY_FIELDS)
@@ -734,12 +734,16 @@ def result_text(result: Result, view: View, width: int | None = None) -> str:
     """A Result as plain text no wider than ``width`` (the terminal's by default): the
     header line, hint and warnings, then the view."""
     width = text_width() if width is None else width
-    lines = [result.summary()]
+    # A failure with no data says so on its header line: the hint that leads stays in
+    # the first three lines of a terminal.
+    brief = not result.ok and view.kind == "empty"
+    lines = [result.summary() + (f"  ({_NO_DATA})" if brief else "")]
     if not result.ok and result.hint:
         lines.append(f"Hint: {safe_text(result.hint)}")
     lines += [f"Catalog (sent anyway): {safe_text(w)}" for w in result.warnings]
     lines = [wrap(line, width) for line in lines]
-    lines += grid_text(view, width, "result.body" if view.kind == "keyvalue" else "result.df")
+    if not brief:
+        lines += grid_text(view, width, "result.body" if view.kind == "keyvalue" else "result.df")
     return "\n".join(lines)
 
 
