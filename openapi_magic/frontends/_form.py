@@ -185,14 +185,26 @@ class _FieldRow:
         if spec.type in ("object", "array") and spec.fields:
             bits.append("fields: " + ", ".join(f.name for f in spec.fields))
         text = f"{spec.description} ({'; '.join(bits)})" if spec.description else "; ".join(bits)
-        tag = ""
+        tag = why = ""
         if spec.disagreement or spec.source == "reconstruction":
+            said = provenance_text(spec.source, spec.evidence, spec.disagreement)
+            word = "disputed" if spec.disagreement else "unconfirmed"
+            meaning = (
+                "Disputed: the sources disagree about this field. "
+                if spec.disagreement
+                else "Unconfirmed: only our reconstruction says so. "
+            )
             tag = (
                 f' <span style="color:{_AMBER}" class="openapi-magic-form-unconfirmed" '
-                f'title="{esc(provenance_text(spec.source, spec.evidence, spec.disagreement))}"'
-                f">{'disputed' if spec.disagreement else 'unconfirmed'}</span>"
+                f'title="{esc(meaning + said)}">{word}</span>'
             )
-        return f'<span style="color:{_GREY};font-size:90%">{esc(text)}</span>{tag}'
+            if spec.disagreement:  # explained where it shows, not only on hover
+                why = (
+                    f'<div class="openapi-magic-form-disputed" style="color:{_AMBER};'
+                    f'font-size:90%">disputed: {esc(spec.disagreement)} (the splicer '
+                    "decides; the form sends what you set)</div>"
+                )
+        return f'<span style="color:{_GREY};font-size:90%">{esc(text)}</span>{tag}{why}'
 
     def _edited(self, change: dict) -> None:
         if self.include is not None and not self.include.value and not self._quiet:

@@ -408,8 +408,18 @@ _FIRST_COLUMNS = (
 
 def _ordered_columns(names: list) -> list:
     """``names`` with the columns a person looks for first (names, then ids, then status),
-    each group and the rest in the reply's order."""
-    return sorted(names, key=_rank)
+    each group and the rest in the reply's order. A nested column named as a top-level
+    one (``general.name`` beside ``name``) is not put first: two leading columns saying
+    the same thing would push the next one out of view."""
+    top = {str(n) for n in names if "." not in str(n)}
+
+    def rank(name: Any) -> int:
+        text = str(name)
+        if "." in text and text.rsplit(".", 1)[-1] in top:
+            return len(_FIRST_COLUMNS)
+        return _rank(name)
+
+    return sorted(names, key=rank)
 
 
 def _rank(name: Any) -> int:
@@ -539,13 +549,17 @@ def _flatten(obj: dict, limit: int) -> tuple[list[tuple[str, Any]], bool, bool]:
     return out, False, deep
 
 
+#: How a cell of records says where to see them as a table (kept whole in the text view).
+_TABULATE = "(tabulate: "
+
+
 def _cell(v: Any, path: str = "") -> str:
     if isinstance(v, str):
         return _short_text(v)
     if isinstance(v, list) and v and all(isinstance(r, dict) for r in v[:50]):
         return (
             f"{len(v)} record{'s' if len(v) != 1 else ''} "
-            f"(tabulate: result.to_dataframe({path!r}) or %%openapi … -t {path})"
+            f"{_TABULATE}result.to_dataframe({path!r}) or %%openapi … -t {path})"
         )
     return _json_head(v, _VALUE_CHARS)
 
@@ -622,9 +636,17 @@ def grid_text(view: View, width: int, where: str) -> list[str]:
         names = [c[0] for c in view.cells]
         key_width = min(max((len(n) for n in names), default=0), max(10, width // 3))
         room = max(10, width - key_width - 2)
+
+        def value(i: int, v: str) -> str:
+            if _TABULATE in v and len(v) > room:  # how to see it: never cut, wrapped
+                lines = textwrap.wrap(v, room, break_on_hyphens=False)
+                return ("\n" + " " * (key_width + 2)).join(lines)
+            if (i, 1) in marks:
+                return _clip(v, room - len(MARK)) + MARK
+            return _clip(v, room)
+
         table = "\n".join(
-            f"{_clip(n, key_width):<{key_width}}  "
-            + (_clip(v or "", room - len(MARK)) + MARK if (i, 1) in marks else _clip(v or "", room))
+            f"{_clip(n, key_width):<{key_width}}  " + value(i, v or "")
             for i, (n, v) in enumerate(view.cells)
         )
         return [_bounded(table, where)] + cut_lines(view, width)
