@@ -82,6 +82,8 @@ class ConnectVerdict:
     model: str | None = None
     model_id: Any = None
     firmware: str | None = None
+    #: ``main/initStatus``'s ``initStatus``: 1 ready, 0 still starting (None: not said).
+    init_status: Any = None
 
     @property
     def ok(self) -> bool:
@@ -121,7 +123,12 @@ class ConnectVerdict:
             if self.model_id is not None and str(self.model_id) != self.model:
                 model += f" (model id {self.model_id})"
             firmware = f", firmware {self.firmware}" if self.firmware else ""
-            return f"The splicer answers: {model}{firmware}, at {where}."
+            starting = (
+                " It is still starting (initStatus 0): other calls answer 912 until it is ready."
+                if self.init_status == 0
+                else ""
+            )
+            return f"The splicer answers: {model}{firmware}, at {where}.{starting}"
         if self.kind == "unchecked":
             return f"Not checked: nothing was sent to {where}; the first call will tell."
         if self.kind == "refused":
@@ -193,6 +200,7 @@ def check_connection(client: Client, timeout: float | None = None) -> ConnectVer
         model=_model_name(client, model_id, timeout),
         model_id=model_id,
         firmware=None if version is None else str(version),
+        init_status=body.get("initStatus"),
         **kw,
     )
 

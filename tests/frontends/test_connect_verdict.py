@@ -53,6 +53,14 @@ def test_connect_says_first_that_the_splicer_answers_with_its_model_name(ip, spl
     assert "mainModelId" not in out
 
 
+def test_a_splicer_still_starting_answers_and_says_so(ip):
+    with serve(initialising_s=60) as booting:
+        ip.user_ns["booting"] = booting
+        ok, out = run(ip, "%openapi_connect booting")
+    assert ok and out.startswith("The splicer answers: H5")
+    assert "still starting (initStatus 0)" in out.splitlines()[0]
+
+
 def test_a_wrong_pid_fails_the_cell_with_the_vendors_answer_and_keeps_the_target(ip, splicer):
     ok, out = run(ip, f"%openapi_connect {splicer.root} --pid not-demo")
     assert not ok
