@@ -551,6 +551,12 @@ def _flatten(obj: dict, limit: int) -> tuple[list[tuple[str, Any]], bool, bool]:
 
 #: How a cell of records says where to see them as a table (kept whole in the text view).
 _TABULATE = "(tabulate: "
+#: The text view's one line for every shortened "(-t KEY)".
+_TABULATE_NOTE = "(-t KEY on the cell, or result.to_dataframe('KEY'), tabulates a record list)"
+_TABULATE_TEXT = re.compile(
+    r"(?P<count>\d+ records?) \(tabulate: result\.to_dataframe\('(?P<path>.*)'\) or "
+    r"%%openapi … -t (?P=path)\)"
+)
 
 
 def _cell(v: Any, path: str = "") -> str:
@@ -637,10 +643,15 @@ def grid_text(view: View, width: int, where: str) -> list[str]:
         key_width = min(max((len(n) for n in names), default=0), max(10, width // 3))
         room = max(10, width - key_width - 2)
 
+        shortened: list[str] = []
+
         def value(i: int, v: str) -> str:
-            if _TABULATE in v and len(v) > room:  # how to see it: never cut, wrapped
-                lines = textwrap.wrap(v, room, break_on_hyphens=False)
-                return ("\n" + " " * (key_width + 2)).join(lines)
+            found = _TABULATE_TEXT.fullmatch(v)
+            if found and len(v) > room:  # how to see it: said short, never cut
+                shortened.append(found["path"])
+                v = f"{found['count']} (-t {found['path']})"
+                if len(v) > room:
+                    return ("\n" + " " * (key_width + 2)).join(textwrap.wrap(v, room))
             if (i, 1) in marks:
                 return _clip(v, room - len(MARK)) + MARK
             return _clip(v, room)
@@ -649,7 +660,10 @@ def grid_text(view: View, width: int, where: str) -> list[str]:
             f"{_clip(n, key_width):<{key_width}}  " + value(i, v or "")
             for i, (n, v) in enumerate(view.cells)
         )
-        return [_bounded(table, where)] + cut_lines(view, width)
+        notes = []
+        if shortened:
+            notes.append(wrap(_TABULATE_NOTE, width))
+        return [_bounded(table, where)] + notes + cut_lines(view, width)
     heads = [_clip(c, _TEXT_COLUMN_CHARS) for c in view.columns]
     rows = [
         [

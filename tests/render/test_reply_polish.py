@@ -48,6 +48,9 @@ def test_the_tabulate_hint_is_whole_at_80_columns(ip, splicer, monkeypatch):
     text, _ = shown(ip, '%%openapi device/readDetail\n{"deviceId": 0}')
     lines = text.splitlines()
     assert all(len(line) <= 80 for line in lines)
-    flat = " ".join(line.strip() for line in lines)
-    for key in ("fanList", "powerList", "slotList"):
-        assert f"result.to_dataframe('{key}') or %%openapi … -t {key})" in flat
+    for key, count in (("fanList", 4), ("powerList", 2), ("slotList", 8)):
+        said = [key, f"{count} records (-t {key})"]
+        assert any(line.split(None, 1) == said for line in lines), text
+    assert "(-t KEY on the cell, or result.to_dataframe('KEY'), tabulates a record list)" in lines
+    html = shown(ip, '%%openapi device/readDetail\n{"deviceId": 0}')[1]
+    assert "result.to_dataframe(&#x27;fanList&#x27;) or %%openapi … -t fanList)" in html
