@@ -347,6 +347,9 @@ class OpenAPIMagics(Magics):
     def openapi_connect(self, line: str = "", local_ns: dict | None = None) -> None:
         """Connect the %%openapi magic to a splicer, keeping the secretKey out of the notebook.
 
+        The first line printed is what the splicer answered (``main/initStatus``, once):
+        it answers (model and firmware), it refused, or it is unreachable; the last two
+        fail the cell, the target kept for the next cell. ``--no-check`` asks nothing.
         ``%openapi_connect`` alone tells the current connection.
         """
         args = _parse_options(self.openapi_connect, line)
