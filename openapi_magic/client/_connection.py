@@ -46,8 +46,8 @@ READ_ONLY_HINT = (
 )
 
 
-#: ``mainModelId`` (``main/initStatus``) → the model name a crew knows. Only ids seen in
-#: a capture are here; for another id, ``device/readDetail``'s ``name`` is asked.
+#: ``mainModelId`` (``main/initStatus``) → the model name a crew knows: 29962 is the H5 of
+#: the vendor's example reply. For another id, ``device/readDetail``'s ``name`` is asked.
 MODEL_NAMES: Mapping[int, str] = MappingProxyType({29962: "H5"})
 
 #: A 500 to main/initStatus on connecting: the field's firmware answers that interface, so

@@ -53,6 +53,22 @@ def test_connect_says_first_that_the_splicer_answers_with_its_model_name(ip, spl
     assert "mainModelId" not in out
 
 
+def test_a_model_id_not_in_the_table_is_named_from_device_read_detail():
+    import dataclasses
+
+    from openapi_magic.server._firmware import firmware_profile
+
+    h15 = dataclasses.replace(firmware_profile("default"), model="H15", main_model_id=40000)
+    with serve(firmware=h15) as s:
+        conn = Connection()
+        conn.connect(Client.from_splicer(s, timeout=5))
+    assert conn.verdict.model == "H15" and conn.verdict.model_id == 40000
+    assert conn.verdict.headline.startswith("The splicer answers: H15 (model id 40000)")
+    with serve(firmware="h9-1.9.7.1") as s:  # device/readDetail answers 500 there
+        conn.connect(Client.from_splicer(s, timeout=5))
+    assert conn.verdict.headline.startswith("The splicer answers: a splicer (model id 29965)")
+
+
 def test_a_splicer_still_starting_answers_and_says_so(ip):
     with serve(initialising_s=60) as booting:
         ip.user_ns["booting"] = booting
