@@ -22,6 +22,7 @@ from .core._lazy import face as _face
 from .errors import (
     CaptureError,
     ConfigError,
+    ConnectCheckError,
     ConnectError,
     DecodeError,
     DecryptionError,
@@ -127,6 +128,7 @@ __all__ = [
     "Client",
     "ClockSkewWarning",
     "ConfigError",
+    "ConnectCheckError",
     "ConnectError",
     "DecodeError",
     "DecryptionError",

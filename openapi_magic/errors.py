@@ -20,7 +20,8 @@ ever contains the secretKey: messages are built from public facts only.
     │   ├── DecodeError        not JSON, not an envelope, bad status field
     │   ├── DecryptionError    the body could not be decrypted / parsed
     │   └── SignatureError     reply sign mismatch, raised in strict mode only
-    └── StatusError            the vendor's status is not 0
+    ├── StatusError            the vendor's status is not 0
+    └── ConnectCheckError      connecting asked the splicer: refused or unreachable
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import Any
 __all__ = [
     "CaptureError",
     "ConfigError",
+    "ConnectCheckError",
     "ConnectError",
     "DecodeError",
     "DecryptionError",
@@ -146,6 +148,16 @@ class TransportError(OpenAPIError):
     reached the splicer (when True, a write may have happened)."""
 
     sent: bool = True
+
+
+class ConnectCheckError(OpenAPIError):
+    """Connecting asked the splicer (``main/initStatus``) and it refused or did not
+    answer. ``verdict`` is the :class:`~openapi_magic.client.ConnectVerdict`: its
+    ``result`` (the refusal that arrived) or ``error`` (why nothing arrived)."""
+
+    def __init__(self, message: str, *, verdict: Any = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.verdict = verdict
 
 
 class ConnectError(TransportError):

@@ -5,7 +5,7 @@ guards (read-only, confirm-before-write), profiles and the notebook's connection
 """
 
 from ._client import DEFAULT_TIMEOUT, MAX_TIMEOUT, Client, Prepared, Secret, precheck
-from ._connection import Connection
+from ._connection import Connection, ConnectVerdict
 from ._guards import PendingWrite
 from ._profiles import Profile, get_profile, load_profiles, profiles_path
 from ._result import Result
@@ -14,6 +14,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "MAX_TIMEOUT",
     "Client",
+    "ConnectVerdict",
     "Connection",
     "PendingWrite",
     "Prepared",

@@ -668,7 +668,12 @@ class Client:
             if prepared.interface == FIRMWARE_INTERFACE:
                 self._note_firmware(opened.body)
         if opened.status == 11:
-            hint = _skew_hint(hint, headers, sent_at)
+            hint = _skew_hint(hint, headers, sent_at, prepared.envelope.get("timeStamp"))
+        warned = list(prepared.warnings)
+        if opened.status != 0:
+            typo = _typo_hint(prepared.interface)
+            if typo is not None:  # the likely cause leads; it says what the warning said
+                hint, warned = typo, []
         result = Result(
             interface=prepared.interface,
             url=url,
@@ -689,7 +694,7 @@ class Client:
             records=records,
             records_hint=_records_hint(prepared.interface),
             display_limit=self.display_limit,
-            warnings=list(prepared.warnings),
+            warnings=warned,
             firmware=self.firmware_version,
         )
         replayed = replay_note(resp.headers.get(REPLAY_HEADER), prepared.interface)
@@ -1136,15 +1141,58 @@ def _status_help(
     return entry.meaning, (note + hint).strip() or None
 
 
-def _skew_hint(hint: str | None, headers: Mapping[str, str], sent_at: float) -> str | None:
+def _typo_hint(interface: str) -> str | None:
+    """For a failed call to a path the catalog does not know but one close to it: the
+    close path first (a typo is likelier than firmware knowing more); else None."""
+    catalog = load_catalog()
+    if interface in catalog:
+        return None
+    close = catalog.suggest(interface)
+    if not close:
+        return None
+    return f"Did you mean {close[0]}? The catalog has no {interface!r}."
+
+
+#: A clock difference the splicer's ``Date`` header (1 s resolution) cannot tell from none.
+_NO_SKEW_S = 2.0
+#: Below this a timeStamp cannot be milliseconds of a clock set after 1973 (10**11 ms).
+_MS_FLOOR = 1e11
+
+
+def _skew_hint(
+    hint: str | None, headers: Mapping[str, str], sent_at: float, timestamp: Any = None
+) -> str | None:
+    """The status-11 hint, from the ``timeStamp`` sent and what the splicer's ``Date``
+    header says of the clocks: a timeStamp in seconds, else a measured skew, leads; with
+    none measured (no Date, or one that agrees with ours) the likelier causes are named
+    instead of a clock to set."""
+    try:
+        stamp = float(timestamp)
+    except (TypeError, ValueError):
+        stamp = math.nan
+    if 0 < stamp < _MS_FLOOR:
+        return (
+            f"The timeStamp sent ({timestamp}) looks like seconds: the splicer expects "
+            "milliseconds since 1970 (13 digits)."
+        )
+    likelier = (
+        "Likelier causes: a timeStamp in seconds instead of milliseconds (code of your "
+        "own sealing requests), or the splicer's own clock (its time setting)."
+    )
     date = headers.get("Date")
     if not date:
-        return hint
+        return f"No clock skew measured (the splicer sent no Date header). {likelier}"
     try:
         server = email.utils.parsedate_to_datetime(date).timestamp()
     except (TypeError, ValueError, IndexError, OverflowError, OSError):
-        return hint  # an unreadable or out-of-range Date (year 99999...): no skew to tell
+        # an unreadable or out-of-range Date (year 99999...): no skew to tell
+        return f"No clock skew measured (the splicer's Date header is unreadable). {likelier}"
     skew = sent_at - server
+    if abs(skew) < _NO_SKEW_S:
+        return (
+            "No clock skew measured: the splicer's Date header agrees with this computer's "
+            f"clock (within {_NO_SKEW_S:g} s). {likelier}"
+        )
     direction = "ahead of" if skew > 0 else "behind"
     return (
         f"This computer's clock is about {abs(skew):.0f} s {direction} the splicer's "

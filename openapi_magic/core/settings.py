@@ -363,17 +363,17 @@ TABLE: tuple[Setting, ...] = (
         ),
     ),
     Setting(
-        "read_firmware",
+        "check_connection",
         bool,
         True,
-        "%openapi_connect reads main/initStatus once to show the "
-        "splicer's model and firmware version (kept on every Result).",
+        "%openapi_connect asks the splicer main/initStatus once and says what it answered "
+        "(model and firmware; refused or unreachable fail the cell, the target kept).",
         per_call=False,
         connect=(
             Flag(
-                ("--no-firmware",),
-                "read_firmware",
-                "Do not read main/initStatus for the model and firmware version.",
+                ("--no-check", "--no-firmware"),
+                "check_connection",
+                "Connect without asking the splicer (one not powered yet): nothing is sent.",
                 const=False,
             ),
         ),

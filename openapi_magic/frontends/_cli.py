@@ -25,7 +25,7 @@ from ..app._service import CallSpec, Outcome
 from ..app._session import NotebookSession
 from ..client import _guards as _confirm
 from ..client._client import Client, Secret
-from ..client._connection import Connection
+from ..client._connection import Connection, check_connection
 from ..client._result import Result, safe_text
 from ..core.catalog import normalize_path
 from ..core.settings import TABLE, add_cli_arguments, cli_level
@@ -42,7 +42,7 @@ _EPILOG = """\
 exit codes:
   0  ok
   1  the splicer answered a failure (a vendor status other than 0, or a sign
-     mismatch under --strict-sign); -k keeps a vendor status at 0
+     mismatch under --strict-sign; connect: refused); -k keeps a vendor status at 0
   2  usage: bad options, a body that is not JSON, an unknown profile, a call
      the catalog refuses (--force sends it anyway)
   3  not sent, or no answer: refused as read-only, a declined or unanswerable
@@ -74,8 +74,8 @@ def _connection_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line: ``call``, ``capture``, ``diff``, ``watch``, ``serve``, ``settings``,
-    ``evidence``."""
+    """The command line: ``connect``, ``call``, ``capture``, ``diff``, ``watch``, ``serve``,
+    ``settings``, ``evidence``."""
     top = _Parser(
         prog="openapi-magic",
         description="Talk to NovaStar H-series splicers from a terminal or a script.",
@@ -100,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
             made.add_argument("--json", action="store_true", help="One JSON object a line.")
         return made
 
+    command("connect", "Ask the splicer main/initStatus once: answering, refused or unreachable.")
     call = command("call", "Send one call (or a fleet's, with --on / --each).")
     call.add_argument("interface", help="module/action, e.g. screen/readList.")
     call.add_argument("body", nargs="?", help="The JSON body ('-' reads it from stdin).")
@@ -535,7 +536,33 @@ def _settings(args: argparse.Namespace, session: NotebookSession) -> int:
     return EXIT_OK
 
 
+def _connect(args: argparse.Namespace, session: NotebookSession) -> int:
+    """Ask the splicer ``main/initStatus`` once and print the verdict (exit 0 answering,
+    1 refused, 3 unreachable)."""
+    client = session.client_for(args.profile)
+    verdict = check_connection(client, cli_level(args).get("timeout"))
+    if args.json:
+        line = {
+            "verdict": verdict.kind,
+            "root": verdict.root,
+            "pid": verdict.pid,
+            "status": verdict.status,
+            "msg": verdict.result.msg if verdict.result is not None else None,
+            "model": verdict.model,
+            "model_id": verdict.model_id,
+            "firmware": verdict.firmware,
+            "message": verdict.message,
+        }
+        print(json.dumps(line, ensure_ascii=False, default=str))
+    elif verdict.failed:
+        _say(verdict.headline, verdict.hint)
+    else:
+        print(verdict.headline)
+    return {"ok": EXIT_OK, "refused": EXIT_FAILED}.get(verdict.kind, EXIT_NOT_SENT)
+
+
 _COMMANDS = {
+    "connect": _connect,
     "call": _call,
     "capture": _capture,
     "diff": _diff,

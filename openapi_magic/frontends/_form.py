@@ -44,7 +44,7 @@ from ..app._cell import cell_text
 from ..app._service import CallSpec, Outcome
 from ..app._session import MAX_TIMEOUT, NotebookSession, Settings, session_for
 from ..client._client import DEFAULT_TIMEOUT, Client
-from ..client._connection import Connection, to_client
+from ..client._connection import Connection, ConnectVerdict, check_connection, to_client
 from ..client._profiles import Profile
 from ..client._result import _STYLE as _result_style
 from ..client._result import Result
@@ -185,14 +185,26 @@ class _FieldRow:
         if spec.type in ("object", "array") and spec.fields:
             bits.append("fields: " + ", ".join(f.name for f in spec.fields))
         text = f"{spec.description} ({'; '.join(bits)})" if spec.description else "; ".join(bits)
-        tag = ""
+        tag = why = ""
         if spec.disagreement or spec.source == "reconstruction":
+            said = provenance_text(spec.source, spec.evidence, spec.disagreement)
+            word = "disputed" if spec.disagreement else "unconfirmed"
+            meaning = (
+                "Disputed: the sources disagree about this field. "
+                if spec.disagreement
+                else "Unconfirmed: only our reconstruction says so. "
+            )
             tag = (
                 f' <span style="color:{_AMBER}" class="openapi-magic-form-unconfirmed" '
-                f'title="{esc(provenance_text(spec.source, spec.evidence, spec.disagreement))}"'
-                f">{'disputed' if spec.disagreement else 'unconfirmed'}</span>"
+                f'title="{esc(meaning + said)}">{word}</span>'
             )
-        return f'<span style="color:{_GREY};font-size:90%">{esc(text)}</span>{tag}'
+            if spec.disagreement:  # explained where it shows, not only on hover
+                why = (
+                    f'<div class="openapi-magic-form-disputed" style="color:{_AMBER};'
+                    f'font-size:90%">disputed: {esc(spec.disagreement)} (the splicer '
+                    "decides; the form sends what you set)</div>"
+                )
+        return f'<span style="color:{_GREY};font-size:90%">{esc(text)}</span>{tag}{why}'
 
     def _edited(self, change: dict) -> None:
         if self.include is not None and not self.include.value and not self._quiet:
@@ -309,6 +321,8 @@ class RequestForm(widgets.VBox):
         self.add_class("openapi-magic-form")
         self._catalog = catalog or load_catalog()
         self._explicit: Client | None = None
+        #: The form's own connect check (:meth:`check`): the client asked and its verdict.
+        self._verdict: tuple[Client, ConnectVerdict] | None = None
         self._source = ""
         self._profile = profile or None
         if isinstance(client, str):  # a profile name
@@ -743,35 +757,48 @@ class RequestForm(widgets.VBox):
             if self._profile and self._explicit is None
             else self._source or "the notebook's connection"
         )
-        firmware = client.firmware or {}
-        known = (
-            f" · model {esc(firmware.get('model'))}, firmware {esc(firmware.get('version') or '?')}"
-            if firmware
-            else ""
-        )
         self._target.value = (
             f'<div style="color:{_GREY}">→ <code>{esc(client.root)}</code> '
             f"· pId <code>{esc(client.pid)}</code> · {mode} "
-            f"· {esc(where)}{known}</div>"
+            f"· {esc(where)}</div>{self._verdict_html(client)}"
         )
 
-    def read_firmware(self) -> str:
-        """Read ``main/initStatus`` once (in the background, within the client's timeout)
-        and show the model and firmware version in the target line; returns at once."""
+    def _verdict_for(self, client: Client) -> ConnectVerdict | None:
+        """The verdict about ``client``: the form's own check, else the notebook's
+        connect (when the form sends through the notebook's connection)."""
+        if self._verdict is not None and self._verdict[0] is client:
+            return self._verdict[1]
+        if self.result is not None:  # a reply since: the result below tells more
+            return None
+        connection = self._session_now().connection
+        return connection.verdict if connection.client is client else None
+
+    def _verdict_html(self, client: Client) -> str:
+        verdict = self._verdict_for(client)
+        if verdict is None or verdict.kind == "unchecked":
+            return ""
+        color = _GREY if verdict.ok else _RED
+        hint = f"<br>{esc(verdict.hint)}" if verdict.hint and not verdict.ok else ""
+        return (
+            f'<div class="openapi-magic-form-verdict openapi-magic-form-verdict-{verdict.kind}" '
+            f'style="color:{color}">{esc(verdict.headline)}{hint}</div>'
+        )
+
+    def check(self) -> str:
+        """Ask the target's splicer ``main/initStatus`` once (in the background, within the
+        client's timeout) and show what it answered (model and firmware, refused or
+        unreachable) in the target line; returns at once."""
         try:
             client = self._client()
         except OpenAPIError as exc:
             return exc.message
 
         def work() -> None:
-            try:
-                client.read_firmware()
-            except OpenAPIError:
-                pass  # the target line simply shows no firmware
+            self._verdict = (client, check_connection(client))
             self._describe_target(client)
 
-        threading.Thread(target=work, daemon=True, name="openapi-form-firmware").start()
-        return "reading main/initStatus"
+        threading.Thread(target=work, daemon=True, name="openapi-form-check").start()
+        return "asking main/initStatus"
 
     @property
     def read_only(self) -> bool:

@@ -67,7 +67,6 @@ __all__ = [
     "OpenAPICellError",
     "OpenAPIMagics",
     "current_client",
-    "firmware_line",
     "load_ipython_extension",
     "parse_body",
     "plain_connect_note",
@@ -171,6 +170,13 @@ class CallInterrupted(Exception):
         return [f"{_RED}{safe_text(str(self))}{_RESET}"]
 
 
+#: After a refused or unreachable verdict: the connection stays, a later cell retries it.
+CONNECT_KEPT = (
+    "The target is kept: the next cell tries it again. %openapi_connect ... --no-check "
+    "connects without asking (a splicer not powered yet)."
+)
+
+
 def plain_connect_note(url: str, pid: str) -> str:
     """What ``%openapi_connect URL --pid X`` without ``--encrypt`` did and did not ask."""
     return (
@@ -269,7 +275,7 @@ class OpenAPIMagics(Magics):
         short_errors: bool
         default_profile: str
         profiles_file: str
-        read_firmware: bool
+        check_connection: bool
 
     def __init__(self, shell=None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
@@ -353,16 +359,19 @@ class OpenAPIMagics(Magics):
     def openapi_connect(self, line: str = "", local_ns: dict | None = None) -> None:
         """Connect the %%openapi magic to a splicer, keeping the secretKey out of the notebook.
 
+        The first line printed is what the splicer answered (``main/initStatus``, once):
+        it answers (model and firmware), it refused, or it is unreachable; the last two
+        fail the cell, the target kept for the next cell. ``--no-check`` asks nothing.
         ``%openapi_connect`` alone tells the current connection.
         """
         args = _parse_options(self.openapi_connect, line)
         ns = {**self.shell.user_ns, **(local_ns or {})}
-        # The options' settings: the guards go to the connection, read_firmware is this
-        # magic's, encrypt only where the target does not say (a profile does); the
+        # The options' settings: the guards go to the connection, check_connection is
+        # this magic's, encrypt only where the target does not say (a profile does); the
         # rest are the client's own keywords.
         overrides = {k: v for k, v in given("connect", args).items() if v is not None}
         guards = {row.name: bool(overrides.pop(row.name, False)) for row in TABLE if row.guard}
-        read_firmware = overrides.pop("read_firmware", self.read_firmware)
+        check = overrides.pop("check_connection", self.check_connection)
         encrypt: bool | None = overrides.pop("encrypt", None)
         conn = self.connection
         note = ""
@@ -370,11 +379,13 @@ class OpenAPIMagics(Magics):
             if args.env:
                 if encrypt is not None:
                     overrides["encrypt"] = encrypt
-                conn.connect_env(**guards, **overrides)
+                conn.connect_env(check=False, **guards, **overrides)
             elif args.profile:
-                conn.connect(args.profile, **guards, **overrides)
+                conn.connect(args.profile, check=False, **guards, **overrides)
             elif args.target is None:
                 print(self.describe())
+                if conn.verdict is not None:
+                    print(f"When connecting: {conn.verdict.headline}")
                 return
             elif re.match(r"(?i)https?://", args.target):
                 if not args.pid:
@@ -403,7 +414,7 @@ class OpenAPIMagics(Magics):
                 conn.set(client, f"{source} {args.target}", **guards)
             else:
                 try:
-                    conn.connect(args.target, **guards, **overrides)
+                    conn.connect(args.target, check=False, **guards, **overrides)
                 except ConfigError as exc:
                     where = conn.profiles_file or profiles_path()
                     raise UsageError(
@@ -412,11 +423,17 @@ class OpenAPIMagics(Magics):
                     ) from None
         except ConfigError as exc:
             raise UsageError(str(exc)) from None
+        verdict = conn.check() if check else conn.verdict
+        if verdict is not None and verdict.failed:
+            # The cell fails with the verdict alone (no traceback); the target is kept.
+            if verdict.status not in _ENCRYPTION_SUSPECT:
+                note = ""  # no sign that encryption is the cause
+            raise UsageError("\n".join(t for t in (verdict.message, note, CONNECT_KEPT) if t))
+        if verdict is not None:
+            print(verdict.headline)
         print(self.describe())
         if note:
             print(note)
-        if read_firmware and self.client is not None:
-            print(firmware_line(self.client))
 
     @line_magic
     def openapi_help(self, line: str = "") -> None:
@@ -848,21 +865,6 @@ class OpenAPIMagics(Magics):
 
 # --------------------------------------------------------------------------- completion
 # Profile and interface names: ``_session_magics.completion_matcher``.
-
-
-def firmware_line(client: Client) -> str:
-    """One line naming the splicer's model and firmware (``main/initStatus``, read once
-    within the client's timeout), or saying why they could not be read."""
-    try:
-        firmware = client.read_firmware()
-    except OpenAPIError as exc:
-        return f"Firmware not read (main/initStatus: {exc.message}); still connected."
-    if not firmware:
-        return "Firmware not read: main/initStatus did not name a model or softwareVersion."
-    return (
-        f"Splicer model {firmware.get('model', '?')} (mainModelId), firmware "
-        f"{firmware.get('version') or '?'} (softwareVersion)."
-    )
 
 
 def current_client(profile: str | None = None) -> Client:

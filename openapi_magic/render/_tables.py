@@ -288,7 +288,7 @@ def rows_view(
     scalar one value. ``how`` says where to see what is cut (keys ``rows``, ``fields``,
     ``columns``; a Result's by default)."""
     how = {**RESULT_HOW, **(how or {})}
-    if rows is None or rows == "":
+    if rows is None or rows == "" or rows == {}:  # {}: a real firmware's failure body
         return View("empty")
     if isinstance(rows, dict):
         flat, more, _ = _flatten(rows, DISPLAY_FIELDS)
@@ -466,8 +466,18 @@ _FIRST_COLUMNS = (
 
 def _ordered_columns(names: list) -> list:
     """``names`` with the columns a person looks for first (names, then ids, then status),
-    each group and the rest in the reply's order."""
-    return sorted(names, key=_rank)
+    each group and the rest in the reply's order. A nested column named as a top-level
+    one (``general.name`` beside ``name``) is not put first: two leading columns saying
+    the same thing would push the next one out of view."""
+    top = {str(n) for n in names if "." not in str(n)}
+
+    def rank(name: Any) -> int:
+        text = str(name)
+        if "." in text and text.rsplit(".", 1)[-1] in top:
+            return len(_FIRST_COLUMNS)
+        return _rank(name)
+
+    return sorted(names, key=rank)
 
 
 def _rank(name: Any) -> int:
@@ -610,13 +620,23 @@ def _flatten(obj: dict, limit: int) -> tuple[list[tuple[str, Any]], bool, bool]:
     return out, False, deep
 
 
+#: How a cell of records says where to see them as a table (kept whole in the text view).
+_TABULATE = "(tabulate: "
+#: The text view's one line for every shortened "(-t KEY)".
+_TABULATE_NOTE = "(-t KEY on the cell, or result.to_dataframe('KEY'), tabulates a record list)"
+_TABULATE_TEXT = re.compile(
+    r"(?P<count>\d+ records?) \(tabulate: result\.to_dataframe\('(?P<path>.*)'\) or "
+    r"%%openapi … -t (?P=path)\)"
+)
+
+
 def _cell(v: Any, path: str = "") -> str:
     if isinstance(v, str):
         return _short_text(v)
     if _is_records(v):
         return (
             f"{len(v)} record{'s' if len(v) != 1 else ''} "
-            f"(tabulate: result.to_dataframe({path!r}) or %%openapi … -t {path})"
+            f"{_TABULATE}result.to_dataframe({path!r}) or %%openapi … -t {path})"
         )
     return json_cell(v)
 
@@ -745,12 +765,28 @@ def grid_text(view: View, width: int, where: str) -> list[str]:
         names = [c[0] for c in view.cells]
         key_width = min(max((len(n) for n in names), default=0), max(10, width // 3))
         room = max(10, width - key_width - 2)
+
+        shortened: list[str] = []
+
+        def value(i: int, v: str) -> str:
+            found = _TABULATE_TEXT.fullmatch(v)
+            if found and len(v) > room:  # how to see it: said short, never cut
+                shortened.append(found["path"])
+                v = f"{found['count']} (-t {found['path']})"
+                if len(v) > room:
+                    return ("\n" + " " * (key_width + 2)).join(textwrap.wrap(v, room))
+            if (i, 1) in marks:
+                return _clip(v, room - len(MARK)) + MARK
+            return _clip(v, room)
+
         table = "\n".join(
-            f"{_clip(n, key_width):<{key_width}}  "
-            + (_clip(v or "", room - len(MARK)) + MARK if (i, 1) in marks else _clip(v or "", room))
+            f"{_clip(n, key_width):<{key_width}}  " + value(i, v or "")
             for i, (n, v) in enumerate(view.cells)
         )
-        return [_bounded(table, where)] + cut_lines(view, width)
+        notes = []
+        if shortened:
+            notes.append(wrap(_TABULATE_NOTE, width))
+        return [_bounded(table, where)] + notes + cut_lines(view, width)
     heads = [_clip(c, _TEXT_COLUMN_CHARS) for c in view.columns]
     rows = [
         [
@@ -857,12 +893,16 @@ def result_text(result: Result, view: View, width: int | None = None) -> str:
     """A Result as plain text no wider than ``width`` (the terminal's by default): the
     header line, hint and warnings, then the view."""
     width = text_width() if width is None else width
-    lines = [result.summary()]
+    # A failure with no data says so on its header line: the hint that leads stays in
+    # the first three lines of a terminal.
+    brief = not result.ok and view.kind == "empty"
+    lines = [result.summary() + (f"  ({_NO_DATA})" if brief else "")]
     if not result.ok and result.hint:
         lines.append(f"Hint: {safe_text(result.hint)}")
     lines += [f"Catalog (sent anyway): {safe_text(w)}" for w in result.warnings]
     lines = [wrap(line, width) for line in lines]
-    lines += grid_text(view, width, "result.body" if view.kind == "keyvalue" else "result.df")
+    if not brief:
+        lines += grid_text(view, width, "result.body" if view.kind == "keyvalue" else "result.df")
     return "\n".join(lines)
 
 

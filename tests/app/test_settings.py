@@ -417,7 +417,7 @@ def _default_profile(front: Front, row: Setting) -> None:
     assert session_for(front.ip).client_for().name == "hall"
 
 
-def _read_firmware(front: Front, row: Setting) -> None:
+def _check_connection(front: Front, row: Setting) -> None:
     asked = front.splicer.requests["main/initStatus"]
     front.connect(firmware=True)
     assert front.splicer.requests["main/initStatus"] == asked + 1
@@ -441,7 +441,7 @@ EFFECTS: dict[str, Callable[[Front, Setting], None]] = {
     "profiles_file": _profiles_file,
     "history_file": _history_file,
     "default_profile": _default_profile,
-    "read_firmware": _read_firmware,
+    "check_connection": _check_connection,
 }
 
 #: Cases the walk leaves for later (none: add one with its reason).

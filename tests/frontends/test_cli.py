@@ -107,7 +107,9 @@ def test_a_typod_interface_warns_and_is_sent_unless_strict_catalog(env, capsys):
     before = sent(env)
     code, out, _ = cli(capsys, "call", "screen/readListt", '{"deviceId": 0}')
     assert sent(env) == before + 1  # sent: firmware may know more than the catalog
-    assert "Catalog (sent anyway)" in out and "screen/readList" in out
+    # The splicer refused it: the likely cause (a typo) leads, saying what the catalog's
+    # warning said (it was a "Catalog (sent anyway)" line after the status hint).
+    assert out.splitlines()[-1].startswith("Hint: Did you mean screen/readList?")
     assert code == 1  # and the splicer's answer decides
     code, _, err = cli(capsys, "call", "screen/readListt", '{"deviceId": 0}', "--strict-catalog")
     assert code == 2 and "--force" in err

@@ -416,15 +416,23 @@ _KEY = "import os\nfrom openapi_magic import Client\ndef key():\n    return os.e
 
 VERBOSE_CELLS = [
     # a reply that does not decrypt (the client's frames held the key while opening it)
-    ("%openapi_connect rekeyed", '%%openapi screen/readList\n{"deviceId": 0}', "DecryptionError"),
+    (
+        "%openapi_connect rekeyed --no-check",
+        '%%openapi screen/readList\n{"deviceId": 0}',
+        "DecryptionError",
+    ),
     # a body that cannot be encrypted (sealing holds the key)
     (
-        "%openapi_connect rekeyed",
+        "%openapi_connect rekeyed --no-check",
         '%%openapi screen/rename -f\n{"deviceId": 0, "name": NaN}',
         "ConfigError",
     ),
     # a forged sign in strict mode (checking it holds the key)
-    ("%openapi_connect forged", '%%openapi screen/readList\n{"deviceId": 0}', "SignatureError"),
+    (
+        "%openapi_connect forged --no-check",
+        '%%openapi screen/readList\n{"deviceId": 0}',
+        "SignatureError",
+    ),
     # from Python: the environment holds the key, and OPENAPI_ENCRYPT is unreadable
     (
         "import os\nos.environ['OPENAPI_ENCRYPT'] = 'maybe'",

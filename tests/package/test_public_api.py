@@ -61,7 +61,9 @@ def test_the_public_names_stay_few():
     # (issue 23): one module and eleven names (the matrix, the registry, its entries, a
     # capture's evidence draft, the catalog's raw data, openapi_magic.evidence on the face).
     names = sum(len(importlib.import_module(m).__all__) for m in MODULES)
-    assert len(MODULES) <= 15 and names <= 225, (len(MODULES), names)
+    # +3 (issue 25): the connect verdict, ConnectVerdict, and its error, ConnectCheckError
+    # (in errors and on the package face).
+    assert len(MODULES) <= 15 and names <= 228, (len(MODULES), names)
 
 
 #: Old module -> the module it is now (0.1's paths, kept for one release).
