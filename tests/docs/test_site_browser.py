@@ -126,20 +126,7 @@ def test_no_executed_output_is_clipped(measured, theme):
     assert not _of_kind(measured[theme], "clipped")
 
 
-@pytest.mark.parametrize(
-    "theme",
-    [
-        "light",
-        pytest.param(
-            "dark",
-            marks=pytest.mark.xfail(
-                strict=False,
-                reason="our outputs mix their tones with a light-theme fallback outside "
-                "JupyterLab (issue 27, 'Readable in every front-end': render/'s colours)",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("theme", THEMES)
 def test_every_executed_output_reads_at_4_5_to_1(measured, theme):
     low = _of_kind(measured[theme], "contrast")
     worst = min((p["ratio"] for probs in low.values() for p in probs), default=None)
