@@ -8,7 +8,8 @@ profile name, or anything with ``root``, ``pid``, ``secret_key`` and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import ConfigError
@@ -100,6 +101,21 @@ class Connection:
         #: notebook session's history), or None.
         self.history: History | None = None
         self._verdict: ConnectVerdict | None = None
+        self._watchers: list[weakref.WeakMethod] = []
+
+    def watch(self, method: Callable[[], Any]) -> None:
+        """Call the bound ``method()`` after the connection changes or is checked (a
+        form's target line keeps in step); held weakly, so a closed form is forgotten."""
+        self._watchers.append(weakref.WeakMethod(method))
+
+    def _changed(self) -> None:
+        alive = []
+        for ref in self._watchers:
+            method = ref()
+            if method is not None:
+                alive.append(ref)
+                method()
+        self._watchers = alive
 
     @property
     def verdict(self) -> ConnectVerdict | None:
@@ -113,6 +129,7 @@ class Connection:
         if self._client is None:
             raise ConfigError(NOT_CONNECTED)
         self._verdict = check_connection(self._client, timeout)
+        self._changed()
         return self._verdict
 
     @property
@@ -140,6 +157,7 @@ class Connection:
         self._client, self._source = self.adopt(client), source
         self._verdict = ConnectVerdict("unchecked", client.root, client.pid)
         self._profile_clients.clear()
+        self._changed()
         return client
 
     def _checked(self, client: Client, check: bool) -> Client:
