@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..client._history import ORIGINS as HISTORY_ORIGINS
 from ..client._history import sent_after
 from ..errors import OpenAPIError
 
@@ -29,8 +30,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["ORIGINS", "CallSpec", "Outcome", "Pending", "Refusal", "sent_after"]
 
-#: The front-ends a call can come from.
-ORIGINS = ("magic", "form", "cli", "watch", "capture")
+#: The front-ends a CallSpec can come from: the history's origins but the two that never
+#: make one (a plain Python call and a fleet's own attempts).
+ORIGINS = tuple(o for o in HISTORY_ORIGINS if o not in ("client", "fleet"))
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ from ..render._tables import inert, shorten
 from . import _guards as _confirm
 from . import _transport
 from ._result import DEFAULT_DISPLAY_LIMIT, Result, prepared_html, prepared_text
+from ._verdict import FIRMWARE_INTERFACE, ConnectVerdict, check_connection
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..ops._watch import Watch
@@ -90,8 +91,6 @@ ENV_PID = "OPENAPI_PID"
 ENV_SECRET_KEY = "OPENAPI_SECRET_KEY"
 ENV_ENCRYPT = "OPENAPI_ENCRYPT"
 ENV_TIMEOUT = "OPENAPI_TIMEOUT"
-#: The interface whose reply names the splicer's model and firmware version.
-FIRMWARE_INTERFACE = "main/initStatus"
 
 
 def join_url(root: str, interface: str) -> str:
@@ -333,6 +332,13 @@ class Client:
             "softwareVersion" in result.body or "mainModelId" in result.body
         )
         return self.firmware if result.ok and said else None
+
+    def check(self, timeout: float | None = None) -> ConnectVerdict:
+        """Ask the splicer ``main/initStatus`` once and say what it answered: a
+        :class:`ConnectVerdict` (``ok``: the model and firmware; ``refused``: the vendor's
+        status, token and hint; ``unreachable``: the URL and the cause). Never raises for
+        a refusal or an unreachable splicer; ``verdict.raise_for_kind()`` does."""
+        return check_connection(self, timeout)
 
     def _note_firmware(self, body: Any) -> None:
         if not isinstance(body, dict):
@@ -1154,9 +1160,23 @@ def _typo_hint(interface: str) -> str | None:
 
 
 #: A clock difference the splicer's ``Date`` header (1 s resolution) cannot tell from none.
-_NO_SKEW_S = 2.0
+NO_SKEW_S = 2.0
 #: Below this a timeStamp cannot be milliseconds of a clock set after 1973 (10**11 ms).
 _MS_FLOOR = 1e11
+
+
+def clock_offset(date: Any, sent_at: float) -> float | None:
+    """This computer's clock minus the splicer's, in seconds, from a reply's ``Date`` header
+    and the time the request was sent; ``None`` when there is no readable Date. The one
+    measure of clock skew (a single call's hint and a fleet's summary)."""
+    if not isinstance(date, str) or not date:
+        return None
+    try:
+        server = email.utils.parsedate_to_datetime(date).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError, OSError):
+        return None  # unreadable, or out of range (year 99999...)
+    # A Date header counts whole seconds (rounded down): +0.5 s is the best guess.
+    return sent_at - (server + 0.5)
 
 
 def _skew_hint(
@@ -1182,16 +1202,13 @@ def _skew_hint(
     date = headers.get("Date")
     if not date:
         return f"No clock skew measured (the splicer sent no Date header). {likelier}"
-    try:
-        server = email.utils.parsedate_to_datetime(date).timestamp()
-    except (TypeError, ValueError, IndexError, OverflowError, OSError):
-        # an unreadable or out-of-range Date (year 99999...): no skew to tell
+    skew = clock_offset(date, sent_at)
+    if skew is None:
         return f"No clock skew measured (the splicer's Date header is unreadable). {likelier}"
-    skew = sent_at - server
-    if abs(skew) < _NO_SKEW_S:
+    if abs(skew) < NO_SKEW_S:
         return (
             "No clock skew measured: the splicer's Date header agrees with this computer's "
-            f"clock (within {_NO_SKEW_S:g} s). {likelier}"
+            f"clock (within {NO_SKEW_S:g} s). {likelier}"
         )
     direction = "ahead of" if skew > 0 else "behind"
     return (

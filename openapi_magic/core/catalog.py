@@ -608,6 +608,7 @@ def provenance_text(source: str, evidence: str = "", disagreement: str = "") -> 
         text += f" ({evidence})"
     if disagreement:
         text += f"; sources disagree: {disagreement}"
+    text = text.strip() or "of unknown origin"
     return text[0].upper() + text[1:] + "."
 
 

@@ -455,6 +455,7 @@ class RequestForm(widgets.VBox):
         self.interface = interface or self._catalog.paths()[0]
         self._follow_notebook()
         self._session_now().watch_config(self._config_changed)
+        self._session_now().connection.watch(self._connection_changed)
 
     # ------------------------------------------------------------------ public API
 
@@ -729,6 +730,12 @@ class RequestForm(widgets.VBox):
             self._filled["read_only"] = True
             self._read_only.value = True
         return usual
+
+    def _connection_changed(self) -> None:
+        # %openapi_connect after the form was made: its target line and the guards it
+        # follows from the notebook say where the next send goes, not where it went before.
+        self._describe_target()
+        self._follow_notebook()
 
     def _config_changed(self, name: str) -> None:
         if name in self._boxes():

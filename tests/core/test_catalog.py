@@ -445,3 +445,10 @@ def test_is_read_answers_for_known_and_unknown_interfaces():
     assert not is_read("screen/readFuture")  # unknown: not a read, whatever its name
     assert CATALOG.records_hint("screen/readList") == "screens"
     assert CATALOG.records_hint("screen/readFuture") is None
+
+
+def test_a_description_with_no_source_still_reads_as_a_sentence():
+    from openapi_magic.core.catalog import provenance_text
+
+    assert provenance_text("") == "Of unknown origin."
+    assert provenance_text("", evidence="a note") == "(a note)."

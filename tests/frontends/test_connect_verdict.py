@@ -224,3 +224,36 @@ def test_the_command_line_connect_exits_with_the_verdict(splicer, monkeypatch, c
     monkeypatch.setenv("OPENAPI_ROOT", gone_root())
     assert main(["connect", "--timeout", "2"]) == 3
     assert "error: Unreachable:" in capsys.readouterr().err
+
+
+def test_a_plain_client_says_what_the_splicer_answered(splicer):
+    # Python without the notebook's connection: Client.check() is the same verdict.
+    said = client_of(splicer).check()
+    assert said.ok and said.model == "H5" and said.firmware
+    refused = client_of(splicer, pid="not-" + splicer.pid).check()
+    assert refused.kind == "refused" and refused.status == 15
+    gone = Client(gone_root(), "demo", SECRET, timeout=2).check()
+    assert gone.kind == "unreachable" and "Unreachable" in gone.headline
+    with pytest.raises(ConnectCheckError) as caught:
+        refused.raise_for_kind()
+    assert caught.value.verdict is refused
+
+
+def test_a_form_made_before_connecting_elsewhere_shows_the_new_target_and_verdict(ip, splicer):
+    ip.user_ns["splicer"] = splicer
+    ok, _ = run(ip, "%openapi_connect splicer")
+    assert ok
+    form = RequestForm()
+    try:
+        assert splicer.root in form._target.value
+        gone = gone_root()
+        ok, _ = run(ip, f"%openapi_connect {gone} --pid demo")
+        assert not ok  # unreachable: the cell fails, the target is kept
+        line = form._target.value
+        assert gone in line and splicer.root not in line
+        assert "openapi-magic-form-verdict-unreachable" in line
+        ok, _ = run(ip, "%openapi_connect splicer --read-only")
+        assert ok and splicer.root in form._target.value
+        assert form.read_only  # the guard it follows from the notebook came along
+    finally:
+        form.close()

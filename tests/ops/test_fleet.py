@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import itertools
+import json
 import multiprocessing
 import os
 import pickle
@@ -760,3 +761,27 @@ def test_html_stacks_outcomes_above_replies(splicers):
     page = res._repr_html_()
     assert page.index("<b>Outcomes</b>") < page.index("<b>Replies</b>")
     assert "flex" not in page
+
+
+def _refuses_with_11(req):
+    body = {"body": {}, "msg": "Incorrect_Device_Time", "sign": "", "status": 11}
+    return Reply(json.dumps(body).encode())
+
+
+def test_a_fleet_refused_with_11_and_no_skew_measured_names_the_likelier_causes(standins):
+    # Their Date headers agree with this computer's clock: "set this computer's clock"
+    # would send the crew the wrong way (issue 25).
+    agree = [standins(_refuses_with_11, encrypt=False) for _ in range(2)]
+    clients = [
+        Client(s.root, s.pid, SECRET, encrypt=False, name=f"rig-{n}") for n, s in enumerate(agree)
+    ]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = fleet.run(clients, "screen/readList", {"deviceId": 0}, progress=False)
+    [skew] = [w for w in caught if issubclass(w.category, ClockSkewWarning)]
+    text = str(skew.message)
+    assert "2 splicers (rig-0, rig-1)" in text and "status 11" in text
+    assert "No clock skew measured (their Date headers agree" in text
+    assert "seconds instead of milliseconds" in text
+    assert "Set this computer's clock" not in text and "about 0 s" not in text
+    assert text in res.to_text()

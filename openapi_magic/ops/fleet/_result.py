@@ -5,11 +5,11 @@ Knows nothing of how the calls were scheduled; imported by the scheduler and the
 
 from __future__ import annotations
 
-import email.utils
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...client._client import NO_SKEW_S, clock_offset
 from ...client._result import Result
 from ...core._lazy import pandas as pd
 from ...errors import OpenAPIError, StatusError
@@ -337,20 +337,29 @@ class FleetResult:
         offsets = [
             o for o in (_offset(c) for c in self.calls if c.status == _CLOCK_SKEW) if o is not None
         ]
-        where = ""
-        if offsets:
-            low, high = min(offsets), max(offsets)
-            direction = "ahead of" if (low + high) / 2 > 0 else "behind"
-            size = (
-                f"{abs(low):.0f} s"
-                if round(abs(low)) == round(abs(high))
-                else f"{min(abs(low), abs(high)):.0f} to {max(abs(low), abs(high)):.0f} s"
+        said = f"{many} ({shown}) refused {self.interface} with status 11 (incorrect device time)."
+        skewed = [o for o in offsets if abs(o) >= NO_SKEW_S]
+        if not skewed:  # nothing measured, or their Date agrees with this computer's clock
+            measured = (
+                "their Date headers agree with this computer's clock"
+                if offsets
+                else "they sent no readable Date header"
             )
-            where = f" This computer's clock is about {size} {direction} theirs."
+            return (
+                f"{said} No clock skew measured ({measured}). Likelier causes: a timeStamp "
+                "in seconds instead of milliseconds, or the splicers' own clocks (their time "
+                "setting); retrying will not help."
+            )
+        low, high = min(skewed), max(skewed)
+        direction = "ahead of" if (low + high) / 2 > 0 else "behind"
+        size = (
+            f"{abs(low):.0f} s"
+            if round(abs(low)) == round(abs(high))
+            else f"{min(abs(low), abs(high)):.0f} to {max(abs(low), abs(high)):.0f} s"
+        )
         return (
-            f"{many} ({shown}) refused {self.interface} with status 11 (incorrect device "
-            f"time).{where} Set this computer's clock (NTP) or the splicers' time; "
-            "retrying will not help."
+            f"{said} This computer's clock is about {size} {direction} theirs. Set this "
+            "computer's clock (NTP) or the splicers' time; retrying will not help."
         )
 
     # ------------------------------------------------------------------ failure
@@ -559,11 +568,8 @@ def _offset(call: Call) -> float | None:
     if result is None:
         return None
     date = {k.lower(): v for k, v in (result.headers or {}).items()}.get("date")
-    if not isinstance(date, str):
-        return None  # no Date header
     try:
         sent = int(result.request_envelope["timeStamp"]) / 1000
-        # A Date header counts whole seconds (rounded down): +0.5 s is the best guess.
-        return sent - (email.utils.parsedate_to_datetime(date).timestamp() + 0.5)
-    except (KeyError, TypeError, ValueError, IndexError, OverflowError, OSError):
-        return None  # no Date, or one out of range (year 99999...)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return clock_offset(date, sent)
