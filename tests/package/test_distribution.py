@@ -61,6 +61,9 @@ def test_the_wheel_ships_data_types_and_honest_metadata(tmp_path):
         assert shipped in names, f"{shipped} is not in the wheel"
     assert not any(n.startswith(("tests/", "docs/", "notebooks/")) for n in names)
     assert meta["Version"] == openapi_magic.__version__
+    # The licence the metadata names ships with its text (PEP 639).
+    assert meta["License-Expression"] == "MIT" and meta.get_all("License-File") == ["LICENSE"]
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), sorted(names)
     classifiers = meta.get_all("Classifier")
     for wanted in ("Framework :: Jupyter", "Framework :: IPython", "Typing :: Typed"):
         assert wanted in classifiers
