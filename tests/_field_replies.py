@@ -13,16 +13,15 @@ import json
 
 from standin import Reply, StandIn
 
-# A real H5, captured byte for byte (amlakhani/Broadcast-Controller-Claude's tests): the
-# capture elides the success body ("body":{…}); a screen/readList-shaped one stands in.
-H5_SUCCESS_BODY = {"deviceId": 0, "screens": [{"name": "Main LED", "screenId": 0}]}
-H5_SUCCESS = (
-    '{"body":'
-    + json.dumps(H5_SUCCESS_BODY, separators=(",", ":"), sort_keys=True)
-    + ',"msg":"","sign":"","status ":0}'
-)
+from openapi_magic.core._registry import bundled_registry
+
+# A real H5, captured byte for byte (amlakhani/Broadcast-Controller-Claude's tests), as the
+# evidence registry holds it: the one copy of these bytes.
+_H5 = bundled_registry()
+H5_SUCCESS = _H5.entry("h5-broadcast-controller#readList-ok").raw
+H5_SUCCESS_BODY = json.loads(H5_SUCCESS)["body"]
 # The same H5, failure, byte for byte (Broadcast-Controller-Claude's tests).
-H5_ILLEGAL_PID = '{"body":{},"msg":"Open_Id_Illegal_Err","sign":"","status ":15}'
+H5_ILLEGAL_PID = _H5.entry("h5-broadcast-controller#illegal-pid").raw
 # 500 Server_Err in the H5's failure shape: the whole device/* module of a real H5 answers
 # so with valid credentials (Broadcast-Controller); the token is excontrol's "auth" case.
 H5_SERVER_ERR = '{"body":{},"msg":"Server_Err","sign":"","status ":500}'
