@@ -1,8 +1,9 @@
-"""Replies real H-series firmware sent, as quoted in ``shared/FIELD-EVIDENCE.md``.
+"""Replies real H-series firmware sent (the field evidence; the H5's bytes from the registry).
 
 Each fixture is the reply text byte for byte where the evidence quotes it so,
 with its source. They are replayed by the stand-in splicer (``standin.py``) in
-plain mode (the captures are of unencrypted pIds): keys in alphabetical order,
+plain mode (the captures are of unencrypted pIds): envelope keys in alphabetical
+order (a body's own in the device's order),
 ``"sign": ""``, ``"body": {}`` on failures, the firmware's msg tokens, and the
 H5's ``"status "`` key with its trailing space.
 """
