@@ -291,6 +291,7 @@ def run(quick: bool = False, log: Any = print) -> dict:
                     "client_vs_bare": verdict(ratios(samples["client"], samples["bare"])),
                     "noenv_vs_bare": verdict(ratios(samples["client_noenv"], samples["bare"])),
                     "light_vs_bare": verdict(ratios(samples["httpclient"], samples["bare"])),
+                    "client_vs_light": verdict(ratios(samples["client"], samples["httpclient"])),
                     "cell_vs_bare_cell": verdict(ratios(samples["magic"], samples["bare_cell"])),
                 }
             )

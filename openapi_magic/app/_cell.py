@@ -25,6 +25,7 @@ nor IPython (the magic turns a CellError into IPython's UsageError).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import shlex
@@ -226,6 +227,13 @@ def parser() -> argparse.ArgumentParser:
     return made
 
 
+@functools.lru_cache(maxsize=1)
+def _reader() -> argparse.ArgumentParser:
+    # One parser for every cell: building it (14 options) cost more than the cell's
+    # call. Reading options leaves a parser as it was, so sharing it is safe.
+    return parser()
+
+
 # --------------------------------------------------------------------------- reading
 
 
@@ -297,7 +305,7 @@ def parse_options(line: str) -> argparse.Namespace:
     except ValueError as exc:
         raise CellError(f"Cannot read the options {line.strip()!r}: {exc}.") from None
     try:
-        return parser().parse_args(words)
+        return _reader().parse_args(words)
     except argparse.ArgumentError as exc:
         raise CellError(str(exc)) from None
 

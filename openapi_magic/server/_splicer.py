@@ -44,7 +44,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.capture_format import REPLAY_HEADER
 from ..core.catalog import load_catalog
 from ..core.protocol import des_key, dumps_bytes, open_request, seal_reply
 from ..errors import ConfigError, DecodeError, DecryptionError
@@ -547,6 +546,8 @@ class SimulatedSplicer:
     ) -> dict | None:
         """The replay's answer, or None where the splicer answers as usual (a write; a
         read to fill, marked in ``headers``): see :mod:`._replay`."""
+        # Only a replay needs the capture format: a plain start does not load it.
+        from ..core.capture_format import REPLAY_HEADER
         from ._replay import Fill
 
         try:

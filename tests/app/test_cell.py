@@ -291,3 +291,17 @@ def test_the_magic_shows_a_cell_error_as_a_usage_error(ip):
     for bad in ("%openapi x/y --nope", '%openapi x/y {"a": $nope}', "%openapi_watch x/y {]"):
         with pytest.raises(UsageError):
             ip.run_line_magic(bad.split()[0][1:], bad.partition(" ")[2])
+
+
+def test_each_cell_s_options_are_its_own_though_the_reader_is_shared():
+    """Cells share one option reader (issue 24: building it cost more than the call);
+    what one cell read never leaks into the next, nor does an error."""
+    first = cell.parse("screen/readList --dry-run -t 3 --profile night", "{}")
+    with pytest.raises(CellError):
+        cell.parse("screen/readList --no-such-option", "{}")
+    second = cell.parse("screen/readList", "{}")
+    fresh = cell.parser().parse_args(["screen/readList"])
+    assert vars(second.options) == vars(fresh)
+    assert first.options.dry_run and not second.options.dry_run
+    assert first.options is not second.options
+    assert cell._reader() is cell._reader()  # built once, not per cell

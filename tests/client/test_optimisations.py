@@ -86,7 +86,7 @@ def test_the_splicers_first_answer_imports_only_what_it_needs():
             status = json.loads(conn.getresponse().read())["status"]
             conn.close()
         names = ("openapi_magic.server._replay", "pybase64", "msgspec", "pandas", "requests",
-                 "importlib.resources")
+                 "importlib.resources", "openapi_magic.core.capture_format")
         print(status, [n for n in names if n in sys.modules])
     """)
     assert out == "0 []"
