@@ -558,6 +558,46 @@ def test_process_pool_executor(splicers):
         assert not pool._shutdown_thread  # a caller's executor is left running
 
 
+class Inline(cf.Executor):
+    """Runs each attempt inside ``submit``: its future is finished before the fleet
+    starts waiting for it."""
+
+    def __init__(self):
+        self.submitted = 0
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.submitted += 1
+        fut: cf.Future = cf.Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to the fleet as a pool would
+            fut.set_exception(exc)
+        return fut
+
+
+def test_attempts_finished_before_submit_returns_are_collected_like_a_pool(splicers):
+    clients = _fleet_of_three(splicers)
+    reference = fleet.run(
+        clients, "screen/readList", vary={"deviceId": [0]}, backoff=0.001, progress=False
+    )
+    seen = []
+    inline = Inline()
+    res = fleet.run(
+        clients,
+        "screen/readList",
+        vary={"deviceId": [0]},
+        backoff=0.001,
+        executor=inline,
+        progress=False,
+        on_call=lambda call: seen.append(call.index),
+    )
+    pd.testing.assert_frame_equal(_comparable(res)[0], _comparable(reference)[0])
+    pd.testing.assert_frame_equal(res.df, reference.df)
+    assert sorted(seen) == [0, 1, 2, 3]  # each call finished once
+    assert [c.attempts for c in res.calls] == [c.attempts for c in reference.calls]
+    assert inline.submitted == sum(c.attempts for c in res.calls)  # retries included
+
+
 @pytest.mark.dask
 @pytest.mark.slow
 def test_dask_local_cluster_executor(splicers):
