@@ -34,6 +34,8 @@ __all__ = [
     "retry_kind",
 ]
 
+#: Calls in flight at once, over all splicers. 16: 50 splicers at 50 ms finish 12× faster
+#: than a loop, within 1.04× of the ideal for 16 (measured: with more in flight the
 #: client's CPU, not the wait, sets the pace); ``per_splicer`` still spares each device.
 DEFAULT_MAX_WORKERS = 16
 #: Calls in flight at once to one splicer (host:port), so one device is not flooded.
