@@ -76,9 +76,12 @@ def _children_cpu() -> float:
     return total
 
 
-def _timed_fleet(splicers: list, cpu: list | None = None, **kw: Any) -> float:
+def _timed_fleet(
+    splicers: list, cpu: list | None = None, spans: list | None = None, **kw: Any
+) -> float:
     """Wall seconds of one fleet run; with ``cpu``, appends (client, splicers) CPU
-    seconds per call of that run."""
+    seconds per call of that run; with ``spans``, appends (seconds from the start to the
+    last call submitted, the median seconds from a call's submit to its reply collected)."""
     clients = _clients(splicers)
     s0, c0 = _children_cpu(), time.process_time()
     t0 = time.perf_counter()
@@ -87,6 +90,9 @@ def _timed_fleet(splicers: list, cpu: list | None = None, **kw: Any) -> float:
     if cpu is not None:
         n = len(splicers)
         cpu.append(((time.process_time() - c0) / n, (_children_cpu() - s0) / n))
+    if spans is not None:
+        last = max(c._started or t0 for c in result.calls) - t0
+        spans.append((last, median([c.elapsed for c in result.calls])))
     for c in clients:
         c.close()
     assert result.n_ok == len(splicers), f"{result.n_ok}/{len(splicers)} ok"
@@ -194,9 +200,10 @@ def run(quick: bool = False, log: Any = print) -> dict:
             with Client.from_splicer(started[0]) as warm:  # imports, catalog: paid once
                 warm.call(INTERFACE, BODY).raise_for_status()
             cpu: dict[str, list[tuple[float, float]]] = {"default": [], "wide": []}
+            spans: dict[str, list[tuple[float, float]]] = {"default": [], "wide": []}
             sides = {
-                "default": lambda: _timed_fleet(started, cpu["default"]),
-                "wide": lambda: _timed_fleet(started, cpu["wide"], max_workers=wide),
+                "default": lambda: _timed_fleet(started, cpu["default"], spans["default"]),
+                "wide": lambda: _timed_fleet(started, cpu["wide"], spans["wide"], max_workers=wide),
             }
             if n <= 50:
                 sides["loop"] = lambda: _timed_loop(started)
@@ -239,6 +246,8 @@ def run(quick: bool = False, log: Any = print) -> dict:
                     f"{prefix}server_cpu": median([sv for _, sv in cpu[side]]),
                     f"{prefix}cpu_bound": median(bound[side]),
                     f"{side}_vs_cpu_bound": verdict(ratios(samples[side], bound[side])),
+                    f"{prefix}last_submit": median([a for a, _ in spans[side]]),
+                    f"{prefix}call_time": median([b for _, b in spans[side]]),
                 }
             )
         if "loop" in samples:
@@ -297,6 +306,8 @@ def markdown(rows: list[dict]) -> str:
                     r["cores"],
                     ms(r[f"{prefix}cpu_bound"]),
                     f"**{fmt_ratio(r[f'{side}_vs_cpu_bound'])}**",
+                    ms(r[f"{prefix}last_submit"]),
+                    ms(r[f"{prefix}call_time"]),
                 ]
             )
     return (
@@ -316,6 +327,8 @@ def markdown(rows: list[dict]) -> str:
                 "cores",
                 "CPU-bound ideal ms",
                 "÷ CPU-bound ideal, per round",
+                "last call submitted at ms",
+                "a call, submit to reply ms (median)",
             ],
             c,
         )
