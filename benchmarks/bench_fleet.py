@@ -17,7 +17,7 @@ machine's cores, so a run also needs its CPU: the client's (one process, its Pyt
 serialised by the GIL) and the splicers'. The *CPU-bound ideal* of a run (defaults and
 wide pools alike) is the largest of four lower bounds, with both CPU figures measured
 around that same run (the client's ``time.process_time``, the splicer processes' from
-``/proc``), ``c`` and ``s`` the client's and the splicers' CPU per call:
+their CPU clocks), ``c`` and ``s`` the client's and the splicers' CPU per call:
 
 - the ideal above (the waiting);
 - ``n × c``: the client's Python runs on one GIL;
@@ -34,6 +34,8 @@ The issue 18 goal is the first ratio (÷ ideal); issue 24's is ÷ the CPU-bound 
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import math
 import os
 import threading
@@ -58,19 +60,31 @@ def _clients(splicers: list) -> list[Client]:
     ]
 
 
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (every thread's, those ended included) of process ``pid``: its CPU
+    clock (nanoseconds), else /proc's user + system ticks (10 ms steps, coarse against a
+    fleet run's tens of milliseconds)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        clock = ctypes.c_int()
+        if libc.clock_getcpuclockid(pid, ctypes.byref(clock)) == 0:
+            return time.clock_gettime(clock.value)
+    except (OSError, AttributeError):
+        pass
+    with open(f"/proc/{pid}/stat") as s:
+        parts = s.read().rsplit(")", 1)[1].split()
+    return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _children_cpu() -> float:
-    """CPU seconds (user + system) used so far by this process's children (the splicer
-    processes), read from /proc; 0.0 where there is none."""
-    tick = os.sysconf("SC_CLK_TCK")
+    """CPU seconds used so far by this process's children (the splicer processes);
+    0.0 where there is none or they cannot be read."""
     total = 0.0
     try:
-        tasks = os.listdir(f"/proc/{os.getpid()}/task")
-        for task in tasks:
+        for task in os.listdir(f"/proc/{os.getpid()}/task"):
             with open(f"/proc/{os.getpid()}/task/{task}/children") as f:
                 for pid in f.read().split():
-                    with open(f"/proc/{pid}/stat") as s:
-                        parts = s.read().rsplit(")", 1)[1].split()
-                    total += (int(parts[11]) + int(parts[12])) / tick
+                    total += _process_cpu(int(pid))
     except OSError:
         return 0.0
     return total
