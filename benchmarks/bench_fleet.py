@@ -81,12 +81,17 @@ def _children_cpu() -> float:
     0.0 where there is none or they cannot be read."""
     total = 0.0
     try:
-        for task in os.listdir(f"/proc/{os.getpid()}/task"):
-            with open(f"/proc/{os.getpid()}/task/{task}/children") as f:
-                for pid in f.read().split():
-                    total += _process_cpu(int(pid))
+        tasks = os.listdir(f"/proc/{os.getpid()}/task")
     except OSError:
         return 0.0
+    for task in tasks:
+        try:
+            with open(f"/proc/{os.getpid()}/task/{task}/children") as f:
+                pids = f.read().split()
+        except OSError:  # a thread of the last run's pool, ended meanwhile
+            continue
+        for pid in pids:
+            total += _process_cpu(int(pid))
     return total
 
 
