@@ -537,21 +537,19 @@ def _comparable(res):
     return out, res.df
 
 
+def _read_three(clients, **kw):
+    """screen/readList on the fleet of three (one failing to connect, retried)."""
+    return fleet.run(
+        clients, "screen/readList", vary={"deviceId": [0]}, backoff=0.001, progress=False, **kw
+    )
+
+
 def test_process_pool_executor(splicers):
     clients = _fleet_of_three(splicers)
-    reference = fleet.run(
-        clients, "screen/readList", vary={"deviceId": [0]}, backoff=0.001, progress=False
-    )
+    reference = _read_three(clients)
     ctx = multiprocessing.get_context("spawn")  # fork with server threads running is unsafe
     with cf.ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
-        res = fleet.run(
-            clients,
-            "screen/readList",
-            vary={"deviceId": [0]},
-            backoff=0.001,
-            executor=pool,
-            progress=False,
-        )
+        res = _read_three(clients, executor=pool)
         pd.testing.assert_frame_equal(_comparable(res)[0], _comparable(reference)[0])
         pd.testing.assert_frame_equal(res.df, reference.df)
         assert res.calls[3].attempts == 3  # retried in the pool, attempt by attempt
@@ -577,20 +575,10 @@ class Inline(cf.Executor):
 
 def test_attempts_finished_before_submit_returns_are_collected_like_a_pool(splicers):
     clients = _fleet_of_three(splicers)
-    reference = fleet.run(
-        clients, "screen/readList", vary={"deviceId": [0]}, backoff=0.001, progress=False
-    )
+    reference = _read_three(clients)
     seen = []
     inline = Inline()
-    res = fleet.run(
-        clients,
-        "screen/readList",
-        vary={"deviceId": [0]},
-        backoff=0.001,
-        executor=inline,
-        progress=False,
-        on_call=lambda call: seen.append(call.index),
-    )
+    res = _read_three(clients, executor=inline, on_call=lambda call: seen.append(call.index))
     pd.testing.assert_frame_equal(_comparable(res)[0], _comparable(reference)[0])
     pd.testing.assert_frame_equal(res.df, reference.df)
     assert sorted(seen) == [0, 1, 2, 3]  # each call finished once
