@@ -95,23 +95,54 @@ def _children_cpu() -> float:
     return total
 
 
+def _runqueue_wait() -> float:
+    """Seconds this process's live threads have spent runnable but waiting for a core
+    (``/proc``'s schedstat, summed); 0.0 where it cannot be read."""
+    total = 0
+    try:
+        tasks = os.listdir(f"/proc/{os.getpid()}/task")
+    except OSError:
+        return 0.0
+    for task in tasks:
+        try:
+            with open(f"/proc/{os.getpid()}/task/{task}/schedstat") as f:
+                total += int(f.read().split()[1])
+        except (OSError, IndexError, ValueError):  # ended meanwhile, or no schedstat
+            continue
+    return total / 1e9
+
+
 def _timed_fleet(
     splicers: list, cpu: list | None = None, spans: list | None = None, **kw: Any
 ) -> float:
     """Wall seconds of one fleet run; with ``cpu``, appends (client, splicers) CPU
     seconds per call of that run; with ``spans``, appends (seconds from the start to the
-    last call submitted, the median seconds from a call's submit to its reply collected)."""
+    last call submitted, the median seconds from a call's submit to its reply collected,
+    the seconds the client's threads spent waiting for a core, summed over them)."""
     clients = _clients(splicers)
+    waited: list[float] = []
+    reading = [0.0]  # how long the reading took: not the run's time
+    n = len(splicers)
+
+    def on_call(call: Any) -> None:
+        # read at the last call, while the pool's threads (and their counts) still live
+        if len(waited) == n - 1:
+            r0 = time.perf_counter()
+            waited.append(_runqueue_wait())
+            reading[0] = time.perf_counter() - r0
+        else:
+            waited.append(0.0)
+
     s0, c0 = _children_cpu(), time.process_time()
+    q0 = _runqueue_wait()
     t0 = time.perf_counter()
-    result = fleet.run(clients, INTERFACE, BODY, progress=False, **kw)
-    wall = time.perf_counter() - t0
+    result = fleet.run(clients, INTERFACE, BODY, progress=False, on_call=on_call, **kw)
+    wall = time.perf_counter() - t0 - reading[0]
     if cpu is not None:
-        n = len(splicers)
         cpu.append(((time.process_time() - c0) / n, (_children_cpu() - s0) / n))
     if spans is not None:
         last = max(c._started or t0 for c in result.calls) - t0
-        spans.append((last, median([c.elapsed for c in result.calls])))
+        spans.append((last, median([c.elapsed for c in result.calls]), waited[-1] - q0))
     for c in clients:
         c.close()
     assert result.n_ok == len(splicers), f"{result.n_ok}/{len(splicers)} ok"
@@ -219,7 +250,7 @@ def run(quick: bool = False, log: Any = print) -> dict:
             with Client.from_splicer(started[0]) as warm:  # imports, catalog: paid once
                 warm.call(INTERFACE, BODY).raise_for_status()
             cpu: dict[str, list[tuple[float, float]]] = {"default": [], "wide": []}
-            spans: dict[str, list[tuple[float, float]]] = {"default": [], "wide": []}
+            spans: dict[str, list[tuple[float, float, float]]] = {"default": [], "wide": []}
             sides = {
                 "default": lambda: _timed_fleet(started, cpu["default"], spans["default"]),
                 "wide": lambda: _timed_fleet(started, cpu["wide"], spans["wide"], max_workers=wide),
@@ -265,8 +296,9 @@ def run(quick: bool = False, log: Any = print) -> dict:
                     f"{prefix}server_cpu": median([sv for _, sv in cpu[side]]),
                     f"{prefix}cpu_bound": median(bound[side]),
                     f"{side}_vs_cpu_bound": verdict(ratios(samples[side], bound[side])),
-                    f"{prefix}last_submit": median([a for a, _ in spans[side]]),
-                    f"{prefix}call_time": median([b for _, b in spans[side]]),
+                    f"{prefix}last_submit": median([a for a, _, _ in spans[side]]),
+                    f"{prefix}call_time": median([b for _, b, _ in spans[side]]),
+                    f"{prefix}core_wait": median([q for _, _, q in spans[side]]),
                 }
             )
         if "loop" in samples:
@@ -327,6 +359,7 @@ def markdown(rows: list[dict]) -> str:
                     f"**{fmt_ratio(r[f'{side}_vs_cpu_bound'])}**",
                     ms(r[f"{prefix}last_submit"]),
                     ms(r[f"{prefix}call_time"]),
+                    ms(r[f"{prefix}core_wait"]),
                 ]
             )
     return (
@@ -348,6 +381,7 @@ def markdown(rows: list[dict]) -> str:
                 "÷ CPU-bound ideal, per round",
                 "last call submitted at ms",
                 "a call, submit to reply ms (median)",
+                "client threads waiting for a core ms (summed)",
             ],
             c,
         )
