@@ -18,6 +18,11 @@
   Below 64 KiB ``base64`` does it (a few microseconds there; importing pybase64 costs
   the simulated splicer's first answer about a millisecond).
 
+* **Records straight to columns**: a large decrypted body whose records list (the
+  catalog's key) holds records of one shape is decoded by msgspec into columns, never
+  into a dict per record (:func:`defer`); the body itself is decoded when someone asks
+  for it. Anything else (another shape, a value msgspec refuses) is decoded as before.
+
 Without them the standard library does the work: same values, same errors.
 """
 
@@ -26,9 +31,18 @@ from __future__ import annotations
 import base64
 import gc
 import json
-from typing import Any
+from typing import Any, Callable
 
-__all__ = ["b64decode", "b64encode", "backends", "dumps_utf8", "loads", "try_loads"]
+__all__ = [
+    "Deferred",
+    "b64decode",
+    "b64encode",
+    "backends",
+    "defer",
+    "dumps_utf8",
+    "loads",
+    "try_loads",
+]
 
 _MISSING = object()
 #: Not imported yet: msgspec (with what it imports: datetime, uuid, typing_extensions)
@@ -192,3 +206,131 @@ def b64decode(text: str | bytes) -> bytes:
         except (ValueError, TypeError):
             pass  # the standard library's verdict stands (value or error)
     return base64.b64decode(text, validate=True)
+
+
+# ---------------------------------------------------------------- records to columns
+
+
+class Deferred:
+    """A JSON body decoded only when asked (:meth:`value`), with its records' columns
+    (``columns``: ``[(dotted name, values)]`` in ``pandas.json_normalize``'s order, for
+    the ``rows`` records under the top-level ``key``) read straight from its bytes.
+
+    Made by :func:`defer` only once msgspec has read the whole text, so the value it
+    gives later is the one ``json.loads`` gives now. Pickled and copied as its value.
+    """
+
+    __slots__ = ("_data", "columns", "key", "rows")
+
+    def __init__(self, data: Any, key: str, columns: list[tuple[str, list]], rows: int) -> None:
+        self._data = data
+        self.key = key
+        self.columns: list[tuple[str, list]] | None = columns
+        self.rows = rows
+
+    def value(self) -> Any:
+        """The body, as ``json.loads`` gives it."""
+        value = try_loads(self._data, _MISSING)
+        if value is _MISSING:  # pragma: no cover - msgspec read this text when deferring
+            value = json.loads(str(self._data, "utf-8"))
+        return value
+
+    def __reduce__(self) -> tuple[Callable[[Any], Any], tuple[Any]]:
+        return _same, (self.value(),)
+
+    def __repr__(self) -> str:
+        return f"<deferred JSON body: {self.rows:,} records under {self.key!r}>"
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def defer(data: Any, key: str) -> Deferred | None:
+    """``data`` (UTF-8 JSON bytes, a large object holding a list of records under
+    ``key``) as a :class:`Deferred` with the records' columns; ``None`` when that is
+    not certain to be what decoding it and tabulating ``key`` would give: text under
+    1 MiB, msgspec missing, a dotted ``key``, records of differing shapes, no records,
+    or anything msgspec refuses (the caller then decodes as before, for the same value
+    or the same error)."""
+    if len(data) < _GC_PAUSE_CHARS or not key or "." in key:
+        return None
+    msgspec = _optional("msgspec") if _decoder() is not None else None
+    if msgspec is None:
+        return None
+    pause = gc.isenabled()
+    if pause:
+        gc.disable()  # millions of new objects, none of them garbage
+    try:
+        return _defer(msgspec, data, key)
+    except Exception:  # noqa: BLE001 - not certain: the caller decodes as before
+        return None
+    finally:
+        if pause:
+            gc.enable()
+
+
+def _defer(msgspec: Any, data: Any, key: str) -> Deferred | None:
+    outer = msgspec.defstruct("Records", [("r", list[msgspec.Raw])], rename={"r": key})
+    raws = msgspec.json.decode(data, type=outer).r
+    if not raws:
+        return None
+    first = msgspec.json.decode(raws[0])
+    del raws
+    if type(first) is not dict:
+        return None
+    record = _struct_of(msgspec, first, "Record")
+    typed = msgspec.defstruct("Records", [("r", list[record])], rename={"r": key})
+    rows = msgspec.json.decode(data, type=typed).r
+    columns: list[tuple[str, list]] = []
+    nested: list[tuple[str, list, Any]] = []
+    for field in msgspec.structs.fields(record):  # json_normalize: scalars, then objects
+        values = [getattr(row, field.name) for row in rows]
+        if _is_struct(msgspec, field.type):
+            nested.append((field.encode_name, values, field.type))
+        elif _no_object(values):
+            columns.append((field.encode_name, values))
+        else:
+            return None
+    for name, values, kind in nested:
+        if not _nested_columns(msgspec, values, kind, name, columns):
+            return None
+    names = [name for name, _ in columns]
+    if not columns or len(set(names)) != len(names):  # no columns, or dotted names collide
+        return None
+    return Deferred(data, key, columns, len(rows))
+
+
+def _struct_of(msgspec: Any, record: dict, name: str) -> Any:
+    """A Struct type of ``record``'s shape: the same keys (no other, none missing), an
+    object where it holds an object, anything elsewhere."""
+    fields = []
+    rename = {}
+    for i, (key, value) in enumerate(record.items()):
+        attr = f"f{i}"  # any JSON key, even one that is no Python name
+        rename[attr] = key
+        kind = _struct_of(msgspec, value, f"{name}_{i}") if type(value) is dict else Any
+        fields.append((attr, kind))
+    return msgspec.defstruct(name, fields, rename=rename, forbid_unknown_fields=True, gc=False)
+
+
+def _is_struct(msgspec: Any, kind: Any) -> bool:
+    return isinstance(kind, type) and issubclass(kind, msgspec.Struct)
+
+
+def _no_object(values: list) -> bool:
+    return not any(type(v) is dict for v in values)
+
+
+def _nested_columns(msgspec: Any, rows: list, kind: Any, prefix: str, out: list) -> bool:
+    for field in msgspec.structs.fields(kind):
+        values = [getattr(row, field.name) for row in rows]
+        name = f"{prefix}.{field.encode_name}"
+        if _is_struct(msgspec, field.type):
+            if not _nested_columns(msgspec, values, field.type, name, out):
+                return False
+        elif _no_object(values):
+            out.append((name, values))
+        else:
+            return False
+    return True

@@ -270,6 +270,12 @@ def decrypt_body(body: str, secret_key: SecretKey) -> Any:
 
     Raises :class:`DecryptionError` naming the likely cause.
     """
+    return _decrypt_body(body, secret_key, None)
+
+
+def _decrypt_body(body: str, secret_key: SecretKey, records: str | None) -> Any:
+    """:func:`decrypt_body`; with ``records`` (a key of records), a large body may come
+    back as a :class:`_fast.Deferred` holding those records' columns, decoded later."""
     secret_key = Secret(secret_key)  # from here down, frames hold the masked key only
     if body == "":
         return None
@@ -310,6 +316,10 @@ def decrypt_body(body: str, secret_key: SecretKey) -> Any:
             "probably wrong for this pId.",
             likely="wrong secretKey",
         )
+    if records and n < len(plaintext):
+        deferred = _fast.defer(plaintext[:-n], records)
+        if deferred is not None:
+            return deferred
     # msgspec (when installed) reads the plaintext's buffer as it is, no text made;
     # what it refuses goes the json way below, for json's value or error.
     value = _fast.try_loads(plaintext[:-n], _MISSING) if n < len(plaintext) else _MISSING
@@ -597,7 +607,13 @@ def parse_status(value: Any) -> int:
 
 
 def open_reply(
-    envelope: Any, *, pid: str, timestamp: int | str, secret_key: SecretKey | None, encrypt: bool
+    envelope: Any,
+    *,
+    pid: str,
+    timestamp: int | str,
+    secret_key: SecretKey | None,
+    encrypt: bool,
+    records: str | None = None,
 ) -> OpenedReply:
     """Open a reply envelope (client role).
 
@@ -607,6 +623,11 @@ def open_reply(
     and (encryption off) a string body holding JSON text. A body of ``{}`` is no data
     in either mode: real firmware answers failures ``{"body": {}, ...}``
     (FIELD-EVIDENCE.md), and an empty object can be no ciphertext.
+
+    ``records`` names the body's list of records (the catalog's key) when the caller
+    will tabulate it: a large encrypted body may then be a :class:`_fast.Deferred`
+    (its records' columns, the body decoded when asked), once its whole text is known
+    to decode.
     """
     secret_key = as_secret(secret_key)  # from here down, frames hold the masked key only
     if not isinstance(envelope, dict):
@@ -624,7 +645,7 @@ def open_reply(
     if raw_body is None or raw_body == "" or (encrypt and raw_body == {}):
         body = None
     elif encrypt:
-        body = decrypt_body(raw_body, _encryption_key(secret_key))
+        body = _decrypt_body(raw_body, _encryption_key(secret_key), records)
     elif isinstance(raw_body, str):
         parsed = _try_json(raw_body)
         if isinstance(parsed, (dict, list)):
