@@ -325,7 +325,7 @@ def _no_object(values: list) -> bool:
 def _nested_columns(msgspec: Any, rows: list, kind: Any, prefix: str, out: list) -> bool:
     for field in msgspec.structs.fields(kind):
         values = [getattr(row, field.name) for row in rows]
-        name = f"{prefix}.{field.encode_name}"
+        name = f"{prefix}.{field.encode_name}" if prefix else field.encode_name  # as today's
         if _is_struct(msgspec, field.type):
             if not _nested_columns(msgspec, values, field.type, name, out):
                 return False

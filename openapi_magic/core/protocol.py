@@ -114,6 +114,18 @@ def _utf8(text: str, what: str) -> bytes:
         raise ConfigError(f"The {what} is not valid Unicode text ({exc.reason}).") from exc
 
 
+#: A long text is hashed this many characters at a time: a 48 MB body is not copied
+#: whole into UTF-8 bytes just to be hashed.
+_HASH_PIECE = 1 << 20
+
+
+def _md5_text(h: Any, text: str) -> None:
+    """``h.update(_utf8(text, "text to sign"))``, a piece at a time (same digest, same
+    error)."""
+    for start in range(0, len(text), _HASH_PIECE):
+        h.update(_utf8(text[start : start + _HASH_PIECE], "text to sign"))
+
+
 # --------------------------------------------------------------------------- the key
 
 
@@ -404,7 +416,7 @@ def sign_encrypted(body: str, timestamp: str | int, pid: str, secret_key: Secret
         if part == "secretKey":  # the key's bytes: a value handed over, never a variable
             h.update(secret_key._bytes())
         else:
-            h.update(_utf8(fields[part], "text to sign"))
+            _md5_text(h, fields[part])
     return base64.b64encode(h.hexdigest().encode("ascii")).decode("ascii")
 
 
