@@ -31,7 +31,8 @@ from __future__ import annotations
 import base64
 import gc
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = [
     "Deferred",
