@@ -87,6 +87,8 @@ def demo_sizes(quick: bool, log: Any) -> dict:
             def side() -> None:
                 made = capture(splicers[f], quiet=True, max_records=1_000_000)
                 assert not made.partial, made.partial_reason
+                failed = [c.interface for c in made.calls if c.status != 0]
+                assert not failed, f"calls failed in the capture: {failed[:5]}"
                 captured[f] = made
 
             return side
