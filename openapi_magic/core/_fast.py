@@ -32,6 +32,7 @@ import base64
 import gc
 import json
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 __all__ = [
@@ -286,7 +287,7 @@ def _defer(msgspec: Any, data: Any, key: str) -> Deferred | None:
     columns: list[tuple[str, list]] = []
     nested: list[tuple[str, list, Any]] = []
     for field in msgspec.structs.fields(record):  # json_normalize: scalars, then objects
-        values = [getattr(row, field.name) for row in rows]
+        values = list(map(attrgetter(field.name), rows))
         if _is_struct(msgspec, field.type):
             nested.append((field.encode_name, values, field.type))
         elif _no_object(values):
@@ -320,12 +321,12 @@ def _is_struct(msgspec: Any, kind: Any) -> bool:
 
 
 def _no_object(values: list) -> bool:
-    return not any(type(v) is dict for v in values)
+    return dict not in set(map(type, values))
 
 
 def _nested_columns(msgspec: Any, rows: list, kind: Any, prefix: str, out: list) -> bool:
     for field in msgspec.structs.fields(kind):
-        values = [getattr(row, field.name) for row in rows]
+        values = list(map(attrgetter(field.name), rows))
         name = f"{prefix}.{field.encode_name}" if prefix else field.encode_name  # as today's
         if _is_struct(msgspec, field.type):
             if not _nested_columns(msgspec, values, field.type, name, out):
