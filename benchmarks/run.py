@@ -186,10 +186,17 @@ def goals(report: dict) -> list[list[str]]:
             if "cpu_ratio" in r:  # what the client process spends, the splicer left out
                 v = r["cpu_ratio"]
                 add("  (the same, the client process's CPU only)", fr(v), v["median"] <= 0.5)
+            if "client_ratio" in r:  # the splicer's share (its reply sent and read) left out
+                v = r["client_ratio"]
+                add(
+                    "  (the same, less the splicer's share of each round)",
+                    fr(v),
+                    v["median"] <= 0.5,
+                )
             add(
-                f"{r['rows']:,} records {r['mode']}, peak ≤ 4× the body",
+                f"{r['rows']:,} records {r['mode']}, peak ≤ 3× the body (issue 24)",
                 f"{r['peak'] / r['bytes']:.1f}×",
-                r["peak"] <= 4 * r["bytes"],
+                r["peak"] <= 3 * r["bytes"],
             )
     if "startup" in report:
         v = report["startup"]["verdict"]
