@@ -154,10 +154,13 @@ class Result:
         if self._frame is not None and self._frame_key == key:
             return self._frame
         body = self.__dict__.get("_body")
-        columns = body.columns if isinstance(body, _fast.Deferred) else None
-        if columns is not None and body.key == (key or self.records_hint):
+        if (
+            isinstance(body, _fast.Deferred)
+            and body.columns is not None
+            and body.key == (key or self.records_hint)
+        ):
             # The records' columns, read straight from the reply: no dict per record.
-            frame = _times_as_utc(_columns_frame(columns))
+            frame = _times_as_utc(_columns_frame(body.columns))
             body.columns = None  # the frame holds them now
             self._frame, self._frame_key = frame, key
             return frame
@@ -290,7 +293,7 @@ def _set_body(self: Result, value: Any) -> None:
 
 # The decoded body, made when first read where the reply came as records' columns (a
 # large encrypted reply): the dataclass's own ``body`` field, read through this property.
-Result.body = property(  # type: ignore[assignment]
+Result.body = property(
     _get_body, _set_body, doc="The decoded (decrypted, parsed) body; None for no data."
 )
 

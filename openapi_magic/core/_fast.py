@@ -282,7 +282,7 @@ def _defer(msgspec: Any, data: Any, key: str) -> Deferred | None:
     if type(first) is not dict:
         return None
     record = _struct_of(msgspec, first, "Record")
-    typed = msgspec.defstruct("Records", [("r", list[record])], rename={"r": key})
+    typed = msgspec.defstruct("Records", [("r", list[record])], rename={"r": key})  # type: ignore[valid-type]
     rows = msgspec.json.decode(data, type=typed).r
     columns: list[tuple[str, list]] = []
     nested: list[tuple[str, list, Any]] = []
