@@ -186,7 +186,7 @@ def goals(report: dict) -> list[list[str]]:
             if "cpu_ratio" in r:  # what the client process spends, the splicer left out
                 v = r["cpu_ratio"]
                 add("  (the same, the client process's CPU only)", fr(v), v["median"] <= 0.5)
-            if "client_ratio" in r:  # the splicer's share (its reply sent and read) left out
+            if r.get("client_ratio"):  # the splicer's share (its reply sent and read) left out
                 v = r["client_ratio"]
                 add(
                     "  (the same, less the splicer's share of each round)",
