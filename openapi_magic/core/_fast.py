@@ -273,8 +273,17 @@ def defer(data: Any, key: str) -> Deferred | None:
 
 
 def _defer(msgspec: Any, data: Any, key: str) -> Deferred | None:
-    outer = msgspec.defstruct("Records", [("r", list[msgspec.Raw])], rename={"r": key})
-    raws = msgspec.json.decode(data, type=outer).r
+    # Every value is decoded once here, none only skipped: what msgspec would refuse
+    # anywhere in the text (a number Python will not convert, say) declines now, so
+    # the body decoded later is certain to be json.loads' value, not an error.
+    top = msgspec.json.decode(data, type=dict[str, msgspec.Raw])  # the last of a key wins
+    listed = top.pop(key, None)
+    for raw in top.values():
+        msgspec.json.decode(raw)
+    del top
+    if listed is None:
+        return None
+    raws = msgspec.json.decode(listed, type=list[msgspec.Raw])
     if not raws:
         return None
     first = msgspec.json.decode(raws[0])
@@ -282,8 +291,7 @@ def _defer(msgspec: Any, data: Any, key: str) -> Deferred | None:
     if type(first) is not dict:
         return None
     record = _struct_of(msgspec, first, "Record")
-    typed = msgspec.defstruct("Records", [("r", list[record])], rename={"r": key})  # type: ignore[valid-type]
-    rows = msgspec.json.decode(data, type=typed).r
+    rows = msgspec.json.decode(listed, type=list[record])  # type: ignore[valid-type]
     columns: list[tuple[str, list]] = []
     nested: list[tuple[str, list, Any]] = []
     for field in msgspec.structs.fields(record):  # json_normalize: scalars, then objects

@@ -125,6 +125,13 @@ _TEXTS = [
     b'[{"a":1}]',
     b'{"inputs":[{"a":' + b"[" * 2000 + b"]" * 2000 + b"}]}",
     b'\xff{"inputs":[{"a":1}]}',
+    # Outside the records too: what msgspec would refuse there declines the columns path.
+    b'{"deviceId":1' + b"0" * 5000 + b',"inputs":[{"a":1}]}',
+    b'{"inputs":[{"a":1}],"x":1e400}',
+    b'{"inputs":[{"a":1}],"x":"\\ud800"}',
+    b'{"inputs":[{"a":1}],"x":[1,]}',
+    b'{"inputs":[{"a":1}],"x":[NaN]}',
+    b'{"inputs":[{"a":1}],"x":' + b"[" * 2000 + b"]" * 2000 + b"}",
     b'{"inputs":[{"a":"\xc3"}]}',
 ]
 
