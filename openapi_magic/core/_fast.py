@@ -276,10 +276,12 @@ def _defer(msgspec: Any, data: Any, key: str) -> Deferred | None:
     # Every value is decoded once here, none only skipped: what msgspec would refuse
     # anywhere in the text (a number Python will not convert, say) declines now, so
     # the body decoded later is certain to be json.loads' value, not an error.
+    # Each at the depth it has in the text (msgspec bounds the nesting).
     top = msgspec.json.decode(data, type=dict[str, msgspec.Raw])  # the last of a key wins
     listed = top.pop(key, None)
     for raw in top.values():
-        msgspec.json.decode(raw)
+        if _deep(msgspec.json.decode(b"[" + bytes(raw) + b"]")):
+            return None
     del top
     if listed is None:
         return None
@@ -287,11 +289,12 @@ def _defer(msgspec: Any, data: Any, key: str) -> Deferred | None:
     if not raws:
         return None
     first = msgspec.json.decode(raws[0])
-    del raws
+    del raws, listed
     if type(first) is not dict:
         return None
     record = _struct_of(msgspec, first, "Record")
-    rows = msgspec.json.decode(listed, type=list[record])  # type: ignore[valid-type]
+    outer = msgspec.defstruct("Records", [("r", list[record])], rename={"r": key})  # type: ignore[valid-type]
+    rows = msgspec.json.decode(data, type=outer).r  # the other keys: decoded above
     columns: list[tuple[str, list]] = []
     nested: list[tuple[str, list, Any]] = []
     for field in msgspec.structs.fields(record):  # json_normalize: scalars, then objects
@@ -311,15 +314,35 @@ def _defer(msgspec: Any, data: Any, key: str) -> Deferred | None:
     return Deferred(data, key, columns, len(rows))
 
 
-def _struct_of(msgspec: Any, record: dict, name: str) -> Any:
+#: Deeper than this, the columns path declines: far inside msgspec's nesting limit and
+#: json's recursion limit, where either may refuse the text (and json's verdict depends
+#: on how deep the caller's stack is), so the body decoded later is certain.
+_MAX_DEPTH = 100
+
+
+def _deep(value: Any, limit: int = _MAX_DEPTH) -> bool:
+    """True when ``value`` nests lists and objects more than ``limit`` deep."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        items = node.values() if type(node) is dict else node
+        if depth > limit:
+            return True
+        stack.extend((v, depth + 1) for v in items if type(v) is dict or type(v) is list)
+    return False
+
+
+def _struct_of(msgspec: Any, record: dict, name: str, depth: int = 1) -> Any:
     """A Struct type of ``record``'s shape: the same keys (no other, none missing), an
     object where it holds an object, anything elsewhere."""
+    if depth > _MAX_DEPTH:
+        raise ValueError("nested too deeply for the columns path")
     fields = []
     rename = {}
     for i, (key, value) in enumerate(record.items()):
         attr = f"f{i}"  # any JSON key, even one that is no Python name
         rename[attr] = key
-        kind = _struct_of(msgspec, value, f"{name}_{i}") if type(value) is dict else Any
+        kind = _struct_of(msgspec, value, f"{name}_{i}", depth + 1) if type(value) is dict else Any
         fields.append((attr, kind))
     return msgspec.defstruct(name, fields, rename=rename, forbid_unknown_fields=True, gc=False)
 
@@ -329,7 +352,11 @@ def _is_struct(msgspec: Any, kind: Any) -> bool:
 
 
 def _no_object(values: list) -> bool:
-    return dict not in set(map(type, values))
+    """No object among a column's values, and no list nested too deeply."""
+    kinds = set(map(type, values))
+    if dict in kinds:
+        return False
+    return list not in kinds or not any(_deep(v) for v in values if type(v) is list)
 
 
 def _nested_columns(msgspec: Any, rows: list, kind: Any, prefix: str, out: list) -> bool:

@@ -164,6 +164,26 @@ def test_decrypting_for_columns_gives_the_same_body_and_errors(text):
         frames_equal(_frame(deferred), records_frame(deferred.value()["inputs"]))
 
 
+@pytest.mark.usefixtures("any_size")
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"inputs":[{"a":' + b"[" * 150 + b"]" * 150 + b"}]}",
+        b'{"inputs":[{"a":1}],"x":' + b'{"k":' * 150 + b"1" + b"}" * 150 + b"}",
+        b'{"inputs":[' + b'{"k":' * 150 + b"1" + b"}" * 150 + b"]}",
+    ],
+    ids=["list in a record", "outside the records", "nested records"],
+)
+def test_deep_nesting_declines_the_columns_path(text):
+    # Near the parsers' nesting limits json's verdict depends on the caller's stack:
+    # the columns path keeps far from them, and the old path decides.
+    assert _fast.defer(text, "inputs") is None
+    body = sealed(text)
+    assert outcome(protocol._decrypt_body, body, KEY, "inputs") == outcome(
+        protocol.decrypt_body, body, KEY
+    )
+
+
 # ------------------------------------------------------------------------- end to end
 
 
