@@ -9,8 +9,10 @@ answers with that many records. Each round runs, back to back, order alternating
   sign check, Base64, DES-ECB, records → DataFrame).
 
 Both include the HTTP transfer from the splicer (which also spends its own CPU in
-its own process). The verdict is the median (and range) of the per-round ratios of
-wall times; a second paired run gives the client process's CPU time alone (the
+its own process). A third side, **transfer**, sends the same sealed call and reads the
+reply as bytes only: the splicer's share, which neither side's code decides. The verdict
+is the median (and range) of the per-round ratios of wall times (and of each side's
+wall time less that round's transfer); a second paired run gives the client process's CPU time alone (the
 splicer's share, the same on both sides, left out). Both sides' frames are checked equal. Peak memory: ``tracemalloc`` in a
 separate call of ours, the peak above what was allocated before, ÷ the reply's
 HTTP body size.
@@ -33,6 +35,7 @@ INTERFACE = "input/readList"
 BODY = {"deviceId": 0}
 SIZES = [100_000]
 QUICK_SIZES = [500]
+_JSON = {"Content-Type": "application/json"}
 
 
 def sides(splicer: Any) -> tuple[dict, dict]:
@@ -59,7 +62,13 @@ def sides(splicer: Any) -> tuple[dict, dict]:
             records="inputs",
         )
 
-    return {"ours": ours, "baseline": baseline}, {
+    def transfer() -> None:
+        # The splicer's share: the same sealed call, its reply read as bytes and dropped.
+        prepared = client.prepare(INTERFACE, BODY)
+        reply = session.post(prepared.url, data=prepared.data, headers=_JSON, timeout=300)
+        assert reply.status_code == 200 and len(reply.content) > 0
+
+    return {"ours": ours, "baseline": baseline, "transfer": transfer}, {
         "client": client,
         "session": session,
         "seen": seen,
@@ -111,6 +120,18 @@ def run(quick: bool = False, log: Any = print) -> dict:
                     "baseline": median(samples["baseline"]),
                     "ratio": verdict(ratios(samples["ours"], samples["baseline"])),
                     "cpu_ratio": verdict(ratios(cpu["ours"], cpu["baseline"])),
+                    "transfer": median(samples["transfer"]),
+                    # Each side less the splicer's share (its reply, sent and read) of the
+                    # same round: what the client's own work costs, ours ÷ the baseline's
+                    # (not at the quick sizes, where the difference is noise).
+                    "client_ratio": None
+                    if quick
+                    else verdict(
+                        ratios(
+                            [o - t for o, t in zip(samples["ours"], samples["transfer"])],
+                            [b - t for b, t in zip(samples["baseline"], samples["transfer"])],
+                        )
+                    ),
                     "peak": peak,
                 }
             )
@@ -126,6 +147,8 @@ def markdown(rows: list[dict]) -> str:
             ms(r["baseline"]),
             f"**{fmt_ratio(r['ratio'])}**",
             fmt_ratio(r["cpu_ratio"]),
+            ms(r["transfer"]),
+            fmt_ratio(r["client_ratio"]) if r["client_ratio"] else "(quick: not measured)",
             f"{r['peak'] / 1e6:,.0f}",
             f"**{r['peak'] / r['bytes']:.1f}×**",
             "yes" if r["equal"] else "**NO**",
@@ -140,6 +163,8 @@ def markdown(rows: list[dict]) -> str:
             "baseline (0239a67) ms",
             "ours ÷ baseline, per round",
             "client CPU ours ÷ baseline",
+            "splicer's share ms (reply sent, read as bytes)",
+            "ours ÷ baseline less that share, per round",
             "peak MB",
             "peak ÷ body",
             "same DataFrame",

@@ -1,4 +1,14 @@
-"""Replay start-up against the capture's size: it must grow linearly, not as its square.
+"""Replay and capture against the device's size: they must grow linearly, not as its square.
+
+**Issue 24 (goal 5): a full capture and replay start-up at 1×, 4× and 16× the demo
+device.** The simulated splicer of the demo capture (84 calls) is grown to 4× and 16× its
+calls by extra inputs (each one more ``input/readDetail`` for the capture to follow);
+each round captures it in full (``capture(splicer, max_records=…)``, the splicer in the
+same process: CPU time of both) and starts a replay of that capture
+(``SimulatedSplicer(replay=data)``), the sizes in rotated order. Per call at 4× and 16×
+÷ per call at 1×, per round: 1.0 is linear.
+
+**Issue 26: replay start-up at many screens.**
 
 A capture of ``n`` screens is made from the shipped demo capture: its screen reads
 (``screen/readList``, then per screen ``screen/readDetail``, ``layer/detailList``,
@@ -20,13 +30,15 @@ from typing import Any
 
 from _common import fmt_ratio, median, ms, paired, ratios, table, verdict
 
-from openapi_magic.server import SimulatedSplicer
+from openapi_magic.ops import capture
+from openapi_magic.server import SimulatedSplicer, serve
 from openapi_magic.server._replay import demo_capture_path
 
 BASE = 500  # screens at 1×
 QUICK_BASE = 40
 FACTORS = (1, 4, 16)
 LINEAR = 1.5  # time per screen at 16× ÷ at 1×, at most (noise and cache misses allowed)
+DEMO_LINEAR = 1.3  # per call at 4× and 16× the demo device ÷ at 1× (issue 24, goal 5)
 _PER_SCREEN = ("screen/readDetail", "layer/detailList", "preset/readList", "preset/readPlay")
 
 
@@ -57,7 +69,82 @@ def capture_of(screens: int) -> dict:
     return data
 
 
+def demo_sizes(quick: bool, log: Any) -> dict:
+    """Capture and replay start-up at 1×, 4× and 16× the demo device (see the docstring)."""
+    factors = (1, 4) if quick else FACTORS
+    rounds = 2 if quick else 5
+    with serve() as splicer:
+        base_calls = len(capture(splicer, quiet=True).calls)
+    splicers = {}
+    for f in factors:
+        s = serve()
+        s.state.add_inputs((f - 1) * base_calls)  # one more input/readDetail each
+        splicers[f] = s
+    try:
+        captured: dict[int, Any] = {}
+
+        def capture_side(f: int) -> Any:
+            def side() -> None:
+                made = capture(splicers[f], quiet=True, max_records=1_000_000)
+                assert not made.partial, made.partial_reason
+                failed = [c.interface for c in made.calls if c.status != 0]
+                assert not failed, f"calls failed in the capture: {failed[:5]}"
+                captured[f] = made
+
+            return side
+
+        log(f"  capture and replay, {', '.join(f'{f}×' for f in factors)} the demo device")
+        cap = paired(
+            {f: capture_side(f) for f in factors}, rounds, warmup=1, clock=time.process_time
+        )
+        data = {f: captured[f].to_dict() for f in factors}
+        calls = {f: len(data[f]["calls"]) for f in factors}
+        rep = paired(
+            {f: (lambda d=data[f]: SimulatedSplicer(replay=d) and None) for f in factors},
+            rounds,
+            warmup=1,
+            clock=time.process_time,
+        )
+    finally:
+        for s in splicers.values():
+            s.stop()
+    out: dict[str, Any] = {"factors": factors, "calls": calls}
+    for name, samples in (("capture", cap), ("replay", rep)):
+        per = {f: [t / calls[f] for t in samples[f]] for f in factors}
+        growth = {f: verdict(ratios(per[f], per[1])) for f in factors[1:]}
+        worst = max(growth.values(), key=lambda v: v["median"])
+        out[name] = {"samples": samples, "per_call": per, "growth": growth, "worst": worst}
+    return out
+
+
+def demo_markdown(d: dict) -> str:
+    rows = []
+    for f in d["factors"]:
+        row = [f"{f}×", f"{d['calls'][f]:,}"]
+        for name in ("capture", "replay"):
+            row += [
+                ms(median(d[name]["samples"][f])),
+                f"{median(d[name]['per_call'][f]) * 1e6:.0f} µs",
+                fmt_ratio(d[name]["growth"][f]) if f in d[name]["growth"] else "1",
+            ]
+        rows.append(row)
+    return table(
+        [
+            "size (demo device ×)",
+            "calls",
+            "full capture CPU ms",
+            "per call",
+            "per call ÷ at 1×",
+            "replay start-up CPU ms",
+            "per call",
+            "per call ÷ at 1×",
+        ],
+        rows,
+    )
+
+
 def run(quick: bool = False, log: Any = print) -> dict:
+    demo = demo_sizes(quick, log)
     base = QUICK_BASE if quick else BASE
     rounds = 3 if quick else 5
     sizes = [base * f for f in FACTORS]
@@ -85,4 +172,8 @@ def run(quick: bool = False, log: Any = print) -> dict:
         f"\n\nTime per screen at {FACTORS[-1]}× ÷ at 1×, per round: {fmt_ratio(growth)} "
         f"(linear ≈ 1; the quadratic importer grew as the size)."
     )
-    return {"growth": growth, "sizes": sizes, "markdown": md}
+    md = (
+        "Full capture and replay start-up at the demo device's size and larger (issue 24):"
+        f"\n\n{demo_markdown(demo)}\n\nReplay start-up at many screens (issue 26):\n\n" + md
+    )
+    return {"growth": growth, "sizes": sizes, "demo": demo, "markdown": md}

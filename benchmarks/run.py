@@ -70,8 +70,9 @@ SECTIONS: dict[str, tuple[str, str, str]] = {
     ),
     "replay": (
         "bench_replay",
-        "Replay start-up against the capture's size",
-        "`SimulatedSplicer(replay=data)` at 1×, 4× and 16× the screens, CPU time.",
+        "Replay and capture against the device's size",
+        "A full capture and `SimulatedSplicer(replay=data)` at 1×, 4× and 16× the demo "
+        "device's calls; replay start-up at 1×, 4× and 16× the screens. CPU time.",
     ),
     "findings": (
         "bench_findings",
@@ -199,10 +200,17 @@ def goals(report: dict) -> list[list[str]]:
             if "cpu_ratio" in r:  # what the client process spends, the splicer left out
                 v = r["cpu_ratio"]
                 add("  (the same, the client process's CPU only)", fr(v), v["median"] <= 0.5)
+            if r.get("client_ratio"):  # the splicer's share (its reply sent and read) left out
+                v = r["client_ratio"]
+                add(
+                    "  (the same, less the splicer's share of each round)",
+                    fr(v),
+                    v["median"] <= 0.5,
+                )
             add(
-                f"{r['rows']:,} records {r['mode']}, peak ≤ 4× the body",
+                f"{r['rows']:,} records {r['mode']}, peak ≤ 3× the body (issue 24)",
                 f"{r['peak'] / r['bytes']:.1f}×",
-                r["peak"] <= 4 * r["bytes"],
+                r["peak"] <= 3 * r["bytes"],
             )
     if "startup" in report:
         v = report["startup"]["verdict"]
@@ -218,6 +226,17 @@ def goals(report: dict) -> list[list[str]]:
             fr(v),
             v["median"] <= 1.5,
         )
+        demo = report["replay"].get("demo")
+        for name, what in (("capture", "a full capture"), ("replay", "replay start-up")):
+            if demo is None:
+                break
+            v = demo[name]["worst"]
+            add(
+                f"{what} linear: per call at {', '.join(f'{f}×' for f in demo['factors'][1:])} "
+                f"the demo device ≤ 1.3× at 1× (worst size)",
+                fr(v),
+                v["median"] <= 1.3,
+            )
     return rows
 
 

@@ -651,6 +651,7 @@ class Client:
             raise _http_error(resp, text, url, context)
         envelope = _parse_json(text, resp, url, context)
         context["response_envelope"] = envelope
+        records_hint = _records_hint(prepared.interface)
         try:
             opened = protocol.open_reply(
                 envelope,
@@ -658,6 +659,7 @@ class Client:
                 timestamp=prepared.envelope["timeStamp"],
                 secret_key=self._secret,
                 encrypt=prepared.encrypted,
+                records=records or records_hint,  # the rows a frame will want, as columns
             )
         except ProtocolError as exc:
             _attach(exc, context, prefix=f"The reply to {prepared.interface} from {url}: ")
@@ -698,7 +700,7 @@ class Client:
             meaning=meaning,
             hint=hint,
             records=records,
-            records_hint=_records_hint(prepared.interface),
+            records_hint=records_hint,
             display_limit=self.display_limit,
             warnings=warned,
             firmware=self.firmware_version,

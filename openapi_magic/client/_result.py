@@ -21,6 +21,7 @@ import operator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core import _fast
 from ..core._lazy import pandas as pd
 from ..errors import SignatureError, StatusError
 
@@ -152,6 +153,17 @@ class Result:
         key = records if records is not None else self.records
         if self._frame is not None and self._frame_key == key:
             return self._frame
+        body = self.__dict__.get("_body")
+        if (
+            isinstance(body, _fast.Deferred)
+            and body.columns is not None
+            and body.key == (key or self.records_hint)
+        ):
+            # The records' columns, read straight from the reply: no dict per record.
+            frame = _times_as_utc(_columns_frame(body.columns))
+            body.columns = None  # the frame holds them now
+            self._frame, self._frame_key = frame, key
+            return frame
         rows, _ = find_records(self.body, key, self.records_hint)
         frame = records_frame(rows)
         self._frame, self._frame_key = frame, key
@@ -215,7 +227,12 @@ class Result:
 
     def __repr__(self) -> str:
         rows = ""
-        if self.body is not None:
+        deferred = self.__dict__.get("_body")
+        if isinstance(deferred, _fast.Deferred) and deferred.key == (
+            self.records or self.records_hint
+        ):
+            rows = f" rows={deferred.rows}"  # counted without decoding the body
+        elif self.body is not None:
             try:  # counted without building the DataFrame (a repr must be quick)
                 found, _ = find_records(self.body, self.records, self.records_hint)
                 rows = f" rows={len(found) if isinstance(found, list) else 1}"
@@ -261,6 +278,24 @@ class Result:
             "text/html": render_html(self, view),
             "text/markdown": markdown_text(self, view),
         }
+
+
+def _get_body(self: Result) -> Any:
+    body = self.__dict__["_body"]
+    if isinstance(body, _fast.Deferred):  # decoded on first use, then kept
+        body = self.__dict__["_body"] = body.value()
+    return body
+
+
+def _set_body(self: Result, value: Any) -> None:
+    self.__dict__["_body"] = value
+
+
+# The decoded body, made when first read where the reply came as records' columns (a
+# large encrypted reply): the dataclass's own ``body`` field, read through this property.
+Result.body = property(
+    _get_body, _set_body, doc="The decoded (decrypted, parsed) body; None for no data."
+)
 
 
 def _view(result: Result) -> View:
@@ -354,14 +389,17 @@ def _records_frame(rows: Any) -> pd.DataFrame:
             if any(isinstance(v, dict) for r in rows for v in r.values()):
                 return pd.json_normalize(rows, sep=".")
             return pd.DataFrame.from_records(rows)
-        # The columns json_normalize / from_records would build, each handed to pandas
-        # as it is (no row tuples, no 2-D object array): each column is inferred on its
-        # own, as theirs are, so the dtypes and values are the same.
-        names = [name for name, _ in columns]
-        by_name = dict(columns)
-        del columns  # the dict holds the lists now
-        return pd.DataFrame(by_name, columns=names)
+        return _columns_frame(columns)
     return pd.DataFrame({"value": rows})
+
+
+def _columns_frame(columns: list[tuple[Any, list]]) -> pd.DataFrame:
+    # The columns json_normalize / from_records would build, each handed to pandas
+    # as it is (no row tuples, no 2-D object array): each column is inferred on its
+    # own, as theirs are, so the dtypes and values are the same.
+    names = [name for name, _ in columns]
+    by_name = dict(columns)
+    return pd.DataFrame(by_name, columns=names)
 
 
 def _same_shape_columns(rows: list[dict]) -> list[tuple[Any, list]] | None:

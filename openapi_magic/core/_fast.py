@@ -18,6 +18,11 @@
   Below 64 KiB ``base64`` does it (a few microseconds there; importing pybase64 costs
   the simulated splicer's first answer about a millisecond).
 
+* **Records straight to columns**: a large decrypted body whose records list (the
+  catalog's key) holds records of one shape is decoded by msgspec into columns, never
+  into a dict per record (:func:`defer`); the body itself is decoded when someone asks
+  for it. Anything else (another shape, a value msgspec refuses) is decoded as before.
+
 Without them the standard library does the work: same values, same errors.
 """
 
@@ -26,9 +31,20 @@ from __future__ import annotations
 import base64
 import gc
 import json
+from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
-__all__ = ["b64decode", "b64encode", "backends", "dumps_utf8", "loads", "try_loads"]
+__all__ = [
+    "Deferred",
+    "b64decode",
+    "b64encode",
+    "backends",
+    "defer",
+    "dumps_utf8",
+    "loads",
+    "try_loads",
+]
 
 _MISSING = object()
 #: Not imported yet: msgspec (with what it imports: datetime, uuid, typing_extensions)
@@ -192,3 +208,166 @@ def b64decode(text: str | bytes) -> bytes:
         except (ValueError, TypeError):
             pass  # the standard library's verdict stands (value or error)
     return base64.b64decode(text, validate=True)
+
+
+# ---------------------------------------------------------------- records to columns
+
+
+class Deferred:
+    """A JSON body decoded only when asked (:meth:`value`), with its records' columns
+    (``columns``: ``[(dotted name, values)]`` in ``pandas.json_normalize``'s order, for
+    the ``rows`` records under the top-level ``key``) read straight from its bytes.
+
+    Made by :func:`defer` only once msgspec has read the whole text, so the value it
+    gives later is the one ``json.loads`` gives now. Pickled and copied as its value.
+    """
+
+    __slots__ = ("_data", "columns", "key", "rows")
+
+    def __init__(self, data: Any, key: str, columns: list[tuple[str, list]], rows: int) -> None:
+        self._data = data
+        self.key = key
+        self.columns: list[tuple[str, list]] | None = columns
+        self.rows = rows
+
+    def value(self) -> Any:
+        """The body, as ``json.loads`` gives it."""
+        value = try_loads(self._data, _MISSING)
+        if value is _MISSING:  # pragma: no cover - msgspec read this text when deferring
+            value = json.loads(str(self._data, "utf-8"))
+        return value
+
+    def __reduce__(self) -> tuple[Callable[[Any], Any], tuple[Any]]:
+        return _same, (self.value(),)
+
+    def __repr__(self) -> str:
+        return f"<deferred JSON body: {self.rows:,} records under {self.key!r}>"
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def defer(data: Any, key: str) -> Deferred | None:
+    """``data`` (UTF-8 JSON bytes, a large object holding a list of records under
+    ``key``) as a :class:`Deferred` with the records' columns; ``None`` when that is
+    not certain to be what decoding it and tabulating ``key`` would give: text under
+    1 MiB, msgspec missing, a dotted ``key``, records of differing shapes, no records,
+    or anything msgspec refuses (the caller then decodes as before, for the same value
+    or the same error)."""
+    if len(data) < _GC_PAUSE_CHARS or not key or "." in key:
+        return None
+    msgspec = _optional("msgspec") if _decoder() is not None else None
+    if msgspec is None:
+        return None
+    pause = gc.isenabled()
+    if pause:
+        gc.disable()  # millions of new objects, none of them garbage
+    try:
+        return _defer(msgspec, data, key)
+    except Exception:  # noqa: BLE001 - not certain: the caller decodes as before
+        return None
+    finally:
+        if pause:
+            gc.enable()
+
+
+def _defer(msgspec: Any, data: Any, key: str) -> Deferred | None:
+    # Every value is decoded once here, none only skipped: what msgspec would refuse
+    # anywhere in the text (a number Python will not convert, say) declines now, so
+    # the body decoded later is certain to be json.loads' value, not an error.
+    # Each at the depth it has in the text (msgspec bounds the nesting).
+    top = msgspec.json.decode(data, type=dict[str, msgspec.Raw])  # the last of a key wins
+    listed = top.pop(key, None)
+    for raw in top.values():
+        if _deep(msgspec.json.decode(b"[" + bytes(raw) + b"]")):
+            return None
+    del top
+    if listed is None:
+        return None
+    raws = msgspec.json.decode(listed, type=list[msgspec.Raw])
+    if not raws:
+        return None
+    first = msgspec.json.decode(raws[0])
+    del raws, listed
+    if type(first) is not dict:
+        return None
+    record = _struct_of(msgspec, first, "Record")
+    outer = msgspec.defstruct("Records", [("r", list[record])], rename={"r": key})  # type: ignore[valid-type]
+    rows = msgspec.json.decode(data, type=outer).r  # the other keys: decoded above
+    columns: list[tuple[str, list]] = []
+    nested: list[tuple[str, list, Any]] = []
+    for field in msgspec.structs.fields(record):  # json_normalize: scalars, then objects
+        values = list(map(attrgetter(field.name), rows))
+        if _is_struct(msgspec, field.type):
+            nested.append((field.encode_name, values, field.type))
+        elif _no_object(values):
+            columns.append((field.encode_name, values))
+        else:
+            return None
+    for name, values, kind in nested:
+        if not _nested_columns(msgspec, values, kind, name, columns):
+            return None
+    names = [name for name, _ in columns]
+    if not columns or len(set(names)) != len(names):  # no columns, or dotted names collide
+        return None
+    return Deferred(data, key, columns, len(rows))
+
+
+#: Deeper than this, the columns path declines: far inside msgspec's nesting limit and
+#: json's recursion limit, where either may refuse the text (and json's verdict depends
+#: on how deep the caller's stack is), so the body decoded later is certain.
+_MAX_DEPTH = 100
+
+
+def _deep(value: Any, limit: int = _MAX_DEPTH) -> bool:
+    """True when ``value`` nests lists and objects more than ``limit`` deep."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        items = node.values() if type(node) is dict else node
+        if depth > limit:
+            return True
+        stack.extend((v, depth + 1) for v in items if type(v) is dict or type(v) is list)
+    return False
+
+
+def _struct_of(msgspec: Any, record: dict, name: str, depth: int = 1) -> Any:
+    """A Struct type of ``record``'s shape: the same keys (no other, none missing), an
+    object where it holds an object, anything elsewhere."""
+    if depth > _MAX_DEPTH:
+        raise ValueError("nested too deeply for the columns path")
+    fields = []
+    rename = {}
+    for i, (key, value) in enumerate(record.items()):
+        attr = f"f{i}"  # any JSON key, even one that is no Python name
+        rename[attr] = key
+        kind = _struct_of(msgspec, value, f"{name}_{i}", depth + 1) if type(value) is dict else Any
+        fields.append((attr, kind))
+    return msgspec.defstruct(name, fields, rename=rename, forbid_unknown_fields=True, gc=False)
+
+
+def _is_struct(msgspec: Any, kind: Any) -> bool:
+    return isinstance(kind, type) and issubclass(kind, msgspec.Struct)
+
+
+def _no_object(values: list) -> bool:
+    """No object among a column's values, and no list nested too deeply."""
+    kinds = set(map(type, values))
+    if dict in kinds:
+        return False
+    return list not in kinds or not any(_deep(v) for v in values if type(v) is list)
+
+
+def _nested_columns(msgspec: Any, rows: list, kind: Any, prefix: str, out: list) -> bool:
+    for field in msgspec.structs.fields(kind):
+        values = list(map(attrgetter(field.name), rows))
+        name = f"{prefix}.{field.encode_name}" if prefix else field.encode_name  # as today's
+        if _is_struct(msgspec, field.type):
+            if not _nested_columns(msgspec, values, field.type, name, out):
+                return False
+        elif _no_object(values):
+            out.append((name, values))
+        else:
+            return False
+    return True

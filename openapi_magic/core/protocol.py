@@ -114,6 +114,18 @@ def _utf8(text: str, what: str) -> bytes:
         raise ConfigError(f"The {what} is not valid Unicode text ({exc.reason}).") from exc
 
 
+#: A long text is hashed this many characters at a time: a 48 MB body is not copied
+#: whole into UTF-8 bytes just to be hashed.
+_HASH_PIECE = 1 << 20
+
+
+def _md5_text(h: Any, text: str) -> None:
+    """``h.update(_utf8(text, "text to sign"))``, a piece at a time (same digest, same
+    error)."""
+    for start in range(0, len(text), _HASH_PIECE):
+        h.update(_utf8(text[start : start + _HASH_PIECE], "text to sign"))
+
+
 # --------------------------------------------------------------------------- the key
 
 
@@ -270,6 +282,12 @@ def decrypt_body(body: str, secret_key: SecretKey) -> Any:
 
     Raises :class:`DecryptionError` naming the likely cause.
     """
+    return _decrypt_body(body, secret_key, None)
+
+
+def _decrypt_body(body: str, secret_key: SecretKey, records: str | None) -> Any:
+    """:func:`decrypt_body`; with ``records`` (a key of records), a large body may come
+    back as a :class:`_fast.Deferred` holding those records' columns, decoded later."""
     secret_key = Secret(secret_key)  # from here down, frames hold the masked key only
     if body == "":
         return None
@@ -310,6 +328,10 @@ def decrypt_body(body: str, secret_key: SecretKey) -> Any:
             "probably wrong for this pId.",
             likely="wrong secretKey",
         )
+    if records and n < len(plaintext):
+        deferred = _fast.defer(plaintext[:-n], records)
+        if deferred is not None:
+            return deferred
     # msgspec (when installed) reads the plaintext's buffer as it is, no text made;
     # what it refuses goes the json way below, for json's value or error.
     value = _fast.try_loads(plaintext[:-n], _MISSING) if n < len(plaintext) else _MISSING
@@ -394,7 +416,7 @@ def sign_encrypted(body: str, timestamp: str | int, pid: str, secret_key: Secret
         if part == "secretKey":  # the key's bytes: a value handed over, never a variable
             h.update(secret_key._bytes())
         else:
-            h.update(_utf8(fields[part], "text to sign"))
+            _md5_text(h, fields[part])
     return base64.b64encode(h.hexdigest().encode("ascii")).decode("ascii")
 
 
@@ -597,7 +619,13 @@ def parse_status(value: Any) -> int:
 
 
 def open_reply(
-    envelope: Any, *, pid: str, timestamp: int | str, secret_key: SecretKey | None, encrypt: bool
+    envelope: Any,
+    *,
+    pid: str,
+    timestamp: int | str,
+    secret_key: SecretKey | None,
+    encrypt: bool,
+    records: str | None = None,
 ) -> OpenedReply:
     """Open a reply envelope (client role).
 
@@ -607,6 +635,11 @@ def open_reply(
     and (encryption off) a string body holding JSON text. A body of ``{}`` is no data
     in either mode: real firmware answers failures ``{"body": {}, ...}``
     (FIELD-EVIDENCE.md), and an empty object can be no ciphertext.
+
+    ``records`` names the body's list of records (the catalog's key) when the caller
+    will tabulate it: a large encrypted body may then be a :class:`_fast.Deferred`
+    (its records' columns, the body decoded when asked), once its whole text is known
+    to decode.
     """
     secret_key = as_secret(secret_key)  # from here down, frames hold the masked key only
     if not isinstance(envelope, dict):
@@ -624,7 +657,7 @@ def open_reply(
     if raw_body is None or raw_body == "" or (encrypt and raw_body == {}):
         body = None
     elif encrypt:
-        body = decrypt_body(raw_body, _encryption_key(secret_key))
+        body = _decrypt_body(raw_body, _encryption_key(secret_key), records)
     elif isinstance(raw_body, str):
         parsed = _try_json(raw_body)
         if isinstance(parsed, (dict, list)):

@@ -204,6 +204,7 @@ class DeviceState(
                     "name": f"input X-{i}",
                     "slotId": 255,
                 }
+                self._crops[i] = {}  # input/readDetail lists them: none yet
             return list(ids)
 
     @property

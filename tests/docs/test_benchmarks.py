@@ -37,7 +37,7 @@ def test_benchmark_quick_run_prints_the_goals_table_and_passes_its_checks(tmp_pa
         "## Crypto",
         "## Many records",
         "## Simulated splicer",
-        "## Replay start-up",
+        "## Replay and capture",
         "## Prototypes",
     ):
         assert heading in text, heading
@@ -63,5 +63,6 @@ def test_benchmark_quick_run_prints_the_goals_table_and_passes_its_checks(tmp_pa
         "peak",
         "first answer",
         "replay start-up linear",
+        "a full capture linear",
     ):
         assert goal in goals, goal

@@ -932,6 +932,13 @@ def test_big_replies_for_benchmarks():
         assert inputs[-1]["inputId"] == ids[-1] and inputs[-1]["iSignal"] == 1
 
 
+def test_added_inputs_answer_their_detail_reads():
+    with serve(encrypt=False) as s:
+        (added,) = s.state.add_inputs(1)
+        detail = ok(s, "input/readDetail", {"deviceId": 0, "inputId": added})
+        assert detail["inputId"] == added and detail["crops"] == []
+
+
 # ============================================================== load
 
 
