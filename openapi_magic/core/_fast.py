@@ -26,7 +26,10 @@ from __future__ import annotations
 import base64
 import gc
 import json
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time (the splicer's start-up)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any
 
 __all__ = ["b64decode", "b64encode", "backends", "dumps_utf8", "loads", "try_loads"]
 
