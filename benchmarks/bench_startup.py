@@ -95,7 +95,8 @@ def splicer_first_answer() -> float:
         client.close()
 
 
-def http_server_first_answer() -> float:
+def _http_server_first_200(imports: tuple[str, ...] = ()) -> float:
+    """``http.server``'s first ``200`` of ``GET /``, after importing ``imports``."""
     port = _free_port()
 
     def ready() -> bool:
@@ -106,27 +107,26 @@ def http_server_first_answer() -> float:
         finally:
             conn.close()
 
-    return _until([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"], ready)
-
-
-def floor_first_answer() -> float:
-    """``http.server``'s first ``200`` after importing :data:`NEEDED_STDLIB`."""
-    port = _free_port()
-
-    def ready() -> bool:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        try:
-            conn.request("GET", "/")
-            return conn.getresponse().status == 200
-        finally:
-            conn.close()
-
+    if not imports:
+        return _until(
+            [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"], ready
+        )
     code = (
-        f"import {', '.join(NEEDED_STDLIB)}, runpy, sys; "
+        f"import {', '.join(imports)}, runpy, sys; "
         f"sys.argv = ['http.server', '{port}', '--bind', '127.0.0.1']; "
         "runpy.run_module('http.server', run_name='__main__', alter_sys=True)"
     )
     return _until([sys.executable, "-c", code], ready)
+
+
+def http_server_first_answer() -> float:
+    """``python -m http.server``'s first ``200``."""
+    return _http_server_first_200()
+
+
+def floor_first_answer() -> float:
+    """``http.server``'s first ``200`` after importing :data:`NEEDED_STDLIB`."""
+    return _http_server_first_200(NEEDED_STDLIB)
 
 
 _SIDES = {
