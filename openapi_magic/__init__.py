@@ -15,8 +15,6 @@ session's one service) and ``frontends`` (the magics, the form, the command line
 answers: the evidence registry and its compatibility matrix.
 """
 
-from typing import TYPE_CHECKING
-
 from . import _moved
 from .core._lazy import face as _face
 from .errors import (
@@ -37,6 +35,8 @@ from .errors import (
     TransportError,
     WriteRefused,
 )
+
+TYPE_CHECKING = False  # typing is not imported at run time (the splicer's start-up)
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import evidence

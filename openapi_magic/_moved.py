@@ -15,7 +15,8 @@ import sys
 import warnings
 from collections.abc import Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING
+
+TYPE_CHECKING = False  # typing is not imported at run time (the splicer's start-up)
 
 if TYPE_CHECKING:  # pragma: no cover
     from importlib.abc import Loader as _Loader

@@ -26,7 +26,9 @@ ever contains the secretKey: messages are built from public facts only.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing is not imported at run time (the splicer's start-up)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any
 
 __all__ = [
     "CaptureError",

@@ -31,7 +31,12 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any, Protocol
+
+TYPE_CHECKING = False  # typing is not imported at run time (the splicer's start-up)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Protocol
+else:
+    Protocol = object
 
 __all__ = ["BACKENDS", "backend", "ecb_decrypt", "ecb_encrypt"]
 

@@ -31,9 +31,12 @@ from __future__ import annotations
 import base64
 import gc
 import json
-from collections.abc import Callable
 from operator import attrgetter
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time (the splicer's start-up)
+if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Callable
+    from typing import Any
 
 __all__ = [
     "Deferred",
@@ -335,6 +338,8 @@ def _deep(value: Any, limit: int = _MAX_DEPTH) -> bool:
 def _struct_of(msgspec: Any, record: dict, name: str, depth: int = 1) -> Any:
     """A Struct type of ``record``'s shape: the same keys (no other, none missing), an
     object where it holds an object, anything elsewhere."""
+    import typing  # only here, on the columns path (msgspec has imported it already)
+
     if depth > _MAX_DEPTH:
         raise ValueError("nested too deeply for the columns path")
     fields = []
@@ -342,7 +347,11 @@ def _struct_of(msgspec: Any, record: dict, name: str, depth: int = 1) -> Any:
     for i, (key, value) in enumerate(record.items()):
         attr = f"f{i}"  # any JSON key, even one that is no Python name
         rename[attr] = key
-        kind = _struct_of(msgspec, value, f"{name}_{i}", depth + 1) if type(value) is dict else Any
+        kind = (
+            _struct_of(msgspec, value, f"{name}_{i}", depth + 1)
+            if type(value) is dict
+            else typing.Any
+        )
         fields.append((attr, kind))
     return msgspec.defstruct(name, fields, rename=rename, forbid_unknown_fields=True, gc=False)
 

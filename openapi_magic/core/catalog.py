@@ -33,10 +33,13 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..errors import ConfigError
 from ._provenance import bundled_provenance
+
+TYPE_CHECKING = False  # typing is not imported at run time (the splicer's start-up)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any
 
 __all__ = [
     "KINDS",
@@ -373,12 +376,21 @@ class Catalog:
     """
 
     def __init__(
-        self, data: dict, provenance: Mapping[str, tuple[str, tuple[str, ...]]] | None = None
+        self,
+        data: dict,
+        provenance: Mapping[str, tuple[str, tuple[str, ...]]] | None = None,
+        *,
+        lazy: bool = False,
     ) -> None:
+        """``lazy`` builds each interface (its fields) when first looked up rather than
+        here: for the bundled catalog, whose every entry the tests build, so that a
+        process answering a few calls (the simulated splicer) does not build 429."""
         self._modules: dict[str, str] = {
             name: (spec.get("title", name) if isinstance(spec, dict) else str(spec))
             for name, spec in data.get("modules", {}).items()
         }
+        # Every path, in catalog order, with what builds its Interface; built ones kept.
+        self._specs: dict[str, tuple[dict, str, tuple[str, ...]]] = {}
         self._interfaces: dict[str, Interface] = {}
         for path, spec in data["interfaces"].items():
             norm = normalize_path(path)
@@ -393,19 +405,10 @@ class Catalog:
                 source, entries = provenance.get(norm, ("reconstruction", ()))
             else:
                 source, entries = spec.get("source", "reconstruction"), ()
-            self._interfaces[norm] = Interface(
-                path=norm,
-                summary=spec.get("summary", ""),
-                description=spec.get("description", ""),
-                kind=spec["kind"],
-                fields=tuple(Field.from_dict(f) for f in spec.get("fields", ())),
-                records=spec.get("records"),
-                example=spec.get("example"),
-                source=_check_source(source, f"interface {path!r}"),
-                evidence=spec.get("evidence", ""),
-                disagreement=spec.get("disagreement", ""),
-                entries=tuple(entries),
-            )
+            _check_source(source, f"interface {path!r}")
+            self._specs[norm] = (spec, source, tuple(entries))
+            if not lazy:
+                self._build(norm)
         # Code tables of reply values (interfaceType, cardType, ...): {name: {code: label}}.
         self._codes: dict[str, dict[int, str]] = {
             name: {int(code): label for code, label in table.items()}
@@ -425,15 +428,42 @@ class Catalog:
             s.token: s for s in self._statuses.values() if s.token
         }
 
+    def _build(self, norm: str) -> Interface:
+        spec, source, entries = self._specs[norm]
+        built = Interface(
+            path=norm,
+            summary=spec.get("summary", ""),
+            description=spec.get("description", ""),
+            kind=spec["kind"],
+            fields=tuple(Field.from_dict(f) for f in spec.get("fields", ())),
+            records=spec.get("records"),
+            example=spec.get("example"),
+            source=source,
+            evidence=spec.get("evidence", ""),
+            disagreement=spec.get("disagreement", ""),
+            entries=entries,
+        )
+        # setdefault: two threads looking up the same path keep one Interface.
+        return self._interfaces.setdefault(norm, built)
+
+    def _lookup(self, norm: str) -> Interface | None:
+        found = self._interfaces.get(norm)
+        if found is None and norm in self._specs:
+            found = self._build(norm)
+        return found
+
+    def _all(self) -> list[Interface]:
+        return [self._interfaces.get(p) or self._build(p) for p in self._specs]
+
     # -- interfaces
     def __contains__(self, interface: object) -> bool:
-        return isinstance(interface, str) and normalize_path(interface) in self._interfaces
+        return isinstance(interface, str) and normalize_path(interface) in self._specs
 
     def __iter__(self) -> Iterator[Interface]:
-        return iter(self._interfaces.values())
+        return iter(self._all())
 
     def __len__(self) -> int:
-        return len(self._interfaces)
+        return len(self._specs)
 
     def get(self, interface: str) -> Interface:
         """The interface at ``interface`` (``screen/readList`` or ``/screen/readList``).
@@ -441,22 +471,22 @@ class Catalog:
         Raises ``KeyError`` whose message offers the closest known paths.
         """
         norm = normalize_path(interface)
-        try:
-            return self._interfaces[norm]
-        except KeyError:
+        found = self._lookup(norm)
+        if found is None:
             close = self.suggest(norm)
             tail = f"; did you mean {' or '.join(close)}?" if close else ""
-            raise KeyError(f"unknown interface {norm!r}{tail}") from None
+            raise KeyError(f"unknown interface {norm!r}{tail}")
+        return found
 
     def is_read(self, interface: str) -> bool | None:
         """True for a read, False for a write, None when the catalog does not know it."""
-        found = self._interfaces.get(normalize_path(interface))
+        found = self._lookup(normalize_path(interface))
         return None if found is None else found.is_read
 
     def records_hint(self, interface: str) -> str | None:
         """Where the interface's reply keeps its records (the catalog's ``records``):
         ``""`` when it says nothing, None when the catalog does not know the interface."""
-        found = self._interfaces.get(normalize_path(interface))
+        found = self._lookup(normalize_path(interface))
         return None if found is None else found.records or ""
 
     def paths(self, module: str | None = None) -> list[str]:
@@ -466,20 +496,20 @@ class Catalog:
     def interfaces(self, module: str | None = None) -> list[Interface]:
         """All interfaces, or those of ``module`` (``"screen"``), in catalog order."""
         if module is None:
-            return list(self._interfaces.values())
-        return [i for i in self._interfaces.values() if i.module == module]
+            return self._all()
+        return [i for i in self._all() if i.module == module]
 
     def modules(self) -> dict[str, str]:
         """``{module: title}``, e.g. ``{"screen": "Screens", ...}`` in catalog order."""
         seen = dict(self._modules)
-        for i in self._interfaces.values():
+        for i in self._all():
             seen.setdefault(i.module, i.module)
         return seen
 
     def suggest(self, interface: str, n: int = 3) -> list[str]:
         """Known paths closest to a mistyped one (case-insensitive)."""
         norm = normalize_path(interface)
-        lower = {p.lower(): p for p in self._interfaces}
+        lower = {p.lower(): p for p in self._specs}
         if norm.lower() in lower:
             return [lower[norm.lower()]]
         import difflib  # only for a name not in the catalog: not a start-up cost
@@ -495,7 +525,7 @@ class Catalog:
         """Paths starting with ``prefix`` (leading ``/`` kept if typed), case-insensitive."""
         slash = prefix.startswith("/")
         norm = prefix.lstrip("/").lower()
-        return [("/" if slash else "") + p for p in self._interfaces if p.lower().startswith(norm)]
+        return [("/" if slash else "") + p for p in self._specs if p.lower().startswith(norm)]
 
     def validate(self, interface: str, body: Any) -> list[str]:
         """Problems with ``body`` for ``interface`` (see :meth:`Interface.validate`)."""
@@ -510,7 +540,7 @@ class Catalog:
         to refuse from this one list (``client.precheck``).
         """
         norm = normalize_path(interface)
-        if norm not in self._interfaces:
+        if norm not in self._specs:
             close = self.suggest(norm)
             tail = f"; did you mean {' or '.join(close)}?" if close else ""
             return [
@@ -519,7 +549,7 @@ class Catalog:
                     "more than the catalog)"
                 )
             ]
-        return self._interfaces[norm].problems(body)
+        return self.get(norm).problems(body)
 
     # -- status codes
     def status(self, code: int) -> StatusCode | None:
@@ -573,7 +603,7 @@ def catalog_data() -> dict:
 def load_catalog() -> Catalog:
     """The catalog bundled with the package, its provenance computed from the bundled
     evidence registry (read once, immutable)."""
-    return Catalog(catalog_data(), provenance=bundled_provenance())
+    return Catalog(catalog_data(), provenance=bundled_provenance(), lazy=True)
 
 
 def is_read(interface: str, catalog: Catalog | None = None) -> bool:

@@ -21,10 +21,13 @@ import math
 import secrets
 import sys
 from dataclasses import dataclass
-from typing import Any
 
 from ..errors import ConfigError, DecodeError, DecryptionError
 from . import _des, _fast
+
+TYPE_CHECKING = False  # typing is not imported at run time (the splicer's start-up)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any
 
 __all__ = [
     "BODY_CIPHER",

@@ -26,8 +26,6 @@ It uses the protocol core (in the server role) and the interface catalog, and
 nothing of the client: it must be right on its own.
 """
 
-from typing import TYPE_CHECKING
-
 from ._firmware import FirmwareProfile
 from ._splicer import (
     DEFAULT_HOST,
@@ -56,6 +54,8 @@ from ._splicer import (
     serve,
 )
 from ._state import DeviceState, VendorError
+
+TYPE_CHECKING = False  # typing is not imported at run time (the splicer's start-up)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._replay import Replay, demo_capture_path

@@ -73,7 +73,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler
-from typing import Any, Protocol
+
+TYPE_CHECKING = False  # typing is not imported at run time (the splicer's start-up)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Protocol
+else:
+    Protocol = object
 
 __all__ = [
     "DEFAULT_MAX_CONNECTIONS",
@@ -141,11 +146,9 @@ class Backend(Protocol):
 
     def answer(self, interface: str, envelope: Any) -> dict:
         """The reply envelope for one request."""
-        ...
 
     def non_interface_error(self, status: int, detail: str = "") -> dict:
         """The vendor's shape for an error that never reached an interface."""
-        ...
 
 
 class _Problem(Exception):

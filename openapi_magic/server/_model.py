@@ -11,7 +11,10 @@ import base64
 import binascii
 import struct
 from collections.abc import Callable, Iterable
-from typing import Any, TypeGuard
+
+TYPE_CHECKING = False  # typing is not imported at run time (the splicer's start-up)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, TypeGuard
 
 __all__ = [
     "BRIGHTNESS_UNSUPPORTED",

@@ -42,7 +42,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from ..core.catalog import load_catalog
 from ..core.protocol import des_key, dumps_bytes, open_request, seal_reply
@@ -50,6 +49,10 @@ from ..errors import ConfigError, DecodeError, DecryptionError
 from ._firmware import FIRMWARE_PROFILES, FirmwareProfile, firmware_profile
 from ._httpd import DEFAULT_MAX_HELD_BYTES, HeadedReply, SplicerHTTPServer
 from ._state import DEMO_SEED, INVALID, DeviceState, VendorError
+
+TYPE_CHECKING = False  # typing is not imported at run time (the splicer's start-up)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any
 
 log = logging.getLogger("openapi_magic.server")
 

@@ -38,7 +38,6 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
 
 from ._firmware import FirmwareProfile, firmware_profile
 from ._model import (
@@ -90,6 +89,10 @@ from ._modules import (
     PresetsHandlers,
     ScreensHandlers,
 )
+
+TYPE_CHECKING = False  # typing is not imported at run time (the splicer's start-up)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, ClassVar
 
 __all__ = [
     "BRIGHTNESS_UNSUPPORTED",

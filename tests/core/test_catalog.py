@@ -452,3 +452,48 @@ def test_a_description_with_no_source_still_reads_as_a_sentence():
 
     assert provenance_text("") == "Of unknown origin."
     assert provenance_text("", evidence="a note") == "(a note)."
+
+
+def test_a_lazy_catalog_answers_exactly_as_an_eager_one():
+    # The bundled catalog builds each interface when first looked up (the simulated
+    # splicer's start-up, issue 24): every answer must be the eager catalog's.
+    from openapi_magic.core._provenance import bundled_provenance
+    from openapi_magic.core.catalog import catalog_data
+
+    data, prov = catalog_data(), bundled_provenance()
+    lazy, eager = Catalog(data, prov, lazy=True), Catalog(data, prov)
+    assert len(lazy._interfaces) == 0 and len(lazy) == len(eager) > 90
+    assert "screen/readList" in lazy and "screen/nothing" not in lazy
+    assert lazy.get("/screen/readDetail ") == eager.get("screen/readDetail")
+    assert lazy.is_read("screen/writeBrightness") is eager.is_read("screen/writeBrightness")
+    assert lazy.records_hint("screen/readList") == eager.records_hint("screen/readList")
+    assert lazy.problems("layer/writeWindow", {"x": "a"}) == eager.problems(
+        "layer/writeWindow", {"x": "a"}
+    )
+    assert len(lazy._interfaces) == 4  # only those looked up so far
+    with pytest.raises(KeyError) as lazy_err:
+        lazy.get("screen/readLsit")
+    with pytest.raises(KeyError) as eager_err:
+        eager.get("screen/readLsit")
+    assert str(lazy_err.value) == str(eager_err.value)
+    assert lazy.problems("screen/readLsit", {}) == eager.problems("screen/readLsit", {})
+    assert lazy.complete("/screen/r") == eager.complete("/screen/r")
+    assert lazy.suggest("Screen/ReadList") == eager.suggest("Screen/ReadList")
+    assert lazy.modules() == eager.modules()
+    assert lazy.interfaces("layer") == eager.interfaces("layer")
+    assert list(lazy) == list(eager) == lazy.interfaces()
+    # One Interface per path, however it was reached.
+    assert lazy.get("screen/readList") is next(i for i in lazy if i.path == "screen/readList")
+
+
+def test_a_lazy_catalog_refuses_a_malformed_interface_at_load_as_an_eager_one():
+    from openapi_magic.errors import ConfigError
+
+    for bad, error in (
+        ({"interfaces": {"screen/readX": {}}}, 'has no "kind"'),
+        ({"interfaces": {"nomodule": {"kind": "read"}}}, "is not module/action"),
+        ({"interfaces": {"a/b": {"kind": "read", "source": "rumour"}}}, "source 'rumour'"),
+    ):
+        for lazy in (True, False):
+            with pytest.raises((ValueError, ConfigError), match=error):
+                Catalog(bad, lazy=lazy)

@@ -11,10 +11,11 @@ missing definition still fails loudly (``AttributeError``), never as a silent st
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing is not imported at run time (the splicer's start-up)
 if TYPE_CHECKING:  # pragma: no cover
     import threading
+    from typing import Any
 
     from .._firmware import FirmwareProfile
     from .._model import _Screen
