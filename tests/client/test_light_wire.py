@@ -1,0 +1,149 @@
+"""The light transport's short cuts (issue 24) send and read what the long way does.
+
+A LightSession writes its header lines once (until a header changes) instead of
+having ``http.client`` check and encode them for every call; a reply's headers are
+gathered in one pass; a small DES body runs in the caller's thread. Each is held
+against the code path it replaced, on the same input, errors included.
+"""
+
+from __future__ import annotations
+
+import http.client
+import random
+
+import pytest
+import requests
+
+from openapi_magic.client import _transport
+from openapi_magic.core import _des
+
+TARGET = "/open/api/screen/readList"
+DATA = b'{"body":{"deviceId":0},"sign":"x","pId":"demo","timeStamp":"1"}'
+
+
+class _Wire:
+    """A socket that keeps what is sent."""
+
+    def __init__(self) -> None:
+        self.sent = b""
+
+    def sendall(self, data: bytes) -> None:
+        self.sent += bytes(data)
+
+
+def _long_way(headers: requests.structures.CaseInsensitiveDict, data: bytes = DATA) -> bytes:
+    conn = http.client.HTTPConnection("10.0.0.5", 8000)
+    conn.sock = _Wire()  # type: ignore[assignment]
+    conn.request("POST", TARGET, body=data, headers=dict(headers))
+    return conn.sock.sent  # type: ignore[attr-defined]
+
+
+def _light_way(session: _transport.LightSession, data: bytes = DATA) -> bytes:
+    conn = _transport._LightConnection("10.0.0.5", 8000)
+    conn.sock = _Wire()  # type: ignore[assignment]
+    conn.post(TARGET, data, session.headers)  # type: ignore[arg-type]
+    return conn.sock.sent  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"Content-Type": "application/json; charset=utf-8", "X-Show": "night"},
+        {"Host": "wall.local"},  # a caller's own Host replaces http.client's
+        {"accept-encoding": "identity", "Content-Length": str(len(DATA))},
+        {"X-Bytes": b"raw", "X-Number": 7},
+    ],
+)
+def test_the_request_bytes_are_http_clients_own(extra):
+    session = _transport.LightSession("10.0.0.5", 8000)
+    session.headers.update(extra)
+    assert _light_way(session) == _long_way(session.headers)
+    assert _light_way(session, b"") == _long_way(session.headers, b"")
+
+
+def test_a_header_changed_between_calls_is_sent_as_changed():
+    session = _transport.LightSession("10.0.0.5", 8000)
+    first = _light_way(session)
+    assert b"X-Show" not in first
+    session.headers["X-Show"] = "night"
+    assert b"X-Show: night\r\n" in _light_way(session)
+    session.headers.update({"x-show": "day"})
+    assert _light_way(session) == _long_way(session.headers)
+    assert b"X-Show" not in first and b"x-show: day\r\n" in _light_way(session)
+    del session.headers["User-Agent"]
+    assert b"User-Agent" not in _light_way(session)
+    assert _light_way(session) == _long_way(session.headers)
+    session.headers.clear()
+    assert _light_way(session) == _long_way(session.headers)
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [("X-Evil", "a\r\nInjected: 1"), (" Lead", "x"), ("X:Colon", "x"), ("X-CR", "a\rb")],
+)
+def test_a_header_http_client_refuses_is_refused_the_same_way(name, value):
+    session = _transport.LightSession("10.0.0.5", 8000)
+    session.headers[name] = value
+    with pytest.raises(ValueError) as light:
+        _light_way(session)
+    with pytest.raises(ValueError) as long:
+        _long_way(session.headers)
+    assert str(light.value) == str(long.value)
+
+
+class _Reply:
+    status, reason, length = 200, "OK", 0
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self._pairs = pairs
+
+    def getheaders(self) -> list[tuple[str, str]]:
+        return self._pairs
+
+
+def _joined_long_way(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    headers: requests.structures.CaseInsensitiveDict = requests.structures.CaseInsensitiveDict()
+    for name, value in pairs:
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return list(headers.items())
+
+
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        [],
+        [("Content-Type", "application/json"), ("Content-Length", "12")],
+        [("Set-Cookie", "a=1"), ("set-cookie", "b=2"), ("SET-COOKIE", "c=3")],
+        [("X-A", "1"), ("Date", "now"), ("x-a", "2"), ("Content-Encoding", " GZIP ")],
+    ],
+)
+def test_reply_headers_are_joined_as_before(pairs):
+    light = _transport._LightResponse(None, None, _Reply(pairs))  # type: ignore[arg-type]
+    assert list(light.headers.items()) == _joined_long_way(pairs)
+    assert isinstance(light.headers, requests.structures.CaseInsensitiveDict)
+    if any(v.strip().lower() == "gzip" for _, v in pairs):
+        assert light._decoder is not None
+
+
+@pytest.mark.skipif(not _des.backend().startswith("OpenSSL"), reason="no libcrypto DES-ECB")
+@pytest.mark.parametrize("size", [0, 8, 16, 320, 4096, 8 * 999])
+def test_a_small_des_body_gives_the_split_paths_bytes(monkeypatch, size):
+    key, data = random.Random(size).randbytes(8), random.Random(-size).randbytes(size)
+    small = bytes(_des.ecb_encrypt(key, data)), bytes(_des.ecb_decrypt(key, data))
+    monkeypatch.setattr(_des, "_SPLIT_BYTES", 0)  # the threaded path, one part a thread
+    monkeypatch.setattr(_des, "_THREADS", 1)
+    assert small == (bytes(_des.ecb_encrypt(key, data)), bytes(_des.ecb_decrypt(key, data)))
+    assert small[0] == bytes(_des.ecb_encrypt(key, data, "pycryptodome"))
+
+
+@pytest.mark.skipif(not _des.backend().startswith("OpenSSL"), reason="no libcrypto DES-ECB")
+def test_a_small_des_body_fails_as_the_split_path_does(monkeypatch):
+    def refuse(self, *args):
+        raise ValueError("OpenSSL DES-ECB failed")
+
+    monkeypatch.setattr(_des._OpenSSL, "_part", refuse)
+    with pytest.raises(ValueError, match="DES-ECB failed"):
+        _des.ecb_encrypt(b"12345678", bytes(16))
+    with pytest.raises(ValueError):
+        _des.ecb_encrypt(b"12345678", bytes(15))  # whole blocks only, either way
