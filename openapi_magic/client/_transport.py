@@ -117,6 +117,7 @@ class _DeadlineReader(io.RawIOBase):
         self._buffered, self._raw, self._sock = buffered, buffered.raw, sock
         self._deadline = deadline
         self._timeout = sock.gettimeout()  # the read timeout urllib3 set for this request
+        self.ended = False  # the socket's end of file was met
 
     def readable(self) -> bool:
         return True
@@ -126,7 +127,10 @@ class _DeadlineReader(io.RawIOBase):
         if remaining <= 0:
             raise TimeoutError("the reply did not finish before the deadline")
         self._sock.settimeout(remaining if self._timeout is None else min(self._timeout, remaining))
-        return self._raw.readinto(buffer)
+        n = self._raw.readinto(buffer)
+        if not n:
+            self.ended = True
+        return n
 
     def close(self) -> None:
         try:
@@ -151,14 +155,23 @@ class _LineWatch:
 
 class _Response(http.client.HTTPResponse):
     headers_cut = False
+    _reader: _DeadlineReader | None = None
 
     def __init__(self, sock, *args, **kwargs) -> None:
         super().__init__(sock, *args, **kwargs)
         deadline = _DEADLINE.get()
         if deadline is not None:  # nothing has been read yet: wrap the reader whole
-            self.fp = io.BufferedReader(_DeadlineReader(self.fp, sock, deadline))
+            self._reader = _DeadlineReader(self.fp, sock, deadline)
+            self.fp = io.BufferedReader(self._reader)
 
     def begin(self) -> None:
+        if self._reader is not None:
+            super().begin()
+            # The head is read a line at a time, and a buffered line read meets the end
+            # of file only when no end of line is left: the head stopped short of its
+            # blank line (http.client takes what it has as the whole head).
+            self.headers_cut = self._reader.ended
+            return
         fp = self.fp
         watch = self.fp = _LineWatch(fp)  # type: ignore[assignment]  # a reader, duck-typed
         try:

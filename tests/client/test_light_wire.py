@@ -8,8 +8,11 @@ against the code path it replaced, on the same input, errors included.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import random
+import socket
+import time
 
 import pytest
 import requests
@@ -147,3 +150,51 @@ def test_a_small_des_body_fails_as_the_split_path_does(monkeypatch):
         _des.ecb_encrypt(b"12345678", bytes(16))
     with pytest.raises(ValueError):
         _des.ecb_encrypt(b"12345678", bytes(15))  # whole blocks only, either way
+
+
+# ---------------------------------------------------------------- a head cut short
+
+REPLY = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Long: "
+    + b"v" * 9000  # longer than the reader's buffer: the head takes several reads
+    + b"\r\nContent-Length: 2\r\n\r\n{}"
+)
+
+
+def _head(data: bytes, deadline: bool) -> tuple:
+    """What reading ``data`` (then the end of file) as a reply's head gives: the error,
+    or the status, headers and whether the head was cut."""
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        theirs.sendall(data)
+        theirs.shutdown(socket.SHUT_WR)
+        with contextlib.ExitStack() as stack:
+            if deadline:  # the client's way: one deadline, the end of file noticed
+                stack.enter_context(_transport.bounded(time.monotonic() + 10))
+            resp = _transport._Response(ours, method="POST")
+            assert (resp._reader is not None) is deadline
+            try:
+                resp.begin()
+            except Exception as exc:  # noqa: BLE001 - the outcome compared
+                return type(exc).__name__, str(exc)
+            return resp.status, resp.getheaders(), _transport.headers_cut(resp)
+
+
+SHORT = REPLY.replace(b"v" * 9000, b"v")
+
+
+@pytest.mark.parametrize(
+    "reply, cuts",
+    [
+        (SHORT, range(len(SHORT) + 1)),  # every cut
+        (REPLY, [0, *range(40, 60), *range(8180, 8200), *range(9040, len(REPLY) + 1)]),
+    ],
+    ids=["short", "long"],
+)
+def test_a_cut_head_is_noticed_as_the_line_watch_noticed_it(reply, cuts):
+    seen = set()
+    for cut in cuts:
+        one = _head(reply[:cut], deadline=True)
+        assert one == _head(reply[:cut], deadline=False), cut
+        seen.add(one[-1] if isinstance(one[0], int) else one[0])
+    assert {True, False, "RemoteDisconnected"} <= seen  # every kind of head was met
