@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import email.parser
 import http.client
 import io
 import logging
@@ -467,6 +468,21 @@ class LightSession:
             conn.close()
 
 
+#: The email policy http.client parses a head with (``compat32``; email.policy itself is
+#: a heavy import).
+_HEAD_POLICY = email.parser.Parser().policy
+
+
+def _head_pairs(resp: http.client.HTTPResponse) -> list[tuple[str, str]]:
+    """``resp.getheaders()``, without its email policy's check of each value: http.client
+    decodes the head as Latin-1, so no value holds the surrogates that check is for."""
+    msg = getattr(resp, "msg", None)
+    pairs = getattr(msg, "_headers", None)
+    if getattr(msg, "policy", None) is _HEAD_POLICY and isinstance(pairs, list):
+        return list(pairs)
+    return resp.getheaders()
+
+
 class _LightResponse:
     """requests' ``Response`` as the client reads it: ``status_code``, ``reason``,
     ``headers``, ``raw.read1(n, decode_content=True)``, ``close()``."""
@@ -480,7 +496,7 @@ class _LightResponse:
         # Repeated headers joined, as urllib3 does (the last spelling of the name kept);
         # gathered in a plain dict first: a miss in requests' mapping costs a KeyError.
         joined: dict[str, tuple[str, str]] = {}
-        for name, value in resp.getheaders():
+        for name, value in _head_pairs(resp):
             key = name.lower()
             seen = joined.get(key)
             joined[key] = (name, value if seen is None else f"{seen[1]}, {value}")

@@ -198,3 +198,24 @@ def test_a_cut_head_is_noticed_as_the_line_watch_noticed_it(reply, cuts):
         assert one == _head(reply[:cut], deadline=False), cut
         seen.add(one[-1] if isinstance(one[0], int) else one[0])
     assert {True, False, "RemoteDisconnected"} <= seen  # every kind of head was met
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"Content-Type: application/json\r\nContent-Length: 2\r\n",
+        b"X-Name: caf\xe9 \xff\x80\r\nX-Name: again\r\nx-name: third\r\n",  # Latin-1 bytes
+        b"X-Folded: one\r\n two\r\n\tthree\r\nDate: Mon, 07 Dec 2026 22:00:00 GMT\r\n",
+        b"X-Empty:\r\nX-Spaces:    padded   \r\nNoSpace:x\r\n",
+    ],
+)
+def test_reply_head_pairs_are_getheaders(head):
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        theirs.sendall(b"HTTP/1.1 200 OK\r\n" + head + b"\r\n")
+        theirs.shutdown(socket.SHUT_WR)
+        resp = http.client.HTTPResponse(ours, method="POST")
+        resp.begin()
+        assert _transport._head_pairs(resp) == resp.getheaders()
+        light = _transport._LightResponse(None, None, resp)  # type: ignore[arg-type]
+        assert list(light.headers.items()) == _joined_long_way(resp.getheaders())
