@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import email.parser
 import http.client
 import io
 import logging
@@ -468,9 +467,8 @@ class LightSession:
             conn.close()
 
 
-#: The email policy http.client parses a head with (``compat32``; email.policy itself is
-#: a heavy import).
-_HEAD_POLICY = email.parser.Parser().policy
+#: The email policy http.client parses a head with (``compat32``).
+_HEAD_POLICY = http.client.HTTPMessage().policy
 
 
 def _head_pairs(resp: http.client.HTTPResponse) -> list[tuple[str, str]]:
