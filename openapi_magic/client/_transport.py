@@ -117,6 +117,7 @@ class _DeadlineReader(io.RawIOBase):
         self._buffered, self._raw, self._sock = buffered, buffered.raw, sock
         self._deadline = deadline
         self._timeout = sock.gettimeout()  # the read timeout urllib3 set for this request
+        self.ended = False  # the socket's end of file was met
 
     def readable(self) -> bool:
         return True
@@ -126,7 +127,10 @@ class _DeadlineReader(io.RawIOBase):
         if remaining <= 0:
             raise TimeoutError("the reply did not finish before the deadline")
         self._sock.settimeout(remaining if self._timeout is None else min(self._timeout, remaining))
-        return self._raw.readinto(buffer)
+        n = self._raw.readinto(buffer)
+        if not n:
+            self.ended = True
+        return n
 
     def close(self) -> None:
         try:
@@ -151,14 +155,23 @@ class _LineWatch:
 
 class _Response(http.client.HTTPResponse):
     headers_cut = False
+    _reader: _DeadlineReader | None = None
 
     def __init__(self, sock, *args, **kwargs) -> None:
         super().__init__(sock, *args, **kwargs)
         deadline = _DEADLINE.get()
         if deadline is not None:  # nothing has been read yet: wrap the reader whole
-            self.fp = io.BufferedReader(_DeadlineReader(self.fp, sock, deadline))
+            self._reader = _DeadlineReader(self.fp, sock, deadline)
+            self.fp = io.BufferedReader(self._reader)
 
     def begin(self) -> None:
+        if self._reader is not None:
+            super().begin()
+            # The head is read a line at a time, and a buffered line read meets the end
+            # of file only when no end of line is left: the head stopped short of its
+            # blank line (http.client takes what it has as the whole head).
+            self.headers_cut = self._reader.ended
+            return
         fp = self.fp
         watch = self.fp = _LineWatch(fp)  # type: ignore[assignment]  # a reader, duck-typed
         try:
@@ -291,12 +304,56 @@ def env_verify(session: Any, verify: Any) -> Any:
     return verify
 
 
+class _Headers(requests.structures.CaseInsensitiveDict):
+    """A :class:`LightSession`'s headers; the lines ``http.client`` writes for them are
+    made (and checked, by ``putheader`` itself) once, until a header changes."""
+
+    _lines: tuple[frozenset[str], bytes] | None = None
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._lines = None
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self._lines = None
+        super().__delitem__(key)
+
+    def lines(self) -> tuple[frozenset[str], bytes]:
+        """The headers' names (lower case) and their lines as ``putheader`` writes them
+        (a ``ValueError`` for a name or value it refuses, as a request would raise)."""
+        if self._lines is None:
+            scratch = http.client.HTTPConnection("localhost")
+            scratch.putrequest("POST", "/", skip_host=True, skip_accept_encoding=True)
+            head = len(scratch._buffer)  # type: ignore[attr-defined]
+            for name, value in self.items():
+                scratch.putheader(name, value)
+            block = b"\r\n".join(scratch._buffer[head:])  # type: ignore[attr-defined]
+            self._lines = (frozenset(name.lower() for name in self), block)
+        return self._lines
+
+
 class _LightConnection(http.client.HTTPConnection):
     response_class = _Response
 
     def connect(self) -> None:
         super().connect()
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as urllib3 does
+
+    def post(self, target: str, data: bytes, headers: _Headers) -> None:
+        """``request("POST", target, data, headers)``, byte for byte, with the session's
+        header lines made once rather than checked and encoded again for every call."""
+        names, block = headers.lines()
+        self.putrequest(
+            "POST",
+            target,
+            skip_host="host" in names,
+            skip_accept_encoding="accept-encoding" in names,
+        )
+        if "content-length" not in names and "transfer-encoding" not in names:
+            self.putheader("Content-Length", str(len(data)))
+        if block:
+            self._output(block)  # type: ignore[attr-defined]  # putheader's own buffer
+        self.endheaders(data)
 
 
 class LightSession:
@@ -311,7 +368,9 @@ class LightSession:
 
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, int(port)
-        self.headers = requests.structures.CaseInsensitiveDict(requests.utils.default_headers())
+        self.headers: requests.structures.CaseInsensitiveDict = _Headers(
+            requests.utils.default_headers()
+        )
         self.headers["Accept-Encoding"] = "gzip, deflate"  # what _LightResponse decodes
         self._idle: list[_LightConnection] = []
         self._lock = threading.Lock()
@@ -344,7 +403,7 @@ class LightSession:
         parts = urllib.parse.urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         conn = self._connection(connect, read)
-        headers = dict(self.headers)
+        headers = self.headers
         if conn.sock is None:
             try:
                 conn.connect()
@@ -372,7 +431,10 @@ class LightSession:
             conn.sock.settimeout(read)  # type: ignore[attr-defined]  # connect() set it
         try:
             _note("sending")
-            conn.request("POST", target, body=data, headers=headers)
+            if isinstance(headers, _Headers):
+                conn.post(target, data, headers)
+            else:  # headers the caller replaced
+                conn.request("POST", target, body=data, headers=dict(headers))
             _note("sent")
             resp = conn.getresponse()
         except TimeoutError as exc:
@@ -405,6 +467,20 @@ class LightSession:
             conn.close()
 
 
+#: The email policy http.client parses a head with (``compat32``).
+_HEAD_POLICY = http.client.HTTPMessage().policy
+
+
+def _head_pairs(resp: http.client.HTTPResponse) -> list[tuple[str, str]]:
+    """``resp.getheaders()``, without its email policy's check of each value: http.client
+    decodes the head as Latin-1, so no value holds the surrogates that check is for."""
+    msg = getattr(resp, "msg", None)
+    pairs = getattr(msg, "_headers", None)
+    if getattr(msg, "policy", None) is _HEAD_POLICY and isinstance(pairs, list):
+        return list(pairs)
+    return resp.getheaders()
+
+
 class _LightResponse:
     """requests' ``Response`` as the client reads it: ``status_code``, ``reason``,
     ``headers``, ``raw.read1(n, decode_content=True)``, ``close()``."""
@@ -415,9 +491,14 @@ class _LightResponse:
         self._owner, self._original_response = owner, resp
         self._conn: _LightConnection | None = conn
         self.status_code, self.reason = resp.status, resp.reason
-        headers: requests.structures.CaseInsensitiveDict = requests.structures.CaseInsensitiveDict()
-        for name, value in resp.getheaders():  # repeated headers joined, as urllib3 does
-            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        # Repeated headers joined, as urllib3 does (the last spelling of the name kept);
+        # gathered in a plain dict first: a miss in requests' mapping costs a KeyError.
+        joined: dict[str, tuple[str, str]] = {}
+        for name, value in _head_pairs(resp):
+            key = name.lower()
+            seen = joined.get(key)
+            joined[key] = (name, value if seen is None else f"{seen[1]}, {value}")
+        headers = requests.structures.CaseInsensitiveDict(joined.values())
         self.headers = headers
         self.raw = self
         encoding = headers.get("Content-Encoding", "").strip().lower()

@@ -90,10 +90,14 @@ class _OpenSSL:
         else:
             src = data if isinstance(data, bytes) else bytes(data)
             src_addr = ctypes.cast(ctypes.c_char_p(src), ctypes.c_void_p).value or 0
+        if n < _SPLIT_BYTES:  # a small body (every call's): one pass, in this thread
+            self._part(key, src_addr, out_addr, n, encrypt)
+            del out_buf, src  # release the buffer exports
+            return memoryview(out)[:n]
         # ECB: each block on its own, so a large body is cut at block boundaries and
         # each part runs in a thread of its own (ctypes releases the GIL), with a
         # context of its own: the bytes are those of one pass.
-        parts = _threads() if n >= _SPLIT_BYTES else 1
+        parts = _threads()
         step = n // _BLOCK // parts * _BLOCK
         cuts = [(i * step, n if i == parts - 1 else (i + 1) * step) for i in range(parts)]
         errors: list[BaseException] = []

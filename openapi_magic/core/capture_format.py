@@ -104,6 +104,8 @@ def envelope_shape(envelope: Any) -> dict | None:
 
 def replay_note(value: Any, interface: str) -> str:
     """The warning a client shows for a replay's :data:`REPLAY_HEADER` value ("" for none)."""
+    if not value:  # every reply of a real splicer
+        return ""
     marks = {v.strip().lower() for v in str(value or "").split(",")}
     if ReplayMark.FILLED.value in marks:
         return (
