@@ -177,11 +177,6 @@ class CaptureDiff(Shown):
             lines.append(wrap(_DRILL, width))
         return "\n".join(lines)
 
-    def __repr__(self) -> str:
-        return self.to_text()
-
-    __str__ = __repr__
-
     def _repr_markdown_(self) -> str:
         lines = [f"**{_md(self.headline())}**", ""]
         lines += [f"Note: {_md(n)}" for n in self.notes]

@@ -286,11 +286,6 @@ class InterfaceCalls(Shown):
             lines += ["Records:", *grid_text(inert_view(records), width, f"{here}.df")]
         return "\n".join(lines)
 
-    def __repr__(self) -> str:
-        return self.to_text()
-
-    __str__ = __repr__
-
     def _repr_markdown_(self) -> str:
         calls, records = self._views()
         lines = [f"**{_md(self._head())}**", "", *markdown_grid(calls)]
@@ -410,10 +405,8 @@ class Capture(_format.Capture, Shown):
         lines.append(wrap(_DRILL, width))
         return "\n".join(lines)
 
-    def __repr__(self) -> str:
-        return self.to_text()
-
-    __str__ = __repr__
+    # The capture format's dataclass writes a __repr__ of its own, found before Shown's.
+    __repr__ = Shown.__repr__
 
     def _repr_markdown_(self) -> str:
         lines = [f"**{_md(self.headline())}**", ""]

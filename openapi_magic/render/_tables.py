@@ -113,7 +113,17 @@ _NO_DATA = "no data"
 
 class Shown:
     """A view that shows itself in every form a front-end may pick: plain text (its
-    ``repr``), HTML and Markdown (GitHub's viewer and exports strip HTML)."""
+    ``repr``: ``to_text()``, fitted to the terminal), HTML and Markdown (GitHub's viewer
+    and exports strip HTML)."""
+
+    def to_text(self, width: int | None = None) -> str:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return self.to_text()
+
+    def __str__(self) -> str:
+        return repr(self)
 
     def _repr_html_(self) -> str:
         raise NotImplementedError
@@ -154,11 +164,6 @@ class TableShown(Shown):
         if view is not None:
             lines += grid_text(inert_view(view), width, self._where)
         return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return self.to_text()
-
-    __str__ = __repr__
 
     def _repr_markdown_(self) -> str:
         lines = [f"**{_md(self._head())}**"]
